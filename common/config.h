@@ -1,0 +1,152 @@
+/*
+ * The headend configuration: one libconfig file, parsed and validated as a
+ * whole into a struct config. Names in the file use dashes
+ * ("group-policies"); the structs below mirror them with underscores.
+ */
+#ifndef HEADEND_CONFIG_H
+#define HEADEND_CONFIG_H
+
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH	"/etc/headend/headend.conf"
+
+#define CONFIG_NAME_MAX		64	/* pool, policy, group names */
+#define CONFIG_URL_MAX		512
+#define CONFIG_TEXT_MAX		512	/* cipher lists, domains */
+#define CONFIG_MAX_LISTENERS	8
+#define CONFIG_MAX_POOLS	64
+#define CONFIG_MAX_POLICIES	64
+#define CONFIG_MAX_TGROUPS	64
+#define CONFIG_MAX_URLS		8	/* group-urls per tunnel-group */
+#define CONFIG_MAX_EXCLUDES	64	/* excluded addresses per pool */
+#define CONFIG_MAX_DNS		4
+#define CONFIG_MAX_ROUTES	32	/* split-tunnel networks per policy */
+
+/* Timer value meaning "no timeout" (written as 0 in the file). */
+#define CONFIG_TIMEOUT_NONE	0
+
+struct config_listener {
+	char		address[INET6_ADDRSTRLEN];	/* default "0.0.0.0" */
+	uint16_t	tcp_port;			/* default 443 */
+	uint16_t	udp_port;			/* default 443 */
+	char		certificate[PATH_MAX];		/* PEM, required */
+	char		key[PATH_MAX];			/* PEM, required */
+	char		chain[PATH_MAX];		/* PEM, "" when absent */
+	int		tls_min_version;	/* TLS1_2_VERSION by default */
+	int		tls_max_version;	/* TLS1_3_VERSION by default */
+	char		tls12_ciphers[CONFIG_TEXT_MAX];	/* OpenSSL list */
+	char		tls13_suites[CONFIG_TEXT_MAX];	/* OpenSSL list */
+	int		link_mtu;	/* outer link MTU, default 1500 */
+	int		line;
+};
+
+struct config_tun {
+	char		name[16];		/* IFNAMSIZ; default "headend0" */
+	struct in_addr	address;		/* the headend's tun address */
+	int		mtu;			/* tun device MTU, default 1500 */
+	int		line;
+};
+
+/* An IPv4 pool: the addresses first..last (host order) less excludes. */
+struct config_pool {
+	char		name[CONFIG_NAME_MAX];
+	uint32_t	network;	/* host order; 0 for a range */
+	int		prefix;		/* 0..32 for a network, -1 for a range */
+	uint32_t	first;		/* host order, inclusive */
+	uint32_t	last;		/* host order, inclusive */
+	uint32_t	exclude[CONFIG_MAX_EXCLUDES];	/* host order */
+	size_t		nexclude;
+	int		line;
+};
+
+enum split_tunnel {
+	SPLIT_TUNNEL_ALL,	/* no split routes: everything into the tunnel */
+	SPLIT_INCLUDE,		/* only the listed networks */
+	SPLIT_EXCLUDE,		/* everything but the listed networks */
+};
+
+struct config_route {
+	uint32_t	network;	/* host order */
+	int		prefix;
+};
+
+struct config_policy {
+	char		name[CONFIG_NAME_MAX];
+	struct in_addr	dns[CONFIG_MAX_DNS];
+	size_t		ndns;
+	char		default_domain[CONFIG_TEXT_MAX];
+	enum split_tunnel split;
+	struct config_route routes[CONFIG_MAX_ROUTES];
+	size_t		nroutes;
+	int		idle_timeout;		/* seconds, 0 = none */
+	int		session_timeout;	/* seconds, 0 = none */
+	int		keepalive;		/* seconds, default 20 */
+	int		dpd;			/* seconds, default 30 */
+	int		data_mtu;		/* max tunnel data MTU, 1406 */
+	int		simultaneous_logins;	/* per user, default 3 */
+	bool		client_to_client;	/* default false */
+	int		line;
+};
+
+enum auth_method {
+	AUTH_METHOD_PASSWORD,
+};
+
+enum password_backend {
+	PASSWORD_USER_FILE,	/* crypt(3) hashes in a local file */
+	PASSWORD_PAM,
+};
+
+struct config_tgroup {
+	char		name[CONFIG_NAME_MAX];
+	char		urls[CONFIG_MAX_URLS][CONFIG_URL_MAX];
+	size_t		nurls;
+	enum auth_method auth;
+	enum password_backend backend;
+	char		pam_service[CONFIG_NAME_MAX];	/* PAM backend */
+	char		user_file[PATH_MAX];	/* user-file backend */
+	size_t		pool;		/* index into config.pools */
+	size_t		policy;		/* index into config.policies */
+	int		line;
+};
+
+struct config {
+	char		path[PATH_MAX];		/* the file this came from */
+	char		user[CONFIG_NAME_MAX];	/* network process user */
+	char		status_socket[PATH_MAX];
+	struct config_listener listeners[CONFIG_MAX_LISTENERS];
+	size_t		nlisteners;
+	struct config_tun tun;
+	struct config_pool pools[CONFIG_MAX_POOLS];
+	size_t		npools;
+	struct config_policy policies[CONFIG_MAX_POLICIES];
+	size_t		npolicies;
+	struct config_tgroup tgroups[CONFIG_MAX_TGROUPS];
+	size_t		ntgroups;
+};
+
+/*
+ * Receives one error, already formatted as "file:line: message" (no
+ * trailing newline). Called once per error found.
+ */
+typedef void config_error_fn(void *arg, const char *message);
+
+/*
+ * Parse and validate the file at path. On success store a new config in
+ * *out (free it with config_free) and return 0. On failure report every
+ * error found through on_error and return the number of errors (> 0);
+ * *out is left untouched.
+ */
+int	config_load(const char *path, struct config **out,
+	    config_error_fn *on_error, void *arg);
+void	config_free(struct config *cfg);
+
+/* Find a tunnel-group by name; NULL if there is none. */
+const struct config_tgroup *config_find_tgroup(const struct config *cfg,
+	    const char *name);
+
+#endif

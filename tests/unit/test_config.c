@@ -1,0 +1,805 @@
+/*
+ * Tests for config_load. Each test writes a configuration file into a
+ * mkdtemp folder and checks the parsed values or the reported errors.
+ * Error tests start from base_lines, a valid file, and replace single
+ * lines, so every expected line number is an index into base_lines.
+ * The test of etc/headend.conf expects to run from the repository root,
+ * as "make unit" does.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/tls1.h>
+
+#include "config.h"
+
+#define ERRORS_MAX	32
+#define ERROR_TEXT_MAX	1024
+#define SOURCE_CONFIG	"etc/headend.conf"
+
+/* 198.19.0.0, the first address of the test pools, in host order. */
+#define POOL_NET		0xc6130000u
+
+struct errors {
+	int	count;
+	char	text[ERRORS_MAX][ERROR_TEXT_MAX];
+};
+
+/* A replacement for one line of base_lines, counted from 1. */
+struct edit {
+	int		line;
+	const char	*text;
+};
+
+static char test_dir[PATH_MAX];
+static char test_file[PATH_MAX];
+
+/* A valid file that sets some values and leaves others at the default. */
+static const char *const base_lines[] = {
+	/* 1 */ "# headend test configuration",
+	/* 2 */ "user = \"vpn\";",
+	/* 3 */ "listeners = ( {",
+	/* 4 */ "  address = \"0.0.0.0\";",
+	/* 5 */ "  tcp-port = 8443;",
+	/* 6 */ "  certificate = \"server.crt\";",
+	/* 7 */ "  key = \"/etc/ssl/server.key\";",
+	/* 8 */ "  tls-min-version = \"1.2\";",
+	/* 9 */ "} );",
+	/* 10 */ "tun = { address = \"198.19.0.1\"; mtu = 1400; };",
+	/* 11 */ "pools = (",
+	/* 12 */ "  { name = \"staff\"; network = \"198.19.0.0/24\";",
+	/* 13 */ "    exclude = [ \"198.19.0.10\" ]; },",
+	/* 14 */ "  { name = \"lab\"; range = \"198.19.1.10-198.19.1.50\"; }",
+	/* 15 */ ");",
+	/* 16 */ "group-policies = (",
+	/* 17 */ "  { name = \"tunnel-all\"; dns = [ \"198.19.0.1\" ]; },",
+	/* 18 */ "  { name = \"split\"; split-tunnel = \"include\";",
+	/* 19 */ "    routes = [ \"198.18.1.0/24\" ]; idle-timeout = 600; }",
+	/* 20 */ ");",
+	/* 21 */ "tunnel-groups = (",
+	/* 22 */ "  { name = \"staff\";",
+	/* 23 */ "    group-urls = [ \"https://vpn.example.net/staff\" ];",
+	/* 24 */ "    pool = \"staff\"; group-policy = \"tunnel-all\"; },",
+	/* 25 */ "  { name = \"lab\";",
+	/* 26 */ "    group-urls = [ \"https://vpn.example.net/lab\" ];",
+	/* 27 */ "    pam-service = \"headend\";",
+	/* 28 */ "    pool = \"lab\"; group-policy = \"split\"; }",
+	/* 29 */ ");",
+};
+
+#define BASE_LINES	(sizeof(base_lines) / sizeof(base_lines[0]))
+
+static void
+errors_collect(void *arg, const char *message)
+{
+	struct errors *errors = arg;
+
+	if (errors->count < ERRORS_MAX)
+		snprintf(errors->text[errors->count], ERROR_TEXT_MAX, "%s",
+		    message);
+	errors->count++;
+}
+
+/*
+ * Return 1 when an error at line contains fragment. Line 0 matches any
+ * line, including errors that have none.
+ */
+static int
+errors_find(const struct errors *errors, int line, const char *fragment)
+{
+	char prefix[PATH_MAX + 32];
+	int i;
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", test_file, line);
+	for (i = 0; i < errors->count && i < ERRORS_MAX; i++) {
+		if (line > 0 && strncmp(errors->text[i], prefix,
+		    strlen(prefix)) != 0)
+			continue;
+		if (strstr(errors->text[i], fragment) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+errors_print(const struct errors *errors)
+{
+	int i;
+
+	for (i = 0; i < errors->count && i < ERRORS_MAX; i++)
+		print_message("  reported: %s\n", errors->text[i]);
+}
+
+static void
+assert_error_at(const struct errors *errors, int line, const char *fragment)
+{
+	if (errors_find(errors, line, fragment))
+		return;
+	errors_print(errors);
+	fail_msg("no error at line %d containing \"%s\"", line, fragment);
+}
+
+static void
+file_write(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Write base_lines with the edits applied to test_file. */
+static void
+file_write_edited(const struct edit *edits, size_t nedits)
+{
+	FILE *fp = fopen(test_file, "w");
+	size_t i, j;
+
+	assert_non_null(fp);
+	for (i = 0; i < BASE_LINES; i++) {
+		const char *line = base_lines[i];
+
+		for (j = 0; j < nedits; j++) {
+			if (edits[j].line == (int)i + 1)
+				line = edits[j].text;
+		}
+		fprintf(fp, "%s\n", line);
+	}
+	assert_int_equal(fclose(fp), 0);
+}
+
+static int
+load_edited(const struct edit *edits, size_t nedits, struct errors *errors)
+{
+	struct config *cfg = NULL;
+	int rc;
+
+	memset(errors, 0, sizeof(*errors));
+	file_write_edited(edits, nedits);
+	rc = config_load(test_file, &cfg, errors_collect, errors);
+	config_free(cfg);
+	return rc;
+}
+
+/*
+ * Replace one line of base_lines and expect exactly one error, at
+ * error_line, that contains fragment.
+ */
+static void
+check_one_error(int line, const char *text, int error_line,
+    const char *fragment)
+{
+	struct edit edit = { line, text };
+	struct errors errors;
+	int rc = load_edited(&edit, 1, &errors);
+
+	assert_error_at(&errors, error_line, fragment);
+	if (rc != 1)
+		errors_print(&errors);
+	assert_int_equal(rc, 1);
+	assert_int_equal(errors.count, 1);
+}
+
+static int
+setup(void **state)
+{
+	char dir[] = "/tmp/test_config.XXXXXX";
+
+	(void)state;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	/* realpath, so paths compare equal even if /tmp is a symlink. */
+	if (realpath(dir, test_dir) == NULL)
+		return -1;
+	if (snprintf(test_file, sizeof(test_file), "%s/headend.conf",
+	    test_dir) >= (int)sizeof(test_file))
+		return -1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(test_file);
+	return rmdir(test_dir);
+}
+
+static void
+test_valid_file_values(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	const struct config_listener *l;
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->path, test_file);
+	assert_string_equal(cfg->user, "vpn");
+	assert_string_equal(cfg->status_socket, "/run/headend/status.sock");
+
+	assert_int_equal(cfg->nlisteners, 1);
+	l = &cfg->listeners[0];
+	assert_string_equal(l->address, "0.0.0.0");
+	assert_int_equal(l->tcp_port, 8443);
+	assert_int_equal(l->udp_port, 443);
+	snprintf(path, sizeof(path), "%s/server.crt", test_dir);
+	assert_string_equal(l->certificate, path);
+	assert_string_equal(l->key, "/etc/ssl/server.key");
+	assert_string_equal(l->chain, "");
+	assert_int_equal(l->tls_min_version, TLS1_2_VERSION);
+	assert_int_equal(l->tls_max_version, TLS1_3_VERSION);
+	assert_string_equal(l->tls12_ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20");
+	assert_non_null(strstr(l->tls13_suites, "TLS_AES_256_GCM_SHA384"));
+	assert_int_equal(l->link_mtu, 1500);
+	assert_int_equal(l->line, 3);
+
+	assert_string_equal(cfg->tun.name, "headend0");
+	assert_int_equal(ntohl(cfg->tun.address.s_addr), POOL_NET + 1);
+	assert_int_equal(cfg->tun.mtu, 1400);
+	config_free(cfg);
+}
+
+static void
+test_valid_file_pools(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	const struct config_pool *staff, *lab;
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->npools, 2);
+	staff = &cfg->pools[0];
+	assert_string_equal(staff->name, "staff");
+	assert_int_equal(staff->network, POOL_NET);
+	assert_int_equal(staff->prefix, 24);
+	assert_int_equal(staff->first, POOL_NET + 1);
+	assert_int_equal(staff->last, POOL_NET + 254);
+	assert_int_equal(staff->line, 12);
+
+	/* The tun address 198.19.0.1 is excluded after the listed one. */
+	assert_int_equal(staff->nexclude, 2);
+	assert_int_equal(staff->exclude[0], POOL_NET + 10);
+	assert_int_equal(staff->exclude[1], POOL_NET + 1);
+
+	lab = &cfg->pools[1];
+	assert_int_equal(lab->prefix, -1);
+	assert_int_equal(lab->first, POOL_NET + 256 + 10);
+	assert_int_equal(lab->last, POOL_NET + 256 + 50);
+	assert_int_equal(lab->nexclude, 0);
+	config_free(cfg);
+}
+
+static void
+test_valid_file_policies(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	const struct config_policy *all, *split;
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->npolicies, 2);
+	all = &cfg->policies[0];
+	assert_int_equal(all->ndns, 1);
+	assert_int_equal(ntohl(all->dns[0].s_addr), POOL_NET + 1);
+	assert_int_equal(all->split, SPLIT_TUNNEL_ALL);
+	assert_int_equal(all->nroutes, 0);
+	assert_int_equal(all->idle_timeout, 1800);
+	assert_int_equal(all->session_timeout, 0);
+	assert_int_equal(all->keepalive, 20);
+	assert_int_equal(all->dpd, 30);
+	assert_int_equal(all->data_mtu, 1406);
+	assert_int_equal(all->simultaneous_logins, 3);
+	assert_false(all->client_to_client);
+	assert_string_equal(all->default_domain, "");
+
+	split = &cfg->policies[1];
+	assert_int_equal(split->split, SPLIT_INCLUDE);
+	assert_int_equal(split->nroutes, 1);
+	assert_int_equal(split->routes[0].network, 0xc6120100u);
+	assert_int_equal(split->routes[0].prefix, 24);
+	assert_int_equal(split->idle_timeout, 600);
+	config_free(cfg);
+}
+
+static void
+test_valid_file_tgroups(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	const struct config_tgroup *staff, *lab;
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->ntgroups, 2);
+	staff = config_find_tgroup(cfg, "staff");
+	assert_ptr_equal(staff, &cfg->tgroups[0]);
+	assert_int_equal(staff->nurls, 1);
+	assert_string_equal(staff->urls[0], "https://vpn.example.net/staff");
+	assert_int_equal(staff->auth, AUTH_METHOD_PASSWORD);
+	assert_int_equal(staff->backend, PASSWORD_USER_FILE);
+	snprintf(path, sizeof(path), "%s/users", test_dir);
+	assert_string_equal(staff->user_file, path);
+	assert_int_equal(staff->pool, 0);
+	assert_int_equal(staff->policy, 0);
+
+	lab = config_find_tgroup(cfg, "lab");
+	assert_ptr_equal(lab, &cfg->tgroups[1]);
+	assert_int_equal(lab->backend, PASSWORD_PAM);
+	assert_string_equal(lab->pam_service, "headend");
+	assert_int_equal(lab->pool, 1);
+	assert_int_equal(lab->policy, 1);
+	assert_int_equal(lab->line, 25);
+
+	assert_null(config_find_tgroup(cfg, "Lab"));
+	assert_null(config_find_tgroup(cfg, "missing"));
+	config_free(cfg);
+}
+
+/* A relative file name is made absolute against the working directory. */
+static void
+test_relative_config_path(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	char cwd[PATH_MAX];
+	char path[PATH_MAX + 32];
+	int rc;
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(test_dir), 0);
+	rc = config_load("./headend.conf", &cfg, errors_collect, &errors);
+	assert_int_equal(chdir(cwd), 0);
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(cfg->path, test_file);
+	snprintf(path, sizeof(path), "%s/server.crt", test_dir);
+	assert_string_equal(cfg->listeners[0].certificate, path);
+	config_free(cfg);
+}
+
+static void
+test_source_config_valid(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	int rc;
+
+	(void)state;
+	rc = config_load(SOURCE_CONFIG, &cfg, errors_collect, &errors);
+	if (rc != 0)
+		errors_print(&errors);
+	assert_int_equal(rc, 0);
+	assert_int_equal(cfg->ntgroups, 1);
+	assert_string_equal(cfg->tgroups[0].urls[0],
+	    "https://vpn.example.net/staff");
+	assert_int_equal(cfg->policies[0].keepalive, 20);
+	assert_int_equal(cfg->policies[0].dpd, 30);
+	config_free(cfg);
+}
+
+static void
+test_syntax_error_line(void **state)
+{
+	struct config *cfg = NULL;
+	struct edit edit = {
+		10, "tun = { address = \"198.19.0.1\"; mtu = ; };"
+	};
+	struct errors errors = { 0 };
+
+	(void)state;
+	file_write_edited(&edit, 1);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 1);
+	assert_null(cfg);
+	assert_int_equal(errors.count, 1);
+	assert_error_at(&errors, 10, "syntax error");
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/missing.conf", test_dir);
+	assert_int_equal(config_load(path, &cfg, errors_collect, &errors), 1);
+	assert_null(cfg);
+	assert_int_equal(errors.count, 1);
+	assert_non_null(strstr(errors.text[0], path));
+	assert_non_null(strstr(errors.text[0], strerror(ENOENT)));
+}
+
+static void
+test_empty_file(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+
+	(void)state;
+	file_write(test_file, "# nothing\n");
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 5);
+	assert_null(cfg);
+	assert_error_at(&errors, 0, "missing setting \"listeners\"");
+	assert_error_at(&errors, 0, "missing setting \"tun\"");
+	assert_error_at(&errors, 0, "missing setting \"pools\"");
+	assert_error_at(&errors, 0, "missing setting \"group-policies\"");
+	assert_error_at(&errors, 0, "missing setting \"tunnel-groups\"");
+}
+
+static void
+test_unknown_key(void **state)
+{
+	(void)state;
+	check_one_error(19,
+	    "routes = [ \"198.18.1.0/24\" ]; idle-timout = 6; }", 19,
+	    "unknown setting \"idle-timout\" in group-policy \"split\"");
+}
+
+/* A misspelt group-urls also leaves the group without any group-url. */
+static void
+test_unknown_key_cascade(void **state)
+{
+	struct edit edit = {
+		23, "grup-urls = [ \"https://vpn.example.net/staff\" ];"
+	};
+	struct errors errors;
+
+	(void)state;
+	assert_int_equal(load_edited(&edit, 1, &errors), 2);
+	assert_error_at(&errors, 23,
+	    "unknown setting \"grup-urls\" in tunnel-group \"staff\"");
+	assert_error_at(&errors, 22, "no group-urls in tunnel-group");
+}
+
+static void
+test_default_group_name(void **state)
+{
+	(void)state;
+	check_one_error(25, "{ name = \"defaultwebvpngroup\";", 25,
+	    "tunnel-group \"defaultwebvpngroup\" is not allowed: headend has "
+	    "no default group");
+}
+
+static void
+test_bad_group_name(void **state)
+{
+	(void)state;
+	check_one_error(25, "{ name = \"lab group\";", 25,
+	    "invalid name \"lab group\"");
+}
+
+static void
+test_unknown_pool(void **state)
+{
+	(void)state;
+	check_one_error(24,
+	    "pool = \"stuff\"; group-policy = \"tunnel-all\"; },", 24,
+	    "unknown pool \"stuff\" in tunnel-group \"staff\": the pools "
+	    "defined are \"staff\", \"lab\"");
+}
+
+static void
+test_unknown_policy(void **state)
+{
+	(void)state;
+	check_one_error(28, "pool = \"lab\"; group-policy = \"splt\"; }", 28,
+	    "unknown group-policy \"splt\"");
+}
+
+static void
+test_network_host_bits(void **state)
+{
+	(void)state;
+	check_one_error(12, "{ name = \"staff\"; network = \"198.19.0.5/24\";",
+	    12, "\"198.19.0.0/24\"");
+}
+
+static void
+test_network_syntax(void **state)
+{
+	(void)state;
+	check_one_error(12, "{ name = \"staff\"; network = \"198.19.0/24\";",
+	    12, "invalid network \"198.19.0/24\"");
+}
+
+static void
+test_overlapping_pools(void **state)
+{
+	(void)state;
+	check_one_error(14,
+	    "{ name = \"lab\"; range = \"198.19.0.200-198.19.1.50\"; }", 14,
+	    "pool \"lab\" (198.19.0.200-198.19.1.50) overlaps pool \"staff\" "
+	    "(198.19.0.0/24) at line 12");
+}
+
+static void
+test_range_reversed(void **state)
+{
+	(void)state;
+	check_one_error(14,
+	    "{ name = \"lab\"; range = \"198.19.1.50-198.19.1.10\"; }", 14,
+	    "the first address is above the last");
+}
+
+static void
+test_pool_too_large(void **state)
+{
+	(void)state;
+	check_one_error(14, "{ name = \"lab\"; network = \"198.0.0.0/8\"; }",
+	    14, "more than the maximum");
+}
+
+static void
+test_duplicate_pool_name(void **state)
+{
+	struct edit edits[] = {
+		{ 14, "{ name = \"staff\"; "
+		    "range = \"198.19.1.10-198.19.1.50\"; }" },
+		{ 28, "pool = \"staff\"; group-policy = \"split\"; }" },
+	};
+	struct errors errors;
+
+	(void)state;
+	assert_int_equal(load_edited(edits, 2, &errors), 1);
+	assert_error_at(&errors, 14,
+	    "pool \"staff\" is already defined at line 12");
+}
+
+static void
+test_duplicate_group_url(void **state)
+{
+	(void)state;
+	check_one_error(26,
+	    "group-urls = [ \"https://VPN.example.net:443/staff/\" ];", 26,
+	    "is already used by tunnel-group \"staff\" at line 22");
+}
+
+static void
+test_group_url_without_path(void **state)
+{
+	(void)state;
+	check_one_error(26, "group-urls = [ \"https://vpn.example.net/\" ];",
+	    26, "it has no path after the host");
+}
+
+static void
+test_group_url_http(void **state)
+{
+	(void)state;
+	check_one_error(26, "group-urls = [ \"http://vpn.example.net/lab\" ];",
+	    26, "does not start with https://");
+}
+
+static void
+test_bad_tls_version(void **state)
+{
+	(void)state;
+	check_one_error(8, "tls-min-version = \"1.4\";", 8,
+	    "invalid tls-min-version \"1.4\" in listener 1: use one of "
+	    "\"1.0\", \"1.1\", \"1.2\", \"1.3\"");
+}
+
+static void
+test_tls_min_above_max(void **state)
+{
+	(void)state;
+	check_one_error(8,
+	    "tls-min-version = \"1.3\"; tls-max-version = \"1.2\";", 8,
+	    "tls-min-version \"1.3\" is above tls-max-version \"1.2\"");
+}
+
+static void
+test_wrong_type(void **state)
+{
+	(void)state;
+	check_one_error(5, "tcp-port = \"8443\";", 5,
+	    "tcp-port in listener 1 must be an integer, not a string");
+}
+
+static void
+test_port_out_of_range(void **state)
+{
+	(void)state;
+	check_one_error(5, "tcp-port = 0;", 5,
+	    "invalid tcp-port 0 in listener 1: use a value from 1 to 65535");
+}
+
+static void
+test_empty_certificate(void **state)
+{
+	(void)state;
+	check_one_error(6, "certificate = \"\";", 6,
+	    "certificate in listener 1 must not be empty");
+}
+
+static void
+test_missing_key(void **state)
+{
+	(void)state;
+	check_one_error(7, "", 3, "missing setting \"key\" in listener 1");
+}
+
+static void
+test_missing_tun_address(void **state)
+{
+	(void)state;
+	check_one_error(10, "tun = { mtu = 1400; };", 10,
+	    "missing setting \"address\" in tun");
+}
+
+static void
+test_split_include_without_routes(void **state)
+{
+	(void)state;
+	check_one_error(19, "idle-timeout = 600; }", 18,
+	    "split-tunnel \"include\" in group-policy \"split\" needs routes");
+}
+
+static void
+test_routes_with_tunnel_all(void **state)
+{
+	(void)state;
+	check_one_error(17, "{ name = \"tunnel-all\"; "
+	    "routes = [ \"198.18.2.0/24\" ]; },", 17,
+	    "routes in group-policy \"tunnel-all\" are only used with");
+}
+
+static void
+test_keepalive_out_of_range(void **state)
+{
+	(void)state;
+	check_one_error(17, "{ name = \"tunnel-all\"; keepalive = 3601; },",
+	    17, "invalid keepalive 3601");
+}
+
+static void
+test_excluded_outside_pool(void **state)
+{
+	(void)state;
+	check_one_error(13, "exclude = [ \"198.19.1.10\" ]; },", 13,
+	    "excluded address 198.19.1.10 in pool \"staff\" is not one of the "
+	    "pool's leasable addresses 198.19.0.1-198.19.0.254");
+}
+
+static void
+test_user_file_with_pam(void **state)
+{
+	(void)state;
+	check_one_error(27,
+	    "user-file = \"users\"; pam-service = \"headend\";", 27,
+	    "both user-file and pam-service are set in tunnel-group \"lab\"");
+}
+
+static void
+test_too_many_dns(void **state)
+{
+	(void)state;
+	check_one_error(17, "{ name = \"tunnel-all\"; dns = [ "
+	    "\"198.19.0.1\", \"198.19.0.2\", \"198.19.0.3\", "
+	    "\"198.19.0.4\", \"198.19.0.5\" ]; },",
+	    17, "too many dns in group-policy \"tunnel-all\": 5 given, the "
+	    "maximum is 4");
+}
+
+static void
+test_listener_port_clash(void **state)
+{
+	(void)state;
+	check_one_error(9, "}, { address = \"198.18.0.1\"; "
+	    "certificate = \"c\"; key = \"k\"; } );", 9,
+	    "uses the same UDP port as listener 1");
+}
+
+/* The tun address is the whole of a /32 pool, so nothing is leasable. */
+static void
+test_pool_without_leasable_address(void **state)
+{
+	struct edit edits[] = {
+		{ 10, "tun = { address = \"198.19.1.1\"; };" },
+		{ 14, "{ name = \"lab\"; network = \"198.19.1.1/32\"; }" },
+	};
+	struct errors errors;
+
+	(void)state;
+	assert_int_equal(load_edited(edits, 2, &errors), 1);
+	assert_error_at(&errors, 14, "pool \"lab\" has no address left");
+}
+
+static void
+test_several_errors_reported(void **state)
+{
+	struct edit edits[] = {
+		{ 8, "tls-min-version = \"1.4\";" },
+		{ 12, "{ name = \"staff\"; network = \"198.19.0.5/24\";" },
+		{ 19, "routes = [ \"198.18.1.0/24\" ]; idle-timout = 600; }" },
+		{ 25, "{ name = \"DefaultWEBVPNGroup\";" },
+	};
+	struct errors errors;
+
+	(void)state;
+	assert_int_equal(load_edited(edits, 4, &errors), 4);
+	assert_int_equal(errors.count, 4);
+	assert_error_at(&errors, 8, "invalid tls-min-version \"1.4\"");
+	assert_error_at(&errors, 12, "198.19.0.0/24");
+	assert_error_at(&errors, 19, "unknown setting \"idle-timout\"");
+	assert_error_at(&errors, 25, "is not allowed");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_file_values),
+		cmocka_unit_test(test_valid_file_pools),
+		cmocka_unit_test(test_valid_file_policies),
+		cmocka_unit_test(test_valid_file_tgroups),
+		cmocka_unit_test(test_relative_config_path),
+		cmocka_unit_test(test_source_config_valid),
+		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_unknown_key_cascade),
+		cmocka_unit_test(test_default_group_name),
+		cmocka_unit_test(test_bad_group_name),
+		cmocka_unit_test(test_unknown_pool),
+		cmocka_unit_test(test_unknown_policy),
+		cmocka_unit_test(test_network_host_bits),
+		cmocka_unit_test(test_network_syntax),
+		cmocka_unit_test(test_overlapping_pools),
+		cmocka_unit_test(test_range_reversed),
+		cmocka_unit_test(test_pool_too_large),
+		cmocka_unit_test(test_duplicate_pool_name),
+		cmocka_unit_test(test_duplicate_group_url),
+		cmocka_unit_test(test_group_url_without_path),
+		cmocka_unit_test(test_group_url_http),
+		cmocka_unit_test(test_bad_tls_version),
+		cmocka_unit_test(test_tls_min_above_max),
+		cmocka_unit_test(test_wrong_type),
+		cmocka_unit_test(test_port_out_of_range),
+		cmocka_unit_test(test_empty_certificate),
+		cmocka_unit_test(test_missing_key),
+		cmocka_unit_test(test_missing_tun_address),
+		cmocka_unit_test(test_split_include_without_routes),
+		cmocka_unit_test(test_routes_with_tunnel_all),
+		cmocka_unit_test(test_keepalive_out_of_range),
+		cmocka_unit_test(test_excluded_outside_pool),
+		cmocka_unit_test(test_user_file_with_pam),
+		cmocka_unit_test(test_too_many_dns),
+		cmocka_unit_test(test_listener_port_clash),
+		cmocka_unit_test(test_pool_without_leasable_address),
+		cmocka_unit_test(test_several_errors_reported),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
