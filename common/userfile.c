@@ -1,0 +1,566 @@
+/* The user file described in userfile.h. */
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "userfile.h"
+
+/*
+ * The setting that unknown users are checked against when the file has no
+ * usable hash. It has the method and cost ("j9T") of the settings that
+ * crypt_gensalt_rn(NULL, 0, ...) makes in libxcrypt 4.4.33 (Debian 12).
+ */
+#define USERFILE_DUMMY_SETTING	"$y$j9T$5Wi582tngVsg0i.F/UHBF."
+
+/* Result of scanning the file for one username. */
+struct userfile_match {
+	char	hash[CRYPT_OUTPUT_SIZE];	/* "" when the user is absent */
+	char	dummy[CRYPT_OUTPUT_SIZE];	/* for the timing-only crypt */
+};
+
+/* A replacement file being written next to the original. */
+struct userfile_tmp {
+	char	path[PATH_MAX];
+	FILE	*fp;
+};
+
+/* Return whether c may appear in a field: not a space or control character. */
+static bool
+userfile_char_plain(unsigned char c)
+{
+	return c > ' ' && c != 0x7f;
+}
+
+static bool
+userfile_text_plain(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (!userfile_char_plain((unsigned char)s[i]))
+			return false;
+	}
+
+	return true;
+}
+
+bool
+userfile_name_valid(const char *user)
+{
+	size_t len;
+
+	if (user == NULL)
+		return false;
+
+	len = strnlen(user, USERFILE_NAME_MAX + 1);
+	if (len == 0 || len > USERFILE_NAME_MAX)
+		return false;
+
+	/* A leading '#' would turn the user's line into a comment. */
+	if (user[0] == '#' || strchr(user, ':') != NULL)
+		return false;
+
+	return userfile_text_plain(user, len);
+}
+
+bool
+userfile_password_valid(const char *password)
+{
+	size_t len;
+
+	if (password == NULL)
+		return false;
+
+	len = strnlen(password, USERFILE_PASSWORD_MAX + 1);
+	if (len == 0 || len > USERFILE_PASSWORD_MAX)
+		return false;
+
+	return userfile_text_plain(password, len);
+}
+
+static bool
+userfile_hash_valid(const char *hash)
+{
+	size_t len;
+
+	len = strnlen(hash, CRYPT_OUTPUT_SIZE);
+	if (len == 0 || len == CRYPT_OUTPUT_SIZE)
+		return false;
+
+	return strchr(hash, ':') == NULL && userfile_text_plain(hash, len);
+}
+
+static bool
+userfile_hash_locked(const char *hash)
+{
+	return hash[0] == '!' || hash[0] == '*';
+}
+
+/*
+ * Read the next line into *line without its newline. Returns 1 for a line,
+ * 0 at end of file, -EBADMSG for a line with a NUL byte, or -errno.
+ */
+static int
+userfile_line_read(FILE *fp, char **line, size_t *cap)
+{
+	ssize_t n;
+
+	errno = 0;
+	n = getline(line, cap, fp);
+	if (n < 0 && feof(fp) && !ferror(fp))
+		return 0;
+
+	/* Stopping early on ENOMEM would lose lines when rewriting. */
+	if (n < 0)
+		return errno != 0 ? -errno : -EIO;
+
+	if (n > 0 && (*line)[n - 1] == '\n')
+		(*line)[--n] = '\0';
+
+	if (strlen(*line) != (size_t)n)
+		return -EBADMSG;
+
+	return 1;
+}
+
+/* Blank lines and comments. */
+static bool
+userfile_line_ignored(const char *line)
+{
+	if (line[0] == '#')
+		return true;
+
+	return line[strspn(line, " \t")] == '\0';
+}
+
+/* Split a "username:hash" line in place. Returns 0 or -EBADMSG. */
+static int
+userfile_record_parse(char *line, char **name, char **hash)
+{
+	char *colon;
+
+	colon = strchr(line, ':');
+	if (colon == NULL)
+		return -EBADMSG;
+
+	*colon = '\0';
+	*name = line;
+	*hash = colon + 1;
+	if (!userfile_name_valid(*name) || !userfile_hash_valid(*hash))
+		return -EBADMSG;
+
+	return 0;
+}
+
+/* Record one line of the file in m if it concerns user. */
+static int
+userfile_match_line(char *line, const char *user, struct userfile_match *m)
+{
+	char *name, *hash;
+	int rc;
+
+	if (userfile_line_ignored(line))
+		return 0;
+
+	rc = userfile_record_parse(line, &name, &hash);
+	if (rc != 0)
+		return rc;
+
+	if (m->dummy[0] == '\0' && !userfile_hash_locked(hash))
+		strcpy(m->dummy, hash);
+
+	if (m->hash[0] == '\0' && strcmp(name, user) == 0)
+		strcpy(m->hash, hash);
+
+	return 0;
+}
+
+/*
+ * Scan the whole file, also past the user's line, so that every line is
+ * checked and the time taken does not depend on where the user is.
+ */
+static int
+userfile_lookup(const char *path, const char *user, struct userfile_match *m)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *fp;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	fp = fopen(path, "re");
+	if (fp == NULL)
+		return -errno;
+
+	while ((rc = userfile_line_read(fp, &line, &cap)) > 0) {
+		rc = userfile_match_line(line, user, m);
+		if (rc != 0)
+			break;
+	}
+
+	free(line);
+	fclose(fp);
+	if (m->dummy[0] == '\0')
+		strcpy(m->dummy, USERFILE_DUMMY_SETTING);
+	return rc;
+}
+
+/*
+ * Hash phrase with setting into out (CRYPT_OUTPUT_SIZE bytes, zero padded).
+ * A setting that crypt rejects is a malformed hash, so -EBADMSG.
+ */
+static int
+userfile_crypt(const char *phrase, const char *setting, char *out)
+{
+	struct crypt_data *data;
+	const char *hash;
+	int rc = 0;
+
+	data = calloc(1, sizeof(*data));
+	if (data == NULL)
+		return -ENOMEM;
+
+	errno = 0;
+	hash = crypt_rn(phrase, setting, data, sizeof(*data));
+	if (hash == NULL)
+		rc = (errno == EINVAL || errno == 0) ? -EBADMSG : -errno;
+
+	memset(out, 0, CRYPT_OUTPUT_SIZE);
+	if (hash != NULL)
+		strncpy(out, hash, CRYPT_OUTPUT_SIZE - 1);
+
+	/* The work area contains the phrase and values derived from it. */
+	explicit_bzero(data, sizeof(*data));
+	free(data);
+	return rc;
+}
+
+/* Compare two zero-padded hashes in time that does not depend on them. */
+static bool
+userfile_hash_equal(const char *a, const char *b)
+{
+	unsigned char diff = 0;
+	size_t i;
+
+	for (i = 0; i < CRYPT_OUTPUT_SIZE; i++)
+		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
+
+	return diff == 0;
+}
+
+int
+userfile_verify(const char *path, const char *user, const char *password)
+{
+	struct userfile_match m;
+	char computed[CRYPT_OUTPUT_SIZE];
+	const char *setting;
+	bool known;
+	int rc;
+
+	rc = userfile_lookup(path, user != NULL ? user : "", &m);
+	if (rc != 0)
+		return rc;
+
+	known = m.hash[0] != '\0' && !userfile_hash_locked(m.hash) &&
+	    userfile_password_valid(password);
+	setting = known ? m.hash : m.dummy;
+
+	rc = userfile_crypt(password != NULL ? password : "", setting,
+	    computed);
+	if (rc == 0 && (!known || !userfile_hash_equal(computed, m.hash)))
+		rc = -EACCES;
+
+	explicit_bzero(computed, sizeof(computed));
+	return rc;
+}
+
+/* Make the "username:hash\n" line for a new password. */
+static int
+userfile_record_new(const char *user, const char *password, char *record,
+    size_t size)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	char hash[CRYPT_OUTPUT_SIZE];
+	int rc;
+
+	if (crypt_gensalt_rn(NULL, 0, NULL, 0, setting, sizeof(setting)) ==
+	    NULL)
+		return errno != 0 ? -errno : -EINVAL;
+
+	rc = userfile_crypt(password, setting, hash);
+	if (rc != 0)
+		return rc;
+
+	if (snprintf(record, size, "%s:%s\n", user, hash) >= (int)size)
+		return -ENAMETOOLONG;
+
+	return 0;
+}
+
+/* Open the directory that contains path, for locking and fsync. */
+static int
+userfile_dir_open(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+
+	return fd;
+}
+
+/* Give the new file the mode it must have and the owner of the old one. */
+static int
+userfile_tmp_attributes(int fd, FILE *old)
+{
+	struct stat now, before;
+
+	if (fchmod(fd, USERFILE_MODE) != 0 || fstat(fd, &now) != 0)
+		return -errno;
+
+	if (old == NULL)
+		return 0;
+
+	if (fstat(fileno(old), &before) != 0)
+		return -errno;
+
+	if (before.st_uid == now.st_uid && before.st_gid == now.st_gid)
+		return 0;
+
+	if (fchown(fd, before.st_uid, before.st_gid) != 0)
+		return -errno;
+
+	return 0;
+}
+
+static void
+userfile_tmp_discard(struct userfile_tmp *tmp)
+{
+	fclose(tmp->fp);
+	unlink(tmp->path);
+}
+
+static int
+userfile_tmp_open(struct userfile_tmp *tmp, const char *path, FILE *old)
+{
+	int fd, rc;
+
+	if (snprintf(tmp->path, sizeof(tmp->path), "%s.XXXXXX", path) >=
+	    (int)sizeof(tmp->path))
+		return -ENAMETOOLONG;
+
+	fd = mkstemp(tmp->path);
+	if (fd < 0)
+		return -errno;
+
+	tmp->fp = fdopen(fd, "w");
+	if (tmp->fp == NULL) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp->path);
+		return rc;
+	}
+
+	rc = userfile_tmp_attributes(fd, old);
+	if (rc != 0)
+		userfile_tmp_discard(tmp);
+	return rc;
+}
+
+/* Write the temporary file to disk and move it over path. */
+static int
+userfile_tmp_commit(struct userfile_tmp *tmp, const char *path, int dirfd)
+{
+	int rc = 0;
+
+	if (fflush(tmp->fp) != 0 || fsync(fileno(tmp->fp)) != 0)
+		rc = -errno;
+
+	if (fclose(tmp->fp) != 0 && rc == 0)
+		rc = -errno;
+
+	if (rc == 0 && rename(tmp->path, path) != 0)
+		rc = -errno;
+
+	if (rc != 0) {
+		unlink(tmp->path);
+		return rc;
+	}
+
+	/* The rename itself is durable only once the directory is synced. */
+	if (fsync(dirfd) != 0)
+		return -errno;
+
+	return 0;
+}
+
+/*
+ * Copy one line to out. The user's first line becomes record, or goes
+ * away when record is NULL, and later lines of the same user are dropped.
+ */
+static int
+userfile_copy_line(FILE *out, char *line, const char *user,
+    const char *record, bool *found)
+{
+	char *name, *hash;
+	int rc;
+
+	if (userfile_line_ignored(line)) {
+		fprintf(out, "%s\n", line);
+		return 0;
+	}
+
+	rc = userfile_record_parse(line, &name, &hash);
+	if (rc != 0)
+		return rc;
+
+	if (strcmp(name, user) != 0)
+		fprintf(out, "%s:%s\n", name, hash);
+	else if (!*found && record != NULL)
+		fputs(record, out);
+
+	if (strcmp(name, user) == 0)
+		*found = true;
+
+	return 0;
+}
+
+static int
+userfile_copy(FILE *in, FILE *out, const char *user, const char *record,
+    bool *found)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	*found = false;
+	while (in != NULL && (rc = userfile_line_read(in, &line, &cap)) > 0) {
+		rc = userfile_copy_line(out, line, user, record, found);
+		if (rc != 0)
+			break;
+	}
+
+	free(line);
+	if (rc == 0 && !*found && record != NULL)
+		fputs(record, out);
+
+	if (rc == 0 && ferror(out))
+		rc = -EIO;
+
+	return rc;
+}
+
+/* Fill the open temporary file and put it in place of path. */
+static int
+userfile_tmp_fill(struct userfile_tmp *tmp, FILE *old, const char *user,
+    const char *record, const char *path, int dirfd)
+{
+	bool found;
+	int rc;
+
+	rc = userfile_copy(old, tmp->fp, user, record, &found);
+	if (rc == 0 && !found && record == NULL)
+		rc = -ENOENT;
+
+	if (rc != 0) {
+		userfile_tmp_discard(tmp);
+		return rc;
+	}
+
+	return userfile_tmp_commit(tmp, path, dirfd);
+}
+
+/* The part of userfile_rewrite that runs under the directory lock. */
+static int
+userfile_rewrite_locked(const char *path, const char *user,
+    const char *record, int dirfd)
+{
+	struct userfile_tmp tmp;
+	FILE *old;
+	int rc;
+
+	/* Deleting from a missing file finds no user, so nothing is made. */
+	old = fopen(path, "re");
+	if (old == NULL && (errno != ENOENT || record == NULL))
+		return -errno;
+
+	rc = userfile_tmp_open(&tmp, path, old);
+	if (rc == 0)
+		rc = userfile_tmp_fill(&tmp, old, user, record, path, dirfd);
+
+	if (old != NULL)
+		fclose(old);
+	return rc;
+}
+
+/*
+ * Replace the user's line with record, or delete it when record is NULL.
+ * An exclusive flock on the directory serialises concurrent writers,
+ * because a lock on the file itself would be lost with the rename.
+ */
+static int
+userfile_rewrite(const char *path, const char *user, const char *record)
+{
+	int dirfd, rc;
+
+	dirfd = userfile_dir_open(path);
+	if (dirfd < 0)
+		return dirfd;
+
+	if (flock(dirfd, LOCK_EX) != 0) {
+		rc = -errno;
+		close(dirfd);
+		return rc;
+	}
+
+	rc = userfile_rewrite_locked(path, user, record, dirfd);
+	close(dirfd);
+	return rc;
+}
+
+int
+userfile_set(const char *path, const char *user, const char *password)
+{
+	char record[USERFILE_NAME_MAX + CRYPT_OUTPUT_SIZE + 3];
+	int rc;
+
+	if (!userfile_name_valid(user) || !userfile_password_valid(password))
+		return -EINVAL;
+
+	rc = userfile_record_new(user, password, record, sizeof(record));
+	if (rc != 0)
+		return rc;
+
+	return userfile_rewrite(path, user, record);
+}
+
+int
+userfile_delete(const char *path, const char *user)
+{
+	if (!userfile_name_valid(user))
+		return -EINVAL;
+
+	return userfile_rewrite(path, user, NULL);
+}

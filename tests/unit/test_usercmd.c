@@ -1,0 +1,200 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "usercmd.h"
+#include "userfile.h"
+
+struct fixture {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+fixture_setup(void **state)
+{
+	struct fixture *f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_usercmd.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/users", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/*
+ * Run "user ARGS..." with input as standard input, which is a pipe and so
+ * not a terminal. argv ends with NULL.
+ */
+static int
+usercmd_run(const char *input, const char **args)
+{
+	char *argv[8];
+	int pipefd[2], saved, argc, status;
+
+	argv[0] = "user";
+	for (argc = 1; args[argc - 1] != NULL; argc++)
+		argv[argc] = (char *)args[argc - 1];
+	argv[argc] = NULL;
+
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(write(pipefd[1], input, strlen(input)),
+	    (ssize_t)strlen(input));
+	close(pipefd[1]);
+
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(pipefd[0], STDIN_FILENO), STDIN_FILENO);
+	close(pipefd[0]);
+
+	status = usercmd_main(argc, argv);
+
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	return status;
+}
+
+static void
+test_add_then_verify(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "alice", NULL };
+
+	assert_int_equal(usercmd_run("Secret1!\n", args), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1!"), 0);
+}
+
+static void
+test_add_options_after_name(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "alice", "-f", f->path, NULL };
+
+	assert_int_equal(usercmd_run("Secret1!\r\n", args), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1!"), 0);
+}
+
+static void
+test_add_replaces_password(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "alice", NULL };
+
+	assert_int_equal(usercmd_run("first\n", args), 0);
+	assert_int_equal(usercmd_run("second", args), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "first"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "alice", "second"), 0);
+}
+
+static void
+test_add_password_space(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "alice", NULL };
+
+	assert_int_equal(usercmd_run("two words\n", args), 1);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+static void
+test_add_password_bad(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "alice", NULL };
+	char longer[USERFILE_PASSWORD_MAX + 3];
+
+	assert_int_equal(usercmd_run("", args), 1);
+	assert_int_equal(usercmd_run("\n", args), 1);
+	assert_int_equal(usercmd_run("tab\there\n", args), 1);
+
+	memset(longer, 'p', sizeof(longer) - 2);
+	strcpy(longer + sizeof(longer) - 2, "\n");
+	assert_int_equal(usercmd_run(longer, args), 1);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+static void
+test_add_name_space(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "al ice", NULL };
+
+	assert_int_equal(usercmd_run("Secret1!\n", args), 1);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+static void
+test_delete_user(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "add", "-f", f->path, "alice", NULL };
+	const char *del[] = { "delete", "-f", f->path, "alice", NULL };
+
+	assert_int_equal(usercmd_run("pw\n", add), 0);
+	assert_int_equal(usercmd_run("", del), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EACCES);
+	assert_int_equal(usercmd_run("", del), 1);
+}
+
+static void
+test_usage_errors(void **state)
+{
+	struct fixture *f = *state;
+	const char *none[] = { NULL };
+	const char *no_name[] = { "add", "-f", f->path, NULL };
+	const char *two_names[] = { "add", "alice", "bob", NULL };
+	const char *bad_action[] = { "rename", "alice", NULL };
+	const char *bad_option[] = { "add", "-x", "alice", NULL };
+	const char *no_file[] = { "add", "alice", "-f", NULL };
+	const char *help[] = { "help", NULL };
+
+	assert_int_equal(usercmd_run("", none), 2);
+	assert_int_equal(usercmd_run("", no_name), 2);
+	assert_int_equal(usercmd_run("", two_names), 2);
+	assert_int_equal(usercmd_run("", bad_action), 2);
+	assert_int_equal(usercmd_run("", bad_option), 2);
+	assert_int_equal(usercmd_run("", no_file), 2);
+	assert_int_equal(usercmd_run("", help), 0);
+}
+
+#define FIXTURE_TEST(name) \
+	cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FIXTURE_TEST(test_add_then_verify),
+		FIXTURE_TEST(test_add_options_after_name),
+		FIXTURE_TEST(test_add_replaces_password),
+		FIXTURE_TEST(test_add_password_space),
+		FIXTURE_TEST(test_add_password_bad),
+		FIXTURE_TEST(test_add_name_space),
+		FIXTURE_TEST(test_delete_user),
+		FIXTURE_TEST(test_usage_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

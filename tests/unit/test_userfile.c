@@ -1,0 +1,433 @@
+#include <crypt.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "userfile.h"
+
+/* A fresh directory per test, holding the user file under test. */
+struct fixture {
+	char	dir[64];
+	char	path[128];
+};
+
+static int
+fixture_setup(void **state)
+{
+	struct fixture *f;
+
+	f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test_userfile.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/users", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+file_write(const char *path, const char *text, size_t len)
+{
+	FILE *fp;
+
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+file_write_string(const char *path, const char *text)
+{
+	file_write(path, text, strlen(text));
+}
+
+static char *
+file_read(const char *path)
+{
+	static char buf[8192];
+	FILE *fp;
+	size_t n;
+
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* Count the lines of path that start with prefix. */
+static int
+file_count_prefix(const char *path, const char *prefix)
+{
+	const char *p = file_read(path);
+	int count = 0;
+
+	while (*p != '\0') {
+		if (strncmp(p, prefix, strlen(prefix)) == 0)
+			count++;
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+
+	return count;
+}
+
+/* A yescrypt hash of password, as userfile_set would write it. */
+static const char *
+hash_make(const char *password)
+{
+	static char hash[CRYPT_OUTPUT_SIZE];
+	char *setting;
+
+	setting = crypt_gensalt_ra(NULL, 0, NULL, 0);
+	assert_non_null(setting);
+	strcpy(hash, crypt(password, setting));
+	free(setting);
+	return hash;
+}
+
+static void
+test_set_then_verify(void **state)
+{
+	struct fixture *f = *state;
+	struct stat st;
+
+	assert_int_equal(userfile_set(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(strncmp(file_read(f->path), "alice:$y$", 9), 0);
+}
+
+static void
+test_wrong_password(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_set(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1?"),
+	    -EACCES);
+	assert_int_equal(userfile_verify(f->path, "alice", ""), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "alice", NULL), -EACCES);
+}
+
+static void
+test_unknown_user(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_set(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(userfile_verify(f->path, "bob", "Secret1!"),
+	    -EACCES);
+	assert_int_equal(userfile_verify(f->path, "", "Secret1!"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, NULL, "Secret1!"), -EACCES);
+}
+
+static void
+test_unknown_user_empty_file(void **state)
+{
+	struct fixture *f = *state;
+
+	file_write_string(f->path, "");
+	assert_int_equal(userfile_verify(f->path, "bob", "x"), -EACCES);
+}
+
+static void
+test_replace_password(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_set(f->path, "alice", "first"), 0);
+	assert_int_equal(userfile_set(f->path, "bob", "bobpass"), 0);
+	assert_int_equal(userfile_set(f->path, "alice", "second"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "first"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "alice", "second"), 0);
+	assert_int_equal(userfile_verify(f->path, "bob", "bobpass"), 0);
+	assert_int_equal(file_count_prefix(f->path, "alice:"), 1);
+
+	/* alice keeps her place in front of bob. */
+	assert_int_equal(strncmp(file_read(f->path), "alice:", 6), 0);
+}
+
+static void
+test_name_invalid_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char name[USERFILE_NAME_MAX + 2];
+
+	assert_int_equal(userfile_set(f->path, "al ice", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "al:ice", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "#alice", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "al\tice", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "alice\n", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "", "pw"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, NULL, "pw"), -EINVAL);
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	assert_false(userfile_name_valid(name));
+	name[USERFILE_NAME_MAX] = '\0';
+	assert_true(userfile_name_valid(name));
+	assert_true(userfile_name_valid("alice@example.com"));
+	assert_true(userfile_name_valid("j\xc3\xb6rg"));
+}
+
+static void
+test_password_invalid_rejected(void **state)
+{
+	struct fixture *f = *state;
+	char password[USERFILE_PASSWORD_MAX + 2];
+
+	assert_int_equal(userfile_set(f->path, "alice", "two words"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "alice", "tab\there"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "alice", "del\x7f"), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "alice", ""), -EINVAL);
+	assert_int_equal(userfile_set(f->path, "alice", NULL), -EINVAL);
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	memset(password, 'p', sizeof(password) - 1);
+	password[sizeof(password) - 1] = '\0';
+	assert_false(userfile_password_valid(password));
+	password[USERFILE_PASSWORD_MAX] = '\0';
+	assert_true(userfile_password_valid(password));
+	assert_true(userfile_password_valid("p\xc3\xa4ss:#"));
+}
+
+static void
+test_comments_and_blank_lines(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+	    "# headend users\n"
+	    "\n"
+	    "   \t\n"
+	    "alice:%s\n"
+	    "#bob:not-a-hash\n",
+	    hash_make("Secret1!"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(userfile_verify(f->path, "#bob", "x"), -EACCES);
+
+	/* Rewriting keeps the comments and blank lines in place. */
+	assert_int_equal(userfile_set(f->path, "carol", "carolpw"), 0);
+	assert_int_equal(strncmp(file_read(f->path),
+	    "# headend users\n\n   \t\nalice:", 28), 0);
+	assert_int_equal(file_count_prefix(f->path, "#bob:"), 1);
+	assert_int_equal(userfile_verify(f->path, "alice", "Secret1!"), 0);
+	assert_int_equal(userfile_verify(f->path, "carol", "carolpw"), 0);
+}
+
+static void
+test_last_line_without_newline(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "alice:%s", hash_make("pw1"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw1"), 0);
+	assert_int_equal(userfile_set(f->path, "bob", "pw2"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw1"), 0);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw2"), 0);
+}
+
+/* Each of these lines alone makes the file malformed. */
+static const char *const malformed_lines[] = {
+	"alice\n",
+	"alice $y$j9T$abc\n",
+	"alice :$y$j9T$abc\n",
+	"alice: $y$j9T$abc\n",
+	"alice:\n",
+	":$y$j9T$abc\n",
+	" alice:$y$j9T$abc\n",
+	"alice:$y$j9T$abc\r\n",
+	"alice:$y$j9T:abc\n",
+};
+
+static void
+test_malformed_line_error(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(malformed_lines) / sizeof(*malformed_lines);
+	    i++) {
+		snprintf(text, sizeof(text), "bob:%s\n%s", hash_make("pw"),
+		    malformed_lines[i]);
+		file_write_string(f->path, text);
+		print_message("line: %s", malformed_lines[i]);
+		assert_int_equal(userfile_verify(f->path, "bob", "pw"),
+		    -EBADMSG);
+		assert_int_equal(userfile_set(f->path, "bob", "new"),
+		    -EBADMSG);
+		assert_string_equal(file_read(f->path), text);
+	}
+}
+
+static void
+test_nul_byte_error(void **state)
+{
+	struct fixture *f = *state;
+	static const char text[] = "bob:$y$j9T$abc\0def\n";
+
+	file_write(f->path, text, sizeof(text) - 1);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw"), -EBADMSG);
+}
+
+static void
+test_unusable_hash_error(void **state)
+{
+	struct fixture *f = *state;
+
+	file_write_string(f->path, "alice:$y$garbage\n");
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EBADMSG);
+}
+
+static void
+test_locked_user_denied(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "alice:!%s\n", hash_make("pw"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EACCES);
+	file_write_string(f->path, "alice:*\n");
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EACCES);
+}
+
+static void
+test_duplicate_first_counts(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text), "alice:%s\n", hash_make("one"));
+	snprintf(text + n, sizeof(text) - n, "alice:%s\n", hash_make("two"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "alice", "one"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "two"), -EACCES);
+
+	assert_int_equal(userfile_set(f->path, "alice", "three"), 0);
+	assert_int_equal(file_count_prefix(f->path, "alice:"), 1);
+	assert_int_equal(userfile_verify(f->path, "alice", "three"), 0);
+}
+
+static void
+test_missing_file_error(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -ENOENT);
+}
+
+static void
+test_unreadable_path_error(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A directory opens, but reading it fails with EISDIR. */
+	assert_int_equal(userfile_verify(f->dir, "alice", "pw"), -EISDIR);
+}
+
+static void
+test_delete_user(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_set(f->path, "alice", "pw1"), 0);
+	assert_int_equal(userfile_set(f->path, "bob", "pw2"), 0);
+	assert_int_equal(userfile_delete(f->path, "alice"), 0);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw1"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw2"), 0);
+	assert_int_equal(file_count_prefix(f->path, "alice:"), 0);
+	assert_int_equal(userfile_delete(f->path, "alice"), -ENOENT);
+	assert_int_equal(userfile_delete(f->path, "a b"), -EINVAL);
+}
+
+static void
+test_delete_missing_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(userfile_delete(f->path, "alice"), -ENOENT);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+/* A failed rewrite must leave no temporary file behind. */
+static void
+test_no_temporary_left(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[256];
+
+	assert_int_equal(userfile_set(f->path, "alice", "pw"), 0);
+	assert_int_equal(userfile_delete(f->path, "nobody"), -ENOENT);
+	file_write_string(f->path, "broken\n");
+	assert_int_equal(userfile_set(f->path, "alice", "pw"), -EBADMSG);
+
+	snprintf(cmd, sizeof(cmd), "test $(ls -A '%s' | wc -l) -eq 1", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+#define FIXTURE_TEST(name) \
+	cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FIXTURE_TEST(test_set_then_verify),
+		FIXTURE_TEST(test_wrong_password),
+		FIXTURE_TEST(test_unknown_user),
+		FIXTURE_TEST(test_unknown_user_empty_file),
+		FIXTURE_TEST(test_replace_password),
+		FIXTURE_TEST(test_name_invalid_rejected),
+		FIXTURE_TEST(test_password_invalid_rejected),
+		FIXTURE_TEST(test_comments_and_blank_lines),
+		FIXTURE_TEST(test_last_line_without_newline),
+		FIXTURE_TEST(test_malformed_line_error),
+		FIXTURE_TEST(test_nul_byte_error),
+		FIXTURE_TEST(test_unusable_hash_error),
+		FIXTURE_TEST(test_locked_user_denied),
+		FIXTURE_TEST(test_duplicate_first_counts),
+		FIXTURE_TEST(test_missing_file_error),
+		FIXTURE_TEST(test_unreadable_path_error),
+		FIXTURE_TEST(test_delete_user),
+		FIXTURE_TEST(test_delete_missing_file),
+		FIXTURE_TEST(test_no_temporary_left),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
