@@ -1,0 +1,215 @@
+/* The authd client declared in authc.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "authc.h"
+#include "ipc.h"
+#include "log.h"
+
+/*
+ * PAM may take seconds (pam_unix delays failures by about two), so this
+ * is generous; a request older than this is answered as a server error.
+ */
+#define AUTHC_TIMEOUT_SECONDS	20
+
+struct authc_request {
+	uint32_t	id;
+	authc_done_fn	*done;
+	void		*arg;
+	struct event	*timer;
+	struct authc	*ac;
+	TAILQ_ENTRY(authc_request) entry;
+};
+
+struct authc {
+	struct event_base *base;
+	int		fd;
+	struct event	*read_event;
+	uint32_t	next_id;
+	TAILQ_HEAD(, authc_request) pending;
+};
+
+static void
+authc_request_free(struct authc *ac, struct authc_request *r)
+{
+	TAILQ_REMOVE(&ac->pending, r, entry);
+	event_free(r->timer);
+	free(r);
+}
+
+static void
+authc_finish(struct authc *ac, struct authc_request *r,
+    enum ipc_auth_result result, const char *message)
+{
+	authc_done_fn *done = r->done;
+	void *arg = r->arg;
+
+	authc_request_free(ac, r);
+	done(arg, result, message);
+}
+
+static void
+authc_fail_all(struct authc *ac, const char *message)
+{
+	struct authc_request *r;
+
+	while ((r = TAILQ_FIRST(&ac->pending)) != NULL)
+		authc_finish(ac, r, IPC_AUTH_ERROR, message);
+}
+
+static void
+authc_close(struct authc *ac, const char *why)
+{
+	if (ac->fd < 0)
+		return;
+	log_warnx("authd connection closed: %s; password logins fail "
+	    "until the parent restarts authd", why);
+	event_free(ac->read_event);
+	ac->read_event = NULL;
+	close(ac->fd);
+	ac->fd = -1;
+	authc_fail_all(ac, "authd is not running");
+}
+
+static void
+authc_handle_reply(struct authc *ac, const struct ipc_auth_reply *rep)
+{
+	struct authc_request *r;
+
+	TAILQ_FOREACH(r, &ac->pending, entry) {
+		if (r->id == rep->id) {
+			authc_finish(ac, r, rep->result, rep->message);
+			return;
+		}
+	}
+	/* A reply to a cancelled or timed-out request: nothing waits. */
+}
+
+static void
+authc_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct authc *ac = arg;
+	struct ipc_auth_reply rep;
+	uint8_t buf[sizeof(rep) + 1];
+	int len, passed;
+
+	(void)events;
+	len = ipc_recv(fd, buf, sizeof(buf), &passed);
+	if (passed >= 0)
+		close(passed);
+	if (len == -EAGAIN || len == -EWOULDBLOCK)
+		return;
+	if (len <= 0) {
+		authc_close(ac, len == 0 ? "end of file" : strerror(-len));
+		return;
+	}
+	if (ipc_auth_reply_decode(buf, (size_t)len, &rep) != 0) {
+		authc_close(ac, "malformed reply");
+		return;
+	}
+	authc_handle_reply(ac, &rep);
+}
+
+static void
+authc_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct authc_request *r = arg;
+
+	(void)fd;
+	(void)events;
+	authc_finish(r->ac, r, IPC_AUTH_ERROR, "authd did not answer in time");
+}
+
+struct authc *
+authc_new(struct event_base *base)
+{
+	struct authc *ac;
+
+	if ((ac = calloc(1, sizeof(*ac))) == NULL)
+		return (NULL);
+	ac->base = base;
+	ac->fd = -1;
+	ac->next_id = 1;
+	TAILQ_INIT(&ac->pending);
+	return (ac);
+}
+
+void
+authc_set_socket(struct authc *ac, int fd)
+{
+	if (ac->fd >= 0)
+		authc_close(ac, "replaced by a new authd");
+	if (fd < 0)
+		return;
+	evutil_make_socket_nonblocking(fd);
+	ac->read_event = event_new(ac->base, fd, EV_READ | EV_PERSIST,
+	    authc_read_cb, ac);
+	if (ac->read_event == NULL || event_add(ac->read_event, NULL) != 0)
+		fatalx("cannot watch the authd socket");
+	ac->fd = fd;
+}
+
+static struct authc_request *
+authc_request_new(struct authc *ac, authc_done_fn *done, void *arg)
+{
+	struct authc_request *r;
+	struct timeval tv = { AUTHC_TIMEOUT_SECONDS, 0 };
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return (NULL);
+	r->timer = evtimer_new(ac->base, authc_timeout_cb, r);
+	if (r->timer == NULL) {
+		free(r);
+		return (NULL);
+	}
+	r->ac = ac;
+	r->done = done;
+	r->arg = arg;
+	r->id = ac->next_id++;
+	if (ac->next_id == 0)
+		ac->next_id = 1;
+	evtimer_add(r->timer, &tv);
+	TAILQ_INSERT_TAIL(&ac->pending, r, entry);
+	return (r);
+}
+
+int64_t
+authc_request(struct authc *ac, const char *group, const char *user,
+    const char *password, authc_done_fn *done, void *arg)
+{
+	struct ipc_auth_request req;
+	struct authc_request *r;
+	int rc;
+
+	if (ac->fd < 0)
+		return (-ENOTCONN);
+	if ((r = authc_request_new(ac, done, arg)) == NULL)
+		return (-ENOMEM);
+	rc = ipc_auth_request_init(&req, r->id, group, user, password);
+	if (rc == 0)
+		rc = ipc_send(ac->fd, &req, sizeof(req), -1);
+	OPENSSL_cleanse(&req, sizeof(req));
+	if (rc != 0) {
+		authc_request_free(ac, r);
+		return (rc);
+	}
+	return (r->id);
+}
+
+void
+authc_cancel(struct authc *ac, int64_t id)
+{
+	struct authc_request *r;
+
+	TAILQ_FOREACH(r, &ac->pending, entry) {
+		if (r->id == id) {
+			authc_request_free(ac, r);
+			return;
+		}
+	}
+}

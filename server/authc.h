@@ -1,0 +1,36 @@
+/*
+ * The network process's side of authd: sends password checks, matches
+ * replies to requests by id, and fails requests whose authd went away or
+ * took too long, so a login never hangs on a dead authd.
+ */
+#ifndef HEADEND_AUTHC_H
+#define HEADEND_AUTHC_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "ipc.h"
+
+struct authc;
+
+/* Called exactly once per request unless the request is cancelled. */
+typedef void authc_done_fn(void *arg, enum ipc_auth_result result,
+    const char *message);
+
+struct authc *authc_new(struct event_base *base);
+
+/* Use a new authd socket (-1: none until the parent sends one). */
+void	authc_set_socket(struct authc *ac, int fd);
+
+/*
+ * Ask authd. Returns the request id (> 0), or -ENOTCONN when no authd is
+ * connected, or another -errno; done is not called on error.
+ */
+int64_t	authc_request(struct authc *ac, const char *group, const char *user,
+	    const char *password, authc_done_fn *done, void *arg);
+
+/* Forget a request whose requester went away; done is never called. */
+void	authc_cancel(struct authc *ac, int64_t id);
+
+#endif

@@ -1,0 +1,299 @@
+/* HTTP connections over TLS, declared in conn.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+
+#include "conn.h"
+#include "http.h"
+#include "log.h"
+#include "login.h"
+#include "netproc.h"
+#include "tls.h"
+#include "tunnel.h"
+
+/*
+ * A client must send each request within this many seconds of the last
+ * byte we saw, so idle or trickling pre-authentication connections cannot
+ * pile up.
+ */
+#define CONN_READ_TIMEOUT	30
+
+static void	conn_read_cb(struct bufferevent *bev, void *arg);
+static void	conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+void
+conn_log(const struct conn *c, int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_write(priority, "conn=%llu peer=%s: %s",
+	    (unsigned long long)c->c_id, c->c_peer, msg);
+}
+
+static void
+conn_format_peer(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, len, "unknown");
+	}
+}
+
+static void
+conn_free(struct conn *c)
+{
+	if (c->c_login != NULL)
+		login_conn_gone(c->c_login);
+	if (c->c_bev != NULL) {
+		bufferevent_disable(c->c_bev, EV_READ | EV_WRITE);
+		bufferevent_free(c->c_bev);
+	}
+	if (c->c_ssl != NULL) {
+		if (SSL_is_init_finished(c->c_ssl))
+			SSL_shutdown(c->c_ssl);
+		SSL_free(c->c_ssl);
+	}
+	if (c->c_fd >= 0)
+		close(c->c_fd);
+	http_parser_free(c->c_parser);
+	free(c);
+}
+
+void
+conn_close(struct conn *c)
+{
+	conn_free(c);
+}
+
+void
+conn_accept(struct netproc *np, size_t listener, int fd,
+    const struct sockaddr *sa, int salen)
+{
+	struct http_limits lim;
+	struct conn *c;
+
+	(void)salen;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->c_id = ++np->next_conn_id;
+	c->c_np = np;
+	c->c_listener = listener;
+	c->c_fd = fd;
+	conn_format_peer(sa, c->c_peer, sizeof(c->c_peer));
+	http_limits_default(&lim);
+	c->c_parser = http_parser_new(&lim);
+	c->c_ssl = SSL_new(np->tls[listener]);
+	if (c->c_parser == NULL || c->c_ssl == NULL)
+		goto fail;
+	c->c_bev = bufferevent_openssl_socket_new(np->base, fd, c->c_ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, 0);
+	if (c->c_bev == NULL)
+		goto fail;
+	bufferevent_setcb(c->c_bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_set_timeouts(c->c_bev,
+	    &(struct timeval){ CONN_READ_TIMEOUT, 0 }, NULL);
+	bufferevent_enable(c->c_bev, EV_READ);
+	conn_log(c, LOG_DEBUG, "accepted");
+	return;
+fail:
+	conn_log(c, LOG_WARNING, "cannot set up the connection: out of "
+	    "memory");
+	conn_free(c);
+}
+
+static void
+conn_log_tls_failure(struct conn *c)
+{
+	char why[512];
+
+	tls_error_string(why, sizeof(why));
+	c->c_np->stats.tls_handshake_failures++;
+	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_log(c, LOG_DEBUG, "TLS established: %s %s",
+		    SSL_get_version(c->c_ssl), SSL_get_cipher(c->c_ssl));
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT)
+		conn_log(c, LOG_INFO, "closed: no request within %d seconds",
+		    CONN_READ_TIMEOUT);
+	else if ((what & BEV_EVENT_ERROR) && !SSL_is_init_finished(c->c_ssl))
+		conn_log_tls_failure(c);
+	else
+		conn_log(c, LOG_DEBUG, "closed by the client");
+	ERR_clear_error();
+	conn_free(c);
+}
+
+static void
+conn_write_done_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_free(c);
+}
+
+static const char *
+conn_status_reason(int status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
+	}
+}
+
+void
+conn_respond(struct conn *c, int status, const char *reason,
+    const char *extra_headers, const char *content_type,
+    const void *body, size_t body_len, bool close)
+{
+	struct evbuffer *out = bufferevent_get_output(c->c_bev);
+
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "X-Transcend-Version: 1\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "Content-Length: %zu\r\n", status, reason, body_len);
+	if (content_type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", content_type);
+	if (close)
+		evbuffer_add_printf(out, "Connection: close\r\n");
+	if (extra_headers != NULL)
+		evbuffer_add(out, extra_headers, strlen(extra_headers));
+	evbuffer_add(out, "\r\n", 2);
+	if (body_len > 0)
+		evbuffer_add(out, body, body_len);
+	if (!close)
+		return;
+	c->c_closing = true;
+	bufferevent_setcb(c->c_bev, conn_read_cb, conn_write_done_cb,
+	    conn_event_cb, c);
+}
+
+static void
+conn_reject(struct conn *c, int status, const char *why)
+{
+	conn_log(c, LOG_INFO, "rejected request: %s", why);
+	conn_respond(c, status, conn_status_reason(status), NULL,
+	    "text/plain", why, strlen(why), true);
+}
+
+void
+conn_request_done(struct conn *c)
+{
+	c->c_busy = false;
+	http_parser_reset(c->c_parser);
+}
+
+static void
+conn_dispatch(struct conn *c, const struct http_request *req)
+{
+	c->c_busy = true;
+	if (req->method == HTTP_METHOD_CONNECT)
+		tunnel_connect(c, req);
+	else
+		login_handle(c, req);
+}
+
+/*
+ * Feed the input to the parser. Bytes beyond a complete request, or any
+ * byte that arrives while a request is being answered, are rejected:
+ * pipelining is never needed by VPN clients and would let a client smuggle
+ * a second request past the checks of the first.
+ */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec vec;
+	enum http_parse_result r = HTTP_PARSE_INCOMPLETE;
+	size_t used;
+
+	if (c->c_closing) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (c->c_busy) {
+		conn_reject(c, 400, "data sent before the previous response");
+		return;
+	}
+	while (r == HTTP_PARSE_INCOMPLETE &&
+	    evbuffer_peek(in, -1, NULL, &vec, 1) > 0) {
+		r = http_parser_feed(c->c_parser, vec.iov_base, vec.iov_len,
+		    &used);
+		evbuffer_drain(in, used);
+	}
+	if (r == HTTP_PARSE_ERROR) {
+		conn_reject(c, http_parser_status(c->c_parser),
+		    http_parser_error(c->c_parser));
+		return;
+	}
+	if (r != HTTP_PARSE_DONE)
+		return;
+	if (evbuffer_get_length(in) > 0) {
+		conn_reject(c, 400, "bytes after a complete request");
+		return;
+	}
+	conn_dispatch(c, http_parser_request(c->c_parser));
+}
+
+void
+conn_detach(struct conn *c, SSL **ssl, int *fd)
+{
+	*ssl = c->c_ssl;
+	*fd = c->c_fd;
+	c->c_ssl = NULL;
+	c->c_fd = -1;
+	conn_free(c);
+}

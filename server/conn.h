@@ -1,0 +1,64 @@
+/*
+ * One TLS connection in its HTTP phase: TLS through a libevent OpenSSL
+ * bufferevent, requests through the strict parser, one request at a time.
+ * A CONNECT turns the connection into a tunnel, which takes over the SSL
+ * object and the socket (conn_detach).
+ */
+#ifndef HEADEND_CONN_H
+#define HEADEND_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "session.h"
+
+struct netproc;
+struct login;
+struct http_request;
+
+struct conn {
+	uint64_t	c_id;
+	struct netproc	*c_np;
+	size_t		c_listener;	/* index into config listeners */
+	int		c_fd;
+	SSL		*c_ssl;
+	struct bufferevent *c_bev;
+	struct http_parser *c_parser;
+	char		c_peer[SESSION_PEER_MAX];	/* "addr:port" */
+	bool		c_busy;		/* a request waits for an answer */
+	bool		c_closing;	/* close once the output is sent */
+	struct login	*c_login;	/* login waiting on this connection */
+};
+
+/* Take over an accepted socket and start the TLS handshake. */
+void	conn_accept(struct netproc *np, size_t listener, int fd,
+	    const struct sockaddr *sa, int salen);
+
+/*
+ * Send a response. extra_headers holds complete "Name: value\r\n" lines
+ * or is NULL. With close set, the connection ends once it is sent.
+ */
+void	conn_respond(struct conn *c, int status, const char *reason,
+	    const char *extra_headers, const char *content_type,
+	    const void *body, size_t body_len, bool close);
+
+/* Ready for the next request after an asynchronous answer was sent. */
+void	conn_request_done(struct conn *c);
+
+void	conn_close(struct conn *c);
+
+/*
+ * Hand the SSL object and socket to the caller and free the connection;
+ * the caller owns both afterwards.
+ */
+void	conn_detach(struct conn *c, SSL **ssl, int *fd);
+
+/* Log a line naming the connection and its peer. */
+void	conn_log(const struct conn *c, int priority, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * headend: the SSL VPN headend daemon. Parses the command line and the
+ * configuration, then becomes the parent process.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "log.h"
+#include "parent.h"
+#include "tls.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: headend [-ftv] [-c file]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -v       log debug messages too\n", CONFIG_DEFAULT_PATH);
+	exit(2);
+}
+
+static void
+print_config_error(void *arg, const char *message)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", message);
+}
+
+/* Load every listener's certificate and key; count the failures. */
+static int
+load_tls(const struct config *cfg, SSL_CTX **tls)
+{
+	char err[1024];
+	size_t i;
+	int errors = 0;
+
+	for (i = 0; i < cfg->nlisteners; i++) {
+		tls[i] = tls_ctx_new(&cfg->listeners[i], err, sizeof(err));
+		if (tls[i] == NULL) {
+			fprintf(stderr, "%s:%d: %s\n", cfg->path,
+			    cfg->listeners[i].line, err);
+			errors++;
+		}
+	}
+	return (errors);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = CONFIG_DEFAULT_PATH;
+	SSL_CTX *tls[CONFIG_MAX_LISTENERS] = { NULL };
+	struct config *cfg = NULL;
+	bool check = false, foreground = false;
+	int ch, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (config_load(path, &cfg, print_config_error, NULL) != 0 ||
+	    load_tls(cfg, tls) != 0)
+		return (1);
+	if (check) {
+		printf("%s: configuration is valid\n", path);
+		return (0);
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "headend: must be started as root (it creates "
+		    "the tun device and binds its ports, then drops "
+		    "privileges)\n");
+		return (1);
+	}
+	log_init("parent", foreground, verbose);
+	return (parent_main(cfg, tls));
+}

@@ -1,0 +1,166 @@
+/* The network process declared in netproc.h. */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "authc.h"
+#include "conn.h"
+#include "ipc.h"
+#include "log.h"
+#include "login.h"
+#include "netproc.h"
+#include "pool.h"
+#include "session.h"
+#include "status.h"
+#include "tun.h"
+
+/* Switch to the configured user before any network input is read. */
+static void
+netproc_drop_privileges(const struct config *cfg)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwnam(cfg->user)) == NULL)
+		fatalx("user \"%s\" does not exist; create it with "
+		    "\"useradd --system %s\" or set user in %s", cfg->user,
+		    cfg->user, cfg->path);
+	if (setgroups(1, &pw->pw_gid) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		fatal("cannot switch to user %s", cfg->user);
+	if (getuid() == 0 || geteuid() == 0)
+		fatalx("still root after switching to user %s", cfg->user);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+netproc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct netproc *np = arg;
+	size_t i;
+
+	for (i = 0; i < np->cfg->nlisteners; i++) {
+		if (np->listeners[i] == l) {
+			conn_accept(np, i, fd, sa, salen);
+			return;
+		}
+	}
+	evutil_closesocket(fd);
+}
+
+static void
+netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct netproc *np = arg;
+	uint8_t buf[64];
+	int len, passed;
+
+	(void)events;
+	len = ipc_recv(fd, buf, sizeof(buf), &passed);
+	if (len == -EAGAIN)
+		return;
+	if (len <= 0)
+		fatalx("parent channel closed; exiting");
+	if (ipc_message_type(buf, (size_t)len) == IPC_AUTHD_SOCKET &&
+	    passed >= 0) {
+		log_info("connected to a new authd");
+		authc_set_socket(np->authc, passed);
+		return;
+	}
+	fatalx("unexpected message from the parent: desynchronized");
+}
+
+static int
+netproc_make_pools(struct netproc *np)
+{
+	const struct config *cfg = np->cfg;
+	const struct config_pool *p;
+	size_t i;
+
+	for (i = 0; i < cfg->npools; i++) {
+		p = &cfg->pools[i];
+		np->pools[i] = pool_new(p->first, p->last, p->prefix,
+		    p->exclude, p->nexclude);
+		if (np->pools[i] == NULL)
+			return (-errno);
+	}
+	return (0);
+}
+
+static void
+netproc_listen(struct netproc *np, const struct netproc_fds *fds)
+{
+	size_t i;
+
+	/* libevent accepts until EAGAIN, so the sockets must not block. */
+	for (i = 0; i < np->cfg->nlisteners; i++) {
+		evutil_make_socket_nonblocking(fds->tcp[i]);
+		np->listeners[i] = evconnlistener_new(np->base,
+		    netproc_accept_cb, np, LEV_OPT_CLOSE_ON_FREE, -1,
+		    fds->tcp[i]);
+		if (np->listeners[i] == NULL)
+			fatalx("cannot watch listener %zu", i);
+	}
+	np->parent_fd = fds->parent;
+	np->parent_event = event_new(np->base, fds->parent,
+	    EV_READ | EV_PERSIST, netproc_parent_cb, np);
+	if (np->parent_event == NULL ||
+	    event_add(np->parent_event, NULL) != 0)
+		fatalx("cannot watch the parent channel");
+}
+
+static void
+netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
+    const struct netproc_fds *fds)
+{
+	size_t i;
+
+	memset(np, 0, sizeof(*np));
+	np->cfg = cfg;
+	np->started = time(NULL);
+	np->tun_fd = fds->tun;
+	for (i = 0; i < cfg->nlisteners; i++)
+		np->tls[i] = tls[i];
+	if (RAND_bytes(np->secret, sizeof(np->secret)) != 1)
+		fatalx("RAND_bytes failed");
+	if ((np->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	np->authc = authc_new(np->base);
+	np->sessions = sessions_new(np);
+	if (np->authc == NULL || np->sessions == NULL)
+		fatalx("out of memory");
+	if (netproc_make_pools(np) != 0)
+		fatal("cannot create the address pools");
+	if (login_init(np) != 0)
+		fatalx("cannot prepare the group-urls");
+	authc_set_socket(np->authc, fds->authd);
+}
+
+void
+netproc_main(const struct config *cfg, SSL_CTX **tls,
+    const struct netproc_fds *fds)
+{
+	static struct netproc np;
+
+	log_set_role("network");
+	signal(SIGPIPE, SIG_IGN);
+	netproc_drop_privileges(cfg);
+	netproc_init(&np, cfg, tls, fds);
+	netproc_listen(&np, fds);
+	evutil_make_socket_nonblocking(fds->status);
+	if (tun_start(&np) != 0 || status_start(&np, fds->status) != 0)
+		fatalx("cannot watch the tun device or the status socket");
+	log_info("ready: %zu listener(s), %zu tunnel-group(s), running as "
+	    "%s", cfg->nlisteners, cfg->ntgroups, cfg->user);
+	event_base_dispatch(np.base);
+	exit(0);
+}

@@ -1,0 +1,353 @@
+/* The parent process declared in parent.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "authd.h"
+#include "ipc.h"
+#include "log.h"
+#include "netproc.h"
+#include "parent.h"
+#include "tun.h"
+
+#define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
+#define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
+
+struct parent {
+	struct config	*cfg;
+	SSL_CTX		**tls;
+	struct event_base *base;
+	struct netproc_fds fds;		/* the network process's set */
+	int		net_channel;	/* parent's end to the network */
+	int		authd_channel;	/* authd's end, kept until forked */
+	pid_t		authd_pid;
+	pid_t		net_pid;
+	struct event	*restart;
+};
+
+static int
+parent_bind_tcp(const struct config_listener *l)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	    .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
+	struct addrinfo *ai;
+	char port[8];
+	int fd, on = 1;
+
+	snprintf(port, sizeof(port), "%u", l->tcp_port);
+	if (getaddrinfo(l->address, port, &hints, &ai) != 0)
+		fatalx("listener address %s is invalid (line %d)", l->address,
+		    l->line);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("socket for listener %s failed", l->address);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+		fatal("bind to %s port %s failed", l->address, port);
+	if (listen(fd, 1024) != 0)
+		fatal("listen on %s port %s failed", l->address, port);
+	freeaddrinfo(ai);
+	return (fd);
+}
+
+/* The status socket: root:<network user's group>, mode 0660. */
+static int
+parent_bind_status(const struct config *cfg)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct passwd *pw = getpwnam(cfg->user);
+	char dir[sizeof(cfg->status_socket)];
+	int fd;
+
+	if (pw == NULL)
+		fatalx("user \"%s\" does not exist; create it with "
+		    "\"useradd --system %s\"", cfg->user, cfg->user);
+	if (strlen(cfg->status_socket) >= sizeof(sun.sun_path))
+		fatalx("status-socket path %s is too long", cfg->status_socket);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", cfg->status_socket);
+	snprintf(dir, sizeof(dir), "%s", cfg->status_socket);
+	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)
+		fatal("cannot create the directory of %s", cfg->status_socket);
+	unlink(cfg->status_socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+		fatal("cannot bind the status socket %s", cfg->status_socket);
+	if (chown(cfg->status_socket, 0, pw->pw_gid) != 0 ||
+	    chmod(cfg->status_socket, 0660) != 0 || listen(fd, 16) != 0)
+		fatal("cannot set up the status socket %s",
+		    cfg->status_socket);
+	return (fd);
+}
+
+static void
+parent_socketpair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		fatal("socketpair failed");
+}
+
+/* Close, in a child, every descriptor that belongs to another process. */
+static void
+parent_close_fds(struct parent *p, int keep1, int keep2)
+{
+	int fds[CONFIG_MAX_LISTENERS + 5];
+	size_t i, n = 0;
+
+	for (i = 0; i < p->cfg->nlisteners; i++)
+		fds[n++] = p->fds.tcp[i];
+	fds[n++] = p->fds.tun;
+	fds[n++] = p->fds.status;
+	fds[n++] = p->net_channel;
+	fds[n++] = p->fds.parent;
+	fds[n++] = p->authd_channel;
+	for (i = 0; i < n; i++) {
+		if (fds[i] >= 0 && fds[i] != keep1 && fds[i] != keep2)
+			close(fds[i]);
+	}
+}
+
+/*
+ * The parent's libevent signal handlers write to the parent's own event
+ * base; a child that kept them would report its signals to the parent.
+ */
+static void
+parent_child_reset_signals(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
+/* Fork authd; returns the network's end of the new authd socket. */
+static int
+parent_start_authd(struct parent *p)
+{
+	int sv[2];
+	pid_t pid;
+
+	parent_socketpair(sv);
+	p->authd_channel = sv[0];
+	if ((pid = fork()) < 0)
+		fatal("fork of authd failed");
+	if (pid == 0) {
+		parent_child_reset_signals();
+		close(sv[1]);
+		parent_close_fds(p, sv[0], -1);
+		log_set_role("authd");
+		authd_main(p->cfg, sv[0]);
+	}
+	close(sv[0]);
+	p->authd_channel = -1;
+	p->authd_pid = pid;
+	log_info("started authd, pid %d", (int)pid);
+	return (sv[1]);
+}
+
+static void
+parent_start_network(struct parent *p, int authd_sock)
+{
+	int sv[2];
+	pid_t pid;
+
+	parent_socketpair(sv);
+	p->net_channel = sv[0];
+	p->fds.parent = sv[1];
+	p->fds.authd = authd_sock;
+	if ((pid = fork()) < 0)
+		fatal("fork of the network process failed");
+	if (pid == 0) {
+		parent_child_reset_signals();
+		close(sv[0]);
+		p->net_channel = -1;
+		netproc_main(p->cfg, p->tls, &p->fds);
+	}
+	close(sv[1]);
+	close(authd_sock);
+	p->fds.parent = p->fds.authd = -1;
+	p->net_pid = pid;
+	log_info("started the network process, pid %d", (int)pid);
+}
+
+/* Give the running network process the socket of a restarted authd. */
+static void
+parent_restart_authd(struct parent *p)
+{
+	struct ipc_authd_socket msg = { { IPC_AUTHD_SOCKET, sizeof(msg) } };
+	int sock = parent_start_authd(p);
+
+	if (p->net_pid > 0 &&
+	    ipc_send(p->net_channel, &msg, sizeof(msg), sock) != 0)
+		log_warn("cannot pass the new authd socket to the network "
+		    "process");
+	close(sock);
+}
+
+static void
+parent_stop_child(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+static void
+parent_restart_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct parent *p = arg;
+
+	(void)fd;
+	(void)events;
+	if (p->net_pid == 0) {
+		/* A new network process needs a fresh authd socket too. */
+		parent_stop_child(&p->authd_pid);
+		parent_start_network(p, parent_start_authd(p));
+	} else if (p->authd_pid == 0) {
+		parent_restart_authd(p);
+	}
+}
+
+static void
+parent_child_exited(struct parent *p, pid_t pid, int status)
+{
+	struct timeval tv = { PARENT_RESTART_DELAY, 0 };
+	const char *who;
+
+	if (pid == p->authd_pid) {
+		who = "authd";
+		p->authd_pid = 0;
+	} else if (pid == p->net_pid) {
+		who = "the network process";
+		p->net_pid = 0;
+		close(p->net_channel);
+		p->net_channel = -1;
+	} else {
+		return;
+	}
+	if (WIFSIGNALED(status))
+		log_warnx("%s (pid %d) was killed by signal %d; restarting "
+		    "it", who, (int)pid, WTERMSIG(status));
+	else
+		log_warnx("%s (pid %d) exited with status %d; restarting it",
+		    who, (int)pid, WEXITSTATUS(status));
+	evtimer_add(p->restart, &tv);
+}
+
+static void
+parent_sigchld_cb(evutil_socket_t sig, short events, void *arg)
+{
+	int status;
+	pid_t pid;
+
+	(void)sig;
+	(void)events;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		parent_child_exited(arg, pid, status);
+}
+
+static void
+parent_sigterm_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct parent *p = arg;
+
+	(void)events;
+	log_notice("received signal %d; stopping", (int)sig);
+	sd_notify(0, "STOPPING=1");
+	event_base_loopbreak(p->base);
+}
+
+static void
+parent_stop(struct parent *p)
+{
+	time_t deadline = time(NULL) + PARENT_STOP_TIMEOUT;
+	pid_t pids[2] = { p->net_pid, p->authd_pid };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < 2; i++) {
+		while (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == 0) {
+			if (time(NULL) >= deadline) {
+				kill(pids[i], SIGKILL);
+				waitpid(pids[i], NULL, 0);
+				break;
+			}
+			usleep(20000);
+		}
+	}
+	unlink(p->cfg->status_socket);
+}
+
+static void
+parent_open(struct parent *p)
+{
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < p->cfg->nlisteners; i++)
+		p->fds.tcp[i] = parent_bind_tcp(&p->cfg->listeners[i]);
+	p->fds.tun = tun_create(p->cfg, err, sizeof(err));
+	if (p->fds.tun < 0)
+		fatalx("cannot create tun device: %s", err);
+	p->fds.status = parent_bind_status(p->cfg);
+}
+
+static void
+parent_watch_signals(struct parent *p)
+{
+	static const int stop[] = { SIGTERM, SIGINT };
+	struct event *ev;
+	size_t i;
+
+	signal(SIGPIPE, SIG_IGN);
+	ev = evsignal_new(p->base, SIGCHLD, parent_sigchld_cb, p);
+	if (ev == NULL || event_add(ev, NULL) != 0)
+		fatalx("cannot watch SIGCHLD");
+	for (i = 0; i < 2; i++) {
+		ev = evsignal_new(p->base, stop[i], parent_sigterm_cb, p);
+		if (ev == NULL || event_add(ev, NULL) != 0)
+			fatalx("cannot watch signal %d", stop[i]);
+	}
+	p->restart = evtimer_new(p->base, parent_restart_cb, p);
+	if (p->restart == NULL)
+		fatalx("out of memory");
+}
+
+int
+parent_main(struct config *cfg, SSL_CTX **tls)
+{
+	struct parent p = { .cfg = cfg, .tls = tls, .net_channel = -1,
+	    .authd_channel = -1, .fds = { .parent = -1, .authd = -1 } };
+
+	log_set_role("parent");
+	parent_open(&p);
+	if ((p.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	parent_watch_signals(&p);
+	parent_start_network(&p, parent_start_authd(&p));
+	log_notice("headend started with %s", cfg->path);
+	sd_notify(0, "READY=1");
+	event_base_dispatch(p.base);
+	parent_stop(&p);
+	log_notice("headend stopped");
+	return (0);
+}

@@ -1,0 +1,252 @@
+/* The session table declared in session.h. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "netproc.h"
+#include "pool.h"
+#include "session.h"
+#include "tunnel.h"
+
+#define SESSIONS_BUCKETS	16384	/* power of two */
+
+/*
+ * How long a session waits for its client: before the first CONNECT and
+ * after the TLS connection is gone. A reconnect with the cookie inside
+ * this window gets the same session and address back.
+ */
+#define SESSION_RECONNECT_WINDOW	300
+
+struct sessions {
+	struct netproc	*np;
+	struct session_list list;
+	size_t		count;
+	uint64_t	next_id;
+	struct session	*by_addr[SESSIONS_BUCKETS];
+	struct session	*by_cookie[SESSIONS_BUCKETS];
+};
+
+static size_t
+bucket_of_addr(uint32_t addr)
+{
+	return ((addr * 2654435761u) >> 18) & (SESSIONS_BUCKETS - 1);
+}
+
+/* The cookie is random hex, so its leading characters are well mixed. */
+static size_t
+bucket_of_cookie(const char *cookie)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; cookie[i] != '\0' && i < 16; i++)
+		h = (h ^ (uint8_t)cookie[i]) * 16777619u;
+	return (h & (SESSIONS_BUCKETS - 1));
+}
+
+struct sessions *
+sessions_new(struct netproc *np)
+{
+	struct sessions *ss;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		return (NULL);
+	ss->np = np;
+	ss->next_id = 1;
+	TAILQ_INIT(&ss->list);
+	return (ss);
+}
+
+struct session_list *
+sessions_list(struct sessions *ss)
+{
+	return (&ss->list);
+}
+
+size_t
+sessions_count(const struct sessions *ss)
+{
+	return (ss->count);
+}
+
+void
+session_log(const struct session *se, int priority, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_write(priority, "session=%llu user=%s group=%s peer=%s: %s",
+	    (unsigned long long)se->se_id, se->se_user, se->se_group,
+	    se->se_peer, msg);
+}
+
+static void
+session_expire_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct session *se = arg;
+
+	(void)fd;
+	(void)events;
+	session_destroy(se, "no client connected within the reconnect "
+	    "window");
+}
+
+static void
+session_arm_expiry(struct session *se)
+{
+	struct timeval tv = { SESSION_RECONNECT_WINDOW, 0 };
+
+	evtimer_add(se->se_expire, &tv);
+}
+
+static void
+session_make_cookie(char out[SESSION_COOKIE_TEXT])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[SESSION_COOKIE_LEN];
+	size_t i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		fatalx("RAND_bytes failed: no randomness for a cookie");
+	for (i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * SESSION_COOKIE_LEN] = '\0';
+	OPENSSL_cleanse(raw, sizeof(raw));
+}
+
+static void
+sessions_link(struct sessions *ss, struct session *se)
+{
+	size_t a = bucket_of_addr(se->se_addr);
+	size_t c = bucket_of_cookie(se->se_cookie);
+
+	se->se_next_by_addr = ss->by_addr[a];
+	ss->by_addr[a] = se;
+	se->se_next_by_cookie = ss->by_cookie[c];
+	ss->by_cookie[c] = se;
+	TAILQ_INSERT_TAIL(&ss->list, se, se_entry);
+	ss->count++;
+}
+
+static void
+sessions_unlink(struct sessions *ss, struct session *se)
+{
+	struct session **pp;
+
+	pp = &ss->by_addr[bucket_of_addr(se->se_addr)];
+	while (*pp != se)
+		pp = &(*pp)->se_next_by_addr;
+	*pp = se->se_next_by_addr;
+	pp = &ss->by_cookie[bucket_of_cookie(se->se_cookie)];
+	while (*pp != se)
+		pp = &(*pp)->se_next_by_cookie;
+	*pp = se->se_next_by_cookie;
+	TAILQ_REMOVE(&ss->list, se, se_entry);
+	ss->count--;
+}
+
+struct session *
+session_create(struct sessions *ss, const char *user, size_t tgroup,
+    size_t pool, uint32_t addr, const char *peer)
+{
+	const struct config *cfg = ss->np->cfg;
+	struct session *se;
+
+	if ((se = calloc(1, sizeof(*se))) == NULL)
+		return (NULL);
+	se->se_expire = evtimer_new(ss->np->base, session_expire_cb, se);
+	if (se->se_expire == NULL) {
+		free(se);
+		return (NULL);
+	}
+	se->se_np = ss->np;
+	se->se_id = ss->next_id++;
+	snprintf(se->se_user, sizeof(se->se_user), "%s", user);
+	se->se_tgroup = tgroup;
+	snprintf(se->se_group, sizeof(se->se_group), "%s",
+	    cfg->tgroups[tgroup].name);
+	se->se_pool = pool;
+	se->se_addr = addr;
+	snprintf(se->se_peer, sizeof(se->se_peer), "%s", peer);
+	se->se_started = se->se_last_activity = time(NULL);
+	session_make_cookie(se->se_cookie);
+	sessions_link(ss, se);
+	session_arm_expiry(se);
+	return (se);
+}
+
+void
+session_destroy(struct session *se, const char *reason)
+{
+	struct netproc *np = se->se_np;
+	struct in_addr in = { htonl(se->se_addr) };
+	char addr[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &in, addr, sizeof(addr));
+	session_log(se, LOG_INFO, "session ended (%s): address=%s "
+	    "bytes_in=%llu bytes_out=%llu duration=%llds", reason, addr,
+	    (unsigned long long)se->se_stats.bytes_in,
+	    (unsigned long long)se->se_stats.bytes_out,
+	    (long long)(time(NULL) - se->se_started));
+	if (se->se_tunnel != NULL)
+		tunnel_close(se->se_tunnel, reason);
+	sessions_unlink(np->sessions, se);
+	pool_release(np->pools[se->se_pool], se->se_addr);
+	event_free(se->se_expire);
+	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));
+	free(se);
+}
+
+struct session *
+session_find_cookie(struct sessions *ss, const char *cookie)
+{
+	struct session *se;
+
+	if (strlen(cookie) != SESSION_COOKIE_TEXT - 1)
+		return (NULL);
+	se = ss->by_cookie[bucket_of_cookie(cookie)];
+	for (; se != NULL; se = se->se_next_by_cookie) {
+		if (CRYPTO_memcmp(se->se_cookie, cookie,
+		    SESSION_COOKIE_TEXT - 1) == 0)
+			return (se);
+	}
+	return (NULL);
+}
+
+struct session *
+session_find_addr(struct sessions *ss, uint32_t addr)
+{
+	struct session *se = ss->by_addr[bucket_of_addr(addr)];
+
+	for (; se != NULL; se = se->se_next_by_addr) {
+		if (se->se_addr == addr)
+			return (se);
+	}
+	return (NULL);
+}
+
+void
+session_attach(struct session *se, struct tunnel *t)
+{
+	se->se_tunnel = t;
+	evtimer_del(se->se_expire);
+}
+
+void
+session_detach(struct session *se)
+{
+	se->se_tunnel = NULL;
+	session_arm_expiry(se);
+}

@@ -1,0 +1,84 @@
+/*
+ * VPN sessions: created when a login succeeds, found by their webvpn
+ * cookie (CONNECT) and by their leased address (packets from tun). A
+ * session outlives its TLS connection for a reconnect window, so a client
+ * that reconnects with the cookie gets the same address.
+ */
+#ifndef HEADEND_SESSION_H
+#define HEADEND_SESSION_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include "config.h"
+#include "ipc.h"
+
+#define SESSION_COOKIE_LEN	32		/* random bytes */
+#define SESSION_COOKIE_TEXT	(2 * SESSION_COOKIE_LEN + 1)
+#define SESSION_PEER_MAX	64
+
+struct netproc;
+struct tunnel;
+
+struct session_stats {
+	uint64_t	bytes_in;	/* client -> headend, inner packets */
+	uint64_t	bytes_out;
+	uint64_t	packets_in;
+	uint64_t	packets_out;
+	uint64_t	drops_spoofed;	/* source is not the leased address */
+	uint64_t	drops_client_to_client;
+	uint64_t	drops_too_big;	/* answered with ICMP */
+	uint64_t	drops_queue_full;
+	uint64_t	drops_no_tunnel;	/* client not connected */
+	uint64_t	drops_malformed;
+};
+
+struct session {
+	uint64_t	se_id;
+	char		se_user[IPC_USER_MAX];
+	size_t		se_tgroup;	/* index into config tgroups */
+	char		se_group[CONFIG_NAME_MAX];
+	size_t		se_pool;	/* index into config pools */
+	uint32_t	se_addr;	/* leased address, host order */
+	char		se_cookie[SESSION_COOKIE_TEXT];
+	char		se_peer[SESSION_PEER_MAX];
+	char		se_user_agent[128];
+	time_t		se_started;
+	time_t		se_last_activity;
+	unsigned	se_reconnects;
+	struct tunnel	*se_tunnel;	/* NULL while no client is attached */
+	struct event	*se_expire;	/* ends the session when it fires */
+	struct session_stats se_stats;
+	struct netproc	*se_np;
+	struct session	*se_next_by_addr;
+	struct session	*se_next_by_cookie;
+	TAILQ_ENTRY(session) se_entry;
+};
+
+TAILQ_HEAD(session_list, session);
+
+struct sessions *sessions_new(struct netproc *np);
+struct session_list *sessions_list(struct sessions *ss);
+size_t	sessions_count(const struct sessions *ss);
+
+/* Create a session for a lease that the caller already holds. */
+struct session *session_create(struct sessions *ss, const char *user,
+	    size_t tgroup, size_t pool, uint32_t addr, const char *peer);
+
+/* End the session: close its tunnel, release its lease, forget the cookie. */
+void	session_destroy(struct session *se, const char *reason);
+
+struct session *session_find_cookie(struct sessions *ss, const char *cookie);
+struct session *session_find_addr(struct sessions *ss, uint32_t addr);
+
+/* A tunnel was attached to or detached from the session. */
+void	session_attach(struct session *se, struct tunnel *t);
+void	session_detach(struct session *se);
+
+/* Log a line that names the session, user, group and peer. */
+void	session_log(const struct session *se, int priority,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

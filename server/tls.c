@@ -1,0 +1,133 @@
+/* TLS contexts for the listeners. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "tls.h"
+
+void
+tls_error_string(char *buf, size_t len)
+{
+	unsigned long code;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	while ((code = ERR_get_error()) != 0 && used + 2 < len) {
+		if (used > 0)
+			buf[used++] = ';';
+		ERR_error_string_n(code, buf + used, len - used);
+		used = strlen(buf);
+	}
+	if (used == 0)
+		snprintf(buf, len, "no OpenSSL error recorded");
+}
+
+/* Add every certificate of a PEM file to the chain the listener sends. */
+static int
+tls_ctx_add_chain_file(SSL_CTX *ctx, const char *path)
+{
+	BIO *bio;
+	X509 *x;
+	int n = 0;
+
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		return (-1);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
+			X509_free(x);
+			BIO_free(bio);
+			return (-1);
+		}
+		n++;
+	}
+	ERR_clear_error();	/* the loop ends on "no start line" */
+	BIO_free(bio);
+	return (n > 0 ? 0 : -1);
+}
+
+static int
+tls_ctx_load_keys(SSL_CTX *ctx, const struct config_listener *l,
+    char *err, size_t errlen)
+{
+	char why[512];
+
+	if (SSL_CTX_use_certificate_chain_file(ctx, l->certificate) != 1) {
+		tls_error_string(why, sizeof(why));
+		snprintf(err, errlen, "cannot load certificate %s: %s",
+		    l->certificate, why);
+		return (-1);
+	}
+	if (l->chain[0] != '\0' && tls_ctx_add_chain_file(ctx, l->chain)) {
+		snprintf(err, errlen, "cannot load chain %s: no PEM "
+		    "certificate could be read from it", l->chain);
+		return (-1);
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, l->key, SSL_FILETYPE_PEM) != 1) {
+		tls_error_string(why, sizeof(why));
+		snprintf(err, errlen, "cannot load key %s: %s", l->key, why);
+		return (-1);
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(err, errlen, "key %s does not match certificate %s",
+		    l->key, l->certificate);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+tls_ctx_set_protocols(SSL_CTX *ctx, const struct config_listener *l,
+    char *err, size_t errlen)
+{
+	char why[512];
+
+	if (SSL_CTX_set_min_proto_version(ctx, l->tls_min_version) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, l->tls_max_version) != 1) {
+		snprintf(err, errlen, "unsupported TLS version range");
+		return (-1);
+	}
+	if (SSL_CTX_set_cipher_list(ctx, l->tls12_ciphers) != 1) {
+		tls_error_string(why, sizeof(why));
+		snprintf(err, errlen, "tls12-ciphers \"%s\" selects no "
+		    "cipher: %s", l->tls12_ciphers, why);
+		return (-1);
+	}
+	if (SSL_CTX_set_ciphersuites(ctx, l->tls13_suites) != 1) {
+		tls_error_string(why, sizeof(why));
+		snprintf(err, errlen, "tls13-suites \"%s\" is invalid: %s",
+		    l->tls13_suites, why);
+		return (-1);
+	}
+	return (0);
+}
+
+SSL_CTX *
+tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		snprintf(err, errlen, "SSL_CTX_new failed");
+		return (NULL);
+	}
+	if (tls_ctx_set_protocols(ctx, l, err, errlen) != 0 ||
+	    tls_ctx_load_keys(ctx, l, err, errlen) != 0) {
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
+
+	/*
+	 * Client-initiated renegotiation is refused: the tunnel advertises
+	 * the new-tunnel rekey method instead. The session cache stays off
+	 * because every login is a fresh TLS session anyway.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    SSL_MODE_RELEASE_BUFFERS);
+	return (ctx);
+}

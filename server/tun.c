@@ -1,0 +1,236 @@
+/* The tun device declared in tun.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "netproc.h"
+#include "packet.h"
+#include "session.h"
+#include "tun.h"
+#include "tunnel.h"
+
+#define TUN_READ_BATCH	64	/* packets per wakeup, for fairness */
+
+static uint8_t tun_buf[65536];
+
+static void
+tun_sockaddr(struct sockaddr *sa, uint32_t addr)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(addr);
+}
+
+static int
+tun_configure(int sock, const struct config_tun *t)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", t->name);
+	tun_sockaddr(&ifr.ifr_addr, ntohl(t->address.s_addr));
+	if (ioctl(sock, SIOCSIFADDR, &ifr) != 0)
+		return (-errno);
+	tun_sockaddr(&ifr.ifr_netmask, 0xffffffffu);
+	if (ioctl(sock, SIOCSIFNETMASK, &ifr) != 0)
+		return (-errno);
+	ifr.ifr_mtu = t->mtu;
+	if (ioctl(sock, SIOCSIFMTU, &ifr) != 0)
+		return (-errno);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0)
+		return (-errno);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0)
+		return (-errno);
+	return (0);
+}
+
+static int
+tun_add_route(int sock, const char *dev, uint32_t net, int prefix)
+{
+	struct rtentry rt;
+	uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+
+	memset(&rt, 0, sizeof(rt));
+	tun_sockaddr(&rt.rt_dst, net);
+	tun_sockaddr(&rt.rt_genmask, mask);
+	rt.rt_flags = RTF_UP;
+	rt.rt_dev = (char *)dev;
+	if (ioctl(sock, SIOCADDRT, &rt) != 0 && errno != EEXIST)
+		return (-errno);
+	return (0);
+}
+
+/* Route first..last into the device as the fewest aligned blocks. */
+static int
+tun_route_range(int sock, const char *dev, uint32_t first, uint32_t last)
+{
+	uint64_t a = first;
+	int prefix, rc;
+
+	while (a <= last) {
+		prefix = 32;
+		while (prefix > 0) {
+			uint64_t size = 1ull << (33 - prefix);
+
+			if ((a & (size - 1)) != 0 || a + size - 1 > last)
+				break;
+			prefix--;
+		}
+		if ((rc = tun_add_route(sock, dev, (uint32_t)a, prefix)) != 0)
+			return (rc);
+		a += 1ull << (32 - prefix);
+	}
+	return (0);
+}
+
+static int
+tun_route_pools(int sock, const struct config *cfg)
+{
+	const struct config_pool *p;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cfg->npools; i++) {
+		p = &cfg->pools[i];
+		if (p->prefix >= 0)
+			rc = tun_add_route(sock, cfg->tun.name, p->network,
+			    p->prefix);
+		else
+			rc = tun_route_range(sock, cfg->tun.name, p->first,
+			    p->last);
+		if (rc != 0)
+			return (rc);
+	}
+	return (0);
+}
+
+int
+tun_create(const struct config *cfg, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, sock, rc;
+
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "open /dev/net/tun failed: %s",
+		    strerror(errno));
+		return (rc);
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->tun.name);
+	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "TUNSETIFF %s failed: %s", cfg->tun.name,
+		    strerror(errno));
+		close(fd);
+		return (rc);
+	}
+	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
+		rc = -errno;
+		close(fd);
+		return (rc);
+	}
+	if ((rc = tun_configure(sock, &cfg->tun)) != 0 ||
+	    (rc = tun_route_pools(sock, cfg)) != 0) {
+		snprintf(err, errlen, "configuring %s failed: %s",
+		    cfg->tun.name, strerror(-rc));
+		close(sock);
+		close(fd);
+		return (rc);
+	}
+	close(sock);
+	return (fd);
+}
+
+void
+tun_write(struct netproc *np, const uint8_t *pkt, size_t len)
+{
+	if (write(np->tun_fd, pkt, len) < 0 && errno != EAGAIN)
+		log_debug("write to tun failed: %s", strerror(errno));
+}
+
+/* Answer a too-big packet with ICMP fragmentation-needed. */
+static void
+tun_reject_too_big(struct netproc *np, struct session *se, size_t len,
+    int mtu)
+{
+	uint8_t icmp[576];
+	size_t n;
+
+	se->se_stats.drops_too_big++;
+	np->stats.tun_drops_too_big++;
+	n = packet_icmp_frag_needed(tun_buf, len,
+	    np->cfg->tun.address.s_addr, (uint16_t)mtu, icmp, sizeof(icmp));
+	if (n > 0)
+		tun_write(np, icmp, n);
+}
+
+static void
+tun_forward(struct netproc *np, size_t len)
+{
+	struct session *se;
+	uint32_t src, dst;
+	int mtu;
+
+	if (!packet_ipv4_addrs(tun_buf, len, &src, &dst))
+		return;
+	se = session_find_addr(np->sessions, ntohl(dst));
+	if (se == NULL) {
+		np->stats.tun_drops_no_session++;
+		return;
+	}
+	if (se->se_tunnel == NULL) {
+		se->se_stats.drops_no_tunnel++;
+		return;
+	}
+	mtu = tunnel_data_mtu(se->se_tunnel);
+	if (len > (size_t)mtu) {
+		tun_reject_too_big(np, se, len, mtu);
+		return;
+	}
+	packet_clamp_mss(tun_buf, len, (uint16_t)(mtu - 40));
+	tunnel_send_packet(se->se_tunnel, tun_buf, len);
+}
+
+static void
+tun_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct netproc *np = arg;
+	ssize_t n;
+	int i;
+
+	(void)events;
+	for (i = 0; i < TUN_READ_BATCH; i++) {
+		n = read(fd, tun_buf, sizeof(tun_buf));
+		if (n <= 0)
+			return;
+		tun_forward(np, (size_t)n);
+	}
+}
+
+int
+tun_start(struct netproc *np)
+{
+	evutil_make_socket_nonblocking(np->tun_fd);
+	np->tun_event = event_new(np->base, np->tun_fd, EV_READ | EV_PERSIST,
+	    tun_read_cb, np);
+	if (np->tun_event == NULL)
+		return (-ENOMEM);
+	return (event_add(np->tun_event, NULL) == 0 ? 0 : -EIO);
+}

@@ -1,0 +1,641 @@
+/* The CSTP tunnel declared in tunnel.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "conn.h"
+#include "cstp.h"
+#include "http.h"
+#include "log.h"
+#include "netproc.h"
+#include "packet.h"
+#include "session.h"
+#include "tun.h"
+#include "tunnel.h"
+
+#define TUNNEL_FRAME_MAX	(CSTP_HEADER_LEN + 65535)
+#define TUNNEL_QUEUE_MAX	512	/* packets waiting for the socket */
+#define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
+
+/*
+ * Worst-case DTLS record overhead (CBC with HMAC-SHA1: 13 header, 16 IV,
+ * 20 MAC, up to 16 padding) plus its one-byte payload header. The data MTU
+ * is derived with it even while only CSTP runs, so that the same value
+ * fits DTLS and CSTP, and the MTU does not change when DTLS comes up.
+ */
+#define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16 + 1)
+#define TUNNEL_IPV4_UDP		(20 + 8)
+
+struct tunnel_chunk {
+	TAILQ_ENTRY(tunnel_chunk) entry;
+	size_t		len;
+	uint8_t		data[];
+};
+
+struct tunnel {
+	struct netproc	*t_np;
+	struct session	*t_session;
+	SSL		*t_ssl;
+	int		t_fd;
+	char		t_peer[SESSION_PEER_MAX];
+	struct event	*t_read;
+	struct event	*t_write;
+	struct event	*t_timer;
+	uint8_t		*t_partial;	/* a frame split across reads */
+	size_t		t_partial_len;
+	TAILQ_HEAD(, tunnel_chunk) t_queue;
+	size_t		t_queued;
+	time_t		t_last_rx;
+	int		t_data_mtu;
+	int		t_dpd;
+};
+
+/* One read or one frame at a time; the network process has one thread. */
+static uint8_t tunnel_scratch[TUNNEL_FRAME_MAX];
+
+static void	tunnel_read_cb(evutil_socket_t fd, short events, void *arg);
+static void	tunnel_write_cb(evutil_socket_t fd, short events, void *arg);
+static void	tunnel_timer_cb(evutil_socket_t fd, short events, void *arg);
+
+int
+tunnel_data_mtu(const struct tunnel *t)
+{
+	return (t->t_data_mtu);
+}
+
+static void
+tunnel_free(struct tunnel *t)
+{
+	struct tunnel_chunk *ch;
+
+	while ((ch = TAILQ_FIRST(&t->t_queue)) != NULL) {
+		TAILQ_REMOVE(&t->t_queue, ch, entry);
+		free(ch);
+	}
+	if (t->t_read != NULL)
+		event_free(t->t_read);
+	if (t->t_write != NULL)
+		event_free(t->t_write);
+	if (t->t_timer != NULL)
+		event_free(t->t_timer);
+	if (t->t_ssl != NULL) {
+		SSL_shutdown(t->t_ssl);
+		SSL_free(t->t_ssl);
+	}
+	if (t->t_fd >= 0)
+		close(t->t_fd);
+	free(t->t_partial);
+	free(t);
+}
+
+void
+tunnel_close(struct tunnel *t, const char *reason)
+{
+	struct session *se = t->t_session;
+
+	session_log(se, LOG_INFO, "tunnel closed: %s", reason);
+	ERR_clear_error();
+	tunnel_free(t);
+	if (se->se_tunnel == t)
+		session_detach(se);
+}
+
+/* Queue a copy of bytes that the socket could not take yet. */
+static int
+tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
+{
+	struct tunnel_chunk *ch;
+
+	if (t->t_queued >= TUNNEL_QUEUE_MAX) {
+		t->t_session->se_stats.drops_queue_full++;
+		return (-ENOBUFS);
+	}
+	if ((ch = malloc(sizeof(*ch) + len)) == NULL)
+		return (-ENOMEM);
+	ch->len = len;
+	memcpy(ch->data, data, len);
+	TAILQ_INSERT_TAIL(&t->t_queue, ch, entry);
+	t->t_queued++;
+	event_add(t->t_write, NULL);
+	return (0);
+}
+
+/*
+ * Write one TLS record. Returns 1 when written, 0 when the socket is full
+ * (retry later with the same bytes), -1 when the connection failed.
+ */
+static int
+tunnel_ssl_write(struct tunnel *t, const uint8_t *data, size_t len)
+{
+	int n = SSL_write(t->t_ssl, data, (int)len);
+
+	if (n == (int)len)
+		return (1);
+	switch (SSL_get_error(t->t_ssl, n)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		return (0);
+	default:
+		return (-1);
+	}
+}
+
+/* Send bytes as one record now or, behind earlier records, later. */
+static int
+tunnel_write(struct tunnel *t, const uint8_t *data, size_t len)
+{
+	int rc;
+
+	if (!TAILQ_EMPTY(&t->t_queue))
+		return (tunnel_enqueue(t, data, len));
+	rc = tunnel_ssl_write(t, data, len);
+	if (rc == 1)
+		return (0);
+	if (rc == 0)
+		return (tunnel_enqueue(t, data, len));
+	tunnel_close(t, "TLS write failed");
+	return (-EPIPE);
+}
+
+static int
+tunnel_send_frame(struct tunnel *t, enum cstp_type type,
+    const uint8_t *payload, size_t len)
+{
+	static uint8_t frame[TUNNEL_FRAME_MAX];
+
+	cstp_header_write(frame, type, (uint16_t)len);
+	memcpy(frame + CSTP_HEADER_LEN, payload, len);
+	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len));
+}
+
+void
+tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len)
+{
+	struct session_stats *st = &t->t_session->se_stats;
+
+	if (tunnel_send_frame(t, CSTP_DATA, pkt, len) == 0) {
+		st->packets_out++;
+		st->bytes_out += len;
+	}
+}
+
+static void
+tunnel_write_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tunnel *t = arg;
+	struct tunnel_chunk *ch;
+	int rc;
+
+	(void)fd;
+	(void)events;
+	while ((ch = TAILQ_FIRST(&t->t_queue)) != NULL) {
+		rc = tunnel_ssl_write(t, ch->data, ch->len);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			tunnel_close(t, "TLS write failed");
+			return;
+		}
+		TAILQ_REMOVE(&t->t_queue, ch, entry);
+		t->t_queued--;
+		free(ch);
+	}
+	event_del(t->t_write);
+}
+
+/* A data packet from the client, on its way to the inside. */
+static void
+tunnel_handle_data(struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	struct session *se = t->t_session;
+	struct netproc *np = t->t_np;
+	const struct config_policy *pol;
+	uint32_t src, dst;
+
+	if (!packet_ipv4_addrs(pkt, len, &src, &dst)) {
+		se->se_stats.drops_malformed++;
+		return;
+	}
+	if (ntohl(src) != se->se_addr) {
+		if (se->se_stats.drops_spoofed++ == 0)
+			session_log(se, LOG_INFO, "dropping packets whose "
+			    "source is not the leased address");
+		return;
+	}
+	pol = &np->cfg->policies[np->cfg->tgroups[se->se_tgroup].policy];
+	if (!pol->client_to_client &&
+	    session_find_addr(np->sessions, ntohl(dst)) != NULL) {
+		se->se_stats.drops_client_to_client++;
+		return;
+	}
+	packet_clamp_mss(pkt, len, (uint16_t)(t->t_data_mtu - 40));
+	se->se_stats.packets_in++;
+	se->se_stats.bytes_in += len;
+	se->se_last_activity = time(NULL);
+	tun_write(np, pkt, len);
+}
+
+/* Returns 0 to go on reading, -1 when the tunnel is gone. */
+static int
+tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
+    size_t len)
+{
+	struct session *se = t->t_session;
+
+	t->t_last_rx = time(NULL);
+	switch (type) {
+	case CSTP_DATA:
+		tunnel_handle_data(t, payload, len);
+		return (0);
+	case CSTP_DPD_REQ:
+		/* Clients probe the MTU with DPD: echo the same length. */
+		return (tunnel_send_frame(t, CSTP_DPD_RESP, payload, len) ==
+		    -EPIPE ? -1 : 0);
+	case CSTP_DPD_RESP:
+	case CSTP_KEEPALIVE:
+		return (0);
+	case CSTP_DISCONNECT:
+		if (len > 0 && payload[0] == CSTP_DISCONNECT_RECONNECTING) {
+			tunnel_close(t, "client is reconnecting");
+			return (-1);
+		}
+		session_destroy(se, "logged out by the client");
+		return (-1);
+	default:
+		session_log(se, LOG_INFO, "unexpected CSTP %s packet",
+		    cstp_type_name(type));
+		tunnel_close(t, "protocol error");
+		return (-1);
+	}
+}
+
+/* Complete the split frame with the first bytes of data. */
+static int
+tunnel_feed_partial(struct tunnel *t, const uint8_t **data, size_t *len)
+{
+	enum cstp_type type;
+	size_t plen, need, take;
+	int rc;
+
+	need = CSTP_HEADER_LEN;
+	if (t->t_partial_len >= CSTP_HEADER_LEN) {
+		rc = cstp_frame_parse(t->t_partial, t->t_partial_len, &type,
+		    &plen);
+		need = CSTP_HEADER_LEN + plen;
+	}
+	take = need - t->t_partial_len < *len ? need - t->t_partial_len : *len;
+	memcpy(t->t_partial + t->t_partial_len, *data, take);
+	t->t_partial_len += take;
+	*data += take;
+	*len -= take;
+	if (t->t_partial_len < CSTP_HEADER_LEN)
+		return (0);
+	rc = cstp_frame_parse(t->t_partial, t->t_partial_len, &type, &plen);
+	if (rc < 0) {
+		tunnel_close(t, "malformed CSTP header");
+		return (-1);
+	}
+	if (rc == 0)
+		return (*len > 0 ? tunnel_feed_partial(t, data, len) : 0);
+	t->t_partial_len = 0;
+	return (tunnel_handle_frame(t, type, t->t_partial + CSTP_HEADER_LEN,
+	    plen));
+}
+
+/* Parse the CSTP byte stream; returns -1 when the tunnel is gone. */
+static int
+tunnel_feed(struct tunnel *t, uint8_t *data, size_t len)
+{
+	enum cstp_type type;
+	size_t plen;
+	int rc;
+
+	if (t->t_partial_len > 0 &&
+	    tunnel_feed_partial(t, (const uint8_t **)&data, &len) != 0)
+		return (-1);
+	while (len > 0 && t->t_partial_len == 0) {
+		rc = cstp_frame_parse(data, len, &type, &plen);
+		if (rc < 0) {
+			tunnel_close(t, "malformed CSTP header");
+			return (-1);
+		}
+		if (rc == 0)
+			break;
+		if (tunnel_handle_frame(t, type, data + CSTP_HEADER_LEN,
+		    plen) != 0)
+			return (-1);
+		data += rc;
+		len -= (size_t)rc;
+	}
+	if (len == 0)
+		return (0);
+	if (t->t_partial == NULL &&
+	    (t->t_partial = malloc(TUNNEL_FRAME_MAX)) == NULL) {
+		tunnel_close(t, "out of memory");
+		return (-1);
+	}
+	memcpy(t->t_partial + t->t_partial_len, data, len);
+	t->t_partial_len += len;
+	return (0);
+}
+
+static void
+tunnel_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tunnel *t = arg;
+	int n, err;
+
+	(void)fd;
+	(void)events;
+	for (;;) {
+		n = SSL_read(t->t_ssl, tunnel_scratch, sizeof(tunnel_scratch));
+		if (n > 0) {
+			if (tunnel_feed(t, tunnel_scratch, (size_t)n) != 0)
+				return;
+			continue;
+		}
+		err = SSL_get_error(t->t_ssl, n);
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+			break;
+		tunnel_close(t, err == SSL_ERROR_ZERO_RETURN ?
+		    "client closed the TLS connection" :
+		    "TLS connection lost");
+		return;
+	}
+	if (!TAILQ_EMPTY(&t->t_queue))
+		tunnel_write_cb(-1, 0, t);
+}
+
+static void
+tunnel_timer_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tunnel *t = arg;
+	time_t silent = time(NULL) - t->t_last_rx;
+
+	(void)fd;
+	(void)events;
+	if (silent >= 3 * t->t_dpd) {
+		tunnel_close(t, "dead peer: nothing received for 3 DPD "
+		    "intervals");
+		return;
+	}
+	if (silent >= t->t_dpd)
+		tunnel_send_frame(t, CSTP_DPD_REQ, NULL, 0);
+}
+
+/* Parse a decimal header value within [min, max]; def when absent/bad. */
+static int
+tunnel_header_int(const struct http_request *req, const char *name, int min,
+    int max, int def)
+{
+	const char *v = http_request_header(req, name);
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return (def);
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0')
+		return (def);
+	if (n < min)
+		return (min);
+	return (n > max ? max : (int)n);
+}
+
+/*
+ * The data MTU, sent as X-CSTP-MTU: the outer link MTU (the listener's,
+ * lowered to the client's X-CSTP-Base-MTU) less IPv4, UDP and the DTLS
+ * overhead; never above the policy's data-mtu or the client's own
+ * X-CSTP-MTU, and never below 576.
+ */
+static int
+tunnel_compute_mtu(const struct conn *c, const struct http_request *req,
+    const struct config_policy *pol, int *link_mtu)
+{
+	const struct config *cfg = c->c_np->cfg;
+	int link = cfg->listeners[c->c_listener].link_mtu;
+	int mtu;
+
+	link = tunnel_header_int(req, "X-CSTP-Base-MTU", TUNNEL_MTU_MIN,
+	    link, link);
+	mtu = link - TUNNEL_IPV4_UDP - TUNNEL_DTLS_OVERHEAD;
+	mtu = tunnel_header_int(req, "X-CSTP-MTU", TUNNEL_MTU_MIN, mtu, mtu);
+	if (mtu > pol->data_mtu)
+		mtu = pol->data_mtu;
+	if (mtu > cfg->tun.mtu)
+		mtu = cfg->tun.mtu;
+	if (mtu < TUNNEL_MTU_MIN)
+		mtu = TUNNEL_MTU_MIN;
+	*link_mtu = link;
+	return (mtu);
+}
+
+static void
+tunnel_header_addr(struct evbuffer *b, const char *name, uint32_t addr)
+{
+	char text[INET_ADDRSTRLEN];
+	struct in_addr in = { htonl(addr) };
+
+	inet_ntop(AF_INET, &in, text, sizeof(text));
+	evbuffer_add_printf(b, "%s: %s\r\n", name, text);
+}
+
+static uint32_t
+tunnel_prefix_mask(int prefix)
+{
+	return (prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix));
+}
+
+static void
+tunnel_header_timer(struct evbuffer *b, const char *name, int seconds)
+{
+	if (seconds == CONFIG_TIMEOUT_NONE)
+		evbuffer_add_printf(b, "%s: none\r\n", name);
+	else
+		evbuffer_add_printf(b, "%s: %d\r\n", name, seconds);
+}
+
+static void
+tunnel_header_routes(struct evbuffer *b, const struct config_policy *pol)
+{
+	const char *name;
+	size_t i;
+
+	if (pol->split == SPLIT_TUNNEL_ALL) {
+		evbuffer_add_printf(b, "X-CSTP-Tunnel-All-DNS: true\r\n");
+		return;
+	}
+	name = pol->split == SPLIT_INCLUDE ? "X-CSTP-Split-Include" :
+	    "X-CSTP-Split-Exclude";
+	for (i = 0; i < pol->nroutes; i++) {
+		char net[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN];
+		struct in_addr n = { htonl(pol->routes[i].network) };
+		struct in_addr m = {
+		    htonl(tunnel_prefix_mask(pol->routes[i].prefix)) };
+
+		inet_ntop(AF_INET, &n, net, sizeof(net));
+		inet_ntop(AF_INET, &m, mask, sizeof(mask));
+		evbuffer_add_printf(b, "%s: %s/%s\r\n", name, net, mask);
+	}
+}
+
+static void
+tunnel_build_reply(struct evbuffer *b, const struct session *se,
+    const struct config *cfg, int mtu, int link_mtu)
+{
+	const struct config_tgroup *tg = &cfg->tgroups[se->se_tgroup];
+	const struct config_policy *pol = &cfg->policies[tg->policy];
+	const struct config_pool *pool = &cfg->pools[se->se_pool];
+	size_t i;
+
+	evbuffer_add_printf(b, "HTTP/1.1 200 CONNECTED\r\n"
+	    "X-CSTP-Version: 1\r\nX-CSTP-Server-Name: headend\r\n");
+	tunnel_header_addr(b, "X-CSTP-Address", se->se_addr);
+	tunnel_header_addr(b, "X-CSTP-Netmask", pool->prefix >= 0 ?
+	    tunnel_prefix_mask(pool->prefix) : 0xffffffffu);
+	for (i = 0; i < pol->ndns; i++)
+		tunnel_header_addr(b, "X-CSTP-DNS", ntohl(pol->dns[i].s_addr));
+	if (pol->default_domain[0] != '\0')
+		evbuffer_add_printf(b, "X-CSTP-Default-Domain: %s\r\n",
+		    pol->default_domain);
+	tunnel_header_routes(b, pol);
+	evbuffer_add_printf(b, "X-CSTP-Keepalive: %d\r\nX-CSTP-DPD: %d\r\n",
+	    pol->keepalive, pol->dpd);
+	tunnel_header_timer(b, "X-CSTP-Idle-Timeout", pol->idle_timeout);
+	tunnel_header_timer(b, "X-CSTP-Session-Timeout",
+	    pol->session_timeout);
+	evbuffer_add_printf(b, "X-CSTP-Rekey-Method: none\r\n"
+	    "X-CSTP-Keep: true\r\n"
+	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n\r\n", mtu, link_mtu);
+}
+
+static struct tunnel *
+tunnel_new(struct netproc *np, struct session *se, int dpd)
+{
+	struct tunnel *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	t->t_np = np;
+	t->t_session = se;
+	t->t_fd = -1;
+	t->t_dpd = dpd;
+	t->t_last_rx = time(NULL);
+	TAILQ_INIT(&t->t_queue);
+	return (t);
+}
+
+static int
+tunnel_start_events(struct tunnel *t)
+{
+	struct timeval tv = { t->t_dpd, 0 };
+
+	t->t_read = event_new(t->t_np->base, t->t_fd, EV_READ | EV_PERSIST,
+	    tunnel_read_cb, t);
+	t->t_write = event_new(t->t_np->base, t->t_fd, EV_WRITE | EV_PERSIST,
+	    tunnel_write_cb, t);
+	if (t->t_read == NULL || t->t_write == NULL)
+		return (-ENOMEM);
+	event_add(t->t_read, NULL);
+	if (t->t_dpd <= 0)
+		return (0);
+	t->t_timer = event_new(t->t_np->base, -1, EV_PERSIST,
+	    tunnel_timer_cb, t);
+	if (t->t_timer == NULL)
+		return (-ENOMEM);
+	event_add(t->t_timer, &tv);
+	return (0);
+}
+
+static struct session *
+tunnel_find_session(struct conn *c, const struct http_request *req)
+{
+	const char *hdr = http_request_header(req, "Cookie");
+	char cookie[SESSION_COOKIE_TEXT + 1];
+
+	if (strcmp(req->path, "/CSCOSSLC/tunnel") != 0) {
+		conn_log(c, LOG_INFO, "CONNECT to unknown target %s",
+		    req->path);
+		conn_respond(c, 404, "Not Found", NULL, NULL, NULL, 0, true);
+		return (NULL);
+	}
+	if (hdr == NULL ||
+	    !http_cookie_get(hdr, "webvpn", cookie, sizeof(cookie)) ||
+	    session_find_cookie(c->c_np->sessions, cookie) == NULL) {
+		conn_log(c, LOG_INFO, "CONNECT with a missing, expired or "
+		    "unknown cookie");
+		conn_respond(c, 401, "Cookie is not acceptable", NULL, NULL,
+		    NULL, 0, true);
+		return (NULL);
+	}
+	return (session_find_cookie(c->c_np->sessions, cookie));
+}
+
+/* Make the connection the session's tunnel and send the reply. */
+static void
+tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
+    int mtu, int dpd)
+{
+	struct netproc *np = c->c_np;
+	struct tunnel *t = tunnel_new(np, se, dpd);
+	size_t len = evbuffer_get_length(reply);
+	uint8_t *head = evbuffer_pullup(reply, -1);
+
+	if (t == NULL || head == NULL) {
+		free(t);
+		conn_close(c);
+		return;
+	}
+	t->t_data_mtu = mtu;
+	snprintf(t->t_peer, sizeof(t->t_peer), "%s", c->c_peer);
+	snprintf(se->se_peer, sizeof(se->se_peer), "%s", c->c_peer);
+	conn_detach(c, &t->t_ssl, &t->t_fd);
+	SSL_clear_mode(t->t_ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	if (se->se_tunnel != NULL) {
+		tunnel_close(se->se_tunnel, "replaced by a new connection");
+		se->se_reconnects++;
+	}
+	session_attach(se, t);
+	if (tunnel_start_events(t) != 0) {
+		tunnel_close(t, "out of memory");
+		return;
+	}
+	if (tunnel_write(t, head, len) != 0)
+		return;
+	session_log(se, LOG_INFO, "tunnel up: %s %s, data MTU %d",
+	    SSL_get_version(t->t_ssl), SSL_get_cipher(t->t_ssl), mtu);
+}
+
+void
+tunnel_connect(struct conn *c, const struct http_request *req)
+{
+	const struct config *cfg = c->c_np->cfg;
+	const struct config_policy *pol;
+	struct evbuffer *reply;
+	struct session *se;
+	int mtu, link_mtu;
+
+	if ((se = tunnel_find_session(c, req)) == NULL)
+		return;
+	pol = &cfg->policies[cfg->tgroups[se->se_tgroup].policy];
+	mtu = tunnel_compute_mtu(c, req, pol, &link_mtu);
+	if ((reply = evbuffer_new()) == NULL) {
+		conn_close(c);
+		return;
+	}
+	tunnel_build_reply(reply, se, cfg, mtu, link_mtu);
+	tunnel_attach(c, se, reply, mtu, pol->dpd);
+	evbuffer_free(reply);
+}
