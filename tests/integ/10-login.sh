@@ -1,0 +1,38 @@
+#!/bin/bash
+# Password login with the real openconnect client: the tunnel comes up,
+# a ping crosses it to the inside host, the status socket lists the
+# session, and the network process does not run as root.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+tap_plan 7
+he_setup
+he_write_config
+he_start
+
+he_connect alice alice-secret "$HE_TMPDIR/oc.log" ||
+	tap_diag_file "$HE_TMPDIR/oc.log"
+tap_ok "openconnect brings the tunnel up" tun_has_address "$NS_CLIENT"
+tap_ok "ping crosses the tunnel to the inside host" he_ping_inside
+
+sessions=$(he_ctl --json show sessions)
+tap_diag "status: $sessions"
+tap_ok "status lists alice in group staff" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["sessions"]
+assert len(s) == 1 and s[0]["user"] == "alice" and s[0]["group"] == "staff"
+assert s[0]["address"] == "198.19.0.1" and s[0]["bytes_in"] > 0
+' "$sessions"
+tap_ok "headendctl prints a table" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' show sessions | grep -q alice"
+
+net_pid=$(he_child_pid network)
+tap_ok "network process is not uid 0" sh -c \
+	"awk '/^Uid:/ { exit !(\$2 != 0 && \$3 != 0 && \$4 != 0) }' \
+	/proc/$net_pid/status"
+tap_ok "log names session, user, group and peer" file_contains "$HE_LOG" \
+	'session=[0-9]+ user=alice group=staff peer=198\.18\.0\.2:[0-9]+: .*tunnel up'
+tap_ok "unknown inside address is not reachable" sh -c \
+	"! ip netns exec '$NS_CLIENT' ping -c 1 -W 1 198.18.5.5 >/dev/null"
+tap_done

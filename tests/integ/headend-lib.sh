@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+#
+# Helpers for integration tests that run the real headend, sourced after
+# lib.sh. he_setup builds the three namespaces, a CA and server
+# certificate for vpn.example.net, and a user file; he_start runs headend
+# in the headend namespace on a configuration written by he_write_config.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HEADEND="$TOP/build/headend"
+HEADENDCTL="$TOP/build/headendctl"
+HE_CONF="$HE_TMPDIR/headend.conf"
+HE_LOG="$HE_TMPDIR/headend.log"
+HE_SOCKET="$HE_TMPDIR/status.sock"
+HE_USERS="$HE_TMPDIR/users"
+HE_PID=
+
+# The unprivileged user of the network process must exist.
+he_ensure_user() {
+	getent passwd headend >/dev/null ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin headend
+}
+
+# he_add_user NAME PASSWORD: add a user to the test's user file.
+he_add_user() {
+	printf '%s\n' "$2" | "$HEADENDCTL" user add -f "$HE_USERS" "$1" \
+		>/dev/null
+}
+
+he_setup() {
+	tap_require_root
+	tap_require_commands openconnect openssl ping
+	[ -x "$HEADEND" ] || tap_skip_all "build/headend is missing: run make"
+	he_ensure_user
+	netns_setup
+	make_ca_and_server_cert "$HE_TMPDIR" "$VPN_HOSTNAME" >/dev/null
+	OC_SERVERCERT=$(cert_sha256_pin "$HE_TMPDIR/server.crt")
+	export OC_SERVERCERT
+	he_add_user alice alice-secret
+}
+
+# he_write_config [POOL [AUTH-LINE [POLICY-EXTRA]]]: write $HE_CONF with
+# one tunnel-group "staff" at https://vpn.example.net/staff, pool POOL
+# (default 198.19.0.0/24) and AUTH-LINE (default the test's user file).
+he_write_config() {
+	local pool=${1:-198.19.0.0/24}
+	local auth=${2:-"user-file = \"$HE_USERS\";"}
+	local policy_extra=${3:-}
+
+	cat >"$HE_CONF" <<CONF
+user = "headend";
+status-socket = "$HE_SOCKET";
+listeners = ( { certificate = "server.crt"; key = "server.key"; } );
+tun = { name = "headend0"; address = "198.19.255.1"; };
+pools = ( { name = "staff"; network = "$pool"; } );
+group-policies = ( { name = "all"; dns = [ "198.19.255.1" ];
+	$policy_extra } );
+tunnel-groups = ( { name = "staff";
+	group-urls = [ "https://vpn.example.net/staff" ];
+	authentication = "password"; $auth
+	pool = "staff"; group-policy = "all"; } );
+CONF
+}
+
+# he_start [ENV=VALUE...]: start headend and wait until it serves.
+he_start() {
+	spawn_in_ns "$NS_HEADEND" env "$@" "$HEADEND" -f -v -c "$HE_CONF" \
+		>>"$HE_LOG" 2>&1
+	HE_PID=$SPAWNED_PID
+	if ! wait_file_contains "$HE_LOG" 'network.*ready:' 10 ||
+		! wait_tcp_listen "$NS_HEADEND" 443; then
+		tap_diag_file "$HE_LOG"
+		return 1
+	fi
+}
+
+he_ctl() {
+	"$HEADENDCTL" -s "$HE_SOCKET" "$@"
+}
+
+# he_connect USER PASSWORD LOG [ARGS...]: connect openconnect to the
+# staff group and wait for its tunnel; returns 1 if it does not come up.
+he_connect() {
+	local user=$1 password=$2 log=$3
+
+	shift 3
+	oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "$user" \
+		"$password" "$log" "$@"
+	OC_PID=$SPAWNED_PID
+	wait_until 15 he_tunnel_ready
+}
+
+# True once openconnect's script has given the tun device an address and
+# at least one route, which it adds last.
+he_tunnel_ready() {
+	local dev
+
+	dev=$(tun_device "$NS_CLIENT") || return 1
+	[ -n "$(ip -n "$NS_CLIENT" route show dev "$dev")" ]
+}
+
+# he_ping_inside: one ping from the client to the inside host.
+he_ping_inside() {
+	ip netns exec "$NS_CLIENT" ping -c 1 -W 2 "$INSIDE_ADDR" >/dev/null
+}
+
+# he_pid_of ROLE: PID of the headend child whose log lines carry ROLE.
+he_child_pid() {
+	grep -Eo "$1\[[0-9]+\]" "$HE_LOG" | tail -n 1 | tr -dc '0-9'
+}
+
+# he_session_field JQ-PATH: a field of the first session, via python's
+# strict JSON parser.
+he_session_json() {
+	he_ctl --json show sessions | python3 -c "$1"
+}
