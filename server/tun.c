@@ -165,18 +165,23 @@ tun_write(struct netproc *np, const uint8_t *pkt, size_t len)
 		log_debug("write to tun failed: %s", strerror(errno));
 }
 
-/* Answer a too-big packet with ICMP fragmentation-needed. */
+/*
+ * Answer a too-big packet with ICMP fragmentation-needed. The reply comes
+ * from the packet's destination, the client's address: the kernel drops a
+ * packet that enters through tun with one of its own addresses as source,
+ * so the tun address cannot be used.
+ */
 static void
 tun_reject_too_big(struct netproc *np, struct session *se, size_t len,
-    int mtu)
+    uint32_t dst, int mtu)
 {
 	uint8_t icmp[576];
 	size_t n;
 
 	se->se_stats.drops_too_big++;
 	np->stats.tun_drops_too_big++;
-	n = packet_icmp_frag_needed(tun_buf, len,
-	    np->cfg->tun.address.s_addr, (uint16_t)mtu, icmp, sizeof(icmp));
+	n = packet_icmp_frag_needed(tun_buf, len, dst, (uint16_t)mtu, icmp,
+	    sizeof(icmp));
 	if (n > 0)
 		tun_write(np, icmp, n);
 }
@@ -201,7 +206,7 @@ tun_forward(struct netproc *np, size_t len)
 	}
 	mtu = tunnel_data_mtu(se->se_tunnel);
 	if (len > (size_t)mtu) {
-		tun_reject_too_big(np, se, len, mtu);
+		tun_reject_too_big(np, se, len, dst, mtu);
 		return;
 	}
 	packet_clamp_mss(tun_buf, len, (uint16_t)(mtu - 40));
