@@ -1,0 +1,84 @@
+#!/bin/bash
+# Password checks with openconnect: a wrong password is asked again with
+# an error, a wrong then right password logs in, a username with a space
+# is rejected (and the user-file command refuses to create one), and PAM
+# works through the real PAM stack with pam_wrapper and pam_matrix.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+PAM_LIB=/usr/lib/x86_64-linux-gnu/libpam_wrapper.so
+PAM_MATRIX=/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so
+
+# openconnect reading several password lines from stdin, so that it can
+# answer a second prompt; --non-inter would stop at the first failure.
+oc_interactive() {
+	local input=$1 user=$2 log=$3
+
+	spawn_in_ns_with_input "$NS_CLIENT" "$input" openconnect -v \
+		--passwd-on-stdin --no-proxy --user "$user" \
+		--script "$(oc_script_path)" --servercert "$OC_SERVERCERT" \
+		--resolve "$VPN_HOSTNAME:$HEADEND_OUTSIDE_ADDR" \
+		"https://$VPN_HOSTNAME/staff" >"$log" 2>&1
+}
+
+oc_exited() {
+	pid_stopped "$1"
+}
+
+tap_plan 11
+he_setup
+he_write_config
+he_start
+
+log=$HE_TMPDIR/wrong.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" alice nope "$log"
+wait_until 15 oc_exited "$SPAWNED_PID" || true
+tap_ok "wrong password: openconnect gives up" oc_exited "$SPAWNED_PID"
+tap_ok "wrong password: error shown to the client" file_contains "$log" \
+	'Login failed: wrong username or password'
+tap_ok "wrong password: no tunnel" sh -c "! ip -n $NS_CLIENT -o link show type tun | grep -q ."
+tap_ok "wrong password: logged with user and group" file_contains \
+	"$HE_LOG" 'login failed: user=alice group=staff'
+
+log=$HE_TMPDIR/retry.log
+oc_interactive "$(printf 'wrong\nalice-secret')" alice "$log"
+wait_until 15 he_tunnel_ready || tap_diag_file "$log"
+tap_ok "wrong then right password: tunnel up" he_ping_inside
+pid_stop "$SPAWNED_PID"
+wait_until 10 sh -c "[ \"\$('$HEADENDCTL' -s '$HE_SOCKET' --json show sessions)\" = '{\"sessions\":[]}' ]" || true
+
+log=$HE_TMPDIR/space.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "al ice" x "$log"
+wait_until 15 oc_exited "$SPAWNED_PID" || true
+tap_ok "username with a space: rejected with a reason" file_contains \
+	"$log" 'may not contain spaces'
+tap_ok "user-file command refuses a space" sh -c \
+	"! printf 'pw\n' | '$HEADENDCTL' user add -f '$HE_USERS' 'bad name' 2>'$HE_TMPDIR/add.err'"
+tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \
+	'space'
+
+# PAM: a second headend whose tunnel-group uses a PAM service that
+# pam_wrapper reads from a folder of this test.
+pid_stop "$HE_PID"
+mkdir -p "$HE_TMPDIR/pam.d"
+printf 'bob:bob-pam-secret:headend-test\n' >"$HE_TMPDIR/passdb"
+for kind in auth account; do
+	printf '%s required %s passdb=%s\n' "$kind" "$PAM_MATRIX" \
+		"$HE_TMPDIR/passdb"
+done >"$HE_TMPDIR/pam.d/headend-test"
+he_write_config "" 'pam-service = "headend-test";'
+he_start LD_PRELOAD="$PAM_LIB" PAM_WRAPPER=1 \
+	PAM_WRAPPER_SERVICE_DIR="$HE_TMPDIR/pam.d"
+he_connect bob bob-pam-secret "$HE_TMPDIR/pam.log" ||
+	tap_diag_file "$HE_TMPDIR/pam.log"
+tap_ok "PAM: right password logs in" he_ping_inside
+pid_stop "$OC_PID"
+log=$HE_TMPDIR/pam-wrong.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" bob wrong "$log"
+wait_until 15 oc_exited "$SPAWNED_PID" || true
+tap_ok "PAM: wrong password rejected" file_contains "$log" \
+	'Login failed: wrong username or password'
+tap_ok "PAM: authd logged the denial" file_contains "$HE_LOG" \
+	'user=bob group=staff result=denied'
+tap_done

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Group-url selection: a URL that matches no group-url is rejected with a
+# log line naming the path and peer, with no fallback group; the
+# follow-up POST stays in the group of the first request; a tunnel-group
+# named DefaultWEBVPNGroup is a configuration error that says why.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+tap_plan 7
+he_setup
+he_write_config
+he_start
+
+log=$HE_TMPDIR/unknown.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/nosuchgroup" alice \
+	alice-secret "$log"
+wait_until 15 pid_stopped "$SPAWNED_PID" || true
+tap_ok "unknown group-url: openconnect fails" pid_stopped "$SPAWNED_PID"
+tap_ok "unknown group-url: no tunnel" sh -c \
+	"! ip -n $NS_CLIENT -o link show type tun | grep -q ."
+tap_ok "unknown group-url: log names the path and peer" file_contains \
+	"$HE_LOG" \
+	'peer=198\.18\.0\.2:[0-9]+: rejected login: no tunnel-group has the group-url https://vpn\.example\.net/nosuchgroup'
+tap_ok "unknown group-url: counted" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats | grep -q '\"urls_rejected\":[1-9]'"
+
+# The host is part of the group-url: the right path on another name
+# selects nothing.
+log=$HE_TMPDIR/host.log
+spawn_in_ns_with_input "$NS_CLIENT" alice-secret openconnect -v \
+	--non-inter --passwd-on-stdin --user alice \
+	--servercert "$OC_SERVERCERT" \
+	--resolve "other.example.net:$HEADEND_OUTSIDE_ADDR" \
+	--script "$(oc_script_path)" "https://other.example.net/staff" \
+	>"$log" 2>&1
+wait_until 15 pid_stopped "$SPAWNED_PID" || true
+tap_ok "right path on another host: rejected" file_contains "$HE_LOG" \
+	'no tunnel-group has the group-url https://other\.example\.net/staff'
+
+bad=$HE_TMPDIR/default.conf
+sed 's/name = "staff";$/name = "DefaultWEBVPNGroup";/' "$HE_CONF" >"$bad"
+tap_ok "DefaultWEBVPNGroup: headend -t fails" sh -c \
+	"! '$HEADEND' -t -c '$bad' 2>'$HE_TMPDIR/t.err'"
+tap_ok "DefaultWEBVPNGroup: error names the line and the reason" \
+	file_contains "$HE_TMPDIR/t.err" \
+	"default\.conf:[0-9]+: .*DefaultWEBVPNGroup.*default"
+tap_done

@@ -1,0 +1,69 @@
+#!/bin/bash
+# The data path: a packet whose source is not the client's leased
+# address is dropped and counted; a packet from the inside that exceeds
+# the tunnel's data MTU gets ICMP fragmentation-needed; client-to-client
+# traffic is dropped when the group-policy says so.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+session_field() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["sessions"]:
+    if s["user"] == sys.argv[1]:
+        print(s[sys.argv[2]])
+' "$1" "$2"
+}
+
+# field_at_least USER FIELD N: the user's session counter is >= N.
+field_at_least() {
+	[ "$(session_field "$1" "$2")" -ge "$3" ]
+}
+
+tap_plan 6
+he_setup
+he_write_config
+he_start
+he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
+	tap_diag_file "$HE_TMPDIR/alice.log"
+dev=$(tun_device "$NS_CLIENT")
+addr=$(session_field alice address)
+
+# A second address on the client's tun device lets ping send a packet
+# into the tunnel whose source the headend never leased.
+ip -n "$NS_CLIENT" addr add 198.19.0.200/32 dev "$dev"
+tap_ok "spoofed source: ping fails" sh -c "! ip netns exec $NS_CLIENT \
+	ping -c 2 -W 1 -I 198.19.0.200 $INSIDE_ADDR >/dev/null"
+tap_ok "spoofed source: dropped and counted" \
+	field_at_least alice drops_spoofed 2
+tap_ok "real source still works" he_ping_inside
+
+mtu=$(ip -n "$NS_CLIENT" -o link show dev "$dev" | grep -Eo 'mtu [0-9]+' |
+	cut -d' ' -f2)
+tap_diag "tunnel data MTU $mtu"
+# Larger than the tunnel's MTU, smaller than the inside link's 1500.
+out=$(ip netns exec "$NS_INSIDE" ping -c 1 -W 2 -M do -s $((mtu - 20)) \
+	"$addr" 2>&1 || true)
+tap_diag "$out"
+tap_ok "too big from the inside: ICMP fragmentation needed" sh -c \
+	"echo '$out' | grep -q 'Frag needed and DF set (mtu = $mtu)'"
+
+he_add_user bob bob-secret
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" bob bob-secret \
+	"$HE_TMPDIR/bob.log"
+wait_until 15 sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
+	grep -q '\"user\":\"bob\".*\"connected\":true'" || true
+bob=$(session_field bob address)
+wait_until 15 sh -c "ip -n $NS_CLIENT -o -4 addr show | grep -q ' $bob/32'" ||
+	tap_diag_file "$HE_TMPDIR/bob.log"
+# Both clients share the client namespace; without bob's address there,
+# a packet to it leaves through alice's tunnel instead of looping back.
+bob_dev=$(ip -n "$NS_CLIENT" -o -4 addr show | awk -v a="$bob/32" \
+	'$4 == a { print $2 }')
+ip -n "$NS_CLIENT" addr del "$bob/32" dev "$bob_dev"
+tap_ok "client-to-client off: ping to another client fails" sh -c \
+	"! ip netns exec $NS_CLIENT ping -c 2 -W 1 -I $addr $bob >/dev/null"
+tap_ok "client-to-client off: dropped and counted" \
+	field_at_least alice drops_client_to_client 2
+tap_done

@@ -1,0 +1,34 @@
+#!/bin/bash
+# authd supervision: when authd is killed the parent restarts it and
+# hands its socket to the network process; password logins work again,
+# and an established session keeps passing packets throughout.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+tap_plan 5
+he_setup
+he_add_user bob bob-secret
+he_write_config
+he_start
+he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
+	tap_diag_file "$HE_TMPDIR/alice.log"
+
+old=$(he_child_pid authd)
+kill -KILL "$old"
+tap_ok "parent restarts authd" wait_until 10 sh -c \
+	"grep -q 'started authd, pid' '$HE_LOG' &&
+	[ \"\$(grep -c 'started authd, pid' '$HE_LOG')\" -ge 2 ]"
+new=$(grep -Eo 'started authd, pid [0-9]+' "$HE_LOG" | tail -n 1 |
+	tr -dc '0-9')
+tap_ok "the new authd is another process" test "$new" != "$old"
+tap_ok "established session untouched" he_ping_inside
+tap_ok "network process got the new socket" wait_file_contains "$HE_LOG" \
+	'connected to a new authd' 10
+
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" bob bob-secret \
+	"$HE_TMPDIR/bob.log"
+tap_ok "password login works again" wait_until 15 sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
+	grep -q '\"user\":\"bob\",[^}]*\"connected\":true'"
+tap_done
