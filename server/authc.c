@@ -12,8 +12,8 @@
 #include "log.h"
 
 /*
- * PAM may take seconds (pam_unix delays failures by about two), so this
- * is generous; a request older than this is answered as a server error.
+ * PAM may take seconds, because pam_unix delays failures by about two.
+ * A request older than this fails as a server error, not a wrong password.
  */
 #define AUTHC_TIMEOUT_SECONDS	20
 

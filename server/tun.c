@@ -166,10 +166,10 @@ tun_write(struct netproc *np, const uint8_t *pkt, size_t len)
 }
 
 /*
- * Answer a too-big packet with ICMP fragmentation-needed. The reply comes
- * from the packet's destination, the client's address: the kernel drops a
- * packet that enters through tun with one of its own addresses as source,
- * so the tun address cannot be used.
+ * Reply to a too-big packet with ICMP fragmentation-needed, sent from the
+ * packet's destination (the client's address). The kernel drops a packet
+ * that enters through tun with one of its own addresses as source, so the
+ * tun address cannot be used.
  */
 static void
 tun_reject_too_big(struct netproc *np, struct session *se, size_t len,

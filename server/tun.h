@@ -1,7 +1,7 @@
 /*
- * The tun device. The parent creates and configures it (address, MTU,
- * routes for the pools) as root; the network process only reads and
- * writes packets through the descriptor it inherits.
+ * The tun device. The parent creates it as root and sets its address, MTU
+ * and the routes for the pools. The network process only reads and writes
+ * packets through the descriptor it inherits.
  */
 #ifndef HEADEND_TUN_H
 #define HEADEND_TUN_H

@@ -21,8 +21,11 @@ tap_diag "status: $sessions"
 tap_ok "status lists alice in group staff" python3 -c '
 import json, sys
 s = json.loads(sys.argv[1])["sessions"]
-assert len(s) == 1 and s[0]["user"] == "alice" and s[0]["group"] == "staff"
-assert s[0]["address"] == "198.19.0.1" and s[0]["bytes_in"] > 0
+assert len(s) == 1, "one session"
+assert s[0]["user"] == "alice", "user"
+assert s[0]["group"] == "staff", "group"
+assert s[0]["address"] == "198.19.0.1", "address"
+assert s[0]["bytes_in"] > 0, "bytes_in"
 ' "$sessions"
 tap_ok "headendctl prints a table" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' show sessions | grep -q alice"

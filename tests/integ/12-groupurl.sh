@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 7
+tap_plan 9
 he_setup
 he_write_config
 he_start
@@ -37,6 +37,16 @@ spawn_in_ns_with_input "$NS_CLIENT" alice-secret openconnect -v \
 wait_until 15 pid_stopped "$SPAWNED_PID" || true
 tap_ok "right path on another host: rejected" file_contains "$HE_LOG" \
 	'no tunnel-group has the group-url https://other\.example\.net/staff'
+
+# The auth-reply goes to "/", as openconnect's does after a group change:
+# the signed opaque handle keeps it in the group of the first request.
+xmllogin="$(dirname "$0")/tools/xmllogin.py"
+tap_ok "auth-reply to / stays in the first request's group" \
+	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff / \
+	alice alice-secret
+tap_ok "auth-reply with a forged handle signature is rejected" sh -c \
+	"! ip netns exec $NS_CLIENT python3 '$xmllogin' '$VPN_HOSTNAME' \
+	/staff / alice alice-secret --forge-sig"
 
 bad=$HE_TMPDIR/default.conf
 sed 's/name = "staff";$/name = "DefaultWEBVPNGroup";/' "$HE_CONF" >"$bad"

@@ -1,7 +1,7 @@
 #!/bin/bash
-# Pool exhaustion: with a pool of one address, the second login is told
-# that no address is free before any cookie exists, and the log names
-# the pool; the address returns to the pool when the session ends.
+# Pool exhaustion: with a pool of two addresses, the third login gets the
+# message that no address is free, before any cookie exists, and the log
+# names the pool. An address returns to the pool when its session ends.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"

@@ -2,7 +2,7 @@
 # The data path: a packet whose source is not the client's leased
 # address is dropped and counted; a packet from the inside that exceeds
 # the tunnel's data MTU gets ICMP fragmentation-needed; client-to-client
-# traffic is dropped when the group-policy says so.
+# traffic is dropped when the group-policy does not allow it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# authd supervision: when authd is killed the parent restarts it and
-# hands its socket to the network process; password logins work again,
+# authd supervision: when authd is killed, the parent restarts it and
+# passes its socket to the network process. Password logins work again,
 # and an established session keeps passing packets throughout.
 set -eu
 . "$(dirname "$0")/lib.sh"

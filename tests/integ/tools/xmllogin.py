@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""A minimal AnyConnect XML login, for tests that need to control each
+request: POST init to one path, then the auth-reply to another path, with
+the opaque element echoed as received or altered.
+
+usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
+Prints the HTTP status line of the reply and "cookie" when a webvpn
+cookie was set. Exits 0 when the login completed with a cookie.
+"""
+import re
+import socket
+import ssl
+import sys
+
+INIT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
+        '<version who="vpn">test</version>'
+        '<group-access>https://{host}{path}</group-access></config-auth>')
+REPLY = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+         '<config-auth client="vpn" type="auth-reply" '
+         'aggregate-auth-version="2">{opaque}<auth><username>{user}'
+         '</username><password>{password}</password></auth></config-auth>')
+
+
+def request(conn, host, path, body):
+    head = ('POST {} HTTP/1.1\r\nHost: {}\r\nX-Aggregate-Auth: 1\r\n'
+            'X-Transcend-Version: 1\r\nContent-Type: application/xml\r\n'
+            'Content-Length: {}\r\n\r\n').format(path, host, len(body))
+    conn.sendall(head.encode() + body.encode())
+    data = b''
+    while b'\r\n\r\n' not in data:
+        data += conn.recv(4096)
+    head, _, rest = data.partition(b'\r\n\r\n')
+    length = int(re.search(rb'Content-Length: (\d+)', head).group(1))
+    while len(rest) < length:
+        rest += conn.recv(4096)
+    return head.decode(), rest.decode()
+
+
+def main():
+    host, init_path, reply_path, user, password = sys.argv[1:6]
+    forge = '--forge-sig' in sys.argv[6:]
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(('198.18.0.1', 443), timeout=10)
+    conn = ctx.wrap_socket(raw, server_hostname=host)
+    head, body = request(conn, host, init_path,
+                         INIT.format(host=host, path=init_path))
+    opaque = re.search(r'<opaque.*?</opaque>', body, re.S).group(0)
+    if forge:
+        sig = re.search(r'<auth-sig>([0-9a-f]*)</auth-sig>', opaque).group(1)
+        forged = ''.join('1' if c == '0' else '0' for c in sig)
+        opaque = opaque.replace(sig, forged)
+    head, body = request(conn, host, reply_path,
+                         REPLY.format(opaque=opaque, user=user,
+                                      password=password))
+    print(head.splitlines()[0])
+    ok = 'Set-Cookie: webvpn=' in head and 'type="complete"' in body
+    if ok:
+        print('cookie')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
