@@ -34,6 +34,7 @@ struct parent {
 	struct event_base *base;
 	struct netproc_fds fds;		/* the network process's set */
 	int		net_channel;	/* parent's end to the network */
+	struct event	*net_event;	/* requests on net_channel */
 	int		authd_channel;	/* authd's end, kept until forked */
 	pid_t		authd_pid;
 	pid_t		net_pid;
@@ -61,6 +62,31 @@ parent_bind_tcp(const struct config_listener *l)
 		fatal("bind to %s port %s failed", l->address, port);
 	if (listen(fd, 1024) != 0)
 		fatal("listen on %s port %s failed", l->address, port);
+	freeaddrinfo(ai);
+	return (fd);
+}
+
+/* One unconnected UDP socket per listener carries every client's DTLS. */
+static int
+parent_bind_udp(const struct config_listener *l)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
+	    .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
+	struct addrinfo *ai;
+	char port[8];
+	int fd;
+
+	snprintf(port, sizeof(port), "%u", l->udp_port);
+	if (getaddrinfo(l->address, port, &hints, &ai) != 0)
+		fatalx("listener address %s is invalid (line %d)", l->address,
+		    l->line);
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fatal("UDP socket for listener %s failed", l->address);
+
+	/* No SO_REUSEADDR: it would let two daemons share the port. */
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+		fatal("bind to %s UDP port %s failed", l->address, port);
 	freeaddrinfo(ai);
 	return (fd);
 }
@@ -105,11 +131,13 @@ parent_socketpair(int sv[2])
 static void
 parent_close_fds(struct parent *p, int keep1, int keep2)
 {
-	int fds[CONFIG_MAX_LISTENERS + 5];
+	int fds[2 * CONFIG_MAX_LISTENERS + 5];
 	size_t i, n = 0;
 
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		fds[n++] = p->fds.tcp[i];
+	for (i = 0; i < p->cfg->nlisteners; i++)
+		fds[n++] = p->fds.udp[i];
 	fds[n++] = p->fds.tun;
 	fds[n++] = p->fds.status;
 	fds[n++] = p->net_channel;
@@ -161,6 +189,78 @@ parent_start_authd(struct parent *p)
 }
 
 static void
+parent_request_reload(const struct ipc_parent_request *req)
+{
+	struct sigaction sa;
+
+	/* Without a handler, SIGHUP would end the daemon instead. */
+	if (sigaction(SIGHUP, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
+	    sa.sa_handler == SIG_IGN) {
+		log_warnx("uid %u (pid %d) requested a reload through the "
+		    "status socket, but this build does not handle SIGHUP: "
+		    "nothing was re-read", req->uid, req->pid);
+		return;
+	}
+	log_notice("uid %u (pid %d) requested a reload through the status "
+	    "socket", req->uid, req->pid);
+	kill(getpid(), SIGHUP);
+}
+
+static void
+parent_request_shutdown(struct parent *p,
+    const struct ipc_parent_request *req)
+{
+	log_notice("uid %u (pid %d) requested a shutdown through the status "
+	    "socket; stopping", req->uid, req->pid);
+	sd_notify(0, "STOPPING=1");
+	event_base_loopbreak(p->base);
+}
+
+/*
+ * Requests from the network process. A malformed one means the child is
+ * desynchronized, so it is restarted rather than trusted.
+ */
+static void
+parent_dispatch_network(evutil_socket_t fd, short events, void *arg)
+{
+	struct parent *p = arg;
+	struct ipc_parent_request req;
+	uint8_t buf[64];
+	int len, passed;
+
+	(void)events;
+	len = ipc_recv(fd, buf, sizeof(buf), &passed);
+	if (passed >= 0)
+		close(passed);
+	if (len == -EAGAIN || len == -EINTR)
+		return;
+	if (len <= 0) {
+		/* The child is gone; SIGCHLD restarts it. */
+		event_del(p->net_event);
+		return;
+	}
+	if (ipc_parent_request_decode(buf, (size_t)len, &req) != 0) {
+		log_warnx("malformed message from the network process: "
+		    "desynchronized; restarting it");
+		kill(p->net_pid, SIGTERM);
+		return;
+	}
+	if (req.hdr.type == IPC_RELOAD_REQUEST)
+		parent_request_reload(&req);
+	else
+		parent_request_shutdown(p, &req);
+}
+
+static void
+parent_watch_network(struct parent *p)
+{
+	p->net_event = event_new(p->base, p->net_channel,
+	    EV_READ | EV_PERSIST, parent_dispatch_network, p);
+	if (p->net_event == NULL || event_add(p->net_event, NULL) != 0)
+		fatalx("cannot watch the network process channel");
+}
+
+static void
 parent_start_network(struct parent *p, int authd_sock)
 {
 	int sv[2];
@@ -182,6 +282,7 @@ parent_start_network(struct parent *p, int authd_sock)
 	close(authd_sock);
 	p->fds.parent = p->fds.authd = -1;
 	p->net_pid = pid;
+	parent_watch_network(p);
 	log_info("started the network process, pid %d", (int)pid);
 }
 
@@ -237,6 +338,8 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	} else if (pid == p->net_pid) {
 		who = "the network process";
 		p->net_pid = 0;
+		event_free(p->net_event);
+		p->net_event = NULL;
 		close(p->net_channel);
 		p->net_channel = -1;
 	} else {
@@ -305,6 +408,8 @@ parent_open(struct parent *p)
 
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		p->fds.tcp[i] = parent_bind_tcp(&p->cfg->listeners[i]);
+	for (i = 0; i < p->cfg->nlisteners; i++)
+		p->fds.udp[i] = parent_bind_udp(&p->cfg->listeners[i]);
 	p->fds.tun = tun_create(p->cfg, err, sizeof(err));
 	if (p->fds.tun < 0)
 		fatalx("cannot create tun device: %s", err);

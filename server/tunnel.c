@@ -11,11 +11,14 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "conn.h"
 #include "cstp.h"
+#include "dtls.h"
 #include "http.h"
 #include "log.h"
 #include "netproc.h"
@@ -30,11 +33,10 @@
 
 /*
  * Worst-case DTLS record overhead (CBC with HMAC-SHA1: 13 header, 16 IV,
- * 20 MAC, up to 16 padding) plus its one-byte payload header. The data MTU
- * is derived with it even while only CSTP runs, so that the same value
- * fits DTLS and CSTP, and the MTU does not change when DTLS comes up.
+ * 20 MAC, up to 16 padding). A session without DTLS gets the data MTU of
+ * this overhead too, so that its MTU is the same as with legacy DTLS.
  */
-#define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16 + 1)
+#define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16)
 #define TUNNEL_IPV4_UDP		(20 + 8)
 
 struct tunnel_chunk {
@@ -59,6 +61,7 @@ struct tunnel {
 	time_t		t_last_rx;
 	int		t_data_mtu;
 	int		t_dpd;
+	struct dtls_channel *t_dtls;	/* NULL without DTLS */
 };
 
 /* One read or one frame at a time; the network process has one thread. */
@@ -79,6 +82,7 @@ tunnel_free(struct tunnel *t)
 {
 	struct tunnel_chunk *ch;
 
+	dtls_channel_free(t->t_dtls);
 	while ((ch = TAILQ_FIRST(&t->t_queue)) != NULL) {
 		TAILQ_REMOVE(&t->t_queue, ch, entry);
 		free(ch);
@@ -180,11 +184,18 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 }
 
 void
+tunnel_send_terminate(struct tunnel *t)
+{
+	tunnel_send_frame(t, CSTP_TERMINATE, (const uint8_t *)"", 0);
+}
+
+void
 tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len)
 {
 	struct session_stats *st = &t->t_session->se_stats;
 
-	if (tunnel_send_frame(t, CSTP_DATA, pkt, len) == 0) {
+	if (dtls_channel_send(t->t_dtls, pkt, len) == 0 ||
+	    tunnel_send_frame(t, CSTP_DATA, pkt, len) == 0) {
 		st->packets_out++;
 		st->bytes_out += len;
 	}
@@ -214,9 +225,8 @@ tunnel_write_cb(evutil_socket_t fd, short events, void *arg)
 	event_del(t->t_write);
 }
 
-/* A data packet from the client, on its way to the inside. */
-static void
-tunnel_handle_data(struct tunnel *t, uint8_t *pkt, size_t len)
+void
+tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 {
 	struct session *se = t->t_session;
 	struct netproc *np = t->t_np;
@@ -256,7 +266,8 @@ tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
 	t->t_last_rx = time(NULL);
 	switch (type) {
 	case CSTP_DATA:
-		tunnel_handle_data(t, payload, len);
+		dtls_channel_cstp_data(t->t_dtls);
+		tunnel_input_packet(t, payload, len);
 		return (0);
 	case CSTP_DPD_REQ:
 		/* Clients probe the MTU with DPD: echo the same length. */
@@ -415,23 +426,30 @@ tunnel_header_int(const struct http_request *req, const char *name, int min,
 }
 
 /*
- * The data MTU, sent as X-CSTP-MTU: the outer link MTU (the listener's,
- * lowered to the client's X-CSTP-Base-MTU) less IPv4, UDP and the DTLS
- * overhead; never above the policy's data-mtu or the client's own
- * X-CSTP-MTU, and never below 576.
+ * The data MTU, sent as both X-CSTP-MTU and X-DTLS-MTU. It is the outer
+ * link MTU (the listener's, lowered to the client's X-CSTP-Base-MTU) less
+ * IPv4, UDP, the DTLS record overhead of the chosen mode and the record's
+ * type byte. It is never above the policy's data-mtu or the tun MTU, and
+ * never below 576. Clients that send no X-CSTP-Base-MTU (phones) state
+ * their tunnel MTU in X-CSTP-MTU instead, which then caps the result.
  */
 static int
 tunnel_compute_mtu(const struct conn *c, const struct http_request *req,
-    const struct config_policy *pol, int *link_mtu)
+    const struct config_policy *pol, int overhead, int *link_mtu)
 {
 	const struct config *cfg = c->c_np->cfg;
 	int link = cfg->listeners[c->c_listener].link_mtu;
+	int min_link = TUNNEL_MTU_MIN + TUNNEL_IPV4_UDP + overhead + 1;
 	int mtu;
 
-	link = tunnel_header_int(req, "X-CSTP-Base-MTU", TUNNEL_MTU_MIN,
-	    link, link);
-	mtu = link - TUNNEL_IPV4_UDP - TUNNEL_DTLS_OVERHEAD;
-	mtu = tunnel_header_int(req, "X-CSTP-MTU", TUNNEL_MTU_MIN, mtu, mtu);
+	/* Nonsense values are clamped, so the data MTU fits in the link. */
+	if (http_request_header(req, "X-CSTP-Base-MTU") != NULL)
+		link = tunnel_header_int(req, "X-CSTP-Base-MTU",
+		    min_link < link ? min_link : link, link, link);
+	mtu = link - TUNNEL_IPV4_UDP - overhead - 1;
+	if (http_request_header(req, "X-CSTP-Base-MTU") == NULL)
+		mtu = tunnel_header_int(req, "X-CSTP-MTU", TUNNEL_MTU_MIN,
+		    mtu, mtu);
 	if (mtu > pol->data_mtu)
 		mtu = pol->data_mtu;
 	if (mtu > cfg->tun.mtu)
@@ -518,7 +536,7 @@ tunnel_build_reply(struct evbuffer *b, const struct session *se,
 	    pol->session_timeout);
 	evbuffer_add_printf(b, "X-CSTP-Rekey-Method: none\r\n"
 	    "X-CSTP-Keep: true\r\n"
-	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n\r\n", mtu, link_mtu);
+	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n", mtu, link_mtu);
 }
 
 static struct tunnel *
@@ -583,10 +601,14 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 	return (session_find_cookie(c->c_np->sessions, cookie));
 }
 
-/* Make the connection the session's tunnel and send the reply. */
+/*
+ * Make the connection the session's tunnel and send the reply. The tunnel
+ * takes over the DTLS channel ch (may be NULL), which accepts ClientHellos
+ * only once the reply went out.
+ */
 static void
 tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
-    int mtu, int dpd)
+    int mtu, int dpd, struct dtls_channel *ch)
 {
 	struct netproc *np = c->c_np;
 	struct tunnel *t = tunnel_new(np, se, dpd);
@@ -595,10 +617,12 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 
 	if (t == NULL || head == NULL) {
 		free(t);
+		dtls_channel_free(ch);
 		conn_close(c);
 		return;
 	}
 	t->t_data_mtu = mtu;
+	t->t_dtls = ch;
 	snprintf(t->t_peer, sizeof(t->t_peer), "%s", c->c_peer);
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", c->c_peer);
 	conn_detach(c, &t->t_ssl, &t->t_fd);
@@ -608,14 +632,79 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 		se->se_reconnects++;
 	}
 	session_attach(se, t);
+	session_set_tls(se, SSL_get_version(t->t_ssl),
+	    SSL_get_cipher(t->t_ssl));
 	if (tunnel_start_events(t) != 0) {
 		tunnel_close(t, "out of memory");
 		return;
 	}
 	if (tunnel_write(t, head, len) != 0)
 		return;
-	session_log(se, LOG_INFO, "tunnel up: %s %s, data MTU %d",
-	    SSL_get_version(t->t_ssl), SSL_get_cipher(t->t_ssl), mtu);
+	if (ch != NULL)
+		dtls_channel_start(ch, t);
+	else
+		se->se_dtls.mode = dtls_mode_name(DTLS_MODE_NONE);
+	session_log(se, LOG_INFO, "tunnel up: %s %s, data MTU %d, DTLS %s",
+	    SSL_get_version(t->t_ssl), SSL_get_cipher(t->t_ssl), mtu,
+	    se->se_dtls.mode);
+}
+
+/* Describe the request's DTLS offer and the CSTP suite for selection. */
+static void
+tunnel_dtls_offer(const struct conn *c, const struct http_request *req,
+    struct dtls_offer *o)
+{
+	const SSL_CIPHER *cipher = SSL_get_current_cipher(c->c_ssl);
+	const EVP_MD *md;
+
+	memset(o, 0, sizeof(*o));
+	o->ciphers = http_request_header(req, "X-DTLS-CipherSuite");
+	o->ciphers12 = http_request_header(req, "X-DTLS12-CipherSuite");
+	o->master_secret = http_request_header(req, "X-DTLS-Master-Secret");
+	o->user_agent = http_request_header(req, "User-Agent");
+	if (cipher == NULL)
+		return;
+	o->tls_cipher = SSL_CIPHER_get_name(cipher);
+	o->tls_cipher_nid = SSL_CIPHER_get_cipher_nid(cipher);
+	if (!SSL_CIPHER_is_aead(cipher))
+		o->tls_hash_nid = SSL_CIPHER_get_digest_nid(cipher);
+	else if ((md = SSL_CIPHER_get_handshake_digest(cipher)) != NULL)
+		o->tls_hash_nid = EVP_MD_get_type(md);
+}
+
+/* The DTLS record overhead that the data MTU leaves room for. */
+static int
+tunnel_dtls_overhead(const struct netproc *np,
+    const struct dtls_choice *choice)
+{
+	switch (choice->mode) {
+	case DTLS_MODE_PSK:
+		return (dtls_psk_overhead(np->dtls));
+	case DTLS_MODE_RESUME:
+	case DTLS_MODE_LEGACY:
+		return (choice->suite->overhead);
+	default:
+		return (TUNNEL_DTLS_OVERHEAD);
+	}
+}
+
+static struct dtls_channel *
+tunnel_dtls_channel(struct conn *c, struct session *se,
+    const struct dtls_choice *choice, const struct config_policy *pol,
+    int mtu, int link_mtu)
+{
+	const struct config_listener *l =
+	    &c->c_np->cfg->listeners[c->c_listener];
+	struct dtls_channel_params p = { .link_mtu = link_mtu,
+	    .data_mtu = mtu, .dpd = pol->dpd, .keepalive = pol->keepalive,
+	    .port = l->udp_port };
+	struct dtls_channel *ch;
+
+	ch = dtls_channel_new(c->c_np->dtls, se, choice, c->c_ssl, &p);
+	if (ch == NULL)
+		session_log(se, LOG_WARNING, "no DTLS: setting up the DTLS "
+		    "channel failed");
+	return (ch);
 }
 
 void
@@ -623,6 +712,9 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 {
 	const struct config *cfg = c->c_np->cfg;
 	const struct config_policy *pol;
+	struct dtls_channel *ch = NULL;
+	struct dtls_choice choice;
+	struct dtls_offer offer;
 	struct evbuffer *reply;
 	struct session *se;
 	int mtu, link_mtu;
@@ -630,12 +722,24 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	if ((se = tunnel_find_session(c, req)) == NULL)
 		return;
 	pol = &cfg->policies[cfg->tgroups[se->se_tgroup].policy];
-	mtu = tunnel_compute_mtu(c, req, pol, &link_mtu);
+	tunnel_dtls_offer(c, req, &offer);
+	if (dtls_offer_select(&offer, pol->dtls, &choice) == DTLS_MODE_NONE)
+		session_log(se, LOG_INFO, "no DTLS, the tunnel runs on CSTP "
+		    "only: %s", choice.reason);
+	mtu = tunnel_compute_mtu(c, req, pol,
+	    tunnel_dtls_overhead(c->c_np, &choice), &link_mtu);
+	if (choice.mode != DTLS_MODE_NONE)
+		ch = tunnel_dtls_channel(c, se, &choice, pol, mtu, link_mtu);
+	OPENSSL_cleanse(choice.master_secret, sizeof(choice.master_secret));
 	if ((reply = evbuffer_new()) == NULL) {
+		dtls_channel_free(ch);
 		conn_close(c);
 		return;
 	}
 	tunnel_build_reply(reply, se, cfg, mtu, link_mtu);
-	tunnel_attach(c, se, reply, mtu, pol->dpd);
+	if (ch != NULL)
+		dtls_channel_reply_headers(ch, reply);
+	evbuffer_add(reply, "\r\n", 2);
+	tunnel_attach(c, se, reply, mtu, pol->dpd, ch);
 	evbuffer_free(reply);
 }

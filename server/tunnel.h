@@ -17,8 +17,20 @@ struct tunnel;
 /* Answer CONNECT /CSCOSSLC/tunnel; on success the conn becomes a tunnel. */
 void	tunnel_connect(struct conn *c, const struct http_request *req);
 
-/* Send one packet from the inside to the client. */
+/* Send one packet from the inside: on DTLS while it is up, else on CSTP. */
 void	tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len);
+
+/*
+ * Send a CSTP TERMINATE frame: the server ended the session, so the
+ * client must not reconnect. On a write failure the tunnel is closed.
+ */
+void	tunnel_send_terminate(struct tunnel *t);
+
+/*
+ * Forward one packet from the client, received on CSTP or DTLS, to the
+ * inside. pkt may be rewritten (TCP MSS clamping).
+ */
+void	tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len);
 
 /* The tunnel's data MTU: the largest inner packet it carries. */
 int	tunnel_data_mtu(const struct tunnel *t);

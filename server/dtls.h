@@ -1,0 +1,109 @@
+/*
+ * DTLS on the listeners' UDP ports, next to the CSTP tunnel of each
+ * session. One unconnected UDP socket per listener carries every client.
+ * A ClientHello is routed to its session by its session id field, which
+ * carries X-DTLS-Session-ID (or X-DTLS-App-ID in PSK-NEGOTIATE). Later
+ * datagrams are routed by their source address. A source address that
+ * changes (NAT rebinding) is adopted only after a record from it
+ * authenticates.
+ *
+ * A channel is the DTLS side of one accepted CONNECT: the dialect, the
+ * keys and the associations (handshakes) made with them. The tunnel owns
+ * it and sends on it while it is up; otherwise packets go on CSTP.
+ */
+#ifndef HEADEND_DTLS_H
+#define HEADEND_DTLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <openssl/ssl.h>
+
+#include "dtls_offer.h"
+
+struct dtls;
+struct dtls_channel;
+struct evbuffer;
+struct netproc;
+struct netproc_stats;
+struct session;
+struct session_stats;
+struct tunnel;
+
+/* Per-session DTLS settings from the group-policy and the CONNECT. */
+struct dtls_channel_params {
+	int		link_mtu;	/* outer path MTU */
+	int		data_mtu;	/* X-DTLS-MTU: largest inner packet */
+	int		dpd;		/* X-DTLS-DPD seconds, 0 for none */
+	int		keepalive;	/* X-DTLS-Keepalive seconds */
+	uint16_t	port;		/* X-DTLS-Port */
+};
+
+/*
+ * Set up the DTLS contexts and watch the UDP sockets, one per listener.
+ * Fills np->dtls. Returns 0 or a negative errno.
+ */
+int	dtls_start(struct netproc *np, const int *udp_fds, size_t nfds);
+
+/*
+ * Free the contexts and stop watching the sockets, which stay open. Free
+ * the channels first (with their tunnels).
+ */
+void	dtls_free(struct dtls *d);
+
+/*
+ * Max record overhead in PSK-NEGOTIATE mode: the largest of the suites
+ * the server accepts, because the suite is negotiated after CONNECT.
+ */
+int	dtls_psk_overhead(const struct dtls *d);
+
+/*
+ * Make the channel for a CONNECT that chose a DTLS mode. tls is the CSTP
+ * connection, which keys PSK-NEGOTIATE. Returns NULL on failure.
+ */
+struct dtls_channel *dtls_channel_new(struct dtls *d, struct session *se,
+	    const struct dtls_choice *choice, SSL *tls,
+	    const struct dtls_channel_params *params);
+
+/* Append the X-DTLS-* headers of the CONNECT reply. */
+void	dtls_channel_reply_headers(const struct dtls_channel *ch,
+	    struct evbuffer *b);
+
+/*
+ * Accept ClientHellos for the channel from now on. Call it once the
+ * CONNECT reply is sent, so that no UDP peer is bound to a session before.
+ */
+void	dtls_channel_start(struct dtls_channel *ch, struct tunnel *t);
+
+/* Forget the channel and its associations. NULL is a no-op. */
+void	dtls_channel_free(struct dtls_channel *ch);
+
+/*
+ * Send one inner packet on DTLS. Returns 0 when it was sent, or dropped
+ * because the socket was full, as UDP may drop it. Returns -ENOTCONN
+ * while DTLS is not up and another negative errno after a failed write,
+ * and the caller then sends the packet on CSTP.
+ */
+int	dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt,
+	    size_t len);
+
+/*
+ * The client sent data on CSTP, which it does only while its DTLS is not
+ * up: send on CSTP too until DTLS input resumes. NULL is a no-op.
+ */
+void	dtls_channel_cstp_data(struct dtls_channel *ch);
+
+/* For status: "up", "down" or "never" (not up since the session began). */
+const char *dtls_state_name(const struct session *se);
+
+/* Add mode, version, cipher and state to a status "dtls" object. */
+void	dtls_session_json(const struct session *se, json_object *o);
+
+/* The bytes and packets that went on DTLS. */
+json_object *dtls_channel_json(const struct session_stats *st);
+
+/* The network process's DTLS handshake and drop counters. */
+json_object *dtls_stats_json(const struct netproc_stats *s);
+
+#endif

@@ -1,0 +1,575 @@
+/*
+ * The DTLS channel of one CONNECT, declared in dtls.h: which association
+ * carries packets, which one is handshaking, when DTLS counts as up, and
+ * what the payloads inside DTLS records mean.
+ *
+ * A new handshake never disturbs the established association: the client
+ * may start one from a new address (or a forged ClientHello may arrive),
+ * so the old association carries packets until the new one is up.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+
+#include "dtls_impl.h"
+#include "netproc.h"
+#include "packet.h"
+#include "session.h"
+#include "tunnel.h"
+
+/* The TLS exporter label and length of PSK-NEGOTIATE (openconnect). */
+#define DTLS_PSK_LABEL		"EXPORTER-openconnect-psk"
+
+/*
+ * Handshakes a session may start in a burst, and seconds per further
+ * one, so a client (or a forger) that keeps failing costs little CPU.
+ */
+#define DTLS_HELLO_BURST	5
+#define DTLS_HELLO_REFILL	2
+
+/* Failed handshakes logged per channel; later ones are only counted. */
+#define DTLS_FAILURES_LOGGED	5
+
+static void	dtls_channel_tick_cb(evutil_socket_t fd, short events,
+		    void *arg);
+
+static struct netproc *
+dtls_channel_np(const struct dtls_channel *ch)
+{
+	return (ch->ch_dtls->d_np);
+}
+
+static int
+dtls_channel_derive_psk(struct dtls_channel *ch, SSL *tls)
+{
+	/* use_context 0: "no context", which differs from an empty one. */
+	if (SSL_export_keying_material(tls, ch->ch_key, DTLS_PSK_LEN,
+	    DTLS_PSK_LABEL, strlen(DTLS_PSK_LABEL), NULL, 0, 0) != 1)
+		return (-EIO);
+	return (0);
+}
+
+struct dtls_channel *
+dtls_channel_new(struct dtls *d, struct session *se,
+    const struct dtls_choice *choice, SSL *tls,
+    const struct dtls_channel_params *params)
+{
+	struct dtls_channel *ch;
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL)
+		return (NULL);
+	ch->ch_dtls = d;
+	ch->ch_session = se;
+	ch->ch_mode = choice->mode;
+	ch->ch_suite = choice->suite;
+	ch->ch_params = *params;
+	ch->ch_tokens = DTLS_HELLO_BURST;
+	ch->ch_tokens_at = time(NULL);
+	ch->ch_tick = event_new(d->d_np->base, -1, EV_PERSIST,
+	    dtls_channel_tick_cb, ch);
+	if (ch->ch_tick == NULL || RAND_bytes(ch->ch_id, DTLS_ID_LEN) != 1)
+		goto fail;
+	if (ch->ch_mode == DTLS_MODE_PSK) {
+		if (dtls_channel_derive_psk(ch, tls) != 0)
+			goto fail;
+	} else {
+		memcpy(ch->ch_key, choice->master_secret, sizeof(ch->ch_key));
+	}
+	return (ch);
+fail:
+	dtls_channel_free(ch);
+	return (NULL);
+}
+
+void
+dtls_channel_reply_headers(const struct dtls_channel *ch, struct evbuffer *b)
+{
+	const struct dtls_channel_params *p = &ch->ch_params;
+	char id[2 * DTLS_ID_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < DTLS_ID_LEN; i++)
+		snprintf(id + 2 * i, 3, "%02X", ch->ch_id[i]);
+	if (ch->ch_mode == DTLS_MODE_PSK)
+		evbuffer_add_printf(b, "X-DTLS-App-ID: %s\r\n"
+		    "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n", id);
+	else
+		evbuffer_add_printf(b, "X-DTLS-Session-ID: %s\r\n%s: %s\r\n",
+		    id, ch->ch_suite->header == DTLS_HEADER_DTLS12 ?
+		    "X-DTLS12-CipherSuite" : "X-DTLS-CipherSuite",
+		    ch->ch_suite->name);
+	evbuffer_add_printf(b, "X-DTLS-Port: %u\r\nX-DTLS-DPD: %d\r\n"
+	    "X-DTLS-Keepalive: %d\r\nX-DTLS-MTU: %d\r\n", p->port, p->dpd,
+	    p->keepalive, p->data_mtu);
+}
+
+void
+dtls_channel_start(struct dtls_channel *ch, struct tunnel *t)
+{
+	struct session_dtls *sd = &ch->ch_session->se_dtls;
+
+	ch->ch_tunnel = t;
+	dtls_id_insert(ch->ch_dtls, ch);
+	ch->ch_registered = true;
+	sd->mode = dtls_mode_name(ch->ch_mode);
+	sd->version[0] = sd->cipher[0] = sd->peer[0] = '\0';
+}
+
+/* The session shows DTLS down; it showed up or down before. */
+static void
+dtls_channel_show_down(struct dtls_channel *ch)
+{
+	struct session_dtls *sd = &ch->ch_session->se_dtls;
+
+	if (sd->state == SESSION_DTLS_UP)
+		sd->state = SESSION_DTLS_DOWN;
+}
+
+void
+dtls_channel_free(struct dtls_channel *ch)
+{
+	if (ch == NULL)
+		return;
+	if (ch->ch_registered)
+		dtls_id_remove(ch->ch_dtls, ch);
+	if (ch->ch_pend != NULL)
+		dtls_assoc_free(ch->ch_pend);
+	if (ch->ch_cur != NULL)
+		dtls_assoc_free(ch->ch_cur);
+	if (ch->ch_tick != NULL)
+		event_free(ch->ch_tick);
+	dtls_channel_show_down(ch);
+	OPENSSL_cleanse(ch->ch_key, sizeof(ch->ch_key));
+	free(ch);
+}
+
+/* ---- up and down ---- */
+
+static void
+dtls_channel_deactivate(struct dtls_channel *ch, const char *why)
+{
+	if (!ch->ch_active)
+		return;
+	ch->ch_active = false;
+	dtls_channel_show_down(ch);
+	session_log(ch->ch_session, LOG_INFO, "DTLS is down (%s); sending "
+	    "on CSTP until the client uses DTLS again", why);
+}
+
+static void
+dtls_channel_activate(struct dtls_channel *ch)
+{
+	ch->ch_active = true;
+	ch->ch_session->se_dtls.state = SESSION_DTLS_UP;
+}
+
+/* Make a the carrying association, replacing the previous one. */
+static void
+dtls_channel_promote(struct dtls_channel *ch, struct dtls_assoc *a)
+{
+	struct session_dtls *sd = &ch->ch_session->se_dtls;
+	struct timeval tick = { 1, 0 };
+
+	if (ch->ch_pend == a)
+		ch->ch_pend = NULL;
+	if (ch->ch_cur != NULL && ch->ch_cur != a)
+		dtls_assoc_free(ch->ch_cur);
+	ch->ch_cur = a;
+	dtls_ip_insert(ch->ch_dtls, a);
+	ch->ch_last_rx = ch->ch_last_dpd = time(NULL);
+	dtls_channel_activate(ch);
+	dtls_assoc_describe(a, sd->version, sizeof(sd->version), sd->cipher,
+	    sizeof(sd->cipher));
+	dtls_peer_format(&a->a_peer, sd->peer, sizeof(sd->peer));
+	dtls_channel_np(ch)->stats.dtls_handshakes++;
+	evtimer_add(ch->ch_tick, &tick);
+	session_log(ch->ch_session, LOG_INFO, "DTLS up: %s %s (%s) with %s",
+	    sd->version, sd->cipher, sd->mode, sd->peer);
+}
+
+/* Forget an association: a failed handshake or a closed channel. */
+static void
+dtls_channel_drop(struct dtls_channel *ch, struct dtls_assoc *a,
+    const char *why)
+{
+	if (ch->ch_pend == a) {
+		ch->ch_pend = NULL;
+	} else if (ch->ch_cur == a) {
+		ch->ch_cur = NULL;
+		dtls_channel_deactivate(ch, why);
+		evtimer_del(ch->ch_tick);
+	}
+	dtls_assoc_free(a);
+}
+
+void
+dtls_channel_handshake_failed(struct dtls_channel *ch, struct dtls_assoc *a,
+    const char *why)
+{
+	char peer[SESSION_PEER_MAX];
+
+	dtls_channel_np(ch)->stats.dtls_handshake_failures++;
+	if (ch->ch_failures_logged < DTLS_FAILURES_LOGGED) {
+		dtls_peer_format(&a->a_peer, peer, sizeof(peer));
+		session_log(ch->ch_session, LOG_INFO, "DTLS handshake with "
+		    "%s failed: %s%s", peer, why,
+		    ++ch->ch_failures_logged == DTLS_FAILURES_LOGGED ?
+		    "; further failures are only counted" : "");
+	}
+	dtls_channel_drop(ch, a, why);
+}
+
+/* Act on what one datagram did to association a. */
+static void
+dtls_channel_after_input(struct dtls_channel *ch, struct dtls_assoc *a,
+    enum dtls_input r)
+{
+	if (a->a_dead) {
+		dtls_channel_drop(ch, a, "the client sent DISCONNECT");
+		return;
+	}
+	switch (r) {
+	case DTLS_INPUT_ESTABLISHED:
+		dtls_channel_promote(ch, a);
+		break;
+	case DTLS_INPUT_CLOSED:
+		dtls_channel_drop(ch, a, "the client closed it");
+		break;
+	case DTLS_INPUT_FAILED:
+		if (a == ch->ch_pend)
+			dtls_channel_handshake_failed(ch, a,
+			    "protocol error");
+		else
+			dtls_channel_drop(ch, a, "protocol error");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+dtls_channel_feed(struct dtls_channel *ch, struct dtls_assoc *a,
+    struct dtls_socket *s, const struct dtls_peer *from,
+    const uint8_t *dgram, size_t len)
+{
+	dtls_channel_after_input(ch, a, dtls_assoc_input(a, s, from, dgram,
+	    len));
+}
+
+/* ---- input from the router ---- */
+
+static bool
+dtls_channel_version_fits(const struct dtls_channel *ch, uint16_t version)
+{
+	if (ch->ch_mode == DTLS_MODE_LEGACY)
+		return (version == DTLS_WIRE_VERSION_LEGACY);
+
+	/* DTLS 1.2 clients may send their first record as DTLS 1.0. */
+	return (version == DTLS_WIRE_VERSION_1_0 ||
+	    version == DTLS_WIRE_VERSION_1_2);
+}
+
+static bool
+dtls_channel_take_token(struct dtls_channel *ch)
+{
+	time_t now = time(NULL);
+	long earned = (long)(now - ch->ch_tokens_at) / DTLS_HELLO_REFILL;
+
+	if (earned > 0) {
+		ch->ch_tokens += (int)(earned > DTLS_HELLO_BURST ?
+		    DTLS_HELLO_BURST : earned);
+		if (ch->ch_tokens > DTLS_HELLO_BURST)
+			ch->ch_tokens = DTLS_HELLO_BURST;
+		ch->ch_tokens_at = now;
+	}
+	if (ch->ch_tokens == 0)
+		return (false);
+	ch->ch_tokens--;
+	return (true);
+}
+
+/* A ClientHello that starts a handshake: a new association. */
+static void
+dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
+    const struct dtls_peer *from, const uint8_t *dgram, size_t len)
+{
+	struct dtls_assoc *a;
+
+	if (!dtls_channel_take_token(ch)) {
+		dtls_channel_np(ch)->stats.dtls_hellos_rate_limited++;
+		return;
+	}
+	if (ch->ch_pend != NULL)
+		dtls_channel_drop(ch, ch->ch_pend, "superseded");
+	if ((a = dtls_assoc_new(ch, s, from)) == NULL)
+		return;
+	ch->ch_pend = a;
+	dtls_channel_feed(ch, a, s, from, dgram, len);
+}
+
+/*
+ * Offer a ClientHello to the association at its address: the handshaking
+ * one, or an established legacy one. Returns true when it took the hello
+ * as a retransmission. Only dtls_legacy can tell a new hello (the client
+ * started over) from a late copy, so an established libssl association
+ * is never offered one.
+ */
+static bool
+dtls_channel_hello_known(struct dtls_channel *ch, struct dtls_socket *s,
+    const struct dtls_peer *from, const uint8_t *dgram, size_t len)
+{
+	struct dtls_assoc *a = NULL;
+	enum dtls_input r;
+
+	if (ch->ch_pend != NULL && dtls_peer_equal(&ch->ch_pend->a_peer, from))
+		a = ch->ch_pend;
+	else if (ch->ch_cur != NULL && ch->ch_cur->a_kind ==
+	    DTLS_ASSOC_LEGACY && dtls_peer_equal(&ch->ch_cur->a_peer, from))
+		a = ch->ch_cur;
+	if (a == NULL)
+		return (false);
+	r = dtls_assoc_input(a, s, from, dgram, len);
+	if (r == DTLS_INPUT_NEW_HELLO)
+		return (false);
+	dtls_channel_after_input(ch, a, r);
+	return (true);
+}
+
+void
+dtls_channel_hello(struct dtls_channel *ch, struct dtls_socket *s,
+    const struct dtls_peer *from, const struct dtls_wire_hello *hello,
+    const uint8_t *dgram, size_t len)
+{
+	if (!dtls_channel_version_fits(ch, hello->version)) {
+		dtls_channel_np(ch)->stats.dtls_drops_malformed++;
+		return;
+	}
+	if (dtls_channel_hello_known(ch, s, from, dgram, len))
+		return;
+	dtls_channel_new_handshake(ch, s, from, dgram, len);
+}
+
+/*
+ * Feed a datagram from an address one of the channel's associations has.
+ * Returns false when nothing in it was for the channel, so that another
+ * session that the same address belongs to may try it.
+ */
+bool
+dtls_channel_record(struct dtls_channel *ch, struct dtls_socket *s,
+    const struct dtls_peer *from, const struct dtls_wire_record *rec,
+    const uint8_t *dgram, size_t len)
+{
+	struct dtls_assoc *pend = ch->ch_pend, *cur = ch->ch_cur;
+	bool at_pend = pend != NULL && dtls_peer_equal(&pend->a_peer, from);
+	bool at_cur = cur != NULL && dtls_peer_equal(&cur->a_peer, from);
+	bool handshake = rec->type == DTLS_WIRE_HANDSHAKE ||
+	    rec->type == DTLS_WIRE_CHANGE_CIPHER_SPEC;
+	struct dtls_assoc *a;
+	enum dtls_input r;
+
+	/*
+	 * Both may share the address when the client starts over from the
+	 * same port: handshake records go to the new association, the rest
+	 * to the established one.
+	 */
+	if (at_pend && (handshake || !at_cur))
+		a = pend;
+	else if (at_cur)
+		a = cur;
+	else
+		return (false);
+	r = dtls_assoc_input(a, s, from, dgram, len);
+	dtls_channel_after_input(ch, a, r);
+	return (r != DTLS_INPUT_DROPPED);
+}
+
+bool
+dtls_channel_try_rebind(struct dtls_channel *ch, struct dtls_socket *s,
+    const struct dtls_peer *from, const uint8_t *dgram, size_t len)
+{
+	struct dtls_assoc *a = ch->ch_cur;
+	enum dtls_input r;
+	bool moved;
+
+	if (a == NULL || !a->a_up)
+		return (false);
+	r = dtls_assoc_input(a, s, from, dgram, len);
+	moved = dtls_peer_equal(&a->a_peer, from);
+
+	/* Unauthenticated input changes nothing, unless libssl broke. */
+	if (moved || r == DTLS_INPUT_FAILED)
+		dtls_channel_after_input(ch, a, r);
+	return (moved);
+}
+
+/* ---- records that authenticated ---- */
+
+/* Adopt the new source address of a client behind a NAT that moved. */
+static void
+dtls_channel_rebind(struct dtls_channel *ch, struct dtls_assoc *a,
+    struct dtls_socket *s, const struct dtls_peer *from)
+{
+	struct dtls *d = ch->ch_dtls;
+	struct session_dtls *sd = &ch->ch_session->se_dtls;
+	char old[SESSION_PEER_MAX];
+
+	dtls_peer_format(&a->a_peer, old, sizeof(old));
+	dtls_addr_remove(d, a);
+	dtls_ip_remove(d, a);
+	a->a_peer = *from;
+	a->a_sock = s;
+	dtls_addr_insert(d, a);
+	if (a == ch->ch_cur) {
+		dtls_ip_insert(d, a);
+		dtls_peer_format(from, sd->peer, sizeof(sd->peer));
+	}
+	d->d_np->stats.dtls_rebindings++;
+	session_log(ch->ch_session, LOG_INFO, "DTLS peer moved from %s to %s",
+	    old, sd->peer);
+}
+
+void
+dtls_channel_authenticated(struct dtls_channel *ch, struct dtls_assoc *a,
+    struct dtls_socket *s, const struct dtls_peer *from)
+{
+	ch->ch_last_rx = time(NULL);
+	if (!dtls_peer_equal(&a->a_peer, from))
+		dtls_channel_rebind(ch, a, s, from);
+	if (a == ch->ch_cur && !ch->ch_active) {
+		dtls_channel_activate(ch);
+		session_log(ch->ch_session, LOG_INFO, "DTLS carries packets "
+		    "again");
+	}
+}
+
+/* Echo a DPD request with its own length: clients probe the MTU so. */
+static void
+dtls_channel_echo_dpd(struct dtls_assoc *a, const uint8_t *payload,
+    size_t len)
+{
+	if (dtls_assoc_send(a, DTLS_PKT_DPD_RESP, payload, len, 0) ==
+	    -EMSGSIZE)
+		dtls_assoc_send(a, DTLS_PKT_DPD_RESP, NULL, 0, 0);
+}
+
+void
+dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
+    uint8_t *data, size_t len)
+{
+	struct session_stats *st = &ch->ch_session->se_stats;
+
+	if (len == 0)
+		return;
+	switch (data[0]) {
+	case DTLS_PKT_DATA:
+		st->dtls_packets_in++;
+		st->dtls_bytes_in += len - 1;
+		if (ch->ch_tunnel != NULL)
+			tunnel_input_packet(ch->ch_tunnel, data + 1, len - 1);
+		break;
+	case DTLS_PKT_DPD_REQ:
+		dtls_channel_echo_dpd(a, data + 1, len - 1);
+		break;
+	case DTLS_PKT_DPD_RESP:
+	case DTLS_PKT_KEEPALIVE:
+		break;
+	case DTLS_PKT_DISCONNECT:
+		/* Only DTLS ends; CSTP carries the session's own goodbye. */
+		a->a_dead = true;
+		break;
+	default:
+		/* Compressed (never agreed) and unknown types. */
+		st->drops_malformed++;
+		break;
+	}
+}
+
+/* ---- output and liveness ---- */
+
+int
+dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt, size_t len)
+{
+	struct session_stats *st;
+	char why[96];
+	int rc;
+
+	if (ch == NULL || !ch->ch_active || ch->ch_cur == NULL)
+		return (-ENOTCONN);
+
+	/* Copy the DSCP, so voice marked EF stays EF across the network. */
+	rc = dtls_assoc_send(ch->ch_cur, DTLS_PKT_DATA, pkt, len,
+	    packet_ipv4_dscp(pkt, len) << 2);
+	if (rc == 0) {
+		st = &ch->ch_session->se_stats;
+		st->dtls_packets_out++;
+		st->dtls_bytes_out += len;
+	} else if (rc != -EMSGSIZE) {
+		snprintf(why, sizeof(why), "sending failed: %s",
+		    strerror(-rc));
+		dtls_channel_deactivate(ch, why);
+	}
+	return (rc);
+}
+
+void
+dtls_channel_cstp_data(struct dtls_channel *ch)
+{
+	if (ch != NULL)
+		dtls_channel_deactivate(ch, "the client sends on CSTP");
+}
+
+/*
+ * Seconds without an authenticated record before DTLS counts as dead.
+ * With DPD it is two DPD intervals, because the client replies to our
+ * DPD requests. Without DPD it is three keepalive intervals, and without
+ * either, DTLS never times out.
+ */
+static int
+dtls_channel_dead_after(const struct dtls_channel *ch)
+{
+	const struct dtls_channel_params *p = &ch->ch_params;
+
+	if (p->dpd > 0)
+		return (2 * p->dpd + 1);
+	return (3 * p->keepalive);
+}
+
+static void
+dtls_channel_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dtls_channel *ch = arg;
+	int dpd = ch->ch_params.dpd, dead = dtls_channel_dead_after(ch);
+	time_t now = time(NULL), silent = now - ch->ch_last_rx;
+	char why[64];
+	int rc;
+
+	(void)fd;
+	(void)events;
+	if (!ch->ch_active || ch->ch_cur == NULL)
+		return;
+	if (dead > 0 && silent >= dead) {
+		snprintf(why, sizeof(why), "nothing received for %lld "
+		    "seconds", (long long)silent);
+		dtls_channel_deactivate(ch, why);
+		return;
+	}
+	if (dpd <= 0 || silent < dpd ||
+	    now - ch->ch_last_dpd < (dpd > 1 ? dpd / 2 : 1))
+		return;
+	ch->ch_last_dpd = now;
+	rc = dtls_assoc_send(ch->ch_cur, DTLS_PKT_DPD_REQ, NULL, 0, 0);
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "sending DPD failed: %s",
+		    strerror(-rc));
+		dtls_channel_deactivate(ch, why);
+	}
+}

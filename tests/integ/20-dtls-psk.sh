@@ -1,0 +1,118 @@
+#!/bin/bash
+# DTLS in PSK-NEGOTIATE mode, openconnect's default. The handshake comes
+# up, ping and iperf3 cross on DTLS, and the status socket shows the DTLS
+# state. Voice marked EF leaves the headend in an EF-marked UDP packet.
+# Garbage and forged ClientHellos change nothing, and a client whose UDP
+# source port changes keeps its DTLS association.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+. "$(dirname "$0")/dtls-lib.sh"
+
+OC_LOG="$HE_TMPDIR/oc.log"
+OC_UDP_PORT=50443	# openconnect's DTLS source port
+NAT_UDP_PORT=40443	# the port a rule below rewrites it to
+
+tap_plan 18
+tap_require_commands iperf3 nft
+he_setup
+dtls_write_config
+dtls_start
+
+he_connect alice alice-secret "$OC_LOG" --dtls-ciphers=PSK-NEGOTIATE \
+	--dtls-local-port="$OC_UDP_PORT" || tap_diag_file "$OC_LOG"
+tap_ok "openconnect establishes DTLS" \
+	wait_file_contains "$OC_LOG" 'Established DTLS connection' 20
+tap_diag "$(dtls_oc_established "$OC_LOG" || true)"
+tap_ok "openconnect uses a DTLS 1.2 PSK suite" \
+	file_contains "$OC_LOG" \
+	'Established DTLS connection.*\(DTLS1\.2\)-\(PSK\)'
+tap_ok "session shows DTLS up in PSK mode" dtls_wait_state up 5
+tap_ok "session shows DTLS version, cipher and UDP peer" python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["session"]
+d = s["dtls"]
+assert d["mode"] == "psk", d
+assert d["version"] == "DTLSv1.2", d
+assert "PSK" in d["cipher"], d
+assert s["peer_udp"] == "198.18.0.2:'"$OC_UDP_PORT"'", s["peer_udp"]
+' "$(he_ctl --json show session "$(dtls_session_id)")"
+
+tap_ok "MTU probes are echoed at full size" \
+	wait_file_contains "$OC_LOG" 'No change in MTU after detection' 10
+tap_ok "ping crosses on DTLS" dtls_ping_counts
+dtls_iperf_start || tap_diag "iperf3 -s is not listening"
+tap_ok "iperf3 transfer crosses on DTLS" dtls_iperf_on_dtls
+
+# DSCP: an EF ping from the inside must leave in an EF UDP datagram.
+ip netns exec "$NS_HEADEND" nft -f - <<'NFT'
+table ip dscp_test {
+	chain out {
+		type filter hook output priority 0;
+		udp sport 443 ip dscp ef counter
+		udp sport 443 ip dscp cs0 counter
+	}
+}
+NFT
+dscp_count() {
+	ip netns exec "$NS_HEADEND" nft list chain ip dscp_test out |
+		grep "dscp $1" | grep -o 'packets [0-9]*' | grep -o '[0-9]*'
+}
+ef0=$(dscp_count ef)
+ip netns exec "$NS_INSIDE" ping -Q 0xb8 -c 3 -i 0.2 -W 2 198.19.0.1 \
+	>/dev/null || true
+ef1=$(dscp_count ef)
+tap_diag "EF-marked UDP datagrams from the headend: $ef0 -> $ef1"
+tap_ok "EF-marked ping leaves the headend as EF UDP" \
+	test "$((ef1 - ef0))" -ge 3
+be0=$(dscp_count cs0)
+ip netns exec "$NS_INSIDE" ping -c 3 -i 0.2 -W 2 198.19.0.1 >/dev/null ||
+	true
+be1=$(dscp_count cs0)
+ef2=$(dscp_count ef)
+tap_ok "unmarked ping leaves unmarked" test "$((be1 - be0))" -ge 3 -a \
+	"$ef2" -eq "$ef1"
+
+# Datagrams that belong to no session, or forge one's id, change nothing.
+malformed0=$(dtls_drop malformed)
+peer0=$(dtls_drop unknown_peer)
+id0=$(dtls_drop unknown_id)
+dtls_send_raw 68656c6c6f
+dtls_send_raw "17fefd0001000000000005002000$(printf '%064d' 0)"
+dtls_send_hellos 1 "$(printf '%064d' 7)"
+tap_ok "garbage is counted as malformed" \
+	test "$(dtls_drop malformed)" -gt "$malformed0"
+tap_ok "a record from an unknown port is counted" \
+	test "$(dtls_drop unknown_peer)" -gt "$peer0"
+tap_ok "a ClientHello with an unknown id is counted" \
+	test "$(dtls_drop unknown_id)" -gt "$id0"
+app_id=$(sed -n 's/^X-DTLS-App-ID: //p' "$OC_LOG")
+limited0=$(dtls_stat hellos_rate_limited)
+dtls_send_hellos 20 "$app_id"
+tap_ok "forged ClientHellos for the session are rate-limited" \
+	test "$(dtls_stat hellos_rate_limited)" -ge "$((limited0 + 14))"
+tap_ok "and the established association keeps working" dtls_ping_counts
+tap_ok "with the same UDP peer" test \
+	"$(dtls_field 's["peer_udp"]')" = "198.18.0.2:$OC_UDP_PORT"
+
+# NAT rebinding: rewrite the client's UDP source port in both directions,
+# statelessly, so no conntrack entry of the old flow gets in the way.
+rebind0=$(dtls_stat rebindings)
+ip netns exec "$NS_CLIENT" nft -f - <<NFT
+table ip rebind_test {
+	chain out {
+		type filter hook output priority -300;
+		udp sport $OC_UDP_PORT udp dport 443 udp sport set $NAT_UDP_PORT
+	}
+	chain in {
+		type filter hook prerouting priority -300;
+		udp sport 443 udp dport $NAT_UDP_PORT udp dport set $OC_UDP_PORT
+	}
+}
+NFT
+tap_ok "ping crosses on DTLS from the new port" dtls_ping_counts
+tap_ok "status counts a rebinding" \
+	test "$(dtls_stat rebindings)" -gt "$rebind0"
+tap_ok "session shows the new UDP peer" test \
+	"$(dtls_field 's["peer_udp"]')" = "198.18.0.2:$NAT_UDP_PORT"
+tap_done
