@@ -59,6 +59,15 @@
 #define CFG_DATA_MTU		1406
 #define CFG_LOGINS		3
 
+/*
+ * The phone profile's TLS 1.2 list: the RSA AES-CBC-SHA suites first,
+ * because legacy DTLS on older phones must use the TLS suite, then the
+ * ECDHE-RSA GCM suites of newer firmware.
+ */
+#define CFG_PHONE_TLS12_CIPHERS	"AES256-SHA:AES128-SHA:" \
+				"ECDHE-RSA-AES256-GCM-SHA384:" \
+				"ECDHE-RSA-AES128-GCM-SHA256"
+
 /* State of one config_load call. */
 struct cfg_ctx {
 	struct config	*cfg;
@@ -148,12 +157,22 @@ cfg_report(struct cfg_ctx *ctx, const char *file, int line,
     const char *text)
 {
 	char message[PATH_MAX + CFG_MESSAGE_MAX + 16];
+	char *p;
 
 	if (line > 0)
 		snprintf(message, sizeof(message), "%s:%d: %s", file, line,
 		    text);
 	else
 		snprintf(message, sizeof(message), "%s: %s", file, text);
+
+	/*
+	 * Messages quote values, and libconfig decodes escapes such as \n
+	 * in strings, so control characters become '?' to keep each error
+	 * on one line.
+	 */
+	for (p = message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 
 	ctx->nerrors++;
 	if (ctx->on_error != NULL)
@@ -722,7 +741,8 @@ cfg_group_parse(struct cfg_ctx *ctx, const config_setting_t *group,
 {
 	*(int *)cfg_member(obj, section->line) =
 	    (int)config_setting_source_line(group);
-	section->init(ctx, obj);
+	if (section->init != NULL)
+		section->init(ctx, obj);
 	cfg_section_parse(ctx, group, section, obj);
 }
 
@@ -913,6 +933,12 @@ static const struct cfg_keyword cfg_tls_versions[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_keyword cfg_tls_profiles[] = {
+	{ "default", TLS_PROFILE_DEFAULT },
+	{ "phone", TLS_PROFILE_PHONE },
+	{ NULL, 0 },
+};
+
 static void
 cfg_listener_init(struct cfg_ctx *ctx, void *obj)
 {
@@ -966,12 +992,31 @@ cfg_listener_check_ports(struct cfg_ctx *ctx, const config_setting_t *group,
 	}
 }
 
+/* Apply the phone profile to the tls-* settings that the file leaves out. */
+static void
+cfg_listener_apply_profile(const config_setting_t *group,
+    struct config_listener *l)
+{
+	if (l->tls_profile != TLS_PROFILE_PHONE)
+		return;
+
+	if (config_setting_get_member(group, "tls-min-version") == NULL)
+		l->tls_min_version = TLS1_VERSION;
+	if (config_setting_get_member(group, "tls-max-version") == NULL)
+		l->tls_max_version = TLS1_2_VERSION;
+	if (config_setting_get_member(group, "tls12-ciphers") == NULL)
+		cfg_copy(l->tls12_ciphers, sizeof(l->tls12_ciphers),
+		    CFG_PHONE_TLS12_CIPHERS);
+}
+
 static void
 cfg_listener_check(struct cfg_ctx *ctx, const config_setting_t *group,
     void *obj)
 {
 	struct config_listener *l = obj;
 	const config_setting_t *s;
+
+	cfg_listener_apply_profile(group, l);
 
 	if (l->tls_min_version > l->tls_max_version) {
 		s = config_setting_get_member(group, "tls-min-version");
@@ -1001,6 +1046,11 @@ static const struct cfg_field cfg_listener_fields[] = {
 	  CFG_AT(L, key), .min = 1, .required = true },
 	{ .key = "chain", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_path,
 	  CFG_AT(L, chain) },
+	{ .key = "next-certificate", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_path, CFG_AT(L, next_certificate), .min = 1 },
+	{ .key = "tls-profile", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_keyword, CFG_AT(L, tls_profile),
+	  .keywords = cfg_tls_profiles },
 	{ .key = "tls-min-version", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_keyword, CFG_AT(L, tls_min_version),
 	  .keywords = cfg_tls_versions },
@@ -1389,6 +1439,7 @@ cfg_policy_init(struct cfg_ctx *ctx, void *obj)
 	policy->data_mtu = CFG_DATA_MTU;
 	policy->simultaneous_logins = CFG_LOGINS;
 	policy->client_to_client = false;
+	policy->dtls = true;
 }
 
 static void
@@ -1496,6 +1547,8 @@ static const struct cfg_field cfg_policy_fields[] = {
 	  .max = INT_MAX },
 	{ .key = "client-to-client", .type = CONFIG_TYPE_BOOL,
 	  .parse = cfg_parse_bool, CFG_AT(G, client_to_client) },
+	{ .key = "dtls", .type = CONFIG_TYPE_BOOL, .parse = cfg_parse_bool,
+	  CFG_AT(G, dtls) },
 };
 #undef G
 
@@ -1522,7 +1575,30 @@ static const struct cfg_list cfg_policy_list = {
 
 static const struct cfg_keyword cfg_auth_methods[] = {
 	{ "password", AUTH_METHOD_PASSWORD },
+	{ "certificate", AUTH_METHOD_CERTIFICATE },
+	{ "both", AUTH_METHOD_BOTH },
 	{ NULL, 0 },
+};
+
+static const struct cfg_keyword cfg_cert_user_fields[] = {
+	{ "CN", CERT_USER_FIELD_CN },
+	{ "UID", CERT_USER_FIELD_UID },
+	{ "SAN-email", CERT_USER_FIELD_SAN_EMAIL },
+	{ NULL, 0 },
+};
+
+static const struct cfg_keyword cfg_cert_user_rules[] = {
+	{ "as-is", CERT_USER_RULE_AS_IS },
+	{ "phone-name", CERT_USER_RULE_PHONE_NAME },
+	{ NULL, 0 },
+};
+
+/* Settings that only certificate authentication uses. */
+static const char *const cfg_cert_keys[] = {
+	"ca-files",
+	"crl-file",
+	"cert-user-field",
+	"cert-user-rule",
 };
 
 /* The names Cisco ASA gives its built-in default groups. */
@@ -1649,6 +1725,32 @@ cfg_tgroup_url_add(struct cfg_ctx *ctx, const config_setting_t *elem,
 	cfg_copy(tg->urls[tg->nurls++], CONFIG_URL_MAX, value);
 }
 
+/*
+ * A CA file made absolute; cfg_parse_array passes at most
+ * CONFIG_MAX_CA_FILES entries.
+ */
+static void
+cfg_tgroup_ca_add(struct cfg_ctx *ctx, const config_setting_t *elem,
+    const char *value, void *obj)
+{
+	struct config_tgroup *tg = obj;
+	char *dst = tg->ca_files[tg->nca_files];
+
+	if (value[0] == '\0') {
+		cfg_error(ctx, elem, "an entry of ca-files%s is empty: give "
+		    "the path of a PEM file of CA certificates", ctx->where);
+		return;
+	}
+
+	if (cfg_path_join(ctx->dir, value, dst, PATH_MAX) < 0) {
+		cfg_error(ctx, elem, "ca-files entry \"%s\"%s is too long once "
+		    "made absolute: the maximum is %d characters", value,
+		    ctx->where, PATH_MAX - 1);
+		return;
+	}
+	tg->nca_files++;
+}
+
 static void
 cfg_parse_pam_service(struct cfg_ctx *ctx, const config_setting_t *s,
     const struct cfg_field *f, void *obj)
@@ -1657,6 +1759,52 @@ cfg_parse_pam_service(struct cfg_ctx *ctx, const config_setting_t *s,
 
 	tg->backend = PASSWORD_PAM;
 	cfg_parse_name(ctx, s, f, obj);
+}
+
+/* Password groups take no certificate settings; the others need a CA. */
+static void
+cfg_tgroup_check_certs(struct cfg_ctx *ctx, const config_setting_t *group,
+    const struct config_tgroup *tg)
+{
+	const config_setting_t *auth = config_setting_get_member(group,
+	    "authentication");
+	const config_setting_t *s;
+	size_t i;
+
+	/* An invalid authentication was already reported. */
+	if (auth != NULL && cfg_keyword_find(cfg_auth_methods,
+	    config_setting_get_string(auth)) == NULL)
+		return;
+
+	if (tg->auth == AUTH_METHOD_PASSWORD) {
+		for (i = 0; i < sizeof(cfg_cert_keys) /
+		    sizeof(cfg_cert_keys[0]); i++) {
+			s = config_setting_get_member(group, cfg_cert_keys[i]);
+			if (s != NULL)
+				cfg_error(ctx, s, "%s%s is only used with "
+				    "authentication \"certificate\" or "
+				    "\"both\": remove it or change "
+				    "authentication", cfg_cert_keys[i],
+				    ctx->where);
+		}
+		return;
+	}
+
+	if (tg->nca_files == 0)
+		cfg_error(ctx, auth, "authentication \"%s\"%s needs ca-files: "
+		    "list the PEM files of the CAs that issue the client "
+		    "certificates, e.g. ca-files = [ \"phone-ca.pem\" ]",
+		    cfg_keyword_name(cfg_auth_methods, (int)tg->auth),
+		    ctx->where);
+
+	s = config_setting_get_member(group, "user-file");
+	if (s == NULL)
+		s = config_setting_get_member(group, "pam-service");
+	if (tg->auth == AUTH_METHOD_CERTIFICATE && s != NULL)
+		cfg_error(ctx, s, "%s%s is not used with authentication "
+		    "\"certificate\", which checks no password: remove it or "
+		    "use authentication \"both\"", config_setting_name(s),
+		    ctx->where);
 }
 
 static void
@@ -1668,7 +1816,7 @@ cfg_tgroup_check(struct cfg_ctx *ctx, const config_setting_t *group,
 	const config_setting_t *pam = config_setting_get_member(group,
 	    "pam-service");
 
-	(void)obj;
+	cfg_tgroup_check_certs(ctx, group, obj);
 	if (urls == NULL || config_setting_length(urls) == 0)
 		cfg_error(ctx, urls != NULL ? urls : group, "no group-urls%s: "
 		    "clients select a tunnel-group only by its group-urls, "
@@ -1695,6 +1843,22 @@ static const struct cfg_field cfg_tgroup_fields[] = {
 	  .parse = cfg_parse_path, CFG_AT(R, user_file), .min = 1 },
 	{ .key = "pam-service", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_pam_service, CFG_AT(R, pam_service) },
+	{ .key = "ca-files", .type = CONFIG_TYPE_ARRAY,
+	  .parse = cfg_parse_array, .max = CONFIG_MAX_CA_FILES,
+	  .elem = cfg_tgroup_ca_add },
+	{ .key = "crl-file", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_path, CFG_AT(R, crl_file), .min = 1 },
+	{ .key = "cert-user-field", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_keyword, CFG_AT(R, cert_user_field),
+	  .keywords = cfg_cert_user_fields },
+	{ .key = "cert-user-rule", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_keyword, CFG_AT(R, cert_user_rule),
+	  .keywords = cfg_cert_user_rules },
+	{ .key = "phone", .type = CONFIG_TYPE_BOOL, .parse = cfg_parse_bool,
+	  CFG_AT(R, phone) },
+	{ .key = "max-sessions", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(R, max_sessions), .min = 0,
+	  .max = 10000000 },
 	{ .key = "pool", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_ref,
 	  CFG_AT(R, pool), .required = true, .list = &cfg_pool_list },
 	{ .key = "group-policy", .type = CONFIG_TYPE_STRING,
@@ -1722,6 +1886,104 @@ static const struct cfg_list cfg_tgroup_list = {
 	.named = true,
 };
 
+/* The Prometheus metrics listener */
+
+#define CFG_METRICS_ADDRESS	"127.0.0.1"
+
+/* Runs only when the file has a metrics section, which turns it on. */
+static void
+cfg_metrics_init(struct cfg_ctx *ctx, void *obj)
+{
+	struct config_metrics *m = obj;
+
+	(void)ctx;
+	m->enabled = true;
+	cfg_copy(m->address, sizeof(m->address), CFG_METRICS_ADDRESS);
+}
+
+/*
+ * The unprivileged network process binds this port itself, so ports
+ * below 1024 would fail at startup.
+ */
+#define M struct config_metrics
+static const struct cfg_field cfg_metrics_fields[] = {
+	{ .key = "address", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_listen_address, CFG_AT(M, address) },
+	{ .key = "port", .type = CONFIG_TYPE_INT, .parse = cfg_parse_int,
+	  CFG_AT(M, port), .min = 1024, .max = 65535, .required = true },
+};
+#undef M
+
+static const struct cfg_section cfg_metrics_section = {
+	.noun = "metrics",
+	.fields = cfg_metrics_fields,
+	.nfields = sizeof(cfg_metrics_fields) / sizeof(cfg_metrics_fields[0]),
+	.line = offsetof(struct config_metrics, line),
+	.init = cfg_metrics_init,
+};
+
+/* Limits and brute-force rules */
+
+#define L struct config_limits
+static const struct cfg_field cfg_limits_fields[] = {
+	{ .key = "handshake-timeout", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, handshake_timeout), .min = 1,
+	  .max = 300 },
+	{ .key = "request-timeout", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, request_timeout), .min = 1,
+	  .max = 300 },
+	{ .key = "idle-timeout", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, idle_timeout), .min = 1,
+	  .max = 3600 },
+	{ .key = "connections-per-source", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, connections_per_source),
+	  .min = 0, .max = 1000000 },
+	{ .key = "logins-per-source", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, logins_per_source), .min = 0,
+	  .max = 1000000 },
+	{ .key = "max-sessions", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, max_sessions), .min = 0,
+	  .max = 10000000 },
+	{ .key = "ban-user-threshold", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, ban_user_threshold), .min = 0,
+	  .max = 1000000 },
+	{ .key = "ban-address-threshold", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, ban_address_threshold),
+	  .min = 0, .max = 1000000 },
+	{ .key = "ban-time", .type = CONFIG_TYPE_INT, .parse = cfg_parse_int,
+	  CFG_AT(L, ban_time), .min = 1, .max = 86400 },
+	{ .key = "ban-decay", .type = CONFIG_TYPE_INT, .parse = cfg_parse_int,
+	  CFG_AT(L, ban_decay), .min = 0, .max = 86400 },
+};
+#undef L
+
+static const struct cfg_section cfg_limits_section = {
+	.noun = "limits",
+	.fields = cfg_limits_fields,
+	.nfields = sizeof(cfg_limits_fields) / sizeof(cfg_limits_fields[0]),
+	.line = offsetof(struct config_limits, line),
+};
+
+/* Defaults of the limits section, which may be left out entirely. */
+static void
+cfg_limits_defaults(struct config_limits *l)
+{
+	l->handshake_timeout = 10;
+	l->request_timeout = 10;
+	l->idle_timeout = 30;
+	/*
+	 * A site's phones may all sit behind one NAT address and log in
+	 * at once after a power cut, so the per-source shares are generous.
+	 */
+	l->connections_per_source = 256;
+	l->logins_per_source = 256;
+	l->max_sessions = 0;
+	l->ban_user_threshold = 5;
+	l->ban_address_threshold = 30;
+	l->ban_time = 300;
+	l->ban_decay = 60;
+}
+
 /* The top level */
 
 /* The path must fit sockaddr_un.sun_path with its NUL. */
@@ -1746,6 +2008,7 @@ cfg_root_init(struct cfg_ctx *ctx, void *obj)
 	cfg_copy(cfg->user, sizeof(cfg->user), CFG_USER);
 	cfg_copy(cfg->status_socket, sizeof(cfg->status_socket),
 	    CFG_STATUS_SOCKET);
+	cfg_limits_defaults(&cfg->limits);
 }
 
 /* The tun section comes before pools, which exclude its address. */
@@ -1769,6 +2032,12 @@ static const struct cfg_field cfg_root_fields[] = {
 	{ .key = "tunnel-groups", .type = CONFIG_TYPE_LIST,
 	  .parse = cfg_parse_list, .required = true,
 	  .list = &cfg_tgroup_list },
+	{ .key = "metrics", .type = CONFIG_TYPE_GROUP,
+	  .parse = cfg_parse_group, CFG_AT(C, metrics),
+	  .section = &cfg_metrics_section },
+	{ .key = "limits", .type = CONFIG_TYPE_GROUP,
+	  .parse = cfg_parse_group, CFG_AT(C, limits),
+	  .section = &cfg_limits_section },
 };
 #undef C
 
@@ -1780,7 +2049,10 @@ static const struct cfg_section cfg_root_section = {
 };
 
 _Static_assert(sizeof(enum split_tunnel) == sizeof(int) &&
-    sizeof(enum auth_method) == sizeof(int),
+    sizeof(enum auth_method) == sizeof(int) &&
+    sizeof(enum tls_profile) == sizeof(int) &&
+    sizeof(enum cert_user_field) == sizeof(int) &&
+    sizeof(enum cert_user_rule) == sizeof(int),
     "cfg_parse_keyword stores enum settings through an int pointer");
 _Static_assert(offsetof(struct config_pool, name) == 0,
     "cfg_list_find reads a pool's name at offset 0");

@@ -25,9 +25,20 @@
 #define CONFIG_MAX_EXCLUDES	64	/* excluded addresses per pool */
 #define CONFIG_MAX_DNS		4
 #define CONFIG_MAX_ROUTES	32	/* split-tunnel networks per policy */
+#define CONFIG_MAX_CA_FILES	4	/* ca-files per tunnel-group */
 
 /* Timer value meaning "no timeout" (written as 0 in the file). */
 #define CONFIG_TIMEOUT_NONE	0
+
+/*
+ * A listener's set of TLS defaults. "phone" allows TLS 1.0 to 1.2 with
+ * the RSA AES-CBC-SHA suites first and OpenSSL security level 0, because
+ * 79xx, 89xx and 99xx phones need them. Explicit tls-* settings win.
+ */
+enum tls_profile {
+	TLS_PROFILE_DEFAULT,
+	TLS_PROFILE_PHONE,
+};
 
 struct config_listener {
 	char		address[INET6_ADDRSTRLEN];	/* default "0.0.0.0" */
@@ -36,6 +47,8 @@ struct config_listener {
 	char		certificate[PATH_MAX];		/* PEM, required */
 	char		key[PATH_MAX];			/* PEM, required */
 	char		chain[PATH_MAX];		/* PEM, "" when absent */
+	char		next_certificate[PATH_MAX];	/* PEM, "" when absent */
+	enum tls_profile tls_profile;
 	int		tls_min_version;	/* TLS1_2_VERSION by default */
 	int		tls_max_version;	/* TLS1_3_VERSION by default */
 	char		tls12_ciphers[CONFIG_TEXT_MAX];	/* OpenSSL list */
@@ -89,11 +102,27 @@ struct config_policy {
 	int		data_mtu;		/* max tunnel data MTU, 1406 */
 	int		simultaneous_logins;	/* per user, default 3 */
 	bool		client_to_client;	/* default false */
+	bool		dtls;		/* offer DTLS, default true */
 	int		line;
 };
 
 enum auth_method {
 	AUTH_METHOD_PASSWORD,
+	AUTH_METHOD_CERTIFICATE,	/* client certificate alone */
+	AUTH_METHOD_BOTH,	/* certificate, then the password of its user */
+};
+
+/* The client certificate field that contains the username. */
+enum cert_user_field {
+	CERT_USER_FIELD_CN,		/* subject commonName */
+	CERT_USER_FIELD_UID,		/* subject userId (0.9.2342...1.1) */
+	CERT_USER_FIELD_SAN_EMAIL,	/* subjectAltName rfc822Name */
+};
+
+/* The rule that turns the field's value into the username. */
+enum cert_user_rule {
+	CERT_USER_RULE_AS_IS,
+	CERT_USER_RULE_PHONE_NAME,	/* CP-7962G-SEP0011.. -> SEP0011.. */
 };
 
 enum password_backend {
@@ -109,8 +138,45 @@ struct config_tgroup {
 	enum password_backend backend;
 	char		pam_service[CONFIG_NAME_MAX];	/* PAM backend */
 	char		user_file[PATH_MAX];	/* user-file backend */
+	char		ca_files[CONFIG_MAX_CA_FILES][PATH_MAX];
+	size_t		nca_files;
+	char		crl_file[PATH_MAX];	/* "" when absent */
+	enum cert_user_field cert_user_field;
+	enum cert_user_rule cert_user_rule;
+	bool		phone;		/* IP phones log in here */
 	size_t		pool;		/* index into config.pools */
 	size_t		policy;		/* index into config.policies */
+	int		max_sessions;	/* 0 = no limit */
+	int		line;
+};
+
+/*
+ * The optional HTTP listener that serves Prometheus metrics at /metrics.
+ * Off unless the file has a metrics section.
+ */
+struct config_metrics {
+	bool		enabled;
+	char		address[INET_ADDRSTRLEN];	/* default "127.0.0.1" */
+	uint16_t	port;
+	int		line;
+};
+
+/*
+ * Limits on what unauthenticated clients may hold, and the brute-force
+ * rules. Timers in seconds; a count of 0 means no limit.
+ */
+struct config_limits {
+	int		handshake_timeout;	/* TLS handshake, default 10 */
+	int		request_timeout;	/* one request, first byte to
+						   last, default 10 */
+	int		idle_timeout;		/* between requests, 30 */
+	int		connections_per_source;	/* default 256 */
+	int		logins_per_source;	/* in progress, default 256 */
+	int		max_sessions;		/* all groups, default 0 */
+	int		ban_user_threshold;	/* failures, default 5 */
+	int		ban_address_threshold;	/* failures, default 30 */
+	int		ban_time;		/* default 300 */
+	int		ban_decay;		/* default 60 */
 	int		line;
 };
 
@@ -127,6 +193,8 @@ struct config {
 	size_t		npolicies;
 	struct config_tgroup tgroups[CONFIG_MAX_TGROUPS];
 	size_t		ntgroups;
+	struct config_metrics metrics;
+	struct config_limits limits;
 };
 
 /*

@@ -9,7 +9,11 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
+#include <syslog.h>
 
+#include "cert.h"
+#include "certcrl.h"
+#include "certdiag.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
@@ -52,6 +56,35 @@ load_tls(const struct config *cfg, SSL_CTX **tls)
 	return (errors);
 }
 
+/* headend -t prints the certificate hashes and warnings. */
+static void
+print_certdiag(void *arg, enum certdiag_level level, const char *line)
+{
+	(void)arg;
+	printf("%s%s\n", level == CERTDIAG_WARNING ? "warning: " : "", line);
+}
+
+/* At startup they go to the log, where operators look for them. */
+static void
+log_certdiag(void *arg, enum certdiag_level level, const char *line)
+{
+	(void)arg;
+	log_write(level == CERTDIAG_WARNING ? LOG_WARNING : LOG_INFO, "%s",
+	    line);
+}
+
+/* Free everything, so leak checkers see a clean exit after -t. */
+static void
+check_cleanup(struct config *cfg, SSL_CTX **tls)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nlisteners; i++)
+		SSL_CTX_free(tls[i]);
+	cert_unload();
+	config_free(cfg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -59,7 +92,7 @@ main(int argc, char **argv)
 	SSL_CTX *tls[CONFIG_MAX_LISTENERS] = { NULL };
 	struct config *cfg = NULL;
 	bool check = false, foreground = false;
-	int ch, verbose = 0;
+	int ch, rc, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
 		switch (ch) {
@@ -82,10 +115,14 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (config_load(path, &cfg, print_config_error, NULL) != 0 ||
-	    load_tls(cfg, tls) != 0)
+	    load_tls(cfg, tls) != 0 ||
+	    cert_load(cfg, print_config_error, NULL) != 0)
 		return (1);
+	cert_setup_listeners(cfg, tls);
 	if (check) {
+		certdiag_config(cfg, print_certdiag, NULL);
 		printf("%s: configuration is valid\n", path);
+		check_cleanup(cfg, tls);
 		return (0);
 	}
 	if (geteuid() != 0) {
@@ -95,5 +132,11 @@ main(int argc, char **argv)
 		return (1);
 	}
 	log_init("parent", foreground, verbose);
+	certdiag_config(cfg, log_certdiag, NULL);
+	if ((rc = certcrl_start(cfg)) != 0) {
+		log_warnx("cannot start the CRL file opener: %s",
+		    strerror(-rc));
+		return (1);
+	}
 	return (parent_main(cfg, tls));
 }

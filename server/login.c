@@ -1,5 +1,4 @@
 /* The XML login flow declared in login.h. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,49 +15,27 @@
 #include <openssl/rand.h>
 
 #include "authc.h"
+#include "cert.h"
 #include "conn.h"
-#include "groupurl.h"
 #include "http.h"
+#include "legacy.h"
 #include "log.h"
 #include "login.h"
+#include "source.h"
 #include "netproc.h"
-#include "pool.h"
+#include "phone.h"
+#include "route.h"
 #include "session.h"
-#include "userfile.h"
 #include "xmlauth.h"
 
-#define LOGIN_HANDLE_LEN	16	/* random bytes of a login handle */
-#define LOGIN_HANDLE_TEXT	(2 * LOGIN_HANDLE_LEN + 1)
 #define LOGIN_SIG_TEXT		33	/* 16 bytes of HMAC in hex */
 #define LOGIN_MAX_FAILURES	3	/* wrong passwords before 401 */
 #define LOGIN_LIFETIME		300	/* seconds a login may take */
 #define LOGIN_MAX_PENDING	10000	/* logins in progress at once */
 
-/* A login in progress, between its first request and its cookie. */
-struct login {
-	char		lg_handle[LOGIN_HANDLE_TEXT];
-	size_t		lg_tgroup;
-	char		lg_path[CONFIG_URL_MAX];	/* form action */
-	unsigned	lg_failures;
-	struct conn	*lg_conn;	/* waiting for authd, or NULL */
-	int64_t		lg_request;
-	char		lg_user[IPC_USER_MAX];
-	struct event	*lg_expire;
-	struct netproc	*lg_np;
-	TAILQ_ENTRY(login) lg_entry;
-};
-
-/* The normalised group-urls of every tunnel-group. */
-struct login_url {
-	struct groupurl	lu_url;
-	size_t		lu_tgroup;
-};
-
 static struct {
 	TAILQ_HEAD(, login) logins;
 	size_t		nlogins;
-	struct login_url *urls;
-	size_t		nurls;
 } login_state = { .logins = TAILQ_HEAD_INITIALIZER(login_state.logins) };
 
 static void	login_free(struct login *lg);
@@ -66,39 +43,9 @@ static void	login_free(struct login *lg);
 int
 login_init(struct netproc *np)
 {
-	const struct config *cfg = np->cfg;
-	size_t i, j, n = 0;
+	int rc = route_init(np->cfg);
 
-	for (i = 0; i < cfg->ntgroups; i++)
-		n += cfg->tgroups[i].nurls;
-	login_state.urls = calloc(n ? n : 1, sizeof(*login_state.urls));
-	if (login_state.urls == NULL)
-		return (-ENOMEM);
-	for (i = 0; i < cfg->ntgroups; i++) {
-		for (j = 0; j < cfg->tgroups[i].nurls; j++) {
-			struct login_url *lu = &login_state.urls[
-			    login_state.nurls];
-
-			if (groupurl_parse(cfg->tgroups[i].urls[j],
-			    &lu->lu_url) != 0)
-				return (-EINVAL);
-			lu->lu_tgroup = i;
-			login_state.nurls++;
-		}
-	}
-	return (0);
-}
-
-static const struct login_url *
-login_find_url(const struct groupurl *u)
-{
-	size_t i;
-
-	for (i = 0; i < login_state.nurls; i++) {
-		if (groupurl_equal(&login_state.urls[i].lu_url, u))
-			return (&login_state.urls[i]);
-	}
-	return (NULL);
+	return (rc != 0 ? rc : cert_start(np));
 }
 
 static void
@@ -169,6 +116,7 @@ login_free(struct login *lg)
 		authc_cancel(lg->lg_np->authc, lg->lg_request);
 		lg->lg_conn->c_login = NULL;
 	}
+	source_del(lg->lg_np->sources, lg->lg_source, SOURCE_LOGIN);
 	TAILQ_REMOVE(&login_state.logins, lg, lg_entry);
 	login_state.nlogins--;
 	event_free(lg->lg_expire);
@@ -226,6 +174,7 @@ login_send_form(struct conn *c, struct login *lg, const char *error)
 	char *action = xml_escape(lg->lg_path);
 	char *err = error ? xml_escape(error) : NULL;
 	struct evbuffer *buf = evbuffer_new();
+	bool cert_user = lg->lg_cert.ci_user[0] != '\0';
 
 	if (buf == NULL || action == NULL || (error != NULL && err == NULL))
 		goto fail;
@@ -238,17 +187,17 @@ login_send_form(struct conn *c, struct login *lg, const char *error)
 	    "<aggauth-handle>%s</aggauth-handle><auth-sig>%s</auth-sig>"
 	    "</opaque>\n"
 	    "<auth id=\"main\">\n<title>Login</title>\n"
-	    "<message>Enter your username and password.</message>\n",
-	    tg->name, lg->lg_handle, sig);
+	    "<message>%s</message>\n", tg->name, lg->lg_handle, sig,
+	    cert_user ? "Enter the password of your certificate's user." :
+	    "Enter your username and password.");
 	if (err != NULL)
 		evbuffer_add_printf(buf, "<error id=\"88\" param1=\"\" "
 		    "param2=\"\">%s</error>\n", err);
-	evbuffer_add_printf(buf,
-	    "<form method=\"post\" action=\"%s\">\n"
-	    "<input type=\"text\" name=\"username\" label=\"Username:\"/>\n"
+	evbuffer_add_printf(buf, "<form method=\"post\" action=\"%s\">\n%s"
 	    "<input type=\"password\" name=\"password\" "
 	    "label=\"Password:\"/>\n</form>\n</auth>\n</config-auth>\n",
-	    action);
+	    action, cert_user ? "" : "<input type=\"text\" "
+	    "name=\"username\" label=\"Username:\"/>\n");
 	snprintf(headers, sizeof(headers), "Set-Cookie: webvpncontext=%s; "
 	    "Secure; HttpOnly\r\n", lg->lg_handle);
 	free(action);
@@ -291,79 +240,129 @@ login_send_complete(struct conn *c, const struct session *se)
 	conn_request_done(c);
 }
 
-static void
-login_reject_url(struct conn *c, const char *url)
+struct login *
+login_create(struct conn *c, const struct http_request *req,
+    const struct route *rt)
 {
-	char body[CONFIG_URL_MAX + 128];
+	const char *agent = http_request_header(req, "User-Agent");
+	struct netproc *np = c->c_np;
+	int limit = np->cfg->limits.logins_per_source;
+	struct login *lg = NULL;
 
-	c->c_np->stats.urls_rejected++;
-	conn_log(c, LOG_INFO, "rejected login: no tunnel-group has the "
-	    "group-url %s", url);
-	snprintf(body, sizeof(body), "No tunnel-group is configured for "
-	    "%s: check the VPN address, including its path.\n", url);
-	conn_respond(c, 404, "Not Found", NULL, "text/plain", body,
-	    strlen(body), true);
+	if (!source_add(np->sources, c->c_addr, SOURCE_LOGIN, limit)) {
+		np->stats.logins_over_source_limit++;
+		conn_log(c, LOG_INFO, "login refused: the source has %d "
+		    "logins in progress (limit logins-per-source)", limit);
+	} else if ((lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
+		source_del(np->sources, c->c_addr, SOURCE_LOGIN);
+		conn_log(c, LOG_INFO, "login refused: too many logins in "
+		    "progress or out of memory");
+	}
+	if (lg == NULL) {
+		conn_respond(c, 503, "Service Unavailable", NULL, NULL, NULL,
+		    0, true);
+		return (NULL);
+	}
+	snprintf(lg->lg_source, sizeof(lg->lg_source), "%s", c->c_addr);
+	snprintf(lg->lg_agent, sizeof(lg->lg_agent), "%s",
+	    agent != NULL ? agent : "");
+	return (lg);
+}
+
+void
+login_destroy(struct login *lg)
+{
+	login_free(lg);
+}
+
+/* An XML response that ends the login with a message and no form. */
+static void
+login_send_error(struct conn *c, const char *text)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *msg = xml_escape(text);
+
+	if (buf == NULL || msg == NULL) {
+		if (buf != NULL)
+			evbuffer_free(buf);
+		free(msg);
+		conn_close(c);
+		return;
+	}
+	evbuffer_add_printf(buf,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<config-auth client=\"vpn\" type=\"auth-request\" "
+	    "aggregate-auth-version=\"2\">\n<auth id=\"main\">\n"
+	    "<title>Login failed</title>\n<error id=\"88\" param1=\"\" "
+	    "param2=\"\">%s</error>\n</auth>\n</config-auth>\n", msg);
+	free(msg);
+	login_send_xml(c, buf, NULL, true);
 }
 
 /*
- * Select the tunnel-group of a first request: the XML group-access URL
- * when the client sent one, else the Host header and request path. When
- * both are present and name different groups, the login is rejected
- * rather than guessed.
+ * Ask a client without a certificate to connect again with one. A
+ * client that has none replies with <client-cert-fail/>.
  */
-static const struct login_url *
-login_select_group(struct conn *c, const struct http_request *req,
-    const char *group_access, char *shown, size_t shownlen)
+static void
+login_send_cert_request(struct conn *c)
 {
-	const char *host = http_request_header(req, "Host");
-	const struct login_url *by_access = NULL, *by_request = NULL;
-	struct groupurl u;
+	static const char body[] = "<?xml version=\"1.0\" "
+	    "encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" "
+	    "type=\"auth-request\" aggregate-auth-version=\"2\">\n"
+	    "<client-cert-request/>\n</config-auth>\n";
 
-	snprintf(shown, shownlen, "https://%s%s", host ? host : "?",
-	    req->path);
-	if (host != NULL && groupurl_from_request(host, req->target, &u) == 0)
-		by_request = login_find_url(&u);
-	if (group_access != NULL && group_access[0] != '\0') {
-		snprintf(shown, shownlen, "%s", group_access);
-		if (groupurl_parse(group_access, &u) == 0)
-			by_access = login_find_url(&u);
-		if (by_access != NULL && by_request != NULL &&
-		    by_access->lu_tgroup != by_request->lu_tgroup) {
-			conn_log(c, LOG_INFO, "group-access %s and request "
-			    "path %s select different groups", group_access,
-			    req->path);
-			return (NULL);
-		}
-		return (by_access);
+	conn_respond(c, 200, "OK", NULL, "text/xml; charset=utf-8", body,
+	    strlen(body), true);
+}
+
+static void	login_grant(struct login *lg, struct conn *c);
+
+/* The first request of a login to a certificate or "both" group. */
+static void
+login_start_cert(struct conn *c, struct login *lg,
+    const struct xmlauth_request *x)
+{
+	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
+	int rc = login_verify_cert(lg, c);
+
+	if (rc == -ENOENT && !x->client_cert_fail) {
+		login_free(lg);
+		login_send_cert_request(c);
+		return;
 	}
-	return (by_request);
+	if (rc != 0) {
+		login_free(lg);
+		login_send_error(c, rc == -EAGAIN ? "The server cannot check "
+		    "certificates at the moment; try again later." :
+		    "Certificate Validation Failure: the client certificate "
+		    "is missing or not accepted for this VPN address.");
+		return;
+	}
+	if (tg->auth == AUTH_METHOD_CERTIFICATE)
+		login_grant(lg, c);
+	else
+		login_send_form(c, lg, NULL);
 }
 
 static void
 login_start(struct conn *c, const struct http_request *req,
     const struct xmlauth_request *x)
 {
-	const struct login_url *lu;
+	const struct config_tgroup *tg;
+	struct route rt;
 	struct login *lg;
-	char shown[CONFIG_URL_MAX + 300];
 
-	lu = login_select_group(c, req, x->group_access, shown,
-	    sizeof(shown));
-	if (lu == NULL) {
-		login_reject_url(c, shown);
+	if (route_select(c, req, x->group_access, &rt) != 0)
 		return;
-	}
-	if ((lg = login_new(c->c_np, lu->lu_tgroup, lu->lu_url.path)) ==
-	    NULL) {
-		conn_log(c, LOG_WARNING, "cannot start a login: too many "
-		    "logins in progress or out of memory");
-		conn_respond(c, 503, "Service Unavailable", NULL, NULL, NULL,
-		    0, true);
+	if ((lg = login_create(c, req, &rt)) == NULL)
 		return;
-	}
-	conn_log(c, LOG_INFO, "login started: group=%s url=%s",
-	    c->c_np->cfg->tgroups[lg->lg_tgroup].name, shown);
-	login_send_form(c, lg, NULL);
+	tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
+	conn_log(c, LOG_INFO, "login started: group=%s path=%s", tg->name,
+	    rt.ro_path);
+	if (tg->auth == AUTH_METHOD_PASSWORD)
+		login_send_form(c, lg, NULL);
+	else
+		login_start_cert(c, lg, x);
 }
 
 /* Find the login of a follow-up request through opaque or cookie. */
@@ -413,50 +412,37 @@ login_fail(struct login *lg, struct conn *c, const char *why)
 static void
 login_grant(struct login *lg, struct conn *c)
 {
-	struct netproc *np = c->c_np;
-	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
-	const struct config_pool *cp = &np->cfg->pools[tg->pool];
+	const struct config *cfg = c->c_np->cfg;
 	struct session *se;
-	uint32_t addr;
 	char text[256];
+	int rc = login_open_session(lg, c, &se);
 
-	if (pool_lease(np->pools[tg->pool], &addr) != 0) {
-		np->stats.logins_pool_exhausted++;
-		conn_log(c, LOG_WARNING, "login refused: user=%s group=%s: "
-		    "pool %s has no free address (%zu in use)", lg->lg_user,
-		    tg->name, cp->name, pool_used(np->pools[tg->pool]));
+	if (rc == -ENOSPC) {
 		snprintf(text, sizeof(text), "No address is free in pool "
 		    "%s; try again later or ask your administrator to "
-		    "enlarge the pool.", cp->name);
+		    "enlarge the pool.", cfg->pools[
+		    cfg->tgroups[lg->lg_tgroup].pool].name);
 		login_send_form(c, lg, text);
 		return;
 	}
-	se = session_create(np->sessions, lg->lg_user, lg->lg_tgroup,
-	    tg->pool, addr, c->c_peer);
-	if (se == NULL) {
-		pool_release(np->pools[tg->pool], addr);
+	if (rc == -EUSERS) {
+		login_send_form(c, lg, "The maximum number of VPN sessions is "
+		    "reached; try again later.");
+		return;
+	}
+	if (rc != 0) {
 		conn_respond(c, 503, "Service Unavailable", NULL, NULL, NULL,
 		    0, true);
 		return;
 	}
-	np->stats.logins_ok++;
-	snprintf(se->se_user_agent, sizeof(se->se_user_agent), "%s",
-	    "");
-	session_log(se, LOG_INFO, "logged in; address %s leased from pool "
-	    "%s", inet_ntop(AF_INET, &(struct in_addr){ htonl(addr) }, text,
-	    sizeof(text)), cp->name);
 	login_free(lg);
 	login_send_complete(c, se);
 }
 
 static void
-login_auth_done(void *arg, enum ipc_auth_result result, const char *msg)
+login_auth_done(struct login *lg, struct conn *c,
+    enum ipc_auth_result result, const char *msg)
 {
-	struct login *lg = arg;
-	struct conn *c = lg->lg_conn;
-
-	lg->lg_conn = NULL;
-	c->c_login = NULL;
 	switch (result) {
 	case IPC_AUTH_OK:
 		login_grant(lg, c);
@@ -475,42 +461,55 @@ login_auth_done(void *arg, enum ipc_auth_result result, const char *msg)
 	}
 }
 
+/*
+ * In a "both" group the username is the certificate's, checked at the
+ * first request, so the reply carries only the password. A certificate
+ * sent again on this connection must be the same one.
+ */
+static bool
+login_cert_user(struct conn *c, struct login *lg, const char **user)
+{
+	if (lg->lg_cert.ci_user[0] == '\0')
+		return (true);
+	if (SSL_get0_peer_certificate(c->c_ssl) != NULL &&
+	    !cert_matches(c->c_ssl, &lg->lg_cert)) {
+		conn_log(c, LOG_INFO, "auth-reply for user=%s on a connection "
+		    "with another client certificate", lg->lg_user);
+		return (false);
+	}
+	*user = lg->lg_cert.ci_user;
+	return (true);
+}
+
 static void
 login_check(struct conn *c, struct login *lg,
     const struct xmlauth_request *x)
 {
 	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
-	int64_t id;
+	const char *user = x->username, *problem;
+	bool has_user = x->has_username;
 
-	snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", x->username);
-	if (!x->has_username || !x->has_password) {
+	if (tg->auth == AUTH_METHOD_CERTIFICATE ||
+	    !login_cert_user(c, lg, &user)) {
+		login_free(lg);
+		conn_respond(c, 401, "Authentication failed", NULL, NULL,
+		    NULL, 0, true);
+		return;
+	}
+	has_user |= user != x->username;
+	snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
+	if (!has_user || !x->has_password) {
 		login_send_form(c, lg, "Enter your username and password.");
 		return;
 	}
-	if (strchr(x->username, ' ') || strchr(x->password, ' ')) {
-		login_fail(lg, c, "Usernames and passwords may not contain "
-		    "spaces, because IP phones cannot send them.");
+	if ((problem = login_credentials_problem(user, x->password)) != NULL) {
+		login_fail(lg, c, problem);
 		return;
 	}
-	if (!userfile_name_valid(x->username) ||
-	    !userfile_password_valid(x->password)) {
-		login_fail(lg, c, "The username or password contains "
-		    "characters that are not allowed.");
-		return;
-	}
-	id = authc_request(c->c_np->authc, tg->name, x->username,
-	    x->password, login_auth_done, lg);
-	if (id < 0) {
-		c->c_np->stats.logins_error++;
-		conn_log(c, LOG_WARNING, "cannot ask authd: %s",
-		    strerror((int)-id));
+	if (login_authenticate(lg, c, user, x->password,
+	    login_auth_done) != 0)
 		login_send_form(c, lg, "The authentication service is "
 		    "unavailable; try again later.");
-		return;
-	}
-	lg->lg_request = id;
-	lg->lg_conn = c;
-	c->c_login = lg;
 }
 
 static void
@@ -521,10 +520,22 @@ login_reply(struct conn *c, const struct http_request *req,
 	const char *group;
 
 	if (lg == NULL) {
+		c->c_np->stats.logins_expired++;
 		conn_log(c, LOG_INFO, "auth-reply without a valid login "
 		    "context (expired or forged)");
 		conn_respond(c, 401, "Login expired", NULL, NULL, NULL, 0,
 		    true);
+		return;
+	}
+	if (lg->lg_conn != NULL) {
+		/*
+		 * Another connection's reply for this login waits for authd.
+		 * Touching the login now would leave that connection without
+		 * an answer, or let two authd replies race for one login.
+		 */
+		conn_log(c, LOG_INFO, "auth-reply for a login whose password "
+		    "is being checked on another connection; rejected");
+		conn_respond(c, 409, "Conflict", NULL, NULL, NULL, 0, true);
 		return;
 	}
 	group = c->c_np->cfg->tgroups[lg->lg_tgroup].name;
@@ -590,14 +601,10 @@ login_handle_plain(struct conn *c, const struct http_request *req)
 	static const char page[] = "<html><body><p>This is a VPN headend. "
 	    "Connect with an AnyConnect-compatible VPN client."
 	    "</p></body></html>\n";
-	const struct login_url *lu;
-	char shown[CONFIG_URL_MAX + 300];
+	struct route rt;
 
-	lu = login_select_group(c, req, NULL, shown, sizeof(shown));
-	if (lu == NULL) {
-		login_reject_url(c, shown);
+	if (route_select(c, req, NULL, &rt) != 0)
 		return;
-	}
 	conn_respond(c, 200, "OK", NULL, "text/html", page, strlen(page),
 	    true);
 }
@@ -607,9 +614,13 @@ login_handle(struct conn *c, const struct http_request *req)
 {
 	const char *agg = http_request_header(req, "X-Aggregate-Auth");
 
-	if (req->method == HTTP_METHOD_POST && agg != NULL &&
+	if (phone_is_phone(req))
+		phone_handle(c, req);
+	else if (req->method == HTTP_METHOD_POST && agg != NULL &&
 	    strcmp(agg, "1") == 0)
 		login_handle_xml(c, req);
+	else if (legacy_is_client(req))
+		legacy_handle(c, req);
 	else
 		login_handle_plain(c, req);
 }

@@ -1,17 +1,58 @@
 /*
- * Logins: the XML aggregate-auth exchange of AnyConnect and openconnect.
- * The first request of a login selects the tunnel-group through its
- * group-urls; later requests find the login again through the signed
- * opaque handle or the webvpncontext cookie, so they stay in that group
- * whatever path they are posted to.
+ * Logins: the XML aggregate-auth exchange of AnyConnect and openconnect,
+ * and the steps every login flow shares. The first request of a login
+ * selects the tunnel-group through its group-urls; later requests find
+ * the login again through the signed opaque handle or the webvpncontext
+ * cookie, so they stay in that group whatever path they are posted to.
  */
 #ifndef HEADEND_LOGIN_H
 #define HEADEND_LOGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "cert.h"
+#include "config.h"
+#include "ipc.h"
+#include "session.h"
+
+#define LOGIN_HANDLE_LEN	16	/* random bytes of a login handle */
+#define LOGIN_HANDLE_TEXT	(2 * LOGIN_HANDLE_LEN + 1)
 
 struct conn;
 struct login;
 struct netproc;
 struct http_request;
+struct route;
+struct session;
+
+/* Receives authd's reply to login_authenticate. */
+typedef void login_done_fn(struct login *lg, struct conn *c,
+    enum ipc_auth_result result, const char *message);
+
+/*
+ * A login in progress, between its first request and its cookie. The XML
+ * flow keeps one across requests; the phone and legacy flows keep one
+ * while their single POST waits for authd.
+ */
+struct login {
+	char		lg_handle[LOGIN_HANDLE_TEXT];
+	size_t		lg_tgroup;
+	char		lg_path[CONFIG_URL_MAX];	/* form action */
+	unsigned	lg_failures;
+	struct conn	*lg_conn;	/* waiting for authd, or NULL */
+	int64_t		lg_request;
+	login_done_fn	*lg_done;	/* gets authd's answer */
+	char		lg_user[IPC_USER_MAX];
+	char		lg_agent[128];	/* User-Agent of the first request */
+	char		lg_source[SESSION_PEER_MAX];	/* client address */
+	struct cert_identity lg_cert;	/* ci_user "" without a certificate */
+	struct event	*lg_expire;
+	struct netproc	*lg_np;
+	TAILQ_ENTRY(login) lg_entry;
+};
 
 int	login_init(struct netproc *np);
 
@@ -20,5 +61,58 @@ void	login_handle(struct conn *c, const struct http_request *req);
 
 /* The connection of a login that waits for authd is gone. */
 void	login_conn_gone(struct login *lg);
+
+/*
+ * Start a login in the group that rt selected. Returns NULL after
+ * sending 503 when too many logins are in progress or memory is short.
+ */
+struct login *login_create(struct conn *c, const struct http_request *req,
+	    const struct route *rt);
+void	login_destroy(struct login *lg);
+
+/* The steps below are shared by the XML, phone and legacy flows. */
+
+/*
+ * Verify the connection's client certificate for the login's group and,
+ * when it is valid, take the username from it. Logs the outcome and
+ * returns as cert_verify does.
+ */
+int	login_verify_cert(struct login *lg, struct conn *c);
+
+/* The credentials of a form POST, from a phone or a legacy client. */
+struct login_form {
+	char	lf_user[IPC_USER_MAX];
+	bool	lf_has_user;
+	char	lf_password[IPC_PASSWORD_MAX];
+	bool	lf_has_password;
+};
+
+/*
+ * Decode the username and password fields of an URL-encoded body; other
+ * fields, such as a phone's Login=Login, are ignored. Returns 0 with
+ * absent fields marked as such, -EINVAL when the body is malformed or a
+ * field is sent twice, or -E2BIG when a value is too long. Never
+ * truncates. Wipe *f after use.
+ */
+int	login_form_parse(const void *body, size_t len, struct login_form *f);
+
+/* Why user and password cannot be valid, or NULL when they may be. */
+const char *login_credentials_problem(const char *user,
+	    const char *password);
+
+/*
+ * Ask authd about user and password; done gets the reply. Returns 0,
+ * or -errno after logging when authd cannot be asked.
+ */
+int	login_authenticate(struct login *lg, struct conn *c, const char *user,
+	    const char *password, login_done_fn *done);
+
+/*
+ * Lease an address and create the session of a successful login.
+ * Returns 0 and the session in *out, -ENOSPC when the pool is exhausted
+ * or -ENOMEM, after logging. The login itself is left to the caller.
+ */
+int	login_open_session(struct login *lg, struct conn *c,
+	    struct session **out);
 
 #endif

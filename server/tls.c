@@ -104,6 +104,26 @@ tls_ctx_set_protocols(SSL_CTX *ctx, const struct config_listener *l,
 	return (0);
 }
 
+/* The tunnel-group checks the certificate once the URL is known. */
+static int
+tls_verify_accept(int preverify_ok, X509_STORE_CTX *store)
+{
+	(void)preverify_ok;
+	(void)store;
+	return (1);
+}
+
+void
+tls_ctx_request_client_cert(SSL_CTX *ctx, STACK_OF(X509_NAME) *ca_names)
+{
+	static const unsigned char sid_ctx[] = "headend";
+
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify_accept);
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	if (ca_names != NULL)
+		SSL_CTX_set_client_CA_list(ctx, ca_names);
+}
+
 SSL_CTX *
 tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
 {
@@ -114,10 +134,19 @@ tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
 		return (NULL);
 	}
 	if (tls_ctx_set_protocols(ctx, l, err, errlen) != 0 ||
-	    tls_ctx_load_keys(ctx, l, err, errlen) != 0) {
+	    tls_ctx_load_keys(ctx, l, err, errlen) != 0 ||
+	    tls_ctx_record_hello(ctx) != 0) {
 		SSL_CTX_free(ctx);
 		return (NULL);
 	}
+
+	/*
+	 * OpenSSL 3.0 rejects TLS 1.0 and 1.1 at security level 1 ("no
+	 * suitable signature algorithm"), so only the phone profile, which
+	 * old phones need, drops to level 0.
+	 */
+	if (l->tls_profile == TLS_PROFILE_PHONE)
+		SSL_CTX_set_security_level(ctx, 0);
 
 	/*
 	 * Client-initiated renegotiation is refused: the tunnel advertises

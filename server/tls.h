@@ -19,4 +19,28 @@ SSL_CTX	*tls_ctx_new(const struct config_listener *l, char *err,
 /* Copy OpenSSL's error queue into buf as one line, and clear it. */
 void	tls_error_string(char *buf, size_t len);
 
+/*
+ * Ask clients for a certificate without requiring one, and accept any
+ * certificate in the handshake: the tunnel-group, known only from the
+ * URL, decides later whether it is valid. ca_names (may be NULL) is sent
+ * as the list of acceptable issuers; the context takes it over.
+ */
+void	tls_ctx_request_client_cert(SSL_CTX *ctx,
+	    STACK_OF(X509_NAME) *ca_names);
+
+/*
+ * Record each client's ClientHello offer for tls_describe_failure.
+ * Returns 0 or -ENOMEM.
+ */
+int	tls_ctx_record_hello(SSL_CTX *ctx);
+
+/*
+ * Describe a failed handshake for the log from the OpenSSL error codes
+ * that ended it. A TLS version outside the listener's range and a
+ * handshake with no cipher suite in common get their own text, which
+ * names what the client offered. Anything else gets OpenSSL's strings.
+ */
+void	tls_describe_failure(SSL *ssl, const unsigned long *errors,
+	    size_t nerrors, char *buf, size_t len);
+
 #endif

@@ -422,6 +422,33 @@ test_syntax_error_line(void **state)
 	assert_error_at(&errors, 10, "syntax error");
 }
 
+/*
+ * Inputs found by the fuzz_config target. libconfig 1.5 leaks the string
+ * token on these syntax errors (LeakSanitizer reports it unless
+ * tests/fuzz/lsan.supp is used), but each must still be one error.
+ */
+static void
+test_string_syntax_errors(void **state)
+{
+	static const char *const inputs[] = {
+		"E\"\"\"\"\"\"\"\x7f",
+		"\"\x02\"",
+	};
+	struct config *cfg = NULL;
+	struct errors errors;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		memset(&errors, 0, sizeof(errors));
+		file_write(test_file, inputs[i]);
+		assert_int_equal(config_load(test_file, &cfg, errors_collect,
+		    &errors), 1);
+		assert_null(cfg);
+		assert_error_at(&errors, 1, "syntax error");
+	}
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -530,6 +557,18 @@ test_network_syntax(void **state)
 	(void)state;
 	check_one_error(12, "{ name = \"staff\"; network = \"198.19.0/24\";",
 	    12, "invalid network \"198.19.0/24\"");
+}
+
+/*
+ * Found by the fuzz_config target: a value with an escaped newline was
+ * quoted into the error as it was, which split the error over two lines.
+ */
+static void
+test_error_control_characters(void **state)
+{
+	(void)state;
+	check_one_error(12, "{ name = \"staff\"; network = \"198.19.0.0\\n"
+	    "/24\";", 12, "invalid network \"198.19.0.0?/24\"");
 }
 
 static void
@@ -755,6 +794,152 @@ test_several_errors_reported(void **state)
 	assert_error_at(&errors, 25, "is not allowed");
 }
 
+/* Load base_lines with edits applied and no error expected. */
+static struct config *
+load_edited_ok(const struct edit *edits, size_t nedits)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+
+	file_write_edited(edits, nedits);
+	if (config_load(test_file, &cfg, errors_collect, &errors) != 0)
+		errors_print(&errors);
+	assert_non_null(cfg);
+	return cfg;
+}
+
+static void
+test_phone_profile_defaults(void **state)
+{
+	struct edit edit = { 8, "tls-profile = \"phone\";" };
+	struct config *cfg;
+	const struct config_listener *l;
+
+	(void)state;
+	cfg = load_edited_ok(&edit, 1);
+	l = &cfg->listeners[0];
+	assert_int_equal(l->tls_profile, TLS_PROFILE_PHONE);
+	assert_int_equal(l->tls_min_version, TLS1_VERSION);
+	assert_int_equal(l->tls_max_version, TLS1_2_VERSION);
+	assert_int_equal(strncmp(l->tls12_ciphers, "AES256-SHA:AES128-SHA:",
+	    22), 0);
+	config_free(cfg);
+}
+
+static void
+test_phone_profile_explicit_wins(void **state)
+{
+	struct edit edit = { 8, "tls-profile = \"phone\"; "
+	    "tls-min-version = \"1.2\"; tls12-ciphers = \"AES128-SHA\";" };
+	struct config *cfg;
+	const struct config_listener *l;
+
+	(void)state;
+	cfg = load_edited_ok(&edit, 1);
+	l = &cfg->listeners[0];
+	assert_int_equal(l->tls_min_version, TLS1_2_VERSION);
+	assert_int_equal(l->tls_max_version, TLS1_2_VERSION);
+	assert_string_equal(l->tls12_ciphers, "AES128-SHA");
+	assert_string_equal(l->next_certificate, "");
+	config_free(cfg);
+}
+
+static void
+test_next_certificate(void **state)
+{
+	struct edit edit = { 8, "next-certificate = \"next.crt\";" };
+	struct config *cfg;
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	cfg = load_edited_ok(&edit, 1);
+	snprintf(path, sizeof(path), "%s/next.crt", test_dir);
+	assert_string_equal(cfg->listeners[0].next_certificate, path);
+	assert_int_equal(cfg->listeners[0].tls_profile, TLS_PROFILE_DEFAULT);
+	config_free(cfg);
+}
+
+static void
+test_cert_group_values(void **state)
+{
+	struct edit edits[] = {
+		{ 27, "authentication = \"both\"; pam-service = \"headend\";"
+		    " ca-files = [ \"mic.pem\", \"/etc/capf.pem\" ];"
+		    " crl-file = \"phones.crl\"; cert-user-field = \"UID\";"
+		    " cert-user-rule = \"phone-name\"; phone = true;" },
+	};
+	struct config *cfg;
+	const struct config_tgroup *lab, *staff;
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	cfg = load_edited_ok(edits, 1);
+	lab = config_find_tgroup(cfg, "lab");
+	assert_int_equal(lab->auth, AUTH_METHOD_BOTH);
+	assert_int_equal(lab->nca_files, 2);
+	snprintf(path, sizeof(path), "%s/mic.pem", test_dir);
+	assert_string_equal(lab->ca_files[0], path);
+	assert_string_equal(lab->ca_files[1], "/etc/capf.pem");
+	snprintf(path, sizeof(path), "%s/phones.crl", test_dir);
+	assert_string_equal(lab->crl_file, path);
+	assert_int_equal(lab->cert_user_field, CERT_USER_FIELD_UID);
+	assert_int_equal(lab->cert_user_rule, CERT_USER_RULE_PHONE_NAME);
+	assert_true(lab->phone);
+
+	staff = config_find_tgroup(cfg, "staff");
+	assert_int_equal(staff->nca_files, 0);
+	assert_string_equal(staff->crl_file, "");
+	assert_int_equal(staff->cert_user_field, CERT_USER_FIELD_CN);
+	assert_int_equal(staff->cert_user_rule, CERT_USER_RULE_AS_IS);
+	assert_false(staff->phone);
+	config_free(cfg);
+}
+
+static void
+test_cert_keys_with_password(void **state)
+{
+	(void)state;
+	check_one_error(27, "pam-service = \"headend\"; crl-file = \"x\";",
+	    27, "crl-file in tunnel-group \"lab\" is only used with "
+	    "authentication \"certificate\" or \"both\"");
+}
+
+static void
+test_cert_auth_without_ca(void **state)
+{
+	(void)state;
+	check_one_error(27, "authentication = \"both\";", 27,
+	    "authentication \"both\" in tunnel-group \"lab\" needs "
+	    "ca-files");
+}
+
+static void
+test_cert_auth_with_password_backend(void **state)
+{
+	(void)state;
+	check_one_error(27, "authentication = \"certificate\"; "
+	    "pam-service = \"headend\"; ca-files = [ \"ca.pem\" ];", 27,
+	    "pam-service in tunnel-group \"lab\" is not used with "
+	    "authentication \"certificate\"");
+}
+
+static void
+test_bad_cert_user_field(void **state)
+{
+	(void)state;
+	check_one_error(27, "authentication = \"both\"; ca-files = "
+	    "[ \"ca.pem\" ]; cert-user-field = \"OU\";", 27,
+	    "invalid cert-user-field \"OU\"");
+}
+
+static void
+test_bad_tls_profile(void **state)
+{
+	(void)state;
+	check_one_error(8, "tls-profile = \"legacy\";", 8,
+	    "invalid tls-profile \"legacy\"");
+}
+
 int
 main(void)
 {
@@ -766,6 +951,7 @@ main(void)
 		cmocka_unit_test(test_relative_config_path),
 		cmocka_unit_test(test_source_config_valid),
 		cmocka_unit_test(test_syntax_error_line),
+		cmocka_unit_test(test_string_syntax_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_unknown_key),
@@ -776,6 +962,7 @@ main(void)
 		cmocka_unit_test(test_unknown_policy),
 		cmocka_unit_test(test_network_host_bits),
 		cmocka_unit_test(test_network_syntax),
+		cmocka_unit_test(test_error_control_characters),
 		cmocka_unit_test(test_overlapping_pools),
 		cmocka_unit_test(test_range_reversed),
 		cmocka_unit_test(test_pool_too_large),
@@ -799,6 +986,15 @@ main(void)
 		cmocka_unit_test(test_listener_port_clash),
 		cmocka_unit_test(test_pool_without_leasable_address),
 		cmocka_unit_test(test_several_errors_reported),
+		cmocka_unit_test(test_phone_profile_defaults),
+		cmocka_unit_test(test_phone_profile_explicit_wins),
+		cmocka_unit_test(test_next_certificate),
+		cmocka_unit_test(test_cert_group_values),
+		cmocka_unit_test(test_cert_keys_with_password),
+		cmocka_unit_test(test_cert_auth_without_ca),
+		cmocka_unit_test(test_cert_auth_with_password_backend),
+		cmocka_unit_test(test_bad_cert_user_field),
+		cmocka_unit_test(test_bad_tls_profile),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,688 @@
+/* Client certificate checks per tunnel-group, declared in cert.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "cert.h"
+#include "certcrl.h"
+#include "certname.h"
+#include "log.h"
+#include "netproc.h"
+#include "session.h"
+#include "tls.h"
+
+/* The trust store of one tunnel-group that uses certificates. */
+struct cert_group {
+	STACK_OF(X509)	*cg_cas;	/* from ca-files, kept for rebuilds */
+	STACK_OF(X509_CRL) *cg_crls;	/* from crl-file, NULL without one */
+	X509_STORE	*cg_store;	/* the CAs and the current CRLs */
+	struct stat	cg_crl_stat;	/* of the CRL file last read */
+	time_t		cg_crl_requested;	/* 0 once the reply came */
+	bool		cg_crl_warned;	/* a failed read of this state */
+};
+
+/*
+ * Loaded by the parent before it forks, so the network process inherits
+ * the stores and needs no access to the CA files.
+ */
+static struct {
+	const struct config *cfg;
+	struct netproc	*np;
+	struct event	*poll;
+	struct event	*replies;	/* CRL files from the parent */
+	struct cert_group groups[CONFIG_MAX_TGROUPS];
+} cert_state;
+
+int
+cert_read_file(const char *path, STACK_OF(X509) **out)
+{
+	STACK_OF(X509) *certs;
+	BIO *bio;
+	X509 *x;
+	int n;
+
+	errno = 0;
+	certs = sk_X509_new_null();
+	bio = BIO_new_file(path, "r");
+	if (certs == NULL || bio == NULL) {
+		n = errno != 0 ? -errno : -ENOMEM;
+		sk_X509_free(certs);
+		BIO_free(bio);
+		return (n);
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(certs, x) <= 0) {
+			X509_free(x);
+			break;
+		}
+	}
+	ERR_clear_error();	/* the loop ends on "no start line" */
+	BIO_free(bio);
+	n = sk_X509_num(certs);
+	if (n <= 0) {
+		sk_X509_pop_free(certs, X509_free);
+		return (-EINVAL);
+	}
+	*out = certs;
+	return (n);
+}
+
+/* Read every PEM CRL of bio, or one DER CRL; bio is freed. */
+static int
+cert_read_crls_bio(BIO *bio, STACK_OF(X509_CRL) **out)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	X509_CRL *crl;
+	int rc = 0;
+
+	if (crls == NULL || bio == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_CRL_push(crls, crl) <= 0)
+			X509_CRL_free(crl);
+	if (sk_X509_CRL_num(crls) == 0 && BIO_reset(bio) == 0 &&
+	    (crl = d2i_X509_CRL_bio(bio, NULL)) != NULL &&
+	    sk_X509_CRL_push(crls, crl) <= 0)
+		X509_CRL_free(crl);
+	ERR_clear_error();
+	if (sk_X509_CRL_num(crls) == 0)
+		rc = -EINVAL;
+out:
+	BIO_free(bio);
+	if (rc != 0)
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	else
+		*out = crls;
+	return (rc);
+}
+
+int
+cert_read_crl_file(const char *path, STACK_OF(X509_CRL) **out)
+{
+	BIO *bio;
+
+	errno = 0;
+	if ((bio = BIO_new_file(path, "r")) == NULL)
+		return (errno != 0 ? -errno : -ENOMEM);
+	return (cert_read_crls_bio(bio, out));
+}
+
+/* A new store of the group's CAs and the given CRLs. */
+static X509_STORE *
+cert_store_build(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls)
+{
+	X509_STORE *store = X509_STORE_new();
+	int i;
+
+	if (store == NULL)
+		return (NULL);
+	for (i = 0; i < sk_X509_num(cas); i++)
+		X509_STORE_add_cert(store, sk_X509_value(cas, i));
+	for (i = 0; crls != NULL && i < sk_X509_CRL_num(crls); i++)
+		X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i));
+	if (crls != NULL)
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	/* A CA listed twice leaves "already in hash table" behind. */
+	ERR_clear_error();
+	return (store);
+}
+
+static void
+cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
+    const struct config_tgroup *tg, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
+    const struct config_tgroup *tg, const char *fmt, ...)
+{
+	char msg[1024], line[PATH_MAX + CONFIG_NAME_MAX + 1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s:%d: tunnel-group \"%s\": %s",
+	    cfg->path, tg->line, tg->name, msg);
+	on_error(arg, line);
+}
+
+static int
+cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
+    struct cert_group *g, cert_error_fn *on_error, void *arg)
+{
+	STACK_OF(X509) *certs;
+	size_t i;
+	int n, errors = 0;
+
+	g->cg_cas = sk_X509_new_null();
+	for (i = 0; i < tg->nca_files && g->cg_cas != NULL; i++) {
+		n = cert_read_file(tg->ca_files[i], &certs);
+		if (n < 0) {
+			cert_report(on_error, arg, cfg, tg, "cannot read CA "
+			    "certificates from ca-files entry %s: %s",
+			    tg->ca_files[i], n == -EINVAL ? "it holds no PEM "
+			    "certificate" : strerror(-n));
+			errors++;
+			continue;
+		}
+		while (sk_X509_num(certs) > 0)
+			sk_X509_push(g->cg_cas, sk_X509_shift(certs));
+		sk_X509_free(certs);
+	}
+	return (g->cg_cas == NULL ? errors + 1 : errors);
+}
+
+static int
+cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
+    struct cert_group *g, cert_error_fn *on_error, void *arg)
+{
+	int rc;
+
+	if (tg->crl_file[0] == '\0')
+		return (0);
+	if (stat(tg->crl_file, &g->cg_crl_stat) != 0)
+		rc = -errno;
+	else
+		rc = cert_read_crl_file(tg->crl_file, &g->cg_crls);
+	if (rc != 0) {
+		cert_report(on_error, arg, cfg, tg, "cannot read crl-file %s: "
+		    "%s", tg->crl_file, rc == -EINVAL ? "it holds no PEM or "
+		    "DER CRL" : strerror(-rc));
+		return (1);
+	}
+	return (0);
+}
+
+int
+cert_load(const struct config *cfg, cert_error_fn *on_error, void *arg)
+{
+	const struct config_tgroup *tg;
+	struct cert_group *g;
+	size_t i;
+	int errors = 0;
+
+	cert_state.cfg = cfg;
+	for (i = 0; i < cfg->ntgroups; i++) {
+		tg = &cfg->tgroups[i];
+		g = &cert_state.groups[i];
+		if (tg->auth == AUTH_METHOD_PASSWORD)
+			continue;
+		errors += cert_load_cas(cfg, tg, g, on_error, arg);
+		errors += cert_load_crl(cfg, tg, g, on_error, arg);
+		if (errors == 0 &&
+		    (g->cg_store = cert_store_build(g->cg_cas,
+		    g->cg_crls)) == NULL) {
+			cert_report(on_error, arg, cfg, tg, "out of memory");
+			errors++;
+		}
+	}
+	return (errors);
+}
+
+void
+cert_unload(void)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_MAX_TGROUPS; i++) {
+		struct cert_group *g = &cert_state.groups[i];
+
+		sk_X509_pop_free(g->cg_cas, X509_free);
+		sk_X509_CRL_pop_free(g->cg_crls, X509_CRL_free);
+		X509_STORE_free(g->cg_store);
+		memset(g, 0, sizeof(*g));
+	}
+}
+
+static int
+cert_name_cmp(const X509_NAME *const *a, const X509_NAME *const *b)
+{
+	return (X509_NAME_cmp(*a, *b));
+}
+
+/* The subjects of every loaded CA, without repeats. */
+static STACK_OF(X509_NAME) *
+cert_ca_names(const struct config *cfg)
+{
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new(cert_name_cmp);
+	X509_NAME *name;
+	size_t i;
+	int j;
+
+	for (i = 0; names != NULL && i < cfg->ntgroups; i++) {
+		STACK_OF(X509) *cas = cert_state.groups[i].cg_cas;
+
+		for (j = 0; cas != NULL && j < sk_X509_num(cas); j++) {
+			name = X509_get_subject_name(sk_X509_value(cas, j));
+			if (sk_X509_NAME_find(names, name) >= 0)
+				continue;
+			if ((name = X509_NAME_dup(name)) == NULL ||
+			    sk_X509_NAME_push(names, name) <= 0)
+				X509_NAME_free(name);
+		}
+	}
+	return (names);
+}
+
+void
+cert_setup_listeners(const struct config *cfg, SSL_CTX **tls)
+{
+	size_t i;
+	bool used = false;
+
+	for (i = 0; i < cfg->ntgroups; i++)
+		used |= cfg->tgroups[i].auth != AUTH_METHOD_PASSWORD;
+	if (!used)
+		return;
+	for (i = 0; i < cfg->nlisteners; i++) {
+		if (tls[i] != NULL)
+			tls_ctx_request_client_cert(tls[i],
+			    cert_ca_names(cfg));
+	}
+}
+
+void
+cert_name_format(const X509_NAME *name, char *buf, size_t len)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	int n = 0;
+
+	buf[0] = '\0';
+	if (bio == NULL)
+		return;
+	if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0)
+		n = BIO_read(bio, buf, (int)len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(bio);
+}
+
+static void
+cert_hex(const unsigned char *data, size_t n, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[data[i] >> 4];
+		out[2 * i + 1] = hex[data[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+cert_sha256(X509 *x, char out[CERT_SHA256_TEXT])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != 32)
+		return (-EINVAL);
+	cert_hex(md, n, out);
+	return (0);
+}
+
+/* Subject, issuer, serial and fingerprint; the username comes later. */
+static int
+cert_identity_fill(X509 *x, struct cert_identity *id)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *serial = bn != NULL ? BN_bn2hex(bn) : NULL;
+	int rc = -ENOMEM;
+
+	memset(id, 0, sizeof(*id));
+	cert_name_format(X509_get_subject_name(x), id->ci_subject,
+	    sizeof(id->ci_subject));
+	cert_name_format(X509_get_issuer_name(x), id->ci_issuer,
+	    sizeof(id->ci_issuer));
+	if (serial != NULL && strlen(serial) < sizeof(id->ci_serial)) {
+		memcpy(id->ci_serial, serial, strlen(serial) + 1);
+		rc = cert_sha256(x, id->ci_sha256);
+	} else if (serial != NULL) {
+		rc = -E2BIG;
+	}
+	OPENSSL_free(serial);
+	BN_free(bn);
+	return (rc);
+}
+
+/* Whether one of crls, from id's issuer, lists id's serial. */
+static bool
+cert_crls_revoke(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
+{
+	char issuer[CERT_NAME_MAX];
+	BIGNUM *bn = NULL;
+	ASN1_INTEGER *serial = NULL;
+	X509_REVOKED *rev;
+	bool revoked = false;
+	int i;
+
+	if (BN_hex2bn(&bn, id->ci_serial) == 0 ||
+	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
+		goto out;
+	for (i = 0; i < sk_X509_CRL_num(crls) && !revoked; i++) {
+		X509_CRL *crl = sk_X509_CRL_value(crls, i);
+
+		cert_name_format(X509_CRL_get_issuer(crl), issuer,
+		    sizeof(issuer));
+		if (strcmp(issuer, id->ci_issuer) == 0 &&
+		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1)
+			revoked = true;
+	}
+out:
+	ASN1_INTEGER_free(serial);
+	BN_free(bn);
+	return (revoked);
+}
+
+/* End the group's sessions whose certificate the current CRLs revoke. */
+static void
+cert_sweep(size_t tgroup)
+{
+	struct cert_group *g = &cert_state.groups[tgroup];
+	struct session *se, *next;
+
+	if (cert_state.np == NULL)
+		return;
+	se = TAILQ_FIRST(sessions_list(cert_state.np->sessions));
+	for (; se != NULL; se = next) {
+		next = TAILQ_NEXT(se, se_entry);
+		if (se->se_tgroup != tgroup || se->se_cert.ci_serial[0] == '\0'
+		    || !cert_crls_revoke(g->cg_crls, &se->se_cert))
+			continue;
+		session_log(se, LOG_INFO, "client certificate serial %s "
+		    "(%s) is revoked by the new CRL", se->se_cert.ci_serial,
+		    se->se_cert.ci_subject);
+		session_destroy(se, "client certificate revoked");
+	}
+}
+
+static bool
+cert_stat_changed(const struct stat *a, const struct stat *b)
+{
+	return (a->st_ino != b->st_ino || a->st_dev != b->st_dev ||
+	    a->st_size != b->st_size ||
+	    a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	    a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+	    a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec);
+}
+
+/* A failed read keeps the old CRLs, and is logged once per file state. */
+static void
+cert_crl_failed(struct cert_group *g, const struct config_tgroup *tg,
+    const struct stat *st, int err)
+{
+	if (st != NULL)
+		g->cg_crl_stat = *st;
+	if (g->cg_crl_warned)
+		return;
+	g->cg_crl_warned = true;
+	log_warnx("tunnel-group %s: cannot read crl-file %s (%s); the "
+	    "previous CRL stays in force", tg->name, tg->crl_file,
+	    err == EINVAL ? "it holds no PEM or DER CRL" : strerror(err));
+}
+
+/* Read the CRLs of an open CRL file and put them in force. */
+static void
+cert_crl_apply(size_t tgroup, int fd)
+{
+	const struct config_tgroup *tg = &cert_state.cfg->tgroups[tgroup];
+	struct cert_group *g = &cert_state.groups[tgroup];
+	STACK_OF(X509_CRL) *crls;
+	X509_STORE *store;
+	struct stat st;
+	int rc;
+
+	if (fstat(fd, &st) != 0) {
+		cert_crl_failed(g, tg, NULL, errno);
+		close(fd);
+		return;
+	}
+	g->cg_crl_warned = false;
+	if ((rc = cert_read_crls_bio(BIO_new_fd(fd, BIO_CLOSE), &crls)) != 0) {
+		cert_crl_failed(g, tg, &st, -rc);
+		return;
+	}
+	if ((store = cert_store_build(g->cg_cas, crls)) == NULL) {
+		sk_X509_CRL_pop_free(crls, X509_CRL_free);
+		cert_crl_failed(g, tg, &st, ENOMEM);
+		return;
+	}
+	X509_STORE_free(g->cg_store);
+	sk_X509_CRL_pop_free(g->cg_crls, X509_CRL_free);
+	g->cg_store = store;
+	g->cg_crls = crls;
+	g->cg_crl_stat = st;
+	log_notice("tunnel-group %s: read %d CRL(s) from %s", tg->name,
+	    sk_X509_CRL_num(crls), tg->crl_file);
+	cert_sweep(tgroup);
+}
+
+/*
+ * Ask for the CRL file when it changed. Without the parent's opener, as
+ * in a process without a sandbox, the file is opened here.
+ */
+static void
+cert_crl_refresh(size_t tgroup)
+{
+	const struct config_tgroup *tg = &cert_state.cfg->tgroups[tgroup];
+	struct cert_group *g = &cert_state.groups[tgroup];
+	time_t now = time(NULL);
+	struct stat st;
+	int fd;
+
+	if (tg->crl_file[0] == '\0' || g->cg_store == NULL)
+		return;
+	if (stat(tg->crl_file, &st) != 0) {
+		cert_crl_failed(g, tg, NULL, errno);
+		return;
+	}
+	if (!cert_stat_changed(&st, &g->cg_crl_stat))
+		return;
+	if (certcrl_socket() < 0) {
+		if ((fd = open(tg->crl_file, O_RDONLY | O_CLOEXEC)) < 0)
+			cert_crl_failed(g, tg, NULL, errno);
+		else
+			cert_crl_apply(tgroup, fd);
+		return;
+	}
+	if (g->cg_crl_requested != 0 &&
+	    now - g->cg_crl_requested < 2 * CERT_CRL_POLL)
+		return;
+	if (certcrl_request(tgroup) == 0)
+		g->cg_crl_requested = now;
+}
+
+static void
+cert_reply_cb(evutil_socket_t sock, short events, void *arg)
+{
+	size_t tgroup = 0;
+	int rc, fd, open_error;
+
+	(void)sock;
+	(void)events;
+	(void)arg;
+	while ((rc = certcrl_receive(&tgroup, &fd, &open_error)) != -EAGAIN) {
+		if (rc == -EPIPE) {
+			log_warnx("the CRL file opener is gone; changed CRL "
+			    "files take effect after a restart");
+			event_del(cert_state.replies);
+			return;
+		}
+		if (rc != 0 || tgroup >= cert_state.cfg->ntgroups) {
+			log_warnx("ignoring a malformed reply from the CRL "
+			    "file opener");
+			if (rc == 0 && fd >= 0)
+				close(fd);
+			continue;
+		}
+		cert_state.groups[tgroup].cg_crl_requested = 0;
+		if (open_error != 0)
+			cert_crl_failed(&cert_state.groups[tgroup],
+			    &cert_state.cfg->tgroups[tgroup], NULL,
+			    -open_error);
+		else
+			cert_crl_apply(tgroup, fd);
+	}
+}
+
+static void
+cert_poll_cb(evutil_socket_t fd, short events, void *arg)
+{
+	size_t i;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	for (i = 0; i < cert_state.cfg->ntgroups; i++)
+		cert_crl_refresh(i);
+}
+
+int
+cert_start(struct netproc *np)
+{
+	struct timeval tv = { CERT_CRL_POLL, 0 };
+	size_t i;
+
+	cert_state.np = np;
+	cert_state.cfg = np->cfg;
+	for (i = 0; i < np->cfg->ntgroups; i++) {
+		if (np->cfg->tgroups[i].crl_file[0] != '\0')
+			break;
+	}
+	if (i == np->cfg->ntgroups)
+		return (0);
+	cert_state.poll = event_new(np->base, -1, EV_PERSIST, cert_poll_cb,
+	    NULL);
+	if (cert_state.poll == NULL || event_add(cert_state.poll, &tv) != 0)
+		return (-ENOMEM);
+	if (certcrl_socket() >= 0) {
+		evutil_make_socket_nonblocking(certcrl_socket());
+		cert_state.replies = event_new(np->base, certcrl_socket(),
+		    EV_READ | EV_PERSIST, cert_reply_cb, NULL);
+		if (cert_state.replies == NULL ||
+		    event_add(cert_state.replies, NULL) != 0)
+			return (-ENOMEM);
+	}
+
+	/* The file may have changed since the parent read it. */
+	cert_poll_cb(-1, 0, NULL);
+	return (0);
+}
+
+/* CRL problems are the server's: the client's certificate may be fine. */
+static bool
+cert_error_is_server_side(int err)
+{
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+	case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+	case X509_V_ERR_OUT_OF_MEM:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
+/* Check the chain against the group's store. */
+static int
+cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g, char *why,
+    size_t whylen)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int rc = -ENOMEM, err;
+
+	if (ctx == NULL || X509_STORE_CTX_init(ctx, g->cg_store, leaf,
+	    SSL_get_peer_cert_chain(ssl)) != 1) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	if (X509_verify_cert(ctx) == 1) {
+		rc = 0;
+		goto out;
+	}
+	err = X509_STORE_CTX_get_error(ctx);
+	snprintf(why, whylen, "%s (at chain depth %d)",
+	    X509_verify_cert_error_string(err),
+	    X509_STORE_CTX_get_error_depth(ctx));
+	rc = cert_error_is_server_side(err) ? -EAGAIN : -EACCES;
+out:
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return (rc);
+}
+
+int
+cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
+    size_t whylen)
+{
+	const struct config_tgroup *tg = &cert_state.cfg->tgroups[tgroup];
+	struct cert_group *g = &cert_state.groups[tgroup];
+	X509 *leaf = SSL_get0_peer_certificate(ssl);
+	const char *name_error;
+	char reason[256];
+	int rc;
+
+	memset(id, 0, sizeof(*id));
+	if (leaf == NULL) {
+		snprintf(why, whylen, "the client sent no certificate");
+		return (-ENOENT);
+	}
+	if (g->cg_store == NULL) {
+		snprintf(why, whylen, "tunnel-group %s does not use "
+		    "certificates", tg->name);
+		return (-EACCES);
+	}
+	cert_crl_refresh(tgroup);
+	if (cert_identity_fill(leaf, id) != 0) {
+		snprintf(why, whylen, "the certificate's serial number is "
+		    "too long or the digest failed");
+		return (-EACCES);
+	}
+	rc = cert_check_chain(ssl, leaf, g, reason, sizeof(reason));
+	if (rc == 0 && certname_user(leaf, tg->cert_user_field,
+	    tg->cert_user_rule, id->ci_user, sizeof(id->ci_user),
+	    &name_error) != 0) {
+		snprintf(reason, sizeof(reason), "no username in field %s: %s",
+		    certname_field_name(tg->cert_user_field), name_error);
+		rc = -EACCES;
+	}
+	snprintf(why, whylen, "certificate subject=\"%s\" issuer=\"%s\" "
+	    "serial=%s: %s", id->ci_subject, id->ci_issuer, id->ci_serial,
+	    rc == 0 ? "valid" : reason);
+	return (rc);
+}
+
+bool
+cert_matches(SSL *ssl, const struct cert_identity *id)
+{
+	X509 *leaf = SSL_get0_peer_certificate(ssl);
+	char sha256[CERT_SHA256_TEXT];
+
+	return (leaf != NULL && cert_sha256(leaf, sha256) == 0 &&
+	    strcmp(sha256, id->ci_sha256) == 0);
+}

@@ -1,0 +1,234 @@
+/*
+ * The login steps that the XML, phone and legacy flows share, declared in
+ * login.h: certificate check, password check through authd, and the
+ * session at the end.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "authc.h"
+#include "ban.h"
+#include "cert.h"
+#include "conn.h"
+#include "form.h"
+#include "login.h"
+#include "netproc.h"
+#include "pool.h"
+#include "session.h"
+#include "userfile.h"
+
+int
+login_verify_cert(struct login *lg, struct conn *c)
+{
+	const char *group = c->c_np->cfg->tgroups[lg->lg_tgroup].name;
+	char why[1024];
+	int rc;
+
+	rc = cert_verify(c->c_ssl, lg->lg_tgroup, &lg->lg_cert, why,
+	    sizeof(why));
+	if (rc == 0) {
+		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s",
+		    lg->lg_cert.ci_user);
+		conn_log(c, LOG_INFO, "client certificate accepted for "
+		    "user=%s group=%s: %s", lg->lg_user, group, why);
+		return (0);
+	}
+	memset(&lg->lg_cert, 0, sizeof(lg->lg_cert));
+	if (rc == -EAGAIN) {
+		c->c_np->stats.logins_error++;
+		conn_log(c, LOG_WARNING, "cannot check client certificates "
+		    "of group=%s: %s", group, why);
+	} else {
+		c->c_np->stats.logins_denied++;
+		conn_log(c, LOG_INFO, "client certificate rejected for "
+		    "group=%s: %s", group, why);
+	}
+	return (rc);
+}
+
+int
+login_form_parse(const void *body, size_t len, struct login_form *f)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = form_get(body, len, "username", f->lf_user, sizeof(f->lf_user));
+	if (rc < 0)
+		return (rc);
+	f->lf_has_user = rc == 1;
+	rc = form_get(body, len, "password", f->lf_password,
+	    sizeof(f->lf_password));
+	if (rc < 0) {
+		OPENSSL_cleanse(f, sizeof(*f));
+		return (rc);
+	}
+	f->lf_has_password = rc == 1;
+	return (0);
+}
+
+const char *
+login_credentials_problem(const char *user, const char *password)
+{
+	if (strchr(user, ' ') || strchr(password, ' '))
+		return ("Usernames and passwords may not contain spaces, "
+		    "because IP phones cannot send them.");
+	if (!userfile_name_valid(user) || !userfile_password_valid(password))
+		return ("The username or password contains characters that "
+		    "are not allowed.");
+	return (NULL);
+}
+
+/* Score the answer for the brute-force rules of the limits section. */
+static void
+login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
+{
+	struct netproc *np = c->c_np;
+
+	if (result == IPC_AUTH_OK) {
+		ban_record_success(np->bans, lg->lg_source, lg->lg_user);
+		return;
+	}
+	if (result != IPC_AUTH_DENIED ||
+	    !ban_record_failure(np->bans, lg->lg_source, lg->lg_user,
+	    time(NULL)))
+		return;
+	np->stats.bans++;
+	conn_log(c, LOG_INFO, "banned for %d seconds after repeated failed "
+	    "logins: user=%s (headendctl unban %s lifts it)",
+	    np->cfg->limits.ban_time, lg->lg_user, lg->lg_source);
+}
+
+static void
+login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
+{
+	struct login *lg = arg;
+	struct conn *c = lg->lg_conn;
+
+	lg->lg_conn = NULL;
+	c->c_login = NULL;
+	login_score(lg, c, result);
+	lg->lg_done(lg, c, result, msg);
+}
+
+/*
+ * A banned address+user pair is answered as a wrong password: it is the
+ * client that keeps failing. A banned address is answered as a server
+ * problem, so a phone behind it keeps its stored password.
+ */
+static bool
+login_banned(struct login *lg, struct conn *c, const char *user,
+    login_done_fn *done)
+{
+	struct netproc *np = c->c_np;
+	time_t now = time(NULL);
+	bool whole = !ban_allowed(np->bans, lg->lg_source, "", now);
+
+	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
+		return (false);
+	np->stats.logins_banned++;
+	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
+	    "repeated failed logins", user, whole ? "the address" :
+	    "this user from the address");
+	done(lg, c, whole ? IPC_AUTH_ERROR : IPC_AUTH_DENIED,
+	    "banned after repeated failed logins");
+	return (true);
+}
+
+int
+login_authenticate(struct login *lg, struct conn *c, const char *user,
+    const char *password, login_done_fn *done)
+{
+	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
+	int64_t id;
+
+	if (lg->lg_conn != NULL)
+		return (-EBUSY);	/* one authd request per login */
+	if (user != lg->lg_user)
+		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
+	if (login_banned(lg, c, user, done))
+		return (0);
+	id = authc_request(c->c_np->authc, tg->name, user, password,
+	    login_authc_done, lg);
+	if (id < 0) {
+		c->c_np->stats.logins_error++;
+		conn_log(c, LOG_WARNING, "cannot ask authd: %s",
+		    strerror((int)-id));
+		return ((int)id);
+	}
+	lg->lg_done = done;
+	lg->lg_request = id;
+	lg->lg_conn = c;
+	c->c_login = lg;
+	return (0);
+}
+
+/* The caps of the limits section (all groups) and of the tunnel-group. */
+static bool
+login_over_session_limit(struct login *lg, struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+	int global = np->cfg->limits.max_sessions;
+
+	if (global > 0 && sessions_count(np->sessions) >= (size_t)global) {
+		np->stats.sessions_over_limit++;
+		conn_log(c, LOG_INFO, "login refused: user=%s: %d sessions, "
+		    "the max-sessions limit", lg->lg_user, global);
+		return (true);
+	}
+	if (tg->max_sessions > 0 && sessions_count_group(np->sessions,
+	    lg->lg_tgroup) >= (size_t)tg->max_sessions) {
+		np->stats.sessions_over_limit++;
+		conn_log(c, LOG_INFO, "login refused: user=%s group=%s: %d "
+		    "sessions, the group's max-sessions", lg->lg_user,
+		    tg->name, tg->max_sessions);
+		return (true);
+	}
+	return (false);
+}
+
+int
+login_open_session(struct login *lg, struct conn *c, struct session **out)
+{
+	struct netproc *np = c->c_np;
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+	const struct config_pool *cp = &np->cfg->pools[tg->pool];
+	struct session *se;
+	uint32_t addr;
+	char text[INET_ADDRSTRLEN];
+
+	if (login_over_session_limit(lg, c))
+		return (-EUSERS);
+	if (pool_lease(np->pools[tg->pool], &addr) != 0) {
+		/* The operator must act; a flood of these is rate-limited. */
+		conn_log(c, np->stats.logins_pool_exhausted++ % 100 == 0 ?
+		    LOG_WARNING : LOG_INFO, "login refused: user=%s group=%s: "
+		    "pool %s has no free address (%zu in use)", lg->lg_user,
+		    tg->name, cp->name, pool_used(np->pools[tg->pool]));
+		return (-ENOSPC);
+	}
+	se = session_create(np->sessions, lg->lg_user, lg->lg_tgroup,
+	    tg->pool, addr, c->c_peer);
+	if (se == NULL) {
+		pool_release(np->pools[tg->pool], addr);
+		conn_log(c, LOG_WARNING, "login refused: user=%s group=%s: "
+		    "out of memory", lg->lg_user, tg->name);
+		return (-ENOMEM);
+	}
+	np->stats.logins_ok++;
+	snprintf(se->se_user_agent, sizeof(se->se_user_agent), "%s",
+	    lg->lg_agent);
+	se->se_cert = lg->lg_cert;
+	session_log(se, LOG_INFO, "logged in%s; address %s leased from pool "
+	    "%s", se->se_cert.ci_user[0] != '\0' ? " with a client "
+	    "certificate" : "", inet_ntop(AF_INET,
+	    &(struct in_addr){ htonl(addr) }, text, sizeof(text)), cp->name);
+	*out = se;
+	return (0);
+}

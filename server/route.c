@@ -1,0 +1,120 @@
+/* Group-url routing, declared in route.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+#include "conn.h"
+#include "groupurl.h"
+#include "http.h"
+#include "netproc.h"
+#include "route.h"
+
+/* The normalised group-urls of every tunnel-group. */
+struct route_url {
+	struct groupurl	ru_url;
+	size_t		ru_tgroup;
+};
+
+static struct {
+	struct route_url *urls;
+	size_t		nurls;
+} route_state;
+
+int
+route_init(const struct config *cfg)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < cfg->ntgroups; i++)
+		n += cfg->tgroups[i].nurls;
+	route_state.urls = calloc(n ? n : 1, sizeof(*route_state.urls));
+	if (route_state.urls == NULL)
+		return (-ENOMEM);
+	for (i = 0; i < cfg->ntgroups; i++) {
+		for (j = 0; j < cfg->tgroups[i].nurls; j++) {
+			struct route_url *ru = &route_state.urls[
+			    route_state.nurls];
+
+			if (groupurl_parse(cfg->tgroups[i].urls[j],
+			    &ru->ru_url) != 0)
+				return (-EINVAL);
+			ru->ru_tgroup = i;
+			route_state.nurls++;
+		}
+	}
+	return (0);
+}
+
+static const struct route_url *
+route_find_url(const struct groupurl *u)
+{
+	size_t i;
+
+	for (i = 0; i < route_state.nurls; i++) {
+		if (groupurl_equal(&route_state.urls[i].ru_url, u))
+			return (&route_state.urls[i]);
+	}
+	return (NULL);
+}
+
+static void
+route_reject_url(struct conn *c, const char *url)
+{
+	char body[CONFIG_URL_MAX + 400];
+
+	c->c_np->stats.urls_rejected++;
+	conn_log(c, LOG_INFO, "rejected login: no tunnel-group has the "
+	    "group-url %s", url);
+	snprintf(body, sizeof(body), "No tunnel-group is configured for "
+	    "%s: check the VPN address, including its path.\n", url);
+	conn_respond(c, 404, "Not Found", NULL, "text/plain", body,
+	    strlen(body), true);
+}
+
+static const struct route_url *
+route_select_url(struct conn *c, const struct http_request *req,
+    const char *group_access, char *shown, size_t shownlen)
+{
+	const char *host = http_request_header(req, "Host");
+	const struct route_url *by_access = NULL, *by_request = NULL;
+	struct groupurl u;
+
+	snprintf(shown, shownlen, "https://%s%s", host ? host : "?",
+	    req->path);
+	if (host != NULL && groupurl_from_request(host, req->target, &u) == 0)
+		by_request = route_find_url(&u);
+	if (group_access != NULL && group_access[0] != '\0') {
+		snprintf(shown, shownlen, "%s", group_access);
+		if (groupurl_parse(group_access, &u) == 0)
+			by_access = route_find_url(&u);
+		if (by_access != NULL && by_request != NULL &&
+		    by_access->ru_tgroup != by_request->ru_tgroup) {
+			conn_log(c, LOG_INFO, "group-access %s and request "
+			    "path %s select different groups", group_access,
+			    req->path);
+			return (NULL);
+		}
+		return (by_access);
+	}
+	return (by_request);
+}
+
+int
+route_select(struct conn *c, const struct http_request *req,
+    const char *group_access, struct route *out)
+{
+	const struct route_url *ru;
+	char shown[CONFIG_URL_MAX + 300];
+
+	ru = route_select_url(c, req, group_access, shown, sizeof(shown));
+	if (ru == NULL) {
+		route_reject_url(c, shown);
+		return (-ENOENT);
+	}
+	out->ro_tgroup = ru->ru_tgroup;
+	out->ro_path = ru->ru_url.path;
+	return (0);
+}

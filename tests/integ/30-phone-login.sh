@@ -1,0 +1,100 @@
+#!/bin/bash
+# Phone login by password with the phone emulator. The phone dialogue
+# runs on a group-url with the exact cookies, and the phone gets an
+# address and passes packets through CSTP. Only wrong credentials get
+# 401; an authd that fails or does not reply gets 503. Unknown paths are
+# rejected, and the same group-url still serves openconnect.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+. "$(dirname "$0")/phone-lib.sh"
+
+tap_plan 18
+phone_setup
+he_add_user SEP001122334455 'ph%one&pa+ss'
+phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
+	'tls-profile = "phone";' ", { name = \"broken\"; phone = true;
+	group-urls = [ \"https://vpn.example.net/BrokenVPN\" ];
+	user-file = \"$HE_TMPDIR/missing-users\";
+	pool = \"phones\"; group-policy = \"all\"; }"
+he_start
+
+# The exact response to the GET, as a phone parses it.
+get_headers() {
+	ip netns exec "$NS_CLIENT" curl -sk -o /dev/null -D - \
+		--resolve "$VPN_HOSTNAME:443:$HEADEND_OUTSIDE_ADDR" \
+		-A 'Cisco SVC IPPhone Client v1.0 (1.0)' "$PHONE_URL" | tr -d '\r'
+}
+headers=$(get_headers)
+tap_diag "GET response: $headers"
+tap_ok "GET sets the expired webvpn cookie" grep -qxF \
+	'Set-Cookie: webvpn=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; secure' \
+	<<<"$headers"
+tap_ok "GET sets webvpnlogin=1" grep -qxF 'Set-Cookie: webvpnlogin=1; secure' \
+	<<<"$headers"
+tap_ok "GET answers 200" grep -qx 'HTTP/1.1 200 OK' <<<"$headers"
+tap_ok "GET has X-Transcend-Version" grep -qx 'X-Transcend-Version: 1' \
+	<<<"$headers"
+tap_ok "GET has Content-Length 0" grep -qx 'Content-Length: 0' <<<"$headers"
+
+out=$(phone_emu --user SEP001122334455 --password 'ph%one&pa+ss' \
+	--ping "$INSIDE_ADDR" --count 2 "$PHONE_URL" 2>&1) || true
+tap_diag "$out"
+tap_ok "7962 logs in by password" grep -q '^login: 200 cookie received' \
+	<<<"$out"
+tap_ok "7962 gets an address from the phone pool" grep -Eq \
+	'^connect: 200 address=198\.19\.1\.[0-9]+ ' <<<"$out"
+tap_ok "7962 pings the inside host through CSTP" grep -q \
+	"^ping: reply from $INSIDE_ADDR seq=2" <<<"$out"
+tap_ok "log names the phone's session" file_contains "$HE_LOG" \
+	'user=SEP001122334455 group=phones .*logged in'
+
+out=$(phone_emu --profile 8841 --user SEP001122334455 \
+	--password 'ph%one&pa+ss' --login-tail --ping "$INSIDE_ADDR" \
+	"$PHONE_URL" 2>&1) || true
+tap_diag "$out"
+tap_ok "8841 speaks TLS 1.2" grep -q '^tls: TLSv1.2 ' <<<"$out"
+tap_ok "8841 logs in and pings" grep -q '^ping: reply from' <<<"$out"
+
+status=0
+out=$(phone_emu --user SEP001122334455 --password wrong "$PHONE_URL" \
+	2>&1) || status=$?
+tap_diag "$out"
+tap_ok "wrong password gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401 Authentication failed'" \
+	<<<"$out"
+
+status=0
+out=$(phone_emu --user SEP001122334455 --password x \
+	"https://$VPN_HOSTNAME/svc" 2>&1) || status=$?
+tap_diag "$out"
+tap_ok "unknown path is rejected, not defaulted" sh -c \
+	"[ $status -eq 3 ] && grep -q '^get: 404'" <<<"$out"
+
+status=0
+out=$(phone_emu --user SEP001122334455 --password 'ph%one&pa+ss' \
+	"https://$VPN_HOSTNAME/BrokenVPN" 2>&1) || status=$?
+tap_diag "$out"
+tap_ok "authd error gets 503, not 401" sh -c \
+	"[ $status -eq 3 ] && grep -q '^login: 503'" <<<"$out"
+tap_ok "authd error is logged as such" file_contains "$HE_LOG" \
+	'phone login of user=SEP001122334455 group=broken could not be checked'
+
+# A stopped authd never replies. The network process gives up after its
+# timeout, and the phone must still not see 401.
+authd=$(he_child_pid authd)
+kill -STOP "$authd"
+status=0
+out=$(phone_emu --timeout 40 --user SEP001122334455 \
+	--password 'ph%one&pa+ss' "$PHONE_URL" 2>&1) || status=$?
+kill -CONT "$authd"
+tap_diag "$out"
+tap_ok "stopped authd gets 503, not 401" sh -c \
+	"[ $status -eq 3 ] && grep -q '^login: 503'" <<<"$out"
+
+oc_connect "$NS_CLIENT" "$PHONE_URL" SEP001122334455 'ph%one&pa+ss' \
+	"$HE_TMPDIR/oc-phone.log"
+tap_ok "openconnect logs in on the phone group-url" wait_until 15 \
+	he_tunnel_ready
+tap_ok "openconnect's tunnel carries packets" he_ping_inside
+tap_done

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Phone login by certificate. MIC-like and LSC-like certificates from two
+# test CAs log in, with the username taken from the CN by the phone-name
+# rule. An untrusted CA and a certificate without a CN are rejected, and
+# a "both" group checks the password of the certificate's user. Revoking
+# a certificate ends its live session and rejects its cookie and any new
+# login with it.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+. "$(dirname "$0")/phone-lib.sh"
+
+tap_plan 21
+phone_setup
+
+phone_ca_init mic "/CN=Test Manufacturing CA"
+phone_ca_init capf "/CN=Test CAPF"
+phone_ca_init rogue "/CN=Untrusted CA"
+phone_cert mic mic "/O=Cisco Systems Inc./CN=CP-7962G-SEP$PHONE_MAC"
+phone_cert capf lsc "/O=Example/OU=phones/CN=SEP0011223344AA"
+phone_cert capf lost "/O=Example/OU=phones/CN=SEP0011223344BB"
+phone_cert rogue rogue "/CN=SEP001122334466"
+phone_cert mic nocn "/O=Cisco Systems Inc./OU=no common name"
+he_add_user SEP0011223344AA lsc-secret
+
+# One CRL file for both CAs, replaced in one rename.
+publish_crls() {
+	phone_crl mic
+	phone_crl capf
+	cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem" \
+		>"$HE_TMPDIR/phones.crl.new"
+	chmod 644 "$HE_TMPDIR/phones.crl.new"
+	mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+}
+publish_crls
+
+phone_write_config "authentication = \"certificate\";
+	ca-files = [ \"mic/ca.crt\", \"capf/ca.crt\" ];
+	crl-file = \"phones.crl\"; cert-user-rule = \"phone-name\";" \
+	'tls-profile = "phone";' ", { name = \"phoneboth\"; phone = true;
+	group-urls = [ \"https://vpn.example.net/PhoneBoth\" ];
+	authentication = \"both\"; ca-files = [ \"capf/ca.crt\" ];
+	user-file = \"$HE_USERS\";
+	pool = \"phones\"; group-policy = \"all\"; }"
+he_start
+
+# The test CRLs are valid for five days, so the check warns already.
+tap_ok "startup warns about a CRL near its nextUpdate" file_contains \
+	"$HE_LOG" 'warning: crl-file .*/phones.crl of tunnel-group phones: the CRL of "CN=Test CAPF" expires on'
+
+# cert_login NAME [ARGS...]: certificate-mode login with NAME.crt/.key.
+cert_login() {
+	local name=$1
+
+	shift
+	phone_emu --cert "$HE_TMPDIR/$name.crt" --key "$HE_TMPDIR/$name.key" \
+		--cert-mode "$@"
+}
+
+out=$(cert_login mic --ping "$INSIDE_ADDR" "$PHONE_URL" 2>&1) || true
+tap_diag "$out"
+tap_ok "MIC logs in with an empty POST" grep -q '^login: 200' <<<"$out"
+tap_ok "MIC session passes packets" grep -q '^ping: reply from' <<<"$out"
+tap_ok "username is the phone name from the MIC's CN" file_contains \
+	"$HE_LOG" "user=SEP$PHONE_MAC group=phones .*logged in with a client certificate"
+
+out=$(cert_login lsc --profile 8841 --ping "$INSIDE_ADDR" "$PHONE_URL" \
+	2>&1) || true
+tap_diag "$out"
+tap_ok "LSC logs in on the 8841 profile" grep -q '^login: 200' <<<"$out"
+tap_ok "LSC session passes packets" grep -q '^ping: reply from' <<<"$out"
+
+status=0
+out=$(cert_login rogue "$PHONE_URL" 2>&1) || status=$?
+tap_diag "$out"
+tap_ok "certificate from an untrusted CA gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+tap_ok "log names the untrusted issuer" file_contains "$HE_LOG" \
+	'client certificate rejected for group=phones: .*issuer="CN=Untrusted CA".*unable to get local issuer'
+
+status=0
+out=$(phone_emu --cert-mode --cert "$HE_TMPDIR/nocn.crt" \
+	--key "$HE_TMPDIR/nocn.key" "$PHONE_URL" 2>&1) || status=$?
+tap_ok "certificate without a CN gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+tap_ok "log says the CN is missing" file_contains "$HE_LOG" \
+	'no username in field CN: the certificate has no such field'
+
+status=0
+out=$(phone_emu --user SEP0011223344AA --password lsc-secret \
+	"$PHONE_URL" 2>&1) || status=$?
+tap_ok "password without a certificate gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+
+both_url="https://$VPN_HOSTNAME/PhoneBoth"
+status=0
+out=$(cert_login lsc "$both_url" 2>&1) || status=$?
+tap_ok "both: a POST without password is prompted again, not failed" \
+	sh -c "[ $status -eq 3 ] && grep -qx 'login: 200 OK'" <<<"$out"
+out=$(phone_emu --cert "$HE_TMPDIR/lsc.crt" --key "$HE_TMPDIR/lsc.key" \
+	--user someone-else --password lsc-secret --ping "$INSIDE_ADDR" \
+	"$both_url" 2>&1) || true
+tap_diag "$out"
+tap_ok "both: certificate and its user's password log in" grep -q \
+	'^ping: reply from' <<<"$out"
+tap_ok "both: the username comes from the certificate" file_contains \
+	"$HE_LOG" 'user=SEP0011223344AA group=phoneboth .*logged in'
+status=0
+out=$(phone_emu --cert "$HE_TMPDIR/lsc.crt" --key "$HE_TMPDIR/lsc.key" \
+	--user SEP0011223344AA --password wrong "$both_url" 2>&1) ||
+	status=$?
+tap_ok "both: wrong password gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+
+# Revocation while the session is up.
+lost_out="$HE_TMPDIR/lost.out"
+spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
+	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/lost.crt" \
+	--key "$HE_TMPDIR/lost.key" --cert-mode --show-cookie \
+	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$lost_out" 2>&1
+wait_file_contains "$lost_out" '^ping: reply from' 15 ||
+	tap_diag_file "$lost_out"
+cookie=$(sed -n 's/^login: 200 cookie=//p' "$lost_out")
+tap_ok "lost phone's session is up" phone_has_session SEP0011223344BB
+
+phone_revoke capf lost
+cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem" \
+	>"$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+tap_ok "revocation ends the live tunnel" wait_file_contains "$lost_out" \
+	'^tunnel: closed by the server' 20
+tap_ok "the revoked session is gone" wait_until 5 phone_has_no_session \
+	SEP0011223344BB
+tap_ok "log says why" file_contains "$HE_LOG" \
+	'user=SEP0011223344BB .*revoked by the new CRL'
+
+status=0
+out=$(phone_emu --cookie "$cookie" "$PHONE_URL" 2>&1) || status=$?
+tap_ok "the revoked session's cookie is refused" sh -c \
+	"[ $status -eq 1 ] && grep -q '^connect: 401'" <<<"$out"
+
+status=0
+out=$(cert_login lost "$PHONE_URL" 2>&1) || status=$?
+tap_ok "a new login with the revoked certificate gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+tap_done

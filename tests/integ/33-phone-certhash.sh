@@ -1,0 +1,105 @@
+#!/bin/bash
+# Certificate diagnostics. headendctl cert-hash prints the SHA-1
+# fingerprint and the certHash value that phones pin for the listener's
+# certificate, its chain and its next-certificate, and the values equal
+# an independent computation with openssl. headend prints them at
+# startup, and headend -t warns about what makes phones fail.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+. "$(dirname "$0")/phone-lib.sh"
+
+tap_plan 16
+phone_setup
+
+# A rollover certificate: EC key, wildcard name, ten days left.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-days 10 -subj "/CN=*.example.net" \
+	-addext "subjectAltName = DNS:*.example.net" \
+	-keyout "$HE_TMPDIR/next.key" -out "$HE_TMPDIR/next.crt" 2>/dev/null
+
+# sha1_hex FILE: the fingerprint as openssl x509 -fingerprint prints it.
+sha1_hex() {
+	openssl x509 -in "$1" -noout -fingerprint -sha1 | cut -d= -f2
+}
+
+# hash_lines FILE: the two lines cert-hash prints for FILE's certificate.
+hash_lines() {
+	printf '    SHA-1 fingerprint: %s\n' "$(sha1_hex "$1")"
+	printf '    certHash (base64 of SHA-1): %s\n' "$(cert_hash_b64 "$1")"
+}
+
+# printed_after LABEL-REGEX FILE OUTPUT: OUTPUT has LABEL's line followed
+# by FILE's two hash lines.
+printed_after() {
+	python3 -c '
+import re, sys
+label, expected, out = sys.argv[1], sys.argv[2], sys.argv[3].splitlines()
+for i, line in enumerate(out):
+	if re.search(label, line) and "\n".join(out[i + 1:i + 3]) == expected:
+		sys.exit(0)
+sys.exit(1)' "$1" "$(hash_lines "$2")" "$3"
+}
+
+phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
+	'chain = "ca.crt"; next-certificate = "next.crt";'
+he_start
+
+out=$("$HEADENDCTL" cert-hash -c "$HE_CONF")
+tap_diag "$out"
+tap_ok "leaf hashes equal openssl's" printed_after '^  leaf: CN=vpn' \
+	"$HE_TMPDIR/server.crt" "$out"
+tap_ok "chain hashes equal openssl's" printed_after \
+	'^  chain 1: CN=headend test CA' "$HE_TMPDIR/ca.crt" "$out"
+tap_ok "next-certificate hashes equal openssl's" printed_after \
+	'^  leaf: CN=\*\.example\.net' "$HE_TMPDIR/next.crt" "$out"
+tap_ok "the next certificate is labelled" grep -q \
+	"^listener 1: next-certificate $HE_TMPDIR/next.crt" <<<"$out"
+
+cat "$HE_TMPDIR/server.crt" "$HE_TMPDIR/ca.crt" >"$HE_TMPDIR/both.pem"
+out=$("$HEADENDCTL" cert-hash "$HE_TMPDIR/both.pem")
+tap_ok "cert-hash FILE: first certificate" printed_after \
+	'^  certificate 1: CN=vpn' "$HE_TMPDIR/server.crt" "$out"
+tap_ok "cert-hash FILE: second certificate" printed_after \
+	'^  certificate 2: CN=headend test CA' "$HE_TMPDIR/ca.crt" "$out"
+status=0
+"$HEADENDCTL" cert-hash "$HE_TMPDIR/missing.pem" >/dev/null 2>&1 ||
+	status=$?
+tap_ok "cert-hash of a missing file fails" test "$status" -eq 1
+
+tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
+	"parent.*certHash \\(base64 of SHA-1\\): $(cert_hash_b64 \
+	"$HE_TMPDIR/server.crt" | sed 's/[+/]/./g')"
+
+# A configuration with every problem the checks know about.
+bad="$HE_TMPDIR/bad.conf"
+sed -e 's|chain = "ca.crt";|chain = "ca.crt"; udp-port = 8443;|' \
+	-e 's|group-urls = \[ "https://vpn.example.net/PhoneVPN" \];|group-urls = [ "https://vpn.example.net/PhoneVPN", "https://other.example.net/PhoneVPN" ];|' \
+	-e 's|group-policies = ( {|group-policies = ( { name = "split"; split-tunnel = "include"; routes = [ "198.18.1.0/24" ]; }, {|' \
+	-e '/name = "phones"/,/group-policy/s|group-policy = "all"|group-policy = "split"|' \
+	"$HE_CONF" >"$bad"
+out=$("$HEADEND" -t -c "$bad" 2>&1) || true
+tap_diag "$out"
+tap_ok "-t still accepts the file" grep -q 'configuration is valid' <<<"$out"
+tap_ok "-t prints the certHash" grep -qF \
+	"certHash (base64 of SHA-1): $(cert_hash_b64 "$HE_TMPDIR/server.crt")" \
+	<<<"$out"
+tap_ok "warns: host not in the certificate" grep -q \
+	'^warning: group-url https://other.example.net/PhoneVPN of tunnel-group phones: host other.example.net is neither the CN nor a subjectAltName' \
+	<<<"$out"
+tap_ok "warns: next certificate matches only a wildcard" grep -q \
+	'^warning: .*host vpn.example.net matches certificate .*next.crt only through a wildcard' \
+	<<<"$out"
+tap_ok "warns: phone policy is not tunnel-all" grep -q \
+	'^warning: phone tunnel-group phones uses group-policy split, which splits the tunnel' \
+	<<<"$out"
+tap_ok "warns: DTLS is not on UDP 443" grep -q \
+	'^warning: listener 1 serves a phone tunnel-group with DTLS on UDP port 8443' \
+	<<<"$out"
+tap_ok "warns: key is not RSA" grep -q \
+	"^warning: certificate $HE_TMPDIR/next.crt serves a phone tunnel-group but its key is id-ecPublicKey, not RSA" \
+	<<<"$out"
+tap_ok "warns: certificate expires within 30 days" grep -q \
+	"^warning: certificate \"CN=\\*.example.net\" in $HE_TMPDIR/next.crt expires on" \
+	<<<"$out"
+tap_done
