@@ -143,6 +143,33 @@ ipc_auth_reply_decode(const void *buf, size_t len,
 	return 0;
 }
 
+void
+ipc_parent_request_init(struct ipc_parent_request *req, enum ipc_type type,
+    uint32_t uid, int32_t pid)
+{
+	memset(req, 0, sizeof(*req));
+	ipc_header_init(&req->hdr, type, sizeof(*req));
+	req->uid = uid;
+	req->pid = pid;
+}
+
+int
+ipc_parent_request_decode(const void *buf, size_t len,
+    struct ipc_parent_request *req)
+{
+	int type = ipc_message_type(buf, len);
+
+	if (type != IPC_RELOAD_REQUEST && type != IPC_SHUTDOWN_REQUEST)
+		return -EBADMSG;
+
+	if (ipc_header_check(buf, len, (enum ipc_type)type,
+	    sizeof(*req)) != 0)
+		return -EBADMSG;
+
+	memcpy(req, buf, sizeof(*req));
+	return 0;
+}
+
 /*
  * Only the header is checked here, so a caller can reject an unknown type
  * by value. The length field must match the datagram, because a sender

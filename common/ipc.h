@@ -21,6 +21,8 @@ enum ipc_type {
 	IPC_AUTH_REQUEST = 1,	/* network -> authd */
 	IPC_AUTH_REPLY = 2,	/* authd -> network */
 	IPC_AUTHD_SOCKET = 3,	/* parent -> network, fd attached */
+	IPC_RELOAD_REQUEST = 20,	/* network -> parent, from the status */
+	IPC_SHUTDOWN_REQUEST = 21,	/* socket; struct ipc_parent_request */
 };
 
 enum ipc_auth_result {
@@ -54,6 +56,25 @@ struct ipc_auth_reply {
 struct ipc_authd_socket {
 	struct ipc_header hdr;
 };
+
+/*
+ * A request that only the parent can carry out (reload, shutdown), made
+ * by an administrator on the status socket. uid and pid name that
+ * administrator in the parent's log.
+ */
+struct ipc_parent_request {
+	struct ipc_header hdr;
+	uint32_t	uid;
+	int32_t		pid;
+};
+
+/* Fill a request of type IPC_RELOAD_REQUEST or IPC_SHUTDOWN_REQUEST. */
+void	ipc_parent_request_init(struct ipc_parent_request *req,
+	    enum ipc_type type, uint32_t uid, int32_t pid);
+
+/* Check and copy out a parent request of either type; 0 or -EBADMSG. */
+int	ipc_parent_request_decode(const void *buf, size_t len,
+	    struct ipc_parent_request *req);
 
 /*
  * Fill a request; return 0, or -ENAMETOOLONG when a string does not fit

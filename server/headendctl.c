@@ -1,162 +1,359 @@
 /*
- * headendctl: the operator's tool. Talks to the running headend through
- * its status socket, and manages the local user file.
+ * headendctl: the operator's tool. It sends one command to the running
+ * headend through its status socket and prints the JSON reply as it is
+ * (--json) or as tables. It also manages the local user file.
+ *
+ * Exit status: see enum ctl_exit; scripts may rely on these values.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "ctlprint.h"
+#include "ctlcert.h"
 #include "usercmd.h"
 
 #define CTL_DEFAULT_SOCKET	"/run/headend/status.sock"
-#define CTL_REPLY_MAX		(16 * 1024 * 1024)
+#define CTL_REPLY_MAX		(64 * 1024 * 1024)	/* bytes */
+#define CTL_TIMEOUT		30	/* seconds to wait for the reply */
+#define CTL_LINE_MAX		1024	/* the status socket's line limit */
 
 enum ctl_exit {
 	CTL_OK = 0,
-	CTL_FAILED = 1,		/* the headend answered with an error */
-	CTL_USAGE = 2,
-	CTL_UNREACHABLE = 3,	/* no socket, or access denied */
+	CTL_FAILED = 1,		/* the headend returned an error, or garbage */
+	CTL_USAGE = 2,		/* invalid command line */
+	CTL_UNREACHABLE = 3,	/* no socket, headend not running, no reply */
+	CTL_DENIED = 4,		/* not root, or not in the headend group */
+	CTL_NOT_FOUND = 5,	/* no session matched */
 };
 
+/* A command of the status socket and how its reply is printed. */
+struct ctl_command {
+	const char	*words[2];	/* words[1] is NULL for one word */
+	int		min_args;
+	int		max_args;
+	ctlprint_fn	*print;
+};
+
+static const struct ctl_command ctl_commands[] = {
+	{ { "show", "sessions" }, 0, 2, ctlprint_sessions },
+	{ { "show", "session" }, 1, 1, ctlprint_session },
+	{ { "show", "groups" }, 0, 0, ctlprint_groups },
+	{ { "show", "pools" }, 0, 0, ctlprint_pools },
+	{ { "show", "stats" }, 0, 0, ctlprint_tree },
+	{ { "show", "certificates" }, 0, 0, ctlprint_tree },
+	{ { "show", "bans" }, 0, 0, ctlprint_tree },
+	{ { "logoff", NULL }, 2, 2, ctlprint_logoff },
+	{ { "unban", NULL }, 1, 1, ctlprint_tree },
+	{ { "reload", NULL }, 0, 0, ctlprint_reload },
+	{ { "shutdown", NULL }, 0, 1, ctlprint_shutdown },
+	{ { "metrics", NULL }, 0, 0, ctlprint_metrics },
+	{ { "help", NULL }, 0, 0, ctlprint_help },
+};
+
+/* Commands that run here, without the status socket. */
+static const struct {
+	const char	*name;
+	int		(*run)(int argc, char **argv);
+} ctl_local_commands[] = {
+	{ "user", usercmd_main },
+	{ "cert-hash", ctlcert_main },
+};
+
+/* The "code" of an error reply and the exit status it maps to. */
+static const struct {
+	const char	*code;
+	enum ctl_exit	status;
+} ctl_error_codes[] = {
+	{ "denied", CTL_DENIED },
+	{ "not-found", CTL_NOT_FOUND },
+};
+
+#define CTL_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
 static void
-ctl_usage(void)
+ctl_usage(FILE *f)
 {
-	fprintf(stderr, "usage: headendctl [-s socket] [--json] show "
-	    "sessions|stats\n"
-	    "       headendctl user add|delete [-f file] username\n"
-	    "  -s socket  status socket (default %s)\n"
-	    "  --json     print the JSON answer as it is\n",
-	    CTL_DEFAULT_SOCKET);
-	exit(CTL_USAGE);
+	fprintf(f,
+	    "usage: headendctl [-s SOCKET] [--json] COMMAND\n"
+	    "commands:\n"
+	    "  show sessions [user NAME | group NAME | address ADDRESS]\n"
+	    "  show session ID\n"
+	    "  show groups | show pools | show stats | show certificates\n"
+	    "  show bans | unban ADDRESS   brute-force bans\n"
+	    "  logoff id ID | user NAME | address ADDRESS | group NAME\n"
+	    "  reload\n"
+	    "  shutdown [--logoff]\n"
+	    "  metrics          print the Prometheus metrics\n"
+	    "  user add|delete [-f FILE] USERNAME\n"
+	    "  cert-hash [-c CONFIG | FILE...]   certificate hashes for "
+	    "phones\n"
+	    "options:\n"
+	    "  -s SOCKET  status socket (default %s)\n"
+	    "  --json     print the headend's JSON reply as it is\n"
+	    "exit status: 0 success, 1 the headend reported an error, "
+	    "2 usage error,\n"
+	    "  3 headend unreachable, 4 access denied, 5 no session "
+	    "matched\n", CTL_DEFAULT_SOCKET);
 }
 
 static int
 ctl_connect(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { CTL_TIMEOUT, 0 };
 	int fd;
 
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "headendctl: socket path %s is too long\n",
+		    path);
+		exit(CTL_USAGE);
+	}
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		if (errno == EACCES || errno == EPERM) {
+			fprintf(stderr, "headendctl: access to %s denied: "
+			    "run as root or as a member of the headend "
+			    "group\n", path);
+			exit(CTL_DENIED);
+		}
 		if (errno == ENOENT || errno == ECONNREFUSED)
-			fprintf(stderr, "headendctl: cannot reach %s: %s; is "
-			    "headend running?\n", path, strerror(errno));
-		else if (errno == EACCES)
-			fprintf(stderr, "headendctl: access to %s denied: run "
-			    "as root or as a member of the headend group\n",
-			    path);
+			fprintf(stderr, "headendctl: cannot connect to %s: "
+			    "%s; is headend running? (-s sets the socket)\n",
+			    path, strerror(errno));
 		else
-			fprintf(stderr, "headendctl: connect to %s failed: "
+			fprintf(stderr, "headendctl: cannot connect to %s: "
 			    "%s\n", path, strerror(errno));
 		exit(CTL_UNREACHABLE);
 	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return (fd);
 }
 
-/* Send one command line and return the one-line JSON answer. */
+/* Read up to the first newline, because the reply is exactly one line. */
 static char *
-ctl_request(const char *path, const char *command)
+ctl_read_line(int fd, const char *path)
 {
-	int fd = ctl_connect(path);
 	size_t len = 0, size = 4096;
-	char *buf = malloc(size);
-	ssize_t n;
+	char *buf = malloc(size), *grown;
+	ssize_t n = 0;
 
-	if (buf == NULL || dprintf(fd, "%s\n", command) < 0) {
-		fprintf(stderr, "headendctl: sending the command failed\n");
-		exit(CTL_UNREACHABLE);
-	}
-	while ((n = read(fd, buf + len, size - len - 1)) > 0) {
+	while (buf != NULL && (n = read(fd, buf + len, size - len - 1)) > 0) {
 		len += (size_t)n;
-		if (memchr(buf, '\n', len) != NULL)
+		if (memchr(buf + len - (size_t)n, '\n', (size_t)n) != NULL)
 			break;
-		if (len + 1 == size && (size *= 2) <= CTL_REPLY_MAX)
-			buf = realloc(buf, size);
-		if (buf == NULL || size > CTL_REPLY_MAX) {
-			fprintf(stderr, "headendctl: answer too long\n");
+		if (len + 1 < size)
+			continue;
+		if (size >= CTL_REPLY_MAX) {
+			fprintf(stderr, "headendctl: the reply is longer than "
+			    "%d bytes\n", CTL_REPLY_MAX);
 			exit(CTL_FAILED);
 		}
+		if ((grown = realloc(buf, size * 2)) == NULL)
+			free(buf);
+		buf = grown;
+		size *= 2;
 	}
-	close(fd);
+	if (buf == NULL) {
+		fprintf(stderr, "headendctl: out of memory\n");
+		exit(CTL_FAILED);
+	}
+	if (len == 0 || buf[len - 1] != '\n') {
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			fprintf(stderr, "headendctl: no reply from %s within "
+			    "%d seconds\n", path, CTL_TIMEOUT);
+		else
+			fprintf(stderr, "headendctl: %s closed the connection "
+			    "without a complete reply\n", path);
+		exit(CTL_UNREACHABLE);
+	}
 	buf[len] = '\0';
 	return (buf);
 }
 
-static const char *
-ctl_str(json_object *o, const char *key)
+/* Send one command line and return the one-line JSON reply. */
+static char *
+ctl_request(const char *path, const char *command)
 {
-	json_object *v;
+	int fd = ctl_connect(path);
+	char *reply;
 
-	if (!json_object_object_get_ex(o, key, &v))
-		return ("-");
-	return (json_object_get_string(v));
-}
-
-static void
-ctl_print_sessions(json_object *root)
-{
-	json_object *list, *se;
-	size_t i, n;
-
-	if (!json_object_object_get_ex(root, "sessions", &list))
-		return;
-	n = json_object_array_length(list);
-	printf("%-6s %-20s %-16s %-15s %-22s %12s %12s %8s\n", "ID", "USER",
-	    "GROUP", "ADDRESS", "PEER", "BYTES-IN", "BYTES-OUT", "UPTIME");
-	for (i = 0; i < n; i++) {
-		se = json_object_array_get_idx(list, i);
-		printf("%-6s %-20s %-16s %-15s %-22s %12s %12s %7ss\n",
-		    ctl_str(se, "id"), ctl_str(se, "user"),
-		    ctl_str(se, "group"), ctl_str(se, "address"),
-		    ctl_str(se, "peer"), ctl_str(se, "bytes_in"),
-		    ctl_str(se, "bytes_out"), ctl_str(se, "uptime"));
+	/*
+	 * A headend that rejects the peer sends its error and closes
+	 * without reading, so the write can fail while the reply waits.
+	 */
+	if (dprintf(fd, "%s\n", command) < 0 && errno != EPIPE) {
+		fprintf(stderr, "headendctl: sending the command to %s "
+		    "failed: %s\n", path, strerror(errno));
+		exit(CTL_UNREACHABLE);
 	}
-	printf("%zu session(s)\n", n);
+	reply = ctl_read_line(fd, path);
+	close(fd);
+	return (reply);
 }
 
-static void
-ctl_print_object(json_object *root)
+static json_object *
+ctl_parse(const char *reply)
 {
-	json_object_object_foreach(root, key, val)
-		printf("%-24s %s\n", key, json_object_get_string(val));
+	json_tokener *tok = json_tokener_new();
+	json_object *root;
+
+	if (tok == NULL)
+		return (NULL);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	root = json_tokener_parse_ex(tok, reply, (int)strlen(reply));
+	json_tokener_free(tok);
+	if (root != NULL && !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return (NULL);
+	}
+	return (root);
+}
+
+/* Print an error reply and return its exit status. */
+static int
+ctl_report_error(json_object *err, json_object *root)
+{
+	json_object *code;
+	const char *name;
+	size_t i;
+
+	fprintf(stderr, "headendctl: %s\n", json_object_get_string(err));
+	if (!json_object_object_get_ex(root, "code", &code))
+		return (CTL_FAILED);
+	name = json_object_get_string(code);
+	for (i = 0; i < CTL_LEN(ctl_error_codes); i++) {
+		if (strcmp(name, ctl_error_codes[i].code) == 0)
+			return (ctl_error_codes[i].status);
+	}
+	return (CTL_FAILED);
 }
 
 static int
-ctl_show(const char *path, const char *what, bool json)
+ctl_run(const char *path, const char *command, ctlprint_fn *print,
+    bool json)
 {
-	char command[64];
 	json_object *root, *err;
-	char *reply;
+	char *reply = ctl_request(path, command);
+	int rc = CTL_OK;
 
-	snprintf(command, sizeof(command), "show %s", what);
-	reply = ctl_request(path, command);
-	if ((root = json_tokener_parse(reply)) == NULL) {
-		fprintf(stderr, "headendctl: the answer is not JSON\n");
+	if ((root = ctl_parse(reply)) == NULL) {
+		fprintf(stderr, "headendctl: the reply is not a JSON "
+		    "object\n");
+		free(reply);
 		return (CTL_FAILED);
 	}
-	if (json_object_object_get_ex(root, "error", &err)) {
-		fprintf(stderr, "headendctl: %s\n",
-		    json_object_get_string(err));
-		return (CTL_FAILED);
-	}
-	if (json)
-		printf("%s", reply);
-	else if (strcmp(what, "sessions") == 0)
-		ctl_print_sessions(root);
+	if (json_object_object_get_ex(root, "error", &err))
+		rc = ctl_report_error(err, root);
+	else if (json)
+		fputs(reply, stdout);
 	else
-		ctl_print_object(root);
+		print(root);
 	json_object_put(root);
 	free(reply);
-	return (CTL_OK);
+	return (rc);
+}
+
+/*
+ * An argument travels as one word of one line, so it may not contain
+ * spaces or control characters.
+ */
+static bool
+ctl_word_valid(const char *word)
+{
+	const unsigned char *p = (const unsigned char *)word;
+
+	if (*p == '\0')
+		return (false);
+	for (; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return (false);
+	}
+	return (true);
+}
+
+/* Join the command's words and arguments into one line. */
+static int
+ctl_build_line(const struct ctl_command *c, int argc, char **argv,
+    char *line, size_t size)
+{
+	size_t len;
+	int i;
+
+	snprintf(line, size, "%s%s%s", c->words[0], c->words[1] ? " " : "",
+	    c->words[1] ? c->words[1] : "");
+	for (i = 0; i < argc; i++) {
+		/* "shutdown --logoff" and "shutdown logoff" are the same. */
+		const char *arg = strcmp(argv[i], "--logoff") == 0 ?
+		    "logoff" : argv[i];
+
+		if (!ctl_word_valid(arg)) {
+			fprintf(stderr, "headendctl: invalid argument \"%s\":"
+			    " it may not be empty or contain spaces or "
+			    "control characters\n", argv[i]);
+			return (-EINVAL);
+		}
+		len = strlen(line);
+		if (snprintf(line + len, size - len, " %s", arg) >=
+		    (int)(size - len)) {
+			fprintf(stderr, "headendctl: the command is longer "
+			    "than %zu bytes\n", size - 1);
+			return (-E2BIG);
+		}
+	}
+	return (0);
+}
+
+static const struct ctl_command *
+ctl_find(int argc, char **argv, int *used)
+{
+	const struct ctl_command *c;
+	size_t i;
+
+	for (i = 0; i < CTL_LEN(ctl_commands); i++) {
+		c = &ctl_commands[i];
+		*used = c->words[1] == NULL ? 1 : 2;
+		if (argc < *used || strcmp(argv[0], c->words[0]) != 0)
+			continue;
+		if (*used == 1 || strcmp(argv[1], c->words[1]) == 0)
+			return (c);
+	}
+	return (NULL);
+}
+
+static int
+ctl_remote(const char *path, bool json, int argc, char **argv)
+{
+	const struct ctl_command *c;
+	char line[CTL_LINE_MAX + 1];
+	int used;
+
+	if ((c = ctl_find(argc, argv, &used)) == NULL) {
+		fprintf(stderr, "headendctl: unknown command \"%s%s%s\"\n",
+		    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		ctl_usage(stderr);
+		return (CTL_USAGE);
+	}
+	argc -= used;
+	argv += used;
+	if (argc < c->min_args || argc > c->max_args) {
+		fprintf(stderr, "headendctl: wrong number of arguments\n");
+		ctl_usage(stderr);
+		return (CTL_USAGE);
+	}
+	if (ctl_build_line(c, argc, argv, line, sizeof(line)) != 0)
+		return (CTL_USAGE);
+	return (ctl_run(path, line, c->print, json));
 }
 
 int
@@ -164,21 +361,33 @@ main(int argc, char **argv)
 {
 	const char *path = CTL_DEFAULT_SOCKET;
 	bool json = false;
-	int i = 1;
+	size_t j;
+	int i;
 
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
 			json = true;
-		else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			path = argv[++i];
-		else
-			ctl_usage();
+		} else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			ctl_usage(stdout);
+			return (CTL_OK);
+		} else {
+			fprintf(stderr, "headendctl: unknown option %s\n",
+			    argv[i]);
+			ctl_usage(stderr);
+			return (CTL_USAGE);
+		}
 	}
-	if (i < argc && strcmp(argv[i], "user") == 0)
-		return (usercmd_main(argc - i, argv + i));
-	if (i + 2 == argc && strcmp(argv[i], "show") == 0 &&
-	    (strcmp(argv[i + 1], "sessions") == 0 ||
-	    strcmp(argv[i + 1], "stats") == 0))
-		return (ctl_show(path, argv[i + 1], json));
-	ctl_usage();
+	if (i == argc) {
+		ctl_usage(stderr);
+		return (CTL_USAGE);
+	}
+	for (j = 0; j < CTL_LEN(ctl_local_commands); j++) {
+		if (strcmp(argv[i], ctl_local_commands[j].name) == 0)
+			return (ctl_local_commands[j].run(argc - i, argv + i));
+	}
+	return (ctl_remote(path, json, argc - i, argv + i));
 }

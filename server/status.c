@@ -1,10 +1,11 @@
-/* The status socket declared in status.h. */
-#include <arpa/inet.h>
+/* The status socket declared in status.h: access, framing and dispatch. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -12,135 +13,399 @@
 #include <json-c/json.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "netproc.h"
-#include "pool.h"
-#include "session.h"
 #include "status.h"
 
-#define STATUS_LINE_MAX	1024
+#define STATUS_LINE_MAX		1024	/* bytes of one command line */
+#define STATUS_WORDS_MAX	8	/* words of one command line */
+#define STATUS_CONNS_MAX	64	/* clients connected at once */
+#define STATUS_IDLE_TIMEOUT	60	/* seconds a client may stay silent */
+#define STATUS_MESSAGE_MAX	512
 
-static json_object *
-status_error(const char *msg)
+struct status_conn {
+	struct netproc	*np;
+	struct bufferevent *bev;
+	enum status_access access;
+	uid_t		uid;
+	pid_t		pid;
+	status_after_fn	*after;	/* runs once the last reply is written */
+};
+
+/* One command: its words, the arguments it takes and who may run it. */
+struct status_entry {
+	const char	*words[2];	/* words[1] is NULL for one word */
+	int		min_args;
+	int		max_args;
+	enum status_access access;
+	status_handler_fn *handler;
+	const char	*usage;
+};
+
+static status_handler_fn status_help;
+
+static const struct status_entry status_table[] = {
+	{ { "show", "sessions" }, 0, 2, STATUS_ACCESS_READ,
+	  statusjson_sessions,
+	  "show sessions [user NAME | group NAME | address ADDRESS]" },
+	{ { "show", "session" }, 1, 1, STATUS_ACCESS_READ,
+	  statusjson_session, "show session ID" },
+	{ { "show", "groups" }, 0, 0, STATUS_ACCESS_READ,
+	  statusshow_groups, "show groups" },
+	{ { "show", "pools" }, 0, 0, STATUS_ACCESS_READ,
+	  statusshow_pools, "show pools" },
+	{ { "show", "stats" }, 0, 0, STATUS_ACCESS_READ,
+	  statusshow_stats, "show stats" },
+	{ { "show", "certificates" }, 0, 0, STATUS_ACCESS_READ,
+	  statuscert_show, "show certificates" },
+	{ { "show", "bans" }, 0, 0, STATUS_ACCESS_READ,
+	  statusban_show, "show bans" },
+	{ { "unban", NULL }, 1, 1, STATUS_ACCESS_ADMIN, statusban_unban,
+	  "unban ADDRESS" },
+	{ { "metrics", NULL }, 0, 0, STATUS_ACCESS_READ,
+	  metrics_command, "metrics" },
+	{ { "help", NULL }, 0, 0, STATUS_ACCESS_READ, status_help, "help" },
+	{ { "logoff", NULL }, 2, 2, STATUS_ACCESS_ADMIN, statusadmin_logoff,
+	  "logoff id ID | user NAME | address ADDRESS | group NAME" },
+	{ { "reload", NULL }, 0, 0, STATUS_ACCESS_ADMIN, statusadmin_reload,
+	  "reload" },
+	{ { "shutdown", NULL }, 0, 1, STATUS_ACCESS_ADMIN,
+	  statusadmin_shutdown, "shutdown [logoff]" },
+};
+
+#define STATUS_TABLE_LEN	(sizeof(status_table) / sizeof(status_table[0]))
+
+static const char *const status_code_names[] = {
+	[STATUS_UNKNOWN_COMMAND] = "unknown-command",
+	[STATUS_INVALID] = "invalid-argument",
+	[STATUS_DENIED] = "denied",
+	[STATUS_NOT_FOUND] = "not-found",
+	[STATUS_UNAVAILABLE] = "unavailable",
+};
+
+json_object *
+status_error(enum status_code code, const char *fmt, ...)
 {
 	json_object *o = json_object_new_object();
+	char msg[STATUS_MESSAGE_MAX];
+	va_list ap;
 
-	json_object_object_add(o, "error", json_object_new_string(msg));
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	json_object_object_add(o, "error", statusjson_string(msg));
+	json_object_object_add(o, "code",
+	    json_object_new_string(status_code_names[code]));
 	return (o);
 }
 
-static void
-status_add_u64(json_object *o, const char *key, uint64_t v)
+enum status_access
+status_access_of(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups,
+    gid_t headend_gid)
 {
-	json_object_object_add(o, key, json_object_new_uint64(v));
+	size_t i;
+
+	if (uid == 0)
+		return (STATUS_ACCESS_ADMIN);
+	if (gid == headend_gid)
+		return (STATUS_ACCESS_READ);
+	for (i = 0; i < ngroups; i++) {
+		if (groups[i] == headend_gid)
+			return (STATUS_ACCESS_READ);
+	}
+	return (STATUS_ACCESS_NONE);
+}
+
+static const char *
+status_access_name(enum status_access access)
+{
+	return (access == STATUS_ACCESS_ADMIN ? "root" : "group");
 }
 
 static json_object *
-status_session(const struct session *se, time_t now)
-{
-	json_object *o = json_object_new_object();
-	struct in_addr in = { htonl(se->se_addr) };
-	char addr[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &in, addr, sizeof(addr));
-	status_add_u64(o, "id", se->se_id);
-	json_object_object_add(o, "user", json_object_new_string(se->se_user));
-	json_object_object_add(o, "group",
-	    json_object_new_string(se->se_group));
-	json_object_object_add(o, "peer", json_object_new_string(se->se_peer));
-	json_object_object_add(o, "address", json_object_new_string(addr));
-	json_object_object_add(o, "connected",
-	    json_object_new_boolean(se->se_tunnel != NULL));
-	status_add_u64(o, "bytes_in", se->se_stats.bytes_in);
-	status_add_u64(o, "bytes_out", se->se_stats.bytes_out);
-	status_add_u64(o, "packets_in", se->se_stats.packets_in);
-	status_add_u64(o, "packets_out", se->se_stats.packets_out);
-	status_add_u64(o, "drops_spoofed", se->se_stats.drops_spoofed);
-	status_add_u64(o, "drops_client_to_client",
-	    se->se_stats.drops_client_to_client);
-	status_add_u64(o, "drops_too_big", se->se_stats.drops_too_big);
-	json_object_object_add(o, "uptime",
-	    json_object_new_int64((int64_t)(now - se->se_started)));
-	return (o);
-}
-
-static json_object *
-status_show_sessions(struct netproc *np)
+status_help(struct status_request *req)
 {
 	json_object *o = json_object_new_object();
 	json_object *list = json_object_new_array();
-	const struct session *se;
-	time_t now = time(NULL);
+	json_object *entry;
+	size_t i;
 
-	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry)
-		json_object_array_add(list, status_session(se, now));
-	json_object_object_add(o, "sessions", list);
+	(void)req;
+	for (i = 0; i < STATUS_TABLE_LEN; i++) {
+		entry = json_object_new_object();
+		json_object_object_add(entry, "usage",
+		    json_object_new_string(status_table[i].usage));
+		json_object_object_add(entry, "access", json_object_new_string(
+		    status_access_name(status_table[i].access)));
+		json_object_array_add(list, entry);
+	}
+	json_object_object_add(o, "commands", list);
 	return (o);
+}
+
+/*
+ * Split line in place into at most max words and return their number,
+ * or -E2BIG when there are more.
+ */
+static int
+status_split(char *line, char **words, int max)
+{
+	char *word;
+	int n = 0;
+
+	while ((word = strsep(&line, " \t")) != NULL) {
+		if (word[0] == '\0')
+			continue;
+		if (n == max)
+			return (-E2BIG);
+		words[n++] = word;
+	}
+	return (n);
+}
+
+static bool
+status_line_printable(const char *line)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)line; *p != '\0'; p++) {
+		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			return (false);
+	}
+	return (true);
+}
+
+/* The entry whose words start the line, and how many words those are. */
+static const struct status_entry *
+status_find(char **words, int nwords, int *used)
+{
+	const struct status_entry *e;
+	size_t i;
+
+	for (i = 0; i < STATUS_TABLE_LEN; i++) {
+		e = &status_table[i];
+		*used = e->words[1] == NULL ? 1 : 2;
+		if (nwords < *used || strcmp(words[0], e->words[0]) != 0)
+			continue;
+		if (*used == 1 || strcmp(words[1], e->words[1]) == 0)
+			return (e);
+	}
+	return (NULL);
 }
 
 static json_object *
-status_show_stats(struct netproc *np)
+status_run(struct status_request *req, const struct status_entry *e)
 {
-	json_object *o = json_object_new_object();
-	const struct netproc_stats *s = &np->stats;
-
-	json_object_object_add(o, "uptime",
-	    json_object_new_int64((int64_t)(time(NULL) - np->started)));
-	status_add_u64(o, "sessions", sessions_count(np->sessions));
-	status_add_u64(o, "logins_ok", s->logins_ok);
-	status_add_u64(o, "logins_denied", s->logins_denied);
-	status_add_u64(o, "logins_error", s->logins_error);
-	status_add_u64(o, "logins_pool_exhausted", s->logins_pool_exhausted);
-	status_add_u64(o, "urls_rejected", s->urls_rejected);
-	status_add_u64(o, "tls_handshake_failures",
-	    s->tls_handshake_failures);
-	status_add_u64(o, "tun_drops_no_session", s->tun_drops_no_session);
-	status_add_u64(o, "tun_drops_too_big", s->tun_drops_too_big);
-	return (o);
+	if (req->access < e->access)
+		return (status_error(STATUS_DENIED, "\"%s\" needs root: "
+		    "members of the headend group may only run the show "
+		    "commands, metrics and help", e->words[0]));
+	if (req->argc < e->min_args || req->argc > e->max_args)
+		return (status_error(STATUS_INVALID, "wrong number of "
+		    "arguments; usage: %s", e->usage));
+	return (e->handler(req));
 }
 
 json_object *
-status_command(struct netproc *np, const char *line)
+status_command(struct status_request *req, const char *line)
 {
-	if (strcmp(line, "show sessions") == 0)
-		return (status_show_sessions(np));
-	if (strcmp(line, "show stats") == 0)
-		return (status_show_stats(np));
-	char msg[STATUS_LINE_MAX + 64];
+	char *copy, *words[STATUS_WORDS_MAX];
+	const struct status_entry *e;
+	json_object *reply;
+	int n, used;
 
-	snprintf(msg, sizeof(msg), "unknown command \"%s\"; known: show "
-	    "sessions, show stats", line);
-	return (status_error(msg));
+	req->argc = 0;
+	req->argv = NULL;
+	req->after = NULL;
+	if (!status_line_printable(line))
+		return (status_error(STATUS_INVALID, "the command contains "
+		    "control characters"));
+	if ((copy = strdup(line)) == NULL)
+		return (status_error(STATUS_UNAVAILABLE, "out of memory"));
+
+	n = status_split(copy, words, STATUS_WORDS_MAX);
+	if (n <= 0 || (e = status_find(words, n, &used)) == NULL) {
+		reply = n < 0 ? status_error(STATUS_INVALID, "too many words; "
+		    "the maximum is %d", STATUS_WORDS_MAX) :
+		    status_error(STATUS_UNKNOWN_COMMAND, "unknown command "
+		    "\"%.64s\"; send \"help\" for the list", line);
+		free(copy);
+		return (reply);
+	}
+	req->argc = n - used;
+	req->argv = words + used;
+	reply = status_run(req, e);
+	req->argv = NULL;
+	free(copy);
+	return (reply);
+}
+
+static void
+status_conn_free(struct status_conn *sc)
+{
+	sc->np->status->nconns--;
+	bufferevent_free(sc->bev);
+	free(sc);
+}
+
+static void
+status_send(struct status_conn *sc, json_object *reply)
+{
+	const char *text = json_object_to_json_string_ext(reply,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	bufferevent_write(sc->bev, text, strlen(text));
+	bufferevent_write(sc->bev, "\n", 1);
+	json_object_put(reply);
+}
+
+/*
+ * Run the pending action and close. The action runs even when the client
+ * went away before reading its reply, because the command was accepted.
+ */
+static void
+status_finish(struct status_conn *sc)
+{
+	if (sc->after != NULL)
+		sc->after(sc->np, sc->uid, sc->pid);
+	status_conn_free(sc);
+}
+
+static void
+status_write_cb(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		status_finish(arg);
+}
+
+static void
+status_closing_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	status_finish(arg);
+}
+
+/* Stop reading and close the connection once its output is written. */
+static void
+status_close_after_write(struct status_conn *sc)
+{
+	bufferevent_disable(sc->bev, EV_READ);
+	bufferevent_setcb(sc->bev, NULL, status_write_cb,
+	    status_closing_event_cb, sc);
+	bufferevent_enable(sc->bev, EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_output(sc->bev)) == 0)
+		status_finish(sc);
 }
 
 static void
 status_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct netproc *np = arg;
+	struct status_conn *sc = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	json_object *reply;
-	const char *text;
+	struct status_request req = { .np = sc->np, .access = sc->access,
+	    .uid = sc->uid, .pid = sc->pid };
 	char *line;
 	size_t len;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		reply = status_command(np, line);
+		if (len > 0 && line[len - 1] == '\r')
+			line[len - 1] = '\0';
+		status_send(sc, status_command(&req, line));
 		free(line);
-		text = json_object_to_json_string_ext(reply,
-		    JSON_C_TO_STRING_PLAIN);
-		bufferevent_write(bev, text, strlen(text));
-		bufferevent_write(bev, "\n", 1);
-		json_object_put(reply);
+		if (req.after != NULL) {
+			sc->after = req.after;
+			status_close_after_write(sc);
+			return;
+		}
 	}
-	if (evbuffer_get_length(in) > STATUS_LINE_MAX)
-		bufferevent_free(bev);
+	if (evbuffer_get_length(in) > STATUS_LINE_MAX) {
+		status_send(sc, status_error(STATUS_INVALID, "command line "
+		    "longer than %d bytes", STATUS_LINE_MAX));
+		status_close_after_write(sc);
+	}
 }
 
+/*
+ * A client such as "socat" may shut down its side right after the
+ * command, so replies still queued are sent before the connection ends.
+ */
 static void
 status_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)what;
-	(void)arg;
-	bufferevent_free(bev);
+	if ((what & BEV_EVENT_EOF) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		status_close_after_write(arg);
+	else
+		status_conn_free(arg);
+}
+
+/*
+ * The peer's supplementary groups as they were at connect(), from
+ * SO_PEERGROUPS (Linux 4.13 and later). The caller frees *groups.
+ */
+static int
+status_peer_groups(int fd, gid_t **groups, size_t *ngroups)
+{
+	socklen_t len = 32 * sizeof(gid_t);
+	gid_t *buf = NULL, *grown;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((grown = realloc(buf, len + sizeof(gid_t))) == NULL)
+			break;
+		buf = grown;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, buf, &len) == 0) {
+			*groups = buf;
+			*ngroups = len / sizeof(gid_t);
+			return (0);
+		}
+		if (errno != ERANGE)
+			break;
+	}
+	free(buf);
+	return (-errno);
+}
+
+/* Fill the peer's uid, pid and access from its socket credentials. */
+static int
+status_peer_identify(struct status_conn *sc, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t *groups = NULL;
+	size_t ngroups = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return (-errno);
+	sc->uid = cred.uid;
+	sc->pid = cred.pid;
+
+	/* Without SO_PEERGROUPS, only root and the primary group count. */
+	if (status_peer_groups(fd, &groups, &ngroups) != 0)
+		ngroups = 0;
+
+	/* The network process runs with the headend group as its own. */
+	sc->access = status_access_of(cred.uid, cred.gid, groups, ngroups,
+	    getegid());
+	free(groups);
+	return (0);
+}
+
+static void
+status_reject(struct status_conn *sc, int rc)
+{
+	if (rc != 0)
+		log_warnx("status socket: cannot read the credentials of a "
+		    "client: %s; rejected it", strerror(-rc));
+	else
+		log_notice("status socket: rejected uid %u (pid %d): not "
+		    "root and not in the headend group", (unsigned)sc->uid,
+		    (int)sc->pid);
+	status_send(sc, status_error(STATUS_DENIED, "access denied: run "
+	    "headendctl as root or as a member of the headend group"));
+	status_close_after_write(sc);
 }
 
 static void
@@ -148,26 +413,45 @@ status_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct netproc *np = arg;
-	struct bufferevent *bev;
+	struct timeval idle = { STATUS_IDLE_TIMEOUT, 0 };
+	struct status_conn *sc;
+	int rc;
 
 	(void)l;
 	(void)sa;
 	(void)salen;
-	bev = bufferevent_socket_new(np->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
+	if (np->status->nconns >= STATUS_CONNS_MAX ||
+	    (sc = calloc(1, sizeof(*sc))) == NULL) {
+		log_warnx("status socket: rejected a client: %d clients are "
+		    "connected, or out of memory", STATUS_CONNS_MAX);
 		evutil_closesocket(fd);
 		return;
 	}
-	bufferevent_setcb(bev, status_read_cb, NULL, status_event_cb, np);
-	bufferevent_enable(bev, EV_READ);
+	sc->np = np;
+	sc->bev = bufferevent_socket_new(np->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (sc->bev == NULL) {
+		evutil_closesocket(fd);
+		free(sc);
+		return;
+	}
+	np->status->nconns++;
+	bufferevent_set_timeouts(sc->bev, &idle, &idle);
+	rc = status_peer_identify(sc, fd);
+	if (rc != 0 || sc->access == STATUS_ACCESS_NONE) {
+		status_reject(sc, rc);
+		return;
+	}
+	bufferevent_setcb(sc->bev, status_read_cb, NULL, status_event_cb, sc);
+	bufferevent_enable(sc->bev, EV_READ);
 }
 
 int
 status_start(struct netproc *np, int fd)
 {
-	struct evconnlistener *l;
-
-	l = evconnlistener_new(np->base, status_accept_cb, np,
-	    LEV_OPT_CLOSE_ON_FREE, -1, fd);
-	return (l == NULL ? -ENOMEM : 0);
+	if ((np->status = calloc(1, sizeof(*np->status))) == NULL)
+		return (-ENOMEM);
+	statuscert_load_next(np);
+	np->status->listener = evconnlistener_new(np->base, status_accept_cb,
+	    np, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	return (np->status->listener == NULL ? -ENOMEM : 0);
 }

@@ -1,0 +1,218 @@
+/*
+ * The optional HTTP listener for Prometheus, declared in metrics.h: a
+ * small HTTP/1.0 responder that serves the exposition text to GET and
+ * HEAD requests for /metrics and closes the connection after each
+ * response. It has no authentication, so listen on a loopback or
+ * management address.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "netproc.h"
+
+#define METRICS_HTTP_CONNS_MAX	16	/* scrapers connected at once */
+#define METRICS_HTTP_TIMEOUT	10	/* seconds to send the request */
+#define METRICS_HTTP_PATH	"/metrics"
+
+struct metrics_http {
+	struct evconnlistener *listener;
+	size_t		nconns;
+};
+
+struct metrics_conn {
+	struct netproc	*np;
+	struct bufferevent *bev;
+	struct http_parser *parser;
+	bool		responded;
+};
+
+static void
+metrics_conn_free(struct metrics_conn *mc)
+{
+	mc->np->metrics_http->nconns--;
+	bufferevent_free(mc->bev);
+	http_parser_free(mc->parser);
+	free(mc);
+}
+
+static void
+metrics_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		metrics_conn_free(arg);
+}
+
+static void
+metrics_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	metrics_conn_free(arg);
+}
+
+/* Queue a complete response. The connection closes once it is sent. */
+static void
+metrics_respond(struct metrics_conn *mc, int status, const char *reason,
+    const char *headers, const char *body, bool head_only)
+{
+	struct evbuffer *out = bufferevent_get_output(mc->bev);
+	size_t len = strlen(body);
+
+	evbuffer_add_printf(out, "HTTP/1.0 %d %s\r\nContent-Length: %zu\r\n"
+	    "Connection: close\r\n%s\r\n", status, reason, len, headers);
+	if (!head_only)
+		evbuffer_add(out, body, len);
+	mc->responded = true;
+	bufferevent_disable(mc->bev, EV_READ);
+	bufferevent_setcb(mc->bev, NULL, metrics_conn_write_cb,
+	    metrics_conn_event_cb, mc);
+	bufferevent_enable(mc->bev, EV_WRITE);
+}
+
+static void
+metrics_handle(struct metrics_conn *mc, const struct http_request *req)
+{
+	bool head = req->method == HTTP_METHOD_HEAD;
+	char *text;
+
+	if (strcmp(req->path, METRICS_HTTP_PATH) != 0) {
+		metrics_respond(mc, 404, "Not Found", "Content-Type: text/plain"
+		    "\r\n", "Not found: metrics are at /metrics\n", head);
+		return;
+	}
+	if (req->method != HTTP_METHOD_GET && !head) {
+		metrics_respond(mc, 405, "Method Not Allowed", "Allow: GET, "
+		    "HEAD\r\nContent-Type: text/plain\r\n", "Use GET.\n",
+		    false);
+		return;
+	}
+	if ((text = metrics_text(mc->np)) == NULL) {
+		metrics_respond(mc, 500, "Internal Server Error", "",
+		    "Out of memory.\n", head);
+		return;
+	}
+	metrics_respond(mc, 200, "OK", "Content-Type: " METRICS_CONTENT_TYPE
+	    "\r\n", text, head);
+	free(text);
+}
+
+static void
+metrics_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct metrics_conn *mc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	enum http_parse_result r = HTTP_PARSE_INCOMPLETE;
+	struct evbuffer_iovec vec;
+	size_t used;
+
+	while (!mc->responded && r == HTTP_PARSE_INCOMPLETE &&
+	    evbuffer_peek(in, -1, NULL, &vec, 1) > 0) {
+		r = http_parser_feed(mc->parser, vec.iov_base, vec.iov_len,
+		    &used);
+		evbuffer_drain(in, used);
+	}
+	if (r == HTTP_PARSE_ERROR)
+		metrics_respond(mc, http_parser_status(mc->parser),
+		    http_parser_status(mc->parser) == 400 ? "Bad Request" :
+		    "Error", "", "Invalid request.\n", false);
+	else if (r == HTTP_PARSE_DONE)
+		metrics_handle(mc, http_parser_request(mc->parser));
+	if (mc->responded)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Scrapers send small requests without a body. */
+static struct http_parser *
+metrics_parser_new(void)
+{
+	struct http_limits lim = {
+		.request_line_max = 1024,
+		.header_count_max = 32,
+		.header_bytes_max = 8192,
+		.body_max = 0,
+	};
+
+	return (http_parser_new(&lim));
+}
+
+static void
+metrics_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct netproc *np = arg;
+	struct timeval timeout = { METRICS_HTTP_TIMEOUT, 0 };
+	struct metrics_conn *mc;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (np->metrics_http->nconns >= METRICS_HTTP_CONNS_MAX ||
+	    (mc = calloc(1, sizeof(*mc))) == NULL) {
+		log_warnx("metrics: rejected a connection: %d are open, or "
+		    "out of memory", METRICS_HTTP_CONNS_MAX);
+		evutil_closesocket(fd);
+		return;
+	}
+	mc->np = np;
+	mc->parser = metrics_parser_new();
+	mc->bev = bufferevent_socket_new(np->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (mc->parser == NULL || mc->bev == NULL) {
+		if (mc->bev == NULL)
+			evutil_closesocket(fd);
+		else
+			bufferevent_free(mc->bev);
+		http_parser_free(mc->parser);
+		free(mc);
+		return;
+	}
+	np->metrics_http->nconns++;
+	bufferevent_set_timeouts(mc->bev, &timeout, &timeout);
+	bufferevent_setcb(mc->bev, metrics_conn_read_cb, NULL,
+	    metrics_conn_event_cb, mc);
+	bufferevent_enable(mc->bev, EV_READ);
+}
+
+int
+metrics_http_start(struct netproc *np)
+{
+	const struct config_metrics *m = &np->cfg->metrics;
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(m->port) };
+	struct metrics_http *mh;
+
+	if (inet_pton(AF_INET, m->address, &sin.sin_addr) != 1)
+		return (-EINVAL);
+	if ((mh = calloc(1, sizeof(*mh))) == NULL)
+		return (-ENOMEM);
+	mh->listener = evconnlistener_new_bind(np->base, metrics_accept_cb,
+	    np, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+	    LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sin, sizeof(sin));
+	if (mh->listener == NULL) {
+		free(mh);
+		return (errno != 0 ? -errno : -EADDRNOTAVAIL);
+	}
+	np->metrics_http = mh;
+	log_info("serving metrics at http://%s:%u%s", m->address,
+	    (unsigned)m->port, METRICS_HTTP_PATH);
+	return (0);
+}
+
+void
+metrics_http_stop(struct netproc *np)
+{
+	if (np->metrics_http == NULL)
+		return;
+	evconnlistener_free(np->metrics_http->listener);
+	np->metrics_http->listener = NULL;
+}

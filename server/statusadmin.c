@@ -1,0 +1,151 @@
+/*
+ * The commands only root may run, declared in status.h: logoff, reload
+ * and shutdown. Reload and shutdown are carried out by the parent, which
+ * gets them as messages on the network process's channel.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <json-c/json.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "netproc.h"
+#include "session.h"
+#include "status.h"
+#include "tunnel.h"
+
+/*
+ * End a session so it stays ended. A TERMINATE frame makes a connected
+ * client exit instead of reconnecting (openconnect 9.01 does), and
+ * session_destroy forgets the cookie, so a reconnect with it is rejected
+ * anyway.
+ */
+static void
+statusadmin_end(struct netproc *np, struct session *se, uid_t uid)
+{
+	char reason[64];
+
+	snprintf(reason, sizeof(reason), "logged off by uid %u through the "
+	    "status socket", (unsigned)uid);
+	if (se->se_tunnel != NULL)
+		tunnel_send_terminate(se->se_tunnel);
+	np->stats.logoffs++;
+	session_destroy(se, reason);
+}
+
+/* End every session that f matches and return the array of their ids. */
+static json_object *
+statusadmin_end_matching(struct netproc *np, const struct status_filter *f,
+    uid_t uid)
+{
+	json_object *ids = json_object_new_array();
+	struct session *se, *next;
+
+	for (se = TAILQ_FIRST(sessions_list(np->sessions)); se != NULL;
+	    se = next) {
+		next = TAILQ_NEXT(se, se_entry);
+		if (!status_filter_match(f, se))
+			continue;
+		json_object_array_add(ids, json_object_new_uint64(se->se_id));
+		statusadmin_end(np, se, uid);
+	}
+	return (ids);
+}
+
+json_object *
+statusadmin_logoff(struct status_request *req)
+{
+	struct status_filter f;
+	json_object *o, *ids, *err;
+	size_t n;
+
+	if ((err = status_filter_parse(&f, req->argv[0], req->argv[1])) !=
+	    NULL)
+		return (err);
+	ids = statusadmin_end_matching(req->np, &f, req->uid);
+	n = json_object_array_length(ids);
+	if (n == 0) {
+		json_object_put(ids);
+		return (status_error(STATUS_NOT_FOUND, "no session matches "
+		    "%.64s %.128s", req->argv[0], req->argv[1]));
+	}
+	log_notice("status socket: uid %u (pid %d) logged off %zu "
+	    "session(s) matching %.64s %.128s", (unsigned)req->uid,
+	    (int)req->pid, n, req->argv[0], req->argv[1]);
+	o = json_object_new_object();
+	json_object_object_add(o, "logged_off", ids);
+	return (o);
+}
+
+static int
+statusadmin_ask_parent(struct netproc *np, enum ipc_type type, uid_t uid,
+    pid_t pid)
+{
+	struct ipc_parent_request msg;
+
+	ipc_parent_request_init(&msg, type, (uint32_t)uid, (int32_t)pid);
+	return (ipc_send(np->parent_fd, &msg, sizeof(msg), -1));
+}
+
+/*
+ * The reply confirms only that the parent got the request. The parent
+ * logs whether the configuration was re-read.
+ */
+json_object *
+statusadmin_reload(struct status_request *req)
+{
+	json_object *o;
+	int rc;
+
+	rc = statusadmin_ask_parent(req->np, IPC_RELOAD_REQUEST, req->uid,
+	    req->pid);
+	if (rc != 0) {
+		log_warnx("status socket: cannot pass the reload request of "
+		    "uid %u to the parent: %s", (unsigned)req->uid,
+		    strerror(-rc));
+		return (status_error(STATUS_UNAVAILABLE, "cannot pass the "
+		    "request to the parent process: %s", strerror(-rc)));
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "reload", json_object_new_string(
+	    "requested"));
+	return (o);
+}
+
+/* Runs once the reply is written, because the parent then stops us. */
+static void
+statusadmin_send_shutdown(struct netproc *np, uid_t uid, pid_t pid)
+{
+	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_REQUEST, uid, pid);
+
+	if (rc != 0)
+		log_warnx("status socket: cannot pass the shutdown request "
+		    "of uid %u to the parent: %s", (unsigned)uid,
+		    strerror(-rc));
+}
+
+json_object *
+statusadmin_shutdown(struct status_request *req)
+{
+	struct status_filter all = { .kind = STATUS_FILTER_ALL };
+	json_object *o, *ids;
+
+	if (req->argc == 1 && strcmp(req->argv[0], "logoff") != 0)
+		return (status_error(STATUS_INVALID, "unknown shutdown option "
+		    "\"%.64s\"; usage: shutdown [logoff]", req->argv[0]));
+	o = json_object_new_object();
+	if (req->argc == 1) {
+		ids = statusadmin_end_matching(req->np, &all, req->uid);
+		log_notice("status socket: uid %u (pid %d) logged off all "
+		    "%zu session(s) before a shutdown", (unsigned)req->uid,
+		    (int)req->pid, json_object_array_length(ids));
+		json_object_object_add(o, "logged_off", ids);
+	}
+	json_object_object_add(o, "shutdown", json_object_new_string(
+	    "requested"));
+	req->after = statusadmin_send_shutdown;
+	return (o);
+}

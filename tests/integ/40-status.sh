@@ -1,0 +1,317 @@
+#!/bin/bash
+# The status socket's documents with zero, one and three openconnect
+# sessions, including usernames with a quote, a backslash and UTF-8.
+# Every reply parses with Python's strict JSON parser, and the table
+# output lists the users. The certificate hashes match openssl's. The
+# metrics from headendctl and from the HTTP listener pass promtool.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+QUOTE_USER='quo"te\back'
+UTF8_USER='jürgen-日本'
+METRICS_PORT=9443
+
+tap_plan 28
+he_setup
+tap_require_commands python3 promtool
+he_add_user "$QUOTE_USER" quote-secret
+he_add_user "$UTF8_USER" utf8-secret
+he_write_config
+echo "metrics = { address = \"127.0.0.1\"; port = $METRICS_PORT; };" \
+	>>"$HE_CONF"
+
+# A next certificate for the listener. The network process reads it as
+# the headend user, so the folder must let that user reach the file.
+openssl req -x509 -newkey rsa:2048 -nodes -days 400 -subj "/CN=next" \
+	-keyout "$HE_TMPDIR/next.key" -out "$HE_TMPDIR/next.crt" 2>/dev/null
+chmod 0644 "$HE_TMPDIR/next.crt"
+chmod 0711 "$HE_TMPDIR"
+sed -i 's|key = "server.key";|& next-certificate = "next.crt";|' "$HE_CONF"
+he_start
+
+# strict.py ASSERTIONS < REPLY: the reply must be one line of UTF-8 that
+# is one JSON object without duplicate keys or NaN. Then ASSERTIONS
+# (Python) run with the object as doc.
+STRICT="$HE_TMPDIR/strict.py"
+cat >"$STRICT" <<'EOF'
+import json, sys
+
+def no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError("duplicate key in %r" % keys)
+    return dict(pairs)
+
+def no_constant(name):
+    raise ValueError("non-standard constant " + name)
+
+text = sys.stdin.buffer.read().decode("utf-8", errors="strict")
+assert text.endswith("\n"), "no newline at the end"
+assert text.count("\n") == 1, "more than one line"
+doc = json.loads(text, object_pairs_hook=no_duplicates,
+                 parse_constant=no_constant, strict=True)
+assert isinstance(doc, dict), "not an object"
+assert "error" not in doc, doc["error"]
+exec(sys.argv[1] if len(sys.argv) > 1 else "", {"doc": doc})
+EOF
+
+# ctl_json ASSERTIONS ARGS...: run headendctl --json ARGS and check the
+# reply with strict.py.
+ctl_json() {
+	local code=$1 out="$HE_TMPDIR/reply.json"
+
+	shift
+	he_ctl --json "$@" >"$out" || return 1
+	python3 "$STRICT" "$code" <"$out"
+}
+
+SHOW_COMMANDS=("show sessions" "show groups" "show pools" "show stats"
+	"show certificates" "metrics" "help")
+
+# every_show_parses: each show command's reply is strict JSON.
+every_show_parses() {
+	local cmd
+
+	for cmd in "${SHOW_COMMANDS[@]}"; do
+		# shellcheck disable=SC2086 # the words are the command
+		ctl_json "" $cmd || { echo "\"$cmd\" failed"; return 1; }
+	done
+}
+
+connected_count() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+print(sum(s["connected"] for s in json.load(sys.stdin)["sessions"]))'
+}
+
+wait_connected() {
+	local n=$1
+
+	wait_until 20 test_connected_count "$n"
+}
+
+test_connected_count() {
+	[ "$(connected_count)" = "$1" ]
+}
+
+# A client script that only configures the tun device, so that a second
+# and third openconnect in the same namespace add no clashing routes.
+ADDR_SCRIPT="$HE_TMPDIR/addr-only-script"
+cat >"$ADDR_SCRIPT" <<'EOF'
+#!/bin/bash
+[ "${reason:-}" = connect ] || exit 0
+ip addr add "$INTERNAL_IP4_ADDRESS/32" dev "$TUNDEV"
+ip link set dev "$TUNDEV" up
+EOF
+chmod 755 "$ADDR_SCRIPT"
+
+# ---- zero sessions ---------------------------------------------------------
+
+tap_ok "every show command parses with no session" every_show_parses
+tap_ok "show sessions is an empty list" ctl_json \
+	"assert doc['sessions'] == []" show sessions
+tap_ok "show pools reports the staff pool unused" ctl_json "
+p = doc['pools'][0]
+assert p['name'] == 'staff', p
+assert p['used'] == 0, p
+assert p['static'] == 0, p
+assert p['size'] == 254, p
+assert p['free'] == 254, p
+assert p['prefix'] == 24, p" \
+	show pools
+tap_ok "show groups names the group-url and method" ctl_json "
+g = doc['groups'][0]
+assert g['name'] == 'staff', g
+assert g['sessions'] == 0, g
+assert g['group_urls'] == ['https://vpn.example.net/staff']
+assert g['authentication'] == 'password'
+assert g['pool'] == {'name': 'staff', 'size': 254, 'used': 0, 'free': 254}" \
+	show groups
+
+# ---- one session -----------------------------------------------------------
+
+he_connect alice alice-secret "$HE_TMPDIR/oc-alice.log" ||
+	tap_diag_file "$HE_TMPDIR/oc-alice.log"
+tap_ok "alice's tunnel carries a ping" he_ping_inside
+tap_ok "every show command parses with one session" every_show_parses
+tap_ok "show session 1 has every field" ctl_json "
+s = doc['session']
+for key in ('id user group address peer_tcp peer_udp user_agent '
+            'client_certificate tls dtls channels drops started '
+            'last_activity reconnects').split():
+    assert key in s, key
+assert s['user'] == 'alice', s
+assert s['address'] == '198.19.0.1', s
+assert s['peer_tcp'].startswith('$CLIENT_ADDR:')
+assert s['tls']['version'] in ('TLSv1.2', 'TLSv1.3'), s['tls']
+assert s['tls']['cipher']
+ch = s['channels']
+assert ch['cstp']['packets_in'] + ch['dtls']['packets_in'] >= 1, ch
+assert s['packets_in'] == ch['cstp']['packets_in'] + ch['dtls']['packets_in']
+assert s['client_certificate']['subject'] is None
+assert s['client_certificate']['issuer'] is None
+assert s['reconnects'] == 0, s
+assert s['connected'] is True, s" show session 1
+tap_ok "show stats counts the login and the traffic" ctl_json "
+assert doc['sessions']['now'] == 1, doc
+assert doc['sessions']['peak'] == 1, doc
+assert doc['logins']['succeeded'] == 1, doc
+assert doc['handshakes']['tls']['succeeded'] >= 1, doc
+assert doc['traffic']['bytes_in'] > 0, doc
+assert doc['traffic']['bytes_out'] > 0, doc
+assert doc['uptime'] >= 0" show stats
+
+# ---- three sessions --------------------------------------------------------
+
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "$QUOTE_USER" \
+	quote-secret "$HE_TMPDIR/oc-quote.log" --script "$ADDR_SCRIPT"
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "$UTF8_USER" \
+	utf8-secret "$HE_TMPDIR/oc-utf8.log" --script "$ADDR_SCRIPT"
+if ! wait_connected 3; then
+	tap_diag_file "$HE_TMPDIR/oc-quote.log" 20
+	tap_diag_file "$HE_TMPDIR/oc-utf8.log" 20
+fi
+tap_ok "three sessions are connected" test_connected_count 3
+tap_ok "every show command parses with three sessions" every_show_parses
+
+# The expected names travel as JSON through the environment.
+export EXPECTED_USERS
+EXPECTED_USERS=$(python3 -c \
+	'import json, sys; print(json.dumps(sys.argv[1:]))' \
+	alice "$QUOTE_USER" "$UTF8_USER")
+tap_ok "usernames with a quote, backslash and UTF-8 round-trip" ctl_json "
+import json, os
+users = sorted(s['user'] for s in doc['sessions'])
+assert users == sorted(json.loads(os.environ['EXPECTED_USERS'])), users" \
+	show sessions
+tap_ok "filter by the quoting username" ctl_json "
+assert [s['user'] for s in doc['sessions']] == ['quo\"te\\\\back']" \
+	show sessions user "$QUOTE_USER"
+tap_ok "filter by the UTF-8 username" ctl_json "
+assert len(doc['sessions']) == 1" show sessions user "$UTF8_USER"
+tap_ok "filter by address" ctl_json "
+assert [s['address'] for s in doc['sessions']] == ['198.19.0.2']" \
+	show sessions address 198.19.0.2
+tap_ok "filter by group" ctl_json "assert len(doc['sessions']) == 3" \
+	show sessions group staff
+tap_ok "stats show three sessions and the peak" ctl_json "
+assert doc['sessions']['now'] == 3, doc
+assert doc['sessions']['peak'] == 3, doc
+assert doc['sessions']['connected'] == 3, doc" show stats
+tap_ok "the table lists all three users" sh -c "
+out=\$('$HEADENDCTL' -s '$HE_SOCKET' show sessions)
+printf '%s\n' \"\$out\" | grep -qF 'alice' &&
+printf '%s\n' \"\$out\" | grep -qF '$UTF8_USER' &&
+printf '%s\n' \"\$out\" | grep -qF 'quo\"te' &&
+printf '%s\n' \"\$out\" | grep -q '^3 session(s)\$'"
+
+# ---- certificates ----------------------------------------------------------
+
+# phone_hash FILE: base64(SHA-1(DER)), the certHash of a phone.
+phone_hash() {
+	openssl x509 -in "$1" -outform DER | openssl dgst -sha1 -binary |
+		base64
+}
+SHA256=$(openssl x509 -in "$HE_TMPDIR/server.crt" -noout -fingerprint \
+	-sha256 | cut -d= -f2)
+tap_ok "certificate hashes match openssl" ctl_json "
+c = doc['certificates'][0]
+assert c['listener'] == '0.0.0.0:443', c['listener']
+assert c['current']['phone_cert_hash'] == '$(phone_hash \
+	"$HE_TMPDIR/server.crt")'
+assert c['current']['sha256_fingerprint'] == '$SHA256'
+assert c['current']['subject'] == 'CN=$VPN_HOSTNAME'
+assert 28 <= c['current']['days_left'] <= 30" show certificates
+tap_ok "the next certificate is shown" ctl_json "
+n = doc['certificates'][0]['next']
+assert n['phone_cert_hash'] == '$(phone_hash "$HE_TMPDIR/next.crt")', n
+assert n['subject'] == 'CN=next', n
+assert n['path'] == '$HE_TMPDIR/next.crt', n
+assert 398 <= n['days_left'] <= 400, n" show certificates
+
+# ---- metrics ---------------------------------------------------------------
+
+he_ctl metrics >"$HE_TMPDIR/metrics.txt"
+tap_ok "headendctl metrics passes promtool" sh -c \
+	"promtool check metrics <'$HE_TMPDIR/metrics.txt'"
+tap_ok "metrics count the sessions and logins" python3 -c '
+import re, sys
+text = open(sys.argv[1]).read()
+def value(sample):
+    m = re.search("^" + re.escape(sample) + r" (\d+)$", text, re.M)
+    assert m, sample
+    return int(m.group(1))
+assert value("headend_sessions{group=\"staff\"}") == 3
+assert value("headend_sessions_connected") == 3
+assert value("headend_logins_total{result=\"ok\"}") == 3
+assert value("headend_pool_addresses_used{pool=\"staff\"}") == 3
+assert value("headend_bytes_total{direction=\"in\"}") > 0
+' "$HE_TMPDIR/metrics.txt"
+
+fetch_metrics() {
+	ip netns exec "$NS_HEADEND" python3 -c '
+import sys, urllib.request
+r = urllib.request.urlopen(sys.argv[1], timeout=5)
+assert r.status == 200, r.status
+ctype = r.headers["Content-Type"]
+assert ctype.startswith("text/plain; version=0.0.4"), ctype
+sys.stdout.write(r.read().decode("utf-8"))
+' "http://127.0.0.1:$METRICS_PORT/metrics" >"$HE_TMPDIR/scrape.txt"
+}
+tap_ok "the HTTP listener serves /metrics" fetch_metrics
+tap_ok "the scraped metrics pass promtool" sh -c \
+	"promtool check metrics <'$HE_TMPDIR/scrape.txt'"
+tap_ok "the HTTP listener answers 404 elsewhere" ip netns exec \
+	"$NS_HEADEND" python3 -c '
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=5)
+except urllib.error.HTTPError as e:
+    sys.exit(0 if e.code == 404 else 1)
+sys.exit(1)
+' "http://127.0.0.1:$METRICS_PORT/"
+
+# ---- framing ---------------------------------------------------------------
+
+# Two commands on one connection, then a half-close as socat does after
+# its input: two reply lines arrive before the headend closes.
+raw_two_commands() {
+	python3 - "$HE_SOCKET" <<'PYEOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"show stats\nbogus\n")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+lines = data.decode("utf-8").split("\n")
+assert lines[-1] == "", "no newline after the last reply"
+assert len(lines) == 3, lines
+assert "uptime" in json.loads(lines[0]), lines[0]
+assert json.loads(lines[1])["code"] == "unknown-command", lines[1]
+PYEOF
+}
+tap_ok "two commands on one connection get two lines" raw_two_commands
+
+# ---- exit codes ------------------------------------------------------------
+
+# exit_status WANT ARGS...: headendctl ARGS exits with WANT.
+exit_status() {
+	local want=$1 got=0
+
+	shift
+	"$HEADENDCTL" "$@" >/dev/null 2>&1 || got=$?
+	[ "$got" -eq "$want" ] || { echo "exit $got, expected $want"; return 1; }
+}
+tap_ok "exit 5 for an unknown session" exit_status 5 -s "$HE_SOCKET" \
+	show session 999
+tap_ok "exit 2 for an unknown command" exit_status 2 -s "$HE_SOCKET" \
+	show everything
+tap_ok "exit 3 when the socket is missing" exit_status 3 \
+	-s "$HE_TMPDIR/missing.sock" show sessions
+tap_done
