@@ -55,16 +55,59 @@ log_level_name(int priority)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid. */
+static size_t
+log_utf8_length(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return (0);
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return (0);
+	}
+	return (n);
+}
+
+/*
+ * Escape what a client could use to forge or garble log lines: control
+ * characters (a newline would start a line of the client's choosing) and
+ * bytes that are not valid UTF-8 become \xNN.
+ */
+static void
+log_escape(const char *in, char *out, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t used = 0, n;
+
+	while (*p != '\0' && used + 5 < len) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			out[used++] = (char)*p++;
+		} else if (*p >= 0x80 && (n = log_utf8_length(p)) > 0) {
+			memcpy(out + used, p, n);
+			used += n;
+			p += n;
+		} else {
+			used += (size_t)snprintf(out + used, len - used,
+			    "\\x%02x", *p++);
+		}
+	}
+	out[used] = '\0';
+}
+
 void
 log_vwrite(int priority, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char raw[2048], line[4 * sizeof(raw)];
 	struct timespec ts;
 	struct tm tm;
 
 	if (priority == LOG_DEBUG && log_verbose < 1)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	log_escape(raw, line, sizeof(line));
 	if (!log_stderr) {
 		syslog(priority, "%s: %s", log_role, line);
 		return;

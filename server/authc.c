@@ -17,8 +17,16 @@
  */
 #define AUTHC_TIMEOUT_SECONDS	20
 
+/*
+ * Requests waiting for room in the socket buffer. A burst of logins
+ * after a power cut fills the buffer long before authd falls behind its
+ * timeout, so requests wait here instead of failing.
+ */
+#define AUTHC_SEND_QUEUE_MAX	8192
+
 struct authc_request {
 	uint32_t	id;
+	struct ipc_auth_request *unsent;	/* not yet in the socket */
 	authc_done_fn	*done;
 	void		*arg;
 	struct event	*timer;
@@ -30,6 +38,8 @@ struct authc {
 	struct event_base *base;
 	int		fd;
 	struct event	*read_event;
+	struct event	*write_event;
+	size_t		unsent;		/* requests with r->unsent set */
 	uint32_t	next_id;
 	TAILQ_HEAD(, authc_request) pending;
 };
@@ -37,6 +47,11 @@ struct authc {
 static void
 authc_request_free(struct authc *ac, struct authc_request *r)
 {
+	if (r->unsent != NULL) {
+		OPENSSL_cleanse(r->unsent, sizeof(*r->unsent));
+		free(r->unsent);
+		ac->unsent--;
+	}
 	TAILQ_REMOVE(&ac->pending, r, entry);
 	event_free(r->timer);
 	free(r);
@@ -70,7 +85,8 @@ authc_close(struct authc *ac, const char *why)
 	log_warnx("authd connection closed: %s; password logins fail "
 	    "until the parent restarts authd", why);
 	event_free(ac->read_event);
-	ac->read_event = NULL;
+	event_free(ac->write_event);
+	ac->read_event = ac->write_event = NULL;
 	close(ac->fd);
 	ac->fd = -1;
 	authc_fail_all(ac, "authd is not running");
@@ -139,6 +155,33 @@ authc_new(struct event_base *base)
 	return (ac);
 }
 
+/* Send queued requests, oldest first, while the socket takes them. */
+static void
+authc_write_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct authc *ac = arg;
+	struct authc_request *r;
+	int rc;
+
+	(void)events;
+	TAILQ_FOREACH(r, &ac->pending, entry) {
+		if (r->unsent == NULL)
+			continue;
+		rc = ipc_send(fd, r->unsent, sizeof(*r->unsent), -1);
+		if (rc == -EAGAIN)
+			return;
+		if (rc != 0) {
+			authc_close(ac, strerror(-rc));
+			return;
+		}
+		OPENSSL_cleanse(r->unsent, sizeof(*r->unsent));
+		free(r->unsent);
+		r->unsent = NULL;
+		ac->unsent--;
+	}
+	event_del(ac->write_event);
+}
+
 void
 authc_set_socket(struct authc *ac, int fd)
 {
@@ -149,7 +192,10 @@ authc_set_socket(struct authc *ac, int fd)
 	evutil_make_socket_nonblocking(fd);
 	ac->read_event = event_new(ac->base, fd, EV_READ | EV_PERSIST,
 	    authc_read_cb, ac);
-	if (ac->read_event == NULL || event_add(ac->read_event, NULL) != 0)
+	ac->write_event = event_new(ac->base, fd, EV_WRITE | EV_PERSIST,
+	    authc_write_cb, ac);
+	if (ac->read_event == NULL || ac->write_event == NULL ||
+	    event_add(ac->read_event, NULL) != 0)
 		fatalx("cannot watch the authd socket");
 	ac->fd = fd;
 }
@@ -178,6 +224,21 @@ authc_request_new(struct authc *ac, authc_done_fn *done, void *arg)
 	return (r);
 }
 
+/* Keep a copy of a request that the socket could not take yet. */
+static int
+authc_queue(struct authc *ac, struct authc_request *r,
+    const struct ipc_auth_request *req)
+{
+	if (ac->unsent >= AUTHC_SEND_QUEUE_MAX)
+		return (-ENOBUFS);
+	if ((r->unsent = malloc(sizeof(*req))) == NULL)
+		return (-ENOMEM);
+	memcpy(r->unsent, req, sizeof(*req));
+	ac->unsent++;
+	event_add(ac->write_event, NULL);
+	return (0);
+}
+
 int64_t
 authc_request(struct authc *ac, const char *group, const char *user,
     const char *password, authc_done_fn *done, void *arg)
@@ -191,8 +252,12 @@ authc_request(struct authc *ac, const char *group, const char *user,
 	if ((r = authc_request_new(ac, done, arg)) == NULL)
 		return (-ENOMEM);
 	rc = ipc_auth_request_init(&req, r->id, group, user, password);
-	if (rc == 0)
+	if (rc == 0 && ac->unsent == 0)
 		rc = ipc_send(ac->fd, &req, sizeof(req), -1);
+	else if (rc == 0)
+		rc = -EAGAIN;
+	if (rc == -EAGAIN)
+		rc = authc_queue(ac, r, &req);
 	OPENSSL_cleanse(&req, sizeof(req));
 	if (rc != 0) {
 		authc_request_free(ac, r);

@@ -18,15 +18,28 @@
 #include "log.h"
 #include "login.h"
 #include "netproc.h"
+#include "source.h"
 #include "tls.h"
 #include "tunnel.h"
 
 /*
- * A client must send each request within this many seconds of the last
- * byte we saw, so idle or trickling pre-authentication connections cannot
- * pile up.
+ * Each phase of a connection has a deadline that further bytes do not
+ * extend, so a client that trickles its handshake or its headers cannot
+ * hold a connection (limits section of the configuration).
  */
-#define CONN_READ_TIMEOUT	30
+/*
+ * An answer that waits on authd comes within authd's own timeout of 20
+ * seconds; a connection left busy past this is closed as a safety net.
+ */
+#define CONN_BUSY_TIMEOUT	60
+
+enum conn_phase {
+	CONN_HANDSHAKE,		/* TLS handshake */
+	CONN_IDLE,		/* between requests */
+	CONN_REQUEST,		/* first byte of a request to its last */
+	CONN_BUSY,		/* the request is being answered */
+	CONN_CLOSING,		/* the last response is being sent */
+};
 
 static void	conn_read_cb(struct bufferevent *bev, void *arg);
 static void	conn_event_cb(struct bufferevent *bev, short what, void *arg);
@@ -45,7 +58,8 @@ conn_log(const struct conn *c, int priority, const char *fmt, ...)
 }
 
 static void
-conn_format_peer(const struct sockaddr *sa, char *buf, size_t len)
+conn_format_peer(const struct sockaddr *sa, char *buf, size_t len,
+    char *addr, size_t addrlen)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
@@ -56,20 +70,35 @@ conn_format_peer(const struct sockaddr *sa, char *buf, size_t len)
 		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
 		port = ntohs(sin->sin_port);
 		snprintf(buf, len, "%s:%u", host, port);
+		snprintf(addr, addrlen, "%s", host);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
 
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
 		port = ntohs(sin6->sin6_port);
 		snprintf(buf, len, "[%s]:%u", host, port);
+		snprintf(addr, addrlen, "%s", host);
 	} else {
 		snprintf(buf, len, "unknown");
+		snprintf(addr, addrlen, "unknown");
 	}
+}
+
+/* Give back the per-source slot: the connection is gone or a tunnel. */
+static void
+conn_uncount(struct conn *c)
+{
+	if (c->c_counted)
+		source_del(c->c_np->sources, c->c_addr, SOURCE_CONNECTION);
+	c->c_counted = false;
 }
 
 static void
 conn_free(struct conn *c)
 {
+	conn_uncount(c);
+	if (c->c_timer != NULL)
+		event_free(c->c_timer);
 	if (c->c_login != NULL)
 		login_conn_gone(c->c_login);
 	if (c->c_bev != NULL) {
@@ -93,6 +122,83 @@ conn_close(struct conn *c)
 	conn_free(c);
 }
 
+static int
+conn_phase_seconds(const struct conn *c, enum conn_phase phase)
+{
+	const struct config_limits *l = &c->c_np->cfg->limits;
+
+	switch (phase) {
+	case CONN_HANDSHAKE:
+		return (l->handshake_timeout);
+	case CONN_IDLE:
+		return (l->idle_timeout);
+	case CONN_BUSY:
+		return (CONN_BUSY_TIMEOUT);
+	default:
+		return (l->request_timeout);
+	}
+}
+
+/* Enter a phase and arm its deadline. */
+static void
+conn_enter(struct conn *c, enum conn_phase phase)
+{
+	struct timeval tv = { conn_phase_seconds(c, phase), 0 };
+
+	c->c_phase = phase;
+	evtimer_add(c->c_timer, &tv);
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	struct netproc_stats *st = &c->c_np->stats;
+	int seconds = conn_phase_seconds(c, c->c_phase);
+
+	(void)fd;
+	(void)events;
+	if (c->c_phase == CONN_HANDSHAKE) {
+		st->handshake_timeouts++;
+		conn_log(c, LOG_INFO, "closed: TLS handshake not finished "
+		    "within %d seconds", seconds);
+	} else if (c->c_phase == CONN_REQUEST) {
+		st->request_timeouts++;
+		conn_log(c, LOG_INFO, "closed: request not complete within %d "
+		    "seconds of its first byte", seconds);
+	} else if (c->c_phase == CONN_IDLE) {
+		st->idle_closes++;
+		conn_log(c, LOG_DEBUG, "closed: no request for %d seconds",
+		    seconds);
+	} else if (c->c_phase == CONN_BUSY) {
+		conn_log(c, LOG_WARNING, "closed: no answer was ready within "
+		    "%d seconds", seconds);
+	} else {
+		conn_log(c, LOG_DEBUG, "closed: last response not taken "
+		    "within %d seconds", seconds);
+	}
+	conn_free(c);
+}
+
+/* Refuse a source that already holds its share of connections. */
+static bool
+conn_admit(struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	int limit = np->cfg->limits.connections_per_source;
+
+	if (source_add(np->sources, c->c_addr, SOURCE_CONNECTION, limit)) {
+		c->c_counted = true;
+		return (true);
+	}
+	if (np->stats.conns_over_source_limit++ % 1000 == 0)
+		conn_log(c, LOG_INFO, "refused: the source holds %d "
+		    "connections that are not tunnels (limit "
+		    "connections-per-source; %llu refused so far)", limit,
+		    (unsigned long long)np->stats.conns_over_source_limit);
+	return (false);
+}
+
 void
 conn_accept(struct netproc *np, size_t listener, int fd,
     const struct sockaddr *sa, int salen)
@@ -109,7 +215,15 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 	c->c_np = np;
 	c->c_listener = listener;
 	c->c_fd = fd;
-	conn_format_peer(sa, c->c_peer, sizeof(c->c_peer));
+	conn_format_peer(sa, c->c_peer, sizeof(c->c_peer), c->c_addr,
+	    sizeof(c->c_addr));
+	if (!conn_admit(c)) {
+		conn_free(c);
+		return;
+	}
+	if ((c->c_timer = evtimer_new(np->base, conn_timer_cb, c)) == NULL)
+		goto fail;
+	conn_enter(c, CONN_HANDSHAKE);
 	http_limits_default(&lim);
 	c->c_parser = http_parser_new(&lim);
 	c->c_ssl = SSL_new(np->tls[listener]);
@@ -120,8 +234,6 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 	if (c->c_bev == NULL)
 		goto fail;
 	bufferevent_setcb(c->c_bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_set_timeouts(c->c_bev,
-	    &(struct timeval){ CONN_READ_TIMEOUT, 0 }, NULL);
 	bufferevent_enable(c->c_bev, EV_READ);
 	conn_log(c, LOG_DEBUG, "accepted");
 	return;
@@ -131,12 +243,23 @@ fail:
 	conn_free(c);
 }
 
+/*
+ * bufferevent_openssl moves OpenSSL's error queue into the bufferevent,
+ * so the codes are taken from there, then from anything left behind.
+ */
 static void
 conn_log_tls_failure(struct conn *c)
 {
-	char why[512];
+	unsigned long errors[8];
+	size_t n = 0;
+	char why[1024];
 
-	tls_error_string(why, sizeof(why));
+	while (n < 8 && (errors[n] = bufferevent_get_openssl_error(
+	    c->c_bev)) != 0)
+		n++;
+	while (n < 8 && (errors[n] = ERR_get_error()) != 0)
+		n++;
+	tls_describe_failure(c->c_ssl, errors, n, why, sizeof(why));
 	c->c_np->stats.tls_handshake_failures++;
 	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
 }
@@ -148,14 +271,13 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
+		c->c_established = true;
+		conn_enter(c, CONN_IDLE);
 		conn_log(c, LOG_DEBUG, "TLS established: %s %s",
 		    SSL_get_version(c->c_ssl), SSL_get_cipher(c->c_ssl));
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
-		conn_log(c, LOG_INFO, "closed: no request within %d seconds",
-		    CONN_READ_TIMEOUT);
-	else if ((what & BEV_EVENT_ERROR) && !SSL_is_init_finished(c->c_ssl))
+	if ((what & BEV_EVENT_ERROR) && !c->c_established)
 		conn_log_tls_failure(c);
 	else
 		conn_log(c, LOG_DEBUG, "closed by the client");
@@ -215,6 +337,7 @@ conn_respond(struct conn *c, int status, const char *reason,
 		evbuffer_add(out, body, body_len);
 	if (!close)
 		return;
+	conn_enter(c, CONN_CLOSING);
 	c->c_closing = true;
 	bufferevent_setcb(c->c_bev, conn_read_cb, conn_write_done_cb,
 	    conn_event_cb, c);
@@ -233,12 +356,15 @@ conn_request_done(struct conn *c)
 {
 	c->c_busy = false;
 	http_parser_reset(c->c_parser);
+	if (!c->c_closing)
+		conn_enter(c, CONN_IDLE);
 }
 
 static void
 conn_dispatch(struct conn *c, const struct http_request *req)
 {
 	c->c_busy = true;
+	conn_enter(c, CONN_BUSY);
 	if (req->method == HTTP_METHOD_CONNECT)
 		tunnel_connect(c, req);
 	else
@@ -268,6 +394,8 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_reject(c, 400, "data sent before the previous response");
 		return;
 	}
+	if (c->c_phase == CONN_IDLE && evbuffer_get_length(in) > 0)
+		conn_enter(c, CONN_REQUEST);
 	while (r == HTTP_PARSE_INCOMPLETE &&
 	    evbuffer_peek(in, -1, NULL, &vec, 1) > 0) {
 		r = http_parser_feed(c->c_parser, vec.iov_base, vec.iov_len,
@@ -291,6 +419,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 void
 conn_detach(struct conn *c, SSL **ssl, int *fd)
 {
+	conn_uncount(c);
 	*ssl = c->c_ssl;
 	*fd = c->c_fd;
 	c->c_ssl = NULL;

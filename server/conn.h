@@ -29,6 +29,11 @@ struct conn {
 	struct bufferevent *c_bev;
 	struct http_parser *c_parser;
 	char		c_peer[SESSION_PEER_MAX];	/* "addr:port" */
+	char		c_addr[SESSION_PEER_MAX];	/* address alone */
+	bool		c_counted;	/* holds a per-source slot */
+	bool		c_established;	/* TLS handshake finished */
+	int		c_phase;	/* what c_timer limits */
+	struct event	*c_timer;	/* deadline of the phase */
 	bool		c_busy;		/* a request waits for an answer */
 	bool		c_closing;	/* close once the output is sent */
 	struct login	*c_login;	/* login waiting on this connection */

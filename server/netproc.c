@@ -13,11 +13,16 @@
 
 #include "authc.h"
 #include "conn.h"
+#include "dtls.h"
 #include "ipc.h"
 #include "log.h"
 #include "login.h"
+#include "metrics.h"
+#include "ban.h"
 #include "netproc.h"
+#include "source.h"
 #include "pool.h"
+#include "sandbox.h"
 #include "session.h"
 #include "status.h"
 #include "tun.h"
@@ -96,6 +101,56 @@ netproc_make_pools(struct netproc *np)
 	return (0);
 }
 
+/* Take new connections again after running out of descriptors. */
+static void
+netproc_accept_resume_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct netproc *np = arg;
+	size_t i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < np->cfg->nlisteners; i++)
+		evconnlistener_enable(np->listeners[i]);
+}
+
+/*
+ * accept() failed. Out of descriptors, the listening socket stays
+ * readable and libevent would retry at once, spinning the CPU: pause
+ * accepting for a second instead, and say so once per pause.
+ */
+static void
+netproc_accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	struct netproc *np = arg;
+	struct timeval tv = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+	size_t i;
+
+	(void)l;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_debug("accept failed: %s", strerror(err));
+		return;
+	}
+	for (i = 0; i < np->cfg->nlisteners; i++)
+		evconnlistener_disable(np->listeners[i]);
+	evtimer_add(np->accept_resume, &tv);
+	if (np->stats.accept_pauses++ % 60 == 0)
+		log_warnx("accept failed: %s; not accepting connections for "
+		    "1 second (raise the descriptor limit, LimitNOFILE)",
+		    strerror(err));
+}
+
+/* libevent's own messages go to our log, never to stderr unformatted. */
+static void
+netproc_libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_ERR)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
 static void
 netproc_listen(struct netproc *np, const struct netproc_fds *fds)
 {
@@ -109,7 +164,13 @@ netproc_listen(struct netproc *np, const struct netproc_fds *fds)
 		    fds->tcp[i]);
 		if (np->listeners[i] == NULL)
 			fatalx("cannot watch listener %zu", i);
+		evconnlistener_set_error_cb(np->listeners[i],
+		    netproc_accept_error_cb);
 	}
+	np->accept_resume = evtimer_new(np->base, netproc_accept_resume_cb,
+	    np);
+	if (np->accept_resume == NULL)
+		fatalx("out of memory");
 	np->parent_fd = fds->parent;
 	np->parent_event = event_new(np->base, fds->parent,
 	    EV_READ | EV_PERSIST, netproc_parent_cb, np);
@@ -136,7 +197,14 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 		fatalx("event_base_new failed");
 	np->authc = authc_new(np->base);
 	np->sessions = sessions_new(np);
-	if (np->authc == NULL || np->sessions == NULL)
+	np->sources = source_table_new();
+	np->bans = ban_table_new(&(struct ban_limits){
+	    .user_threshold = (unsigned)cfg->limits.ban_user_threshold,
+	    .address_threshold = (unsigned)cfg->limits.ban_address_threshold,
+	    .ban_seconds = (unsigned)cfg->limits.ban_time,
+	    .decay_seconds = (unsigned)cfg->limits.ban_decay });
+	if (np->authc == NULL || np->sessions == NULL || np->sources == NULL ||
+	    np->bans == NULL)
 		fatalx("out of memory");
 	if (netproc_make_pools(np) != 0)
 		fatal("cannot create the address pools");
@@ -150,15 +218,27 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
     const struct netproc_fds *fds)
 {
 	static struct netproc np;
+	int rc;
 
 	log_set_role("network");
+	event_set_log_callback(netproc_libevent_log_cb);
 	signal(SIGPIPE, SIG_IGN);
+	if (sandbox_limit_capabilities() != 0)
+		fatalx("cannot limit the capabilities of the network process");
 	netproc_drop_privileges(cfg);
 	netproc_init(&np, cfg, tls, fds);
 	netproc_listen(&np, fds);
+	if (dtls_start(&np, fds->udp, cfg->nlisteners) != 0)
+		fatalx("cannot set up DTLS on the UDP sockets");
 	evutil_make_socket_nonblocking(fds->status);
 	if (tun_start(&np) != 0 || status_start(&np, fds->status) != 0)
 		fatalx("cannot watch the tun device or the status socket");
+	if (cfg->metrics.enabled && (rc = metrics_http_start(&np)) != 0)
+		log_warnx("cannot listen for metrics on %s port %u: %s; "
+		    "only headendctl metrics serves them", cfg->metrics.address,
+		    (unsigned)cfg->metrics.port, strerror(-rc));
+	if (sandbox_enter() != 0)
+		fatalx("cannot sandbox the network process");
 	log_info("ready: %zu listener(s), %zu tunnel-group(s), running as "
 	    "%s", cfg->nlisteners, cfg->ntgroups, cfg->user);
 	event_base_dispatch(np.base);

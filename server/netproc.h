@@ -13,10 +13,15 @@
 #include <openssl/ssl.h>
 
 #include "config.h"
+#include "session.h"
 
 struct authc;
 struct sessions;
 struct status;
+struct source_table;
+struct ban_table;
+struct dtls;
+struct metrics_http;
 struct pool;
 
 /* Counters shown by the status socket; never reset while running. */
@@ -29,11 +34,33 @@ struct netproc_stats {
 	uint64_t	urls_rejected;
 	uint64_t	tun_drops_no_session;
 	uint64_t	tun_drops_too_big;
+	uint64_t	sessions_peak;		/* most sessions at once */
+	uint64_t	logins_expired;		/* reply to an unknown login */
+	uint64_t	logoffs;		/* by the status socket */
+	struct session_stats sessions_ended;	/* sums of ended sessions */
+	uint64_t	dtls_handshakes;	/* completed */
+	uint64_t	dtls_handshake_failures;
+	uint64_t	dtls_rebindings;	/* a client's UDP address moved */
+	uint64_t	dtls_hellos_rate_limited;
+	uint64_t	dtls_drops_unknown_id;	/* ClientHello for no session */
+	uint64_t	dtls_drops_unknown_peer; /* no association took it */
+	uint64_t	dtls_drops_malformed;
+	uint64_t	dtls_send_drops;	/* the UDP socket was full */
+	uint64_t	handshake_timeouts;	/* TLS not done in time */
+	uint64_t	request_timeouts;	/* request trickled too slowly */
+	uint64_t	idle_closes;		/* no request while idle */
+	uint64_t	conns_over_source_limit;
+	uint64_t	logins_over_source_limit;
+	uint64_t	logins_banned;		/* rejected by a ban */
+	uint64_t	bans;			/* bans started */
+	uint64_t	sessions_over_limit;	/* global or group cap */
+	uint64_t	accept_pauses;		/* out of descriptors */
 };
 
 /* Descriptors the parent prepared before the fork. */
 struct netproc_fds {
 	int		tcp[CONFIG_MAX_LISTENERS];
+	int		udp[CONFIG_MAX_LISTENERS];	/* DTLS */
 	int		tun;
 	int		status;		/* listening Unix socket */
 	int		parent;		/* SOCK_SEQPACKET to the parent */
@@ -53,6 +80,11 @@ struct netproc {
 	struct sessions	*sessions;
 	struct pool	*pools[CONFIG_MAX_POOLS];
 	struct status	*status;
+	struct dtls	*dtls;
+	struct metrics_http *metrics_http;	/* NULL unless configured */
+	struct source_table *sources;	/* per-address counts */
+	struct ban_table *bans;		/* brute-force scores */
+	struct event	*accept_resume;	/* after running out of fds */
 	uint8_t		secret[32];	/* signs login context handles */
 	uint64_t	next_conn_id;
 	time_t		started;

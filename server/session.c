@@ -28,6 +28,7 @@ struct sessions {
 	struct netproc	*np;
 	struct session_list list;
 	size_t		count;
+	size_t		group_count[CONFIG_MAX_TGROUPS];
 	uint64_t	next_id;
 	struct session	*by_addr[SESSIONS_BUCKETS];
 	struct session	*by_cookie[SESSIONS_BUCKETS];
@@ -74,6 +75,12 @@ size_t
 sessions_count(const struct sessions *ss)
 {
 	return (ss->count);
+}
+
+size_t
+sessions_count_group(const struct sessions *ss, size_t tgroup)
+{
+	return (ss->group_count[tgroup]);
 }
 
 void
@@ -138,6 +145,9 @@ sessions_link(struct sessions *ss, struct session *se)
 	ss->by_cookie[c] = se;
 	TAILQ_INSERT_TAIL(&ss->list, se, se_entry);
 	ss->count++;
+	ss->group_count[se->se_tgroup]++;
+	if (ss->count > ss->np->stats.sessions_peak)
+		ss->np->stats.sessions_peak = ss->count;
 }
 
 static void
@@ -155,6 +165,7 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	*pp = se->se_next_by_cookie;
 	TAILQ_REMOVE(&ss->list, se, se_entry);
 	ss->count--;
+	ss->group_count[se->se_tgroup]--;
 }
 
 struct session *
@@ -187,6 +198,28 @@ session_create(struct sessions *ss, const char *user, size_t tgroup,
 	return (se);
 }
 
+/* Every member of struct session_stats is a uint64_t counter. */
+void
+session_stats_add(struct session_stats *sum, const struct session_stats *st)
+{
+	uint64_t *dst = (uint64_t *)sum;
+	const uint64_t *src = (const uint64_t *)st;
+	size_t i;
+
+	_Static_assert(sizeof(*st) % sizeof(uint64_t) == 0,
+	    "struct session_stats holds only uint64_t counters");
+	for (i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+void
+session_set_tls(struct session *se, const char *version, const char *cipher)
+{
+	snprintf(se->se_tls_version, sizeof(se->se_tls_version), "%s",
+	    version);
+	snprintf(se->se_tls_cipher, sizeof(se->se_tls_cipher), "%s", cipher);
+}
+
 void
 session_destroy(struct session *se, const char *reason)
 {
@@ -203,6 +236,7 @@ session_destroy(struct session *se, const char *reason)
 	if (se->se_tunnel != NULL)
 		tunnel_close(se->se_tunnel, reason);
 	sessions_unlink(np->sessions, se);
+	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
 	pool_release(np->pools[se->se_pool], se->se_addr);
 	event_free(se->se_expire);
 	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));

@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "cert.h"
 #include "config.h"
 #include "ipc.h"
 
@@ -33,6 +34,25 @@ struct session_stats {
 	uint64_t	drops_queue_full;
 	uint64_t	drops_no_tunnel;	/* client not connected */
 	uint64_t	drops_malformed;
+	uint64_t	dtls_packets_in;	/* the part that came on DTLS */
+	uint64_t	dtls_packets_out;
+	uint64_t	dtls_bytes_in;
+	uint64_t	dtls_bytes_out;
+};
+
+enum session_dtls_state {
+	SESSION_DTLS_NEVER,	/* not up since the session began */
+	SESSION_DTLS_UP,	/* carrying packets */
+	SESSION_DTLS_DOWN,	/* was up; packets go on CSTP */
+};
+
+/* The DTLS side as status shows it; dtls_channel.c keeps it current. */
+struct session_dtls {
+	const char	*mode;		/* dtls_mode_name(), or NULL */
+	char		version[16];	/* "DTLSv1.2", "DTLSv0.9" (0x0100) */
+	char		cipher[64];
+	char		peer[SESSION_PEER_MAX];	/* the client's UDP address */
+	enum session_dtls_state state;
 };
 
 struct session {
@@ -45,12 +65,16 @@ struct session {
 	char		se_cookie[SESSION_COOKIE_TEXT];
 	char		se_peer[SESSION_PEER_MAX];
 	char		se_user_agent[128];
+	struct cert_identity se_cert;	/* the login's client certificate */
+	char		se_tls_version[16];	/* of the last tunnel, or "" */
+	char		se_tls_cipher[64];
 	time_t		se_started;
 	time_t		se_last_activity;
 	unsigned	se_reconnects;
 	struct tunnel	*se_tunnel;	/* NULL while no client is attached */
 	struct event	*se_expire;	/* ends the session when it fires */
 	struct session_stats se_stats;
+	struct session_dtls se_dtls;
 	struct netproc	*se_np;
 	struct session	*se_next_by_addr;
 	struct session	*se_next_by_cookie;
@@ -62,6 +86,7 @@ TAILQ_HEAD(session_list, session);
 struct sessions *sessions_new(struct netproc *np);
 struct session_list *sessions_list(struct sessions *ss);
 size_t	sessions_count(const struct sessions *ss);
+size_t	sessions_count_group(const struct sessions *ss, size_t tgroup);
 
 /* Create a session for a lease that the caller already holds. */
 struct session *session_create(struct sessions *ss, const char *user,
@@ -76,6 +101,18 @@ struct session *session_find_addr(struct sessions *ss, uint32_t addr);
 /* A tunnel was attached to or detached from the session. */
 void	session_attach(struct session *se, struct tunnel *t);
 void	session_detach(struct session *se);
+
+/*
+ * Add each counter of st to sum. session_destroy adds an ending
+ * session's counters to np->stats.sessions_ended, so totals over all
+ * sessions never go down.
+ */
+void	session_stats_add(struct session_stats *sum,
+	    const struct session_stats *st);
+
+/* Record the TLS version and cipher of the tunnel just attached. */
+void	session_set_tls(struct session *se, const char *version,
+	    const char *cipher);
 
 /* Log a line that names the session, user, group and peer. */
 void	session_log(const struct session *se, int priority,

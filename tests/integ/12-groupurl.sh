@@ -7,7 +7,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 9
+tap_plan 12
 he_setup
 he_write_config
 he_start
@@ -23,7 +23,9 @@ tap_ok "unknown group-url: log names the path and peer" file_contains \
 	"$HE_LOG" \
 	'peer=198\.18\.0\.2:[0-9]+: rejected login: no tunnel-group has the group-url https://vpn\.example\.net/nosuchgroup'
 tap_ok "unknown group-url: counted" sh -c \
-	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats | grep -q '\"urls_rejected\":[1-9]'"
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats | python3 -c '
+import json, sys
+assert json.load(sys.stdin)[\"logins\"][\"group_url_rejected\"] >= 1'"
 
 # The host is part of the group-url: the right path on another name
 # selects nothing.
@@ -47,6 +49,18 @@ tap_ok "auth-reply to / stays in the first request's group" \
 tap_ok "auth-reply with a forged handle signature is rejected" sh -c \
 	"! ip netns exec $NS_CLIENT python3 '$xmllogin' '$VPN_HOSTNAME' \
 	/staff / alice alice-secret --forge-sig"
+
+# One login handle, its auth-reply sent on several connections at once:
+# each gets an answer, at most one a cookie, and nothing crashes.
+net_pid=$(he_child_pid network)
+tap_ok "racing auth-replies, wrong password: all answered" \
+	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff \
+	/staff alice wrong --race 4
+tap_ok "racing auth-replies, right password: all answered" \
+	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff \
+	/staff alice alice-secret --race 4
+tap_ok "racing auth-replies: network process still the same" \
+	test "$(he_child_pid network)" = "$net_pid" -a -d "/proc/$net_pid"
 
 bad=$HE_TMPDIR/default.conf
 sed 's/name = "staff";$/name = "DefaultWEBVPNGroup";/' "$HE_CONF" >"$bad"

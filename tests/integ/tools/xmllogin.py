@@ -4,13 +4,20 @@ request: POST init to one path, then the auth-reply to another path, with
 the opaque element echoed as received or altered.
 
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
+                   [--race N] [--source ADDRESS]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
+
+With --race N the same auth-reply goes out at once on N new connections.
+It exits 0 when every connection got an HTTP answer within 10 seconds
+and at most one of them got a cookie. --source binds the client side to
+ADDRESS, to log in from one of several client addresses.
 """
 import re
 import socket
 import ssl
 import sys
+import threading
 
 INIT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
@@ -37,24 +44,67 @@ def request(conn, host, path, body):
     return head.decode(), rest.decode()
 
 
-def main():
-    host, init_path, reply_path, user, password = sys.argv[1:6]
-    forge = '--forge-sig' in sys.argv[6:]
+SOURCE = None
+
+
+def connect(host):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    raw = socket.create_connection(('198.18.0.1', 443), timeout=10)
-    conn = ctx.wrap_socket(raw, server_hostname=host)
+    source = (SOURCE, 0) if SOURCE else None
+    raw = socket.create_connection(('198.18.0.1', 443), timeout=10,
+                                   source_address=source)
+    return ctx.wrap_socket(raw, server_hostname=host)
+
+
+def race(host, path, body, count):
+    """Send one auth-reply on count connections at once."""
+    conns = [connect(host) for _ in range(count)]
+    results = [None] * count
+
+    def send(i):
+        try:
+            results[i] = request(conns[i], host, path, body)
+        except (OSError, AttributeError) as err:
+            results[i] = ('no answer: {}'.format(err), '')
+
+    threads = [threading.Thread(target=send, args=(i,))
+               for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cookies = 0
+    for head, _ in results:
+        print(head.splitlines()[0] if head else 'no answer')
+        cookies += 'Set-Cookie: webvpn=' in head
+    answered = all(h.startswith('HTTP/1.1 ') for h, _ in results)
+    return 0 if answered and cookies <= 1 else 1
+
+
+def main():
+    global SOURCE
+    host, init_path, reply_path, user, password = sys.argv[1:6]
+    if '--source' in sys.argv[6:]:
+        SOURCE = sys.argv[sys.argv.index('--source') + 1]
+    forge = '--forge-sig' in sys.argv[6:]
+    conn = connect(host)
     head, body = request(conn, host, init_path,
                          INIT.format(host=host, path=init_path))
-    opaque = re.search(r'<opaque.*?</opaque>', body, re.S).group(0)
+    found = re.search(r'<opaque.*?</opaque>', body, re.S)
+    if found is None:
+        print(head.splitlines()[0])
+        return 1
+    opaque = found.group(0)
     if forge:
         sig = re.search(r'<auth-sig>([0-9a-f]*)</auth-sig>', opaque).group(1)
         forged = ''.join('1' if c == '0' else '0' for c in sig)
         opaque = opaque.replace(sig, forged)
-    head, body = request(conn, host, reply_path,
-                         REPLY.format(opaque=opaque, user=user,
-                                      password=password))
+    reply = REPLY.format(opaque=opaque, user=user, password=password)
+    if '--race' in sys.argv[6:]:
+        count = int(sys.argv[sys.argv.index('--race') + 1])
+        return race(host, reply_path, reply, count)
+    head, body = request(conn, host, reply_path, reply)
     print(head.splitlines()[0])
     ok = 'Set-Cookie: webvpn=' in head and 'type="complete"' in body
     if ok:

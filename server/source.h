@@ -1,0 +1,31 @@
+/*
+ * Per-source accounting: how many unauthenticated connections and
+ * logins in progress each client address holds, so one address cannot
+ * use up what every client shares.
+ */
+#ifndef HEADEND_SOURCE_H
+#define HEADEND_SOURCE_H
+
+#include <stdbool.h>
+
+#define SOURCE_ADDR_MAX	46	/* INET6_ADDRSTRLEN */
+
+enum source_kind {
+	SOURCE_CONNECTION,	/* TLS connections not yet a tunnel */
+	SOURCE_LOGIN,		/* logins between first request and cookie */
+};
+
+struct source_table;
+
+struct source_table *source_table_new(void);
+
+/*
+ * Count one more of kind for address unless it already holds limit
+ * (0 = no limit); returns false, counting nothing, at the limit.
+ */
+bool	source_add(struct source_table *t, const char *address,
+	    enum source_kind kind, int limit);
+void	source_del(struct source_table *t, const char *address,
+	    enum source_kind kind);
+
+#endif

@@ -1,0 +1,137 @@
+#!/bin/bash
+# Limits on unauthenticated clients: a TLS handshake and a request each
+# have a deadline that trickled bytes do not extend, one source address
+# holds at most connections-per-source connections, and a thousand idle
+# TLS connections from several addresses are closed by the deadline
+# without taking an address from the pool.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+TOOLS="$(dirname "$0")/tools"
+
+stat_at_least() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+stats = json.load(sys.stdin)
+value = stats
+for key in sys.argv[1].split("."):
+    value = value[key]
+assert value >= int(sys.argv[2]), value
+' "$1" "$2"
+}
+
+# slow_request SECONDS: a request line that trickles one byte a second
+# for SECONDS seconds; prints how long the server kept the connection.
+slow_request() {
+	ip netns exec "$NS_CLIENT" python3 -c '
+import socket, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+raw = socket.create_connection(("198.18.0.1", 443), timeout=30)
+conn = ctx.wrap_socket(raw, server_hostname="vpn.example.net")
+start = time.monotonic()
+try:
+    for byte in b"GET /staff HTTP/1.1\r\nHost: vpn.example.net\r\n" * 4:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+        if time.monotonic() - start > float(sys.argv[1]):
+            break
+except OSError:
+    pass
+print(int(time.monotonic() - start))
+' "$1"
+}
+
+tap_plan 12
+he_setup
+he_write_config
+# Short deadlines and a small per-source share keep the test quick.
+cat >>"$HE_CONF" <<CONF
+limits = { handshake-timeout = 2; request-timeout = 3; idle-timeout = 3;
+	connections-per-source = 300; };
+CONF
+ulimit -n 8192
+he_start
+
+held=$(slow_request 20)
+tap_diag "trickled request held for ${held}s"
+tap_ok "trickled request closed by its deadline" test "$held" -le 8
+tap_ok "request timeout counted" stat_at_least limits.request_timeouts 1
+
+tap_ok "silent TCP connection closed after the handshake deadline" \
+	ip netns exec "$NS_CLIENT" python3 -c '
+import socket, time
+s = socket.create_connection(("198.18.0.1", 443), timeout=10)
+start = time.monotonic()
+assert s.recv(1) == b""
+assert time.monotonic() - start < 6
+'
+
+# Four client addresses, 250 idle connections each: within the share.
+for i in 10 11 12 13; do
+	ip -n "$NS_CLIENT" addr add "198.18.0.$i/24" dev veth-c
+done
+out=$(ip netns exec "$NS_CLIENT" python3 "$TOOLS/idleconns.py" 1000 20 \
+	198.18.0.10 198.18.0.11 198.18.0.12 198.18.0.13 2>&1) || true
+tap_diag "$out"
+tap_ok "1000 idle TLS connections all closed by the deadline" \
+	sh -c "echo '$out' | grep -q '^closed 1000$'"
+tap_ok "idle closes counted" stat_at_least limits.idle_closes 1000
+tap_ok "idle connections leased no address" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show pools | python3 -c '
+import json, sys
+assert all(p[\"used\"] == 0 for p in json.load(sys.stdin)[\"pools\"])'"
+he_connect alice alice-secret "$HE_TMPDIR/oc.log" ||
+	tap_diag_file "$HE_TMPDIR/oc.log"
+tap_ok "login still works afterwards" he_ping_inside
+pid_stop "$OC_PID"
+
+# A small share: the sixth connection from one address is refused.
+pid_stop "$HE_PID"
+he_write_config
+cat >>"$HE_CONF" <<CONF
+limits = { connections-per-source = 5; handshake-timeout = 30; };
+CONF
+he_start
+out=$(ip netns exec "$NS_CLIENT" python3 -c '
+import socket, ssl
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+conns = []
+for i in range(6):
+    raw = socket.create_connection(("198.18.0.1", 443), timeout=5,
+                                   source_address=("198.18.0.10", 0))
+    try:
+        conns.append(ctx.wrap_socket(raw, server_hostname="x"))
+        print("accepted", i)
+    except OSError as err:
+        print("refused", i)
+' 2>&1)
+tap_diag "$out"
+tap_ok "five connections from one source accepted" sh -c \
+	"echo '$out' | grep -q '^accepted 4$'"
+tap_ok "the sixth is refused" sh -c "echo '$out' | grep -q '^refused 5$'"
+he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
+	tap_diag_file "$HE_TMPDIR/oc2.log"
+tap_ok "another source is still served" he_ping_inside
+
+# Logins in progress per source: the fourth first request is refused.
+pid_stop "$OC_PID"
+pid_stop "$HE_PID"
+he_write_config
+echo 'limits = { logins-per-source = 3; };' >>"$HE_CONF"
+he_start
+for i in 1 2 3; do
+	ip netns exec "$NS_CLIENT" python3 "$TOOLS/xmllogin.py" \
+		"$VPN_HOSTNAME" /staff /staff alice wrong >/dev/null 2>&1 || true
+done
+tap_ok "fourth login in progress from one source refused" sh -c \
+	"ip netns exec $NS_CLIENT python3 '$TOOLS/xmllogin.py' \
+	'$VPN_HOSTNAME' /staff /staff alice alice-secret 2>&1 |
+	grep -q '503'"
+tap_ok "logins over the source limit counted" \
+	stat_at_least limits.logins_over_source_limit 1
+tap_done

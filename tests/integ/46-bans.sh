@@ -1,0 +1,77 @@
+#!/bin/bash
+# Brute-force bans: thirty users log in from one address while one of
+# them keeps failing, and only that one is banned; the ban is visible
+# and removable through the status socket; one address that tries many
+# usernames is banned as a whole while other addresses are not; an
+# established session from a banned address keeps running.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+XMLLOGIN="$(dirname "$0")/tools/xmllogin.py"
+
+# login USER PASSWORD [SOURCE]: one XML login; succeeds with a cookie.
+login() {
+	local src=${3:-$CLIENT_ADDR}
+
+	ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" \
+		/staff /staff "$1" "$2" --source "$src" >/dev/null 2>&1
+}
+
+bans_json() {
+	he_ctl --json show bans
+}
+
+tap_plan 9
+he_setup
+for i in $(seq 1 29); do
+	he_add_user "phone$i" "phone$i-secret"
+done
+he_add_user stale right-secret
+he_write_config 198.19.0.0/24
+# Every attempt below starts a login of its own; lift the per-source cap
+# on logins in progress so that only the bans decide.
+echo 'limits = { logins-per-source = 0; };' >>"$HE_CONF"
+he_start
+
+# The phone with the stale password retries ten times.
+for i in $(seq 1 10); do
+	login stale old-secret || true
+done
+ok=0
+for i in $(seq 1 29); do
+	login "phone$i" "phone$i-secret" && ok=$((ok + 1))
+done
+tap_diag "$ok of 29 phones behind the same address logged in"
+tap_ok "29 other phones behind the address log in" test "$ok" -eq 29
+tap_ok "the stale phone is banned, even with the right password" \
+	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
+	'$VPN_HOSTNAME' /staff /staff stale right-secret"
+tap_ok "show bans lists the pair" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' \
+	--json show bans | python3 -c '
+import json, sys
+bans = json.load(sys.stdin)[\"bans\"]
+assert len(bans) == 1, bans
+assert bans[0][\"user\"] == \"stale\", bans'"
+tap_ok "unban lifts it" he_ctl unban "$CLIENT_ADDR"
+tap_ok "after unban the right password works" login stale right-secret
+
+# An established session keeps running when its address gets banned.
+he_connect phone1 phone1-secret "$HE_TMPDIR/oc.log" ||
+	tap_diag_file "$HE_TMPDIR/oc.log"
+for i in $(seq 1 40); do
+	login "guess$i" nothing || true
+done
+tap_ok "many usernames from one address: the address is banned" \
+	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
+	'$VPN_HOSTNAME' /staff /staff phone2 phone2-secret"
+ip -n "$NS_CLIENT" addr add 198.18.0.20/24 dev veth-c
+tap_ok "another address is not banned" login phone2 phone2-secret \
+	198.18.0.20
+tap_ok "the established session from the banned address keeps running" \
+	he_ping_inside
+tap_ok "bans counted" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json \
+	show stats | python3 -c '
+import json, sys
+assert json.load(sys.stdin)[\"limits\"][\"bans_started\"] >= 2'"
+tap_done
