@@ -6,8 +6,11 @@
 # in the headend namespace on a configuration written by he_write_config.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HEADEND="$TOP/build/headend"
-HEADENDCTL="$TOP/build/headendctl"
+# HEADEND_BUILD selects another build tree, such as build/asan, which
+# `make sanitize` tests.
+HE_BUILD=${HEADEND_BUILD:-$TOP/build}
+HEADEND="$HE_BUILD/headend"
+HEADENDCTL="$HE_BUILD/headendctl"
 HE_CONF="$HE_TMPDIR/headend.conf"
 HE_LOG="$HE_TMPDIR/headend.log"
 HE_SOCKET="$HE_TMPDIR/status.sock"
@@ -30,7 +33,7 @@ he_add_user() {
 he_setup() {
 	tap_require_root
 	tap_require_commands openconnect openssl ping
-	[ -x "$HEADEND" ] || tap_skip_all "build/headend is missing: run make"
+	[ -x "$HEADEND" ] || tap_skip_all "$HEADEND is missing: run make"
 	he_ensure_user
 	netns_setup
 	make_ca_and_server_cert "$HE_TMPDIR" "$VPN_HOSTNAME" >/dev/null
@@ -114,3 +117,67 @@ he_child_pid() {
 he_session_json() {
 	he_ctl --json show sessions | python3 -c "$1"
 }
+
+# ---- sanitizer reports -------------------------------------------------------
+
+# In a sanitizer build, every headend process and headendctl writes its
+# AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer reports
+# to files in $HE_SANITIZER_DIR, and stops at the first error. The network
+# process runs as the headend user, so the folder is world-writable and
+# $HE_TMPDIR must be searchable. Other builds ignore these variables.
+HE_SANITIZER_DIR="$HE_TMPDIR/sanitizer"
+mkdir -m 1777 "$HE_SANITIZER_DIR"
+chmod 0711 "$HE_TMPDIR"
+# Unwinding without frame pointers finds callers through OpenSSL. The
+# PAM tests preload libpam_wrapper, which ASan would reject as coming
+# before its runtime.
+export ASAN_OPTIONS="log_path=$HE_SANITIZER_DIR/asan:abort_on_error=1"
+ASAN_OPTIONS+=":fast_unwind_on_malloc=0:verify_asan_link_order=0"
+export UBSAN_OPTIONS="log_path=$HE_SANITIZER_DIR/ubsan:print_stacktrace=1"
+export LSAN_OPTIONS="suppressions=$TOP/tests/fuzz/lsan.supp"
+# ASan stops a process that dlopens with RTLD_DEEPBIND, which pam_wrapper
+# does with libpam unless this variable is set. pam_wrapper 1.1.4 (Debian
+# 12) reads the UID_ name, later versions the PAM_ one.
+export UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
+
+# he_sanitizer_clean: when a sanitizer wrote a report, add a failed test
+# with the reports as diagnostics and return 1.
+he_sanitizer_clean() {
+	local report reports=()
+
+	for report in "$HE_SANITIZER_DIR"/*; do
+		[ -e "$report" ] && reports+=("$report")
+	done
+	[ "${#reports[@]}" -eq 0 ] && return 0
+	tap_result 1 "no sanitizer reports" || true
+	# The first error and its stack come first in a report.
+	for report in "${reports[@]}"; do
+		tap_diag "first 100 lines of $report:"
+		head -n 100 "$report" | tap_diag_stdin
+	done
+	return 1
+}
+
+# he_filter_clean: when the seccomp filter stopped the network process,
+# add a failed test with the log lines that name the system call.
+he_filter_clean() {
+	local pattern='not allowed by the seccomp filter'
+
+	[ -e "$HE_LOG" ] && grep -q "$pattern" "$HE_LOG" || return 0
+	tap_result 1 "seccomp filter stopped nothing" || true
+	grep "$pattern" "$HE_LOG" | tap_diag_stdin
+	return 1
+}
+
+# Replaces the EXIT trap of lib.sh. The processes are stopped first, so
+# the reports they write while exiting (leaks above all) are complete.
+he_cleanup() {
+	local status=$?
+
+	netns_teardown
+	he_sanitizer_clean || status=1
+	he_filter_clean || status=1
+	lib_cleanup
+	exit "$status"
+}
+trap he_cleanup EXIT
