@@ -22,6 +22,11 @@
 #define STATUS_CONNS_MAX	64	/* clients connected at once */
 #define STATUS_IDLE_TIMEOUT	60	/* seconds a client may stay silent */
 #define STATUS_MESSAGE_MAX	512
+/*
+ * Replies waiting for a client that does not read them. Past this the
+ * client is cut off, so it cannot make the network process grow.
+ */
+#define STATUS_OUTPUT_MAX	(16 * 1024 * 1024)
 
 struct status_conn {
 	struct netproc	*np;
@@ -310,6 +315,15 @@ status_read_cb(struct bufferevent *bev, void *arg)
 	size_t len;
 
 	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    STATUS_OUTPUT_MAX) {
+			free(line);
+			log_info("status socket: uid %u (pid %d) does not read "
+			    "its replies; disconnected", (unsigned)sc->uid,
+			    (int)sc->pid);
+			status_close_after_write(sc);
+			return;
+		}
 		if (len > 0 && line[len - 1] == '\r')
 			line[len - 1] = '\0';
 		status_send(sc, status_command(&req, line));

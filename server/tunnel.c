@@ -29,6 +29,11 @@
 
 #define TUNNEL_FRAME_MAX	(CSTP_HEADER_LEN + 65535)
 #define TUNNEL_QUEUE_MAX	512	/* packets waiting for the socket */
+/*
+ * Bytes waiting for the socket. A client that stops reading while it
+ * sends large DPD requests must not make us hold 512 echoes of 64 KiB.
+ */
+#define TUNNEL_QUEUE_BYTES_MAX	(256 * 1024)
 #define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
 
 /*
@@ -58,6 +63,7 @@ struct tunnel {
 	size_t		t_partial_len;
 	TAILQ_HEAD(, tunnel_chunk) t_queue;
 	size_t		t_queued;
+	size_t		t_queued_bytes;
 	time_t		t_last_rx;
 	int		t_data_mtu;
 	int		t_dpd;
@@ -121,7 +127,8 @@ tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
 {
 	struct tunnel_chunk *ch;
 
-	if (t->t_queued >= TUNNEL_QUEUE_MAX) {
+	if (t->t_queued >= TUNNEL_QUEUE_MAX ||
+	    t->t_queued_bytes + len > TUNNEL_QUEUE_BYTES_MAX) {
 		t->t_session->se_stats.drops_queue_full++;
 		return (-ENOBUFS);
 	}
@@ -131,6 +138,7 @@ tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
 	memcpy(ch->data, data, len);
 	TAILQ_INSERT_TAIL(&t->t_queue, ch, entry);
 	t->t_queued++;
+	t->t_queued_bytes += len;
 	event_add(t->t_write, NULL);
 	return (0);
 }
@@ -220,6 +228,7 @@ tunnel_write_cb(evutil_socket_t fd, short events, void *arg)
 		}
 		TAILQ_REMOVE(&t->t_queue, ch, entry);
 		t->t_queued--;
+		t->t_queued_bytes -= ch->len;
 		free(ch);
 	}
 	event_del(t->t_write);
