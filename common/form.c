@@ -10,21 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* Returns the value of a hexadecimal digit, or -1. */
-static int
-form_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-
-	return -1;
-}
+#include <openssl/crypto.h>
 
 /*
  * Decodes the byte at s[*pos] and advances *pos past it and its escape.
@@ -48,8 +34,8 @@ form_byte_next(const char *s, size_t len, size_t *pos)
 	if (len - i < 3)
 		return -EINVAL;
 
-	high = form_hex_value(s[i + 1]);
-	low = form_hex_value(s[i + 2]);
+	high = OPENSSL_hexchar2int(s[i + 1]);
+	low = OPENSSL_hexchar2int(s[i + 2]);
 	if (high < 0 || low < 0 || (high == 0 && low == 0))
 		return -EINVAL;
 

@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 #include <strings.h>
 
 #include "groupurl.h"
@@ -191,18 +193,6 @@ groupurl_parse_authority(const char *s, size_t len, char *host,
 	return 0;
 }
 
-static int
-groupurl_hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Read the percent-escape at s into *out (up to 3 bytes): the decoded
  * character when it is unreserved, else the escape with upper-case hex.
@@ -214,8 +204,8 @@ groupurl_decode_escape(const char *s, char *out)
 	static const char hex[] = "0123456789ABCDEF";
 	int high, low, c;
 
-	high = groupurl_hex_value((unsigned char)s[1]);
-	low = high < 0 ? -1 : groupurl_hex_value((unsigned char)s[2]);
+	high = OPENSSL_hexchar2int((unsigned char)s[1]);
+	low = high < 0 ? -1 : OPENSSL_hexchar2int((unsigned char)s[2]);
 	if (low < 0)
 		return -EINVAL;
 
