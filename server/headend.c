@@ -138,5 +138,7 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		return (1);
 	}
-	return (parent_main(cfg, tls));
+	rc = parent_main(cfg, tls);
+	check_cleanup(cfg, tls);
+	return (rc);
 }

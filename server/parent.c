@@ -39,6 +39,7 @@ struct parent {
 	pid_t		authd_pid;
 	pid_t		net_pid;
 	struct event	*restart;
+	struct event	*signals[3];	/* SIGCHLD, SIGTERM, SIGINT */
 };
 
 static int
@@ -427,14 +428,31 @@ parent_watch_signals(struct parent *p)
 	ev = evsignal_new(p->base, SIGCHLD, parent_sigchld_cb, p);
 	if (ev == NULL || event_add(ev, NULL) != 0)
 		fatalx("cannot watch SIGCHLD");
+	p->signals[0] = ev;
 	for (i = 0; i < 2; i++) {
 		ev = evsignal_new(p->base, stop[i], parent_sigterm_cb, p);
 		if (ev == NULL || event_add(ev, NULL) != 0)
 			fatalx("cannot watch signal %d", stop[i]);
+		p->signals[i + 1] = ev;
 	}
 	p->restart = evtimer_new(p->base, parent_restart_cb, p);
 	if (p->restart == NULL)
 		fatalx("out of memory");
+}
+
+/* Free the event loop, so that a sanitizer build exits without leaks. */
+static void
+parent_free_events(struct parent *p)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(p->signals) / sizeof(p->signals[0]); i++)
+		if (p->signals[i] != NULL)
+			event_free(p->signals[i]);
+	if (p->net_event != NULL)
+		event_free(p->net_event);
+	event_free(p->restart);
+	event_base_free(p->base);
 }
 
 int
@@ -453,6 +471,7 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	sd_notify(0, "READY=1");
 	event_base_dispatch(p.base);
 	parent_stop(&p);
+	parent_free_events(&p);
 	log_notice("headend stopped");
 	return (0);
 }
