@@ -1,0 +1,554 @@
+#!/usr/bin/env python3
+"""Write BENCHMARKS.md from the results that tests/bench/run.sh recorded.
+
+usage: report.py RESULTS TMPDIR > BENCHMARKS.md
+
+RESULTS has one "key<TAB>value" line per measurement; TMPDIR contains the
+perf profiles (profile-<server>-<test>.txt) that the run left there.
+"""
+import os
+import sys
+
+SERVERS = ("headend", "ocserv")
+IDLE_LEVELS = (0, 100, 1000, 10000)
+VOICE_P99_TARGET_MS = 1.0
+STORM_DEADLINE_S = 30
+
+
+def load(path):
+    results = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("\t")
+            results[key] = value
+    return results
+
+
+def number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class Report:
+    def __init__(self, results, tmpdir):
+        self.r = results
+        self.tmpdir = tmpdir
+        self.lines = []
+        self.missed = []
+
+    def get(self, key):
+        return self.r.get(key, "")
+
+    def num(self, key):
+        return number(self.r.get(key))
+
+    def out(self, text=""):
+        self.lines.append(text)
+
+    # ---- table rows -------------------------------------------------------
+
+    def ratio_row(self, label, key, unit, fmt, better, target=None):
+        """A row with both servers, the ratio and the target.
+
+        better is "lower" or "higher"; target is the required ratio of
+        ours to ocserv's (for example 0.5 for "at most half").
+        """
+        ours, theirs = self.num("headend." + key), self.num("ocserv." + key)
+        shown = [fmt % v if v is not None else (self.get(s + "." + key) or
+                 "not run") for s, v in (("headend", ours),
+                                         ("ocserv", theirs))]
+        ratio = ours / theirs if ours is not None and theirs else None
+        ratio_text = "%.2f" % ratio if ratio is not None else "-"
+        verdict = "-"
+        if target is not None and ratio is not None:
+            met = ratio <= target if better == "lower" else ratio >= target
+            verdict = "met" if met else "missed"
+            if not met:
+                self.missed.append((label, ratio, target, better))
+        elif target is not None:
+            verdict = "not measured"
+            self.missed.append((label, None, target, better))
+        goal = ("-" if target is None else
+                ("ratio <= %.2g" if better == "lower" else "ratio >= %.2g")
+                % target)
+        self.out("| %s (%s) | %s | %s | %s | %s | %s |" % (
+            label, unit, shown[0], shown[1], ratio_text, goal, verdict))
+
+    # ---- sections ---------------------------------------------------------
+
+    def header(self):
+        g = self.get
+        self.out("# Benchmarks: headend and ocserv side by side")
+        self.out()
+        self.out("Written by `make bench` (tests/bench/run.sh, "
+                 "tests/bench/report.py); rerun it to refresh this page. "
+                 "Every number below comes from that one run.")
+        self.out()
+        self.out("| | |")
+        self.out("| --- | --- |")
+        for label, key in (("Date", "meta.date"),
+                           ("headend commit", "meta.commit"),
+                           ("ocserv", "meta.ocserv"),
+                           ("openconnect (client)", "meta.openconnect"),
+                           ("OpenSSL", "meta.openssl"),
+                           ("iperf3", "meta.iperf3"),
+                           ("Kernel", "meta.kernel"),
+                           ("CPU", "meta.cpu"),
+                           ("Cores (nproc)", "meta.nproc"),
+                           ("Memory", "meta.memory"),
+                           ("Load average at start", "meta.loadavg"),
+                           ("Load average when headend started",
+                            "meta.loadavg_headend"),
+                           ("Load average when ocserv started",
+                            "meta.loadavg_ocserv"),
+                           ("Load average at the end", "meta.loadavg_end"),
+                           ("Descriptor limit (hard)", "meta.nofile"),
+                           ("CPU pinning (taskset)", "meta.pinning"),
+                           ("Parameters", "meta.params"),
+                           ("Run time", "meta.duration_s")):
+            value = g(key)
+            if key == "meta.commit" and number(g("meta.dirty")):
+                value += (" plus uncommitted changes in %s files"
+                          % g("meta.dirty"))
+            if key == "meta.duration_s" and value:
+                value += " s"
+            self.out("| %s | %s |" % (label, value))
+        self.out()
+
+    def load_warning(self):
+        """Warn when other work shared the cores during the run."""
+        cores = number(self.get("meta.nproc")) or 1
+        peaks = [number(self.get(k).split()[0]) for k in
+                 ("meta.loadavg", "meta.loadavg_headend",
+                  "meta.loadavg_ocserv", "meta.loadavg_end")
+                 if self.get(k)]
+        peak = max([p for p in peaks if p is not None], default=0)
+        if peak <= cores:
+            return
+        self.out("**Caution:** the one-minute load average reached %.1f on "
+                 "%d cores during this run, so other processes ran on the "
+                 "same cores as the servers. Latency tails, throughput and "
+                 "storm times are worse than on an idle machine, and more "
+                 "so for whichever server ran while the load was higher." %
+                 (peak, cores))
+        self.out()
+
+    def method(self):
+        self.out("## Method")
+        self.out()
+        self.out(
+            "Three network namespaces (client, headend, inside host; "
+            "tests/integ/lib.sh) carry all traffic; nothing leaves them. "
+            "The two servers run one after the other in the headend "
+            "namespace on TCP and UDP port 443, with the same RSA 2048 "
+            "certificate, the same user and the same password hash (%s), "
+            "and keepalive 20 s, DPD 30 s. ocserv's small defaults are "
+            "lifted: max-clients 0, max-same-clients 0, rate-limit-ms 0, "
+            "max-ban-score 0, isolate-workers false, TLS 1.3 allowed as in "
+            "headend. The server runs on its own core; the clients and the "
+            "inside host share the other one, so the client's CPU is "
+            "reported too. Memory is PSS from /proc/PID/smaps_rollup, "
+            "summed over every process in the headend namespace; CPU is "
+            "utime + stime (+ reaped children) from /proc/PID/stat of the "
+            "same processes." % self.get("unit.hash_kind"))
+        self.out()
+        self.out(
+            "Connect time runs from the start of openconnect to the first "
+            "answered ICMP echo, which `loadgen --mode probe` sends every "
+            "millisecond. The voice stream is 50 packets per second of 200 "
+            "bytes (IPv4/UDP) from a loadgen session to an echo server on "
+            "the inside host, timestamped in the payload; under load, an "
+            "openconnect session runs an unlimited iperf3 TCP stream at "
+            "the same time. The baseline is the same stream and load "
+            "routed by the headend namespace's kernel without a VPN. "
+            "loadgen and the echo server run with SCHED_FIFO priority so "
+            "that the shared client core adds less delay of its own. "
+            "loadgen sends CSTP only: it has no DTLS yet.")
+        self.out()
+
+    def main_table(self):
+        self.out("## Results")
+        self.out()
+        self.out("Ratio is headend / ocserv. Targets are ratios of ours "
+                 "to ocserv's, except where the row says otherwise.")
+        self.out()
+        self.out("| Measure | headend | ocserv | ratio | target | |")
+        self.out("| --- | --- | --- | --- | --- | --- |")
+        self.ratio_row("(a) connect time, median", "connect_ms", "ms",
+                       "%.1f", "lower", 0.5)
+        self.ratio_row("(b) throughput over DTLS", "tput_dtls", "Mbit/s",
+                       "%.0f", "higher", 1.5)
+        self.ratio_row("(b) throughput over TLS only", "tput_tls",
+                       "Mbit/s", "%.0f", "higher", 1.5)
+        self.ratio_row("(c) server CPU per GB, DTLS", "cpu_per_gb_dtls",
+                       "s/GB", "%.2f", "lower", 1 / 3.0)
+        self.ratio_row("(c) server CPU per GB, TLS", "cpu_per_gb_tls",
+                       "s/GB", "%.2f", "lower", 1 / 3.0)
+        self.ratio_row("client (openconnect) CPU during (b) TLS",
+                       "client_cpu_tls", "s", "%.1f", "lower")
+        self.ratio_row("(e) new sessions per second", "rate", "1/s",
+                       "%.1f", "higher", 3)
+        self.ratio_row("(e) login setup time p50 at that rate",
+                       "rate_setup_p50", "ms", "%.0f", "lower")
+        self.ratio_row("(e) loadgen CPU during the rate test",
+                       "rate_client_cpu", "s", "%.1f", "lower")
+        self.out()
+
+    def memory_table(self):
+        self.out("### (d) Memory with idle sessions")
+        self.out()
+        self.out("PSS summed over all server processes, with the number of "
+                 "TCP connections established at the time of the sample. "
+                 "A level that could not be reached within the time or "
+                 "memory limit ends the series for that server.")
+        self.out()
+        self.out("| Sessions | headend PSS | headend RSS | headend procs "
+                 "| ocserv PSS | ocserv RSS | ocserv procs |")
+        self.out("| --- | --- | --- | --- | --- | --- | --- |")
+        per = {}
+
+        for level in IDLE_LEVELS:
+            cells = []
+            for s in SERVERS:
+                v = self.get("%s.idle.%d" % (s, level)).split()
+                if len(v) < 5:
+                    cells += ["not run", "-", "-"]
+                    continue
+                pss, rss, procs, up, why = (int(v[0]), int(v[1]), v[2],
+                                            int(v[3]), v[4])
+                note = "" if why == "ok" else " (%d up, stopped: %s)" % (
+                    up, why)
+                cells += ["%.1f MiB%s" % (pss / 1024, note),
+                          "%.1f MiB" % (rss / 1024), procs]
+                per.setdefault(s, {})[level] = (pss, up)
+            self.out("| %d | %s |" % (level, " | ".join(cells)))
+        self.out()
+        self.memory_per_session(per)
+
+    def memory_per_session(self, per):
+        """Print the PSS per idle session and the 50,000-session estimate."""
+        for s in SERVERS:
+            levels = per.get(s, {})
+            base = levels.get(0)
+            top = max((lv for lv in levels if lv > 0 and levels[lv][1] > 0),
+                      default=None)
+            if base is None or top is None:
+                continue
+            kib = (levels[top][0] - base[0]) / levels[top][1]
+            self.out("- %s: %.1f KiB of PSS per idle session (from 0 to "
+                     "%d sessions)." % (s, kib, levels[top][1]))
+            if s == "headend":
+                need = base[0] + kib * 50000
+                self.out("  Extrapolated to 50,000 sessions: %.0f MiB "
+                         "(target: under 1 GiB%s)." % (
+                             need / 1024, ", met" if need < 1 << 20 else
+                             ", missed"))
+                if need >= 1 << 20:
+                    self.missed.append(("50,000 idle sessions under 1 GiB",
+                                        need / (1 << 20), 1.0, "lower"))
+        self.out()
+        self.out("50,000 sessions were not run: this machine's hard limit "
+                 "on open files is %s per process and the benchmark runs "
+                 "without CAP_SYS_RESOURCE to raise it, so neither the "
+                 "single "
+                 "headend network process nor one loadgen can hold more "
+                 "than about that many connections. The figure above is "
+                 "an extrapolation." % self.get("meta.nofile"))
+        self.out()
+
+    def voice_table(self):
+        self.out("### (f) Voice stream latency (round trip, ms)")
+        self.out()
+        self.out("Round-trip time of the 50 packets/s stream. Added latency "
+                 "is the VPN figure less the baseline figure at the same "
+                 "percentile, both under load.")
+        self.out()
+        self.out("| Path | load | p50 | p99 | p99.9 | lost/sent | "
+                 "load Mbit/s |")
+        self.out("| --- | --- | --- | --- | --- | --- | --- |")
+
+        for s in ("direct",) + SERVERS:
+            for kind in ("idle", "load"):
+                k = "%s.voice_%s" % (s, kind)
+                load = self.get(s + ".load_mbps") if kind == "load" else "-"
+                self.out("| %s | %s | %s | %s | %s | %s/%s | %s |" % (
+                    "no VPN" if s == "direct" else s, kind,
+                    self.get(k + ".p50"), self.get(k + ".p99"),
+                    self.get(k + ".p99_9"), self.get(k + ".lost"),
+                    self.get(k + ".sent"), load))
+        self.out()
+
+        self.out("| Added latency under load | p50 | p99 | p99.9 |")
+        self.out("| --- | --- | --- | --- |")
+        for s in SERVERS:
+            cells = []
+            for p in ("p50", "p99", "p99_9"):
+                a = self.num("%s.voice_load.%s" % (s, p))
+                b = self.num("direct.voice_load.%s" % p)
+                cells.append("%.3f" % (a - b) if a is not None and
+                             b is not None else "-")
+            self.out("| %s | %s |" % (s, " | ".join(cells)))
+            if s == "headend" and cells[1] != "-" and \
+                    float(cells[1]) >= VOICE_P99_TARGET_MS:
+                self.missed.append(("voice p99 added latency under load",
+                                    float(cells[1]), VOICE_P99_TARGET_MS,
+                                    "lower-absolute"))
+        self.out()
+
+    def storm_table(self):
+        n = self.get("meta.params").split()[0].replace("storm=", "")
+        self.out("### (g) Power-cut storm: %s phones log in at once" % n)
+        self.out()
+        self.out("Each loadgen client does TCP, a full TLS handshake, the "
+                 "XML login with the password and CONNECT; the phones' "
+                 "Fail to Connect timer is %d s." % STORM_DEADLINE_S)
+        self.out()
+        self.out("| | headend | ocserv |")
+        self.out("| --- | --- | --- |")
+        for label, key in (("sessions up", "sessions_up"),
+                           ("up within 30 s", "within_deadline"),
+                           ("time until all setups ended (s)",
+                            "time_to_all_up_s"),
+                           ("setup time p50 (ms)", "setup_ms.p50"),
+                           ("setup time p99 (ms)", "setup_ms.p99"),
+                           ("setup time max (ms)", "setup_ms.max"),
+                           ("failures by kind", "failures"),
+                           ("server CPU by process", "cpu"),
+                           ("most frequent server log warnings", "log"),
+                           ("loadgen CPU (s)", "client_cpu_s")):
+            cells = []
+            for s in SERVERS:
+                value = self.get("%s.storm.%s" % (s, key)) or "-"
+                # Percentiles of no sessions are meaningless zeros.
+                if key.startswith("setup_ms") and \
+                        not self.num(s + ".storm.sessions_up"):
+                    value = "-"
+                cells.append(value)
+            self.out("| %s | %s | %s |" % (label, cells[0], cells[1]))
+        self.out()
+        self.storm_bounds(n)
+
+    def storm_bounds(self, n):
+        sign = self.num("unit.rsa2048_sign_per_s")
+        hash_ms = self.num("unit.hash_ms")
+        count = number(n)
+        if not sign or hash_ms is None or not count:
+            return
+        rsa_s = count / sign
+        hash_s = count * hash_ms / 1000
+
+        self.out(
+            "What bounds it: one RSA 2048 signature costs %.2f ms here "
+            "(`openssl speed rsa2048`: %.0f signs/s on one core), so %d full "
+            "handshakes need at least %.1f s of one core; one %s password "
+            "check costs %.2f ms, so %d logins need %.1f s more. The server "
+            "has one core, so %.1f s is the floor for this storm on it." % (
+                1000 / sign, sign, count, rsa_s, self.get("unit.hash_kind"),
+                hash_ms, count, hash_s, rsa_s + hash_s))
+
+        yes_ms = self.num("unit.yescrypt_ms")
+        if yes_ms:
+            self.out()
+            self.out(
+                "With yescrypt at libxcrypt's default cost, which "
+                "`headendctl user add` writes, one check costs %.1f ms "
+                "here, so %d logins alone would need %.0f s of one "
+                "core." % (yes_ms, count, count * yes_ms / 1000))
+        self.out()
+
+        busy = self.get("headend.storm.log")
+        if "cannot ask authd" in busy:
+            self.out(
+                "In headend, logins also failed outright: the log line "
+                "\"cannot ask authd: Resource temporarily unavailable\" "
+                "means that the network process could not queue the "
+                "request on its socket to authd, which was full, so the "
+                "phone got \"The authentication service is unavailable\" "
+                "instead of waiting for a free authd thread.")
+            self.out()
+
+        ours = self.num("headend.storm.time_to_all_up_s")
+        if ours and ours > STORM_DEADLINE_S:
+            self.missed.append(("storm: all phones up within 30 s", ours,
+                                STORM_DEADLINE_S, "lower-absolute"))
+
+    def missed_section(self):
+        self.out("## Targets missed")
+        self.out()
+        if not self.missed:
+            self.out("None in this run.")
+            self.out()
+        for label, value, target, better in self.missed:
+            if value is None:
+                self.out("- %s: not measured in this run." % label)
+            elif better == "lower":
+                self.out("- %s: ratio %.2f, target at most %.2f, missed "
+                         "by a factor of %.1f." % (label, value, target,
+                                                    value / target))
+            elif better == "higher":
+                self.out("- %s: ratio %.2f, target at least %.2f, missed "
+                         "by a factor of %.1f." % (label, value, target,
+                                                    target / value))
+            else:
+                self.out("- %s: %.2f, limit %.2f." % (label, value, target))
+        self.out()
+
+    def object_shares(self, test):
+        """Shares of samples by object for headend in one profiled test."""
+        path = os.path.join(self.tmpdir, "profile-headend-%s.dso" % test)
+        shares = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) >= 2 and parts[0].endswith("%"):
+                        share = number(parts[0][:-1]) or 0
+                        shares[parts[-1]] = shares.get(parts[-1], 0) + share
+        return shares
+
+    def connect_spans(self):
+        """Milliseconds from login start to tunnel up in headend's log."""
+        path = os.path.join(self.tmpdir, "headend-connect.log")
+        if not os.path.exists(path):
+            return []
+        accepted, spans = {}, []
+        with open(path) as f:
+            for line in f:
+                stamp = line.split(" ", 1)[0]
+                try:
+                    hms = stamp.split("T")[1].rstrip("Z").split(":")
+                    t = (int(hms[0]) * 3600 + int(hms[1]) * 60 +
+                         float(hms[2]))
+                except (IndexError, ValueError):
+                    continue
+                peer = None
+                if "peer=" in line:
+                    peer = ":".join(line.split("peer=")[1].split(":")[:2])
+                if "login started" in line and peer:
+                    accepted[peer] = t
+                elif "tunnel up" in line and peer in accepted:
+                    spans.append((t - accepted.pop(peer)) * 1000)
+        return spans
+
+    def limits_section(self):
+        """Say what the profiles and logs show about each missed target."""
+        self.out("## What limits headend in this run")
+        self.out()
+        spans = self.connect_spans()
+        if spans:
+            self.out(
+                "- Connect time: headend's own log puts %s ms between "
+                "the first login request and the CONNECT reply, password "
+                "check included. The rest of the connect time is TCP and "
+                "TLS setup and openconnect itself: its start, the DTLS "
+                "handshake, the script that configures the tun device, "
+                "and the first ping." %
+                ", ".join("%.0f" % v for v in spans[:10]))
+
+        tls = self.object_shares("tls")
+        if tls:
+            kernel = tls.get("[kernel.kallsyms]", 0) or 0
+            crypto = tls.get("libcrypto.so.3", 0) or 0
+            self.out(
+                "- Throughput and CPU per GB: during the TLS-only iperf3 "
+                "run, %.0f%% of headend's samples on its core are in the "
+                "kernel and %.0f%% in libcrypto, which does the AES-GCM. "
+                "The cost is the per-packet system calls: one read from "
+                "the tun device and one TLS record write per packet, and "
+                "the reverse, each with its copy and wakeup. In a guest "
+                "without a hardware counter, cpu-clock samples taken "
+                "while interrupts are disabled are charged to the point "
+                "where they are enabled again, which is why "
+                "_raw_spin_unlock_irqrestore leads the kernel symbols. "
+                "Batched I/O (recvmmsg and sendmmsg), UDP GSO and GRO, "
+                "and tun offloads with IFF_VNET_HDR are the known ways "
+                "to cut that cost; headend does not use them yet." %
+                (kernel, crypto))
+
+        idle = self.num("headend.voice_idle.p50")
+        load = self.num("headend.voice_load.p50")
+        if idle is not None and load is not None and load > 2 * idle + 1:
+            self.out(
+                "- Voice under load: the median round trip grows from "
+                "%.2f ms to %.2f ms when another session saturates the "
+                "link, close to the stream's 20 ms packet interval. That "
+                "suggests that a reply leaves only when the session's next "
+                "packet arrives. headend sets no TCP_NODELAY on client "
+                "connections, so Nagle's algorithm may hold a small CSTP "
+                "frame until the client acknowledges the previous one. "
+                "Both sessions also share headend's one network process, "
+                "while ocserv serves each in a worker process of its own. "
+                "These are likely causes; this run does not measure them "
+                "directly." % (idle, load))
+
+        storm = self.get("headend.storm.cpu")
+        if storm:
+            shares = self.object_shares("storm")
+            self.out(
+                "- Storm: server CPU during the storm was %s. Of headend's "
+                "samples on its core, %.0f%% are in libcrypt, the "
+                "password check in authd, and %.0f%% in libcrypto, mostly "
+                "the TLS handshakes. Password checks and handshakes share "
+                "the one server core; the storm section gives their floor "
+                "and the log lines of failed logins." % (
+                    storm.strip(), shares.get("libcrypt.so.1.1.0", 0) or 0,
+                    shares.get("libcrypto.so.3", 0) or 0))
+        self.out()
+
+    def profiles(self):
+        self.out("## Profiles of the server core")
+        self.out()
+        self.out("`perf record -e cpu-clock` on the server's core (the "
+                 "hardware instruction counter is not available in this "
+                 "virtual machine), top symbols by share of samples: "
+                 "command, object, symbol.")
+        self.out()
+        for name in sorted(os.listdir(self.tmpdir)):
+            if not name.startswith("profile-") or not name.endswith(".txt"):
+                continue
+            with open(os.path.join(self.tmpdir, name)) as f:
+                text = f.read().rstrip()
+            if not text:
+                continue
+            self.out("### %s" % name[len("profile-"):-len(".txt")])
+            self.out()
+            self.out("```")
+            for line in text.splitlines():
+                self.out(" ".join(line.split())[:120])
+            self.out("```")
+            self.out()
+            self.profile_objects(name[:-len(".txt")] + ".dso")
+
+    def profile_objects(self, name):
+        """Print the share of each object (kernel, libcrypto, ...)."""
+        path = os.path.join(self.tmpdir, name)
+        if not os.path.exists(path):
+            return
+        with open(path) as f:
+            rows = [" ".join(line.split()) for line in f if line.strip()]
+        if rows:
+            self.out("By object: " + "; ".join(rows) + ".")
+            self.out()
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: report.py RESULTS TMPDIR")
+    rep = Report(load(sys.argv[1]), sys.argv[2])
+    rep.header()
+    rep.load_warning()
+    rep.method()
+    rep.main_table()
+    rep.memory_table()
+    rep.voice_table()
+    rep.storm_table()
+    rep.missed_section()
+    rep.limits_section()
+    rep.profiles()
+    sys.stdout.write("\n".join(rep.lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
