@@ -10,11 +10,13 @@ struct pool {
 	size_t		count;	/* addresses in first..last */
 	size_t		leasable;
 	size_t		used;
-	size_t		hint;	/* every index below it is busy */
+	size_t		reserved_count;
+	size_t		hint;	/* every index below it is busy or reserved */
 	size_t		nwords;
 	uint64_t	*blocked;	/* never leasable */
 	uint64_t	*busy;		/* blocked or leased */
-	uint64_t	words[];	/* storage for both bitmaps */
+	uint64_t	*reserved;	/* leased only by pool_lease_addr */
+	uint64_t	words[];	/* storage for the three bitmaps */
 };
 
 static bool
@@ -112,7 +114,7 @@ pool_new(uint32_t first, uint32_t last, int prefix,
 
 	count = (size_t)(last - first) + 1;
 	nwords = (count + POOL_WORD_BITS - 1) / POOL_WORD_BITS;
-	p = calloc(1, sizeof(*p) + 2 * nwords * sizeof(uint64_t));
+	p = calloc(1, sizeof(*p) + 3 * nwords * sizeof(uint64_t));
 	if (p == NULL)
 		return NULL;
 
@@ -122,6 +124,7 @@ pool_new(uint32_t first, uint32_t last, int prefix,
 	p->nwords = nwords;
 	p->blocked = p->words;
 	p->busy = p->words + nwords;
+	p->reserved = p->words + 2 * nwords;
 
 	pool_block_tail(p);
 	pool_block_network(p, first, prefix);
@@ -142,7 +145,7 @@ pool_lease(struct pool *p, uint32_t *addr)
 	size_t word, index;
 
 	for (word = p->hint / POOL_WORD_BITS; word < p->nwords; word++) {
-		if (p->busy[word] != ~0ull)
+		if ((p->busy[word] | p->reserved[word]) != ~0ull)
 			break;
 	}
 	if (word == p->nwords) {
@@ -151,7 +154,7 @@ pool_lease(struct pool *p, uint32_t *addr)
 	}
 
 	index = word * POOL_WORD_BITS +
-	    (size_t)__builtin_ctzll(~p->busy[word]);
+	    (size_t)__builtin_ctzll(~(p->busy[word] | p->reserved[word]));
 	pool_bit_set(p->busy, index);
 	p->used++;
 	p->hint = index + 1;
@@ -196,6 +199,38 @@ pool_release(struct pool *p, uint32_t addr)
 	if (index < p->hint)
 		p->hint = index;
 	return 0;
+}
+
+int
+pool_reserve(struct pool *p, uint32_t addr)
+{
+	size_t index;
+
+	if (!pool_contains(p, addr))
+		return -EINVAL;
+
+	index = addr - p->first;
+	if (pool_bit_test(p->blocked, index))
+		return -EINVAL;
+	if (pool_bit_test(p->reserved, index))
+		return 0;
+
+	pool_bit_set(p->reserved, index);
+	p->reserved_count++;
+	return 0;
+}
+
+bool
+pool_is_reserved(const struct pool *p, uint32_t addr)
+{
+	return pool_contains(p, addr) &&
+	    pool_bit_test(p->reserved, addr - p->first);
+}
+
+size_t
+pool_reserved(const struct pool *p)
+{
+	return p->reserved_count;
 }
 
 bool

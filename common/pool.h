@@ -33,17 +33,39 @@ pool_new(uint32_t first, uint32_t last, int prefix,
 void
 pool_free(struct pool *p);
 
-/* Lease the lowest free address into *addr. Returns 0 or -ENOSPC. */
+/*
+ * Lease the lowest free address that is not reserved into *addr.
+ * Returns 0 or -ENOSPC.
+ */
 int
 pool_lease(struct pool *p, uint32_t *addr);
 
 /*
- * Lease addr itself, for sticky and static assignments. Returns 0,
- * -EADDRINUSE when it is already leased, or -EINVAL when it is outside the
- * range, excluded, or the network or broadcast address.
+ * Lease addr itself, for sticky and static assignments; addr may be
+ * reserved. Returns 0, -EADDRINUSE when it is already leased, or -EINVAL
+ * when it is outside the range, excluded, or the network or broadcast
+ * address.
  */
 int
 pool_lease_addr(struct pool *p, uint32_t addr);
+
+/*
+ * Reserve addr for pool_lease_addr alone, as a static address: pool_lease
+ * never returns it, even while it is free. A reserved address that is
+ * leased stays leased. Returns 0 (also when it was reserved already), or
+ * -EINVAL when addr is outside the range, excluded, or the network or
+ * broadcast address.
+ */
+int
+pool_reserve(struct pool *p, uint32_t addr);
+
+/* Whether pool_reserve reserved addr. */
+bool
+pool_is_reserved(const struct pool *p, uint32_t addr);
+
+/* Number of reserved addresses, leased or free. */
+size_t
+pool_reserved(const struct pool *p);
 
 /* Release a leased address. Returns 0, or -EINVAL if it was not leased. */
 int

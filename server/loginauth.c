@@ -17,6 +17,8 @@
 #include "cert.h"
 #include "conn.h"
 #include "form.h"
+#include "lease.h"
+#include "lifecycle.h"
 #include "login.h"
 #include "netproc.h"
 #include "pool.h"
@@ -193,26 +195,97 @@ login_over_session_limit(struct login *lg, struct conn *c)
 	return (false);
 }
 
+/*
+ * The session of user in tgroup that a login beyond the limit replaces:
+ * the oldest of those without a connected client, else the oldest. The
+ * number of the user's sessions in the group goes to *count.
+ */
+static struct session *
+login_session_to_replace(struct netproc *np, const char *user,
+    size_t tgroup, size_t *count)
+{
+	struct session *se, *pick = NULL;
+
+	*count = 0;
+	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
+		if (se->se_tgroup != tgroup || strcmp(se->se_user, user) != 0)
+			continue;
+		(*count)++;
+		if (pick == NULL ||
+		    (pick->se_tunnel != NULL && se->se_tunnel == NULL) ||
+		    ((pick->se_tunnel == NULL) == (se->se_tunnel == NULL) &&
+		    se->se_started < pick->se_started))
+			pick = se;
+	}
+	return (pick);
+}
+
+/*
+ * The simultaneous-logins limit counts the user's sessions in the
+ * tunnel-group, those waiting for a reconnect included. A reconnect with
+ * the cookie never comes here, so it is never counted twice. Returns 0
+ * when the login may go on, or -EDQUOT when the policy rejects it.
+ */
+static int
+login_check_simultaneous(struct login *lg, struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+	const struct config_policy *pol = &np->cfg->policies[tg->policy];
+	struct session *old;
+	size_t count;
+
+	while ((old = login_session_to_replace(np, lg->lg_user, lg->lg_tgroup,
+	    &count)) != NULL && count >= (size_t)pol->simultaneous_logins) {
+		if (pol->simultaneous_action == SIMULTANEOUS_REJECT) {
+			conn_log(c, LOG_INFO, "login refused: user=%s "
+			    "group=%s has %zu session(s), the "
+			    "simultaneous-logins limit of group-policy %s",
+			    lg->lg_user, tg->name, count, pol->name);
+			return (-EDQUOT);
+		}
+		session_log(old, LOG_INFO, "logging off: the user logged in "
+		    "again from %s, beyond the simultaneous-logins limit of "
+		    "%d", c->c_peer, pol->simultaneous_logins);
+		lifecycle_logoff(old, "replaced by a newer login of the user");
+	}
+	return (0);
+}
+
+static int
+login_lease(struct login *lg, struct conn *c, uint32_t *addr,
+    enum lease_kind *kind)
+{
+	struct netproc *np = c->c_np;
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+
+	if (lease_take(np, lg->lg_user, lg->lg_tgroup, addr, kind) == 0)
+		return (0);
+	/* The operator must act; a flood of these is rate-limited. */
+	conn_log(c, np->stats.logins_pool_exhausted++ % 100 == 0 ?
+	    LOG_WARNING : LOG_INFO, "login refused: user=%s group=%s: pool %s "
+	    "has no free address (%zu in use)", lg->lg_user, tg->name,
+	    np->cfg->pools[tg->pool].name, pool_used(np->pools[tg->pool]));
+	return (-ENOSPC);
+}
+
 int
 login_open_session(struct login *lg, struct conn *c, struct session **out)
 {
 	struct netproc *np = c->c_np;
 	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
-	const struct config_pool *cp = &np->cfg->pools[tg->pool];
 	struct session *se;
+	enum lease_kind kind;
 	uint32_t addr;
 	char text[INET_ADDRSTRLEN];
+	int rc;
 
+	if ((rc = login_check_simultaneous(lg, c)) != 0)
+		return (rc);
 	if (login_over_session_limit(lg, c))
 		return (-EUSERS);
-	if (pool_lease(np->pools[tg->pool], &addr) != 0) {
-		/* The operator must act; a flood of these is rate-limited. */
-		conn_log(c, np->stats.logins_pool_exhausted++ % 100 == 0 ?
-		    LOG_WARNING : LOG_INFO, "login refused: user=%s group=%s: "
-		    "pool %s has no free address (%zu in use)", lg->lg_user,
-		    tg->name, cp->name, pool_used(np->pools[tg->pool]));
-		return (-ENOSPC);
-	}
+	if ((rc = login_lease(lg, c, &addr, &kind)) != 0)
+		return (rc);
 	se = session_create(np->sessions, lg->lg_user, lg->lg_tgroup,
 	    tg->pool, addr, c->c_peer);
 	if (se == NULL) {
@@ -226,9 +299,10 @@ login_open_session(struct login *lg, struct conn *c, struct session **out)
 	    lg->lg_agent);
 	se->se_cert = lg->lg_cert;
 	session_log(se, LOG_INFO, "logged in%s; address %s leased from pool "
-	    "%s", se->se_cert.ci_user[0] != '\0' ? " with a client "
+	    "%s (%s)", se->se_cert.ci_user[0] != '\0' ? " with a client "
 	    "certificate" : "", inet_ntop(AF_INET,
-	    &(struct in_addr){ htonl(addr) }, text, sizeof(text)), cp->name);
+	    &(struct in_addr){ htonl(addr) }, text, sizeof(text)),
+	    np->cfg->pools[tg->pool].name, lease_kind_name(kind));
 	*out = se;
 	return (0);
 }

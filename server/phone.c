@@ -74,7 +74,8 @@ phone_grant(struct login *lg, struct conn *c)
 
 	if (rc != 0) {
 		phone_unavailable(c, lg, rc == -ENOSPC ? "no free address" :
-		    "server error");
+		    rc == -EDQUOT ? "already logged in with the maximum "
+		    "number of sessions" : "server error");
 		return;
 	}
 	snprintf(headers, sizeof(headers), "Set-Cookie: webvpn=%s; "

@@ -309,6 +309,89 @@ test_new_invalid(void **state)
 }
 
 static void
+test_reserved_not_leased_dynamically(void **state)
+{
+	struct pool *p;
+	uint32_t addr;
+	size_t n;
+
+	(void)state;
+	p = pool_new(ADDR(0), ADDR(7), 29, NULL, 0);
+	assert_non_null(p);
+	assert_int_equal(pool_reserve(p, ADDR(1)), 0);
+	assert_int_equal(pool_reserve(p, ADDR(3)), 0);
+	assert_int_equal(pool_reserve(p, ADDR(3)), 0);
+	assert_int_equal(pool_reserved(p), 2);
+	assert_true(pool_is_reserved(p, ADDR(3)));
+	assert_false(pool_is_reserved(p, ADDR(2)));
+	for (n = 0; pool_lease(p, &addr) == 0; n++) {
+		assert_int_not_equal(addr, ADDR(1));
+		assert_int_not_equal(addr, ADDR(3));
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(pool_lease(p, &addr), -ENOSPC);
+	pool_free(p);
+}
+
+static void
+test_reserved_leased_explicitly(void **state)
+{
+	struct pool *p;
+	uint32_t addr;
+
+	(void)state;
+	p = pool_new(ADDR(0), ADDR(255), 24, NULL, 0);
+	assert_non_null(p);
+	assert_int_equal(pool_reserve(p, ADDR(1)), 0);
+	assert_int_equal(pool_lease_addr(p, ADDR(1)), 0);
+	assert_int_equal(pool_lease_addr(p, ADDR(1)), -EADDRINUSE);
+	assert_int_equal(pool_used(p), 1);
+	assert_int_equal(pool_release(p, ADDR(1)), 0);
+	/* Released, it is still only for explicit leases. */
+	assert_int_equal(pool_lease(p, &addr), 0);
+	assert_int_equal(addr, ADDR(2));
+	assert_int_equal(pool_lease_addr(p, ADDR(1)), 0);
+	pool_free(p);
+}
+
+static void
+test_reserve_invalid(void **state)
+{
+	const uint32_t excluded[] = { ADDR(5) };
+	struct pool *p;
+
+	(void)state;
+	p = pool_new(ADDR(0), ADDR(255), 24, excluded, 1);
+	assert_non_null(p);
+	assert_int_equal(pool_reserve(p, ADDR(0)), -EINVAL);
+	assert_int_equal(pool_reserve(p, ADDR(255)), -EINVAL);
+	assert_int_equal(pool_reserve(p, ADDR(5)), -EINVAL);
+	assert_int_equal(pool_reserve(p, ADDR(256)), -EINVAL);
+	assert_int_equal(pool_reserved(p), 0);
+	pool_free(p);
+}
+
+/* Reserving an address that is leased keeps the lease. */
+static void
+test_reserve_leased(void **state)
+{
+	struct pool *p;
+	uint32_t addr;
+
+	(void)state;
+	p = pool_new(ADDR(0), ADDR(255), 24, NULL, 0);
+	assert_non_null(p);
+	assert_int_equal(pool_lease(p, &addr), 0);
+	assert_int_equal(addr, ADDR(1));
+	assert_int_equal(pool_reserve(p, ADDR(1)), 0);
+	assert_int_equal(pool_lease_addr(p, ADDR(1)), -EADDRINUSE);
+	assert_int_equal(pool_release(p, ADDR(1)), 0);
+	assert_int_equal(pool_lease(p, &addr), 0);
+	assert_int_equal(addr, ADDR(2));
+	pool_free(p);
+}
+
+static void
 test_large_pool(void **state)
 {
 	struct pool *p;
@@ -346,6 +429,10 @@ main(void)
 		cmocka_unit_test(test_subrange_of_network),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_new_invalid),
+		cmocka_unit_test(test_reserved_not_leased_dynamically),
+		cmocka_unit_test(test_reserved_leased_explicitly),
+		cmocka_unit_test(test_reserve_invalid),
+		cmocka_unit_test(test_reserve_leased),
 		cmocka_unit_test(test_large_pool),
 	};
 
