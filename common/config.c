@@ -43,6 +43,7 @@
 
 #define CFG_USER		"headend"
 #define CFG_STATUS_SOCKET	"/run/headend/status.sock"
+#define CFG_STATE_FILE		"/var/lib/headend/sessions"
 #define CFG_LISTEN_ADDRESS	"0.0.0.0"
 #define CFG_PORT		443
 #define CFG_TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
@@ -58,6 +59,7 @@
 #define CFG_DPD			30
 #define CFG_DATA_MTU		1406
 #define CFG_LOGINS		3
+#define CFG_RECONNECT_WINDOW	300
 
 /*
  * The phone profile's TLS 1.2 list: the RSA AES-CBC-SHA suites first,
@@ -1425,6 +1427,12 @@ static const struct cfg_keyword cfg_split_modes[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_keyword cfg_simultaneous_actions[] = {
+	{ "logoff-oldest", SIMULTANEOUS_LOGOFF_OLDEST },
+	{ "reject", SIMULTANEOUS_REJECT },
+	{ NULL, 0 },
+};
+
 static void
 cfg_policy_init(struct cfg_ctx *ctx, void *obj)
 {
@@ -1438,6 +1446,9 @@ cfg_policy_init(struct cfg_ctx *ctx, void *obj)
 	policy->dpd = CFG_DPD;
 	policy->data_mtu = CFG_DATA_MTU;
 	policy->simultaneous_logins = CFG_LOGINS;
+	policy->simultaneous_action = SIMULTANEOUS_LOGOFF_OLDEST;
+	policy->reconnect_window = CFG_RECONNECT_WINDOW;
+	policy->rekey_time = CONFIG_TIMEOUT_NONE;
 	policy->client_to_client = false;
 	policy->dtls = true;
 }
@@ -1545,6 +1556,15 @@ static const struct cfg_field cfg_policy_fields[] = {
 	{ .key = "simultaneous-logins", .type = CONFIG_TYPE_INT,
 	  .parse = cfg_parse_int, CFG_AT(G, simultaneous_logins), .min = 1,
 	  .max = INT_MAX },
+	{ .key = "simultaneous-login-action", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_keyword, CFG_AT(G, simultaneous_action),
+	  .keywords = cfg_simultaneous_actions },
+	{ .key = "reconnect-window", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(G, reconnect_window), .min = 1,
+	  .max = 86400, .unit = "seconds" },
+	{ .key = "rekey-time", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(G, rekey_time), .min = 0,
+	  .max = INT_MAX, .unit = "seconds" },
 	{ .key = "client-to-client", .type = CONFIG_TYPE_BOOL,
 	  .parse = cfg_parse_bool, CFG_AT(G, client_to_client) },
 	{ .key = "dtls", .type = CONFIG_TYPE_BOOL, .parse = cfg_parse_bool,
@@ -1829,6 +1849,165 @@ cfg_tgroup_check(struct cfg_ctx *ctx, const config_setting_t *group,
 		    "file, or pam-service to use PAM, not both", ctx->where);
 }
 
+/* Static addresses of a tunnel-group */
+
+static void
+cfg_parse_static_address(struct cfg_ctx *ctx, const config_setting_t *s,
+    const struct cfg_field *f, void *obj)
+{
+	const char *value = config_setting_get_string(s);
+
+	if (cfg_host_address_parse(value, cfg_member(obj, f->offset)) < 0)
+		cfg_error(ctx, s, "invalid static address \"%s\"%s: use a "
+		    "unicast IPv4 address of the group's pool, such as "
+		    "\"198.19.0.50\"", value, ctx->where);
+}
+
+#define S struct config_static_address
+static const struct cfg_field cfg_static_fields[] = {
+	{ .key = "user", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_string, CFG_AT(S, user), .min = 1,
+	  .required = true },
+	{ .key = "address", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_static_address, CFG_AT(S, address),
+	  .required = true },
+};
+#undef S
+
+static const struct cfg_section cfg_static_section = {
+	.noun = "static address",
+	.fields = cfg_static_fields,
+	.nfields = sizeof(cfg_static_fields) / sizeof(cfg_static_fields[0]),
+	.line = offsetof(struct config_static_address, line),
+};
+
+/* The address must be one that the pool could lease. */
+static void
+cfg_static_check_pool(struct cfg_ctx *ctx, const config_setting_t *elem,
+    const struct config_static_address *st, size_t pool)
+{
+	const struct config_pool *p = &ctx->cfg->pools[pool];
+	char addr[INET_ADDRSTRLEN], first[INET_ADDRSTRLEN];
+	char last[INET_ADDRSTRLEN];
+
+	if (!cfg_pool_valid(p))
+		return;
+	cfg_ipv4_format(st->address, addr);
+	cfg_ipv4_format(p->first, first);
+	cfg_ipv4_format(p->last, last);
+	if (st->address < p->first || st->address > p->last)
+		cfg_error(ctx, elem, "static address %s of user \"%s\"%s is "
+		    "outside pool \"%s\", whose leasable addresses are %s-%s: "
+		    "choose an address of the pool", addr, st->user,
+		    ctx->where, p->name, first, last);
+	else if (st->address == ntohl(ctx->cfg->tun.address.s_addr))
+		cfg_error(ctx, elem, "static address %s of user \"%s\"%s is "
+		    "the tun address, which headend uses itself: choose "
+		    "another address", addr, st->user, ctx->where);
+	else if (cfg_pool_excludes(p, st->address))
+		cfg_error(ctx, elem, "static address %s of user \"%s\"%s is "
+		    "excluded from pool \"%s\": remove it from the pool's "
+		    "exclude list or choose another address", addr, st->user,
+		    ctx->where, p->name);
+}
+
+/*
+ * A user has one static address per tunnel-group, and an address belongs
+ * to one user in its pool, even when several tunnel-groups share it.
+ */
+static void
+cfg_static_check_unique(struct cfg_ctx *ctx, const config_setting_t *elem,
+    const struct config_static_address *st, size_t pool)
+{
+	const struct config *cfg = ctx->cfg;
+	const struct config_static_address *o;
+	char addr[INET_ADDRSTRLEN];
+	size_t i;
+
+	cfg_ipv4_format(st->address, addr);
+	for (i = 0; i < cfg->nstatic_addresses; i++) {
+		o = &cfg->static_addresses[i];
+		if (o->tgroup == st->tgroup && strcmp(o->user, st->user) == 0) {
+			cfg_error(ctx, elem, "user \"%s\" has a second static "
+			    "address%s: the first is at line %d, so keep one",
+			    st->user, ctx->where, o->line);
+			return;
+		}
+		if (o->address == st->address &&
+		    cfg->tgroups[o->tgroup].pool == pool &&
+		    strcmp(o->user, st->user) != 0) {
+			cfg_error(ctx, elem, "static address %s of user "
+			    "\"%s\"%s is already the static address of user "
+			    "\"%s\" at line %d: give each user an address of "
+			    "their own", addr, st->user, ctx->where, o->user,
+			    o->line);
+			return;
+		}
+	}
+}
+
+/*
+ * Parse one { user = ...; address = ...; } entry. pool is NULL when the
+ * group's pool is unknown, which was reported already.
+ */
+static void
+cfg_static_add(struct cfg_ctx *ctx, const config_setting_t *elem,
+    const size_t *pool)
+{
+	struct config *cfg = ctx->cfg;
+	struct config_static_address *st =
+	    &cfg->static_addresses[cfg->nstatic_addresses];
+	int errors = ctx->nerrors;
+
+	memset(st, 0, sizeof(*st));
+	/* The group being parsed becomes tgroups[ntgroups] when done. */
+	st->tgroup = cfg->ntgroups;
+	cfg_group_parse(ctx, elem, &cfg_static_section, st);
+	if (ctx->nerrors != errors || pool == NULL)
+		return;
+	cfg_static_check_pool(ctx, elem, st, *pool);
+	cfg_static_check_unique(ctx, elem, st, *pool);
+	if (ctx->nerrors == errors)
+		cfg->nstatic_addresses++;
+}
+
+/* Runs after the pool field, so the group's pool is resolved. */
+static void
+cfg_parse_static_addresses(struct cfg_ctx *ctx, const config_setting_t *s,
+    const struct cfg_field *f, void *obj)
+{
+	unsigned int n = (unsigned int)config_setting_length(s);
+	const char *name = NULL;
+	size_t pool = 0;
+	bool known;
+	unsigned int i;
+
+	(void)f;
+	(void)obj;
+	known = config_setting_lookup_string(config_setting_parent(s), "pool",
+	    &name) && cfg_list_find(ctx->cfg, &cfg_pool_list, name,
+	    &pool) == 0;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *elem = config_setting_get_elem(s, i);
+
+		if (!config_setting_is_group(elem)) {
+			cfg_error(ctx, elem, "entry %u of static-addresses%s "
+			    "must be a group such as { user = \"alice\"; "
+			    "address = \"198.19.0.50\"; }", i + 1,
+			    ctx->where);
+			continue;
+		}
+		if (ctx->cfg->nstatic_addresses ==
+		    CONFIG_MAX_STATIC_ADDRESSES) {
+			cfg_error(ctx, elem, "too many static-addresses: the "
+			    "maximum is %d in all tunnel-groups together",
+			    CONFIG_MAX_STATIC_ADDRESSES);
+			return;
+		}
+		cfg_static_add(ctx, elem, known ? &pool : NULL);
+	}
+}
+
 #define R struct config_tgroup
 static const struct cfg_field cfg_tgroup_fields[] = {
 	{ .key = "name", .type = CONFIG_TYPE_STRING,
@@ -1864,6 +2043,8 @@ static const struct cfg_field cfg_tgroup_fields[] = {
 	{ .key = "group-policy", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_ref, CFG_AT(R, policy), .required = true,
 	  .list = &cfg_policy_list },
+	{ .key = "static-addresses", .type = CONFIG_TYPE_LIST,
+	  .parse = cfg_parse_static_addresses },
 };
 #undef R
 
@@ -2008,6 +2189,7 @@ cfg_root_init(struct cfg_ctx *ctx, void *obj)
 	cfg_copy(cfg->user, sizeof(cfg->user), CFG_USER);
 	cfg_copy(cfg->status_socket, sizeof(cfg->status_socket),
 	    CFG_STATUS_SOCKET);
+	cfg_copy(cfg->state_file, sizeof(cfg->state_file), CFG_STATE_FILE);
 	cfg_limits_defaults(&cfg->limits);
 }
 
@@ -2038,6 +2220,12 @@ static const struct cfg_field cfg_root_fields[] = {
 	{ .key = "limits", .type = CONFIG_TYPE_GROUP,
 	  .parse = cfg_parse_group, CFG_AT(C, limits),
 	  .section = &cfg_limits_section },
+	{ .key = "state-file", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_path, CFG_AT(C, state_file), .min = 1 },
+	{ .key = "key-file", .type = CONFIG_TYPE_STRING,
+	  .parse = cfg_parse_path, CFG_AT(C, key_file), .min = 1 },
+	{ .key = "logoff-on-stop", .type = CONFIG_TYPE_BOOL,
+	  .parse = cfg_parse_bool, CFG_AT(C, logoff_on_stop) },
 };
 #undef C
 
@@ -2052,7 +2240,8 @@ _Static_assert(sizeof(enum split_tunnel) == sizeof(int) &&
     sizeof(enum auth_method) == sizeof(int) &&
     sizeof(enum tls_profile) == sizeof(int) &&
     sizeof(enum cert_user_field) == sizeof(int) &&
-    sizeof(enum cert_user_rule) == sizeof(int),
+    sizeof(enum cert_user_rule) == sizeof(int) &&
+    sizeof(enum simultaneous_action) == sizeof(int),
     "cfg_parse_keyword stores enum settings through an int pointer");
 _Static_assert(offsetof(struct config_pool, name) == 0,
     "cfg_list_find reads a pool's name at offset 0");
@@ -2184,7 +2373,8 @@ config_find_tgroup(const struct config *cfg, const char *name)
 	size_t i;
 
 	for (i = 0; i < cfg->ntgroups; i++) {
-		if (strcmp(cfg->tgroups[i].name, name) == 0)
+		if (!cfg->tgroups[i].retired &&
+		    strcmp(cfg->tgroups[i].name, name) == 0)
 			return &cfg->tgroups[i];
 	}
 	return NULL;

@@ -26,6 +26,8 @@
 #define CONFIG_MAX_DNS		4
 #define CONFIG_MAX_ROUTES	32	/* split-tunnel networks per policy */
 #define CONFIG_MAX_CA_FILES	4	/* ca-files per tunnel-group */
+#define CONFIG_MAX_STATIC_ADDRESSES 4096	/* in all tunnel-groups */
+#define CONFIG_USER_MAX		128	/* a username, with NUL */
 
 /* Timer value meaning "no timeout" (written as 0 in the file). */
 #define CONFIG_TIMEOUT_NONE	0
@@ -73,6 +75,7 @@ struct config_pool {
 	uint32_t	last;		/* host order, inclusive */
 	uint32_t	exclude[CONFIG_MAX_EXCLUDES];	/* host order */
 	size_t		nexclude;
+	bool		retired;	/* removed or shrunk by a reload */
 	int		line;
 };
 
@@ -85,6 +88,12 @@ enum split_tunnel {
 struct config_route {
 	uint32_t	network;	/* host order */
 	int		prefix;
+};
+
+/* The action on a login beyond simultaneous-logins. */
+enum simultaneous_action {
+	SIMULTANEOUS_LOGOFF_OLDEST,	/* end the user's oldest session */
+	SIMULTANEOUS_REJECT,		/* reject the new login */
 };
 
 struct config_policy {
@@ -101,6 +110,9 @@ struct config_policy {
 	int		dpd;			/* seconds, default 30 */
 	int		data_mtu;		/* max tunnel data MTU, 1406 */
 	int		simultaneous_logins;	/* per user, default 3 */
+	enum simultaneous_action simultaneous_action;
+	int		reconnect_window;	/* seconds, default 300 */
+	int		rekey_time;		/* seconds, 0 = none */
 	bool		client_to_client;	/* default false */
 	bool		dtls;		/* offer DTLS, default true */
 	int		line;
@@ -147,6 +159,18 @@ struct config_tgroup {
 	size_t		pool;		/* index into config.pools */
 	size_t		policy;		/* index into config.policies */
 	int		max_sessions;	/* 0 = no limit */
+	bool		retired;	/* removed by a reload, still in use */
+	int		line;
+};
+
+/*
+ * A user's fixed address from the static-addresses of a tunnel-group. It
+ * lies in the group's pool, and the pool leases it to no other user.
+ */
+struct config_static_address {
+	char		user[CONFIG_USER_MAX];
+	uint32_t	address;	/* host order */
+	size_t		tgroup;		/* index into config.tgroups */
 	int		line;
 };
 
@@ -193,8 +217,14 @@ struct config {
 	size_t		npolicies;
 	struct config_tgroup tgroups[CONFIG_MAX_TGROUPS];
 	size_t		ntgroups;
+	struct config_static_address static_addresses[
+	    CONFIG_MAX_STATIC_ADDRESSES];
+	size_t		nstatic_addresses;
 	struct config_metrics metrics;
 	struct config_limits limits;
+	char		state_file[PATH_MAX];	/* the session journal */
+	char		key_file[PATH_MAX];	/* "" for state_file + ".key" */
+	bool		logoff_on_stop;		/* SIGTERM ends the sessions */
 };
 
 /*
@@ -213,7 +243,7 @@ int	config_load(const char *path, struct config **out,
 	    config_error_fn *on_error, void *arg);
 void	config_free(struct config *cfg);
 
-/* Find a tunnel-group by name; NULL if there is none. */
+/* Find a tunnel-group by name, not a retired one; NULL if none. */
 const struct config_tgroup *config_find_tgroup(const struct config *cfg,
 	    const char *name);
 

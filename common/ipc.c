@@ -1,6 +1,7 @@
 /* Encoding, checking and transport of the messages declared in ipc.h. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -159,7 +160,8 @@ ipc_parent_request_decode(const void *buf, size_t len,
 {
 	int type = ipc_message_type(buf, len);
 
-	if (type != IPC_RELOAD_REQUEST && type != IPC_SHUTDOWN_REQUEST)
+	if (type != IPC_RELOAD_REQUEST && type != IPC_SHUTDOWN_REQUEST &&
+	    type != IPC_SHUTDOWN_LOGOFF_REQUEST)
 		return -EBADMSG;
 
 	if (ipc_header_check(buf, len, (enum ipc_type)type,
@@ -167,6 +169,97 @@ ipc_parent_request_decode(const void *buf, size_t len,
 		return -EBADMSG;
 
 	memcpy(req, buf, sizeof(*req));
+	return 0;
+}
+
+int
+ipc_session_init(struct ipc_session *msg, enum ipc_type type, uint64_t id,
+    const char *user, const char *group, const char *pool)
+{
+	int rc;
+
+	memset(msg, 0, sizeof(*msg));
+	ipc_header_init(&msg->hdr, type, sizeof(*msg));
+	msg->id = id;
+
+	rc = ipc_string_copy(msg->user, sizeof(msg->user), user);
+	if (rc == 0)
+		rc = ipc_string_copy(msg->group, sizeof(msg->group), group);
+	if (rc == 0)
+		rc = ipc_string_copy(msg->pool, sizeof(msg->pool), pool);
+	return rc;
+}
+
+int
+ipc_session_decode(const void *buf, size_t len, struct ipc_session *msg)
+{
+	int type = ipc_message_type(buf, len);
+
+	if (type != IPC_SESSION_UP && type != IPC_SESSION_UPDATE &&
+	    type != IPC_SESSION_DOWN)
+		return -EBADMSG;
+
+	if (ipc_header_check(buf, len, (enum ipc_type)type,
+	    sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	if (!ipc_string_terminated(msg->user, sizeof(msg->user)) ||
+	    !ipc_string_terminated(msg->group, sizeof(msg->group)) ||
+	    !ipc_string_terminated(msg->pool, sizeof(msg->pool)))
+		return -EBADMSG;
+
+	if (type == IPC_SESSION_UP && (msg->user[0] == '\0' ||
+	    msg->group[0] == '\0' || msg->pool[0] == '\0'))
+		return -EBADMSG;
+
+	return 0;
+}
+
+int
+ipc_config_decode(const void *buf, size_t len, struct ipc_config *msg)
+{
+	if (ipc_header_check(buf, len, IPC_CONFIG, sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	return 0;
+}
+
+int
+ipc_start_decode(const void *buf, size_t len, struct ipc_start *msg)
+{
+	if (ipc_header_check(buf, len, IPC_START, sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	return 0;
+}
+
+void
+ipc_config_applied_init(struct ipc_config_applied *msg, int result,
+    const char *message)
+{
+	memset(msg, 0, sizeof(*msg));
+	ipc_header_init(&msg->hdr, IPC_CONFIG_APPLIED, sizeof(*msg));
+	msg->result = result;
+	if (message != NULL)
+		snprintf(msg->message, sizeof(msg->message), "%s", message);
+}
+
+int
+ipc_config_applied_decode(const void *buf, size_t len,
+    struct ipc_config_applied *msg)
+{
+	if (ipc_header_check(buf, len, IPC_CONFIG_APPLIED,
+	    sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	if (msg->result > 0 ||
+	    !ipc_string_terminated(msg->message, sizeof(msg->message)))
+		return -EBADMSG;
+
 	return 0;
 }
 

@@ -21,8 +21,16 @@ enum ipc_type {
 	IPC_AUTH_REQUEST = 1,	/* network -> authd */
 	IPC_AUTH_REPLY = 2,	/* authd -> network */
 	IPC_AUTHD_SOCKET = 3,	/* parent -> network, fd attached */
+	IPC_CONFIG = 4,		/* parent -> network, memfd attached */
+	IPC_START = 5,		/* parent -> network, memfd attached */
+	IPC_STOP_LOGOFF = 6,	/* parent -> network: log all off, exit */
 	IPC_RELOAD_REQUEST = 20,	/* network -> parent, from the status */
 	IPC_SHUTDOWN_REQUEST = 21,	/* socket; struct ipc_parent_request */
+	IPC_SHUTDOWN_LOGOFF_REQUEST = 22,	/* the same, sessions ended */
+	IPC_CONFIG_APPLIED = 23,	/* network -> parent */
+	IPC_SESSION_UP = 24,	/* network -> parent, struct ipc_session */
+	IPC_SESSION_UPDATE = 25,
+	IPC_SESSION_DOWN = 26,
 };
 
 enum ipc_auth_result {
@@ -68,11 +76,72 @@ struct ipc_parent_request {
 	int32_t		pid;
 };
 
-/* Fill a request of type IPC_RELOAD_REQUEST or IPC_SHUTDOWN_REQUEST. */
+/*
+ * A new configuration for the network process. The attached memfd has
+ * size bytes: the configuration and the contents of the files it names
+ * (see cfgbundle.h).
+ */
+struct ipc_config {
+	struct ipc_header hdr;
+	uint64_t	size;
+};
+
+/* The network process's reply to IPC_CONFIG. */
+struct ipc_config_applied {
+	struct ipc_header hdr;
+	int32_t		result;	/* 0 or -errno */
+	char		message[IPC_MESSAGE_MAX];	/* why it failed */
+};
+
+#define IPC_COOKIE_HASH_LEN	32	/* SHA-256 of the cookie */
+#define IPC_SESSION_ATTACHED	0x1u	/* flags: a client is connected */
+
+/*
+ * A session's login (IPC_SESSION_UP), attach, detach or reconnect
+ * (IPC_SESSION_UPDATE) or end (IPC_SESSION_DOWN), for the parent's
+ * session journal. UPDATE uses only id, last_seen, reconnects and flags,
+ * DOWN only id. Times are Unix seconds.
+ */
+struct ipc_session {
+	struct ipc_header hdr;
+	uint64_t	id;
+	uint8_t		cookie_hash[IPC_COOKIE_HASH_LEN];
+	char		user[IPC_USER_MAX];
+	char		group[IPC_GROUP_MAX];
+	char		pool[IPC_GROUP_MAX];
+	uint32_t	addr;		/* host order */
+	uint32_t	reconnects;
+	uint32_t	flags;		/* IPC_SESSION_ATTACHED */
+	uint32_t	reserved;	/* zero */
+	int64_t		started;	/* first authentication */
+	int64_t		expires;	/* session timeout; 0 when none */
+	int64_t		last_seen;	/* last attach or detach */
+};
+
+#define IPC_KEY_LEN		32
+
+/*
+ * The first message to a new network process, which it waits for before
+ * it serves: the sessions to restore and the key that signs its login
+ * handles, which outlives restarts. The attached memfd contains nsessions
+ * struct ipc_session messages of type IPC_SESSION_UP, back to back. New
+ * session ids start above id_max.
+ */
+struct ipc_start {
+	struct ipc_header hdr;
+	uint64_t	nsessions;
+	uint64_t	id_max;
+	uint8_t		opaque_key[IPC_KEY_LEN];
+};
+
+/*
+ * Fill a request of type IPC_RELOAD_REQUEST, IPC_SHUTDOWN_REQUEST or
+ * IPC_SHUTDOWN_LOGOFF_REQUEST.
+ */
 void	ipc_parent_request_init(struct ipc_parent_request *req,
 	    enum ipc_type type, uint32_t uid, int32_t pid);
 
-/* Check and copy out a parent request of either type; 0 or -EBADMSG. */
+/* Check and copy out a parent request of any type; 0 or -EBADMSG. */
 int	ipc_parent_request_decode(const void *buf, size_t len,
 	    struct ipc_parent_request *req);
 
@@ -90,6 +159,30 @@ int	ipc_auth_request_decode(const void *buf, size_t len,
 	    struct ipc_auth_request *req);
 int	ipc_auth_reply_decode(const void *buf, size_t len,
 	    struct ipc_auth_reply *rep);
+
+/*
+ * Fill a session message of the given type. Returns 0, or -ENAMETOOLONG
+ * when a string does not fit (never truncated).
+ */
+int	ipc_session_init(struct ipc_session *msg, enum ipc_type type,
+	    uint64_t id, const char *user, const char *group,
+	    const char *pool);
+
+/*
+ * Check a session message of any of the three types and copy it out.
+ * An IPC_SESSION_UP must name a user, a group and a pool. 0 or -EBADMSG.
+ */
+int	ipc_session_decode(const void *buf, size_t len,
+	    struct ipc_session *msg);
+
+int	ipc_config_decode(const void *buf, size_t len, struct ipc_config *msg);
+int	ipc_start_decode(const void *buf, size_t len, struct ipc_start *msg);
+
+/* Fill a reply; a message that does not fit is cut short. */
+void	ipc_config_applied_init(struct ipc_config_applied *msg, int result,
+	    const char *message);
+int	ipc_config_applied_decode(const void *buf, size_t len,
+	    struct ipc_config_applied *msg);
 
 /* Return the type of a received message, or -EBADMSG. */
 int	ipc_message_type(const void *buf, size_t len);

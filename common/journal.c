@@ -1479,12 +1479,35 @@ journal_close(struct journal *j)
 	free(j);
 }
 
+void
+journal_close_in_child(struct journal *j)
+{
+	if (j == NULL)
+		return;
+
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	j->fd = j->lock_fd = -1;
+}
+
 const struct journal_session *
 journal_find(const struct journal *j, uint64_t id)
 {
 	struct journal_node *n = journal_node_find(j, id);
 
 	return n != NULL ? &n->s : NULL;
+}
+
+void
+journal_foreach(const struct journal *j, journal_session_fn *fn, void *arg)
+{
+	const struct journal_node *n;
+
+	TAILQ_FOREACH(n, &j->sessions, entry)
+		if (!fn(&n->s, arg))
+			break;
 }
 
 size_t

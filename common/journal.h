@@ -198,6 +198,13 @@ journal_clear(struct journal *j);
 const struct journal_session *
 journal_find(const struct journal *j, uint64_t id);
 
+/*
+ * Call fn for each live session in login order, until it returns false.
+ * fn must not change the journal.
+ */
+void
+journal_foreach(const struct journal *j, journal_session_fn *fn, void *arg);
+
 size_t
 journal_count(const struct journal *j);
 
@@ -215,6 +222,16 @@ journal_file_size(const struct journal *j);
 /* Sync unsynced records, release the lock and free j. j may be NULL. */
 void
 journal_close(struct journal *j);
+
+/*
+ * In a child forked by the journal's owner: close the child's copies of
+ * the file and lock descriptors, so that it can neither write the
+ * journal nor hold the lock after the owner is gone. The owner's lock
+ * stays, because flock belongs to the open file, which the owner keeps
+ * open. The child must not use j afterwards. j may be NULL.
+ */
+void
+journal_close_in_child(struct journal *j);
 
 /* SHA-256 of the cookie string, without its NUL. 0 or -EIO. */
 int

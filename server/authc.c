@@ -77,6 +77,18 @@ authc_fail_all(struct authc *ac, const char *message)
 		authc_finish(ac, r, IPC_AUTH_ERROR, message);
 }
 
+/* Close the socket; requests still waiting fail with the message. */
+static void
+authc_drop(struct authc *ac, const char *message)
+{
+	event_free(ac->read_event);
+	event_free(ac->write_event);
+	ac->read_event = ac->write_event = NULL;
+	close(ac->fd);
+	ac->fd = -1;
+	authc_fail_all(ac, message);
+}
+
 static void
 authc_close(struct authc *ac, const char *why)
 {
@@ -84,12 +96,7 @@ authc_close(struct authc *ac, const char *why)
 		return;
 	log_warnx("authd connection closed: %s; password logins fail "
 	    "until the parent restarts authd", why);
-	event_free(ac->read_event);
-	event_free(ac->write_event);
-	ac->read_event = ac->write_event = NULL;
-	close(ac->fd);
-	ac->fd = -1;
-	authc_fail_all(ac, "authd is not running");
+	authc_drop(ac, "authd is not running");
 }
 
 static void
@@ -185,8 +192,12 @@ authc_write_cb(evutil_socket_t fd, short events, void *arg)
 void
 authc_set_socket(struct authc *ac, int fd)
 {
+	/*
+	 * A reload replaces a running authd. The replies it still owes are
+	 * lost with its socket, so those logins fail and their users retry.
+	 */
 	if (ac->fd >= 0)
-		authc_close(ac, "replaced by a new authd");
+		authc_drop(ac, "authd was replaced");
 	if (fd < 0)
 		return;
 	evutil_make_socket_nonblocking(fd);

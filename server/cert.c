@@ -19,6 +19,7 @@
 
 #include "cert.h"
 #include "certcrl.h"
+#include "cfgbundle.h"
 #include "certname.h"
 #include "log.h"
 #include "netproc.h"
@@ -35,6 +36,13 @@ struct cert_group {
 	bool		cg_crl_warned;	/* a failed read of this state */
 };
 
+/* Trust stores loaded for a configuration, not yet in use. */
+struct cert_stores {
+	struct cert_group groups[CONFIG_MAX_TGROUPS];
+};
+
+static void	cert_sweep(size_t tgroup);
+
 /*
  * Loaded by the parent before it forks, so the network process inherits
  * the stores and needs no access to the CA files.
@@ -47,22 +55,18 @@ static struct {
 	struct cert_group groups[CONFIG_MAX_TGROUPS];
 } cert_state;
 
-int
-cert_read_file(const char *path, STACK_OF(X509) **out)
+/* Read every PEM certificate of bio into a new stack; bio is freed. */
+static int
+cert_read_bio(BIO *bio, STACK_OF(X509) **out)
 {
-	STACK_OF(X509) *certs;
-	BIO *bio;
+	STACK_OF(X509) *certs = sk_X509_new_null();
 	X509 *x;
 	int n;
 
-	errno = 0;
-	certs = sk_X509_new_null();
-	bio = BIO_new_file(path, "r");
 	if (certs == NULL || bio == NULL) {
-		n = errno != 0 ? -errno : -ENOMEM;
 		sk_X509_free(certs);
 		BIO_free(bio);
-		return (n);
+		return (-ENOMEM);
 	}
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (sk_X509_push(certs, x) <= 0) {
@@ -79,6 +83,17 @@ cert_read_file(const char *path, STACK_OF(X509) **out)
 	}
 	*out = certs;
 	return (n);
+}
+
+int
+cert_read_file(const char *path, STACK_OF(X509) **out)
+{
+	BIO *bio;
+	int err;
+
+	if ((bio = cfgbundle_open(NULL, path, &err)) == NULL)
+		return (-err);
+	return (cert_read_bio(bio, out));
 }
 
 /* Read every PEM CRL of bio, or one DER CRL; bio is freed. */
@@ -116,10 +131,10 @@ int
 cert_read_crl_file(const char *path, STACK_OF(X509_CRL) **out)
 {
 	BIO *bio;
+	int err;
 
-	errno = 0;
-	if ((bio = BIO_new_file(path, "r")) == NULL)
-		return (errno != 0 ? -errno : -ENOMEM);
+	if ((bio = cfgbundle_open(NULL, path, &err)) == NULL)
+		return (-err);
 	return (cert_read_crls_bio(bio, out));
 }
 
@@ -165,15 +180,18 @@ cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
 
 static int
 cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
-    struct cert_group *g, cert_error_fn *on_error, void *arg)
+    const struct cfgbundle *files, struct cert_group *g,
+    cert_error_fn *on_error, void *arg)
 {
 	STACK_OF(X509) *certs;
+	BIO *bio;
 	size_t i;
 	int n, errors = 0;
 
 	g->cg_cas = sk_X509_new_null();
 	for (i = 0; i < tg->nca_files && g->cg_cas != NULL; i++) {
-		n = cert_read_file(tg->ca_files[i], &certs);
+		bio = cfgbundle_open(files, tg->ca_files[i], &n);
+		n = bio == NULL ? -n : cert_read_bio(bio, &certs);
 		if (n < 0) {
 			cert_report(on_error, arg, cfg, tg, "cannot read CA "
 			    "certificates from ca-files entry %s: %s",
@@ -189,18 +207,28 @@ cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
 	return (g->cg_cas == NULL ? errors + 1 : errors);
 }
 
+/*
+ * From the file system, the file's state is recorded so that the network
+ * process reads it again only after a change. From a bundle it is left
+ * empty, so the first check reads the file again: it may have changed
+ * since the parent read it.
+ */
 static int
 cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
-    struct cert_group *g, cert_error_fn *on_error, void *arg)
+    const struct cfgbundle *files, struct cert_group *g,
+    cert_error_fn *on_error, void *arg)
 {
-	int rc;
+	BIO *bio;
+	int rc = 0;
 
 	if (tg->crl_file[0] == '\0')
 		return (0);
-	if (stat(tg->crl_file, &g->cg_crl_stat) != 0)
+	if (files == NULL && stat(tg->crl_file, &g->cg_crl_stat) != 0)
 		rc = -errno;
+	else if ((bio = cfgbundle_open(files, tg->crl_file, &rc)) == NULL)
+		rc = -rc;
 	else
-		rc = cert_read_crl_file(tg->crl_file, &g->cg_crls);
+		rc = cert_read_crls_bio(bio, &g->cg_crls);
 	if (rc != 0) {
 		cert_report(on_error, arg, cfg, tg, "cannot read crl-file %s: "
 		    "%s", tg->crl_file, rc == -EINVAL ? "it holds no PEM or "
@@ -210,22 +238,37 @@ cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
 	return (0);
 }
 
+static void
+cert_group_free(struct cert_group *g)
+{
+	sk_X509_pop_free(g->cg_cas, X509_free);
+	sk_X509_CRL_pop_free(g->cg_crls, X509_CRL_free);
+	X509_STORE_free(g->cg_store);
+	memset(g, 0, sizeof(*g));
+}
+
 int
-cert_load(const struct config *cfg, cert_error_fn *on_error, void *arg)
+cert_stores_load(const struct config *cfg, const struct cfgbundle *files,
+    struct cert_stores **out, cert_error_fn *on_error, void *arg)
 {
 	const struct config_tgroup *tg;
+	struct cert_stores *st;
 	struct cert_group *g;
 	size_t i;
 	int errors = 0;
 
-	cert_state.cfg = cfg;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		on_error(arg, "cannot load the client certificate CAs: out of "
+		    "memory");
+		return (1);
+	}
 	for (i = 0; i < cfg->ntgroups; i++) {
 		tg = &cfg->tgroups[i];
-		g = &cert_state.groups[i];
-		if (tg->auth == AUTH_METHOD_PASSWORD)
+		g = &st->groups[i];
+		if (tg->auth == AUTH_METHOD_PASSWORD || tg->retired)
 			continue;
-		errors += cert_load_cas(cfg, tg, g, on_error, arg);
-		errors += cert_load_crl(cfg, tg, g, on_error, arg);
+		errors += cert_load_cas(cfg, tg, files, g, on_error, arg);
+		errors += cert_load_crl(cfg, tg, files, g, on_error, arg);
 		if (errors == 0 &&
 		    (g->cg_store = cert_store_build(g->cg_cas,
 		    g->cg_crls)) == NULL) {
@@ -233,6 +276,59 @@ cert_load(const struct config *cfg, cert_error_fn *on_error, void *arg)
 			errors++;
 		}
 	}
+	if (errors != 0)
+		cert_stores_free(st);
+	else
+		*out = st;
+	return (errors);
+}
+
+void
+cert_stores_free(struct cert_stores *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < CONFIG_MAX_TGROUPS; i++)
+		cert_group_free(&st->groups[i]);
+	free(st);
+}
+
+/*
+ * A retired tunnel-group keeps its trust store and CRLs for its sessions,
+ * which the CRL sweep still checks; every other slot takes the new one.
+ */
+void
+cert_stores_install(struct cert_stores *st, const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < CONFIG_MAX_TGROUPS; i++) {
+		if (i < cfg->ntgroups && cfg->tgroups[i].retired)
+			continue;
+		cert_group_free(&cert_state.groups[i]);
+		cert_state.groups[i] = st->groups[i];
+		memset(&st->groups[i], 0, sizeof(st->groups[i]));
+	}
+	cert_stores_free(st);
+	cert_state.cfg = cfg;
+	if (cert_state.np == NULL)
+		return;
+	for (i = 0; i < cfg->ntgroups; i++)
+		if (cert_state.groups[i].cg_crls != NULL)
+			cert_sweep(i);
+}
+
+int
+cert_load(const struct config *cfg, cert_error_fn *on_error, void *arg)
+{
+	struct cert_stores *st;
+	int errors;
+
+	errors = cert_stores_load(cfg, NULL, &st, on_error, arg);
+	if (errors == 0)
+		cert_stores_install(st, cfg);
 	return (errors);
 }
 
@@ -241,14 +337,8 @@ cert_unload(void)
 {
 	size_t i;
 
-	for (i = 0; i < CONFIG_MAX_TGROUPS; i++) {
-		struct cert_group *g = &cert_state.groups[i];
-
-		sk_X509_pop_free(g->cg_cas, X509_free);
-		sk_X509_CRL_pop_free(g->cg_crls, X509_CRL_free);
-		X509_STORE_free(g->cg_store);
-		memset(g, 0, sizeof(*g));
-	}
+	for (i = 0; i < CONFIG_MAX_TGROUPS; i++)
+		cert_group_free(&cert_state.groups[i]);
 }
 
 static int
@@ -488,7 +578,7 @@ cert_crl_refresh(size_t tgroup)
 	struct stat st;
 	int fd;
 
-	if (tg->crl_file[0] == '\0' || g->cg_store == NULL)
+	if (tg->crl_file[0] == '\0' || g->cg_store == NULL || tg->retired)
 		return;
 	if (stat(tg->crl_file, &st) != 0) {
 		cert_crl_failed(g, tg, NULL, errno);
@@ -506,7 +596,7 @@ cert_crl_refresh(size_t tgroup)
 	if (g->cg_crl_requested != 0 &&
 	    now - g->cg_crl_requested < 2 * CERT_CRL_POLL)
 		return;
-	if (certcrl_request(tgroup) == 0)
+	if (certcrl_request(tgroup, tg->name) == 0)
 		g->cg_crl_requested = now;
 }
 
@@ -559,16 +649,10 @@ int
 cert_start(struct netproc *np)
 {
 	struct timeval tv = { CERT_CRL_POLL, 0 };
-	size_t i;
 
+	/* Polled even without a crl-file: a reload may add one. */
 	cert_state.np = np;
 	cert_state.cfg = np->cfg;
-	for (i = 0; i < np->cfg->ntgroups; i++) {
-		if (np->cfg->tgroups[i].crl_file[0] != '\0')
-			break;
-	}
-	if (i == np->cfg->ntgroups)
-		return (0);
 	cert_state.poll = event_new(np->base, -1, EV_PERSIST, cert_poll_cb,
 	    NULL);
 	if (cert_state.poll == NULL || event_add(cert_state.poll, &tv) != 0)

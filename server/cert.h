@@ -53,6 +53,28 @@ int	cert_load(const struct config *cfg, cert_error_fn *on_error,
 /* Free what cert_load loaded, for a process that exits without serving. */
 void	cert_unload(void);
 
+struct cfgbundle;
+struct cert_stores;
+
+/*
+ * Load the trust stores of cfg from files (the file system when NULL)
+ * without putting them in use, so that a reload can check them first.
+ * Returns the number of errors reported through on_error, and sets *out
+ * only when there were none.
+ */
+int	cert_stores_load(const struct config *cfg,
+	    const struct cfgbundle *files, struct cert_stores **out,
+	    cert_error_fn *on_error, void *arg);
+
+/*
+ * Put the stores in use for cfg, which must stay valid until the next
+ * install, and free st. Retired tunnel-groups keep their old stores. In
+ * the network process, sessions whose certificate a new CRL revokes end.
+ */
+void	cert_stores_install(struct cert_stores *st, const struct config *cfg);
+
+void	cert_stores_free(struct cert_stores *st);
+
 /*
  * Make every listener ask for a client certificate, naming the loaded
  * CAs, when at least one tunnel-group uses certificates.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,41 +13,64 @@
 #include "ipc.h"
 #include "log.h"
 
-/* A request (error 0) or a reply, with the file attached on success. */
+/*
+ * A request (error 0) or a reply, with the file attached on success. The
+ * network process's index of the group comes back in the reply, but the
+ * group is found by name: after a reload, the network process keeps
+ * retired groups in slots that the parent's configuration does not have.
+ */
 struct certcrl_message {
 	uint32_t	tgroup;
 	int32_t		error;	/* -errno of open(2), or 0 */
+	char		group[CONFIG_NAME_MAX];
 };
 
 static struct {
-	const struct config *cfg;
+	const struct config *cfg;	/* under lock */
+	pthread_mutex_t	lock;
 	int		thread_end;	/* the parent's thread reads here */
 	int		network_end;	/* inherited by the network process */
 	pthread_t	thread;
-} certcrl_state = { .thread_end = -1, .network_end = -1 };
+} certcrl_state = { .lock = PTHREAD_MUTEX_INITIALIZER, .thread_end = -1,
+    .network_end = -1 };
+
+/* Open the crl-file of the named group, or return -errno. */
+static int
+certcrl_open(const char *group)
+{
+	const struct config_tgroup *tg;
+	int fd;
+
+	pthread_mutex_lock(&certcrl_state.lock);
+	tg = certcrl_state.cfg != NULL ?
+	    config_find_tgroup(certcrl_state.cfg, group) : NULL;
+	if (tg == NULL || tg->crl_file[0] == '\0')
+		fd = -EINVAL;
+	else if ((fd = open(tg->crl_file, O_RDONLY | O_CLOEXEC)) < 0)
+		fd = -errno;
+	pthread_mutex_unlock(&certcrl_state.lock);
+	return (fd);
+}
 
 static void
 certcrl_reply(const struct certcrl_message *req)
 {
-	const struct config *cfg = certcrl_state.cfg;
-	struct certcrl_message rep = { req->tgroup, 0 };
+	struct certcrl_message rep = { .tgroup = req->tgroup };
 	int fd = -1;
 
-	if (req->tgroup >= cfg->ntgroups ||
-	    cfg->tgroups[req->tgroup].crl_file[0] == '\0')
+	if (memchr(req->group, '\0', sizeof(req->group)) == NULL)
 		rep.error = -EINVAL;
-	else if ((fd = open(cfg->tgroups[req->tgroup].crl_file,
-	    O_RDONLY | O_CLOEXEC)) < 0)
-		rep.error = -errno;
+	else if ((fd = certcrl_open(req->group)) < 0)
+		rep.error = fd;
 	ipc_send(certcrl_state.thread_end, &rep, sizeof(rep), fd);
 	if (fd >= 0)
 		close(fd);
 }
 
 /*
- * The thread only opens files and sends descriptors: it allocates no
- * memory and takes no lock, so a fork by the parent's main thread cannot
- * catch it holding one.
+ * The thread only opens files and sends descriptors. It allocates no
+ * memory, so a fork by the parent's main thread cannot catch it holding
+ * a lock of malloc. Its own lock is never taken in a child.
  */
 static void *
 certcrl_main(void *arg)
@@ -70,14 +94,7 @@ certcrl_start(const struct config *cfg)
 {
 	sigset_t all, old;
 	int sv[2], rc;
-	size_t i;
 
-	for (i = 0; i < cfg->ntgroups; i++) {
-		if (cfg->tgroups[i].crl_file[0] != '\0')
-			break;
-	}
-	if (i == cfg->ntgroups)
-		return (0);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		return (-errno);
 	certcrl_state.cfg = cfg;
@@ -99,6 +116,14 @@ certcrl_start(const struct config *cfg)
 	return (0);
 }
 
+void
+certcrl_set_config(const struct config *cfg)
+{
+	pthread_mutex_lock(&certcrl_state.lock);
+	certcrl_state.cfg = cfg;
+	pthread_mutex_unlock(&certcrl_state.lock);
+}
+
 int
 certcrl_socket(void)
 {
@@ -106,9 +131,11 @@ certcrl_socket(void)
 }
 
 int
-certcrl_request(size_t tgroup)
+certcrl_request(size_t tgroup, const char *group)
 {
-	struct certcrl_message req = { (uint32_t)tgroup, 0 };
+	struct certcrl_message req = { .tgroup = (uint32_t)tgroup };
+
+	snprintf(req.group, sizeof(req.group), "%s", group);
 
 	if (certcrl_state.network_end < 0)
 		return (-ENOTCONN);

@@ -2,8 +2,8 @@
  * CRL files for the network process. Its sandbox forbids opening files,
  * so a thread of the parent (root, no network input) opens the configured
  * crl-files on request and passes the descriptors over a socketpair. The
- * network process names a tunnel-group by index, never a path, so it can
- * only ever get the CRL files of the configuration.
+ * network process names a tunnel-group, never a path, so it can only ever
+ * get the CRL files of the configuration.
  *
  * The socketpair is made before the parent forks, so every network
  * process the parent starts, including restarted ones, inherits its end.
@@ -16,10 +16,17 @@
 #include "config.h"
 
 /*
- * Start the opener thread when a tunnel-group has a crl-file. Call it in
- * the parent before it forks. Returns 0 or -errno.
+ * Start the opener thread, also without a crl-file, because a reload may
+ * add one. Call it in the parent before it forks. Returns 0 or -errno.
  */
 int	certcrl_start(const struct config *cfg);
+
+/*
+ * Serve the crl-files of cfg from now on, after a reload, or none when
+ * cfg is NULL. The caller frees the previous configuration only after
+ * this returns.
+ */
+void	certcrl_set_config(const struct config *cfg);
 
 /*
  * The network process's end of the socketpair, or -1 without a thread.
@@ -27,8 +34,11 @@ int	certcrl_start(const struct config *cfg);
  */
 int	certcrl_socket(void);
 
-/* Ask for the CRL file of tunnel-group tgroup. Returns 0 or -errno. */
-int	certcrl_request(size_t tgroup);
+/*
+ * Ask for the CRL file of the tunnel-group named group, which is tgroup
+ * in the caller's configuration. Returns 0 or -errno.
+ */
+int	certcrl_request(size_t tgroup, const char *group);
 
 /*
  * Read one reply. Returns 0 when one was read: *tgroup names the group,

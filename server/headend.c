@@ -138,7 +138,6 @@ main(int argc, char **argv)
 		    strerror(-rc));
 		return (1);
 	}
-	rc = parent_main(cfg, tls);
-	check_cleanup(cfg, tls);
-	return (rc);
+	/* A reload replaces cfg and tls[], so the parent frees them. */
+	return (parent_main(cfg, tls));
 }

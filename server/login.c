@@ -48,6 +48,15 @@ login_init(struct netproc *np)
 	return (rc != 0 ? rc : cert_start(np));
 }
 
+void
+login_mark_tgroups(bool used[CONFIG_MAX_TGROUPS])
+{
+	const struct login *lg;
+
+	TAILQ_FOREACH(lg, &login_state.logins, lg_entry)
+		used[lg->lg_tgroup] = true;
+}
+
 static void
 login_sign(const struct netproc *np, const char *handle, const char *group,
     char out[LOGIN_SIG_TEXT])
@@ -428,6 +437,12 @@ login_grant(struct login *lg, struct conn *c)
 	if (rc == -EUSERS) {
 		login_send_form(c, lg, "The maximum number of VPN sessions is "
 		    "reached; try again later.");
+		return;
+	}
+	if (rc == -EDQUOT) {
+		login_send_form(c, lg, "You are already logged in with the "
+		    "maximum number of sessions; log out of one of them "
+		    "first.");
 		return;
 	}
 	if (rc != 0) {

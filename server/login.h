@@ -56,6 +56,9 @@ struct login {
 
 int	login_init(struct netproc *np);
 
+/* Mark the tunnel-groups of the logins in progress, for a reload. */
+void	login_mark_tgroups(bool used[CONFIG_MAX_TGROUPS]);
+
 /* Answer a GET or POST (anything but CONNECT). */
 void	login_handle(struct conn *c, const struct http_request *req);
 
@@ -108,9 +111,13 @@ int	login_authenticate(struct login *lg, struct conn *c, const char *user,
 	    const char *password, login_done_fn *done);
 
 /*
- * Lease an address and create the session of a successful login.
- * Returns 0 and the session in *out, -ENOSPC when the pool is exhausted
- * or -ENOMEM, after logging. The login itself is left to the caller.
+ * Lease an address and create the session of a successful login. When
+ * the user is at the simultaneous-logins limit of the group-policy, the
+ * user's oldest session in the group ends first, or the login is
+ * rejected. Returns 0 and the session in *out, -EDQUOT when the limit
+ * rejects the login, -EUSERS when a max-sessions limit does, -ENOSPC
+ * when the pool is exhausted, or -ENOMEM, after logging. The login
+ * itself is left to the caller.
  */
 int	login_open_session(struct login *lg, struct conn *c,
 	    struct session **out);

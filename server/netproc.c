@@ -15,11 +15,14 @@
 #include "conn.h"
 #include "dtls.h"
 #include "ipc.h"
+#include "lease.h"
 #include "log.h"
 #include "login.h"
 #include "metrics.h"
 #include "ban.h"
 #include "netproc.h"
+#include "netreload.h"
+#include "persist.h"
 #include "source.h"
 #include "pool.h"
 #include "sandbox.h"
@@ -75,11 +78,22 @@ netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	if (len <= 0)
 		fatalx("parent channel closed; exiting");
-	if (ipc_message_type(buf, (size_t)len) == IPC_AUTHD_SOCKET &&
-	    passed >= 0) {
+	switch (ipc_message_type(buf, (size_t)len)) {
+	case IPC_AUTHD_SOCKET:
+		if (passed < 0)
+			break;
 		log_info("connected to a new authd");
 		authc_set_socket(np->authc, passed);
 		return;
+	case IPC_CONFIG:
+		if (passed < 0)
+			break;
+		netreload_receive(np, buf, (size_t)len, passed);
+		return;
+	case IPC_STOP_LOGOFF:
+		if (len == sizeof(struct ipc_header))
+			persist_logoff_all(np);
+		break;
 	}
 	fatalx("unexpected message from the parent: desynchronized");
 }
@@ -97,6 +111,8 @@ netproc_make_pools(struct netproc *np)
 		    p->exclude, p->nexclude);
 		if (np->pools[i] == NULL)
 			return (-errno);
+		if (lease_reserve_static(np->pools[i], cfg, i) != 0)
+			return (-EINVAL);
 	}
 	return (0);
 }
@@ -197,6 +213,7 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 		fatalx("event_base_new failed");
 	np->authc = authc_new(np->base);
 	np->sessions = sessions_new(np);
+	np->leases = lease_table_new(LEASE_STICKY_MAX);
 	np->sources = source_table_new();
 	np->bans = ban_table_new(&(struct ban_limits){
 	    .user_threshold = (unsigned)cfg->limits.ban_user_threshold,
@@ -204,7 +221,7 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 	    .ban_seconds = (unsigned)cfg->limits.ban_time,
 	    .decay_seconds = (unsigned)cfg->limits.ban_decay });
 	if (np->authc == NULL || np->sessions == NULL || np->sources == NULL ||
-	    np->bans == NULL)
+	    np->bans == NULL || np->leases == NULL)
 		fatalx("out of memory");
 	if (netproc_make_pools(np) != 0)
 		fatal("cannot create the address pools");
@@ -227,6 +244,7 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 		fatalx("cannot limit the capabilities of the network process");
 	netproc_drop_privileges(cfg);
 	netproc_init(&np, cfg, tls, fds);
+	persist_start(&np, fds->parent);
 	netproc_listen(&np, fds);
 	if (dtls_start(&np, fds->udp, cfg->nlisteners) != 0)
 		fatalx("cannot set up DTLS on the UDP sockets");

@@ -23,6 +23,7 @@ struct ban_table;
 struct dtls;
 struct metrics_http;
 struct pool;
+struct lease_table;
 
 /* Counters shown by the status socket; never reset while running. */
 struct netproc_stats {
@@ -79,6 +80,7 @@ struct netproc {
 	struct authc	*authc;
 	struct sessions	*sessions;
 	struct pool	*pools[CONFIG_MAX_POOLS];
+	struct lease_table *leases;	/* sticky addresses */
 	struct status	*status;
 	struct dtls	*dtls;
 	struct metrics_http *metrics_http;	/* NULL unless configured */

@@ -19,28 +19,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "authd.h"
+#include "cert.h"
+#include "certcrl.h"
 #include "ipc.h"
 #include "log.h"
 #include "netproc.h"
 #include "parent.h"
+#include "parentint.h"
+#include "reload.h"
+#include "state.h"
 #include "tun.h"
-
-#define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
-#define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
-
-struct parent {
-	struct config	*cfg;
-	SSL_CTX		**tls;
-	struct event_base *base;
-	struct netproc_fds fds;		/* the network process's set */
-	int		net_channel;	/* parent's end to the network */
-	struct event	*net_event;	/* requests on net_channel */
-	int		authd_channel;	/* authd's end, kept until forked */
-	pid_t		authd_pid;
-	pid_t		net_pid;
-	struct event	*restart;
-	struct event	*signals[3];	/* SIGCHLD, SIGTERM, SIGINT */
-};
 
 static int
 parent_bind_tcp(const struct config_listener *l)
@@ -148,6 +136,7 @@ parent_close_fds(struct parent *p, int keep1, int keep2)
 		if (fds[i] >= 0 && fds[i] != keep1 && fds[i] != keep2)
 			close(fds[i]);
 	}
+	state_close_in_child(p->state);
 }
 
 /*
@@ -164,8 +153,7 @@ parent_child_reset_signals(void)
 		signal(sigs[i], SIG_DFL);
 }
 
-/* Fork authd; returns the network's end of the new authd socket. */
-static int
+int
 parent_start_authd(struct parent *p)
 {
 	int sv[2];
@@ -190,78 +178,6 @@ parent_start_authd(struct parent *p)
 }
 
 static void
-parent_request_reload(const struct ipc_parent_request *req)
-{
-	struct sigaction sa;
-
-	/* Without a handler, SIGHUP would end the daemon instead. */
-	if (sigaction(SIGHUP, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
-	    sa.sa_handler == SIG_IGN) {
-		log_warnx("uid %u (pid %d) requested a reload through the "
-		    "status socket, but this build does not handle SIGHUP: "
-		    "nothing was re-read", req->uid, req->pid);
-		return;
-	}
-	log_notice("uid %u (pid %d) requested a reload through the status "
-	    "socket", req->uid, req->pid);
-	kill(getpid(), SIGHUP);
-}
-
-static void
-parent_request_shutdown(struct parent *p,
-    const struct ipc_parent_request *req)
-{
-	log_notice("uid %u (pid %d) requested a shutdown through the status "
-	    "socket; stopping", req->uid, req->pid);
-	sd_notify(0, "STOPPING=1");
-	event_base_loopbreak(p->base);
-}
-
-/*
- * Requests from the network process. A malformed one means the child is
- * desynchronized, so it is restarted rather than trusted.
- */
-static void
-parent_dispatch_network(evutil_socket_t fd, short events, void *arg)
-{
-	struct parent *p = arg;
-	struct ipc_parent_request req;
-	uint8_t buf[64];
-	int len, passed;
-
-	(void)events;
-	len = ipc_recv(fd, buf, sizeof(buf), &passed);
-	if (passed >= 0)
-		close(passed);
-	if (len == -EAGAIN || len == -EINTR)
-		return;
-	if (len <= 0) {
-		/* The child is gone; SIGCHLD restarts it. */
-		event_del(p->net_event);
-		return;
-	}
-	if (ipc_parent_request_decode(buf, (size_t)len, &req) != 0) {
-		log_warnx("malformed message from the network process: "
-		    "desynchronized; restarting it");
-		kill(p->net_pid, SIGTERM);
-		return;
-	}
-	if (req.hdr.type == IPC_RELOAD_REQUEST)
-		parent_request_reload(&req);
-	else
-		parent_request_shutdown(p, &req);
-}
-
-static void
-parent_watch_network(struct parent *p)
-{
-	p->net_event = event_new(p->base, p->net_channel,
-	    EV_READ | EV_PERSIST, parent_dispatch_network, p);
-	if (p->net_event == NULL || event_add(p->net_event, NULL) != 0)
-		fatalx("cannot watch the network process channel");
-}
-
-static void
 parent_start_network(struct parent *p, int authd_sock)
 {
 	int sv[2];
@@ -283,12 +199,13 @@ parent_start_network(struct parent *p, int authd_sock)
 	close(authd_sock);
 	p->fds.parent = p->fds.authd = -1;
 	p->net_pid = pid;
+	evutil_make_socket_nonblocking(p->net_channel);
 	parent_watch_network(p);
 	log_info("started the network process, pid %d", (int)pid);
+	parent_send_start(p);
 }
 
-/* Give the running network process the socket of a restarted authd. */
-static void
+void
 parent_restart_authd(struct parent *p)
 {
 	struct ipc_authd_socket msg = { { IPC_AUTHD_SOCKET, sizeof(msg) } };
@@ -339,10 +256,7 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	} else if (pid == p->net_pid) {
 		who = "the network process";
 		p->net_pid = 0;
-		event_free(p->net_event);
-		p->net_event = NULL;
-		close(p->net_channel);
-		p->net_channel = -1;
+		parent_network_gone(p);
 	} else {
 		return;
 	}
@@ -373,21 +287,44 @@ parent_sigterm_cb(evutil_socket_t sig, short events, void *arg)
 	struct parent *p = arg;
 
 	(void)events;
-	log_notice("received signal %d; stopping", (int)sig);
+	p->logoff = p->cfg->logoff_on_stop;
+	log_notice("received signal %d; stopping%s", (int)sig, p->logoff ?
+	    " and logging every session off (logoff-on-stop)" : "");
 	sd_notify(0, "STOPPING=1");
 	event_base_loopbreak(p->base);
 }
 
 static void
+parent_sighup_cb(evutil_socket_t sig, short events, void *arg)
+{
+	(void)sig;
+	(void)events;
+	log_notice("received SIGHUP");
+	parent_reload(arg);
+}
+
+/*
+ * A plain stop kills the network process, which closes every connection
+ * without logging anyone off, so the sessions stay in the state file. A
+ * logoff stop sends it IPC_STOP_LOGOFF, so it ends every session with a
+ * TERMINATE message first, and then discards the state.
+ */
+static void
 parent_stop(struct parent *p)
 {
+	struct ipc_header logoff = { IPC_STOP_LOGOFF, sizeof(logoff) };
 	time_t deadline = time(NULL) + PARENT_STOP_TIMEOUT;
 	pid_t pids[2] = { p->net_pid, p->authd_pid };
 	size_t i;
 
+	p->stopping = true;
+	if (p->logoff && p->net_pid > 0 &&
+	    ipc_send(p->net_channel, &logoff, sizeof(logoff), -1) == 0)
+		pids[0] = 0;
 	for (i = 0; i < 2; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
+	pids[0] = p->net_pid;
 	for (i = 0; i < 2; i++) {
 		while (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == 0) {
 			if (time(NULL) >= deadline) {
@@ -398,6 +335,14 @@ parent_stop(struct parent *p)
 			usleep(20000);
 		}
 	}
+	if (p->net_channel >= 0)
+		parent_drain_network(p);
+	if (p->logoff)
+		state_discard(p->state);
+	state_close(p->state);
+	p->state = NULL;
+	reload_free(p->reload);
+	p->reload = NULL;
 	unlink(p->cfg->status_socket);
 }
 
@@ -435,6 +380,10 @@ parent_watch_signals(struct parent *p)
 			fatalx("cannot watch signal %d", stop[i]);
 		p->signals[i + 1] = ev;
 	}
+	ev = evsignal_new(p->base, SIGHUP, parent_sighup_cb, p);
+	if (ev == NULL || event_add(ev, NULL) != 0)
+		fatalx("cannot watch SIGHUP");
+	p->signals[3] = ev;
 	p->restart = evtimer_new(p->base, parent_restart_cb, p);
 	if (p->restart == NULL)
 		fatalx("out of memory");
@@ -452,7 +401,24 @@ parent_free_events(struct parent *p)
 	if (p->net_event != NULL)
 		event_free(p->net_event);
 	event_free(p->restart);
+	event_free(p->reload_timeout);
 	event_base_free(p->base);
+}
+
+/* Free the configuration in use, so a sanitizer build exits cleanly. */
+static void
+parent_free_config(struct parent *p)
+{
+	size_t i;
+
+	certcrl_set_config(NULL);
+	cert_unload();
+	for (i = 0; i < CONFIG_MAX_LISTENERS; i++) {
+		SSL_CTX_free(p->tls[i]);
+		p->tls[i] = NULL;
+	}
+	config_free(p->cfg);
+	p->cfg = NULL;
 }
 
 int
@@ -466,6 +432,10 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	parent_watch_signals(&p);
+	if ((p.state = state_open(cfg, p.base)) == NULL ||
+	    (p.reload_timeout = evtimer_new(p.base, parent_reload_timeout_cb,
+	    &p)) == NULL)
+		fatalx("out of memory");
 	parent_start_network(&p, parent_start_authd(&p));
 	log_notice("headend started with %s", cfg->path);
 	sd_notify(0, "READY=1");
@@ -473,5 +443,6 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	parent_stop(&p);
 	parent_free_events(&p);
 	log_notice("headend stopped");
+	parent_free_config(&p);
 	return (0);
 }

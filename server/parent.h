@@ -10,7 +10,11 @@
 
 #include "config.h"
 
-/* Run until SIGTERM or SIGINT; returns the exit status. */
+/*
+ * Run until SIGTERM or SIGINT; returns the exit status. The parent takes
+ * over cfg and the contexts in tls[], which a reload replaces, and frees
+ * what is in use when it returns.
+ */
 int	parent_main(struct config *cfg, SSL_CTX **tls);
 
 #endif

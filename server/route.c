@@ -23,28 +23,32 @@ static struct {
 	size_t		nurls;
 } route_state;
 
+/* Parse into a new table, so that a failure keeps the one in use. */
 int
 route_init(const struct config *cfg)
 {
+	struct route_url *urls, *ru;
 	size_t i, j, n = 0;
 
 	for (i = 0; i < cfg->ntgroups; i++)
 		n += cfg->tgroups[i].nurls;
-	route_state.urls = calloc(n ? n : 1, sizeof(*route_state.urls));
-	if (route_state.urls == NULL)
+	if ((urls = calloc(n ? n : 1, sizeof(*urls))) == NULL)
 		return (-ENOMEM);
+	n = 0;
 	for (i = 0; i < cfg->ntgroups; i++) {
 		for (j = 0; j < cfg->tgroups[i].nurls; j++) {
-			struct route_url *ru = &route_state.urls[
-			    route_state.nurls];
-
+			ru = &urls[n++];
 			if (groupurl_parse(cfg->tgroups[i].urls[j],
-			    &ru->ru_url) != 0)
+			    &ru->ru_url) != 0) {
+				free(urls);
 				return (-EINVAL);
+			}
 			ru->ru_tgroup = i;
-			route_state.nurls++;
 		}
 	}
+	free(route_state.urls);
+	route_state.urls = urls;
+	route_state.nurls = n;
 	return (0);
 }
 

@@ -20,7 +20,10 @@ struct route {
 	const char	*ro_path;	/* the group-url's normalised path */
 };
 
-/* Parse every group-url of cfg. Returns 0, -ENOMEM or -EINVAL. */
+/*
+ * Parse every group-url of cfg into the table in use, replacing the
+ * previous one. Returns 0, or -ENOMEM or -EINVAL with the table as it was.
+ */
 int	route_init(const struct config *cfg);
 
 /*

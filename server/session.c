@@ -9,20 +9,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "lifecycle.h"
 #include "log.h"
 #include "netproc.h"
+#include "persist.h"
 #include "pool.h"
 #include "session.h"
 #include "tunnel.h"
 
 #define SESSIONS_BUCKETS	16384	/* power of two */
-
-/*
- * How long a session waits for its client: before the first CONNECT and
- * after the TLS connection is gone. A reconnect with the cookie inside
- * this window gets the same session and address back.
- */
-#define SESSION_RECONNECT_WINDOW	300
 
 struct sessions {
 	struct netproc	*np;
@@ -111,7 +106,7 @@ session_expire_cb(evutil_socket_t fd, short events, void *arg)
 static void
 session_arm_expiry(struct session *se)
 {
-	struct timeval tv = { SESSION_RECONNECT_WINDOW, 0 };
+	struct timeval tv = { se->se_timers.reconnect_window, 0 };
 
 	evtimer_add(se->se_expire, &tv);
 }
@@ -168,21 +163,26 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	ss->group_count[se->se_tgroup]--;
 }
 
-struct session *
-session_create(struct sessions *ss, const char *user, size_t tgroup,
+static struct session *
+session_new(struct sessions *ss, const char *user, size_t tgroup,
     size_t pool, uint32_t addr, const char *peer)
 {
 	const struct config *cfg = ss->np->cfg;
+	const struct config_tgroup *tg = &cfg->tgroups[tgroup];
 	struct session *se;
 
 	if ((se = calloc(1, sizeof(*se))) == NULL)
 		return (NULL);
+	se->se_np = ss->np;
+	se->se_started = se->se_last_activity = time(NULL);
 	se->se_expire = evtimer_new(ss->np->base, session_expire_cb, se);
-	if (se->se_expire == NULL) {
+	if (se->se_expire == NULL ||
+	    lifecycle_start(se, &cfg->policies[tg->policy]) != 0) {
+		if (se->se_expire != NULL)
+			event_free(se->se_expire);
 		free(se);
 		return (NULL);
 	}
-	se->se_np = ss->np;
 	se->se_id = ss->next_id++;
 	snprintf(se->se_user, sizeof(se->se_user), "%s", user);
 	se->se_tgroup = tgroup;
@@ -191,11 +191,78 @@ session_create(struct sessions *ss, const char *user, size_t tgroup,
 	se->se_pool = pool;
 	se->se_addr = addr;
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", peer);
-	se->se_started = se->se_last_activity = time(NULL);
 	session_make_cookie(se->se_cookie);
 	sessions_link(ss, se);
 	session_arm_expiry(se);
 	return (se);
+}
+
+struct session *
+session_create(struct sessions *ss, const char *user, size_t tgroup,
+    size_t pool, uint32_t addr, const char *peer)
+{
+	struct session *se = session_new(ss, user, tgroup, pool, addr, peer);
+
+	if (se != NULL)
+		persist_session_up(se);
+	return (se);
+}
+
+static void
+sessions_unlink_cookie(struct sessions *ss, struct session *se)
+{
+	struct session **pp;
+
+	pp = &ss->by_cookie[bucket_of_cookie(se->se_cookie)];
+	while (*pp != se)
+		pp = &(*pp)->se_next_by_cookie;
+	*pp = se->se_next_by_cookie;
+}
+
+void
+session_set_cookie(struct session *se, const char *cookie)
+{
+	struct sessions *ss = se->se_np->sessions;
+	size_t c;
+
+	sessions_unlink_cookie(ss, se);
+	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));
+	snprintf(se->se_cookie, sizeof(se->se_cookie), "%s", cookie);
+	c = bucket_of_cookie(se->se_cookie);
+	se->se_next_by_cookie = ss->by_cookie[c];
+	ss->by_cookie[c] = se;
+}
+
+/*
+ * A restored session is created like a new one, then takes the saved
+ * identity. Its empty cookie matches no CONNECT, because
+ * session_find_cookie compares the whole text.
+ */
+struct session *
+session_restore(struct sessions *ss, const struct session_saved *sv)
+{
+	struct timeval tv = { sv->window, 0 };
+	struct session *se;
+
+	se = session_new(ss, sv->user, sv->tgroup, sv->pool, sv->addr, "-");
+	if (se == NULL)
+		return (NULL);
+	session_set_cookie(se, "");
+	memcpy(se->se_cookie_hash, sv->cookie_hash,
+	    sizeof(se->se_cookie_hash));
+	se->se_id = sv->id;
+	se->se_started = sv->started;
+	se->se_reconnects = sv->reconnects;
+	lifecycle_rearm(se);
+	evtimer_add(se->se_expire, &tv);
+	return (se);
+}
+
+void
+sessions_skip_ids(struct sessions *ss, uint64_t id)
+{
+	if (ss->next_id <= id)
+		ss->next_id = id + 1;
 }
 
 /* Every member of struct session_stats is a uint64_t counter. */
@@ -238,7 +305,9 @@ session_destroy(struct session *se, const char *reason)
 	sessions_unlink(np->sessions, se);
 	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
 	pool_release(np->pools[se->se_pool], se->se_addr);
+	persist_session_down(se);
 	event_free(se->se_expire);
+	lifecycle_stop(se);
 	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));
 	free(se);
 }
@@ -256,7 +325,7 @@ session_find_cookie(struct sessions *ss, const char *cookie)
 		    SESSION_COOKIE_TEXT - 1) == 0)
 			return (se);
 	}
-	return (NULL);
+	return (persist_claim(ss->np, cookie));
 }
 
 struct session *
@@ -276,6 +345,7 @@ session_attach(struct session *se, struct tunnel *t)
 {
 	se->se_tunnel = t;
 	evtimer_del(se->se_expire);
+	persist_session_update(se);
 }
 
 void
@@ -283,4 +353,5 @@ session_detach(struct session *se)
 {
 	se->se_tunnel = NULL;
 	session_arm_expiry(se);
+	persist_session_update(se);
 }

@@ -18,6 +18,7 @@
 
 #define SESSION_COOKIE_LEN	32		/* random bytes */
 #define SESSION_COOKIE_TEXT	(2 * SESSION_COOKIE_LEN + 1)
+#define SESSION_COOKIE_HASH_LEN	32		/* SHA-256 of the text */
 #define SESSION_PEER_MAX	64
 
 struct netproc;
@@ -55,6 +56,18 @@ struct session_dtls {
 	enum session_dtls_state state;
 };
 
+/*
+ * The group-policy timers that a session runs by, in seconds, 0 for
+ * none. The reconnect window applies before the first CONNECT and
+ * whenever the TLS connection is gone; lifecycle.c keeps the rest.
+ */
+struct session_timers {
+	int		idle_timeout;
+	int		session_timeout;	/* from se_started, fixed */
+	int		reconnect_window;
+	struct event	*deadline;	/* the idle or session timeout */
+};
+
 struct session {
 	uint64_t	se_id;
 	char		se_user[IPC_USER_MAX];
@@ -62,17 +75,20 @@ struct session {
 	char		se_group[CONFIG_NAME_MAX];
 	size_t		se_pool;	/* index into config pools */
 	uint32_t	se_addr;	/* leased address, host order */
+	/* The cookie is "" while a restored session waits for its client. */
 	char		se_cookie[SESSION_COOKIE_TEXT];
+	uint8_t		se_cookie_hash[SESSION_COOKIE_HASH_LEN];
 	char		se_peer[SESSION_PEER_MAX];
 	char		se_user_agent[128];
 	struct cert_identity se_cert;	/* the login's client certificate */
 	char		se_tls_version[16];	/* of the last tunnel, or "" */
 	char		se_tls_cipher[64];
-	time_t		se_started;
-	time_t		se_last_activity;
+	time_t		se_started;	/* the first authentication */
+	time_t		se_last_activity;	/* see lifecycle_is_activity */
 	unsigned	se_reconnects;
 	struct tunnel	*se_tunnel;	/* NULL while no client is attached */
-	struct event	*se_expire;	/* ends the session when it fires */
+	struct event	*se_expire;	/* the reconnect window */
+	struct session_timers se_timers;
 	struct session_stats se_stats;
 	struct session_dtls se_dtls;
 	struct netproc	*se_np;
@@ -91,6 +107,34 @@ size_t	sessions_count_group(const struct sessions *ss, size_t tgroup);
 /* Create a session for a lease that the caller already holds. */
 struct session *session_create(struct sessions *ss, const char *user,
 	    size_t tgroup, size_t pool, uint32_t addr, const char *peer);
+
+/* A session from the state file, for session_restore. */
+struct session_saved {
+	uint64_t	id;
+	uint8_t		cookie_hash[SESSION_COOKIE_HASH_LEN];
+	const char	*user;
+	size_t		tgroup;
+	size_t		pool;
+	uint32_t	addr;		/* leased by the caller */
+	time_t		started;	/* the first authentication */
+	unsigned	reconnects;
+	int		window;		/* seconds left for the client */
+};
+
+/*
+ * Recreate a session after a restart, with its id, start time and
+ * address. Its cookie is known only by its hash until session_set_cookie.
+ * Unlike session_create, it is not reported to the parent, whose state
+ * file has it already.
+ */
+struct session *session_restore(struct sessions *ss,
+	    const struct session_saved *sv);
+
+/* Give a restored session the cookie that its client presented. */
+void	session_set_cookie(struct session *se, const char *cookie);
+
+/* Give new sessions ids above id, which a restored session may have. */
+void	sessions_skip_ids(struct sessions *ss, uint64_t id);
 
 /* End the session: close its tunnel, release its lease, forget the cookie. */
 void	session_destroy(struct session *se, const char *reason);

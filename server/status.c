@@ -464,7 +464,7 @@ status_start(struct netproc *np, int fd)
 {
 	if ((np->status = calloc(1, sizeof(*np->status))) == NULL)
 		return (-ENOMEM);
-	statuscert_load_next(np);
+	statuscert_load_next(np, NULL);
 	np->status->listener = evconnlistener_new(np->base, status_accept_cb,
 	    np, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	return (np->status->listener == NULL ? -ENOMEM : 0);

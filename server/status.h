@@ -153,11 +153,15 @@ status_handler_fn statusshow_stats;	/* show stats */
 /* statuscert.c */
 
 /*
- * Read each listener's next-certificate into np->status. It runs before
- * the sandbox forbids opening files, as the unprivileged user, so the
- * file must be readable by that user; a failure is kept for the reply.
+ * Read each listener's next-certificate into np->status, replacing what
+ * was read before. At startup (files NULL) it runs before the sandbox
+ * forbids opening files, as the unprivileged user, so the file must be
+ * readable by that user. A reload passes the parent's bundle. A failure
+ * is kept for the reply.
  */
-void	statuscert_load_next(struct netproc *np);
+struct cfgbundle;
+void	statuscert_load_next(struct netproc *np,
+	    const struct cfgbundle *files);
 
 /*
  * Store the expiry time of the context's server certificate in *t.

@@ -13,6 +13,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "netproc.h"
+#include "parentc.h"
 #include "session.h"
 #include "status.h"
 #include "tunnel.h"
@@ -87,7 +88,7 @@ statusadmin_ask_parent(struct netproc *np, enum ipc_type type, uid_t uid,
 	struct ipc_parent_request msg;
 
 	ipc_parent_request_init(&msg, type, (uint32_t)uid, (int32_t)pid);
-	return (ipc_send(np->parent_fd, &msg, sizeof(msg), -1));
+	return (parentc_send(np, &msg, sizeof(msg)));
 }
 
 /*
@@ -115,11 +116,27 @@ statusadmin_reload(struct status_request *req)
 	return (o);
 }
 
-/* Runs once the reply is written, because the parent then stops us. */
+/*
+ * Runs once the reply is written, because the parent then stops us. The
+ * request goes after the reports of the sessions that a logoff ended.
+ */
 static void
 statusadmin_send_shutdown(struct netproc *np, uid_t uid, pid_t pid)
 {
 	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_REQUEST, uid, pid);
+
+	if (rc != 0)
+		log_warnx("status socket: cannot pass the shutdown request "
+		    "of uid %u to the parent: %s", (unsigned)uid,
+		    strerror(-rc));
+}
+
+/* The same for "shutdown logoff": the parent discards the state file. */
+static void
+statusadmin_send_shutdown_logoff(struct netproc *np, uid_t uid, pid_t pid)
+{
+	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_LOGOFF_REQUEST, uid,
+	    pid);
 
 	if (rc != 0)
 		log_warnx("status socket: cannot pass the shutdown request "
@@ -146,6 +163,7 @@ statusadmin_shutdown(struct status_request *req)
 	}
 	json_object_object_add(o, "shutdown", json_object_new_string(
 	    "requested"));
-	req->after = statusadmin_send_shutdown;
+	req->after = req->argc == 1 ? statusadmin_send_shutdown_logoff :
+	    statusadmin_send_shutdown;
 	return (o);
 }

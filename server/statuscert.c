@@ -14,34 +14,40 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "cfgbundle.h"
 #include "netproc.h"
 #include "status.h"
 
 #define STATUSCERT_NAME_MAX	512
 
 void
-statuscert_load_next(struct netproc *np)
+statuscert_load_next(struct netproc *np, const struct cfgbundle *files)
 {
+	struct status *st = np->status;
 	const char *path;
 	size_t i;
-	FILE *f;
+	BIO *bio;
+	int err;
 
+	for (i = 0; i < CONFIG_MAX_LISTENERS; i++) {
+		X509_free(st->next_cert[i]);
+		st->next_cert[i] = NULL;
+		st->next_error[i][0] = '\0';
+	}
 	for (i = 0; i < np->cfg->nlisteners; i++) {
 		path = np->cfg->listeners[i].next_certificate;
 		if (path[0] == '\0')
 			continue;
-		if ((f = fopen(path, "r")) == NULL) {
-			snprintf(np->status->next_error[i],
-			    sizeof(np->status->next_error[i]), "cannot read "
-			    "the file: %s", strerror(errno));
+		if ((bio = cfgbundle_open(files, path, &err)) == NULL) {
+			snprintf(st->next_error[i], sizeof(st->next_error[i]),
+			    "cannot read the file: %s", strerror(err));
 			continue;
 		}
-		np->status->next_cert[i] = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-		if (np->status->next_cert[i] == NULL)
-			snprintf(np->status->next_error[i],
-			    sizeof(np->status->next_error[i]), "the file "
-			    "holds no PEM certificate");
+		st->next_cert[i] = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		if (st->next_cert[i] == NULL)
+			snprintf(st->next_error[i], sizeof(st->next_error[i]),
+			    "the file holds no PEM certificate");
 	}
 }
 

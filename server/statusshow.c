@@ -68,6 +68,9 @@ statusshow_group(struct netproc *np, size_t i,
 	for (j = 0; j < tg->nurls; j++)
 		json_object_array_add(urls, statusjson_string(tg->urls[j]));
 	json_object_object_add(o, "group_urls", urls);
+	/* Removed by a reload, kept for its sessions, with no group-urls. */
+	json_object_object_add(o, "retired",
+	    json_object_new_boolean(tg->retired));
 	return (o);
 }
 
@@ -99,9 +102,11 @@ statusshow_pool(struct netproc *np, size_t i)
 	json_object_object_add(o, "prefix", cp->prefix < 0 ? NULL :
 	    json_object_new_int(cp->prefix));
 	statusshow_add_pool_use(o, np->pools[i]);
-
-	/* NOTE: the configuration has no static addresses yet. */
-	statusshow_add_u64(o, "static", 0);
+	/* Reserved for their users, whether leased or free. */
+	statusshow_add_u64(o, "static", pool_reserved(np->pools[i]));
+	/* The range before a reload shrank or removed it, for its leases. */
+	json_object_object_add(o, "retired",
+	    json_object_new_boolean(cp->retired));
 	return (o);
 }
 

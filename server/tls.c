@@ -5,7 +5,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
+#include "cfgbundle.h"
 #include "tls.h"
 
 void
@@ -25,56 +27,129 @@ tls_error_string(char *buf, size_t len)
 		snprintf(buf, len, "no OpenSSL error recorded");
 }
 
-/* Add every certificate of a PEM file to the chain the listener sends. */
+/* Add every certificate left in bio to the chain the listener sends. */
 static int
-tls_ctx_add_chain_file(SSL_CTX *ctx, const char *path)
+tls_ctx_add_chain_bio(SSL_CTX *ctx, BIO *bio)
 {
-	BIO *bio;
 	X509 *x;
 	int n = 0;
 
-	if ((bio = BIO_new_file(path, "r")) == NULL)
-		return (-1);
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
 			X509_free(x);
-			BIO_free(bio);
 			return (-1);
 		}
 		n++;
 	}
 	ERR_clear_error();	/* the loop ends on "no start line" */
-	BIO_free(bio);
-	return (n > 0 ? 0 : -1);
+	return (n);
 }
 
+/*
+ * The certificate file contains the leaf first, then any intermediates, as
+ * SSL_CTX_use_certificate_chain_file reads it.
+ */
 static int
-tls_ctx_load_keys(SSL_CTX *ctx, const struct config_listener *l,
-    char *err, size_t errlen)
+tls_ctx_load_certificate(SSL_CTX *ctx, const struct config_listener *l,
+    const struct cfgbundle *files, char *err, size_t errlen)
 {
 	char why[512];
+	X509 *x = NULL;
+	BIO *bio;
+	int rc = -1, e;
 
-	if (SSL_CTX_use_certificate_chain_file(ctx, l->certificate) != 1) {
+	if ((bio = cfgbundle_open(files, l->certificate, &e)) == NULL) {
+		snprintf(err, errlen, "cannot load certificate %s: %s",
+		    l->certificate, strerror(e));
+		return (-1);
+	}
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1 ||
+	    SSL_CTX_clear_chain_certs(ctx) != 1 ||
+	    tls_ctx_add_chain_bio(ctx, bio) < 0) {
 		tls_error_string(why, sizeof(why));
 		snprintf(err, errlen, "cannot load certificate %s: %s",
 		    l->certificate, why);
+	} else {
+		rc = 0;
+	}
+	X509_free(x);
+	BIO_free(bio);
+	return (rc);
+}
+
+static int
+tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
+    const struct cfgbundle *files, char *err, size_t errlen)
+{
+	BIO *bio;
+	int n, e;
+
+	if (l->chain[0] == '\0')
+		return (0);
+	if ((bio = cfgbundle_open(files, l->chain, &e)) == NULL) {
+		snprintf(err, errlen, "cannot load chain %s: %s", l->chain,
+		    strerror(e));
 		return (-1);
 	}
-	if (l->chain[0] != '\0' && tls_ctx_add_chain_file(ctx, l->chain)) {
+	n = tls_ctx_add_chain_bio(ctx, bio);
+	BIO_free(bio);
+	if (n <= 0) {
 		snprintf(err, errlen, "cannot load chain %s: no PEM "
 		    "certificate could be read from it", l->chain);
 		return (-1);
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, l->key, SSL_FILETYPE_PEM) != 1) {
-		tls_error_string(why, sizeof(why));
-		snprintf(err, errlen, "cannot load key %s: %s", l->key, why);
+	return (0);
+}
+
+static int
+tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
+    const struct cfgbundle *files, char *err, size_t errlen)
+{
+	EVP_PKEY *key = NULL;
+	char why[512];
+	BIO *bio;
+	int rc = -1, e;
+
+	if ((bio = cfgbundle_open(files, l->key, &e)) == NULL) {
+		snprintf(err, errlen, "cannot load key %s: %s", l->key,
+		    strerror(e));
 		return (-1);
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	/* OpenSSL checks the key against the certificate as it loads it. */
+	ERR_clear_error();
+	if ((key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+		    X509_R_KEY_VALUES_MISMATCH) {
+			ERR_clear_error();
+			snprintf(err, errlen, "key %s does not match "
+			    "certificate %s", l->key, l->certificate);
+		} else {
+			tls_error_string(why, sizeof(why));
+			snprintf(err, errlen, "cannot load key %s: %s",
+			    l->key, why);
+		}
+	} else if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
 		snprintf(err, errlen, "key %s does not match certificate %s",
 		    l->key, l->certificate);
-		return (-1);
+	} else {
+		rc = 0;
 	}
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return (rc);
+}
+
+static int
+tls_ctx_load_keys(SSL_CTX *ctx, const struct config_listener *l,
+    const struct cfgbundle *files, char *err, size_t errlen)
+{
+	if (tls_ctx_load_certificate(ctx, l, files, err, errlen) != 0 ||
+	    tls_ctx_load_chain(ctx, l, files, err, errlen) != 0 ||
+	    tls_ctx_load_key(ctx, l, files, err, errlen) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -127,6 +202,13 @@ tls_ctx_request_client_cert(SSL_CTX *ctx, STACK_OF(X509_NAME) *ca_names)
 SSL_CTX *
 tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
 {
+	return (tls_ctx_new_from(l, NULL, err, errlen));
+}
+
+SSL_CTX *
+tls_ctx_new_from(const struct config_listener *l,
+    const struct cfgbundle *files, char *err, size_t errlen)
+{
 	SSL_CTX *ctx;
 
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
@@ -134,7 +216,7 @@ tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
 		return (NULL);
 	}
 	if (tls_ctx_set_protocols(ctx, l, err, errlen) != 0 ||
-	    tls_ctx_load_keys(ctx, l, err, errlen) != 0 ||
+	    tls_ctx_load_keys(ctx, l, files, err, errlen) != 0 ||
 	    tls_ctx_record_hello(ctx) != 0) {
 		SSL_CTX_free(ctx);
 		return (NULL);

@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+struct cfgbundle;
+
 /*
  * Build the server context for one listener: certificate chain, key,
  * protocol versions and cipher lists. Returns NULL and fills err on
@@ -15,6 +17,13 @@
  */
 SSL_CTX	*tls_ctx_new(const struct config_listener *l, char *err,
 	    size_t errlen);
+
+/*
+ * The same, reading the certificate, chain and key from a configuration
+ * bundle, or from the file system when files is NULL.
+ */
+SSL_CTX	*tls_ctx_new_from(const struct config_listener *l,
+	    const struct cfgbundle *files, char *err, size_t errlen);
 
 /* Copy OpenSSL's error queue into buf as one line, and clear it. */
 void	tls_error_string(char *buf, size_t len);

@@ -120,6 +120,18 @@ tun_route_pools(int sock, const struct config *cfg)
 }
 
 int
+tun_route_add_pools(const struct config *cfg)
+{
+	int sock, rc;
+
+	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (-errno);
+	rc = tun_route_pools(sock, cfg);
+	close(sock);
+	return (rc);
+}
+
+int
 tun_create(const struct config *cfg, char *err, size_t errlen)
 {
 	struct ifreq ifr;

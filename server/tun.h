@@ -16,6 +16,12 @@ struct netproc;
 /* Create and configure the device; returns its descriptor or -errno. */
 int	tun_create(const struct config *cfg, char *err, size_t errlen);
 
+/*
+ * Route every pool of cfg into the device, after a reload that may have
+ * added pools; existing routes stay. Returns 0 or -errno.
+ */
+int	tun_route_add_pools(const struct config *cfg);
+
 /* Start forwarding packets from the device to the sessions. */
 int	tun_start(struct netproc *np);
 

@@ -20,6 +20,7 @@
 #include "cstp.h"
 #include "dtls.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "netproc.h"
 #include "packet.h"
@@ -187,7 +188,8 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 	static uint8_t frame[TUNNEL_FRAME_MAX];
 
 	cstp_header_write(frame, type, (uint16_t)len);
-	memcpy(frame + CSTP_HEADER_LEN, payload, len);
+	if (len > 0)	/* a DPD request may come with no payload */
+		memcpy(frame + CSTP_HEADER_LEN, payload, len);
 	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len));
 }
 
@@ -261,7 +263,7 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 	packet_clamp_mss(pkt, len, (uint16_t)(t->t_data_mtu - 40));
 	se->se_stats.packets_in++;
 	se->se_stats.bytes_in += len;
-	se->se_last_activity = time(NULL);
+	lifecycle_mark(se, pkt, len);
 	tun_write(np, pkt, len);
 }
 
@@ -494,6 +496,29 @@ tunnel_header_timer(struct evbuffer *b, const char *name, int seconds)
 		evbuffer_add_printf(b, "%s: %d\r\n", name, seconds);
 }
 
+/*
+ * The session's timers. The session timeout is the time left, so a
+ * client that reconnects gets the same end time. With new-tunnel rekey
+ * the client reconnects with its cookie after the rekey time. The
+ * reconnect window is how long the session waits after a connection loss.
+ */
+static void
+tunnel_header_lifetime(struct evbuffer *b, const struct session *se,
+    const struct config_policy *pol)
+{
+	tunnel_header_timer(b, "X-CSTP-Idle-Timeout",
+	    se->se_timers.idle_timeout);
+	tunnel_header_timer(b, "X-CSTP-Session-Timeout",
+	    lifecycle_session_left(se, time(NULL)));
+	evbuffer_add_printf(b, "X-CSTP-Disconnected-Timeout: %d\r\n",
+	    se->se_timers.reconnect_window);
+	if (pol->rekey_time > 0)
+		evbuffer_add_printf(b, "X-CSTP-Rekey-Time: %d\r\n"
+		    "X-CSTP-Rekey-Method: new-tunnel\r\n", pol->rekey_time);
+	else
+		evbuffer_add_printf(b, "X-CSTP-Rekey-Method: none\r\n");
+}
+
 static void
 tunnel_header_routes(struct evbuffer *b, const struct config_policy *pol)
 {
@@ -540,11 +565,8 @@ tunnel_build_reply(struct evbuffer *b, const struct session *se,
 	tunnel_header_routes(b, pol);
 	evbuffer_add_printf(b, "X-CSTP-Keepalive: %d\r\nX-CSTP-DPD: %d\r\n",
 	    pol->keepalive, pol->dpd);
-	tunnel_header_timer(b, "X-CSTP-Idle-Timeout", pol->idle_timeout);
-	tunnel_header_timer(b, "X-CSTP-Session-Timeout",
-	    pol->session_timeout);
-	evbuffer_add_printf(b, "X-CSTP-Rekey-Method: none\r\n"
-	    "X-CSTP-Keep: true\r\n"
+	tunnel_header_lifetime(b, se, pol);
+	evbuffer_add_printf(b, "X-CSTP-Keep: true\r\n"
 	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n", mtu, link_mtu);
 }
 
@@ -636,10 +658,11 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", c->c_peer);
 	conn_detach(c, &t->t_ssl, &t->t_fd);
 	SSL_clear_mode(t->t_ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
-	if (se->se_tunnel != NULL) {
+	if (se->se_tunnel != NULL)
 		tunnel_close(se->se_tunnel, "replaced by a new connection");
+	/* Every CONNECT sets the TLS version, so this is a reconnect. */
+	if (se->se_tls_version[0] != '\0')
 		se->se_reconnects++;
-	}
 	session_attach(se, t);
 	session_set_tls(se, SSL_get_version(t->t_ssl),
 	    SSL_get_cipher(t->t_ssl));
@@ -731,6 +754,7 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	if ((se = tunnel_find_session(c, req)) == NULL)
 		return;
 	pol = &cfg->policies[cfg->tgroups[se->se_tgroup].policy];
+	lifecycle_refresh(se, pol);
 	tunnel_dtls_offer(c, req, &offer);
 	if (dtls_offer_select(&offer, pol->dtls, &choice) == DTLS_MODE_NONE)
 		session_log(se, LOG_INFO, "no DTLS, the tunnel runs on CSTP "

@@ -255,6 +255,37 @@ test_valid_file_values(void **state)
 	config_free(cfg);
 }
 
+/* The state file settings: their defaults, then each one set. */
+static void
+test_state_file_settings(void **state)
+{
+	struct edit edit = { 1, "state-file = \"state/sessions\"; "
+	    "key-file = \"/etc/headend/key\"; logoff-on-stop = true;" };
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_string_equal(cfg->state_file, "/var/lib/headend/sessions");
+	assert_string_equal(cfg->key_file, "");
+	assert_false(cfg->logoff_on_stop);
+	config_free(cfg);
+
+	file_write_edited(&edit, 1);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	snprintf(path, sizeof(path), "%s/state/sessions", test_dir);
+	assert_string_equal(cfg->state_file, path);
+	assert_string_equal(cfg->key_file, "/etc/headend/key");
+	assert_true(cfg->logoff_on_stop);
+	config_free(cfg);
+
+	check_one_error(1, "state-file = \"\";", 1, "state-file");
+}
+
 static void
 test_valid_file_pools(void **state)
 {
@@ -311,6 +342,10 @@ test_valid_file_policies(void **state)
 	assert_int_equal(all->dpd, 30);
 	assert_int_equal(all->data_mtu, 1406);
 	assert_int_equal(all->simultaneous_logins, 3);
+	assert_int_equal(all->simultaneous_action,
+	    SIMULTANEOUS_LOGOFF_OLDEST);
+	assert_int_equal(all->reconnect_window, 300);
+	assert_int_equal(all->rekey_time, 0);
 	assert_false(all->client_to_client);
 	assert_string_equal(all->default_domain, "");
 
@@ -940,11 +975,228 @@ test_bad_tls_profile(void **state)
 	    "invalid tls-profile \"legacy\"");
 }
 
+static void
+test_session_timer_values(void **state)
+{
+	struct edit edits[] = {
+		{ 17, "{ name = \"tunnel-all\"; reconnect-window = 60; "
+		    "rekey-time = 3600; simultaneous-logins = 1; "
+		    "simultaneous-login-action = \"reject\"; },"},
+	};
+	struct config *cfg;
+	const struct config_policy *all;
+
+	(void)state;
+	cfg = load_edited_ok(edits, 1);
+	all = &cfg->policies[0];
+	assert_int_equal(all->reconnect_window, 60);
+	assert_int_equal(all->rekey_time, 3600);
+	assert_int_equal(all->simultaneous_logins, 1);
+	assert_int_equal(all->simultaneous_action, SIMULTANEOUS_REJECT);
+	config_free(cfg);
+}
+
+static void
+test_bad_simultaneous_action(void **state)
+{
+	(void)state;
+	check_one_error(17, "{ name = \"tunnel-all\"; "
+	    "simultaneous-login-action = \"newest\"; },", 17,
+	    "invalid simultaneous-login-action \"newest\" in group-policy "
+	    "\"tunnel-all\": use one of \"logoff-oldest\", \"reject\"");
+}
+
+static void
+test_reconnect_window_zero(void **state)
+{
+	(void)state;
+	check_one_error(17, "{ name = \"tunnel-all\"; reconnect-window = 0; "
+	    "},", 17, "invalid reconnect-window 0");
+}
+
+static void
+test_static_addresses_values(void **state)
+{
+	struct edit edits[] = {
+		{ 24, "pool = \"staff\"; group-policy = \"tunnel-all\"; "
+		    "static-addresses = ( { user = \"alice\"; "
+		    "address = \"198.19.0.50\"; }, { user = \"bob\"; "
+		    "address = \"198.19.0.51\"; } ); }," },
+		{ 28, "pool = \"lab\"; group-policy = \"split\"; "
+		    "static-addresses = ( { user = \"alice\"; "
+		    "address = \"198.19.1.20\"; } ); }" },
+	};
+	struct config *cfg;
+	const struct config_static_address *st;
+
+	(void)state;
+	cfg = load_edited_ok(edits, 2);
+	assert_int_equal(cfg->nstatic_addresses, 3);
+	st = &cfg->static_addresses[0];
+	assert_string_equal(st->user, "alice");
+	assert_int_equal(st->address, POOL_NET + 50);
+	assert_int_equal(st->tgroup, 0);
+	assert_int_equal(st->line, 24);
+	st = &cfg->static_addresses[1];
+	assert_string_equal(st->user, "bob");
+	assert_int_equal(st->address, POOL_NET + 51);
+	st = &cfg->static_addresses[2];
+	assert_string_equal(st->user, "alice");
+	assert_int_equal(st->address, POOL_NET + 256 + 20);
+	assert_int_equal(st->tgroup, 1);
+	config_free(cfg);
+}
+
+static void
+test_static_outside_pool(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.1.20\"; } ); },", 24,
+	    "static address 198.19.1.20 of user \"alice\" in tunnel-group "
+	    "\"staff\" is outside pool \"staff\", whose leasable addresses "
+	    "are 198.19.0.1-198.19.0.254");
+}
+
+/* The network address is in the pool's network but not leasable. */
+static void
+test_static_network_address(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.0.0\"; } ); },", 24,
+	    "static address 198.19.0.0 of user \"alice\" in tunnel-group "
+	    "\"staff\" is outside pool \"staff\"");
+}
+
+static void
+test_static_excluded(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.0.10\"; } ); },", 24,
+	    "static address 198.19.0.10 of user \"alice\" in tunnel-group "
+	    "\"staff\" is excluded from pool \"staff\"");
+}
+
+static void
+test_static_tun_address(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.0.1\"; } ); },", 24,
+	    "static address 198.19.0.1 of user \"alice\" in tunnel-group "
+	    "\"staff\" is the tun address");
+}
+
+static void
+test_static_invalid_address(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.0.300\"; } ); },", 24,
+	    "invalid static address \"198.19.0.300\" in tunnel-group "
+	    "\"staff\"");
+}
+
+static void
+test_static_missing_address(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "} ); },", 24, "missing setting \"address\" in tunnel-group "
+	    "\"staff\"");
+}
+
+static void
+test_static_not_a_group(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( \"alice\" ); },", 24,
+	    "entry 1 of static-addresses in tunnel-group \"staff\" must be "
+	    "a group");
+}
+
+static void
+test_static_user_twice(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.0.50\"; }, { user = \"alice\"; "
+	    "address = \"198.19.0.51\"; } ); },", 24,
+	    "user \"alice\" has a second static address in tunnel-group "
+	    "\"staff\": the first is at line 24");
+}
+
+/* Two groups on one pool: an address still belongs to one user. */
+static void
+test_static_address_shared_in_pool(void **state)
+{
+	struct edit edits[] = {
+		{ 24, "pool = \"staff\"; group-policy = \"tunnel-all\"; "
+		    "static-addresses = ( { user = \"alice\"; "
+		    "address = \"198.19.0.50\"; } ); }," },
+		{ 28, "pool = \"staff\"; group-policy = \"split\";" },
+		{ 29, "static-addresses = ( { user = \"bob\"; "
+		    "address = \"198.19.0.50\"; } ); } );" },
+	};
+	struct errors errors;
+
+	(void)state;
+	assert_int_equal(load_edited(edits, 3, &errors), 1);
+	assert_error_at(&errors, 29, "static address 198.19.0.50 of user "
+	    "\"bob\" in tunnel-group \"lab\" is already the static "
+	    "address of user \"alice\" at line 24");
+}
+
+/* The same user may have the same address in two groups of one pool. */
+static void
+test_static_same_user_two_groups(void **state)
+{
+	struct edit edits[] = {
+		{ 24, "pool = \"staff\"; group-policy = \"tunnel-all\"; "
+		    "static-addresses = ( { user = \"alice\"; "
+		    "address = \"198.19.0.50\"; } ); }," },
+		{ 28, "pool = \"staff\"; group-policy = \"split\";" },
+		{ 29, "static-addresses = ( { user = \"alice\"; "
+		    "address = \"198.19.0.50\"; } ); } );" },
+	};
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_edited_ok(edits, 3);
+	assert_int_equal(cfg->nstatic_addresses, 2);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_file_values),
+		cmocka_unit_test(test_state_file_settings),
+		cmocka_unit_test(test_session_timer_values),
+		cmocka_unit_test(test_bad_simultaneous_action),
+		cmocka_unit_test(test_reconnect_window_zero),
+		cmocka_unit_test(test_static_addresses_values),
+		cmocka_unit_test(test_static_outside_pool),
+		cmocka_unit_test(test_static_network_address),
+		cmocka_unit_test(test_static_excluded),
+		cmocka_unit_test(test_static_tun_address),
+		cmocka_unit_test(test_static_invalid_address),
+		cmocka_unit_test(test_static_missing_address),
+		cmocka_unit_test(test_static_not_a_group),
+		cmocka_unit_test(test_static_user_twice),
+		cmocka_unit_test(test_static_address_shared_in_pool),
+		cmocka_unit_test(test_static_same_user_two_groups),
 		cmocka_unit_test(test_valid_file_pools),
 		cmocka_unit_test(test_valid_file_policies),
 		cmocka_unit_test(test_valid_file_tgroups),

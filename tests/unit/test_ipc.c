@@ -419,6 +419,127 @@ test_send_closed_peer(void **state)
 	close(sv[0]);
 }
 
+static void
+test_session_round_trip(void **state)
+{
+	struct ipc_session msg, out;
+	int sv[2], n, fd;
+	uint8_t buf[512];
+
+	(void)state;
+	assert_int_equal(ipc_session_init(&msg, IPC_SESSION_UP, 7, "alice",
+	    "staff", "pool"), 0);
+	msg.addr = 0xc6130001u;
+	msg.started = 1000;
+	msg.flags = IPC_SESSION_ATTACHED;
+	socketpair_open(sv);
+	assert_int_equal(ipc_send(sv[0], &msg, sizeof(msg), -1), 0);
+	n = ipc_recv(sv[1], buf, sizeof(buf), &fd);
+	assert_int_equal(n, (int)sizeof(msg));
+	assert_int_equal(ipc_session_decode(buf, (size_t)n, &out), 0);
+	assert_int_equal(out.hdr.type, IPC_SESSION_UP);
+	assert_int_equal(out.id, 7);
+	assert_string_equal(out.user, "alice");
+	assert_string_equal(out.group, "staff");
+	assert_string_equal(out.pool, "pool");
+	assert_int_equal(out.addr, 0xc6130001u);
+	assert_int_equal(out.started, 1000);
+	assert_int_equal(out.flags, IPC_SESSION_ATTACHED);
+	socketpair_close(sv);
+}
+
+static void
+test_session_decode_malformed(void **state)
+{
+	struct ipc_session msg, out;
+
+	(void)state;
+	assert_int_equal(ipc_session_init(&msg, IPC_SESSION_UP, 1,
+	    long_string(IPC_USER_MAX), "g", "p"), -ENAMETOOLONG);
+
+	/* An unterminated group. */
+	assert_int_equal(ipc_session_init(&msg, IPC_SESSION_UPDATE, 1, "", "",
+	    ""), 0);
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg), &out), 0);
+	memset(msg.group, 'g', sizeof(msg.group));
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg), &out),
+	    -EBADMSG);
+
+	/* A login must name its user, group and pool. */
+	assert_int_equal(ipc_session_init(&msg, IPC_SESSION_UP, 1, "", "g",
+	    "p"), 0);
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg), &out),
+	    -EBADMSG);
+	assert_int_equal(ipc_session_init(&msg, IPC_SESSION_DOWN, 1, "", "",
+	    ""), 0);
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg), &out), 0);
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg) - 1, &out),
+	    -EBADMSG);
+
+	/* Another type of the same size. */
+	msg.hdr.type = IPC_AUTH_REPLY;
+	assert_int_equal(ipc_session_decode(&msg, sizeof(msg), &out),
+	    -EBADMSG);
+}
+
+static void
+test_config_applied(void **state)
+{
+	struct ipc_config_applied msg, out;
+
+	(void)state;
+	ipc_config_applied_init(&msg, -EINVAL, long_string(400));
+	assert_int_equal(ipc_config_applied_decode(&msg, sizeof(msg), &out),
+	    0);
+	assert_int_equal(out.result, -EINVAL);
+	assert_int_equal(strlen(out.message), IPC_MESSAGE_MAX - 1);
+	ipc_config_applied_init(&msg, 0, NULL);
+	assert_int_equal(ipc_config_applied_decode(&msg, sizeof(msg), &out),
+	    0);
+	assert_string_equal(out.message, "");
+
+	/* A positive result is no -errno. */
+	msg.result = 1;
+	assert_int_equal(ipc_config_applied_decode(&msg, sizeof(msg), &out),
+	    -EBADMSG);
+}
+
+static void
+test_parent_request_types(void **state)
+{
+	struct ipc_parent_request req, out;
+
+	(void)state;
+	ipc_parent_request_init(&req, IPC_SHUTDOWN_LOGOFF_REQUEST, 0, 42);
+	assert_int_equal(ipc_parent_request_decode(&req, sizeof(req), &out),
+	    0);
+	assert_int_equal(out.hdr.type, IPC_SHUTDOWN_LOGOFF_REQUEST);
+	ipc_parent_request_init(&req, IPC_CONFIG_APPLIED, 0, 42);
+	assert_int_equal(ipc_parent_request_decode(&req, sizeof(req), &out),
+	    -EBADMSG);
+}
+
+static void
+test_start_and_config_sizes(void **state)
+{
+	struct ipc_start start = { { IPC_START, sizeof(start) }, 2, 9, { 0 } };
+	struct ipc_config cfg = { { IPC_CONFIG, sizeof(cfg) }, 100 };
+	struct ipc_start start_out;
+	struct ipc_config cfg_out;
+
+	(void)state;
+	assert_int_equal(ipc_start_decode(&start, sizeof(start), &start_out),
+	    0);
+	assert_int_equal(start_out.nsessions, 2);
+	assert_int_equal(start_out.id_max, 9);
+	assert_int_equal(ipc_start_decode(&start, sizeof(start) - 1,
+	    &start_out), -EBADMSG);
+	assert_int_equal(ipc_config_decode(&cfg, sizeof(cfg), &cfg_out), 0);
+	assert_int_equal(cfg_out.size, 100);
+	assert_int_equal(ipc_config_decode(&start, sizeof(cfg), &cfg_out),
+	    -EBADMSG);
+}
+
 int
 main(void)
 {
@@ -440,6 +561,11 @@ main(void)
 		cmocka_unit_test(test_recv_truncated),
 		cmocka_unit_test(test_recv_eof),
 		cmocka_unit_test(test_send_closed_peer),
+		cmocka_unit_test(test_session_round_trip),
+		cmocka_unit_test(test_session_decode_malformed),
+		cmocka_unit_test(test_config_applied),
+		cmocka_unit_test(test_parent_request_types),
+		cmocka_unit_test(test_start_and_config_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1038,6 +1039,59 @@ test_second_open_busy(void **state)
 	journal_close(second);
 }
 
+/* journal_foreach visits the live sessions in login order. */
+static void
+test_foreach_login_order(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j;
+	struct collect c;
+
+	j = journal_open_empty(f);
+	session_append(j, 1);
+	session_append(j, 2);
+	session_append(j, 3);
+	assert_int_equal(journal_append_down(j, 2), 0);
+	memset(&c, 0, sizeof(c));
+	journal_foreach(j, collect_session, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.s[0].id, 1);
+	assert_int_equal(c.s[1].id, 3);
+
+	/* The callback's false ends the walk. */
+	memset(&c, 0, sizeof(c));
+	c.drop_id = 1;
+	journal_foreach(j, collect_session, &c);
+	assert_int_equal(c.n, 1);
+	journal_close(j);
+}
+
+/*
+ * A forked child that closes its copies does not take the owner's lock
+ * or file away.
+ */
+static void
+test_close_in_child_keeps_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j, *second = NULL;
+	int status;
+	pid_t pid;
+
+	j = journal_open_empty(f);
+	if ((pid = fork()) == 0) {
+		journal_close_in_child(j);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(journal_open(f->path, f->key, &second, NULL, NULL,
+	    f->err, sizeof(f->err)), -EBUSY);
+	session_append(j, 1);
+	assert_int_equal(journal_count(j), 1);
+	journal_close(j);
+}
+
 /* A write that hits RLIMIT_FSIZE is cut off again and changes nothing. */
 static void
 test_failed_write_cut(void **state)
@@ -1268,6 +1322,8 @@ main(void)
 		FIXTURE_TEST(test_inconsistent_records_ignored),
 		FIXTURE_TEST(test_moved_records_ignored),
 		FIXTURE_TEST(test_second_open_busy),
+		FIXTURE_TEST(test_foreach_login_order),
+		FIXTURE_TEST(test_close_in_child_keeps_lock),
 		FIXTURE_TEST(test_failed_write_cut),
 		FIXTURE_TEST(test_many_sessions_load),
 		FIXTURE_TEST(test_key_created_0600),

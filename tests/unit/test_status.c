@@ -366,21 +366,32 @@ attach_parent(struct fixture *fx)
 	return (sv[1]);
 }
 
-static void
+/*
+ * Read up to the next request of the status socket, and return the
+ * number of session ends reported before it.
+ */
+static int
 assert_parent_got(int fd, enum ipc_type type)
 {
 	struct ipc_parent_request req;
-	uint8_t buf[64];
-	int len, passed;
+	struct ipc_session se;
+	uint8_t buf[512];
+	int len, passed, downs = 0;
 
-	len = ipc_recv(fd, buf, sizeof(buf), &passed);
-	assert_true(len > 0);
-	assert_int_equal(passed, -1);
+	for (;;) {
+		len = ipc_recv(fd, buf, sizeof(buf), &passed);
+		assert_true(len > 0);
+		assert_int_equal(passed, -1);
+		if (ipc_session_decode(buf, (size_t)len, &se) != 0)
+			break;
+		downs += se.hdr.type == IPC_SESSION_DOWN;
+	}
 	assert_int_equal(ipc_parent_request_decode(buf, (size_t)len, &req),
 	    0);
 	assert_int_equal(req.hdr.type, type);
 	assert_int_equal(req.uid, 0);
 	assert_int_equal(req.pid, 42);
+	return (downs);
 }
 
 static void
@@ -448,7 +459,8 @@ test_shutdown_after_reply(void **state)
 	/* Nothing reaches the parent before the reply is written. */
 	assert_non_null(req.after);
 	req.after(&fx->np, req.uid, req.pid);
-	assert_parent_got(parent, IPC_SHUTDOWN_REQUEST);
+	assert_int_equal(assert_parent_got(parent,
+	    IPC_SHUTDOWN_LOGOFF_REQUEST), 1);
 	close(parent);
 	close(fx->np.parent_fd);
 }

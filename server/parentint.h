@@ -1,0 +1,79 @@
+/*
+ * The parent's state, shared by parent.c (starting, watching and
+ * stopping the children) and parentnet.c (the network process's channel
+ * and reloads). Nothing outside the parent includes this.
+ */
+#ifndef HEADEND_PARENTINT_H
+#define HEADEND_PARENTINT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "netproc.h"
+
+#define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
+#define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
+#define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
+
+struct reload;
+struct state;
+
+struct parent {
+	struct config	*cfg;
+	SSL_CTX		**tls;
+	struct event_base *base;
+	struct netproc_fds fds;		/* the network process's set */
+	int		net_channel;	/* parent's end to the network */
+	struct event	*net_event;	/* requests on net_channel */
+	int		authd_channel;	/* authd's end, kept until forked */
+	pid_t		authd_pid;
+	pid_t		net_pid;
+	struct event	*restart;
+	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	struct state	*state;		/* the session journal */
+	struct reload	*reload;	/* sent, waiting for the network */
+	struct event	*reload_timeout;
+	bool		logoff;		/* the stop ends every session */
+	bool		stopping;	/* only session reports count now */
+};
+
+/* parent.c */
+
+/* Fork authd; returns the network's end of the new authd socket. */
+int	parent_start_authd(struct parent *p);
+
+/* Replace authd, and give the network process its socket. */
+void	parent_restart_authd(struct parent *p);
+
+/* parentnet.c */
+
+/* Watch the network process's channel for its messages. */
+void	parent_watch_network(struct parent *p);
+
+/*
+ * Send a new network process its start message. On failure it is
+ * stopped, and restarted like a child that died.
+ */
+void	parent_send_start(struct parent *p);
+
+/*
+ * Read what the network process sent before it exited, then close the
+ * channel. A reload that waited for its reply is abandoned.
+ */
+void	parent_network_gone(struct parent *p);
+
+/* Read every message that waits on the channel, without blocking. */
+void	parent_drain_network(struct parent *p);
+
+/* Re-read the configuration file: SIGHUP and headendctl reload. */
+void	parent_reload(struct parent *p);
+
+/* The network process did not reply to a reload in time. */
+void	parent_reload_timeout_cb(evutil_socket_t fd, short events,
+	    void *arg);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * The parent's side of the network process's channel, declared in
+ * parentint.h: the session reports for the state file, the requests of
+ * the status socket, and reloads, which the network process must accept
+ * before the parent and authd take the new configuration too.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "certdiag.h"
+#include "ipc.h"
+#include "log.h"
+#include "parentint.h"
+#include "reload.h"
+#include "state.h"
+#include "tun.h"
+
+/* Room for the largest message the network process sends. */
+union parentnet_message {
+	struct ipc_parent_request request;
+	struct ipc_session	session;
+	struct ipc_config_applied applied;
+};
+
+/*
+ * sd_notify(3) pairs RELOADING=1 with MONOTONIC_USEC, which systemd's
+ * Type=notify-reload uses to match the reload to its request.
+ */
+static void
+parentnet_notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ull +
+	    (unsigned long long)ts.tv_nsec / 1000ull);
+}
+
+/* Certificate hashes and warnings go to the log, as at startup. */
+static void
+parentnet_log_certdiag(void *arg, enum certdiag_level level,
+    const char *line)
+{
+	(void)arg;
+	log_write(level == CERTDIAG_WARNING ? LOG_WARNING : LOG_INFO, "%s",
+	    line);
+}
+
+/* Take the checked configuration into the parent and a new authd. */
+static void
+parentnet_reload_install(struct parent *p, struct reload *r)
+{
+	pid_t old_authd = p->authd_pid;
+	int rc;
+
+	reload_install(r, &p->cfg, p->tls);
+	reload_free(r);
+	certdiag_config(p->cfg, parentnet_log_certdiag, NULL);
+	if ((rc = tun_route_add_pools(p->cfg)) != 0)
+		log_warnx("cannot route the pools into %s: %s",
+		    p->cfg->tun.name, strerror(-rc));
+
+	/* authd got its configuration by fork, so a new one takes over. */
+	if (old_authd > 0) {
+		p->authd_pid = 0;
+		kill(old_authd, SIGTERM);
+		parent_restart_authd(p);
+	}
+	log_notice("reloaded %s", p->cfg->path);
+	sd_notify(0, "READY=1");
+}
+
+static void
+parentnet_reload_abandon(struct parent *p, const char *why)
+{
+	log_err("reload of %s failed: %s; the running configuration stays",
+	    p->cfg->path, why);
+	reload_free(p->reload);
+	p->reload = NULL;
+	evtimer_del(p->reload_timeout);
+	sd_notify(0, "READY=1");
+}
+
+void
+parent_reload(struct parent *p)
+{
+	struct timeval tv = { PARENT_RELOAD_TIMEOUT, 0 };
+	struct reload *r;
+	int errors, rc;
+
+	if (p->reload != NULL) {
+		log_warnx("a reload is still waiting for the network process; "
+		    "ignoring this one");
+		return;
+	}
+	parentnet_notify_reloading();
+	log_notice("reloading %s", p->cfg->path);
+	if ((errors = reload_prepare(p->cfg, &r)) != 0) {
+		log_err("reload of %s rejected with %d error(s); the running "
+		    "configuration stays", p->cfg->path, errors);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	if (p->net_pid <= 0) {
+		parentnet_reload_install(p, r);
+		return;
+	}
+	p->reload = r;
+	if ((rc = reload_send(r, p->net_channel)) != 0) {
+		parentnet_reload_abandon(p, strerror(-rc));
+		return;
+	}
+	evtimer_add(p->reload_timeout, &tv);
+}
+
+void
+parent_reload_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	parentnet_reload_abandon(arg, "the network process did not answer");
+}
+
+static void
+parentnet_reload_answer(struct parent *p, const void *buf, size_t len)
+{
+	struct ipc_config_applied msg;
+	struct reload *r = p->reload;
+
+	if (ipc_config_applied_decode(buf, len, &msg) != 0 || r == NULL) {
+		log_warnx("unexpected reload result from the network process");
+		return;
+	}
+	if (msg.result != 0) {
+		parentnet_reload_abandon(p, msg.message);
+		return;
+	}
+	p->reload = NULL;
+	evtimer_del(p->reload_timeout);
+	parentnet_reload_install(p, r);
+}
+
+static void
+parentnet_request(struct parent *p, const void *buf, size_t len)
+{
+	struct ipc_parent_request req;
+
+	if (ipc_parent_request_decode(buf, len, &req) != 0) {
+		log_warnx("malformed request from the network process: "
+		    "desynchronized; restarting it");
+		kill(p->net_pid, SIGTERM);
+		return;
+	}
+	if (req.hdr.type == IPC_RELOAD_REQUEST) {
+		log_notice("uid %u (pid %d) requested a reload through the "
+		    "status socket", req.uid, req.pid);
+		parent_reload(p);
+		return;
+	}
+	p->logoff = req.hdr.type == IPC_SHUTDOWN_LOGOFF_REQUEST;
+	log_notice("uid %u (pid %d) requested a shutdown%s through the "
+	    "status socket; stopping", req.uid, req.pid, p->logoff ?
+	    " that logs everyone off" : "");
+	sd_notify(0, "STOPPING=1");
+	event_base_loopbreak(p->base);
+}
+
+static void
+parentnet_session(struct parent *p, const void *buf, size_t len)
+{
+	struct ipc_session msg;
+
+	if (ipc_session_decode(buf, len, &msg) != 0) {
+		log_warnx("malformed session report from the network "
+		    "process: desynchronized; restarting it");
+		kill(p->net_pid, SIGTERM);
+		return;
+	}
+	state_record(p->state, &msg);
+}
+
+/*
+ * Handle one message. Returns 1 when one was read, 0 when none waits or
+ * the channel is closed. A malformed message means the child is
+ * desynchronized, so it is restarted rather than trusted.
+ */
+static int
+parentnet_read(struct parent *p)
+{
+	union parentnet_message buf;
+	int len, passed, type;
+
+	len = ipc_recv(p->net_channel, &buf, sizeof(buf), &passed);
+	if (passed >= 0)
+		close(passed);
+	if (len == -EINTR)
+		return (1);
+	if (len <= 0) {
+		/* At the end of file the child is gone; SIGCHLD restarts it. */
+		if (len != -EAGAIN && p->net_event != NULL)
+			event_del(p->net_event);
+		return (0);
+	}
+	type = ipc_message_type(&buf, (size_t)len);
+	if (type == IPC_SESSION_UP || type == IPC_SESSION_UPDATE ||
+	    type == IPC_SESSION_DOWN)
+		parentnet_session(p, &buf, (size_t)len);
+	else if (p->stopping)
+		return (1);
+	else if (type == IPC_CONFIG_APPLIED)
+		parentnet_reload_answer(p, &buf, (size_t)len);
+	else
+		parentnet_request(p, &buf, (size_t)len);
+	return (1);
+}
+
+static void
+parentnet_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	parentnet_read(arg);
+}
+
+void
+parent_watch_network(struct parent *p)
+{
+	p->net_event = event_new(p->base, p->net_channel,
+	    EV_READ | EV_PERSIST, parentnet_read_cb, p);
+	if (p->net_event == NULL || event_add(p->net_event, NULL) != 0)
+		fatalx("cannot watch the network process channel");
+}
+
+void
+parent_drain_network(struct parent *p)
+{
+	while (parentnet_read(p) > 0)
+		continue;
+}
+
+void
+parent_network_gone(struct parent *p)
+{
+	parent_drain_network(p);
+	event_free(p->net_event);
+	p->net_event = NULL;
+	close(p->net_channel);
+	p->net_channel = -1;
+	if (p->reload != NULL)
+		parentnet_reload_abandon(p, "the network process exited");
+}
+
+void
+parent_send_start(struct parent *p)
+{
+	struct ipc_start msg;
+	int fd, rc;
+
+	fd = state_start_message(p->state, &msg);
+	rc = ipc_send(p->net_channel, &msg, sizeof(msg), fd);
+	explicit_bzero(&msg, sizeof(msg));
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0) {
+		log_warnx("cannot send the start message to the network "
+		    "process: %s; restarting it", strerror(-rc));
+		kill(p->net_pid, SIGTERM);
+	}
+}

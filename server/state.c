@@ -1,0 +1,321 @@
+/* The parent's side of the session journal, declared in state.h. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "journal.h"
+#include "log.h"
+#include "state.h"
+
+#define STATE_SYNC_DELAY	1	/* seconds an update may wait */
+#define STATE_KEY_SUFFIX	".key"
+
+struct state {
+	struct journal	*journal;	/* NULL: sessions are not kept */
+	char		path[PATH_MAX];
+	uint8_t		opaque_key[JOURNAL_KEY_LEN];
+	struct event	*sync;		/* batches the updates' fdatasync */
+	uint64_t	failures;	/* appends that failed */
+};
+
+/* A session that has expired by the clock is not worth restoring. */
+static bool
+state_keep_session(const struct journal_session *s, void *arg)
+{
+	time_t now = *(const time_t *)arg;
+
+	return (s->expires == 0 || s->expires > now);
+}
+
+static int
+state_key_path(const struct config *cfg, char *buf, size_t len)
+{
+	int n;
+
+	if (cfg->key_file[0] != '\0')
+		n = snprintf(buf, len, "%s", cfg->key_file);
+	else
+		n = snprintf(buf, len, "%s%s", cfg->state_file,
+		    STATE_KEY_SUFFIX);
+	return (n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0);
+}
+
+/* Create the state file's directory when missing, but not its parents. */
+static void
+state_make_dir(const char *path)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (mkdir(dirname(dir), 0700) != 0 && errno != EEXIST)
+		log_warn("cannot create the directory of the state file %s",
+		    path);
+}
+
+/*
+ * Load the key file and derive the journal's key and the login handle
+ * key from it. Without it, the login handle key is random.
+ */
+static int
+state_load_keys(struct state *st, const struct config *cfg,
+    uint8_t journal_key[JOURNAL_KEY_LEN])
+{
+	uint8_t master[JOURNAL_KEY_LEN];
+	char path[PATH_MAX], err[512];
+	int rc;
+
+	if (RAND_bytes(st->opaque_key, sizeof(st->opaque_key)) != 1)
+		fatalx("RAND_bytes failed");
+	if ((rc = state_key_path(cfg, path, sizeof(path))) != 0) {
+		log_warnx("the key file path %s.key is too long; sessions "
+		    "will not survive a restart", cfg->state_file);
+		return (rc);
+	}
+	state_make_dir(path);
+	rc = journal_key_load_or_create(path, master, err, sizeof(err));
+	if (rc == 0 && (journal_key_derive(master, JOURNAL_LABEL_JOURNAL,
+	    journal_key) != 0 || journal_key_derive(master,
+	    JOURNAL_LABEL_OPAQUE, st->opaque_key) != 0)) {
+		snprintf(err, sizeof(err), "key derivation failed");
+		rc = -EIO;
+	}
+	OPENSSL_cleanse(master, sizeof(master));
+	if (rc != 0)
+		log_warnx("cannot use the key file %s: %s; sessions will not "
+		    "survive a restart", path, err);
+	return (rc);
+}
+
+static void
+state_report_open(const struct state *st, int status, const char *err)
+{
+	size_t n = journal_count(st->journal);
+
+	/* The journal's messages name the file. */
+	switch (status) {
+	case JOURNAL_TRUNCATED:
+		log_warnx("%s; kept the %zu session(s) before it", err, n);
+		break;
+	case JOURNAL_CORRUPT:
+	case JOURNAL_FOREIGN:
+		log_warnx("%s", err);
+		break;
+	default:
+		log_notice("state file %s: %zu session(s) to restore",
+		    st->path, n);
+	}
+}
+
+static void
+state_sync_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct state *st = arg;
+	int rc;
+
+	(void)fd;
+	(void)events;
+	if (st->journal != NULL && (rc = journal_sync(st->journal)) != 0)
+		log_warnx("state file %s: fdatasync failed: %s", st->path,
+		    strerror(-rc));
+}
+
+struct state *
+state_open(const struct config *cfg, struct event_base *base)
+{
+	uint8_t key[JOURNAL_KEY_LEN];
+	struct state *st;
+	time_t now = time(NULL);
+	char err[512];
+	int rc;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (NULL);
+	snprintf(st->path, sizeof(st->path), "%s", cfg->state_file);
+	if ((st->sync = evtimer_new(base, state_sync_cb, st)) == NULL) {
+		free(st);
+		return (NULL);
+	}
+	if (state_load_keys(st, cfg, key) != 0)
+		return (st);
+	state_make_dir(st->path);
+	rc = journal_open(st->path, key, &st->journal, state_keep_session,
+	    &now, err, sizeof(err));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc < 0) {
+		log_warnx("cannot open the state file %s: %s; sessions will "
+		    "not survive a restart", st->path, rc == -EBUSY ?
+		    "another process has it open" : err);
+		st->journal = NULL;
+		return (st);
+	}
+	state_report_open(st, rc, err);
+	return (st);
+}
+
+/* Log the first failure and then one in a thousand, with the count. */
+static void
+state_failed(struct state *st, const char *what, uint64_t id, int rc)
+{
+	if (st->failures++ % 1000 != 0)
+		return;
+	log_warnx("state file %s: cannot record the %s of session %llu: %s "
+	    "(%llu failure(s) so far)", st->path, what,
+	    (unsigned long long)id, strerror(-rc),
+	    (unsigned long long)st->failures);
+}
+
+static void
+state_record_up(struct state *st, const struct ipc_session *msg)
+{
+	struct journal_session s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.id = msg->id;
+	memcpy(s.cookie_hash, msg->cookie_hash, sizeof(s.cookie_hash));
+	snprintf(s.user, sizeof(s.user), "%s", msg->user);
+	snprintf(s.group, sizeof(s.group), "%s", msg->group);
+	snprintf(s.pool, sizeof(s.pool), "%s", msg->pool);
+	s.addr = msg->addr;
+	s.started = msg->started;
+	s.expires = msg->expires;
+	s.last_seen = msg->last_seen;
+	s.reconnects = msg->reconnects;
+	s.flags = msg->flags & JOURNAL_ATTACHED;
+	if ((rc = journal_append_up(st->journal, &s)) != 0)
+		state_failed(st, "login", s.id, rc);
+}
+
+void
+state_record(struct state *st, const struct ipc_session *msg)
+{
+	struct timeval tv = { STATE_SYNC_DELAY, 0 };
+	int rc = 0;
+
+	if (st->journal == NULL)
+		return;
+	switch (msg->hdr.type) {
+	case IPC_SESSION_UP:
+		state_record_up(st, msg);
+		return;
+	case IPC_SESSION_UPDATE:
+		rc = journal_append_update(st->journal, msg->id,
+		    msg->last_seen, msg->reconnects,
+		    msg->flags & JOURNAL_ATTACHED);
+		if (rc == 0 && !evtimer_pending(st->sync, NULL))
+			evtimer_add(st->sync, &tv);
+		break;
+	case IPC_SESSION_DOWN:
+		rc = journal_append_down(st->journal, msg->id);
+		if (rc == 0 && journal_compact_due(st->journal) &&
+		    (rc = journal_compact(st->journal)) != 0)
+			log_warnx("state file %s: compaction failed: %s",
+			    st->path, strerror(-rc));
+		return;
+	}
+	if (rc != 0)
+		state_failed(st, "update", msg->id, rc);
+}
+
+/* The journal's sessions as IPC_SESSION_UP messages. */
+struct state_export {
+	int		fd;
+	uint64_t	count;
+	int		error;
+};
+
+static bool
+state_export_one(const struct journal_session *s, void *arg)
+{
+	struct state_export *ex = arg;
+	struct ipc_session msg;
+
+	if (ipc_session_init(&msg, IPC_SESSION_UP, s->id, s->user, s->group,
+	    s->pool) != 0)
+		return (true);	/* the journal's limits are IPC's */
+	memcpy(msg.cookie_hash, s->cookie_hash, sizeof(msg.cookie_hash));
+	msg.addr = s->addr;
+	msg.reconnects = s->reconnects;
+	msg.flags = s->flags & IPC_SESSION_ATTACHED;
+	msg.started = s->started;
+	msg.expires = s->expires;
+	msg.last_seen = s->last_seen;
+	if (write(ex->fd, &msg, sizeof(msg)) != (ssize_t)sizeof(msg)) {
+		ex->error = errno != 0 ? errno : EIO;
+		return (false);
+	}
+	ex->count++;
+	return (true);
+}
+
+int
+state_start_message(struct state *st, struct ipc_start *msg)
+{
+	struct state_export ex = { -1, 0, 0 };
+
+	memset(msg, 0, sizeof(*msg));
+	msg->hdr.type = IPC_START;
+	msg->hdr.length = sizeof(*msg);
+	memcpy(msg->opaque_key, st->opaque_key, sizeof(msg->opaque_key));
+	if (st->journal == NULL)
+		return (-1);
+	msg->id_max = journal_id_max(st->journal);
+	if (journal_count(st->journal) == 0)
+		return (-1);
+	if ((ex.fd = memfd_create("headend-sessions", MFD_CLOEXEC)) < 0) {
+		log_warn("memfd_create for the sessions to restore failed");
+		return (-1);
+	}
+	errno = 0;
+	journal_foreach(st->journal, state_export_one, &ex);
+	if (ex.error != 0) {
+		log_warnx("cannot pass the sessions to restore: %s",
+		    strerror(ex.error));
+		close(ex.fd);
+		return (-1);
+	}
+	msg->nsessions = ex.count;
+	return (ex.fd);
+}
+
+void
+state_discard(struct state *st)
+{
+	int rc;
+
+	if (st->journal == NULL)
+		return;
+	if ((rc = journal_clear(st->journal)) != 0)
+		log_warnx("state file %s: cannot discard the sessions: %s",
+		    st->path, strerror(-rc));
+	else
+		log_notice("state file %s: discarded every session",
+		    st->path);
+}
+
+void
+state_close_in_child(struct state *st)
+{
+	if (st != NULL)
+		journal_close_in_child(st->journal);
+}
+
+void
+state_close(struct state *st)
+{
+	if (st == NULL)
+		return;
+	journal_close(st->journal);
+	event_free(st->sync);
+	OPENSSL_cleanse(st->opaque_key, sizeof(st->opaque_key));
+	free(st);
+}

@@ -1,0 +1,128 @@
+#!/bin/bash
+# Reload by SIGHUP and by headendctl reload. A file with errors is
+# rejected with every error logged and the running configuration stays.
+# A new tunnel-group takes logins at once while the existing session runs
+# on. A removed group and a shrunk pool keep their session and its
+# address, and a change that needs a restart is named in the log.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+XMLLOGIN="$(dirname "$0")/tools/xmllogin.py"
+
+STAFF_POOL='{ name = "staff"; network = "198.19.0.0/24"; }'
+SHRUNK_POOL='{ name = "staff"; range = "198.19.0.100-198.19.0.200"; }'
+GUESTS_POOL='{ name = "guests"; network = "198.19.1.0/24"; }'
+STAFF_GROUP='{ name = "staff";
+	group-urls = [ "https://vpn.example.net/staff" ];
+	authentication = "password"; user-file = "'"$HE_USERS"'";
+	pool = "staff"; group-policy = "all"; }'
+GUESTS_GROUP='{ name = "guests";
+	group-urls = [ "https://vpn.example.net/guests" ];
+	authentication = "password"; user-file = "'"$HE_USERS"'";
+	pool = "guests"; group-policy = "all"; }'
+
+# write_config POOLS GROUPS [TUN-NAME]: a configuration with the given
+# pool and tunnel-group lists.
+write_config() {
+	cat >"$HE_CONF" <<CONF
+user = "headend";
+status-socket = "$HE_SOCKET";
+state-file = "$HE_TMPDIR/state";
+listeners = ( { certificate = "server.crt"; key = "server.key"; } );
+tun = { name = "${3:-headend0}"; address = "198.19.255.1"; };
+pools = ( $1 );
+group-policies = ( { name = "all"; dns = [ "198.19.255.1" ]; } );
+tunnel-groups = ( $2 );
+CONF
+}
+
+# log_after LINES REGEX: whether a log line after the first LINES matches.
+log_after() {
+	tail -n "+$(($1 + 1))" "$HE_LOG" | grep -Eq -- "$2"
+}
+
+# reload_and_wait REGEX: send SIGHUP and wait for a new matching line.
+reload_and_wait() {
+	local lines
+
+	lines=$(wc -l <"$HE_LOG")
+	kill -HUP "$HE_PID"
+	wait_until 10 log_after "$lines" "$1"
+}
+
+# session_listed ID USER GROUP ADDRESS: whether show sessions has it.
+session_listed() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+want = [int(sys.argv[1])] + sys.argv[2:]
+for s in json.load(sys.stdin)["sessions"]:
+    if [s["id"], s["user"], s["group"], s["address"]] == want:
+        sys.exit(0)
+sys.exit(1)
+' "$@"
+}
+
+alice_id() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+print([s["id"] for s in json.load(sys.stdin)["sessions"]
+       if s["user"] == "alice"][0])'
+}
+
+xml_login() {
+	ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" \
+		"$1" "$1" bob bob-secret
+}
+
+tap_plan 16
+he_setup
+he_add_user bob bob-secret
+write_config "$STAFF_POOL" "$STAFF_GROUP"
+he_start
+he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
+	tap_diag_file "$HE_TMPDIR/alice.log"
+alice=$(alice_id)
+
+# A file with two errors: both are logged, nothing changes.
+sed -i 's/^user = "headend";/user = "headend";\nbogus-one = 1;/;
+	s/pool = "staff"; group-policy/pool = "nosuch"; group-policy/' \
+	"$HE_CONF"
+tap_ok "broken file: reload is rejected" reload_and_wait \
+	'reload of .* rejected with 2 error'
+tap_ok "broken file: the unknown setting is logged" file_contains \
+	"$HE_LOG" 'headend\.conf:[0-9]+: unknown setting "bogus-one"'
+tap_ok "broken file: the unknown pool is logged" file_contains "$HE_LOG" \
+	'headend\.conf:[0-9]+: unknown pool "nosuch"'
+tap_ok "broken file: the session passes packets" he_ping_inside
+tap_ok "broken file: the running group still takes logins" xml_login \
+	/staff
+
+# A new tunnel-group, through headendctl this time.
+write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"
+lines=$(wc -l <"$HE_LOG")
+tap_ok "headendctl reload is accepted" he_ctl reload
+tap_ok "new group: the network process applies it" wait_until 10 \
+	log_after "$lines" "reloaded $HE_CONF"
+tap_ok "new group: a login to its group-url works" xml_login /guests
+tap_ok "new group: the login leases from its pool" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
+	grep -q '\"group\":\"guests\",\"address\":\"198\.19\.1\.1\"'"
+tap_ok "new group: alice's session is untouched" session_listed \
+	"$alice" alice staff 198.19.0.1
+tap_ok "new group: the session passes packets" he_ping_inside
+
+# Remove the staff group, shrink its pool away from alice's address and
+# rename the tun device, which needs a restart.
+write_config "$SHRUNK_POOL, $GUESTS_POOL" "$GUESTS_GROUP" renamed0
+tap_ok "removed group: the reload applies" reload_and_wait \
+	"reloaded $HE_CONF|reload of .* (rejected|failed)"
+tap_ok "removed group: it is kept for its session" file_contains \
+	"$HE_LOG" '1 retired one\(s\) kept for their sessions, 1 retired pool'
+tap_ok "removed group: the session passes packets" he_ping_inside
+tap_ok "removed group: alice keeps group and address" session_listed \
+	"$alice" alice staff 198.19.0.1
+tap_ok "tun rename is named as needing a restart" file_contains \
+	"$HE_LOG" \
+	'tun name changed from headend0 to renamed0, .* only after a restart'
+tap_done

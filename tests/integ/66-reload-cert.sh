@@ -1,0 +1,92 @@
+#!/bin/bash
+# Certificate rollover by reload. A certificate whose key does not match
+# is rejected, and the old one stays in use. A new certificate and key
+# are served to new connections after SIGHUP. The tunnel that was up
+# before keeps running on its old TLS connection.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+# new_server_cert NAME: a certificate and key for $VPN_HOSTNAME, signed
+# by the test CA, in $HE_TMPDIR/NAME.crt and NAME.key.
+new_server_cert() (
+	set -eu
+	cd "$HE_TMPDIR"
+	printf '%s\n' "basicConstraints = critical, CA:FALSE" \
+		"extendedKeyUsage = serverAuth" \
+		"subjectAltName = DNS:$VPN_HOSTNAME" >"$1.ext"
+	openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$VPN_HOSTNAME" \
+		-keyout "$1.key" -out "$1.csr" 2>/dev/null
+	openssl x509 -req -days 30 -in "$1.csr" -CA ca.crt -CAkey ca.key \
+		-extfile "$1.ext" -out "$1.crt" 2>/dev/null
+)
+
+fingerprint() {
+	openssl x509 -noout -fingerprint -sha256 -in "$1"
+}
+
+# The fingerprint of the certificate that a new connection gets.
+served_fingerprint() {
+	ip netns exec "$NS_CLIENT" openssl s_client -connect \
+		"$HEADEND_OUTSIDE_ADDR:443" -servername "$VPN_HOSTNAME" \
+		</dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+
+serves() {
+	[ "$(served_fingerprint)" = "$(fingerprint "$1")" ]
+}
+
+reload_and_wait() {
+	local lines
+
+	lines=$(wc -l <"$HE_LOG")
+	kill -HUP "$HE_PID"
+	wait_until 10 sh -c "tail -n +$((lines + 1)) '$HE_LOG' |
+		grep -Eq 'reloaded |reload of .* (rejected|failed)'"
+}
+
+alice_connected() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["sessions"]
+sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
+              s[0]["connected"]))' "$1"
+}
+
+tap_plan 8
+he_setup
+he_write_config
+he_start
+he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
+	tap_diag_file "$HE_TMPDIR/alice.log"
+alice=$(he_ctl --json show sessions | python3 -c '
+import json, sys; print(json.load(sys.stdin)["sessions"][0]["id"])')
+cp "$HE_TMPDIR/server.crt" "$HE_TMPDIR/old.crt"
+new_server_cert new
+
+# The new certificate with the old key: the reload is rejected.
+cp "$HE_TMPDIR/new.crt" "$HE_TMPDIR/server.crt"
+reload_and_wait
+tap_ok "mismatched key: reload is rejected" file_contains "$HE_LOG" \
+	'key .*server\.key does not match certificate .*server\.crt'
+tap_ok "mismatched key: the old certificate is served" serves \
+	"$HE_TMPDIR/old.crt"
+
+# Both files replaced, as a certificate rollover does.
+cp "$HE_TMPDIR/new.key" "$HE_TMPDIR/server.key"
+lines=$(wc -l <"$HE_LOG")
+reload_and_wait
+tap_ok "new certificate: reload applies" sh -c \
+	"tail -n +$((lines + 1)) '$HE_LOG' | grep -q 'reloaded '"
+tap_ok "new certificate: served to a new connection" serves \
+	"$HE_TMPDIR/new.crt"
+tap_ok "new certificate: show certificates names it" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show certificates |
+	grep -qi \"\$(openssl x509 -noout -fingerprint -sha256 \
+	-in '$HE_TMPDIR/new.crt' | sed 's/.*=//')\""
+tap_ok "existing tunnel: still connected" alice_connected "$alice"
+tap_ok "existing tunnel: passes packets" he_ping_inside
+tap_ok "existing tunnel: openconnect did not reconnect" sh -c \
+	"! grep -qiE 'reconnect' '$HE_TMPDIR/alice.log'"
+tap_done

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Restart-safe sessions. After SIGTERM and a new start, and again after
+# SIGKILL of the parent and both children, openconnect reconnects with
+# its cookie by itself. The state file restores its session, so the
+# client gets the same session and address without a new login.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+OC_LOG="$HE_TMPDIR/alice.log"
+
+# Like oc_connect, with openconnect's output line-buffered, so that its
+# log shows each reconnect while it runs.
+oc_start() {
+	spawn_in_ns_with_input "$NS_CLIENT" alice-secret stdbuf -oL -eL \
+		openconnect -v --non-inter --passwd-on-stdin --no-proxy \
+		--user alice --script "$(oc_script_path)" \
+		--servercert "$OC_SERVERCERT" \
+		--resolve "$VPN_HOSTNAME:$HEADEND_OUTSIDE_ADDR" \
+		"https://$VPN_HOSTNAME/staff" >"$OC_LOG" 2>&1
+	OC_PID=$SPAWNED_PID
+}
+
+client_address() {
+	ip -n "$NS_CLIENT" -o -4 addr show dev "$(tun_device "$NS_CLIENT")" |
+		awk '{ sub("/.*", "", $4); print $4 }'
+}
+
+# connects_at_least N: openconnect got N CONNECT responses so far.
+connects_at_least() {
+	[ "$(grep -c 'Got CONNECT response: HTTP/1.1 200' "$OC_LOG")" -ge "$1" ]
+}
+
+session_id() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["sessions"]
+print(s[0]["id"] if len(s) == 1 and s[0]["connected"] else "none")'
+}
+
+# restart_checks WHAT CONNECTS: the checks after a new start.
+restart_checks() {
+	tap_ok "$1: the state file restores the session" \
+		wait_file_contains "$HE_LOG" 'restored 1 session' 10
+	tap_ok "$1: openconnect reconnects by itself" \
+		wait_until 30 connects_at_least "$2"
+	tap_ok "$1: the cookie claims the restored session" \
+		wait_file_contains "$HE_LOG" \
+		'user=alice .*client is back with the cookie' 5
+	tap_ok "$1: the client keeps its address" \
+		test "$(client_address)" = "$address"
+	tap_ok "$1: the session keeps its id" \
+		wait_until 5 sh -c "[ \"\$('$HEADENDCTL' -s '$HE_SOCKET' \
+		--json show sessions | grep -o '\"id\":[0-9]*')\" = \
+		'\"id\":$id' ]"
+	tap_ok "$1: no new login happened" sh -c \
+		"! grep -E 'logged in;|login started' '$HE_LOG'"
+	tap_ok "$1: the tunnel passes packets" \
+		wait_until 5 he_ping_inside
+}
+
+tap_plan 16
+tap_require_commands stdbuf
+he_setup
+he_write_config
+he_start
+oc_start
+wait_until 15 he_tunnel_ready || tap_diag_file "$OC_LOG"
+address=$(client_address)
+id=$(session_id)
+tap_ok "first login: a session with an address" sh -c \
+	"[ -n '$address' ] && [ '$id' != none ]"
+
+# SIGTERM: the daemon stops without logging anyone off.
+pid_stop "$HE_PID"
+tap_ok "SIGTERM: nobody is logged off" sh -c \
+	"! grep -q 'session ended' '$HE_LOG'"
+HE_LOG="$HE_TMPDIR/headend-2.log"
+he_start
+restart_checks "after SIGTERM" 2
+
+# SIGKILL of every headend process: no chance to write anything.
+kill -KILL "$HE_PID" "$(he_child_pid network)" "$(he_child_pid authd)"
+wait_until 10 pid_stopped "$HE_PID" || true
+wait "$HE_PID" 2>/dev/null || true
+wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
+HE_LOG="$HE_TMPDIR/headend-3.log"
+he_start
+restart_checks "after SIGKILL" 3
+tap_done
