@@ -99,21 +99,25 @@ phone_revoke() (
 	phone_crl "$1"
 )
 
-# phone_write_config TGROUP-EXTRA [LISTENER-EXTRA [MORE-TGROUPS]]: a
-# phone tunnel-group "phones" at $PHONE_URL with TGROUP-EXTRA (its
-# authentication settings), and the staff group of headend-lib.sh.
+# phone_write_config TGROUP-EXTRA [LISTENER-EXTRA [MORE-TGROUPS
+# [POLICY-EXTRA]]]: a phone tunnel-group "phones" at $PHONE_URL with
+# TGROUP-EXTRA (its authentication settings), and the staff group of
+# headend-lib.sh. POLICY-EXTRA goes into the group-policy of both, such
+# as its dpd and keepalive.
 phone_write_config() {
-	local tgroup=$1 listener=${2:-} more=${3:-}
+	local tgroup=$1 listener=${2:-} more=${3:-} policy=${4:-}
 
 	cat >"$HE_CONF" <<CONF
 user = "headend";
 status-socket = "$HE_SOCKET";
+state-file = "$HE_TMPDIR/state";
 listeners = ( { certificate = "server.crt"; key = "server.key";
 	$listener } );
 tun = { name = "headend0"; address = "198.19.255.1"; };
 pools = ( { name = "staff"; network = "198.19.0.0/24"; },
 	{ name = "phones"; network = "198.19.1.0/24"; } );
-group-policies = ( { name = "all"; dns = [ "198.19.255.1" ]; } );
+group-policies = ( { name = "all"; dns = [ "198.19.255.1" ];
+	$policy } );
 tunnel-groups = ( { name = "staff";
 	group-urls = [ "https://vpn.example.net/staff" ];
 	authentication = "password"; user-file = "$HE_USERS";
@@ -123,6 +127,41 @@ tunnel-groups = ( { name = "staff";
 	$tgroup
 	pool = "phones"; group-policy = "all"; } $more );
 CONF
+}
+
+# phone_emu_spawn OUT ARGS...: phone_emu in the background, with its
+# output in OUT and its PID in PHONE_EMU_PID. Wait for it with
+# phone_emu_wait.
+phone_emu_spawn() {
+	local out=$1
+
+	shift
+	spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" \
+		--connect "$HEADEND_OUTSIDE_ADDR" \
+		--cert-hash "$PHONE_CERT_HASH" "$@" >"$out" 2>&1
+	PHONE_EMU_PID=$SPAWNED_PID
+}
+
+# phone_emu_wait TIMEOUT: wait for the emulator of phone_emu_spawn to
+# exit and return its exit status. If it still runs after TIMEOUT
+# seconds, stop it and return 124.
+phone_emu_wait() {
+	if ! wait_until "$1" pid_stopped "$PHONE_EMU_PID"; then
+		pid_stop "$PHONE_EMU_PID"
+		return 124
+	fi
+	wait "$PHONE_EMU_PID"
+}
+
+# phone_session USER: the status document of USER's first session.
+phone_session() {
+	local id
+
+	id=$(he_ctl --json show sessions | python3 -c '
+import json, sys
+print(next(s["id"] for s in json.load(sys.stdin)["sessions"]
+	if s["user"] == sys.argv[1]))' "$1") || return 1
+	he_ctl --json show session "$id"
 }
 
 # phone_session_count USER: sessions of USER in the status listing.

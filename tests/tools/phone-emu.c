@@ -5,8 +5,10 @@
  * with a form or an empty body in certificate mode), sends the CONNECT a
  * phone sends, and then passes packets over CSTP: it can ping an inside
  * address from its leased address without a tun device, respond to DPD,
- * send keepalives and wait for the server to end the tunnel. Each step
- * prints one "step: ..." line on standard output for the shell tests.
+ * send keepalives and wait for the server to end the tunnel. With --dtls
+ * it also brings up DTLS as a phone does (see emu_dtls_start) and sends
+ * the packets there, keeping CSTP as the fallback. Each step prints one
+ * "step: ..." line on standard output for the shell tests.
  *
  * Two profiles imitate a CP-7962G on 9.x firmware ("7962": TLS 1.0 only,
  * RSA AES-CBC suites, a legacy DTLS suite list) and a CP-8841 on
@@ -17,7 +19,9 @@
  * Exit status: 0 all steps passed; 1 the server rejected the
  * credentials or certificate (401); 2 usage; 3 another HTTP status;
  * 4 a network, TLS or server identity failure; 5 no ping reply;
- * 6 the tunnel outlived --wait-close.
+ * 6 the tunnel outlived --wait-close. A DTLS failure alone changes none
+ * of them, because a phone then stays on CSTP. The "dtls:" lines report
+ * it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,12 +47,14 @@
 
 #include "cstp.h"
 #include "packet.h"
+#include "phone-emu-dtls.h"
 
 #define EMU_BUF_SIZE		(CSTP_HEADER_LEN + 65536)
 #define EMU_HEAD_MAX		16384	/* bytes of response headers */
 #define EMU_PINS_MAX		10	/* certHash1 .. certHash10 */
 #define EMU_PING_PAYLOAD	56
-#define EMU_KEEPALIVE_MAX	60	/* phone default, seconds */
+#define EMU_KEEPALIVE		60	/* phone default, seconds */
+#define EMU_DTLS_PORT		443	/* phones ignore X-DTLS-Port */
 
 enum emu_exit {
 	EMU_OK = 0,
@@ -98,6 +104,8 @@ struct emu_opts {
 	const char	*accept_encoding;	/* "" to omit */
 	bool		master_secret;
 	bool		dtls;
+	int		dtls_port;	/* 0: the reply's X-DTLS-Port */
+	int		keepalive;	/* the phone's setting, seconds */
 	const char	*step;		/* last step: get, login, connect */
 	const char	*cookie;	/* skip the login, use this cookie */
 	const char	*ping;
@@ -131,7 +139,7 @@ struct emu_response {
 	int		dpd;
 	char		dtls_cipher[128];
 	char		dtls12_cipher[128];
-	bool		dtls_session;
+	char		dtls_session_id[2 * EMU_DTLS_ID_LEN + 1];
 	char		dtls_port[16];
 	size_t		content_length;
 };
@@ -189,7 +197,15 @@ emu_usage(FILE *fp)
 	    "  --full-ipv6            send X-CSTP-Full-IPv6-Capability\n"
 	    "  --accept-encoding L    X-CSTP-Accept-Encoding\n"
 	    "  --no-master-secret     omit X-DTLS-Master-Secret\n"
-	    "  --dtls                 bring up DTLS (not implemented yet)\n"
+	    "  --dtls                 bring up DTLS after CONNECT and send "
+	    "packets there\n"
+	    "  --dtls-port PORT|reply UDP port for DTLS (default 443 as "
+	    "phones;\n"
+	    "                         reply: the X-DTLS-Port of the reply)\n"
+	    "  --keepalive S          the phone's keepalive setting, 0 for "
+	    "none\n"
+	    "                         (default 60; the server's value wins "
+	    "when lower)\n"
 	    "  --step get|login|connect   stop after this step\n"
 	    "  --cookie TOKEN         skip the login and CONNECT with TOKEN\n"
 	    "  --show-cookie          print the session cookie\n"
@@ -243,6 +259,8 @@ emu_defaults(struct emu_opts *o)
 	o->mtu = 1290;
 	o->accept_encoding = "";
 	o->master_secret = true;
+	o->dtls_port = EMU_DTLS_PORT;
+	o->keepalive = EMU_KEEPALIVE;
 	o->count = 1;
 	o->timeout = 10;
 }
@@ -293,9 +311,9 @@ enum {
 	OPT_LOGIN_TAIL, OPT_NO_CONTENT_TYPE, OPT_NEW_CONNECTION,
 	OPT_HOSTNAME, OPT_MTU, OPT_BASE_MTU, OPT_ADDRESS_TYPE,
 	OPT_DTLS_CIPHERS, OPT_DTLS12_CIPHERS, OPT_FULL_IPV6,
-	OPT_ACCEPT_ENCODING, OPT_NO_MASTER_SECRET, OPT_DTLS, OPT_STEP,
-	OPT_COOKIE, OPT_SHOW_COOKIE, OPT_PING, OPT_COUNT, OPT_TIMEOUT,
-	OPT_HOLD, OPT_WAIT_CLOSE, OPT_HELP,
+	OPT_ACCEPT_ENCODING, OPT_NO_MASTER_SECRET, OPT_DTLS, OPT_DTLS_PORT,
+	OPT_KEEPALIVE, OPT_STEP, OPT_COOKIE, OPT_SHOW_COOKIE, OPT_PING,
+	OPT_COUNT, OPT_TIMEOUT, OPT_HOLD, OPT_WAIT_CLOSE, OPT_HELP,
 };
 
 static const struct option emu_long_options[] = {
@@ -331,6 +349,8 @@ static const struct option emu_long_options[] = {
 	{ "accept-encoding", required_argument, NULL, OPT_ACCEPT_ENCODING },
 	{ "no-master-secret", no_argument, NULL, OPT_NO_MASTER_SECRET },
 	{ "dtls", no_argument, NULL, OPT_DTLS },
+	{ "dtls-port", required_argument, NULL, OPT_DTLS_PORT },
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
 	{ "step", required_argument, NULL, OPT_STEP },
 	{ "cookie", required_argument, NULL, OPT_COOKIE },
 	{ "show-cookie", no_argument, NULL, OPT_SHOW_COOKIE },
@@ -383,6 +403,16 @@ emu_set_option(struct emu_opts *o, int opt, const char *arg)
 	case OPT_ACCEPT_ENCODING: o->accept_encoding = arg; break;
 	case OPT_NO_MASTER_SECRET: o->master_secret = false; break;
 	case OPT_DTLS: o->dtls = true; break;
+	case OPT_DTLS_PORT:
+		o->dtls_port = strcmp(arg, "reply") == 0 ? 0 : atoi(arg);
+		if (o->dtls_port < 0 || o->dtls_port > 65535 ||
+		    (o->dtls_port == 0 && strcmp(arg, "reply") != 0))
+			return (-1);
+		break;
+	case OPT_KEEPALIVE:
+		if ((o->keepalive = atoi(arg)) < 0)
+			return (-1);
+		break;
 	case OPT_STEP: o->step = arg; break;
 	case OPT_COOKIE: o->cookie = arg; break;
 	case OPT_SHOW_COOKIE: o->show_cookie = true; break;
@@ -673,8 +703,10 @@ emu_parse_header(struct emu_response *r, const char *name, const char *v)
 		snprintf(r->dtls_cipher, sizeof(r->dtls_cipher), "%s", v);
 	else if (strcasecmp(name, "X-DTLS12-CipherSuite") == 0)
 		snprintf(r->dtls12_cipher, sizeof(r->dtls12_cipher), "%s", v);
-	else if (strcasecmp(name, "X-DTLS-Session-ID") == 0)
-		r->dtls_session = strlen(v) == 64;
+	else if (strcasecmp(name, "X-DTLS-Session-ID") == 0 &&
+	    strlen(v) == 2 * EMU_DTLS_ID_LEN)
+		snprintf(r->dtls_session_id, sizeof(r->dtls_session_id), "%s",
+		    v);
 	else if (strcasecmp(name, "X-DTLS-Port") == 0)
 		snprintf(r->dtls_port, sizeof(r->dtls_port), "%s", v);
 }
@@ -866,11 +898,12 @@ emu_post(const struct emu_opts *o, struct emu_conn *ec, char *cookie,
 
 /* ---- CONNECT ------------------------------------------------------------ */
 
+/* A fresh master secret for X-DTLS-Master-Secret, in uppercase hex. */
 static void
-emu_master_secret(char out[97])
+emu_master_secret(char out[2 * EMU_DTLS_SECRET_LEN + 1])
 {
 	static const char hex[] = "0123456789ABCDEF";
-	unsigned char raw[48];
+	unsigned char raw[EMU_DTLS_SECRET_LEN];
 	size_t i;
 
 	RAND_bytes(raw, sizeof(raw));
@@ -878,7 +911,7 @@ emu_master_secret(char out[97])
 		out[2 * i] = hex[raw[i] >> 4];
 		out[2 * i + 1] = hex[raw[i] & 15];
 	}
-	out[96] = '\0';
+	out[2 * EMU_DTLS_SECRET_LEN] = '\0';
 }
 
 /* Append "Name: value\r\n" when value is not empty. */
@@ -892,9 +925,9 @@ emu_header(char *buf, size_t len, const char *name, const char *value)
 
 static size_t
 emu_connect_request(const struct emu_opts *o, const char *cookie,
-    char *req, size_t len)
+    const char *secret, char *req, size_t len)
 {
-	char secret[97], num[16];
+	char num[16];
 	size_t n;
 
 	n = (size_t)emu_common_headers(o, "CONNECT", "/CSCOSSLC/tunnel", req,
@@ -917,7 +950,6 @@ emu_connect_request(const struct emu_opts *o, const char *cookie,
 		    "X-CSTP-Full-IPv6-Capability", "true");
 	n += (size_t)emu_header(req + n, len - n, "X-CSTP-Accept-Encoding",
 	    o->accept_encoding);
-	emu_master_secret(secret);
 	if (o->master_secret)
 		n += (size_t)emu_header(req + n, len - n,
 		    "X-DTLS-Master-Secret", secret);
@@ -931,10 +963,10 @@ emu_connect_request(const struct emu_opts *o, const char *cookie,
 
 static int
 emu_connect(const struct emu_opts *o, struct emu_conn *ec,
-    const char *cookie, struct emu_response *r)
+    const char *cookie, const char *secret, struct emu_response *r)
 {
 	char req[4096];
-	size_t n = emu_connect_request(o, cookie, req, sizeof(req));
+	size_t n = emu_connect_request(o, cookie, secret, req, sizeof(req));
 
 	if (emu_send(ec, req, n) != 0 ||
 	    emu_read_response(ec, o->timeout, r) != 0) {
@@ -950,19 +982,40 @@ emu_connect(const struct emu_opts *o, struct emu_conn *ec,
 	    r->address, r->netmask, r->mtu,
 	    r->dtls_cipher[0] ? r->dtls_cipher : "-",
 	    r->dtls12_cipher[0] ? r->dtls12_cipher : "-",
-	    r->dtls_session ? "yes" : "no",
+	    r->dtls_session_id[0] ? "yes" : "no",
 	    r->dtls_port[0] ? r->dtls_port : "-");
 	return (EMU_OK);
 }
 
-/* ---- CSTP --------------------------------------------------------------- */
+/* ---- tunnel ------------------------------------------------------------- */
+
+enum emu_channel {
+	EMU_CSTP,
+	EMU_DTLS,
+	EMU_NCHANNELS,
+};
+
+static const char *const emu_channel_names[EMU_NCHANNELS] = {
+	"cstp", "dtls",
+};
+
+/* What one channel carried. */
+struct emu_counts {
+	unsigned	data_out;	/* packets */
+	unsigned	data_in;
+	unsigned	dpd_answered;
+	unsigned	keepalives;
+};
 
 /* The tunnel's state while packets flow. */
 struct emu_tunnel {
 	struct emu_conn	*ec;
+	struct emu_dtls	dtls;
+	bool		dtls_up;
 	uint32_t	addr;		/* leased, network order */
-	int		keepalive;	/* seconds between keepalives */
-	time_t		last_tx;
+	int		keepalive;	/* seconds between keepalives, 0 none */
+	time_t		last_tx[EMU_NCHANNELS];
+	struct emu_counts counts[EMU_NCHANNELS];
 	bool		closed;
 	char		close_reason[128];
 };
@@ -976,8 +1029,56 @@ emu_send_frame(struct emu_tunnel *t, enum cstp_type type,
 	cstp_header_write(frame, type, (uint16_t)len);
 	if (len > 0)
 		memcpy(frame + CSTP_HEADER_LEN, payload, len);
-	t->last_tx = time(NULL);
+	t->last_tx[EMU_CSTP] = time(NULL);
 	return (emu_send(t->ec, (const char *)frame, CSTP_HEADER_LEN + len));
+}
+
+/* Give up on DTLS for the rest of the tunnel, as a phone falls back. */
+static void
+emu_dtls_down(struct emu_tunnel *t, const char *why)
+{
+	emu_say("dtls", "down: %s; falling back to CSTP", why);
+	emu_dtls_close(&t->dtls);
+	t->dtls_up = false;
+}
+
+/* Send one packet on ch. Returns 0, or -1 when that channel failed. */
+static int
+emu_send_on(struct emu_tunnel *t, enum emu_channel ch, enum cstp_type type,
+    const uint8_t *payload, size_t len)
+{
+	if (ch == EMU_CSTP)
+		return (emu_send_frame(t, type, payload, len));
+	if (emu_dtls_send(&t->dtls, type, payload, len) != 0) {
+		emu_dtls_down(t, "sending a record failed");
+		return (-1);
+	}
+	t->last_tx[EMU_DTLS] = time(NULL);
+	return (0);
+}
+
+/*
+ * Send on DTLS while it is up, else on CSTP, and count the packet.
+ * Returns the channel that took it, or -1.
+ */
+static int
+emu_send_packet(struct emu_tunnel *t, enum cstp_type type,
+    const uint8_t *payload, size_t len)
+{
+	enum emu_channel ch = t->dtls_up ? EMU_DTLS : EMU_CSTP;
+
+	if (emu_send_on(t, ch, type, payload, len) != 0) {
+		if (ch == EMU_CSTP)
+			return (-1);
+		ch = EMU_CSTP;
+		if (emu_send_on(t, ch, type, payload, len) != 0)
+			return (-1);
+	}
+	if (type == CSTP_DATA)
+		t->counts[ch].data_out++;
+	else if (type == CSTP_KEEPALIVE)
+		t->counts[ch].keepalives++;
+	return ((int)ch);
 }
 
 static void
@@ -1029,19 +1130,24 @@ emu_is_reply(const uint8_t *pkt, size_t len, uint32_t dst, uint16_t id,
 	    (pkt[ihl + 6] << 8 | pkt[ihl + 7]) == seq);
 }
 
-/* Respond to a DPD request, and mark the tunnel closed on DISCONNECT. */
+/*
+ * Respond to a DPD request on the channel it came on, and mark the
+ * tunnel closed on DISCONNECT.
+ */
 static void
-emu_handle_frame(struct emu_tunnel *t, enum cstp_type type,
-    const uint8_t *payload, size_t len)
+emu_handle_frame(struct emu_tunnel *t, enum emu_channel ch,
+    enum cstp_type type, const uint8_t *payload, size_t len)
 {
 	switch (type) {
 	case CSTP_DPD_REQ:
-		emu_send_frame(t, CSTP_DPD_RESP, payload, len);
+		if (emu_send_on(t, ch, CSTP_DPD_RESP, payload, len) == 0)
+			t->counts[ch].dpd_answered++;
 		break;
 	case CSTP_DISCONNECT:
 		t->closed = true;
 		snprintf(t->close_reason, sizeof(t->close_reason),
-		    "DISCONNECT reason 0x%02x", len > 0 ? payload[0] : 0);
+		    "DISCONNECT reason 0x%02x on %s", len > 0 ? payload[0] : 0,
+		    emu_channel_names[ch]);
 		break;
 	default:
 		break;
@@ -1049,58 +1155,137 @@ emu_handle_frame(struct emu_tunnel *t, enum cstp_type type,
 }
 
 /*
- * Wait up to timeout_ms for the next DATA frame, handling control frames
- * on the way and sending keepalives. Returns its length, 0 on timeout or
- * -1 when the tunnel closed.
+ * Take the next DATA frame out of the CSTP buffer, handling control
+ * frames on the way. Returns its length, 0 when no whole DATA frame is
+ * buffered, or -1 when the tunnel closed.
+ */
+static int
+emu_cstp_next(struct emu_tunnel *t, uint8_t *out, size_t outlen)
+{
+	enum cstp_type type;
+	size_t plen;
+	int rc;
+
+	while ((rc = cstp_frame_parse(t->ec->buf, t->ec->len, &type,
+	    &plen)) > 0) {
+		bool data = type == CSTP_DATA && plen > 0 && plen <= outlen;
+
+		if (data)
+			memcpy(out, t->ec->buf + CSTP_HEADER_LEN, plen);
+		else
+			emu_handle_frame(t, EMU_CSTP, type,
+			    t->ec->buf + CSTP_HEADER_LEN, plen);
+		emu_conn_consume(t->ec, (size_t)rc);
+		if (t->closed)
+			return (-1);
+		if (data) {
+			t->counts[EMU_CSTP].data_in++;
+			return ((int)plen);
+		}
+	}
+	if (rc < 0) {
+		t->closed = true;
+		snprintf(t->close_reason, sizeof(t->close_reason),
+		    "malformed CSTP frame");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Like emu_cstp_next for the records that DTLS has received. */
+static int
+emu_dtls_next(struct emu_tunnel *t, uint8_t *out, size_t outlen)
+{
+	uint8_t rec[EMU_BUF_SIZE];
+	char err[256];
+	size_t plen;
+	int n;
+
+	while (t->dtls_up && !t->closed) {
+		n = emu_dtls_recv(&t->dtls, rec, sizeof(rec), err,
+		    sizeof(err));
+		if (n < 0)
+			emu_dtls_down(t, err);
+		if (n <= 0)
+			return (t->closed ? -1 : 0);
+		plen = (size_t)n - 1;
+		if (rec[0] != CSTP_DATA) {
+			emu_handle_frame(t, EMU_DTLS, (enum cstp_type)rec[0],
+			    rec + 1, plen);
+		} else if (plen > 0 && plen <= outlen) {
+			memcpy(out, rec + 1, plen);
+			t->counts[EMU_DTLS].data_in++;
+			return ((int)plen);
+		}
+	}
+	return (t->closed ? -1 : 0);
+}
+
+/*
+ * Send a keepalive on the channel in use after a keepalive interval
+ * without sending anything there.
+ */
+static void
+emu_keepalive(struct emu_tunnel *t)
+{
+	enum emu_channel ch = t->dtls_up ? EMU_DTLS : EMU_CSTP;
+
+	if (t->keepalive > 0 && time(NULL) - t->last_tx[ch] >= t->keepalive)
+		emu_send_packet(t, CSTP_KEEPALIVE, NULL, 0);
+}
+
+/*
+ * Wait up to timeout_ms for the TLS connection or the DTLS socket and
+ * read what TLS has. Marks the tunnel closed when TLS ends.
+ */
+static void
+emu_wait(struct emu_tunnel *t, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = t->ec->fd, .events = POLLIN },
+		{ .fd = t->dtls_up ? t->dtls.fd : -1, .events = POLLIN },
+	};
+
+	if (SSL_pending(t->ec->ssl) == 0 && poll(pfd, 2, timeout_ms) <= 0)
+		return;
+	if (SSL_pending(t->ec->ssl) == 0 && (pfd[0].revents & POLLIN) == 0)
+		return;
+	if (emu_conn_fill(t->ec, 0) == 0) {
+		t->closed = true;
+		snprintf(t->close_reason, sizeof(t->close_reason),
+		    "the server closed the TLS connection");
+	}
+}
+
+/*
+ * Wait up to timeout_ms for the next DATA packet on either channel,
+ * handling control packets on the way and sending keepalives. Returns
+ * its length and sets *from, 0 on timeout, or -1 when the tunnel closed.
  */
 static int
 emu_next_packet(struct emu_tunnel *t, uint8_t *out, size_t outlen,
-    int timeout_ms)
+    int timeout_ms, enum emu_channel *from)
 {
 	struct timespec start, now;
-	enum cstp_type type;
-	size_t plen;
-	int rc, left;
+	int n, left;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		rc = cstp_frame_parse(t->ec->buf, t->ec->len, &type, &plen);
-		if (rc < 0) {
-			t->closed = true;
-			snprintf(t->close_reason, sizeof(t->close_reason),
-			    "malformed CSTP frame");
-			return (-1);
-		}
-		if (rc > 0) {
-			if (type == CSTP_DATA && plen <= outlen)
-				memcpy(out, t->ec->buf + CSTP_HEADER_LEN, plen);
-			else
-				emu_handle_frame(t, type,
-				    t->ec->buf + CSTP_HEADER_LEN, plen);
-			emu_conn_consume(t->ec, (size_t)rc);
-			if (t->closed)
-				return (-1);
-			if (type == CSTP_DATA)
-				return ((int)plen);
-			continue;
-		}
-		if (t->keepalive > 0 &&
-		    time(NULL) - t->last_tx >= t->keepalive)
-			emu_send_frame(t, CSTP_KEEPALIVE, NULL, 0);
+		*from = EMU_CSTP;
+		if ((n = emu_cstp_next(t, out, outlen)) != 0)
+			return (n);
+		*from = EMU_DTLS;
+		if ((n = emu_dtls_next(t, out, outlen)) != 0)
+			return (n);
+		emu_keepalive(t);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
 		    (now.tv_nsec - start.tv_nsec) / 1000000);
 		if (left <= 0)
 			return (0);
-		if (left > 1000)
-			left = 1000;	/* wake up for keepalives */
-		rc = emu_conn_fill(t->ec, left);
-		if (rc == 0) {
-			t->closed = true;
-			snprintf(t->close_reason, sizeof(t->close_reason),
-			    "the server closed the TLS connection");
+		emu_wait(t, left > 1000 ? 1000 : left);	/* for keepalives */
+		if (t->closed)
 			return (-1);
-		}
 	}
 }
 
@@ -1120,31 +1305,34 @@ emu_ping_one(const struct emu_opts *o, struct emu_tunnel *t, uint32_t dst,
 {
 	uint8_t pkt[EMU_BUF_SIZE];
 	uint16_t id = (uint16_t)getpid();
+	enum emu_channel from;
 	struct timespec sent;
 	size_t len;
-	int n, left;
+	int n, left, via;
 
 	emu_build_echo(t, dst, id, seq, pkt, &len);
 	clock_gettime(CLOCK_MONOTONIC, &sent);
-	if (emu_send_frame(t, CSTP_DATA, pkt, len) != 0)
+	if ((via = emu_send_packet(t, CSTP_DATA, pkt, len)) < 0)
 		return (EMU_NETWORK);
 	for (;;) {
 		left = o->timeout * 1000 - (int)emu_elapsed_ms(&sent);
-		n = left > 0 ? emu_next_packet(t, pkt, sizeof(pkt), left) : 0;
+		n = left > 0 ? emu_next_packet(t, pkt, sizeof(pkt), left,
+		    &from) : 0;
 		if (n < 0) {
 			emu_say("ping", "tunnel closed: %s", t->close_reason);
 			return (EMU_NETWORK);
 		}
 		if (n == 0) {
-			emu_say("ping", "no reply from %s seq=%u", o->ping,
-			    seq);
+			emu_say("ping", "no reply from %s seq=%u (request on "
+			    "%s)", o->ping, seq, emu_channel_names[via]);
 			return (EMU_NO_REPLY);
 		}
 		if (emu_is_reply(pkt, (size_t)n, dst, id, seq))
 			break;
 	}
-	emu_say("ping", "reply from %s seq=%u time=%.1f ms", o->ping, seq,
-	    emu_elapsed_ms(&sent));
+	emu_say("ping", "reply from %s seq=%u time=%.1f ms, request on %s, "
+	    "reply on %s", o->ping, seq, emu_elapsed_ms(&sent),
+	    emu_channel_names[via], emu_channel_names[from]);
 	return (EMU_OK);
 }
 
@@ -1165,51 +1353,217 @@ emu_ping(const struct emu_opts *o, struct emu_tunnel *t)
 	return (EMU_OK);
 }
 
-/* Keep the tunnel up; DATA frames are dropped as a quiet phone would. */
+/* Keep the tunnel up; DATA packets are dropped as a quiet phone would. */
 static void
 emu_idle(struct emu_tunnel *t, int seconds)
 {
 	uint8_t pkt[EMU_BUF_SIZE];
+	enum emu_channel from;
 	struct timespec start;
 	int left;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!t->closed) {
 		left = seconds * 1000 - (int)emu_elapsed_ms(&start);
-		if (left <= 0 || emu_next_packet(t, pkt, sizeof(pkt), left) < 0)
+		if (left <= 0 || emu_next_packet(t, pkt, sizeof(pkt), left,
+		    &from) < 0)
 			break;
 	}
 }
 
-static int
-emu_tunnel(const struct emu_opts *o, struct emu_conn *ec,
-    const struct emu_response *r)
-{
-	struct emu_tunnel t = { .ec = ec, .last_tx = time(NULL) };
-	int rc = EMU_OK;
+/* ---- DTLS --------------------------------------------------------------- */
 
-	inet_pton(AF_INET, r->address, &t.addr);
-	t.keepalive = r->keepalive > 0 && r->keepalive < EMU_KEEPALIVE_MAX ?
-	    r->keepalive : EMU_KEEPALIVE_MAX;
-	if (o->ping != NULL && (rc = emu_ping(o, &t)) != EMU_OK)
+/*
+ * The dialect a phone runs for the reply: DTLS 1.2 resumption when the
+ * reply names an X-DTLS12-CipherSuite, the 0x0100 dialect for a legacy
+ * X-DTLS-CipherSuite name. Sets the version and the request list that
+ * the ClientHello offers; returns -1 when the reply offers no DTLS a
+ * phone can run.
+ */
+static int
+emu_dtls_dialect(const struct emu_opts *o, const struct emu_response *r,
+    int *version, const char **list, const char **named)
+{
+	*named = r->dtls12_cipher[0] ? r->dtls12_cipher : r->dtls_cipher;
+	if (r->dtls_session_id[0] == '\0' || (*named)[0] == '\0') {
+		emu_say("dtls", "the server offers no DTLS; staying on CSTP");
+		return (-1);
+	}
+	if (r->dtls12_cipher[0] != '\0') {
+		*version = DTLS1_2_VERSION;
+		*list = o->dtls12_ciphers;
+		return (0);
+	}
+	if (strncmp(*named, "OC-", 3) == 0 ||
+	    strcmp(*named, "PSK-NEGOTIATE") == 0) {
+		emu_say("dtls", "the server names %s, which phones do not "
+		    "know; staying on CSTP", *named);
+		return (-1);
+	}
+	*version = DTLS1_BAD_VER;
+	*list = o->dtls_ciphers;
+	return (0);
+}
+
+static int
+emu_dtls_port(const struct emu_opts *o, const struct emu_response *r)
+{
+	int port = o->dtls_port > 0 ? o->dtls_port : atoi(r->dtls_port);
+
+	if (port <= 0 || port > 65535) {
+		emu_say("dtls", "the reply has no valid X-DTLS-Port (%s); "
+		    "staying on CSTP", r->dtls_port[0] ? r->dtls_port : "-");
+		return (-1);
+	}
+	return (port);
+}
+
+/*
+ * Fill the handshake parameters. The session's cipher is the TLS
+ * connection's suite, which the ClientHello offers first, followed by
+ * the list the CONNECT request sent for this dialect.
+ */
+static int
+emu_dtls_params_fill(const struct emu_opts *o, const struct emu_tunnel *t,
+    const struct emu_response *r, const char *secret,
+    struct emu_dtls_params *p, char *offer, size_t offer_len)
+{
+	const SSL_CIPHER *tls = SSL_get_current_cipher(t->ec->ssl);
+	const char *list, *named;
+	size_t n;
+	int port;
+
+	if (emu_dtls_dialect(o, r, &p->version, &list, &named) != 0 ||
+	    (port = emu_dtls_port(o, r)) < 0)
+		return (-1);
+	p->port = (uint16_t)port;
+	inet_pton(AF_INET, o->connect_addr ? o->connect_addr : o->host,
+	    &p->addr);
+	p->session_cipher = SSL_CIPHER_get_protocol_id(tls);
+	snprintf(offer, offer_len, "%s%s%s", SSL_CIPHER_get_name(tls),
+	    list[0] ? ":" : "", list);
+	p->offer = offer;
+	p->timeout_ms = o->timeout * 1000;
+	if (OPENSSL_hexstr2buf_ex(p->secret, sizeof(p->secret), &n, secret,
+	    '\0') != 1 || OPENSSL_hexstr2buf_ex(p->session_id,
+	    sizeof(p->session_id), &n, r->dtls_session_id, '\0') != 1) {
+		emu_say("dtls", "X-DTLS-Session-ID %s is not hex; staying on "
+		    "CSTP", r->dtls_session_id);
+		return (-1);
+	}
+	emu_say("dtls", "resuming %s with the TLS suite %s on UDP port %d; "
+	    "the server names %s", p->version == DTLS1_BAD_VER ?
+	    "DTLSv0.9" : "DTLSv1.2", SSL_CIPHER_get_name(tls), port, named);
+	return (0);
+}
+
+/*
+ * Bring up DTLS as a phone does: to UDP port 443 whatever port
+ * X-DTLS-Port names (--dtls-port changes that), resuming with the TLS
+ * connection's suite even when the reply names another. In that case
+ * OpenSSL rejects the server's hello with "old session cipher not
+ * returned", the error reported from phones, and the tunnel stays on
+ * CSTP.
+ */
+static void
+emu_dtls_start(const struct emu_opts *o, struct emu_tunnel *t,
+    const struct emu_response *r, const char *secret)
+{
+	struct emu_dtls_params p;
+	char offer[512], err[256];
+
+	memset(&p, 0, sizeof(p));
+	if (emu_dtls_params_fill(o, t, r, secret, &p, offer,
+	    sizeof(offer)) != 0)
+		return;
+	if (emu_dtls_open(&t->dtls, &p, err, sizeof(err)) != 0) {
+		emu_say("dtls", "failed: %s; staying on CSTP", err);
+		return;
+	}
+	t->dtls_up = true;
+	t->last_tx[EMU_DTLS] = time(NULL);
+	emu_say("dtls", "up %s %s", SSL_get_version(t->dtls.ssl),
+	    SSL_get_cipher_name(t->dtls.ssl));
+}
+
+/* ---- tunnel life -------------------------------------------------------- */
+
+/*
+ * Return the keepalive interval: the lower of the phone's setting and
+ * the server's X-CSTP-Keepalive. A 0 on one side leaves the other's
+ * value, so there are no keepalives only when both are 0.
+ */
+static int
+emu_keepalive_interval(int phone, int server)
+{
+	if (phone <= 0)
+		return (server > 0 ? server : 0);
+	if (server <= 0)
+		return (phone);
+	return (phone < server ? phone : server);
+}
+
+/* One line per channel with what it carried. */
+static void
+emu_report_channels(const struct emu_tunnel *t)
+{
+	const struct emu_counts *c;
+	int ch;
+
+	for (ch = 0; ch < EMU_NCHANNELS; ch++) {
+		c = &t->counts[ch];
+		emu_say(emu_channel_names[ch], "packets out=%u in=%u "
+		    "dpd-answered=%u keepalives=%u", c->data_out, c->data_in,
+		    c->dpd_answered, c->keepalives);
+	}
+}
+
+static int
+emu_tunnel_run(const struct emu_opts *o, struct emu_tunnel *t)
+{
+	int rc;
+
+	if (o->ping != NULL && (rc = emu_ping(o, t)) != EMU_OK)
 		return (rc);
 	if (o->hold > 0) {
-		emu_idle(&t, o->hold);
-		emu_say("tunnel", "%s after %d s", t.closed ? t.close_reason :
+		emu_idle(t, o->hold);
+		emu_say("tunnel", "%s after %d s", t->closed ? t->close_reason :
 		    "still up", o->hold);
 	}
 	if (o->wait_close > 0) {
-		emu_idle(&t, o->wait_close);
-		if (!t.closed) {
+		emu_idle(t, o->wait_close);
+		if (!t->closed) {
 			emu_say("tunnel", "still up after %d s",
 			    o->wait_close);
 			return (EMU_STILL_UP);
 		}
-		emu_say("tunnel", "closed by the server: %s", t.close_reason);
-		return (EMU_OK);
+		emu_say("tunnel", "closed by the server: %s", t->close_reason);
 	}
-	if (!t.closed)
+	return (EMU_OK);
+}
+
+static int
+emu_tunnel(const struct emu_opts *o, struct emu_conn *ec,
+    const struct emu_response *r, const char *secret)
+{
+	struct emu_tunnel t;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	t.ec = ec;
+	t.dtls.fd = -1;
+	t.last_tx[EMU_CSTP] = time(NULL);
+	inet_pton(AF_INET, r->address, &t.addr);
+	t.keepalive = emu_keepalive_interval(o->keepalive, r->keepalive);
+	if (o->dtls)
+		emu_dtls_start(o, &t, r, secret);
+	rc = emu_tunnel_run(o, &t);
+	/* A failed run ends without DISCONNECT, so the server keeps the
+	 * session. */
+	if (rc == EMU_OK && !t.closed)
 		emu_send_frame(&t, CSTP_DISCONNECT, (const uint8_t *)"\xb0", 1);
+	emu_report_channels(&t);
+	emu_dtls_close(&t.dtls);
 	return (rc);
 }
 
@@ -1237,7 +1591,7 @@ emu_run(const struct emu_opts *o)
 {
 	static struct emu_conn ec = { .fd = -1 };
 	struct emu_response r;
-	char cookie[512];
+	char cookie[512], secret[2 * EMU_DTLS_SECRET_LEN + 1];
 	int rc;
 
 	if (emu_conn_open(o, &ec) != 0)
@@ -1255,9 +1609,10 @@ emu_run(const struct emu_opts *o)
 		if (emu_conn_open(o, &ec) != 0)
 			return (EMU_NETWORK);
 	}
-	rc = emu_connect(o, &ec, cookie, &r);
+	emu_master_secret(secret);
+	rc = emu_connect(o, &ec, cookie, secret, &r);
 	if (rc == EMU_OK && !emu_stop_after(o, "connect"))
-		rc = emu_tunnel(o, &ec, &r);
+		rc = emu_tunnel(o, &ec, &r, secret);
 	emu_conn_close(&ec);
 	return (rc);
 }
@@ -1271,12 +1626,6 @@ main(int argc, char **argv)
 		emu_usage(stderr);
 		fprintf(stderr, "phone-emu: give the URL, a known --profile, "
 		    "valid values and --cert-hash, --ca or --insecure\n");
-		return (EMU_USAGE);
-	}
-	if (o.dtls) {
-		/* TODO: legacy DTLS (DTLS1_BAD_VER client with a preset
-		 * session) once the headend serves DTLS. */
-		fprintf(stderr, "phone-emu: --dtls is not implemented yet\n");
 		return (EMU_USAGE);
 	}
 	if (o.cert_mode && o.cert == NULL) {
