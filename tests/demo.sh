@@ -67,6 +67,10 @@ fi
 step "The session as the status socket reports it (headendctl show sessions)"
 "$HEADENDCTL" -s "$DEFAULT_SOCKET" show sessions
 
+step "Stopping headend with headendctl shutdown --logoff"
+# A plain stop would keep the session in the state file for a restart.
+"$HEADENDCTL" -s "$DEFAULT_SOCKET" shutdown --logoff
+
 step "Tearing down"
 netns_teardown
 echo
