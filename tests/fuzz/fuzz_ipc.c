@@ -55,7 +55,8 @@ fuzz_check_parent_request(const uint8_t *data, size_t size)
 		return;
 	FUZZ_CHECK(size == sizeof(req));
 	FUZZ_CHECK(req.hdr.type == IPC_RELOAD_REQUEST ||
-	    req.hdr.type == IPC_SHUTDOWN_REQUEST);
+	    req.hdr.type == IPC_SHUTDOWN_REQUEST ||
+	    req.hdr.type == IPC_SHUTDOWN_LOGOFF_REQUEST);
 }
 
 int
