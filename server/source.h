@@ -20,8 +20,8 @@ struct source_table;
 struct source_table *source_table_new(void);
 
 /*
- * Count one more of kind for address unless it already holds limit
- * (0 = no limit); returns false, counting nothing, at the limit.
+ * Count one more of kind for address, unless its count has reached
+ * limit (0 = no limit). At the limit it counts nothing and returns false.
  */
 bool	source_add(struct source_table *t, const char *address,
 	    enum source_kind kind, int limit);

@@ -1,9 +1,9 @@
 #!/bin/bash
-# Brute-force bans: thirty users log in from one address while one of
-# them keeps failing, and only that one is banned; the ban is visible
-# and removable through the status socket; one address that tries many
-# usernames is banned as a whole while other addresses are not; an
-# established session from a banned address keeps running.
+# Brute-force bans. Thirty users log in from one address while one of
+# them keeps failing, and only that one is banned. The ban is visible
+# and removable through the status socket. One address that tries many
+# usernames is banned as a whole, other addresses are not, and an
+# established session from the banned address keeps running.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # A client that vanishes while data is queued for it (it sends no ACKs
-# and no UDP any more) is closed by dead-peer detection; afterwards the
-# network process's RSS returns to within 10% of its earlier value and it
-# uses under 1% CPU over 5 seconds.
+# and no UDP any more) is closed by dead-peer detection. Afterwards the
+# network process's RSS returns to within 10% of its earlier value, and
+# it uses under 1% CPU over 5 seconds.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
