@@ -63,7 +63,12 @@ log_utf8_length(const unsigned char *s)
 
 	if (s[0] < 0xc2 || s[0] > 0xf4)
 		return (0);
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (s[0] < 0xe0)
+		n = 2;
+	else if (s[0] < 0xf0)
+		n = 3;
+	else
+		n = 4;
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return (0);

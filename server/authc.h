@@ -1,7 +1,7 @@
 /*
- * The network process's side of authd: sends password checks, matches
- * replies to requests by id, and fails requests whose authd went away or
- * took too long, so a login never hangs on a dead authd.
+ * The network process's side of authd. It sends password checks, matches
+ * replies to requests by id, and fails a request whose authd went away
+ * or did not reply within its timeout, so a login does not wait forever.
  */
 #ifndef HEADEND_AUTHC_H
 #define HEADEND_AUTHC_H

@@ -30,8 +30,8 @@
  * hold a connection (limits section of the configuration).
  */
 /*
- * An answer that waits on authd comes within authd's own timeout of 20
- * seconds; a connection left busy past this is closed as a safety net.
+ * A response that waits on authd is sent within authd's own timeout of
+ * 20 seconds. A connection left busy past this is closed as a safety net.
  */
 #define CONN_BUSY_TIMEOUT	60
 
@@ -182,7 +182,7 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 	conn_free(c);
 }
 
-/* Refuse a source that already holds its share of connections. */
+/* Reject a source that already has its share of connections. */
 static bool
 conn_admit(struct conn *c)
 {
@@ -224,9 +224,9 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 		return;
 	}
 	/*
-	 * Without this, Nagle's algorithm holds a small CSTP packet until
-	 * the previous one is acknowledged: a voice packet then waits for
-	 * the next one, about 20 ms at 50 packets per second.
+	 * Without this, Nagle's algorithm delays a small CSTP packet until
+	 * the previous one is acknowledged, so a voice packet waits for the
+	 * next one: about 20 ms at 50 packets per second.
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 	    sizeof(int)) != 0)

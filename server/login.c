@@ -546,7 +546,7 @@ login_reply(struct conn *c, const struct http_request *req,
 		/*
 		 * Another connection's reply for this login waits for authd.
 		 * Touching the login now would leave that connection without
-		 * an answer, or let two authd replies race for one login.
+		 * a response, or let two authd replies race for one login.
 		 */
 		conn_log(c, LOG_INFO, "auth-reply for a login whose password "
 		    "is being checked on another connection; rejected");

@@ -86,7 +86,7 @@ login_credentials_problem(const char *user, const char *password)
 	return (NULL);
 }
 
-/* Score the answer for the brute-force rules of the limits section. */
+/* Score authd's result for the brute-force rules of the limits section. */
 static void
 login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 {
@@ -119,9 +119,10 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
 }
 
 /*
- * A banned address+user pair is answered as a wrong password: it is the
- * client that keeps failing. A banned address is answered as a server
- * problem, so a phone behind it keeps its stored password.
+ * A banned address+user pair gets the response to a wrong password,
+ * because that client is the one that keeps failing. A banned address
+ * gets the response to a server problem, so a phone behind it keeps its
+ * stored password.
  */
 static bool
 login_banned(struct login *lg, struct conn *c, const char *user,

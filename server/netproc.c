@@ -131,9 +131,9 @@ netproc_accept_resume_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * accept() failed. Out of descriptors, the listening socket stays
- * readable and libevent would retry at once, spinning the CPU: pause
- * accepting for a second instead, and say so once per pause.
+ * Handle a failed accept(). Out of descriptors, the listening socket
+ * stays readable and libevent would retry at once, spinning the CPU, so
+ * accepting pauses for a second and each pause is logged once.
  */
 static void
 netproc_accept_error_cb(struct evconnlistener *l, void *arg)

@@ -1,8 +1,9 @@
 #!/bin/bash
-# Group-url selection: a URL that matches no group-url is rejected with a
-# log line naming the path and peer, with no fallback group; the
-# follow-up POST stays in the group of the first request; a tunnel-group
-# named DefaultWEBVPNGroup is a configuration error that says why.
+# Group-url selection. A URL that matches no group-url is rejected with a
+# log line naming the path and peer, and there is no fallback group. The
+# follow-up POST stays in the group of the first request. A tunnel-group
+# named DefaultWEBVPNGroup is a configuration error whose message gives
+# the reason.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -51,7 +52,7 @@ tap_ok "auth-reply with a forged handle signature is rejected" sh -c \
 	/staff / alice alice-secret --forge-sig"
 
 # One login handle, its auth-reply sent on several connections at once:
-# each gets an answer, at most one a cookie, and nothing crashes.
+# each gets a response, at most one a cookie, and nothing crashes.
 net_pid=$(he_child_pid network)
 tap_ok "racing auth-replies, wrong password: all answered" \
 	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff \

@@ -1,7 +1,7 @@
 #!/bin/bash
-# The data path: a packet whose source is not the client's leased
-# address is dropped and counted; a packet from the inside that exceeds
-# the tunnel's data MTU gets ICMP fragmentation-needed; client-to-client
+# The data path. A packet whose source is not the client's leased
+# address is dropped and counted. A packet from the inside that exceeds
+# the tunnel's data MTU gets ICMP fragmentation-needed. Client-to-client
 # traffic is dropped when the group-policy does not allow it.
 set -eu
 . "$(dirname "$0")/lib.sh"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Limits on unauthenticated clients: a TLS handshake and a request each
 # have a deadline that trickled bytes do not extend, one source address
-# holds at most connections-per-source connections, and a thousand idle
+# may have at most connections-per-source connections, and a thousand idle
 # TLS connections from several addresses are closed by the deadline
 # without taking an address from the pool.
 set -eu
