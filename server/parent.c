@@ -30,6 +30,30 @@
 #include "state.h"
 #include "tun.h"
 
+/*
+ * Bind, waiting up to 5 seconds while the address is in use: after a
+ * crash, processes of the old daemon may still be exiting when the new
+ * one starts. Another daemon on the port still fails after the wait.
+ */
+#define PARENT_BIND_TRIES	50	/* 100 ms apart */
+
+static int
+parent_bind_retry(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int i;
+
+	for (i = 0; i < PARENT_BIND_TRIES; i++) {
+		if (bind(fd, sa, len) == 0)
+			return (0);
+		if (errno != EADDRINUSE)
+			return (-1);
+		if (i == 0)
+			log_info("address in use; waiting for it to be free");
+		usleep(100000);
+	}
+	return (-1);
+}
+
 static int
 parent_bind_tcp(const struct config_listener *l)
 {
@@ -47,7 +71,7 @@ parent_bind_tcp(const struct config_listener *l)
 	if (fd < 0)
 		fatal("socket for listener %s failed", l->address);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
 		fatal("bind to %s port %s failed", l->address, port);
 	if (listen(fd, 1024) != 0)
 		fatal("listen on %s port %s failed", l->address, port);
@@ -74,7 +98,7 @@ parent_bind_udp(const struct config_listener *l)
 		fatal("UDP socket for listener %s failed", l->address);
 
 	/* No SO_REUSEADDR: it would let two daemons share the port. */
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
 		fatal("bind to %s UDP port %s failed", l->address, port);
 	freeaddrinfo(ai);
 	return (fd);
