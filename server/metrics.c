@@ -173,6 +173,7 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 		{ "no_tunnel", t->drops_no_tunnel },
 		{ "malformed", t->drops_malformed },
 		{ "no_session", np->stats.tun_drops_no_session },
+		{ "offload", np->stats.tun_drops_offload },
 	};
 
 	metrics_family(f, "headend_bytes_total", "counter", "Bytes of inner "
@@ -184,6 +185,12 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 	metrics_family(f, "headend_dropped_packets_total", "counter",
 	    "Inner packets dropped, by reason.", "reason", drops,
 	    METRICS_LEN(drops));
+	metrics_single(f, "headend_tun_writes_total", "counter", "Writes "
+	    "to the tun device; merged TCP segments share one.",
+	    np->stats.tun_writes);
+	metrics_single(f, "headend_tun_merged_segments_total", "counter",
+	    "TCP segments from clients written as part of a merged one.",
+	    np->stats.tun_merged_segments);
 }
 
 static void

@@ -35,6 +35,9 @@ struct netproc_stats {
 	uint64_t	urls_rejected;
 	uint64_t	tun_drops_no_session;
 	uint64_t	tun_drops_too_big;
+	uint64_t	tun_drops_offload;	/* GSO from the device */
+	uint64_t	tun_writes;
+	uint64_t	tun_merged_segments;	/* in multi-segment writes */
 	uint64_t	sessions_peak;		/* most sessions at once */
 	uint64_t	logins_expired;		/* reply to an unknown login */
 	uint64_t	logoffs;		/* by the status socket */
@@ -75,6 +78,7 @@ struct netproc {
 	struct evconnlistener *listeners[CONFIG_MAX_LISTENERS];
 	int		tun_fd;
 	struct event	*tun_event;
+	struct tun_batch *tun_batch;	/* packets waiting for the device */
 	int		parent_fd;
 	struct event	*parent_event;
 	struct authc	*authc;

@@ -186,6 +186,10 @@ statusshow_traffic(struct netproc *np, const struct metrics_snapshot *snap)
 	drops = statusjson_drops(t);
 	statusshow_add_u64(drops, "no_session",
 	    np->stats.tun_drops_no_session);
+	statusshow_add_u64(drops, "offload", np->stats.tun_drops_offload);
+	statusshow_add_u64(o, "tun_writes", np->stats.tun_writes);
+	statusshow_add_u64(o, "tun_merged_segments",
+	    np->stats.tun_merged_segments);
 	json_object_object_add(o, "drops", drops);
 	return (o);
 }

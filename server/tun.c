@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "gro.h"
 #include "log.h"
 #include "netproc.h"
 #include "packet.h"
@@ -22,8 +25,10 @@
 #include "tunnel.h"
 
 #define TUN_READ_BATCH	64	/* packets per wakeup, for fairness */
+#define TUN_BATCH_PACKETS	64	/* packets from clients per write batch */
+#define TUN_BATCH_BYTES		(256 * 1024)
 
-static uint8_t tun_buf[65536];
+static uint8_t tun_buf[GRO_VNET_HDR_LEN + 65536];
 
 static void
 tun_sockaddr(struct sockaddr *sa, uint32_t addr)
@@ -144,7 +149,8 @@ tun_create(const struct config *cfg, char *err, size_t errlen)
 		return (rc);
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	/* The virtio-net header lets one write carry merged segments. */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->tun.name);
 	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
 		rc = -errno;
@@ -170,11 +176,79 @@ tun_create(const struct config *cfg, char *err, size_t errlen)
 	return (fd);
 }
 
+/*
+ * Packets from clients wait here until the event loop has run every
+ * callback that was ready, then go to the device together, so that
+ * gro_plan can merge the segments of a TCP flow into one write.
+ */
+struct tun_batch {
+	uint8_t			 buf[TUN_BATCH_BYTES];
+	size_t			 used;
+	struct gro_packet	 pkts[TUN_BATCH_PACKETS];
+	struct gro_write	 writes[TUN_BATCH_PACKETS];
+	size_t			 n;
+	struct event		*flush;
+};
+
+/* Write one planned run: header, head packet, then each payload. */
+static void
+tun_write_run(struct netproc *np, const struct gro_write *w,
+    const struct gro_packet *pkts)
+{
+	struct iovec iov[2 + TUN_BATCH_PACKETS];
+	uint8_t vnet[GRO_VNET_HDR_LEN];
+	size_t i, niov = 0;
+
+	gro_vnet_hdr_put(&w->hdr, vnet);
+	iov[niov++] = (struct iovec){ vnet, sizeof(vnet) };
+	iov[niov++] = (struct iovec){ pkts[w->head].data, pkts[w->head].len };
+	for (i = pkts[w->head].next; i != GRO_END; i = pkts[i].next)
+		iov[niov++] = (struct iovec){ pkts[i].data + pkts[i].payload_off,
+		    pkts[i].len - pkts[i].payload_off };
+	if (writev(np->tun_fd, iov, (int)niov) < 0 && errno != EAGAIN)
+		log_debug("write to tun failed: %s", strerror(errno));
+	if (w->count > 1)
+		np->stats.tun_merged_segments += w->count;
+}
+
+static void
+tun_flush(struct netproc *np)
+{
+	struct tun_batch *b = np->tun_batch;
+	size_t i, nwrites;
+
+	nwrites = gro_plan(b->pkts, b->n, b->writes);
+	for (i = 0; i < nwrites; i++)
+		tun_write_run(np, &b->writes[i], b->pkts);
+	np->stats.tun_writes += nwrites;
+	b->n = 0;
+	b->used = 0;
+}
+
+static void
+tun_flush_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	tun_flush(arg);
+}
+
 void
 tun_write(struct netproc *np, const uint8_t *pkt, size_t len)
 {
-	if (write(np->tun_fd, pkt, len) < 0 && errno != EAGAIN)
-		log_debug("write to tun failed: %s", strerror(errno));
+	struct tun_batch *b = np->tun_batch;
+
+	if (len > sizeof(b->buf))
+		return;
+	if (b->n == TUN_BATCH_PACKETS || b->used + len > sizeof(b->buf))
+		tun_flush(np);
+	if (b->n == 0)
+		event_active(b->flush, EV_WRITE, 0);
+	memcpy(b->buf + b->used, pkt, len);
+	b->pkts[b->n].data = b->buf + b->used;
+	b->pkts[b->n].len = len;
+	b->used += len;
+	b->n++;
 }
 
 /*
@@ -184,28 +258,28 @@ tun_write(struct netproc *np, const uint8_t *pkt, size_t len)
  * tun address cannot be used.
  */
 static void
-tun_reject_too_big(struct netproc *np, struct session *se, size_t len,
-    uint32_t dst, int mtu)
+tun_reject_too_big(struct netproc *np, struct session *se,
+    const uint8_t *pkt, size_t len, uint32_t dst, int mtu)
 {
 	uint8_t icmp[576];
 	size_t n;
 
 	se->se_stats.drops_too_big++;
 	np->stats.tun_drops_too_big++;
-	n = packet_icmp_frag_needed(tun_buf, len, dst, (uint16_t)mtu, icmp,
+	n = packet_icmp_frag_needed(pkt, len, dst, (uint16_t)mtu, icmp,
 	    sizeof(icmp));
 	if (n > 0)
 		tun_write(np, icmp, n);
 }
 
 static void
-tun_forward(struct netproc *np, size_t len)
+tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 {
 	struct session *se;
 	uint32_t src, dst;
 	int mtu;
 
-	if (!packet_ipv4_addrs(tun_buf, len, &src, &dst))
+	if (!packet_ipv4_addrs(pkt, len, &src, &dst))
 		return;
 	se = session_find_addr(np->sessions, ntohl(dst));
 	if (se == NULL) {
@@ -218,11 +292,39 @@ tun_forward(struct netproc *np, size_t len)
 	}
 	mtu = tunnel_data_mtu(se->se_tunnel);
 	if (len > (size_t)mtu) {
-		tun_reject_too_big(np, se, len, dst, mtu);
+		tun_reject_too_big(np, se, pkt, len, dst, mtu);
 		return;
 	}
-	packet_clamp_mss(tun_buf, len, (uint16_t)(mtu - 40));
-	tunnel_send_packet(se->se_tunnel, tun_buf, len);
+	packet_clamp_mss(pkt, len, (uint16_t)(mtu - 40));
+	tunnel_send_packet(se->se_tunnel, pkt, len);
+}
+
+/*
+ * The device hands over whole packets with checksums done, because no
+ * offload was turned on with TUNSETOFFLOAD; a partial checksum is still
+ * finished here in case a kernel sends one anyway.
+ */
+static void
+tun_receive(struct netproc *np, size_t n)
+{
+	struct gro_vnet_hdr hdr;
+	uint8_t *pkt = tun_buf + GRO_VNET_HDR_LEN;
+	size_t len;
+
+	if (n <= GRO_VNET_HDR_LEN)
+		return;
+	len = n - GRO_VNET_HDR_LEN;
+	gro_vnet_hdr_get(tun_buf, &hdr);
+	if (hdr.gso_type != GRO_GSO_NONE) {
+		np->stats.tun_drops_offload++;
+		return;
+	}
+	if ((hdr.flags & GRO_F_NEEDS_CSUM) &&
+	    gro_complete_csum(pkt, len, &hdr) != 0) {
+		np->stats.tun_drops_offload++;
+		return;
+	}
+	tun_forward(np, pkt, len);
 }
 
 static void
@@ -237,17 +339,23 @@ tun_read_cb(evutil_socket_t fd, short events, void *arg)
 		n = read(fd, tun_buf, sizeof(tun_buf));
 		if (n <= 0)
 			return;
-		tun_forward(np, (size_t)n);
+		tun_receive(np, (size_t)n);
 	}
 }
 
 int
 tun_start(struct netproc *np)
 {
+	struct tun_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (-ENOMEM);
+	np->tun_batch = b;
+	b->flush = event_new(np->base, -1, 0, tun_flush_cb, np);
 	evutil_make_socket_nonblocking(np->tun_fd);
 	np->tun_event = event_new(np->base, np->tun_fd, EV_READ | EV_PERSIST,
 	    tun_read_cb, np);
-	if (np->tun_event == NULL)
+	if (np->tun_event == NULL || b->flush == NULL)
 		return (-ENOMEM);
 	return (event_add(np->tun_event, NULL) == 0 ? 0 : -EIO);
 }

@@ -216,7 +216,46 @@ def groupurl_seeds():
     write("groupurl", "absolute", "ignored\nhttps://vpn.example.net/x")
 
 
+def ip_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def tcp_segment(seq, payload, flags=0x10, sport=40000):
+    """An IPv4 TCP segment with timestamps, as Linux sends bulk data."""
+    options = bytes([1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2])
+    tcp = struct.pack("!HHIIBBHHH", sport, 5201, seq, 777, 0x80, flags,
+                      502, 0, 0) + options
+    total = 20 + len(tcp) + len(payload)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0x4000, 64, 6, 0,
+                     bytes([198, 19, 0, 5]), bytes([198, 18, 1, 2]))
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    return ip + tcp + payload
+
+
+def gro_batch(packets):
+    return b"".join(struct.pack("!H", len(p)) + p for p in packets)
+
+
+def gro_seeds():
+    mss = 1360
+    run = [tcp_segment(i * mss, bytes([i]) * mss) for i in range(5)]
+    write("gro", "run", gro_batch(run + [tcp_segment(5 * mss, b"x" * 99,
+                                                     0x18)]))
+    write("gro", "two-flows", gro_batch(
+        [tcp_segment(i // 2 * mss, b"y" * mss, 0x10, 40000 + i % 2)
+         for i in range(8)]))
+    write("gro", "gap", gro_batch([tcp_segment(0, b"z" * mss),
+                                   tcp_segment(mss + 1, b"z" * mss),
+                                   tcp_segment(0, b"", 0x11)]))
+
+
 def main():
+    gro_seeds()
     http_seeds()
     cookie_seeds()
     form_seeds()
