@@ -658,6 +658,12 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", c->c_peer);
 	conn_detach(c, &t->t_ssl, &t->t_fd);
 	SSL_clear_mode(t->t_ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
+
+	/*
+	 * Clients send one packet per TLS record; reading ahead takes many
+	 * records per read() instead of a header and a body for each one.
+	 */
+	SSL_set_read_ahead(t->t_ssl, 1);
 	if (se->se_tunnel != NULL)
 		tunnel_close(se->se_tunnel, "replaced by a new connection");
 	/* Every CONNECT sets the TLS version, so this is a reconnect. */
