@@ -48,6 +48,9 @@ UDPECHO="$BUILD/tests/udpecho"
 : "${BENCH_SETUP_MAX_TIME:=150}"	# seconds a load setup may take
 : "${BENCH_MEM_FLOOR_MB:=4096}"		# stop a load below this MemAvailable
 : "${BENCH_PROFILE:=1}"			# perf profiles of the server core
+# Parts to run, for a quick look at one figure; the report marks the rest
+# as not measured.
+: "${BENCH_PARTS:=connect tput voice rate idle storm}"
 
 BENCH_USER=bench
 BENCH_PASSWORD=bench-password-7
@@ -849,20 +852,32 @@ measure_unit_costs() {
 
 # ---- main ------------------------------------------------------------------
 
+# bench_part NAME: whether BENCH_PARTS asks for that part.
+bench_part() {
+	case " $BENCH_PARTS " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
+}
+
 bench_server() {
 	local name=$1
 
 	log "== $name"
 	record "meta.loadavg_$name" "$(cut -d' ' -f1-3 /proc/loadavg)"
 	server_restart "$name"
-	measure_connect "$name"
-	cp "$SERVER_LOG" "$HE_TMPDIR/$name-connect.log"
-	measure_throughput "$name" dtls
-	measure_throughput "$name" tls
-	measure_voice "$name"
-	measure_rate "$name"
-	measure_idle "$name"
-	measure_storm "$name"
+	if bench_part connect; then
+		measure_connect "$name"
+		cp "$SERVER_LOG" "$HE_TMPDIR/$name-connect.log"
+	fi
+	if bench_part tput; then
+		measure_throughput "$name" dtls
+		measure_throughput "$name" tls
+	fi
+	! bench_part voice || measure_voice "$name"
+	! bench_part rate || measure_rate "$name"
+	! bench_part idle || measure_idle "$name"
+	! bench_part storm || measure_storm "$name"
 	cp "$SERVER_LOG" "$HE_TMPDIR/$name-final.log" 2>/dev/null || true
 	server_stop
 }
@@ -907,7 +922,7 @@ main() {
 	bench_versions
 	measure_unit_costs
 	log "baseline: voice stream without the VPN"
-	measure_voice_baseline
+	! bench_part voice || measure_voice_baseline
 	for name in $BENCH_SERVERS; do
 		bench_server "$name"
 	done
