@@ -39,8 +39,6 @@
 /* Sessions tried for one datagram from an address that several share. */
 #define DTLS_ADDR_SHARED	4
 
-static uint8_t dtls_rx_buf[DTLS_DATAGRAM_MAX];
-
 /* Our ids are random, so their first bytes are well mixed. */
 static size_t
 dtls_bucket_of_id(const uint8_t *id)
@@ -402,29 +400,71 @@ dtls_read_local(struct msghdr *msg, struct dtls_peer *from)
 	}
 }
 
+/*
+ * One recvmmsg() call fills these slots, so a burst of datagrams costs
+ * one system call per DTLS_MMSG_SLOTS. A slot fits a jumbo frame; a
+ * larger datagram comes out truncated and is dropped as malformed.
+ */
+#define DTLS_MMSG_SLOTS		16
+#define DTLS_SLOT_SIZE		9216
+
+struct dtls_rx_batch {
+	uint8_t			bufs[DTLS_MMSG_SLOTS][DTLS_SLOT_SIZE];
+	struct mmsghdr		msgs[DTLS_MMSG_SLOTS];
+	struct iovec		iovs[DTLS_MMSG_SLOTS];
+	union dtls_control	controls[DTLS_MMSG_SLOTS];
+	struct dtls_peer	froms[DTLS_MMSG_SLOTS];
+};
+
+static struct dtls_rx_batch dtls_rx;
+
+static void
+dtls_rx_prepare(struct dtls_rx_batch *b)
+{
+	struct msghdr *msg;
+	int i;
+
+	memset(b->froms, 0, sizeof(b->froms));
+	for (i = 0; i < DTLS_MMSG_SLOTS; i++) {
+		b->iovs[i] = (struct iovec){ b->bufs[i], DTLS_SLOT_SIZE };
+		msg = &b->msgs[i].msg_hdr;
+		msg->msg_name = &b->froms[i].ss;
+		msg->msg_namelen = sizeof(b->froms[i].ss);
+		msg->msg_iov = &b->iovs[i];
+		msg->msg_iovlen = 1;
+		msg->msg_control = b->controls[i].buf;
+		msg->msg_controllen = sizeof(b->controls[i].buf);
+		msg->msg_flags = 0;
+	}
+}
+
 static void
 dtls_read_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct dtls_socket *s = arg;
-	union dtls_control control;
-	struct dtls_peer from;
-	struct iovec iov = { dtls_rx_buf, sizeof(dtls_rx_buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	ssize_t n;
-	int i;
+	struct dtls_rx_batch *b = &dtls_rx;
+	struct dtls_peer *from;
+	int i, n, round;
 
 	(void)events;
-	for (i = 0; i < DTLS_RECV_BATCH; i++) {
-		memset(&from, 0, sizeof(from));
-		msg.msg_name = &from.ss;
-		msg.msg_namelen = sizeof(from.ss);
-		msg.msg_control = control.buf;
-		msg.msg_controllen = sizeof(control.buf);
-		if ((n = recvmsg(fd, &msg, 0)) < 0)
+	for (round = 0; round < DTLS_RECV_BATCH / DTLS_MMSG_SLOTS; round++) {
+		dtls_rx_prepare(b);
+		n = recvmmsg(fd, b->msgs, DTLS_MMSG_SLOTS, MSG_DONTWAIT, NULL);
+		if (n <= 0)
 			return;
-		from.len = msg.msg_namelen;
-		dtls_read_local(&msg, &from);
-		dtls_route(s->s_dtls, s, &from, dtls_rx_buf, (size_t)n);
+		for (i = 0; i < n; i++) {
+			from = &b->froms[i];
+			from->len = b->msgs[i].msg_hdr.msg_namelen;
+			if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				s->s_dtls->d_np->stats.dtls_drops_malformed++;
+				continue;
+			}
+			dtls_read_local(&b->msgs[i].msg_hdr, from);
+			dtls_route(s->s_dtls, s, from, b->bufs[i],
+			    b->msgs[i].msg_len);
+		}
+		if (n < DTLS_MMSG_SLOTS)
+			return;
 	}
 }
 
