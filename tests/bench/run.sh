@@ -590,6 +590,10 @@ measure_throughput() {
 
 # ---- (f) voice latency under load ------------------------------------------
 
+# The voice session's DTLS offer (loadgen --dtls): psk as openconnect and
+# ocserv use it, or none to send the stream over CSTP.
+: "${BENCH_VOICE_DTLS:=psk}"
+
 # voice_run OUT MODE [ARGS...]: one voice stream for BENCH_VOICE_SECONDS.
 voice_run() {
 	local out=$1 mode=$2
@@ -622,6 +626,27 @@ record_voice() {
 	record "$key.sent" "$(json_get "$json" voice.sent)"
 }
 
+# record_voice_dtls NAME KEY JSON: whether the VPN voice session had DTLS
+# up, and how many of its packets went over DTLS.
+record_voice_dtls() {
+	local name=$1 key=$2 json=$3 up
+
+	up=$(json_get "$json" dtls.up)
+	if [ "$BENCH_VOICE_DTLS" = none ]; then
+		record "$key.dtls" "off"
+		return
+	fi
+	if [ "$up" = 1 ]; then
+		record "$key.dtls" "up"
+	else
+		log "$name: DTLS did not come up for the voice session" \
+			"(dtls.up=${up:-none}); its stream went over CSTP"
+		record "$key.dtls" "failed"
+	fi
+	record "$key.dtls_data" "$(json_get "$json" dtls.data_sent)" \
+		"$(json_get "$json" dtls.data_received)"
+}
+
 direct_routes() {
 	ip -n "$NS_CLIENT" route "$1" 198.18.1.0/24 via "$HEADEND_OUTSIDE_ADDR"
 	ip -n "$NS_INSIDE" route "$1" 198.18.0.0/24 via "$HEADEND_INSIDE_ADDR"
@@ -647,8 +672,11 @@ measure_voice() {
 	voice_run "$HE_TMPDIR/voice-$name-idle.json" voice \
 		--server "$HEADEND_OUTSIDE_ADDR" \
 		--path "$(server_path "$name")" --user "$BENCH_USER" \
-		--password-file "$HE_TMPDIR/password"
+		--password-file "$HE_TMPDIR/password" \
+		--dtls "$BENCH_VOICE_DTLS"
 	record_voice "$name.voice_idle" "$HE_TMPDIR/voice-$name-idle.json"
+	record_voice_dtls "$name" "$name.voice_idle" \
+		"$HE_TMPDIR/voice-$name-idle.json"
 	oc_start "$name" "$HE_TMPDIR/oc-$name-voice.log"
 	if ! wait_until 20 tunnel_ready; then
 		record "$name.voice_load.p50" failed
@@ -658,10 +686,12 @@ measure_voice() {
 	iperf_load_start "$HE_TMPDIR/iperf-$name-load.json"
 	voice_run "$json" voice --server "$HEADEND_OUTSIDE_ADDR" \
 		--path "$(server_path "$name")" --user "$BENCH_USER" \
-		--password-file "$HE_TMPDIR/password"
+		--password-file "$HE_TMPDIR/password" \
+		--dtls "$BENCH_VOICE_DTLS"
 	wait "$IPERF_PID" || true
 	oc_stop
 	record_voice "$name.voice_load" "$json"
+	record_voice_dtls "$name" "$name.voice_load" "$json"
 	record "$name.load_mbps" "$(mbps "$HE_TMPDIR/iperf-$name-load.json")"
 }
 

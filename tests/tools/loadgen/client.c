@@ -51,12 +51,20 @@ client_close(struct client *c)
 		c->setup = NULL;
 	}
 	voice_stop(c);
+	dtls_close(c);
 }
 
 static bool
 client_in_setup(const struct client *c)
 {
-	return (c->state >= CS_TCP && c->state <= CS_CONNECT);
+	return (c->state >= CS_TCP && c->state <= CS_DTLS);
+}
+
+/* CSTP frames flow: the tunnel is up or DTLS is being set up beside it. */
+static bool
+client_tunnel_open(const struct client *c)
+{
+	return (c->state == CS_UP || c->state == CS_DTLS);
 }
 
 /* End a client's setup or tunnel with a failure of the given kind. */
@@ -243,6 +251,16 @@ client_send_frame(struct client *c, uint8_t type, const void *payload,
 		bufferevent_write(c->bev, payload, len);
 }
 
+/* Send one IP packet over DTLS when it is up, else over CSTP. */
+void
+client_send_packet(struct client *c, const void *pkt, size_t len)
+{
+	if (dtls_ready(c))
+		dtls_send(c, CSTP_DATA, pkt, len);
+	else
+		client_send_frame(c, CSTP_DATA, pkt, len);
+}
+
 /* Send a user DISCONNECT, so the server frees the session at once. */
 void
 client_disconnect(struct client *c)
@@ -257,6 +275,7 @@ client_disconnect(struct client *c)
 	if (c->state != CS_UP)
 		return;
 	voice_stop(c);
+	dtls_close(c);
 	client_send_frame(c, CSTP_DISCONNECT, &reason, 1);
 	c->state = CS_DONE;
 	if (c->ev != NULL) {
@@ -343,7 +362,8 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	client_fail(c, c->state == CS_TLS ? FAIL_TLS :
 	    c->state == CS_UP ? FAIL_CLOSED :
-	    c->state == CS_CONNECT ? FAIL_TUNNEL : FAIL_HTTP, why);
+	    c->state == CS_CONNECT || c->state == CS_DTLS ? FAIL_TUNNEL :
+	    FAIL_HTTP, why);
 }
 
 /*
@@ -402,7 +422,8 @@ client_read_http(struct client *c, struct evbuffer *in)
 	size_t body_len = 0;
 	int status = 0, rc;
 
-	while (client_in_setup(c) && c->state != CS_TCP) {
+	while (client_in_setup(c) && c->state != CS_TCP &&
+	    c->state != CS_DTLS) {
 		rc = client_take_response(c, in, &status, &head, &body,
 		    &body_len);
 		if (rc == 0)
@@ -448,7 +469,7 @@ client_read_cstp(struct client *c, struct evbuffer *in)
 	uint8_t *buf;
 	int rc;
 
-	while (c->state == CS_UP &&
+	while (client_tunnel_open(c) &&
 	    (avail = evbuffer_get_length(in)) >= CSTP_HEADER_LEN) {
 		buf = evbuffer_pullup(in, CSTP_HEADER_LEN);
 		rc = cstp_frame_parse(buf, CSTP_HEADER_LEN, &type, &plen);
@@ -474,7 +495,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 	if (client_in_setup(c))
 		client_read_http(c, in);
-	if (c->state == CS_UP)
+	if (client_tunnel_open(c))
 		client_read_cstp(c, in);
 	else if (c->state == CS_DONE && c->bev != NULL)
 		evbuffer_drain(in, evbuffer_get_length(in));

@@ -3,7 +3,9 @@
  * one headend (or ocserv) from a single event-driven process. Each
  * simulated client opens TCP and TLS, logs in with the XML aggregate-auth
  * flow or the IP phone form flow, sends CONNECT /CSCOSSLC/tunnel, and then
- * keeps its CSTP tunnel alive with keepalives. In voice mode it also sends
+ * keeps its CSTP tunnel alive with keepalives. With --dtls it also brings
+ * up DTLS after CONNECT and sends its data, keepalives and DPD there,
+ * staying on CSTP when the handshake fails. In voice mode it also sends
  * 50 packets per second of 200 bytes to a UDP echo server behind the
  * headend and measures each round trip.
  *
@@ -46,10 +48,25 @@ enum loadgen_flow {
 	FLOW_PHONE,	/* GET, then a form POST, as Cisco IP phones */
 };
 
+/*
+ * The DTLS offer in CONNECT. The client then runs whatever dialect the
+ * reply names, so the offer decides the dialect only as far as the
+ * server follows it.
+ */
 enum loadgen_dtls {
-	DTLS_NONE,	/* data on CSTP only */
-	DTLS_PSK,	/* NOTE: designed for, not implemented yet */
-	DTLS_LEGACY,	/* NOTE: designed for, not implemented yet */
+	DTLS_NONE,	/* no DTLS headers; data on CSTP only */
+	DTLS_PSK,	/* PSK-NEGOTIATE first, as openconnect offers */
+	DTLS_LEGACY,	/* resumption only: 0x0100 or DTLS 1.2 suites */
+};
+
+#define DTLS_SECRET_LEN		48	/* X-DTLS-Master-Secret, bytes */
+
+/* The dialect a CONNECT reply selects. */
+enum dtls_dialect {
+	DIALECT_PSK,		/* PSK-NEGOTIATE, key from the TLS exporter */
+	DIALECT_DTLS12,		/* DTLS 1.2 resumption of a made-up session */
+	DIALECT_LEGACY,		/* the same with version 0x0100 */
+	DIALECTS
 };
 
 /* Why a client failed; the JSON output counts each kind. */
@@ -87,6 +104,10 @@ struct options {
 	char		password[LOADGEN_TEXT_MAX];
 	char		user_agent[LOADGEN_TEXT_MAX];
 	const char	*ready_file;	/* written once all setups ended */
+	/* The DTLS cipher suite headers; NULL sends the offer's default. */
+	const char	*dtls_ciphers;	/* X-DTLS-CipherSuite */
+	const char	*dtls12_ciphers; /* X-DTLS12-CipherSuite */
+	double		dtls_timeout;	/* seconds for the DTLS handshake */
 	bool		new_conn;	/* CONNECT on a fresh TLS connection */
 	bool		verbose;
 };
@@ -97,6 +118,7 @@ struct setup {
 	char		token[LOADGEN_COOKIE_MAX];	/* webvpn value */
 	unsigned	rounds;		/* auth-requests answered */
 	bool		tunnel_phase;	/* --new-conn: login done */
+	uint8_t		dtls_secret[DTLS_SECRET_LEN];	/* sent in CONNECT */
 	struct event	*timeout;
 };
 
@@ -106,11 +128,14 @@ enum client_state {
 	CS_TLS,		/* TLS handshake in progress */
 	CS_LOGIN,	/* HTTP login requests */
 	CS_CONNECT,	/* CONNECT sent */
+	CS_DTLS,	/* CONNECT answered, DTLS handshake in progress */
 	CS_UP,		/* tunnel up, CSTP frames flow */
 	CS_DONE,	/* failed or finished */
 };
 
+struct evbuffer;
 struct voice;
+struct dtls_link;
 
 struct client {
 	struct loadgen	*lg;
@@ -121,6 +146,7 @@ struct client {
 	struct bufferevent *bev;
 	struct setup	*setup;
 	struct voice	*voice;		/* NULL unless this one sends voice */
+	struct dtls_link *dtls;		/* NULL unless DTLS is up or starting */
 	uint64_t	started_ns;
 	uint32_t	addr;		/* leased address, network order */
 	int		keepalive;	/* seconds, from X-CSTP-Keepalive */
@@ -134,10 +160,25 @@ struct samples {
 	bool		sorted;
 };
 
+/* DTLS outcomes of all clients, for the JSON output. */
+struct dtls_stats {
+	unsigned	offered;	/* replies that named a DTLS dialect */
+	unsigned	not_offered;	/* replies without DTLS headers */
+	unsigned	up;		/* handshakes that finished in time */
+	unsigned	failed;		/* handshakes failed or timed out */
+	unsigned	dead;		/* up, then DPD or an error ended it */
+	unsigned	dialects[DIALECTS];	/* up, per dialect */
+	uint64_t	data_sent;	/* DATA records sent over DTLS */
+	uint64_t	data_received;
+	uint64_t	send_errors;	/* records that SSL_write dropped */
+	struct samples	handshake_times;	/* ns, of those up */
+};
+
 struct loadgen {
 	struct options	opt;
 	struct event_base *base;
 	SSL_CTX		*ssl_ctx;
+	SSL_CTX		*dtls_ctx;	/* NULL with --dtls none */
 	struct client	*clients;
 	unsigned	started;
 	unsigned	in_setup;
@@ -154,6 +195,7 @@ struct loadgen {
 	uint64_t	voice_sent;
 	uint64_t	voice_received;
 	uint64_t	voice_bad;	/* replies that failed validation */
+	struct dtls_stats dtls;
 	struct event	*tick;
 	struct event	*stop;
 	struct event	*sigint;
@@ -172,6 +214,7 @@ void		loadgen_fail(struct loadgen *lg, enum fail_kind kind,
 const char	*fail_kind_name(enum fail_kind kind);
 const char	*mode_name(enum loadgen_mode mode);
 const char	*flow_name(enum loadgen_flow flow);
+const char	*dtls_name(enum loadgen_dtls dtls);
 
 /* client.c */
 int		client_start(struct client *c);
@@ -185,6 +228,18 @@ void		header_copy(const char *value, char *out, size_t outlen);
 void		client_disconnect(struct client *c);
 void		client_send_frame(struct client *c, uint8_t type,
 		    const void *payload, size_t len);
+void		client_send_packet(struct client *c, const void *pkt,
+		    size_t len);
+
+/* dtls.c */
+int		dtls_init(struct loadgen *lg);
+const char	*dtls_dialect_name(enum dtls_dialect dialect);
+void		dtls_request_headers(struct client *c, struct evbuffer *b);
+int		dtls_start(struct client *c, const char *head);
+bool		dtls_ready(const struct client *c);
+int		dtls_send(struct client *c, uint8_t type, const void *payload,
+		    size_t len);
+void		dtls_close(struct client *c);
 
 /* login.c */
 int		login_send_first(struct client *c);

@@ -310,8 +310,10 @@ login_send_connect(struct client *c)
 	evbuffer_add_printf(b, "CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\n"
 	    "Host: %s\r\nUser-Agent: %s\r\nX-Transcend-Version: 1\r\n"
 	    "Cookie: %s\r\nX-CSTP-Version: 1\r\nX-CSTP-Hostname: %s\r\n"
-	    "X-CSTP-Base-MTU: 1500\r\nX-CSTP-Address-Type: IPv4\r\n\r\n",
+	    "X-CSTP-Base-MTU: 1500\r\nX-CSTP-Address-Type: IPv4\r\n",
 	    o->host, login_user_agent(c), extra, host);
+	dtls_request_headers(c, b);
+	evbuffer_add_printf(b, "\r\n");
 	c->state = CS_CONNECT;
 	return (0);
 }
@@ -377,7 +379,10 @@ login_handle_phone(struct client *c)
 	return (login_send_phone_form(c));
 }
 
-/* Read the CONNECT reply head: the leased address and the keepalive. */
+/*
+ * Read the CONNECT reply head: the leased address, the keepalive and
+ * the DTLS offer. The tunnel counts as up once DTLS is up or has failed.
+ */
 static int
 login_handle_connected(struct client *c, int status, const char *head)
 {
@@ -406,6 +411,8 @@ login_handle_connected(struct client *c, int status, const char *head)
 	/* Phones send keepalives at least once a minute. */
 	if (c->keepalive <= 0 || c->keepalive > 60)
 		c->keepalive = 60;
+	if (dtls_start(c, head) == 0)
+		return (0);
 	client_tunnel_up(c);
 	return (0);
 }

@@ -250,7 +250,13 @@ usage(FILE *fp)
 "  --user-agent UA       User-Agent of the XML flow\n"
 "  --ready-file FILE     write the session count here once all are set\n"
 "  --new-conn            send CONNECT on a new TLS connection\n"
-"  --dtls none|psk|legacy  DTLS for data (only none so far)\n"
+"  --dtls none|psk|legacy  DTLS offer in CONNECT (default none): psk\n"
+"                        offers PSK-NEGOTIATE first, legacy only\n"
+"                        resumption suites\n"
+"  --dtls-ciphers LIST   X-DTLS-CipherSuite instead of the default\n"
+"  --dtls12-ciphers LIST X-DTLS12-CipherSuite instead of the default\n"
+"  --dtls-timeout S      seconds the DTLS handshake may take before the\n"
+"                        client stays on CSTP (default 5)\n"
 "  --verbose             log every failure\n"
 "Prints one line of JSON with the results on stdout.\n");
 }
@@ -329,6 +335,7 @@ options_defaults(struct options *o)
 	o->max_time = 120;
 	o->setup_timeout = 60;
 	o->deadline = 30;
+	o->dtls_timeout = 5;
 	o->voice_sessions = UINT32_MAX;
 	o->server.sin_family = AF_INET;
 	o->server.sin_port = htons(443);
@@ -344,7 +351,8 @@ enum {
 	OPT_COUNT, OPT_CONC, OPT_RAMP, OPT_HOLD, OPT_MAX_TIME, OPT_SETUP,
 	OPT_DEADLINE, OPT_VOICE, OPT_TARGET, OPT_SOURCE, OPT_USER, OPT_USERS,
 	OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_UA, OPT_READY, OPT_NEW_CONN,
-	OPT_DTLS, OPT_VERBOSE, OPT_HELP,
+	OPT_DTLS, OPT_DTLS_CIPHERS, OPT_DTLS12_CIPHERS, OPT_DTLS_TIMEOUT,
+	OPT_VERBOSE, OPT_HELP,
 };
 
 static const struct option long_options[] = {
@@ -372,6 +380,9 @@ static const struct option long_options[] = {
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "new-conn", no_argument, NULL, OPT_NEW_CONN },
 	{ "dtls", required_argument, NULL, OPT_DTLS },
+	{ "dtls-ciphers", required_argument, NULL, OPT_DTLS_CIPHERS },
+	{ "dtls12-ciphers", required_argument, NULL, OPT_DTLS12_CIPHERS },
+	{ "dtls-timeout", required_argument, NULL, OPT_DTLS_TIMEOUT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -393,6 +404,12 @@ const char *
 flow_name(enum loadgen_flow flow)
 {
 	return (flow_names[flow]);
+}
+
+const char *
+dtls_name(enum loadgen_dtls dtls)
+{
+	return (dtls_names[dtls]);
 }
 
 /* Apply a numeric option; returns 0, or -EINVAL with a message printed. */
@@ -435,6 +452,11 @@ options_apply_number(struct options *o, int ch, const char *arg)
 		break;
 	case OPT_DEADLINE:
 		o->deadline = v;
+		break;
+	case OPT_DTLS_TIMEOUT:
+		if (v <= 0)
+			goto bad;
+		o->dtls_timeout = v;
 		break;
 	default:
 		usage(stderr);
@@ -508,6 +530,12 @@ options_apply(struct options *o, int ch, const char *arg)
 	case OPT_READY:
 		o->ready_file = arg;
 		break;
+	case OPT_DTLS_CIPHERS:
+		o->dtls_ciphers = arg;
+		break;
+	case OPT_DTLS12_CIPHERS:
+		o->dtls12_ciphers = arg;
+		break;
 	case OPT_NEW_CONN:
 		o->new_conn = true;
 		break;
@@ -541,11 +569,6 @@ options_check(struct options *o)
 		    "needs the echo server's ADDR:PORT\n",
 		    mode_names[o->mode]);
 		return (-EINVAL);
-	}
-	if (o->dtls != DTLS_NONE) {
-		fprintf(stderr, "loadgen: --dtls %s is not implemented yet; "
-		    "use --dtls none\n", dtls_names[o->dtls]);
-		return (-ENOTSUP);
 	}
 	if (needs_server && o->password[0] == '\0') {
 		fprintf(stderr, "loadgen: --password or --password-file is "
@@ -611,7 +634,8 @@ loadgen_init(struct loadgen *lg)
 	struct event *max_ev;
 
 	if ((lg->base = event_base_new()) == NULL ||
-	    (lg->ssl_ctx = loadgen_ssl_ctx()) == NULL)
+	    (lg->ssl_ctx = loadgen_ssl_ctx()) == NULL ||
+	    dtls_init(lg) != 0)
 		return (-ENOMEM);
 	lg->clients = calloc(lg->opt.count, sizeof(*lg->clients));
 	lg->tick = event_new(lg->base, -1, EV_PERSIST, loadgen_tick_cb, lg);

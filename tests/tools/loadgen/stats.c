@@ -108,6 +108,27 @@ stats_print_setup(struct loadgen *lg)
 }
 
 static void
+stats_print_dtls(struct loadgen *lg)
+{
+	const struct dtls_stats *d = &lg->dtls;
+	int k;
+
+	printf("\"dtls\":{\"offer\":\"%s\",\"offered\":%u,"
+	    "\"not_offered\":%u,\"up\":%u,\"failed\":%u,\"dead\":%u,"
+	    "\"dialects\":{", dtls_name(lg->opt.dtls), d->offered,
+	    d->not_offered, d->up, d->failed, d->dead);
+	for (k = 0; k < DIALECTS; k++)
+		printf("%s\"%s\":%u", k ? "," : "",
+		    dtls_dialect_name((enum dtls_dialect)k), d->dialects[k]);
+	printf("},\"data_sent\":%llu,\"data_received\":%llu,"
+	    "\"send_errors\":%llu,", (unsigned long long)d->data_sent,
+	    (unsigned long long)d->data_received,
+	    (unsigned long long)d->send_errors);
+	stats_print_percentiles("handshake_ms", &lg->dtls.handshake_times);
+	printf("},");
+}
+
+static void
 stats_print_voice(struct loadgen *lg)
 {
 	uint64_t lost = lg->voice_sent > lg->voice_received ?
@@ -134,6 +155,7 @@ stats_print_json(struct loadgen *lg)
 		stats_print_voice(lg);
 	} else {
 		stats_print_setup(lg);
+		stats_print_dtls(lg);
 		if (lg->opt.mode == MODE_VOICE)
 			stats_print_voice(lg);
 	}

@@ -120,7 +120,7 @@ voice_tunnel_cb(evutil_socket_t fd, short events, void *arg)
 	voice_build(c, pkt);
 	c->voice->seq++;
 	c->lg->voice_sent++;
-	client_send_frame(c, CSTP_DATA, pkt, sizeof(pkt));
+	client_send_packet(c, pkt, sizeof(pkt));
 }
 
 static void
@@ -190,7 +190,7 @@ voice_stop(struct client *c)
 	c->voice = NULL;
 }
 
-/* A CSTP data frame arrived: take the UDP payload of an echoed packet. */
+/* A data packet arrived: take the UDP payload of an echoed packet. */
 void
 voice_receive(struct client *c, const uint8_t *pkt, size_t len)
 {
