@@ -32,11 +32,25 @@
 #define LOGIN_MAX_FAILURES	3	/* wrong passwords before 401 */
 #define LOGIN_LIFETIME		300	/* seconds a login may take */
 #define LOGIN_MAX_PENDING	10000	/* logins in progress at once */
+#define LOGIN_BUCKETS		4096	/* power of two */
 
+/* A storm of phones has thousands of logins in flight: find by hash. */
 static struct {
 	TAILQ_HEAD(, login) logins;
 	size_t		nlogins;
+	struct login	*by_handle[LOGIN_BUCKETS];
 } login_state = { .logins = TAILQ_HEAD_INITIALIZER(login_state.logins) };
+
+/* FNV-1a of the handle text, which may come from a client. */
+static size_t
+login_bucket(const char *handle)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *handle != '\0'; handle++)
+		h = (h ^ (uint8_t)*handle) * 16777619u;
+	return (h & (LOGIN_BUCKETS - 1));
+}
 
 static void	login_free(struct login *lg);
 
@@ -91,7 +105,7 @@ login_new(struct netproc *np, size_t tgroup, const char *path)
 	static const char hex[] = "0123456789abcdef";
 	struct timeval tv = { LOGIN_LIFETIME, 0 };
 	uint8_t raw[LOGIN_HANDLE_LEN];
-	struct login *lg;
+	struct login *lg, **bucket;
 	size_t i;
 
 	if (login_state.nlogins >= LOGIN_MAX_PENDING)
@@ -114,6 +128,9 @@ login_new(struct netproc *np, size_t tgroup, const char *path)
 	snprintf(lg->lg_path, sizeof(lg->lg_path), "%s", path);
 	evtimer_add(lg->lg_expire, &tv);
 	TAILQ_INSERT_TAIL(&login_state.logins, lg, lg_entry);
+	bucket = &login_state.by_handle[login_bucket(lg->lg_handle)];
+	lg->lg_next_by_handle = *bucket;
+	*bucket = lg;
 	login_state.nlogins++;
 	return (lg);
 }
@@ -121,6 +138,11 @@ login_new(struct netproc *np, size_t tgroup, const char *path)
 static void
 login_free(struct login *lg)
 {
+	struct login **pp = &login_state.by_handle[login_bucket(lg->lg_handle)];
+
+	while (*pp != lg)
+		pp = &(*pp)->lg_next_by_handle;
+	*pp = lg->lg_next_by_handle;
 	if (lg->lg_conn != NULL) {
 		authc_cancel(lg->lg_np->authc, lg->lg_request);
 		lg->lg_conn->c_login = NULL;
@@ -146,7 +168,8 @@ login_find(const char *handle)
 
 	if (strlen(handle) != LOGIN_HANDLE_TEXT - 1)
 		return (NULL);
-	TAILQ_FOREACH(lg, &login_state.logins, lg_entry) {
+	lg = login_state.by_handle[login_bucket(handle)];
+	for (; lg != NULL; lg = lg->lg_next_by_handle) {
 		if (CRYPTO_memcmp(lg->lg_handle, handle,
 		    LOGIN_HANDLE_TEXT - 1) == 0)
 			return (lg);

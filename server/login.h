@@ -52,6 +52,7 @@ struct login {
 	struct event	*lg_expire;
 	struct netproc	*lg_np;
 	TAILQ_ENTRY(login) lg_entry;
+	struct login	*lg_next_by_handle;
 };
 
 int	login_init(struct netproc *np);

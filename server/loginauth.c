@@ -208,7 +208,8 @@ login_session_to_replace(struct netproc *np, const char *user,
 	struct session *se, *pick = NULL;
 
 	*count = 0;
-	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
+	se = sessions_user_chain(np->sessions, user);
+	for (; se != NULL; se = se->se_next_by_user) {
 		if (se->se_tgroup != tgroup || strcmp(se->se_user, user) != 0)
 			continue;
 		(*count)++;
@@ -236,6 +237,10 @@ login_check_simultaneous(struct login *lg, struct conn *c)
 	struct session *old;
 	size_t count;
 
+	/* Fewer sessions in the group than the limit: nobody is at it. */
+	if (sessions_count_group(np->sessions, lg->lg_tgroup) <
+	    (size_t)pol->simultaneous_logins)
+		return (0);
 	while ((old = login_session_to_replace(np, lg->lg_user, lg->lg_tgroup,
 	    &count)) != NULL && count >= (size_t)pol->simultaneous_logins) {
 		if (pol->simultaneous_action == SIMULTANEOUS_REJECT) {

@@ -27,6 +27,7 @@ struct sessions {
 	uint64_t	next_id;
 	struct session	*by_addr[SESSIONS_BUCKETS];
 	struct session	*by_cookie[SESSIONS_BUCKETS];
+	struct session	*by_user[SESSIONS_BUCKETS];
 };
 
 static size_t
@@ -35,16 +36,29 @@ bucket_of_addr(uint32_t addr)
 	return ((addr * 2654435761u) >> 18) & (SESSIONS_BUCKETS - 1);
 }
 
-/* The cookie is random hex, so its leading characters are well mixed. */
+/* FNV-1a of up to max characters of text. */
 static size_t
-bucket_of_cookie(const char *cookie)
+bucket_of_text(const char *text, size_t max)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
 
-	for (i = 0; cookie[i] != '\0' && i < 16; i++)
-		h = (h ^ (uint8_t)cookie[i]) * 16777619u;
+	for (i = 0; text[i] != '\0' && i < max; i++)
+		h = (h ^ (uint8_t)text[i]) * 16777619u;
 	return (h & (SESSIONS_BUCKETS - 1));
+}
+
+/* The cookie is random hex, so its leading characters are well mixed. */
+static size_t
+bucket_of_cookie(const char *cookie)
+{
+	return (bucket_of_text(cookie, 16));
+}
+
+static size_t
+bucket_of_user(const char *user)
+{
+	return (bucket_of_text(user, SIZE_MAX));
 }
 
 struct sessions *
@@ -133,11 +147,14 @@ sessions_link(struct sessions *ss, struct session *se)
 {
 	size_t a = bucket_of_addr(se->se_addr);
 	size_t c = bucket_of_cookie(se->se_cookie);
+	size_t u = bucket_of_user(se->se_user);
 
 	se->se_next_by_addr = ss->by_addr[a];
 	ss->by_addr[a] = se;
 	se->se_next_by_cookie = ss->by_cookie[c];
 	ss->by_cookie[c] = se;
+	se->se_next_by_user = ss->by_user[u];
+	ss->by_user[u] = se;
 	TAILQ_INSERT_TAIL(&ss->list, se, se_entry);
 	ss->count++;
 	ss->group_count[se->se_tgroup]++;
@@ -158,6 +175,10 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	while (*pp != se)
 		pp = &(*pp)->se_next_by_cookie;
 	*pp = se->se_next_by_cookie;
+	pp = &ss->by_user[bucket_of_user(se->se_user)];
+	while (*pp != se)
+		pp = &(*pp)->se_next_by_user;
+	*pp = se->se_next_by_user;
 	TAILQ_REMOVE(&ss->list, se, se_entry);
 	ss->count--;
 	ss->group_count[se->se_tgroup]--;
@@ -326,6 +347,12 @@ session_find_cookie(struct sessions *ss, const char *cookie)
 			return (se);
 	}
 	return (persist_claim(ss->np, cookie));
+}
+
+struct session *
+sessions_user_chain(struct sessions *ss, const char *user)
+{
+	return (ss->by_user[bucket_of_user(user)]);
 }
 
 struct session *

@@ -94,6 +94,7 @@ struct session {
 	struct netproc	*se_np;
 	struct session	*se_next_by_addr;
 	struct session	*se_next_by_cookie;
+	struct session	*se_next_by_user;	/* same bucket, any user */
 	TAILQ_ENTRY(session) se_entry;
 };
 
@@ -141,6 +142,12 @@ void	session_destroy(struct session *se, const char *reason);
 
 struct session *session_find_cookie(struct sessions *ss, const char *cookie);
 struct session *session_find_addr(struct sessions *ss, uint32_t addr);
+
+/*
+ * The first session of the chain that holds user's sessions; follow
+ * se_next_by_user and compare se_user, because other users share it.
+ */
+struct session *sessions_user_chain(struct sessions *ss, const char *user);
 
 /* A tunnel was attached to or detached from the session. */
 void	session_attach(struct session *se, struct tunnel *t);
