@@ -314,6 +314,82 @@ gro_vnet_hdr_get(const uint8_t *in, struct gro_vnet_hdr *hdr)
 	memcpy(&hdr->csum_offset, in + 8, 2);
 }
 
+#define TCP_FLAG_FIN		0x01
+#define TCP_FLAG_CWR		0x80
+#define IPV4_OFF_ID		4
+
+/* Header lengths of a TCP/IPv4 packet that gro_split may cut, or 0. */
+static size_t
+gro_split_headers(const uint8_t *pkt, size_t len)
+{
+	size_t ip_len, tcp_len;
+
+	if (len < IPV4_HEADER_LEN || (pkt[0] >> 4) != 4 ||
+	    pkt[IPV4_OFF_PROTOCOL] != IPV4_PROTO_TCP)
+		return (0);
+	ip_len = (size_t)(pkt[0] & 0x0f) * 4;
+	if (ip_len < IPV4_HEADER_LEN || ip_len + TCP_HEADER_MIN > len ||
+	    gro_get16(pkt + IPV4_OFF_LENGTH) != len)
+		return (0);
+	tcp_len = (size_t)(pkt[ip_len + TCP_OFF_DATA_OFFSET] >> 4) * 4;
+	if (tcp_len < TCP_HEADER_MIN || ip_len + tcp_len > len)
+		return (0);
+	return (ip_len + tcp_len);
+}
+
+/*
+ * Fix the headers of segment k of a split packet, whose payload starts
+ * offset bytes into the original payload, and emit it.
+ */
+static void
+gro_split_emit(uint8_t *seg, size_t hdr_len, size_t payload, size_t offset,
+    size_t k, bool last, gro_emit_fn *emit, void *arg)
+{
+	size_t ip_len = (size_t)(seg[0] & 0x0f) * 4, len = hdr_len + payload;
+	uint8_t *tcp = seg + ip_len;
+	uint32_t seq = gro_get32(tcp + TCP_OFF_SEQ) + (uint32_t)offset;
+	uint16_t id = gro_get16(seg + IPV4_OFF_ID);
+
+	gro_put16(seg + IPV4_OFF_LENGTH, (uint16_t)len);
+	gro_put16(seg + IPV4_OFF_ID, (uint16_t)(id + k));
+	gro_put16(seg + IPV4_OFF_CHECKSUM, 0);
+	gro_put16(seg + IPV4_OFF_CHECKSUM, packet_checksum(seg, ip_len));
+	tcp[TCP_OFF_SEQ] = (uint8_t)(seq >> 24);
+	tcp[TCP_OFF_SEQ + 1] = (uint8_t)(seq >> 16);
+	tcp[TCP_OFF_SEQ + 2] = (uint8_t)(seq >> 8);
+	tcp[TCP_OFF_SEQ + 3] = (uint8_t)seq;
+	if (!last)
+		tcp[TCP_OFF_FLAGS] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
+	if (k > 0)
+		tcp[TCP_OFF_FLAGS] &= (uint8_t)~TCP_FLAG_CWR;
+	gro_put16(tcp + TCP_OFF_CHECKSUM, gro_pseudo_sum(seg, len - ip_len));
+	gro_put16(tcp + TCP_OFF_CHECKSUM,
+	    packet_checksum(tcp, len - ip_len));
+	emit(arg, seg, len);
+}
+
+int
+gro_split(const uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr,
+    uint8_t *seg_buf, size_t seg_size, gro_emit_fn *emit, void *arg)
+{
+	size_t hdr_len = gro_split_headers(pkt, len), off, chunk, k;
+	size_t mss = hdr->gso_size;
+
+	if (hdr_len == 0 || hdr->gso_type != GRO_GSO_TCPV4 || mss == 0 ||
+	    hdr_len + mss > seg_size || hdr_len >= len)
+		return (-EINVAL);
+	for (off = hdr_len, k = 0; off < len; off += chunk, k++) {
+		chunk = len - off < mss ? len - off : mss;
+
+		/* Every segment starts from the original headers. */
+		memcpy(seg_buf, pkt, hdr_len);
+		memcpy(seg_buf + hdr_len, pkt + off, chunk);
+		gro_split_emit(seg_buf, hdr_len, chunk, off - hdr_len, k,
+		    off + chunk == len, emit, arg);
+	}
+	return ((int)k);
+}
+
 int
 gro_complete_csum(uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr)
 {

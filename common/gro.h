@@ -75,7 +75,7 @@ struct gro_write {
  * sequence numbers consecutive. Every payload has the size of the first
  * but the last, which may be shorter, and the total is at most
  * GRO_PACKET_MAX bytes. Anything else, IPv6 included, is written
- * as it came, with a header that asks for nothing. A segment that cannot
+ * as it came, with a header that requests no offload. A segment that cannot
  * join its flow's run ends the run, so no flow is reordered.
  *
  * The head of a merged run gets the total length, a new IP header
@@ -94,6 +94,25 @@ gro_vnet_hdr_put(const struct gro_vnet_hdr *hdr, uint8_t *out);
 
 void
 gro_vnet_hdr_get(const uint8_t *in, struct gro_vnet_hdr *hdr);
+
+/* Called by gro_split for each segment, which it may change. */
+typedef void gro_emit_fn(void *arg, uint8_t *seg, size_t len);
+
+/*
+ * Cut a TCP/IPv4 packet that the device handed over with GRO_GSO_TCPV4
+ * into the segments the kernel would have sent. Each carries gso_size
+ * bytes of payload, the last one less. Sequence numbers, IP ids and
+ * lengths advance; FIN and PSH stay on the last segment only and CWR on
+ * the first; both checksums are computed. Each segment is built in
+ * seg_buf, of seg_size bytes, and passed to emit.
+ *
+ * Returns the number of segments, or -EINVAL when pkt is not such a
+ * packet or a segment would not fit in seg_size. The headers come from
+ * the packet itself, not from hdr_len.
+ */
+int
+gro_split(const uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr,
+    uint8_t *seg_buf, size_t seg_size, gro_emit_fn *emit, void *arg);
 
 /*
  * Finish a packet read from the device with GRO_F_NEEDS_CSUM: sum the

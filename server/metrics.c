@@ -191,6 +191,9 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 	metrics_single(f, "headend_tun_merged_segments_total", "counter",
 	    "TCP segments from clients written as part of a merged one.",
 	    np->stats.tun_merged_segments);
+	metrics_single(f, "headend_tun_split_segments_total", "counter",
+	    "TCP segments to clients cut from larger packets of the device.",
+	    np->stats.tun_split_segments);
 }
 
 static void

@@ -38,6 +38,7 @@ struct netproc_stats {
 	uint64_t	tun_drops_offload;	/* GSO from the device */
 	uint64_t	tun_writes;
 	uint64_t	tun_merged_segments;	/* in multi-segment writes */
+	uint64_t	tun_split_segments;	/* cut from large reads */
 	uint64_t	sessions_peak;		/* most sessions at once */
 	uint64_t	logins_expired;		/* reply to an unknown login */
 	uint64_t	logoffs;		/* by the status socket */

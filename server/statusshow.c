@@ -190,6 +190,8 @@ statusshow_traffic(struct netproc *np, const struct metrics_snapshot *snap)
 	statusshow_add_u64(o, "tun_writes", np->stats.tun_writes);
 	statusshow_add_u64(o, "tun_merged_segments",
 	    np->stats.tun_merged_segments);
+	statusshow_add_u64(o, "tun_split_segments",
+	    np->stats.tun_split_segments);
 	json_object_object_add(o, "drops", drops);
 	return (o);
 }

@@ -3,8 +3,11 @@
  * behind a 2-byte big-endian length. The checks are the promises of
  * gro.h: every packet is written exactly once and in an order that keeps
  * each flow's sequence, a merged run is consecutive and fits in one
- * packet, and a packet that is not merged is left as it came.
+ * packet, and a packet that is not merged is left as it came. Each
+ * packet is also split as if the device had handed it over, with a
+ * segment size taken from its first bytes.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -85,6 +88,51 @@ fuzz_check_merged(const struct gro_write *w, const struct gro_packet *pkts)
 	}
 }
 
+struct fuzz_split {
+	size_t	segments;
+	size_t	payload;
+	size_t	mss;
+};
+
+static void
+fuzz_split_emit(void *arg, uint8_t *seg, size_t len)
+{
+	struct fuzz_split *fs = arg;
+	size_t hdr = (size_t)(seg[0] & 0x0f) * 4;
+
+	hdr += (size_t)(seg[hdr + 12] >> 4) * 4;
+	FUZZ_CHECK(len > hdr && len - hdr <= fs->mss);
+	FUZZ_CHECK((size_t)(seg[2] << 8 | seg[3]) == len);
+	FUZZ_CHECK(packet_checksum(seg, (size_t)(seg[0] & 0x0f) * 4) == 0);
+	fs->segments++;
+	fs->payload += len - hdr;
+}
+
+/* Split pkt with a segment size from its first bytes; check the parts. */
+static void
+fuzz_check_split(const uint8_t *pkt, size_t len)
+{
+	static uint8_t seg[FUZZ_GRO_SIZE];
+	struct gro_vnet_hdr hdr = { .gso_type = GRO_GSO_TCPV4 };
+	struct fuzz_split fs = { 0, 0, 0 };
+	size_t head;
+	int n;
+
+	if (len < 4)
+		return;
+	hdr.gso_size = (uint16_t)(1 + (pkt[len - 1] | pkt[len - 2] << 8) %
+	    FUZZ_GRO_SIZE);
+	fs.mss = hdr.gso_size;
+	n = gro_split(pkt, len, &hdr, seg, sizeof(seg), fuzz_split_emit, &fs);
+	FUZZ_CHECK(n == -EINVAL || (n > 0 && (size_t)n == fs.segments));
+	if (n > 0) {
+		head = (size_t)(pkt[0] & 0x0f) * 4;
+		head += (size_t)(pkt[head + 12] >> 4) * 4;
+		FUZZ_CHECK(fs.payload == len - head);
+		FUZZ_CHECK(fs.segments == (len - head + fs.mss - 1) / fs.mss);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -114,5 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(seen[i]);
+	for (i = 0; i < n; i++)
+		fuzz_check_split(copies[i], pkts[i].len);
 	return (0);
 }

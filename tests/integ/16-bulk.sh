@@ -1,8 +1,9 @@
 #!/bin/bash
-# Bulk TCP from a client to the inside host, over DTLS and over TLS only.
-# The headend writes runs of segments of one flow to the tun device as
-# one merged packet (GRO). The bytes must arrive complete and in order,
-# and the merging must actually happen.
+# Bulk TCP between a client and the inside host, both ways, over DTLS
+# and over TLS only. The headend writes runs of segments from a client to
+# the tun device as one merged packet (GRO), and cuts the large packets
+# that the device hands over into segments for the client. The bytes
+# must arrive complete and in order, and both must actually happen.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -11,46 +12,66 @@ TOOLS="$(dirname "$0")/tools"
 BULK_PORT=5300
 BULK_MBYTES=24
 
-# merged_segments: the headend's count of segments written merged.
-merged_segments() {
+# traffic_count FIELD: one of the headend's traffic counters.
+traffic_count() {
 	he_ctl --json show stats | python3 -c '
 import json, sys
-print(json.load(sys.stdin)["traffic"]["tun_merged_segments"])'
+print(json.load(sys.stdin)["traffic"][sys.argv[1]])' "$1"
 }
 
-# bulk_transfer NAME: send BULK_MBYTES through the tunnel and compare
-# the digests of what was sent and what arrived.
+# bulk_transfer NAME FROM_NS TO_NS TO_ADDR: send BULK_MBYTES through the
+# tunnel and compare the digests of what was sent and what arrived.
 bulk_transfer() {
-	local name=$1 got="$HE_TMPDIR/bulk-$1.recv" sent
+	local name=$1 from=$2 to=$3 addr=$4 got="$HE_TMPDIR/bulk-$1.recv"
+	local sent
 
-	spawn_in_ns "$NS_INSIDE" python3 "$TOOLS/bulktcp.py" recv \
-		"$INSIDE_ADDR" "$BULK_PORT" "$got"
-	wait_until 10 tcp_listening "$NS_INSIDE" "$BULK_PORT" || return 1
-	sent=$(ip netns exec "$NS_CLIENT" timeout 60 python3 \
-		"$TOOLS/bulktcp.py" send "$INSIDE_ADDR" "$BULK_PORT" \
+	spawn_in_ns "$to" python3 "$TOOLS/bulktcp.py" recv "$addr" \
+		"$BULK_PORT" "$got"
+	wait_until 10 tcp_listening "$to" "$BULK_PORT" || return 1
+	sent=$(ip netns exec "$from" timeout 60 python3 \
+		"$TOOLS/bulktcp.py" send "$addr" "$BULK_PORT" \
 		"$BULK_MBYTES") || return 1
 	wait_until 30 test -s "$got" || return 1
 	tap_diag "$name: sent $sent, received $(cat "$got")"
 	[ "$sent" = "$(cat "$got")" ]
 }
 
+# client_address: the address the headend leased to the client.
+client_address() {
+	he_ctl --json show sessions | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["sessions"][0]["address"])'
+}
+
+# counted NAME FIELD CMD...: run CMD and check that the traffic counter
+# FIELD grew by more than 1000 while it ran.
+counted() {
+	local name=$1 field=$2 before after
+
+	shift 2
+	before=$(traffic_count "$field")
+	tap_ok "$name: $BULK_MBYTES MiB arrive intact" "$@"
+	after=$(traffic_count "$field")
+	tap_diag "$name: $field $before -> $after"
+	tap_ok "$name: $field grew" test "$after" -gt "$((before + 1000))"
+}
+
 # connect_and_transfer NAME [OPENCONNECT ARGS]
 connect_and_transfer() {
-	local name=$1 before after
+	local name=$1 addr
 
 	shift
 	he_connect alice alice-secret "$HE_TMPDIR/oc-$name.log" "$@" ||
 		tap_diag_file "$HE_TMPDIR/oc-$name.log"
-	before=$(merged_segments)
-	tap_ok "$name: $BULK_MBYTES MiB arrive intact" bulk_transfer "$name"
-	after=$(merged_segments)
-	tap_diag "$name: merged segments $before -> $after"
-	tap_ok "$name: segments were merged into larger tun writes" \
-		test "$after" -gt "$((before + 1000))"
+	addr=$(client_address)
+	counted "$name up" tun_merged_segments bulk_transfer "$name-up" \
+		"$NS_CLIENT" "$NS_INSIDE" "$INSIDE_ADDR"
+	counted "$name down" tun_split_segments bulk_transfer "$name-down" \
+		"$NS_INSIDE" "$NS_CLIENT" "$addr"
 	pid_stop "$OC_PID"
 }
 
-tap_plan 5
+tap_plan 9
 tap_require_root
 tap_require_commands openconnect python3
 he_setup

@@ -554,6 +554,124 @@ test_complete_csum(void **state)
 	assert_int_equal(gro_complete_csum(pkt, len, &hdr), -EINVAL);
 }
 
+/* What gro_split emitted, kept for the checks. */
+struct split_out {
+	uint8_t	segs[SLOTS][SLOT_SIZE];
+	size_t	lens[SLOTS];
+	size_t	n;
+};
+
+static void
+split_collect(void *arg, uint8_t *seg, size_t len)
+{
+	struct split_out *out = arg;
+
+	assert_true(out->n < SLOTS && len <= SLOT_SIZE);
+	memcpy(out->segs[out->n], seg, len);
+	out->lens[out->n++] = len;
+}
+
+/* Merge a run of segments, then split it: the originals come back. */
+static void
+test_split_restores_segments(void **state)
+{
+	static struct batch b;
+	static struct split_out out;
+	static uint8_t merged[65536], seg[SLOT_SIZE];
+	struct segment s;
+	size_t i, len;
+
+	(void)state;
+	b.n = 0;
+	out.n = 0;
+	for (i = 0; i < 6; i++) {
+		s = flow_segment(7 + (uint32_t)(i * MSS), i < 5 ? MSS : 77);
+		if (i == 5)
+			s.flags |= TCP_PSH;
+		batch_add(&b, &s);
+	}
+	assert_int_equal(batch_plan(&b), 1);
+	len = gather(&b, &b.writes[0], merged);
+	assert_int_equal(gro_split(merged, len, &b.writes[0].hdr, seg,
+	    sizeof(seg), split_collect, &out), 6);
+	assert_int_equal(out.n, 6);
+	for (i = 0; i < out.n; i++) {
+		assert_int_equal(out.lens[i], b.pkts[i].len);
+		assert_memory_equal(out.segs[i], b.copy[i], out.lens[i]);
+	}
+}
+
+static void
+test_split_fin_and_cwr(void **state)
+{
+	static struct batch b;
+	static struct split_out out;
+	static uint8_t merged[65536], seg[SLOT_SIZE];
+	struct segment s;
+	size_t i, len;
+
+	(void)state;
+	b.n = 0;
+	out.n = 0;
+	for (i = 0; i < 3; i++) {
+		s = flow_segment((uint32_t)(i * MSS), MSS);
+		batch_add(&b, &s);
+	}
+	assert_int_equal(batch_plan(&b), 1);
+	len = gather(&b, &b.writes[0], merged);
+	merged[33] |= TCP_FIN | TCP_PSH | 0x80;
+	assert_int_equal(gro_split(merged, len, &b.writes[0].hdr, seg,
+	    sizeof(seg), split_collect, &out), 3);
+	assert_int_equal(out.segs[0][33], TCP_ACK | 0x80);
+	assert_int_equal(out.segs[1][33], TCP_ACK);
+	assert_int_equal(out.segs[2][33], TCP_ACK | TCP_FIN | TCP_PSH);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(packet_checksum(out.segs[i], 20), 0);
+		assert_int_equal(get32(out.segs[i] + 24), i * MSS);
+	}
+}
+
+static void
+test_split_rejects_bad_input(void **state)
+{
+	static struct batch b;
+	static struct split_out out;
+	static uint8_t seg[SLOT_SIZE];
+	struct gro_vnet_hdr hdr = { .gso_type = GRO_GSO_TCPV4,
+	    .gso_size = 100 };
+	struct segment s = flow_segment(1, 500);
+	uint8_t *pkt;
+	size_t len;
+
+	(void)state;
+	b.n = 0;
+	out.n = 0;
+	batch_add(&b, &s);
+	pkt = b.slots[0];
+	len = b.pkts[0].len;
+	assert_int_equal(gro_split(pkt, len, &hdr, seg, sizeof(seg),
+	    split_collect, &out), 5);
+
+	hdr.gso_type = GRO_GSO_NONE;
+	assert_int_equal(gro_split(pkt, len, &hdr, seg, sizeof(seg),
+	    split_collect, &out), -EINVAL);
+	hdr.gso_type = GRO_GSO_TCPV4;
+	hdr.gso_size = 0;
+	assert_int_equal(gro_split(pkt, len, &hdr, seg, sizeof(seg),
+	    split_collect, &out), -EINVAL);
+	hdr.gso_size = 100;
+	assert_int_equal(gro_split(pkt, len, &hdr, seg, 120,
+	    split_collect, &out), -EINVAL);
+	assert_int_equal(gro_split(pkt, len - 1, &hdr, seg, sizeof(seg),
+	    split_collect, &out), -EINVAL);
+	assert_int_equal(gro_split(pkt, 30, &hdr, seg, sizeof(seg),
+	    split_collect, &out), -EINVAL);
+	pkt[9] = 17;
+	assert_int_equal(gro_split(pkt, len, &hdr, seg, sizeof(seg),
+	    split_collect, &out), -EINVAL);
+	assert_int_equal(out.n, 5);
+}
+
 static void
 test_vnet_hdr_round_trip(void **state)
 {
@@ -588,6 +706,9 @@ main(void)
 		cmocka_unit_test(test_unmergeable_packets),
 		cmocka_unit_test(test_malformed_packets),
 		cmocka_unit_test(test_complete_csum),
+		cmocka_unit_test(test_split_restores_segments),
+		cmocka_unit_test(test_split_fin_and_cwr),
+		cmocka_unit_test(test_split_rejects_bad_input),
 		cmocka_unit_test(test_vnet_hdr_round_trip),
 	};
 
