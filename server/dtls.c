@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,7 +247,8 @@ dtls_ip_remove(struct dtls *d, struct dtls_assoc *a)
 union dtls_control {
 	struct cmsghdr	align;
 	char		buf[CMSG_SPACE(sizeof(int)) +
-			    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+			    CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(uint16_t))];
 };
 
 /* Append one control message to msg, whose buffer has room for it. */
@@ -294,8 +296,8 @@ dtls_control_build(struct msghdr *msg, union dtls_control *control,
 }
 
 int
-dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
-    const void *data, size_t len, int tos)
+dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
+    const void *data, size_t len, int tos, uint16_t gso_size)
 {
 	union dtls_control control;
 	struct iovec iov = { (void *)data, len };
@@ -303,16 +305,35 @@ dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
 	    .msg_namelen = peer->len, .msg_iov = &iov, .msg_iovlen = 1 };
 
 	dtls_control_build(&msg, &control, peer, tos);
+	if (gso_size > 0) {
+		if (msg.msg_control == NULL)
+			msg.msg_control = control.buf;
+		dtls_control_add(&msg, SOL_UDP, UDP_SEGMENT, &gso_size,
+		    sizeof(gso_size));
+	}
 	if (sendmsg(s->s_fd, &msg, 0) >= 0)
 		return (0);
+	if (gso_size > 0 && (errno == EIO || errno == EINVAL ||
+	    errno == ENOPROTOOPT))
+		return (-EOPNOTSUPP);
 
 	/* Like a router, drop what does not fit now; UDP may lose it. */
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
 	    errno == EINTR || errno == EMSGSIZE) {
-		s->s_dtls->d_np->stats.dtls_send_drops++;
+		s->s_dtls->d_np->stats.dtls_send_drops +=
+		    gso_size > 0 ? (len + gso_size - 1) / gso_size : 1;
 		return (0);
 	}
 	return (-errno);
+}
+
+int
+dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
+    const void *data, size_t len, int tos)
+{
+	if (dtls_cork_add(s, peer, data, len, tos))
+		return (0);
+	return (dtls_socket_sendmsg(s, peer, data, len, tos, 0));
 }
 
 /* ---- routing ---- */

@@ -85,6 +85,15 @@ void	dtls_channel_free(struct dtls_channel *ch);
  * while DTLS is not up and another negative errno after a failed write,
  * and the caller then sends the packet on CSTP.
  */
+/*
+ * Hold the datagrams sent between dtls_cork and dtls_uncork, and send
+ * each run of them to one peer with one system call (UDP GSO). The
+ * caller uncorks before it returns to the event loop. A send that fails
+ * then is counted as a drop, and the channel is not told.
+ */
+void	dtls_cork(void);
+void	dtls_uncork(void);
+
 int	dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt,
 	    size_t len);
 

@@ -135,6 +135,19 @@ void	dtls_peer_format(const struct dtls_peer *p, char *buf, size_t len);
 int	dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
 	    const void *data, size_t len, int tos);
 
+/*
+ * Send len bytes as one datagram, or with gso_size > 0 as datagrams of
+ * gso_size bytes, the last one shorter (UDP GSO). Returns 0 when sent
+ * or dropped like a full queue drops, -EOPNOTSUPP when the kernel
+ * rejects GSO, or -errno.
+ */
+int	dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
+	    const void *data, size_t len, int tos, uint16_t gso_size);
+
+/* dtls_cork.c: take the datagram into the cork if it is on. */
+bool	dtls_cork_add(struct dtls_socket *s, const struct dtls_peer *peer,
+	    const void *data, size_t len, int tos);
+
 /* dtls_assoc.c */
 struct dtls_assoc *dtls_assoc_new(struct dtls_channel *ch,
 	    struct dtls_socket *s, const struct dtls_peer *peer);

@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "dtls.h"
 #include "gro.h"
 #include "log.h"
 #include "netproc.h"
@@ -359,12 +360,14 @@ tun_read_cb(evutil_socket_t fd, short events, void *arg)
 	int i;
 
 	(void)events;
+	dtls_cork();
 	for (i = 0; i < TUN_READ_BATCH; i++) {
 		n = read(fd, tun_buf, sizeof(tun_buf));
 		if (n <= 0)
-			return;
+			break;
 		tun_receive(np, (size_t)n);
 	}
+	dtls_uncork();
 }
 
 int

@@ -155,6 +155,10 @@ class Report:
             "same processes." % self.get("unit.hash_kind"))
         self.out()
         self.out(
+            "Throughput is one iperf3 TCP stream, as long as the "
+            "Parameters row says, through one "
+            "openconnect tunnel, from the client to the inside host, and "
+            "with -R the other way (rows \"to the client\"). "
             "Connect time runs from the start of openconnect to the first "
             "answered ICMP echo, which `loadgen --mode probe` sends every "
             "millisecond. The voice stream is 50 packets per second of 200 "
@@ -190,6 +194,16 @@ class Report:
                        "s/GB", "%.2f", "lower", 1 / 3.0)
         self.ratio_row("(c) server CPU per GB, TLS", "cpu_per_gb_tls",
                        "s/GB", "%.2f", "lower", 1 / 3.0)
+        self.ratio_row("(b) throughput to the client over DTLS",
+                       "tput_dtls_down", "Mbit/s", "%.0f", "higher", 1.5)
+        self.ratio_row("(b) throughput to the client over TLS only",
+                       "tput_tls_down", "Mbit/s", "%.0f", "higher", 1.5)
+        self.ratio_row("(c) server CPU per GB to the client, DTLS",
+                       "cpu_per_gb_dtls_down", "s/GB", "%.2f", "lower",
+                       1 / 3.0)
+        self.ratio_row("(c) server CPU per GB to the client, TLS",
+                       "cpu_per_gb_tls_down", "s/GB", "%.2f", "lower",
+                       1 / 3.0)
         self.ratio_row("client (openconnect) CPU during (b) TLS",
                        "client_cpu_tls", "s", "%.1f", "lower")
         self.ratio_row("(e) new sessions per second", "rate", "1/s",
@@ -451,10 +465,11 @@ class Report:
         if not shares:
             return False
         idle = self.idle_share(test)
+        label = test.upper().replace("_DOWN", ", to the client")
         text = ("- Throughput and CPU per GB over %s: %.0f%% of headend's "
                 "samples on its core are in the kernel and %.0f%% in "
                 "libcrypto, which does the AES-GCM." % (
-                    test.upper(), shares.get("[kernel.kallsyms]", 0) or 0,
+                    label, shares.get("[kernel.kallsyms]", 0) or 0,
                     shares.get("libcrypto.so.3", 0) or 0))
         if idle is not None and idle >= 10:
             text += (" The server core was idle for %.0f%% of the run, so "
@@ -467,8 +482,9 @@ class Report:
     def data_path_note(self):
         self.out(
             "- The data path: headend writes runs of TCP segments to the "
-            "tun device as one GSO packet (IFF_VNET_HDR), reads DTLS "
-            "with recvmmsg and reads TLS records ahead. Most of the "
+            "tun device as one GSO packet (IFF_VNET_HDR), takes packets "
+            "of up to 64 KiB from it and cuts them for the client, reads "
+            "DTLS with recvmmsg and reads TLS records ahead. Most of the "
             "kernel time left is the delivery of those packets: the tun "
             "write routes them and runs the inside host's TCP receive in "
             "headend's own system call, which the CPU figure counts. In a "
@@ -494,7 +510,8 @@ class Report:
                 "would need more than the whole of headend's part." %
                 ", ".join("%.0f" % v for v in spans[:10]))
 
-        profiled = [self.throughput_limits(t) for t in ("dtls", "tls")]
+        profiled = [self.throughput_limits(t) for t in
+                    ("dtls", "tls", "dtls_down", "tls_down")]
         if any(profiled):
             self.data_path_note()
 

@@ -551,11 +551,19 @@ profile_report() {
 		>"${2%.txt}.idle" || true
 }
 
+# measure_throughput NAME KIND: KIND is dtls or tls, for data from the
+# client to the inside host, or dtls_down or tls_down for the reverse.
 measure_throughput() {
 	local name=$1 kind=$2 log="$HE_TMPDIR/oc-$1-$2.log"
 	local json="$HE_TMPDIR/iperf-$1-$2.json" args=() c0 c1 o0 o1 bytes
+	local reverse=()
 
-	[ "$kind" = dtls ] || args=(--no-dtls)
+	case $kind in
+	tls*) args=(--no-dtls) ;;
+	esac
+	case $kind in
+	*_down) reverse=(-R) ;;
+	esac
 	oc_start "$name" "$log" "${args[@]}"
 	if ! wait_until 20 tunnel_ready; then
 		record "$name.tput_$kind" "failed"
@@ -563,7 +571,7 @@ measure_throughput() {
 		return
 	fi
 	sleep 2
-	if [ "$kind" = dtls ] && ! dtls_connected "$log"; then
+	if [ "${kind%_down}" = dtls ] && ! dtls_connected "$log"; then
 		log "$name: DTLS did not come up; DTLS throughput not available"
 		record "$name.tput_$kind" "n/a"
 		oc_stop
@@ -574,7 +582,7 @@ measure_throughput() {
 	profile_start "$HE_TMPDIR/perf-$name-$kind.data" \
 		"$((BENCH_IPERF_SECONDS - 1))"
 	in_client iperf3 -c "$INSIDE_ADDR" -p 5201 -t "$BENCH_IPERF_SECONDS" \
-		-J >"$json" 2>&1 || true
+		"${reverse[@]}" -J >"$json" 2>&1 || true
 	c1=$(server_cpu)
 	o1=$(pid_cpu "$OC_PID")
 	PROFILE_COMMS=$(server_comms)
@@ -907,6 +915,8 @@ bench_server() {
 	if bench_part tput; then
 		measure_throughput "$name" dtls
 		measure_throughput "$name" tls
+		measure_throughput "$name" dtls_down
+		measure_throughput "$name" tls_down
 	fi
 	! bench_part voice || measure_voice "$name"
 	! bench_part rate || measure_rate "$name"
