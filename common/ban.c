@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ban.h"
+#include "hash.h"
 
 #define BAN_BUCKETS	4096		/* power of two */
 #define BAN_ENTRIES_MAX	100000		/* bounds memory under attack */
@@ -25,15 +26,11 @@ struct ban_table {
 static size_t
 ban_hash(const char *address, const char *user)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint32_t h = hash_text(HASH_INIT, address, SIZE_MAX);
 
-	for (p = address; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
+	/* A separator byte keeps "ab"+"c" apart from "a"+"bc". */
 	h = (h ^ 0xff) * 16777619u;
-	for (p = user; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return (h & (BAN_BUCKETS - 1));
+	return (hash_text(h, user, SIZE_MAX) & (BAN_BUCKETS - 1));
 }
 
 struct ban_table *

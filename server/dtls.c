@@ -22,6 +22,7 @@
 
 #include "dtls.h"
 #include "dtls_impl.h"
+#include "hash.h"
 #include "log.h"
 #include "netproc.h"
 #include "session.h"
@@ -50,34 +51,23 @@ dtls_bucket_of_id(const uint8_t *id)
 	return (h & (DTLS_BUCKETS - 1));
 }
 
-static uint32_t
-dtls_hash_bytes(const void *data, size_t len, uint32_t h)
-{
-	const uint8_t *p = data;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return (h);
-}
-
 static size_t
 dtls_bucket_of_peer(const struct dtls_peer *p, bool with_port)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_INIT;
 
 	if (p->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)&p->ss;
 
-		h = dtls_hash_bytes(&sin->sin_addr, sizeof(sin->sin_addr), h);
+		h = hash_bytes(h, &sin->sin_addr, sizeof(sin->sin_addr));
 		if (with_port)
-			h = dtls_hash_bytes(&sin->sin_port, 2, h);
+			h = hash_bytes(h, &sin->sin_port, 2);
 	} else if (p->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)&p->ss;
 
-		h = dtls_hash_bytes(&sin6->sin6_addr, 16, h);
+		h = hash_bytes(h, &sin6->sin6_addr, 16);
 		if (with_port)
-			h = dtls_hash_bytes(&sin6->sin6_port, 2, h);
+			h = hash_bytes(h, &sin6->sin6_port, 2);
 	}
 	return (h & (DTLS_BUCKETS - 1));
 }

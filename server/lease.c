@@ -5,6 +5,7 @@
 #include <sys/queue.h>
 
 #include "config.h"
+#include "hash.h"
 #include "lease.h"
 #include "netproc.h"
 #include "pool.h"
@@ -62,12 +63,9 @@ lease_table_count(const struct lease_table *lt)
 static size_t
 lease_bucket(size_t pool, const char *user)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = (HASH_INIT ^ (uint32_t)pool) * 16777619u;
 
-	h = (h ^ (uint32_t)pool) * 16777619u;
-	for (; *user != '\0'; user++)
-		h = (h ^ (uint8_t)*user) * 16777619u;
-	return (h & (LEASE_BUCKETS - 1));
+	return (hash_text(h, user, SIZE_MAX) & (LEASE_BUCKETS - 1));
 }
 
 static struct lease_entry **

@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "http.h"
 #include "legacy.h"
+#include "hash.h"
 #include "log.h"
 #include "login.h"
 #include "source.h"
@@ -41,15 +42,11 @@ static struct {
 	struct login	*by_handle[LOGIN_BUCKETS];
 } login_state = { .logins = TAILQ_HEAD_INITIALIZER(login_state.logins) };
 
-/* FNV-1a of the handle text, which may come from a client. */
+/* The handle text may come from a client, so all of it is hashed. */
 static size_t
 login_bucket(const char *handle)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *handle != '\0'; handle++)
-		h = (h ^ (uint8_t)*handle) * 16777619u;
-	return (h & (LOGIN_BUCKETS - 1));
+	return (hash_text(HASH_INIT, handle, SIZE_MAX) & (LOGIN_BUCKETS - 1));
 }
 
 static void	login_free(struct login *lg);

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "hash.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "netproc.h"
@@ -36,16 +37,10 @@ bucket_of_addr(uint32_t addr)
 	return ((addr * 2654435761u) >> 18) & (SESSIONS_BUCKETS - 1);
 }
 
-/* FNV-1a of up to max characters of text. */
 static size_t
 bucket_of_text(const char *text, size_t max)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; text[i] != '\0' && i < max; i++)
-		h = (h ^ (uint8_t)text[i]) * 16777619u;
-	return (h & (SESSIONS_BUCKETS - 1));
+	return (hash_text(HASH_INIT, text, max) & (SESSIONS_BUCKETS - 1));
 }
 
 /* The cookie is random hex, so its leading characters are well mixed. */

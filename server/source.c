@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "source.h"
 
 #define SOURCE_BUCKETS	4096	/* power of two */
@@ -20,11 +21,8 @@ struct source_table {
 static size_t
 source_hash(const char *address)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *address != '\0'; address++)
-		h = (h ^ (uint8_t)*address) * 16777619u;
-	return (h & (SOURCE_BUCKETS - 1));
+	return (hash_text(HASH_INIT, address, SIZE_MAX) &
+	    (SOURCE_BUCKETS - 1));
 }
 
 struct source_table *
