@@ -1,8 +1,10 @@
 /*
  * FNV-1a, the hash of the in-memory tables (sessions, logins, leases,
  * sources, bans, DTLS peers). It is fast and spreads short keys well.
- * It is not keyed: the tables bound their chains or hash values that an
- * attacker does not choose, such as random cookies.
+ *
+ * NOTE: it is not keyed, so a client that picks keys, such as the user
+ * names in the ban table, can make them share one bucket. A keyed hash
+ * (SipHash) would prevent that.
  */
 #ifndef HEADEND_HASH_H
 #define HEADEND_HASH_H
