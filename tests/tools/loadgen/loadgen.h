@@ -109,6 +109,7 @@ struct options {
 	const char	*dtls12_ciphers; /* X-DTLS12-CipherSuite */
 	double		dtls_timeout;	/* seconds for the DTLS handshake */
 	bool		new_conn;	/* CONNECT on a fresh TLS connection */
+	bool		phone_tls;	/* TLS 1.2 and the suites of a phone */
 	bool		verbose;
 };
 

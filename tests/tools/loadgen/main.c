@@ -250,6 +250,8 @@ usage(FILE *fp)
 "  --user-agent UA       User-Agent of the XML flow\n"
 "  --ready-file FILE     write the session count here once all are set\n"
 "  --new-conn            send CONNECT on a new TLS connection\n"
+"  --phone-tls           TLS 1.2 with the suites a CP-8841 offers, so that\n"
+"                        a phone group's DTLS can resume the TLS suite\n"
 "  --dtls none|psk|legacy  DTLS offer in CONNECT (default none): psk\n"
 "                        offers PSK-NEGOTIATE first, legacy only\n"
 "                        resumption suites\n"
@@ -351,6 +353,7 @@ enum {
 	OPT_COUNT, OPT_CONC, OPT_RAMP, OPT_HOLD, OPT_MAX_TIME, OPT_SETUP,
 	OPT_DEADLINE, OPT_VOICE, OPT_TARGET, OPT_SOURCE, OPT_USER, OPT_USERS,
 	OPT_PASSWORD, OPT_PASSWORD_FILE, OPT_UA, OPT_READY, OPT_NEW_CONN,
+	OPT_PHONE_TLS,
 	OPT_DTLS, OPT_DTLS_CIPHERS, OPT_DTLS12_CIPHERS, OPT_DTLS_TIMEOUT,
 	OPT_VERBOSE, OPT_HELP,
 };
@@ -379,6 +382,7 @@ static const struct option long_options[] = {
 	{ "user-agent", required_argument, NULL, OPT_UA },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "new-conn", no_argument, NULL, OPT_NEW_CONN },
+	{ "phone-tls", no_argument, NULL, OPT_PHONE_TLS },
 	{ "dtls", required_argument, NULL, OPT_DTLS },
 	{ "dtls-ciphers", required_argument, NULL, OPT_DTLS_CIPHERS },
 	{ "dtls12-ciphers", required_argument, NULL, OPT_DTLS12_CIPHERS },
@@ -536,6 +540,9 @@ options_apply(struct options *o, int ch, const char *arg)
 	case OPT_DTLS12_CIPHERS:
 		o->dtls12_ciphers = arg;
 		break;
+	case OPT_PHONE_TLS:
+		o->phone_tls = true;
+		break;
 	case OPT_NEW_CONN:
 		o->new_conn = true;
 		break;
@@ -612,13 +619,24 @@ options_parse(struct options *o, int argc, char **argv)
  * depend on a CA file, and every address it reaches is a test namespace.
  * Buffers are released between records so that idle sessions stay small.
  */
+/* The TLS 1.2 suites of a Cisco CP-8841, in its order. */
+#define PHONE_TLS_CIPHERS \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"AES256-SHA:AES128-SHA"
+
 static SSL_CTX *
-loadgen_ssl_ctx(void)
+loadgen_ssl_ctx(const struct options *o)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
 	if (ctx == NULL)
 		return (NULL);
+	if (o->phone_tls &&
+	    (SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, PHONE_TLS_CIPHERS) != 1)) {
+		SSL_CTX_free(ctx);
+		return (NULL);
+	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -634,7 +652,7 @@ loadgen_init(struct loadgen *lg)
 	struct event *max_ev;
 
 	if ((lg->base = event_base_new()) == NULL ||
-	    (lg->ssl_ctx = loadgen_ssl_ctx()) == NULL ||
+	    (lg->ssl_ctx = loadgen_ssl_ctx(&lg->opt)) == NULL ||
 	    dtls_init(lg) != 0)
 		return (-ENOMEM);
 	lg->clients = calloc(lg->opt.count, sizeof(*lg->clients));
