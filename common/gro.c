@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define TCP_OFF_ACK		8
 #define TCP_OFF_DATA_OFFSET	12
 #define TCP_OFF_FLAGS		13
+#define TCP_OFF_WINDOW		14
 #define TCP_OFF_CHECKSUM	16
 #define TCP_HEADER_MIN		20
 #define TCP_FLAG_PSH		0x08
@@ -66,6 +68,49 @@ gro_put16(uint8_t *p, uint16_t value)
 	p[1] = (uint8_t)value;
 }
 
+/* Add the big-endian 32-bit words of data to sum; len is a multiple of 4. */
+static uint64_t
+gro_sum32(const uint8_t *data, size_t len, uint64_t sum)
+{
+	uint32_t word;
+	size_t i;
+
+	for (i = 0; i + 4 <= len; i += 4) {
+		memcpy(&word, data + i, 4);
+		sum += ntohl(word);
+	}
+	return (sum);
+}
+
+/* Fold a sum of 32-bit words into 16 bits, one's complement. */
+static uint16_t
+gro_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ((uint16_t)sum);
+}
+
+/*
+ * Whether the TCP checksum of the IPv4 segment of len bytes is right.
+ * A merged packet gets a checksum computed afresh, so a segment that
+ * was corrupted on the way must not join one: the receiver would take
+ * it. The sum over the pseudo header and the segment must be all ones.
+ */
+static bool
+gro_tcp_checksum_ok(const uint8_t *pkt, size_t len)
+{
+	size_t tcp_len = len - IPV4_HEADER_LEN, even = tcp_len & ~(size_t)3;
+	uint8_t tail[4] = { 0, 0, 0, 0 };
+	uint64_t sum;
+
+	sum = gro_sum32(pkt + IPV4_OFF_SRC, 8, IPV4_PROTO_TCP + tcp_len);
+	sum = gro_sum32(pkt + IPV4_HEADER_LEN, even, sum);
+	memcpy(tail, pkt + IPV4_HEADER_LEN + even, tcp_len - even);
+	sum = gro_sum32(tail, 4, sum);
+	return (gro_fold(sum) == 0xffff);
+}
+
 /* Whether pkt is a TCP segment that may be merged; fills *seg if so. */
 static bool
 gro_segment_parse(const uint8_t *pkt, size_t len, struct gro_segment *seg)
@@ -88,6 +133,9 @@ gro_segment_parse(const uint8_t *pkt, size_t len, struct gro_segment *seg)
 	flags = seg->tcp[TCP_OFF_FLAGS];
 	if ((flags & ~TCP_FLAG_PSH) != TCP_FLAG_ACK ||
 	    (seg->tcp[TCP_OFF_DATA_OFFSET] & 0x0f) != 0)
+		return (false);
+	if (packet_checksum(pkt, IPV4_HEADER_LEN) != 0 ||
+	    !gro_tcp_checksum_ok(pkt, len))
 		return (false);
 	seg->tcp_len = tcp_len;
 	seg->payload = len - IPV4_HEADER_LEN - tcp_len;
@@ -121,6 +169,7 @@ gro_run_accepts(const struct gro_run *run, const struct gro_write *w,
 	    seg->ip[IPV4_OFF_TTL] == h->ip[IPV4_OFF_TTL] &&
 	    seg->tcp_len == h->tcp_len &&
 	    memcmp(seg->tcp + TCP_OFF_ACK, h->tcp + TCP_OFF_ACK, 4) == 0 &&
+	    memcmp(seg->tcp + TCP_OFF_WINDOW, h->tcp + TCP_OFF_WINDOW, 2) == 0 &&
 	    memcmp(seg->tcp + TCP_HEADER_MIN, h->tcp + TCP_HEADER_MIN,
 	    h->tcp_len - TCP_HEADER_MIN) == 0);
 }

@@ -70,9 +70,10 @@ struct gro_write {
  * Segments are merged only when the result is what the sender could
  * have sent as one TCP segment that the kernel then split. The packets
  * must be IPv4 without options, with DF set, and not fragments. The TCP
- * flags must be ACK, plus PSH on the last segment only. Addresses, ports,
- * TOS, TTL, acknowledgement number and options must be identical, and
- * sequence numbers consecutive. Every payload has the size of the first
+ * flags must be ACK, plus PSH on the last segment only. Both checksums
+ * must be right, because the merged packet gets new ones. Addresses,
+ * ports, TOS, TTL, acknowledgement number, window and options must be
+ * identical, and sequence numbers consecutive. Every payload has the size of the first
  * but the last, which may be shorter, and the total is at most
  * GRO_PACKET_MAX bytes. Anything else, IPv6 included, is written
  * as it came, with a header that requests no offload. A segment that cannot

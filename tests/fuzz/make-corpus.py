@@ -234,6 +234,9 @@ def tcp_segment(seq, payload, flags=0x10, sport=40000):
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0x4000, 64, 6, 0,
                      bytes([198, 19, 0, 5]), bytes([198, 18, 1, 2]))
     ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    pseudo = ip[12:20] + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
+    check = ip_checksum(pseudo + tcp + payload)
+    tcp = tcp[:16] + struct.pack("!H", check) + tcp[18:]
     return ip + tcp + payload
 
 

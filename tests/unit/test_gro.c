@@ -45,6 +45,7 @@ struct segment {
 	uint8_t		flags;
 	uint16_t	frag;		/* flags and offset word */
 	size_t		payload;
+	uint16_t	window;
 	const uint8_t	*options;
 	size_t		options_len;
 };
@@ -56,6 +57,7 @@ flow_segment(uint32_t seq, size_t payload)
 		.src = CLIENT_ADDR, .dst = INSIDE_ADDR,
 		.sport = 40000, .dport = 5201, .seq = seq, .ack = 777,
 		.flags = TCP_ACK, .frag = 0x4000, .payload = payload,
+		.window = 502,
 		.options = timestamps, .options_len = sizeof(timestamps),
 	};
 
@@ -128,7 +130,7 @@ batch_add(struct batch *b, const struct segment *s)
 	put32(tcp + 8, s->ack);
 	tcp[12] = (uint8_t)(tcp_len / 4) << 4;
 	tcp[13] = s->flags;
-	put16(tcp + 14, 502);
+	put16(tcp + 14, s->window);
 	memcpy(tcp + 20, s->options, s->options_len);
 	for (i = 0; i < s->payload; i++)
 		tcp[tcp_len + i] = (uint8_t)(s->seq + i);
@@ -425,11 +427,13 @@ test_mismatches_are_not_merged(void **state)
 	size_t i, nw;
 
 	(void)state;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 8; i++) {
 		b.n = 0;
 		s = flow_segment(0, MSS);
 		batch_add(&b, &s);
 		s = flow_segment(MSS, MSS);
+		if (i == 5)
+			s.window = 0;
 		if (i == 0)
 			s.ack++;
 		else if (i == 1)
@@ -438,9 +442,17 @@ test_mismatches_are_not_merged(void **state)
 			s.options_len = 0;
 		else if (i == 3)
 			s.dport++;
-		else
+		else if (i == 4)
 			s.flags |= TCP_FIN;
 		batch_add(&b, &s);
+
+		/* A segment corrupted on the way must reach the receiver so. */
+		if (i == 6)
+			b.slots[1][60] ^= 0x40;
+		else if (i == 7)
+			b.slots[1][5] ^= 1;	/* IP id, header checksum wrong */
+		if (i >= 6)
+			memcpy(b.copy[1], b.slots[1], b.pkts[1].len);
 		nw = batch_plan(&b);
 		assert_int_equal(nw, 2);
 		assert_unmerged(&b, &b.writes[0]);
