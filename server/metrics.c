@@ -174,6 +174,7 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 		{ "malformed", t->drops_malformed },
 		{ "no_session", np->stats.tun_drops_no_session },
 		{ "offload", np->stats.tun_drops_offload },
+		{ "tun_write", np->stats.tun_drops_write },
 	};
 
 	metrics_family(f, "headend_bytes_total", "counter", "Bytes of inner "

@@ -36,6 +36,7 @@ struct netproc_stats {
 	uint64_t	tun_drops_no_session;
 	uint64_t	tun_drops_too_big;
 	uint64_t	tun_drops_offload;	/* GSO from the device */
+	uint64_t	tun_drops_write;	/* the device refused them */
 	uint64_t	tun_writes;
 	uint64_t	tun_merged_segments;	/* in multi-segment writes */
 	uint64_t	tun_split_segments;	/* cut from large reads */

@@ -187,6 +187,7 @@ statusshow_traffic(struct netproc *np, const struct metrics_snapshot *snap)
 	statusshow_add_u64(drops, "no_session",
 	    np->stats.tun_drops_no_session);
 	statusshow_add_u64(drops, "offload", np->stats.tun_drops_offload);
+	statusshow_add_u64(drops, "tun_write", np->stats.tun_drops_write);
 	statusshow_add_u64(o, "tun_writes", np->stats.tun_writes);
 	statusshow_add_u64(o, "tun_merged_segments",
 	    np->stats.tun_merged_segments);

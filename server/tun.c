@@ -216,8 +216,13 @@ tun_write_run(struct netproc *np, const struct gro_write *w,
 	for (i = pkts[w->head].next; i != GRO_END; i = pkts[i].next)
 		iov[niov++] = (struct iovec){ pkts[i].data + pkts[i].payload_off,
 		    pkts[i].len - pkts[i].payload_off };
-	if (writev(np->tun_fd, iov, (int)niov) < 0 && errno != EAGAIN)
-		log_debug("write to tun failed: %s", strerror(errno));
+	if (writev(np->tun_fd, iov, (int)niov) < 0) {
+		/* Log the first failed packet and about every 1000th after. */
+		if (np->stats.tun_drops_write++ % 1000 == 0)
+			log_warnx("write of %zu packet(s) to the tun device "
+			    "failed: %s", w->count, strerror(errno));
+		np->stats.tun_drops_write += w->count - 1;
+	}
 	if (w->count > 1)
 		np->stats.tun_merged_segments += w->count;
 }
