@@ -134,13 +134,17 @@ def doc(text):
     return d.get("session", d)
 
 b, a = doc(sys.argv[1]), doc(sys.argv[2])
+# Data goes in; out are the inside host's ACKs, and it acknowledges the
+# segments that headend merged into one tun write together, so there
+# are far fewer of them, fewest in the slower sanitizer build.
+least = {"in": 1000, "out": 100}
 for way in ("in", "out"):
     dtls = (a["channels"]["dtls"]["packets_" + way] -
             b["channels"]["dtls"]["packets_" + way])
     cstp = (a["channels"]["cstp"]["packets_" + way] -
             b["channels"]["cstp"]["packets_" + way])
     print(f"packets {way}: {dtls} on DTLS, {cstp} on CSTP")
-    assert dtls > 1000, "too few packets on DTLS"
+    assert dtls > least[way], "too few packets on DTLS"
     assert cstp * 50 < dtls, "too many packets on CSTP"
 EOF
 }
