@@ -24,6 +24,10 @@ step() {
 	exit 1
 }
 
+# The default configuration keeps sessions under /var/lib/headend. The
+# demo removes that folder at the end, unless it was there before.
+[ -e /var/lib/headend ] || LIB_CLEANUP_PATHS+=(/var/lib/headend)
+
 step "Creating namespaces: client 198.18.0.2, headend 198.18.0.1/198.18.1.1, inside host 198.18.1.2"
 he_ensure_user
 netns_setup

@@ -317,8 +317,14 @@ netns_teardown() {
 	NETNS_CREATED=()
 }
 
+# Paths outside HE_TMPDIR that a test made and cleanup removes.
+LIB_CLEANUP_PATHS=()
+
 lib_cleanup() {
 	netns_teardown
+	if [ "${#LIB_CLEANUP_PATHS[@]}" -gt 0 ]; then
+		rm -rf "${LIB_CLEANUP_PATHS[@]}"
+	fi
 	if [ -z "$HE_TMPDIR" ]; then
 		return
 	elif [ -n "${HE_KEEP_TMPDIR:-}" ]; then
