@@ -134,9 +134,9 @@ def doc(text):
     return d.get("session", d)
 
 b, a = doc(sys.argv[1]), doc(sys.argv[2])
-# Data goes in; out are the inside host's ACKs, and it acknowledges the
-# segments that headend merged into one tun write together, so there
-# are far fewer of them, fewest in the slower sanitizer build.
+# Data goes in, and out are the inside host's ACKs. It acknowledges the
+# segments of one merged tun write together, so there are far fewer
+# ACKs, and fewest in the slower sanitizer build.
 least = {"in": 1000, "out": 100}
 for way in ("in", "out"):
     dtls = (a["channels"]["dtls"]["packets_" + way] -
