@@ -73,7 +73,12 @@ parent_bind_tcp(const struct config_listener *l)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
 		fatal("bind to %s port %s failed", l->address, port);
-	if (listen(fd, 1024) != 0)
+	/*
+	 * Phones that come back after a power cut connect all at once. The
+	 * kernel caps the queue at net.core.somaxconn; a connection that
+	 * finds it full waits for a SYN retry, seconds later.
+	 */
+	if (listen(fd, 65535) != 0)
 		fatal("listen on %s port %s failed", l->address, port);
 	freeaddrinfo(ai);
 	return (fd);
