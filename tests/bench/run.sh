@@ -281,6 +281,10 @@ bench_setup() {
 
 	ulimit -n "$(ulimit -Hn)"
 	netns_setup
+	# A headend for phones queues a storm of connections instead of
+	# dropping them; both servers get the same, larger limit.
+	ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=65535 \
+		net.ipv4.tcp_max_syn_backlog=65535
 	# The ocserv workers run as user ocserv and reach their sockets here.
 	chmod 711 "$HE_TMPDIR"
 	for a in $EXTRA_SOURCES; do
