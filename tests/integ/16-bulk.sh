@@ -56,6 +56,40 @@ counted() {
 	tap_ok "$name: $field grew" test "$after" -gt "$((before + 1000))"
 }
 
+# udp_to_client ADDR: five UDP datagrams from the inside host reach the
+# client, and its kernel finds every checksum right. The device may hand
+# them over with a partial checksum, which headend must finish.
+udp_to_client() {
+	local addr=$1 got="$HE_TMPDIR/udp.got" pid errors
+
+	ip netns exec "$NS_CLIENT" timeout 10 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 9999))
+s.settimeout(5)
+n = 0
+try:
+    while n < 5:
+        s.recvfrom(4000)
+        n += 1
+except socket.timeout:
+    pass
+print(n)' "$addr" >"$got" &
+	pid=$!
+	wait_until 5 udp_listening "$NS_CLIENT" 9999 || return 1
+	ip netns exec "$NS_INSIDE" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(5):
+    s.sendto(b"x" * (100 + 300 * i), (sys.argv[1], 9999))' "$addr"
+	wait "$pid" || true
+	errors=$(ip netns exec "$NS_CLIENT" nstat -az UdpInCsumErrors |
+		awk '$1 == "UdpInCsumErrors" { print $2 }')
+	tap_diag "UDP to the client: $(cat "$got") received," \
+		"${errors:-?} checksum errors"
+	[ "$(cat "$got")" = 5 ] && [ "${errors:-1}" = 0 ]
+}
+
 # connect_and_transfer NAME [OPENCONNECT ARGS]
 connect_and_transfer() {
 	local name=$1 addr
@@ -68,10 +102,12 @@ connect_and_transfer() {
 		"$NS_CLIENT" "$NS_INSIDE" "$INSIDE_ADDR"
 	counted "$name down" tun_split_segments bulk_transfer "$name-down" \
 		"$NS_INSIDE" "$NS_CLIENT" "$addr"
+	tap_ok "$name: UDP to the client arrives with valid checksums" \
+		udp_to_client "$addr"
 	pid_stop "$OC_PID"
 }
 
-tap_plan 9
+tap_plan 11
 tap_require_root
 tap_require_commands openconnect python3
 he_setup
