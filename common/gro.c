@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -68,47 +67,27 @@ gro_put16(uint8_t *p, uint16_t value)
 	p[1] = (uint8_t)value;
 }
 
-/* Add the big-endian 32-bit words of data to sum; len is a multiple of 4. */
+/* The running sum of the TCP pseudo header of an IPv4 packet. */
 static uint64_t
-gro_sum32(const uint8_t *data, size_t len, uint64_t sum)
+gro_pseudo_header_sum(const uint8_t *ip, size_t tcp_len)
 {
-	uint32_t word;
-	size_t i;
-
-	for (i = 0; i + 4 <= len; i += 4) {
-		memcpy(&word, data + i, 4);
-		sum += ntohl(word);
-	}
-	return (sum);
-}
-
-/* Fold a sum of 32-bit words into 16 bits, one's complement. */
-static uint16_t
-gro_fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ((uint16_t)sum);
+	return (packet_sum(IPV4_PROTO_TCP + tcp_len, ip + IPV4_OFF_SRC, 8));
 }
 
 /*
  * Whether the TCP checksum of the IPv4 segment of len bytes is right.
  * A merged packet gets a checksum computed afresh, so a segment that
  * was corrupted on the way must not join one: the receiver would take
- * it. The sum over the pseudo header and the segment must be all ones.
+ * it. The checksum over the pseudo header and the segment must be 0.
  */
 static bool
 gro_tcp_checksum_ok(const uint8_t *pkt, size_t len)
 {
-	size_t tcp_len = len - IPV4_HEADER_LEN, even = tcp_len & ~(size_t)3;
-	uint8_t tail[4] = { 0, 0, 0, 0 };
-	uint64_t sum;
+	size_t tcp_len = len - IPV4_HEADER_LEN;
+	uint64_t sum = gro_pseudo_header_sum(pkt, tcp_len);
 
-	sum = gro_sum32(pkt + IPV4_OFF_SRC, 8, IPV4_PROTO_TCP + tcp_len);
-	sum = gro_sum32(pkt + IPV4_HEADER_LEN, even, sum);
-	memcpy(tail, pkt + IPV4_HEADER_LEN + even, tcp_len - even);
-	sum = gro_sum32(tail, 4, sum);
-	return (gro_fold(sum) == 0xffff);
+	sum = packet_sum(sum, pkt + IPV4_HEADER_LEN, tcp_len);
+	return (packet_checksum_finish(sum) == 0);
 }
 
 /* Whether pkt is a TCP segment that may be merged; fills *seg if so. */
@@ -194,13 +173,8 @@ gro_run_append(struct gro_run *run, struct gro_packet *pkts, size_t i,
 static uint16_t
 gro_pseudo_sum(const uint8_t *ip, size_t tcp_len)
 {
-	uint8_t pseudo[12];
-
-	memcpy(pseudo, ip + IPV4_OFF_SRC, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPV4_PROTO_TCP;
-	gro_put16(pseudo + 10, (uint16_t)tcp_len);
-	return ((uint16_t)~packet_checksum(pseudo, sizeof(pseudo)));
+	return ((uint16_t)~packet_checksum_finish(
+	    gro_pseudo_header_sum(ip, tcp_len)));
 }
 
 /* Rewrite the head of a merged run and fill in the virtio-net header. */

@@ -54,13 +54,18 @@ packet_checksum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
-uint16_t
-packet_checksum(const void *data, size_t len)
+uint64_t
+packet_sum(uint64_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t sum = 0;
+	uint32_t word;
 
-	while (len > 1) {
+	/* Summing 32-bit words and folding later gives the same result. */
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&word, p, sizeof(word));
+		sum += ntohl(word);
+	}
+	if (len >= 2) {
 		sum += packet_get16(p);
 		p += 2;
 		len -= 2;
@@ -69,7 +74,19 @@ packet_checksum(const void *data, size_t len)
 	/* An odd last byte is summed as if padded with a zero byte. */
 	if (len == 1)
 		sum += (uint64_t)p[0] << 8;
+	return (sum);
+}
+
+uint16_t
+packet_checksum_finish(uint64_t sum)
+{
 	return (uint16_t)~packet_checksum_fold(sum);
+}
+
+uint16_t
+packet_checksum(const void *data, size_t len)
+{
+	return (packet_checksum_finish(packet_sum(0, data, len)));
 }
 
 /* Update a checksum after a 16-bit word changed (RFC 1624, eqn. 3). */

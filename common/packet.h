@@ -101,4 +101,16 @@ packet_ipv4_dscp(const uint8_t *pkt, size_t len);
 uint16_t
 packet_checksum(const void *data, size_t len);
 
+/*
+ * Add len bytes at data to a running Internet checksum sum, which starts
+ * at 0, and return the new sum. Only the last piece may have an odd
+ * length, because the words of a later piece would be misaligned.
+ * packet_checksum_finish turns the sum into the checksum to store.
+ */
+uint64_t
+packet_sum(uint64_t sum, const void *data, size_t len);
+
+uint16_t
+packet_checksum_finish(uint64_t sum);
+
 #endif
