@@ -40,44 +40,53 @@ dtls_cork_same_peer(const struct dtls_peer *a, const struct dtls_peer *b)
 	    memcmp(&a->local6, &b->local6, sizeof(a->local6)) == 0);
 }
 
-/* Send the held datagrams one by one, as without GSO. */
-static int
-dtls_cork_send_each(struct dtls_cork_state *c)
+/*
+ * Send the held datagrams one by one, as without GSO. Returns how many
+ * failed, and the error of the last failure in *rc.
+ */
+static size_t
+dtls_cork_send_each(struct dtls_cork_state *c, int *rc)
 {
-	size_t off, len;
-	int rc, first = 0;
+	size_t off, len, failed = 0;
+	int err;
 
 	for (off = 0; off < c->used; off += len) {
 		len = c->used - off < c->segment ? c->used - off : c->segment;
-		rc = dtls_socket_sendmsg(c->sock, &c->peer, c->buf + off, len,
+		err = dtls_socket_sendmsg(c->sock, &c->peer, c->buf + off, len,
 		    c->tos, 0);
-		if (rc != 0 && first == 0)
-			first = rc;
+		if (err != 0) {
+			*rc = err;
+			failed++;
+		}
 	}
-	return (first);
+	return (failed);
 }
 
 static void
 dtls_cork_flush(struct dtls_cork_state *c)
 {
-	int rc = -EOPNOTSUPP;
+	size_t failed = 0;
+	int rc = 0;
 
 	if (c->count == 0)
 		return;
-	if (c->count > 1 && !c->no_gso)
+	if (c->count > 1 && !c->no_gso) {
 		rc = dtls_socket_sendmsg(c->sock, &c->peer, c->buf, c->used,
 		    c->tos, (uint16_t)c->segment);
-	if (rc == -EOPNOTSUPP) {
-		if (c->count > 1 && !c->no_gso)
+		if (rc == -EOPNOTSUPP) {
 			log_info("UDP GSO is not available, sending DTLS "
 			    "datagrams one by one");
-		c->no_gso = c->no_gso || c->count > 1;
-		rc = dtls_cork_send_each(c);
+			c->no_gso = true;
+		} else if (rc != 0) {
+			failed = c->count;
+		}
 	}
-	if (rc != 0) {
-		c->sock->s_dtls->d_np->stats.dtls_send_drops += c->count;
-		log_debug("sending %zu DTLS datagram(s) failed: %s", c->count,
-		    strerror(-rc));
+	if (c->count == 1 || c->no_gso)
+		failed = dtls_cork_send_each(c, &rc);
+	if (failed > 0) {
+		c->sock->s_dtls->d_np->stats.dtls_send_drops += failed;
+		log_debug("sending %zu of %zu DTLS datagram(s) failed: %s",
+		    failed, c->count, strerror(-rc));
 	}
 	c->count = 0;
 	c->used = 0;
