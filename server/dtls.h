@@ -89,7 +89,7 @@ void	dtls_channel_free(struct dtls_channel *ch);
  * Hold the datagrams sent between dtls_cork and dtls_uncork, and send
  * each run of them to one peer with one system call (UDP GSO). The
  * caller uncorks before it returns to the event loop. A send that fails
- * then is counted as a drop, and the channel is not told.
+ * then is counted as a drop, and the channel does not learn of it.
  */
 void	dtls_cork(void);
 void	dtls_uncork(void);

@@ -237,7 +237,7 @@ login_check_simultaneous(struct login *lg, struct conn *c)
 	struct session *old;
 	size_t count;
 
-	/* Fewer sessions in the group than the limit: nobody is at it. */
+	/* With fewer sessions in the group than the limit, no user is at it. */
 	if (sessions_count_group(np->sessions, lg->lg_tgroup) <
 	    (size_t)pol->simultaneous_logins)
 		return (0);

@@ -144,8 +144,9 @@ struct session *session_find_cookie(struct sessions *ss, const char *cookie);
 struct session *session_find_addr(struct sessions *ss, uint32_t addr);
 
 /*
- * The first session of the chain that holds user's sessions; follow
- * se_next_by_user and compare se_user, because other users share it.
+ * Return the first session of the chain that contains user's sessions.
+ * Follow se_next_by_user and compare se_user, because other users share
+ * the chain.
  */
 struct session *sessions_user_chain(struct sessions *ss, const char *user);
 

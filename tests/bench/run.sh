@@ -549,7 +549,7 @@ profile_report() {
 		--comms "$PROFILE_COMMS" --percentage relative \
 		--percent-limit 2 -g none 2>/dev/null |
 		grep -E '^ +[0-9]' | head -8 >"${2%.txt}.dso" || true
-	# The idle task's share says whether the server core was the limit.
+	# The idle task's share shows whether the server core was the limit.
 	perf report -i "$1" --stdio --no-children --sort comm -g none \
 		2>/dev/null | awk '$2 == "swapper" { print $1 }' \
 		>"${2%.txt}.idle" || true
@@ -898,7 +898,7 @@ measure_unit_costs() {
 
 # ---- main ------------------------------------------------------------------
 
-# bench_part NAME: whether BENCH_PARTS asks for that part.
+# bench_part NAME: whether BENCH_PARTS lists that part.
 bench_part() {
 	case " $BENCH_PARTS " in
 	*" $1 "*) return 0 ;;
