@@ -2201,6 +2201,8 @@ static const struct cfg_field cfg_root_fields[] = {
 	{ .key = "status-socket", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_socket_path, CFG_AT(C, status_socket),
 	  .min = 1 },
+	{ .key = "workers", .type = CONFIG_TYPE_INT, .parse = cfg_parse_int,
+	  CFG_AT(C, workers), .min = 0, .max = CONFIG_MAX_WORKERS },
 	{ .key = "listeners", .type = CONFIG_TYPE_LIST,
 	  .parse = cfg_parse_list, .required = true,
 	  .list = &cfg_listener_list },
@@ -2365,6 +2367,21 @@ void
 config_free(struct config *cfg)
 {
 	free(cfg);
+}
+
+size_t
+config_worker_count(const struct config *cfg)
+{
+	long cpus;
+
+	if (cfg->workers > 0)
+		return (size_t)cfg->workers;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		return 1;
+	if (cpus > CONFIG_MAX_WORKERS)
+		return CONFIG_MAX_WORKERS;
+	return (size_t)cpus;
 }
 
 const struct config_tgroup *

@@ -28,6 +28,7 @@
 #define CONFIG_MAX_CA_FILES	4	/* ca-files per tunnel-group */
 #define CONFIG_MAX_STATIC_ADDRESSES 4096	/* in all tunnel-groups */
 #define CONFIG_USER_MAX		128	/* a username, with NUL */
+#define CONFIG_MAX_WORKERS	16	/* network process threads */
 
 /* Timer value meaning "no timeout" (written as 0 in the file). */
 #define CONFIG_TIMEOUT_NONE	0
@@ -208,6 +209,7 @@ struct config {
 	char		path[PATH_MAX];		/* the file this came from */
 	char		user[CONFIG_NAME_MAX];	/* network process user */
 	char		status_socket[PATH_MAX];
+	int		workers;	/* network threads, 0 = one per CPU */
 	struct config_listener listeners[CONFIG_MAX_LISTENERS];
 	size_t		nlisteners;
 	struct config_tun tun;
@@ -242,6 +244,13 @@ typedef void config_error_fn(void *arg, const char *message);
 int	config_load(const char *path, struct config **out,
 	    config_error_fn *on_error, void *arg);
 void	config_free(struct config *cfg);
+
+/*
+ * Return the number of network process threads: the workers setting, or
+ * for 0 the number of online CPUs, at least 1 and at most
+ * CONFIG_MAX_WORKERS.
+ */
+size_t	config_worker_count(const struct config *cfg);
 
 /* Find a tunnel-group by name, not a retired one; NULL if none. */
 const struct config_tgroup *config_find_tgroup(const struct config *cfg,

@@ -427,7 +427,7 @@ struct dtls_rx_batch {
 	struct dtls_peer	froms[DTLS_MMSG_SLOTS];
 };
 
-static struct dtls_rx_batch dtls_rx;
+static __thread struct dtls_rx_batch dtls_rx;
 
 static void
 dtls_rx_prepare(struct dtls_rx_batch *b)

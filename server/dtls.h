@@ -59,8 +59,10 @@ void	dtls_free(struct dtls *d);
 int	dtls_psk_overhead(const struct dtls *d);
 
 /*
- * Make the channel for a CONNECT that chose a DTLS mode. tls is the CSTP
- * connection, which keys PSK-NEGOTIATE. Returns NULL on failure.
+ * Make the channel for a CONNECT that chose a DTLS mode, on the control
+ * thread, for the DTLS state d of the worker that will own the tunnel.
+ * tls is the CSTP connection, which keys PSK-NEGOTIATE. Returns NULL on
+ * failure.
  */
 struct dtls_channel *dtls_channel_new(struct dtls *d, struct session *se,
 	    const struct dtls_choice *choice, SSL *tls,
@@ -71,10 +73,11 @@ void	dtls_channel_reply_headers(const struct dtls_channel *ch,
 	    struct evbuffer *b);
 
 /*
- * Accept ClientHellos for the channel from now on. Call it once the
- * CONNECT reply is sent, so that no UDP peer is bound to a session before.
+ * Accept ClientHellos for the channel from now on. Call it on the owning
+ * worker once the CONNECT reply is sent, so that no UDP peer is bound to
+ * a session before. Returns 0 or -ENOMEM.
  */
-void	dtls_channel_start(struct dtls_channel *ch, struct tunnel *t);
+int	dtls_channel_start(struct dtls_channel *ch, struct tunnel *t);
 
 /* Forget the channel and its associations. NULL is a no-op. */
 void	dtls_channel_free(struct dtls_channel *ch);

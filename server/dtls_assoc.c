@@ -43,15 +43,15 @@
 /* The SSL ex_data slot holding the association, fixed at start. */
 static int dtls_ex_index = -1;
 
-static uint8_t dtls_plain_buf[DTLS_DATAGRAM_MAX];
-static uint8_t dtls_tx_buf[DTLS_DATAGRAM_MAX + 128];
+static __thread uint8_t dtls_plain_buf[DTLS_DATAGRAM_MAX];
+static __thread uint8_t dtls_tx_buf[DTLS_DATAGRAM_MAX + 128];
 
 /*
  * The legacy server flight. It has its own buffer because payloads in the
  * datagram that triggered it are processed, and may be echoed through
  * dtls_tx_buf, before it is sent.
  */
-static uint8_t dtls_flight_buf[DTLS_LEGACY_FLIGHT_LEN];
+static __thread uint8_t dtls_flight_buf[DTLS_LEGACY_FLIGHT_LEN];
 
 static void	dtls_assoc_timer_cb(evutil_socket_t fd, short events,
 		    void *arg);
@@ -254,7 +254,10 @@ dtls_assoc_max_overhead(SSL_CTX *ctx)
 int
 dtls_assoc_ssl_setup(struct dtls *d)
 {
-	dtls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	/* One slot for every worker's DTLS state; all start on one thread. */
+	if (dtls_ex_index < 0)
+		dtls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
+		    NULL);
 	d->d_ex_index = dtls_ex_index;
 	d->d_bio_method = dtls_bio_method_new();
 	d->d_psk_ctx = dtls_assoc_psk_ctx();

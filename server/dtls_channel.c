@@ -74,9 +74,7 @@ dtls_channel_new(struct dtls *d, struct session *se,
 	ch->ch_params = *params;
 	ch->ch_tokens = DTLS_HELLO_BURST;
 	ch->ch_tokens_at = time(NULL);
-	ch->ch_tick = event_new(d->d_np->base, -1, EV_PERSIST,
-	    dtls_channel_tick_cb, ch);
-	if (ch->ch_tick == NULL || RAND_bytes(ch->ch_id, DTLS_ID_LEN) != 1)
+	if (RAND_bytes(ch->ch_id, DTLS_ID_LEN) != 1)
 		goto fail;
 	if (ch->ch_mode == DTLS_MODE_PSK) {
 		if (dtls_channel_derive_psk(ch, tls) != 0)
@@ -112,16 +110,22 @@ dtls_channel_reply_headers(const struct dtls_channel *ch, struct evbuffer *b)
 	    p->keepalive, p->data_mtu);
 }
 
-void
+int
 dtls_channel_start(struct dtls_channel *ch, struct tunnel *t)
 {
 	struct session_dtls *sd = &ch->ch_session->se_dtls;
 
+	/* On the owner's thread: the timer belongs to the owner's loop. */
+	ch->ch_tick = event_new(ch->ch_dtls->d_np->base, -1, EV_PERSIST,
+	    dtls_channel_tick_cb, ch);
+	if (ch->ch_tick == NULL)
+		return (-ENOMEM);
 	ch->ch_tunnel = t;
 	dtls_id_insert(ch->ch_dtls, ch);
 	ch->ch_registered = true;
 	sd->mode = dtls_mode_name(ch->ch_mode);
 	sd->version[0] = sd->cipher[0] = sd->peer[0] = '\0';
+	return (0);
 }
 
 /* The session shows DTLS down; it showed up or down before. */

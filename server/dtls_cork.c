@@ -29,7 +29,7 @@ struct dtls_cork_state {
 	uint8_t			 buf[DTLS_CORK_BYTES];
 };
 
-static struct dtls_cork_state dtls_cork_state;
+static __thread struct dtls_cork_state dtls_cork_state;
 
 static bool
 dtls_cork_same_peer(const struct dtls_peer *a, const struct dtls_peer *b)

@@ -9,7 +9,6 @@
 #include "lifecycle.h"
 #include "netproc.h"
 #include "session.h"
-#include "tunnel.h"
 
 /* The time the idle or session timeout ends the session, or 0. */
 static time_t
@@ -130,8 +129,7 @@ lifecycle_mark(struct session *se, const uint8_t *pkt, size_t len)
 void
 lifecycle_logoff(struct session *se, const char *reason)
 {
-	if (se->se_tunnel != NULL)
-		tunnel_send_terminate(se->se_tunnel);
+	se->se_terminate = true;
 	session_destroy(se, reason);
 }
 

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "session.h"
 #include "status.h"
+#include "worker.h"
 
 /* One sample of a family: its label value (or NULL) and its value. */
 struct metrics_value {
@@ -32,6 +33,8 @@ metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 	size_t i;
 
 	memset(snap, 0, sizeof(*snap));
+	workers_stats_total(np, &snap->stats);
+	snap->nworkers = workers_count(np);
 	snap->totals = np->stats.sessions_ended;
 	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
 		snap->sessions++;
@@ -41,6 +44,8 @@ metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 			snap->dtls_up++;
 		if (se->se_tgroup < CONFIG_MAX_TGROUPS)
 			snap->group_sessions[se->se_tgroup]++;
+		if (se->se_tunnel != NULL && se->se_worker < CONFIG_MAX_WORKERS)
+			snap->worker_tunnels[se->se_worker]++;
 		session_stats_add(&snap->totals, &se->se_stats);
 	}
 
@@ -121,17 +126,16 @@ metrics_write_sessions(FILE *f, struct netproc *np,
 	    "whose DTLS channel is up.", snap->dtls_up);
 	metrics_single(f, "headend_sessions_peak", "gauge", "Most sessions "
 	    "at one time since the network process started.",
-	    np->stats.sessions_peak);
+	    snap->stats.sessions_peak);
 	metrics_single(f, "headend_logoffs_total", "counter", "Sessions "
 	    "ended by an administrator through the status socket.",
-	    np->stats.logoffs);
+	    snap->stats.logoffs);
 }
 
 static void
-metrics_write_logins(FILE *f, struct netproc *np,
-    const struct metrics_snapshot *snap)
+metrics_write_logins(FILE *f, const struct metrics_snapshot *snap)
 {
-	const struct netproc_stats *s = &np->stats;
+	const struct netproc_stats *s = &snap->stats;
 	struct metrics_value logins[] = {
 		{ "ok", s->logins_ok },
 		{ "denied", s->logins_denied },
@@ -155,8 +159,7 @@ metrics_write_logins(FILE *f, struct netproc *np,
 }
 
 static void
-metrics_write_traffic(FILE *f, struct netproc *np,
-    const struct metrics_snapshot *snap)
+metrics_write_traffic(FILE *f, const struct metrics_snapshot *snap)
 {
 	const struct session_stats *t = &snap->totals;
 	struct metrics_value bytes[] = {
@@ -172,9 +175,9 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 		{ "queue_full", t->drops_queue_full },
 		{ "no_tunnel", t->drops_no_tunnel },
 		{ "malformed", t->drops_malformed },
-		{ "no_session", np->stats.tun_drops_no_session },
-		{ "offload", np->stats.tun_drops_offload },
-		{ "tun_write", np->stats.tun_drops_write },
+		{ "no_session", snap->stats.tun_drops_no_session },
+		{ "offload", snap->stats.tun_drops_offload },
+		{ "tun_write", snap->stats.tun_drops_write },
 	};
 
 	metrics_family(f, "headend_bytes_total", "counter", "Bytes of inner "
@@ -188,13 +191,41 @@ metrics_write_traffic(FILE *f, struct netproc *np,
 	    METRICS_LEN(drops));
 	metrics_single(f, "headend_tun_writes_total", "counter", "Writes "
 	    "to the tun device; merged TCP segments share one.",
-	    np->stats.tun_writes);
+	    snap->stats.tun_writes);
 	metrics_single(f, "headend_tun_merged_segments_total", "counter",
 	    "TCP segments from clients written as part of a merged one.",
-	    np->stats.tun_merged_segments);
+	    snap->stats.tun_merged_segments);
 	metrics_single(f, "headend_tun_split_segments_total", "counter",
 	    "TCP segments to clients cut from larger packets of the device.",
-	    np->stats.tun_split_segments);
+	    snap->stats.tun_split_segments);
+}
+
+/* Tunnels and handed-over tun packets of each worker thread. */
+static void
+metrics_write_workers(FILE *f, struct netproc *np,
+    const struct metrics_snapshot *snap)
+{
+	struct metrics_value tunnels[CONFIG_MAX_WORKERS];
+	struct metrics_value handovers[CONFIG_MAX_WORKERS];
+	char names[CONFIG_MAX_WORKERS][8];
+	size_t i;
+
+	for (i = 0; i < snap->nworkers; i++) {
+		snprintf(names[i], sizeof(names[i]), "%zu", i);
+		tunnels[i].label = handovers[i].label = names[i];
+		tunnels[i].value = snap->worker_tunnels[i];
+		handovers[i].value = workers_netproc(np, i)->stats.handovers_in;
+	}
+	metrics_family(f, "headend_worker_tunnels", "gauge", "Tunnels "
+	    "owned by each worker thread.", "worker", tunnels,
+	    snap->nworkers);
+	metrics_family(f, "headend_worker_handovers_total", "counter",
+	    "Packets from the tun device that another worker read and "
+	    "handed to this one, the tunnel's owner.", "worker", handovers,
+	    snap->nworkers);
+	metrics_single(f, "headend_worker_handover_drops_total", "counter",
+	    "Packets dropped because the owner's handover ring was full.",
+	    snap->stats.handover_drops);
 }
 
 static void
@@ -253,8 +284,9 @@ metrics_text(struct netproc *np)
 	    "time of the network process in seconds since the Unix epoch.",
 	    (uint64_t)np->started);
 	metrics_write_sessions(f, np, &snap);
-	metrics_write_logins(f, np, &snap);
-	metrics_write_traffic(f, np, &snap);
+	metrics_write_logins(f, &snap);
+	metrics_write_traffic(f, &snap);
+	metrics_write_workers(f, np, &snap);
 	metrics_write_pools(f, np);
 	metrics_write_certificates(f, np);
 	if (fclose(f) != 0) {

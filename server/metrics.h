@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "netproc.h"
 #include "session.h"
 #include "status.h"
 
@@ -20,6 +21,7 @@ struct netproc;
 
 /* Values summed over sessions at one moment. */
 struct metrics_snapshot {
+	struct netproc_stats stats;	/* of every worker, summed */
 	struct session_stats totals;	/* live and ended sessions */
 	size_t		sessions;
 	size_t		connected;	/* sessions with a client attached */
@@ -27,6 +29,8 @@ struct metrics_snapshot {
 	size_t		group_sessions[CONFIG_MAX_TGROUPS];
 	uint64_t	tls_accepts;		/* handshakes started */
 	uint64_t	tls_accepts_good;	/* handshakes completed */
+	size_t		nworkers;
+	size_t		worker_tunnels[CONFIG_MAX_WORKERS];
 };
 
 /* metrics.c */

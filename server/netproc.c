@@ -29,6 +29,7 @@
 #include "session.h"
 #include "status.h"
 #include "tun.h"
+#include "worker.h"
 
 /* Switch to the configured user before any network input is read. */
 static void
@@ -204,7 +205,7 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 	memset(np, 0, sizeof(*np));
 	np->cfg = cfg;
 	np->started = time(NULL);
-	np->tun_fd = fds->tun;
+	np->tun_fd = fds->tun[0];
 	for (i = 0; i < cfg->nlisteners; i++)
 		np->tls[i] = tls[i];
 	if (RAND_bytes(np->secret, sizeof(np->secret)) != 1)
@@ -230,6 +231,19 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 	authc_set_socket(np->authc, fds->authd);
 }
 
+/* The control thread is worker 0: it reads the first socket of each. */
+static void
+netproc_start_dtls(struct netproc *np, const struct netproc_fds *fds)
+{
+	int udp[CONFIG_MAX_LISTENERS];
+	size_t i;
+
+	for (i = 0; i < np->cfg->nlisteners; i++)
+		udp[i] = fds->udp[i][0];
+	if (dtls_start(np, udp, np->cfg->nlisteners) != 0)
+		fatalx("cannot set up DTLS on the UDP sockets");
+}
+
 void
 netproc_main(const struct config *cfg, SSL_CTX **tls,
     const struct netproc_fds *fds)
@@ -244,10 +258,10 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 		fatalx("cannot limit the capabilities of the network process");
 	netproc_drop_privileges(cfg);
 	netproc_init(&np, cfg, tls, fds);
+	workers_create(&np, fds);
 	persist_start(&np, fds->parent);
 	netproc_listen(&np, fds);
-	if (dtls_start(&np, fds->udp, cfg->nlisteners) != 0)
-		fatalx("cannot set up DTLS on the UDP sockets");
+	netproc_start_dtls(&np, fds);
 	evutil_make_socket_nonblocking(fds->status);
 	if (tun_start(&np) != 0 || status_start(&np, fds->status) != 0)
 		fatalx("cannot watch the tun device or the status socket");
@@ -257,8 +271,11 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 		    (unsigned)cfg->metrics.port, strerror(-rc));
 	if (sandbox_enter() != 0)
 		fatalx("cannot sandbox the network process");
-	log_info("ready: %zu listener(s), %zu tunnel-group(s), running as "
-	    "%s", cfg->nlisteners, cfg->ntgroups, cfg->user);
+	workers_release(&np);
+	log_info("ready: %zu listener(s), %zu tunnel-group(s), %zu "
+	    "worker(s), running as %s", cfg->nlisteners, cfg->ntgroups,
+	    fds->nworkers, cfg->user);
 	event_base_dispatch(np.base);
+	workers_stop(&np);
 	exit(0);
 }

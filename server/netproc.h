@@ -24,6 +24,7 @@ struct dtls;
 struct metrics_http;
 struct pool;
 struct lease_table;
+struct worker;
 
 /* Counters shown by the status socket; never reset while running. */
 struct netproc_stats {
@@ -61,20 +62,31 @@ struct netproc_stats {
 	uint64_t	bans;			/* bans started */
 	uint64_t	sessions_over_limit;	/* global or group cap */
 	uint64_t	accept_pauses;		/* out of descriptors */
+	uint64_t	handovers_out;	/* tun packets sent to their owner */
+	uint64_t	handovers_in;	/* tun packets from other workers */
+	uint64_t	handover_drops;	/* the owner's ring was full */
 };
 
 /* Descriptors the parent prepared before the fork. */
 struct netproc_fds {
 	int		tcp[CONFIG_MAX_LISTENERS];
-	int		udp[CONFIG_MAX_LISTENERS];	/* DTLS */
-	int		tun;
+	/* DTLS, [listener][worker], in the SO_REUSEPORT group's order */
+	int		udp[CONFIG_MAX_LISTENERS][CONFIG_MAX_WORKERS];
+	int		tun[CONFIG_MAX_WORKERS];	/* one queue per worker */
+	size_t		nworkers;
 	int		status;		/* listening Unix socket */
 	int		parent;		/* SOCK_SEQPACKET to the parent */
 	int		authd;		/* SOCK_SEQPACKET to authd */
 };
 
+/*
+ * One per worker. The control thread's (worker 0) holds every field; the
+ * other workers use base, cfg at start, the tun and DTLS fields, stats
+ * and worker, and leave the rest NULL.
+ */
 struct netproc {
 	struct event_base *base;
+	struct worker	*worker;
 	const struct config *cfg;
 	SSL_CTX		*tls[CONFIG_MAX_LISTENERS];
 	struct evconnlistener *listeners[CONFIG_MAX_LISTENERS];
@@ -95,6 +107,7 @@ struct netproc {
 	struct event	*accept_resume;	/* after running out of fds */
 	uint8_t		secret[32];	/* signs login context handles */
 	uint64_t	next_conn_id;
+	size_t		tunnels_open;	/* sessions with a tunnel on a worker */
 	time_t		started;
 	struct netproc_stats stats;
 };

@@ -21,6 +21,7 @@
 #include "session.h"
 #include "status.h"
 #include "tls.h"
+#include "worker.h"
 
 /* The objects a reload builds before it swaps anything in. */
 struct netreload {
@@ -217,6 +218,22 @@ netreload_swap(struct netreload *r)
 	r->cfg = old;	/* freed with the rest of r */
 }
 
+/* Running tunnels take the reloaded client-to-client switch. */
+static void
+netreload_update_tunnels(struct netproc *np)
+{
+	const struct config *cfg = np->cfg;
+	struct session *se;
+	size_t policy;
+
+	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
+		if (se->se_tunnel == NULL)
+			continue;
+		policy = cfg->tgroups[se->se_tgroup].policy;
+		worker_set_policy(se, cfg->policies[policy].client_to_client);
+	}
+}
+
 static void
 netreload_commit(struct netreload *r)
 {
@@ -225,6 +242,7 @@ netreload_commit(struct netreload *r)
 	size_t i, groups = 0, pools = 0;
 
 	netreload_swap(r);
+	netreload_update_tunnels(np);
 	cfg = np->cfg;
 	ban_table_set_limits(np->bans, &(struct ban_limits){
 	    .user_threshold = (unsigned)cfg->limits.ban_user_threshold,

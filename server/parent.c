@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
@@ -84,29 +85,127 @@ parent_bind_tcp(const struct config_listener *l)
 	return (fd);
 }
 
-/* One unconnected UDP socket per listener carries every client's DTLS. */
-static int
-parent_bind_udp(const struct config_listener *l)
+static struct addrinfo *
+parent_udp_address(const struct config_listener *l, char *port,
+    size_t portlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
 	    .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
 	struct addrinfo *ai;
-	char port[8];
-	int fd;
 
-	snprintf(port, sizeof(port), "%u", l->udp_port);
+	snprintf(port, portlen, "%u", l->udp_port);
 	if (getaddrinfo(l->address, port, &hints, &ai) != 0)
 		fatalx("listener address %s is invalid (line %d)", l->address,
 		    l->line);
-	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return (ai);
+}
+
+static int
+parent_udp_socket(const struct config_listener *l, const struct addrinfo *ai)
+{
+	int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
 	if (fd < 0)
 		fatal("UDP socket for listener %s failed", l->address);
+	return (fd);
+}
 
-	/* No SO_REUSEADDR: it would let two daemons share the port. */
+/*
+ * A SO_REUSEPORT group accepts sockets that an exiting or second daemon
+ * still has open, and the steering program's socket numbers would then
+ * be wrong. A plain bind, with the usual wait, checks the port is free.
+ */
+static void
+parent_udp_check_free(const struct config_listener *l,
+    const struct addrinfo *ai, const char *port)
+{
+	int fd = parent_udp_socket(l, ai);
+
 	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
 		fatal("bind to %s UDP port %s failed", l->address, port);
+	close(fd);
+}
+
+/*
+ * Attach to the group of fd a classic BPF program that picks the socket
+ * of each datagram: the client's source address as a big-endian number,
+ * modulo nworkers, as steer_worker_of_ipv4 computes it. A UDP socket's
+ * program runs on the payload, so the address is loaded at a negative
+ * offset from the network header. For IPv6 that is the last 32 bits of
+ * the source address.
+ * NOTE: the configuration accepts only IPv4 listener addresses, so the
+ * IPv6 offset has not run.
+ */
+static void
+parent_udp_steer(const struct config_listener *l, int family, int fd,
+    size_t nworkers, const char *port)
+{
+	uint32_t offset = family == AF_INET6 ?
+	    (uint32_t)(SKF_NET_OFF + 20) : (uint32_t)(SKF_NET_OFF + 12);
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset),
+		BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, (uint32_t)nworkers),
+		BPF_STMT(BPF_RET | BPF_A, 0),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+	    sizeof(prog)) != 0)
+		fatal("attaching the worker steering program to %s UDP port "
+		    "%s failed", l->address, port);
+}
+
+/*
+ * Bind one SO_REUSEPORT socket per worker. The kernel numbers the
+ * sockets of a group in bind order, which is the order of fds and the
+ * worker index that the steering program returns.
+ */
+static void
+parent_bind_udp_group(const struct config_listener *l,
+    const struct addrinfo *ai, const char *port, size_t nworkers, int *fds)
+{
+	size_t i;
+	int on = 1;
+
+	parent_udp_check_free(l, ai, port);
+	for (i = 0; i < nworkers; i++) {
+		fds[i] = parent_udp_socket(l, ai);
+		if (setsockopt(fds[i], SOL_SOCKET, SO_REUSEPORT, &on,
+		    sizeof(on)) != 0)
+			fatal("SO_REUSEPORT on the socket of worker %zu for %s "
+			    "UDP port %s failed", i, l->address, port);
+		if (bind(fds[i], ai->ai_addr, ai->ai_addrlen) != 0)
+			fatal("bind of worker %zu to %s UDP port %s failed", i,
+			    l->address, port);
+	}
+	parent_udp_steer(l, ai->ai_family, fds[0], nworkers, port);
+}
+
+/*
+ * Unconnected UDP sockets carry the clients' DTLS: one per listener, or
+ * with several workers one per worker, each receiving the datagrams of
+ * the clients its worker owns.
+ */
+static void
+parent_bind_udp(const struct config_listener *l, size_t nworkers, int *fds)
+{
+	char port[8];
+	struct addrinfo *ai = parent_udp_address(l, port, sizeof(port));
+
+	if (nworkers > 1) {
+		parent_bind_udp_group(l, ai, port, nworkers, fds);
+		freeaddrinfo(ai);
+		return;
+	}
+	fds[0] = parent_udp_socket(l, ai);
+
+	/* No SO_REUSEADDR: it would let two daemons share the port. */
+	if (parent_bind_retry(fds[0], ai->ai_addr, ai->ai_addrlen) != 0)
+		fatal("bind to %s UDP port %s failed", l->address, port);
 	freeaddrinfo(ai);
-	return (fd);
 }
 
 /* The status socket: root:<network user's group>, mode 0660. */
@@ -149,14 +248,17 @@ parent_socketpair(int sv[2])
 static void
 parent_close_fds(struct parent *p, int keep1, int keep2)
 {
-	int fds[2 * CONFIG_MAX_LISTENERS + 5];
-	size_t i, n = 0;
+	int fds[CONFIG_MAX_LISTENERS * (CONFIG_MAX_WORKERS + 1) +
+	    CONFIG_MAX_WORKERS + 4];
+	size_t i, w, n = 0;
 
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		fds[n++] = p->fds.tcp[i];
 	for (i = 0; i < p->cfg->nlisteners; i++)
-		fds[n++] = p->fds.udp[i];
-	fds[n++] = p->fds.tun;
+		for (w = 0; w < p->fds.nworkers; w++)
+			fds[n++] = p->fds.udp[i][w];
+	for (w = 0; w < p->fds.nworkers; w++)
+		fds[n++] = p->fds.tun[w];
 	fds[n++] = p->fds.status;
 	fds[n++] = p->net_channel;
 	fds[n++] = p->fds.parent;
@@ -381,12 +483,14 @@ parent_open(struct parent *p)
 	char err[512];
 	size_t i;
 
+	p->fds.nworkers = config_worker_count(p->cfg);
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		p->fds.tcp[i] = parent_bind_tcp(&p->cfg->listeners[i]);
 	for (i = 0; i < p->cfg->nlisteners; i++)
-		p->fds.udp[i] = parent_bind_udp(&p->cfg->listeners[i]);
-	p->fds.tun = tun_create(p->cfg, err, sizeof(err));
-	if (p->fds.tun < 0)
+		parent_bind_udp(&p->cfg->listeners[i], p->fds.nworkers,
+		    p->fds.udp[i]);
+	if (tun_create(p->cfg, p->fds.nworkers, p->fds.tun, err,
+	    sizeof(err)) != 0)
 		fatalx("cannot create tun device: %s", err);
 	p->fds.status = parent_bind_status(p->cfg);
 }

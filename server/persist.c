@@ -21,6 +21,7 @@
 #include "persist.h"
 #include "pool.h"
 #include "session.h"
+#include "worker.h"
 
 #define PERSIST_BUCKETS		4096	/* power of two */
 #define PERSIST_SESSIONS_MAX	(16u * 1024 * 1024)	/* in one start */
@@ -319,6 +320,8 @@ persist_logoff_all(struct netproc *np)
 		lifecycle_logoff(se, "logged off: headend is stopping");
 		n++;
 	}
+	/* The workers send the TERMINATE frames and close the tunnels. */
+	workers_wait_tunnels(np, 1000);
 	log_notice("logged off %zu session(s) before stopping", n);
 	parentc_flush(1000);
 

@@ -138,6 +138,19 @@ reload_keep_listeners(const struct config *run, struct config *cfg)
 	}
 }
 
+/*
+ * The parent opened a tun queue and a UDP socket per listener for each
+ * worker at startup.
+ */
+static void
+reload_keep_workers(const struct config *run, struct config *cfg)
+{
+	long workers = cfg->workers;
+
+	reload_keep_number(cfg, "workers", run->workers, &workers);
+	cfg->workers = (int)workers;
+}
+
 static void
 reload_keep_restart_only(const struct config *run, struct config *cfg)
 {
@@ -149,6 +162,7 @@ reload_keep_restart_only(const struct config *run, struct config *cfg)
 	    cfg->state_file, sizeof(cfg->state_file));
 	reload_keep_string(cfg, "key-file", run->key_file, cfg->key_file,
 	    sizeof(cfg->key_file));
+	reload_keep_workers(run, cfg);
 	reload_keep_tun(run, cfg);
 	reload_keep_metrics(run, cfg);
 	reload_keep_listeners(run, cfg);

@@ -243,8 +243,10 @@ sandbox_load_filter(void)
 
 	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
 		return (-ENOMEM);
+	/* TSYNC: the worker threads, started before, get the filter too. */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) != 0 ||
+	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0 ||
 	    (rc = sandbox_allow_names(ctx)) != 0 ||
 	    (rc = sandbox_allow_arguments(ctx)) != 0 ||
 	    (rc = sandbox_catch_sigsys()) != 0)

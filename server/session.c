@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "session.h"
 #include "tunnel.h"
+#include "worker.h"
 
 #define SESSIONS_BUCKETS	16384	/* power of two */
 
@@ -210,6 +211,7 @@ session_new(struct sessions *ss, const char *user, size_t tgroup,
 	session_make_cookie(se->se_cookie);
 	sessions_link(ss, se);
 	session_arm_expiry(se);
+	worker_route(ss->np, addr, 0);
 	return (se);
 }
 
@@ -316,8 +318,11 @@ session_destroy(struct session *se, const char *reason)
 	    (unsigned long long)se->se_stats.bytes_in,
 	    (unsigned long long)se->se_stats.bytes_out,
 	    (long long)(time(NULL) - se->se_started));
+
+	/* The owner closes the tunnel before it hears the address went. */
 	if (se->se_tunnel != NULL)
-		tunnel_close(se->se_tunnel, reason);
+		worker_close_tunnel(se, reason, se->se_terminate);
+	worker_route(np, se->se_addr, -1);
 	sessions_unlink(np->sessions, se);
 	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
 	pool_release(np->pools[se->se_pool], se->se_addr);
@@ -325,6 +330,10 @@ session_destroy(struct session *se, const char *reason)
 	event_free(se->se_expire);
 	lifecycle_stop(se);
 	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));
+	if (se->se_tunnel != NULL) {
+		se->se_dying = true;
+		return;
+	}
 	free(se);
 }
 
@@ -363,17 +372,33 @@ session_find_addr(struct sessions *ss, uint32_t addr)
 }
 
 void
-session_attach(struct session *se, struct tunnel *t)
+session_attach(struct session *se, struct tunnel *t, uint64_t id)
 {
+	if (se->se_tunnel == NULL)
+		se->se_np->tunnels_open++;
 	se->se_tunnel = t;
+	se->se_tunnel_id = id;
 	evtimer_del(se->se_expire);
 	persist_session_update(se);
 }
 
 void
-session_detach(struct session *se)
+session_tunnel_gone(struct session *se, uint64_t id, bool logout)
 {
+	/* An older tunnel, replaced by se_tunnel_id, reports late. */
+	if (id != se->se_tunnel_id || se->se_tunnel == NULL)
+		return;
 	se->se_tunnel = NULL;
+	se->se_np->tunnels_open--;
+	if (se->se_dying) {
+		free(se);
+		return;
+	}
+	worker_route(se->se_np, se->se_addr, 0);
+	if (logout) {
+		session_destroy(se, "logged out by the client");
+		return;
+	}
 	session_arm_expiry(se);
 	persist_session_update(se);
 }

@@ -8,6 +8,7 @@
 #define HEADEND_SESSION_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <time.h>
@@ -86,7 +87,16 @@ struct session {
 	time_t		se_started;	/* the first authentication */
 	time_t		se_last_activity;	/* see lifecycle_is_activity */
 	unsigned	se_reconnects;
-	struct tunnel	*se_tunnel;	/* NULL while no client is attached */
+	/*
+	 * The tunnel lives on worker se_worker and only that worker may
+	 * touch it; NULL while no client is attached. The session stays
+	 * allocated until the worker reports the tunnel gone.
+	 */
+	struct tunnel	*se_tunnel;
+	uint64_t	se_tunnel_id;	/* of se_tunnel or the last one */
+	size_t		se_worker;
+	bool		se_dying;	/* destroyed; waits for its tunnel */
+	bool		se_terminate;	/* say goodbye when it closes */
 	struct event	*se_expire;	/* the reconnect window */
 	struct session_timers se_timers;
 	struct session_stats se_stats;
@@ -151,8 +161,13 @@ struct session *session_find_addr(struct sessions *ss, uint32_t addr);
 struct session *sessions_user_chain(struct sessions *ss, const char *user);
 
 /* A tunnel was attached to or detached from the session. */
-void	session_attach(struct session *se, struct tunnel *t);
-void	session_detach(struct session *se);
+void	session_attach(struct session *se, struct tunnel *t, uint64_t id);
+
+/*
+ * Take the report that tunnel id of se is closed. The client logged out
+ * when logout is true; otherwise the session waits for a reconnect.
+ */
+void	session_tunnel_gone(struct session *se, uint64_t id, bool logout);
 
 /*
  * Add each counter of st to sum. session_destroy adds an ending

@@ -16,7 +16,6 @@
 #include "parentc.h"
 #include "session.h"
 #include "status.h"
-#include "tunnel.h"
 
 /*
  * End a session so it stays ended. A TERMINATE frame makes a connected
@@ -31,8 +30,7 @@ statusadmin_end(struct netproc *np, struct session *se, uid_t uid)
 
 	snprintf(reason, sizeof(reason), "logged off by uid %u through the "
 	    "status socket", (unsigned)uid);
-	if (se->se_tunnel != NULL)
-		tunnel_send_terminate(se->se_tunnel);
+	se->se_terminate = true;
 	np->stats.logoffs++;
 	session_destroy(se, reason);
 }

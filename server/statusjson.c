@@ -257,6 +257,9 @@ statusjson_session_summary(json_object *o, const struct session *se,
 	json_object_object_add(o, "peer_tcp", statusjson_string(se->se_peer));
 	json_object_object_add(o, "connected",
 	    json_object_new_boolean(se->se_tunnel != NULL));
+	/* The worker thread that owns the tunnel, or null. */
+	json_object_object_add(o, "worker", se->se_tunnel == NULL ? NULL :
+	    json_object_new_int64((int64_t)se->se_worker));
 	json_object_object_add(o, "dtls_state",
 	    json_object_new_string(dtls_state_name(se)));
 	statusjson_add_u64(o, "bytes_in", st->bytes_in);

@@ -12,6 +12,7 @@
 #include "netproc.h"
 #include "pool.h"
 #include "status.h"
+#include "worker.h"
 
 /* Names of the configuration's keywords, as the file spells them. */
 static const char *const statusshow_auth_methods[] = {
@@ -124,19 +125,19 @@ statusshow_pools(struct status_request *req)
 }
 
 static json_object *
-statusshow_sessions(struct netproc *np, const struct metrics_snapshot *snap)
+statusshow_sessions(const struct metrics_snapshot *snap)
 {
 	json_object *o = json_object_new_object();
 
 	statusshow_add_u64(o, "now", snap->sessions);
-	statusshow_add_u64(o, "peak", np->stats.sessions_peak);
+	statusshow_add_u64(o, "peak", snap->stats.sessions_peak);
 	statusshow_add_u64(o, "connected", snap->connected);
 	statusshow_add_u64(o, "dtls_up", snap->dtls_up);
 	/* The share of sessions with DTLS up, from 0 to 1, or null. */
 	json_object_object_add(o, "dtls_share", snap->sessions == 0 ? NULL :
 	    json_object_new_double((double)snap->dtls_up /
 	    (double)snap->sessions));
-	statusshow_add_u64(o, "logged_off", np->stats.logoffs);
+	statusshow_add_u64(o, "logged_off", snap->stats.logoffs);
 	return (o);
 }
 
@@ -173,7 +174,7 @@ statusshow_handshakes(const struct netproc_stats *s,
 }
 
 static json_object *
-statusshow_traffic(struct netproc *np, const struct metrics_snapshot *snap)
+statusshow_traffic(const struct metrics_snapshot *snap)
 {
 	const struct session_stats *t = &snap->totals;
 	json_object *o = json_object_new_object();
@@ -185,14 +186,16 @@ statusshow_traffic(struct netproc *np, const struct metrics_snapshot *snap)
 	statusshow_add_u64(o, "packets_out", t->packets_out);
 	drops = statusjson_drops(t);
 	statusshow_add_u64(drops, "no_session",
-	    np->stats.tun_drops_no_session);
-	statusshow_add_u64(drops, "offload", np->stats.tun_drops_offload);
-	statusshow_add_u64(drops, "tun_write", np->stats.tun_drops_write);
-	statusshow_add_u64(o, "tun_writes", np->stats.tun_writes);
+	    snap->stats.tun_drops_no_session);
+	statusshow_add_u64(drops, "offload",
+	    snap->stats.tun_drops_offload);
+	statusshow_add_u64(drops, "tun_write",
+	    snap->stats.tun_drops_write);
+	statusshow_add_u64(o, "tun_writes", snap->stats.tun_writes);
 	statusshow_add_u64(o, "tun_merged_segments",
-	    np->stats.tun_merged_segments);
+	    snap->stats.tun_merged_segments);
 	statusshow_add_u64(o, "tun_split_segments",
-	    np->stats.tun_split_segments);
+	    snap->stats.tun_split_segments);
 	json_object_object_add(o, "drops", drops);
 	return (o);
 }
@@ -217,6 +220,28 @@ statusshow_limits(const struct netproc_stats *s)
 	return (o);
 }
 
+/* Each worker thread's tunnels and handed-over tun packets. */
+static json_object *
+statusshow_workers(struct netproc *np, const struct metrics_snapshot *snap)
+{
+	json_object *list = json_object_new_array();
+	const struct netproc_stats *st;
+	json_object *o;
+	size_t i;
+
+	for (i = 0; i < snap->nworkers; i++) {
+		st = &workers_netproc(np, i)->stats;
+		o = json_object_new_object();
+		statusshow_add_u64(o, "worker", i);
+		statusshow_add_u64(o, "tunnels", snap->worker_tunnels[i]);
+		statusshow_add_u64(o, "handovers_out", st->handovers_out);
+		statusshow_add_u64(o, "handovers_in", st->handovers_in);
+		statusshow_add_u64(o, "handover_drops", st->handover_drops);
+		json_object_array_add(list, o);
+	}
+	return (list);
+}
+
 json_object *
 statusshow_stats(struct status_request *req)
 {
@@ -228,11 +253,14 @@ statusshow_stats(struct status_request *req)
 	json_object_object_add(o, "started", statusjson_time(np->started));
 	json_object_object_add(o, "uptime",
 	    json_object_new_int64((int64_t)(time(NULL) - np->started)));
-	json_object_object_add(o, "sessions", statusshow_sessions(np, &snap));
-	json_object_object_add(o, "logins", statusshow_logins(&np->stats));
+	json_object_object_add(o, "sessions", statusshow_sessions(&snap));
+	json_object_object_add(o, "logins",
+	    statusshow_logins(&snap.stats));
 	json_object_object_add(o, "handshakes",
-	    statusshow_handshakes(&np->stats, &snap));
-	json_object_object_add(o, "traffic", statusshow_traffic(np, &snap));
-	json_object_object_add(o, "limits", statusshow_limits(&np->stats));
+	    statusshow_handshakes(&snap.stats, &snap));
+	json_object_object_add(o, "traffic", statusshow_traffic(&snap));
+	json_object_object_add(o, "workers", statusshow_workers(np, &snap));
+	json_object_object_add(o, "limits",
+	    statusshow_limits(&snap.stats));
 	return (o);
 }

@@ -1,6 +1,7 @@
 /* The tun device declared in tun.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -16,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "addrmap.h"
 #include "dtls.h"
 #include "gro.h"
 #include "log.h"
@@ -24,12 +26,13 @@
 #include "session.h"
 #include "tun.h"
 #include "tunnel.h"
+#include "worker.h"
 
 #define TUN_READ_BATCH	64	/* packets per wakeup, for fairness */
 #define TUN_BATCH_PACKETS	64	/* packets from clients per write batch */
 #define TUN_BATCH_BYTES		(256 * 1024)
 
-static uint8_t tun_buf[GRO_VNET_HDR_LEN + 65536];
+static __thread uint8_t tun_buf[GRO_VNET_HDR_LEN + 65536];
 
 static void
 tun_sockaddr(struct sockaddr *sa, uint32_t addr)
@@ -137,42 +140,100 @@ tun_route_add_pools(const struct config *cfg)
 	return (rc);
 }
 
-int
-tun_create(const struct config *cfg, char *err, size_t errlen)
+/* Open one queue of the device, which the first TUNSETIFF creates. */
+static int
+tun_open_queue(const struct config *cfg, short flags, char *err,
+    size_t errlen)
 {
 	struct ifreq ifr;
-	int fd, sock, rc;
+	int fd, rc;
 
 	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "open /dev/net/tun failed: %s",
-		    strerror(errno));
+		    strerror(-rc));
 		return (rc);
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	/* The virtio-net header lets one write carry merged segments. */
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+	ifr.ifr_flags = flags;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->tun.name);
 	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "TUNSETIFF %s failed: %s", cfg->tun.name,
-		    strerror(errno));
+		    strerror(-rc));
 		close(fd);
 		return (rc);
 	}
+	return (fd);
+}
+
+static void
+tun_close_queues(int *fds, size_t nqueues)
+{
+	size_t i;
+
+	for (i = 0; i < nqueues; i++) {
+		close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/*
+ * NOTE: with IFF_MULTI_QUEUE, TUNSETIFF adds a queue to a device whose
+ * other queues another process still has open, where a single-queue
+ * device fails with EBUSY. A lingering old network process then goes
+ * unnoticed and keeps receiving part of the traffic.
+ */
+static int
+tun_open_queues(const struct config *cfg, size_t nqueues, int *fds,
+    char *err, size_t errlen)
+{
+	/* The virtio-net header lets one write carry merged segments. */
+	short flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+	size_t i;
+	int fd;
+
+	if (nqueues > 1)
+		flags |= IFF_MULTI_QUEUE;
+	for (i = 0; i < nqueues; i++) {
+		if ((fd = tun_open_queue(cfg, flags, err, errlen)) < 0) {
+			tun_close_queues(fds, i);
+			return (fd);
+		}
+		fds[i] = fd;
+	}
+	return (0);
+}
+
+int
+tun_create(const struct config *cfg, size_t nqueues, int *fds, char *err,
+    size_t errlen)
+{
+	int sock, rc;
+
+	if (nqueues < 1 || nqueues > CONFIG_MAX_WORKERS) {
+		snprintf(err, errlen, "invalid number of queues %zu for %s: "
+		    "use 1 to %d", nqueues, cfg->tun.name, CONFIG_MAX_WORKERS);
+		return (-EINVAL);
+	}
+	if ((rc = tun_open_queues(cfg, nqueues, fds, err, errlen)) != 0)
+		return (rc);
 
 	/*
 	 * Let the kernel hand over large TCP/IPv4 packets and partial
 	 * checksums, so that traffic to clients crosses its stack once
 	 * per 64 KiB. Without this the kernel simply does the work itself.
+	 * The setting belongs to the device, so the first queue sets it.
 	 */
-	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0)
+	if (ioctl(fds[0], TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) != 0)
 		log_warnx("TUNSETOFFLOAD on %s failed, packets to clients "
 		    "are cut up by the kernel: %s", cfg->tun.name,
 		    strerror(errno));
 	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
 		rc = -errno;
-		close(fd);
+		snprintf(err, errlen, "socket to configure %s failed: %s",
+		    cfg->tun.name, strerror(-rc));
+		tun_close_queues(fds, nqueues);
 		return (rc);
 	}
 	if ((rc = tun_configure(sock, &cfg->tun)) != 0 ||
@@ -180,11 +241,11 @@ tun_create(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "configuring %s failed: %s",
 		    cfg->tun.name, strerror(-rc));
 		close(sock);
-		close(fd);
+		tun_close_queues(fds, nqueues);
 		return (rc);
 	}
 	close(sock);
-	return (fd);
+	return (0);
 }
 
 /*
@@ -288,31 +349,46 @@ tun_reject_too_big(struct netproc *np, struct session *se,
 		tun_write(np, icmp, n);
 }
 
+/*
+ * The control thread keeps every session, so it can tell a session that
+ * has no tunnel from no session at all; the other workers cannot.
+ */
+static void
+tun_drop_unrouted(struct netproc *np, uint32_t dst)
+{
+	struct session *se = NULL;
+
+	if (np->sessions != NULL)
+		se = session_find_addr(np->sessions, dst);
+	if (se != NULL)
+		se->se_stats.drops_no_tunnel++;
+	else
+		np->stats.tun_drops_no_session++;
+}
+
 static void
 tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 {
+	struct addrmap_entry *e;
 	struct session *se;
 	uint32_t src, dst;
 	int mtu;
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &dst))
 		return;
-	se = session_find_addr(np->sessions, ntohl(dst));
-	if (se == NULL) {
-		np->stats.tun_drops_no_session++;
+	e = worker_route_find(np, ntohl(dst));
+	if (e == NULL || e->tunnel == NULL) {
+		tun_drop_unrouted(np, ntohl(dst));
 		return;
 	}
-	if (se->se_tunnel == NULL) {
-		se->se_stats.drops_no_tunnel++;
-		return;
-	}
-	mtu = tunnel_data_mtu(se->se_tunnel);
+	se = tunnel_session(e->tunnel);
+	mtu = tunnel_data_mtu(e->tunnel);
 	if (len > (size_t)mtu) {
 		tun_reject_too_big(np, se, pkt, len, dst, mtu);
 		return;
 	}
 	packet_clamp_mss(pkt, len, (uint16_t)(mtu - 40));
-	tunnel_send_packet(se->se_tunnel, pkt, len);
+	tunnel_send_packet(e->tunnel, pkt, len);
 }
 
 static void
@@ -328,18 +404,18 @@ tun_forward_segment(void *arg, uint8_t *seg, size_t len)
  * the segments and checksums it would have got from a router.
  */
 static void
-tun_receive(struct netproc *np, size_t n)
+tun_receive(struct netproc *np, uint8_t *buf, size_t n)
 {
-	static uint8_t segment[65536];
+	static __thread uint8_t segment[65536];
 	struct gro_vnet_hdr hdr;
-	uint8_t *pkt = tun_buf + GRO_VNET_HDR_LEN;
+	uint8_t *pkt = buf + GRO_VNET_HDR_LEN;
 	size_t len;
 	int nseg;
 
 	if (n <= GRO_VNET_HDR_LEN)
 		return;
 	len = n - GRO_VNET_HDR_LEN;
-	gro_vnet_hdr_get(tun_buf, &hdr);
+	gro_vnet_hdr_get(buf, &hdr);
 	if (hdr.gso_type == GRO_GSO_TCPV4) {
 		nseg = gro_split(pkt, len, &hdr, segment, sizeof(segment),
 		    tun_forward_segment, np);
@@ -357,6 +433,34 @@ tun_receive(struct netproc *np, size_t n)
 	tun_forward(np, pkt, len);
 }
 
+/*
+ * The kernel picks a queue by flow, not by client, so a read may be for
+ * a tunnel of another worker. It goes there whole, before a large TCP
+ * packet is cut up, so that the owner does the cutting.
+ */
+static bool
+tun_hand_over(struct netproc *np, const uint8_t *buf, size_t n)
+{
+	struct addrmap_entry *e;
+	uint32_t src, dst;
+
+	if (n <= GRO_VNET_HDR_LEN ||
+	    !packet_ipv4_addrs(buf + GRO_VNET_HDR_LEN, n - GRO_VNET_HDR_LEN,
+	    &src, &dst))
+		return (false);
+	e = worker_route_find(np, ntohl(dst));
+	if (e == NULL || e->owner == worker_index(np))
+		return (false);
+	worker_handover(np, e->owner, buf, n);
+	return (true);
+}
+
+void
+tun_receive_handover(struct netproc *np, uint8_t *buf, size_t n)
+{
+	tun_receive(np, buf, n);
+}
+
 static void
 tun_read_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -370,9 +474,11 @@ tun_read_cb(evutil_socket_t fd, short events, void *arg)
 		n = read(fd, tun_buf, sizeof(tun_buf));
 		if (n <= 0)
 			break;
-		tun_receive(np, (size_t)n);
+		if (!tun_hand_over(np, tun_buf, (size_t)n))
+			tun_receive(np, tun_buf, (size_t)n);
 	}
 	dtls_uncork();
+	worker_kick(np);
 }
 
 int

@@ -13,8 +13,14 @@
 
 struct netproc;
 
-/* Create and configure the device; returns its descriptor or -errno. */
-int	tun_create(const struct config *cfg, char *err, size_t errlen);
+/*
+ * Create and configure the device with nqueues queues (1 to
+ * CONFIG_MAX_WORKERS), one descriptor each in fds[0..nqueues-1]. More
+ * than one queue makes it an IFF_MULTI_QUEUE device. Returns 0, or
+ * -errno with a message in err and no descriptor left open.
+ */
+int	tun_create(const struct config *cfg, size_t nqueues, int *fds,
+	    char *err, size_t errlen);
 
 /*
  * Route every pool of cfg into the device, after a reload that may have
@@ -24,6 +30,12 @@ int	tun_route_add_pools(const struct config *cfg);
 
 /* Start forwarding packets from the device to the sessions. */
 int	tun_start(struct netproc *np);
+
+/*
+ * Forward a read that another worker handed over, with its virtio-net
+ * header, to this worker's tunnel. buf may be rewritten.
+ */
+void	tun_receive_handover(struct netproc *np, uint8_t *buf, size_t n);
 
 /* Write one packet from a client into the device. */
 void	tun_write(struct netproc *np, const uint8_t *pkt, size_t len);

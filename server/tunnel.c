@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "addrmap.h"
 #include "conn.h"
 #include "cstp.h"
 #include "dtls.h"
@@ -27,6 +28,7 @@
 #include "session.h"
 #include "tun.h"
 #include "tunnel.h"
+#include "worker.h"
 
 #define TUNNEL_FRAME_MAX	(CSTP_HEADER_LEN + 65535)
 #define TUNNEL_QUEUE_MAX	512	/* packets waiting for the socket */
@@ -45,6 +47,15 @@
 #define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16)
 #define TUNNEL_IPV4_UDP		(20 + 8)
 
+/* What tunnel_connect decided for a new tunnel. */
+struct tunnel_plan {
+	size_t		owner;		/* worker index */
+	int		mtu;		/* data MTU */
+	int		link_mtu;
+	int		dpd;
+	bool		client_to_client;
+};
+
 struct tunnel_chunk {
 	TAILQ_ENTRY(tunnel_chunk) entry;
 	size_t		len;
@@ -52,8 +63,9 @@ struct tunnel_chunk {
 };
 
 struct tunnel {
-	struct netproc	*t_np;
+	struct netproc	*t_np;		/* of the owning worker */
 	struct session	*t_session;
+	uint64_t	t_id;		/* unique in the process */
 	SSL		*t_ssl;
 	int		t_fd;
 	char		t_peer[SESSION_PEER_MAX];
@@ -69,14 +81,26 @@ struct tunnel {
 	int		t_data_mtu;
 	int		t_dpd;
 	struct dtls_channel *t_dtls;	/* NULL without DTLS */
+	bool		t_client_to_client;	/* the policy allows it */
+	uint8_t		*t_reply;	/* CONNECT reply, until sent */
+	size_t		t_reply_len;
 };
 
-/* One read or one frame at a time; the network process has one thread. */
-static uint8_t tunnel_scratch[TUNNEL_FRAME_MAX];
+/* One read or one frame at a time on each worker thread. */
+static __thread uint8_t tunnel_scratch[TUNNEL_FRAME_MAX];
+
+/* Numbers tunnels on the control thread, the only one that makes them. */
+static uint64_t tunnel_last_id;
 
 static void	tunnel_read_cb(evutil_socket_t fd, short events, void *arg);
 static void	tunnel_write_cb(evutil_socket_t fd, short events, void *arg);
 static void	tunnel_timer_cb(evutil_socket_t fd, short events, void *arg);
+
+struct session *
+tunnel_session(const struct tunnel *t)
+{
+	return (t->t_session);
+}
 
 int
 tunnel_data_mtu(const struct tunnel *t)
@@ -107,19 +131,34 @@ tunnel_free(struct tunnel *t)
 	if (t->t_fd >= 0)
 		close(t->t_fd);
 	free(t->t_partial);
+	free(t->t_reply);
 	free(t);
+}
+
+/*
+ * Free the tunnel on its worker and report it to the control thread,
+ * which detaches the session, or ends it when the client logged out.
+ */
+static void
+tunnel_end(struct tunnel *t, const char *reason, bool logout)
+{
+	struct session *se = t->t_session;
+	struct netproc *np = t->t_np;
+	struct addrmap_entry *e = worker_route_find(np, se->se_addr);
+	uint64_t id = t->t_id;
+
+	session_log(se, LOG_INFO, "tunnel closed: %s", reason);
+	ERR_clear_error();
+	if (e != NULL && e->tunnel == t)
+		e->tunnel = NULL;
+	tunnel_free(t);
+	worker_tunnel_gone(np, se, id, logout);
 }
 
 void
 tunnel_close(struct tunnel *t, const char *reason)
 {
-	struct session *se = t->t_session;
-
-	session_log(se, LOG_INFO, "tunnel closed: %s", reason);
-	ERR_clear_error();
-	tunnel_free(t);
-	if (se->se_tunnel == t)
-		session_detach(se);
+	tunnel_end(t, reason, false);
 }
 
 /* Queue a copy of bytes that the socket could not take yet. */
@@ -151,8 +190,14 @@ tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
 static int
 tunnel_ssl_write(struct tunnel *t, const uint8_t *data, size_t len)
 {
-	int n = SSL_write(t->t_ssl, data, (int)len);
+	int n;
 
+	/*
+	 * SSL_get_error reads the thread's error queue, which DTLS on the
+	 * same worker may have left entries in.
+	 */
+	ERR_clear_error();
+	n = SSL_write(t->t_ssl, data, (int)len);
 	if (n == (int)len)
 		return (1);
 	switch (SSL_get_error(t->t_ssl, n)) {
@@ -193,7 +238,7 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len));
 }
 
-void
+static void
 tunnel_send_terminate(struct tunnel *t)
 {
 	tunnel_send_frame(t, CSTP_TERMINATE, (const uint8_t *)"", 0);
@@ -241,7 +286,6 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 {
 	struct session *se = t->t_session;
 	struct netproc *np = t->t_np;
-	const struct config_policy *pol;
 	uint32_t src, dst;
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &dst)) {
@@ -254,9 +298,8 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 			    "source is not the leased address");
 		return;
 	}
-	pol = &np->cfg->policies[np->cfg->tgroups[se->se_tgroup].policy];
-	if (!pol->client_to_client &&
-	    session_find_addr(np->sessions, ntohl(dst)) != NULL) {
+	if (!t->t_client_to_client &&
+	    worker_route_find(np, ntohl(dst)) != NULL) {
 		se->se_stats.drops_client_to_client++;
 		return;
 	}
@@ -272,8 +315,6 @@ static int
 tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
     size_t len)
 {
-	struct session *se = t->t_session;
-
 	t->t_last_rx = time(NULL);
 	switch (type) {
 	case CSTP_DATA:
@@ -292,10 +333,10 @@ tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
 			tunnel_close(t, "client is reconnecting");
 			return (-1);
 		}
-		session_destroy(se, "logged out by the client");
+		tunnel_end(t, "logged out by the client", true);
 		return (-1);
 	default:
-		session_log(se, LOG_INFO, "unexpected CSTP %s packet",
+		session_log(t->t_session, LOG_INFO, "unexpected CSTP %s packet",
 		    cstp_type_name(type));
 		tunnel_close(t, "protocol error");
 		return (-1);
@@ -381,6 +422,7 @@ tunnel_read_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	for (;;) {
+		ERR_clear_error();
 		n = SSL_read(t->t_ssl, tunnel_scratch, sizeof(tunnel_scratch));
 		if (n > 0) {
 			if (tunnel_feed(t, tunnel_scratch, (size_t)n) != 0)
@@ -632,29 +674,46 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 	return (session_find_cookie(c->c_np->sessions, cookie));
 }
 
+/* Copy what the worker needs to send the reply and to start. */
+static int
+tunnel_prepare(struct tunnel *t, struct conn *c, struct evbuffer *reply,
+    int mtu, struct dtls_channel *ch)
+{
+	size_t len = evbuffer_get_length(reply);
+
+	t->t_dtls = ch;
+	if ((t->t_reply = malloc(len)) == NULL ||
+	    evbuffer_copyout(reply, t->t_reply, len) != (ev_ssize_t)len)
+		return (-ENOMEM);
+	t->t_reply_len = len;
+	t->t_data_mtu = mtu;
+	t->t_id = ++tunnel_last_id;
+	snprintf(t->t_peer, sizeof(t->t_peer), "%s", c->c_peer);
+	return (0);
+}
+
 /*
- * Make the connection the session's tunnel and send the reply. The tunnel
- * takes over the DTLS channel ch (may be NULL), which accepts ClientHellos
- * only once the reply went out.
+ * Make the connection the session's tunnel and hand it to worker owner,
+ * which sends the reply and starts the DTLS channel ch (may be NULL).
+ * From here on only the owner touches the SSL object and the socket.
  */
 static void
 tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
-    int mtu, int dpd, struct dtls_channel *ch)
+    const struct tunnel_plan *plan, struct dtls_channel *ch)
 {
 	struct netproc *np = c->c_np;
-	struct tunnel *t = tunnel_new(np, se, dpd);
-	size_t len = evbuffer_get_length(reply);
-	uint8_t *head = evbuffer_pullup(reply, -1);
+	struct tunnel *t;
 
-	if (t == NULL || head == NULL) {
-		free(t);
-		dtls_channel_free(ch);
+	t = tunnel_new(workers_netproc(np, plan->owner), se, plan->dpd);
+	if (t == NULL || tunnel_prepare(t, c, reply, plan->mtu, ch) != 0) {
+		if (t != NULL)
+			tunnel_free(t);
+		else
+			dtls_channel_free(ch);
 		conn_close(c);
 		return;
 	}
-	t->t_data_mtu = mtu;
-	t->t_dtls = ch;
-	snprintf(t->t_peer, sizeof(t->t_peer), "%s", c->c_peer);
+	t->t_client_to_client = plan->client_to_client;
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", c->c_peer);
 	conn_detach(c, &t->t_ssl, &t->t_fd);
 	SSL_clear_mode(t->t_ssl, SSL_MODE_ENABLE_PARTIAL_WRITE);
@@ -665,26 +724,73 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	 */
 	SSL_set_read_ahead(t->t_ssl, 1);
 	if (se->se_tunnel != NULL)
-		tunnel_close(se->se_tunnel, "replaced by a new connection");
+		worker_close_tunnel(se, "replaced by a new connection", false);
 	/* Every CONNECT sets the TLS version, so this is a reconnect. */
 	if (se->se_tls_version[0] != '\0')
 		se->se_reconnects++;
-	session_attach(se, t);
+	se->se_worker = plan->owner;
+	session_attach(se, t, t->t_id);
 	session_set_tls(se, SSL_get_version(t->t_ssl),
 	    SSL_get_cipher(t->t_ssl));
+	worker_route(np, se->se_addr, (int)plan->owner);
+	worker_adopt(np, plan->owner, t);
+}
+
+/* Start a tunnel that the control thread handed to this worker. */
+void
+tunnel_adopt(struct netproc *np, struct tunnel *t)
+{
+	struct session *se = t->t_session;
+	struct addrmap_entry *e = worker_route_find(np, se->se_addr);
+
+	if (e == NULL || e->owner != worker_index(np)) {
+		tunnel_close(t, "the session's address moved away");
+		return;
+	}
+	e->tunnel = t;
 	if (tunnel_start_events(t) != 0) {
 		tunnel_close(t, "out of memory");
 		return;
 	}
-	if (tunnel_write(t, head, len) != 0)
+	if (tunnel_write(t, t->t_reply, t->t_reply_len) != 0)
 		return;
-	if (ch != NULL)
-		dtls_channel_start(ch, t);
-	else
+	free(t->t_reply);
+	t->t_reply = NULL;
+	if (t->t_dtls == NULL)
 		se->se_dtls.mode = dtls_mode_name(DTLS_MODE_NONE);
-	session_log(se, LOG_INFO, "tunnel up: %s %s, data MTU %d, DTLS %s",
-	    SSL_get_version(t->t_ssl), SSL_get_cipher(t->t_ssl), mtu,
-	    se->se_dtls.mode);
+	else if (dtls_channel_start(t->t_dtls, t) != 0) {
+		tunnel_close(t, "out of memory");
+		return;
+	}
+	session_log(se, LOG_INFO, "tunnel up on worker %zu: %s %s, data MTU "
+	    "%d, DTLS %s", worker_index(np), SSL_get_version(t->t_ssl),
+	    SSL_get_cipher(t->t_ssl), t->t_data_mtu, se->se_dtls.mode);
+}
+
+void
+tunnel_set_policy(struct netproc *np, struct session *se, uint32_t addr,
+    uint64_t id, bool client_to_client)
+{
+	struct addrmap_entry *e = worker_route_find(np, addr);
+	struct tunnel *t = e != NULL ? e->tunnel : NULL;
+
+	if (t != NULL && t->t_id == id && t->t_session == se)
+		t->t_client_to_client = client_to_client;
+}
+
+void
+tunnel_close_request(struct netproc *np, struct session *se, uint32_t addr,
+    uint64_t id, const char *reason, bool terminate)
+{
+	struct addrmap_entry *e = worker_route_find(np, addr);
+	struct tunnel *t = e != NULL ? e->tunnel : NULL;
+
+	/* Closed already: its own report is on the way to the control. */
+	if (t == NULL || t->t_id != id || t->t_session != se)
+		return;
+	if (terminate)
+		tunnel_send_terminate(t);
+	tunnel_close(t, reason);
 }
 
 /* Describe the request's DTLS offer and the CSTP suite for selection. */
@@ -729,20 +835,34 @@ tunnel_dtls_overhead(const struct netproc *np,
 static struct dtls_channel *
 tunnel_dtls_channel(struct conn *c, struct session *se,
     const struct dtls_choice *choice, const struct config_policy *pol,
-    int mtu, int link_mtu)
+    const struct tunnel_plan *plan)
 {
 	const struct config_listener *l =
 	    &c->c_np->cfg->listeners[c->c_listener];
-	struct dtls_channel_params p = { .link_mtu = link_mtu,
-	    .data_mtu = mtu, .dpd = pol->dpd, .keepalive = pol->keepalive,
-	    .port = l->udp_port };
+	struct dtls_channel_params p = { .link_mtu = plan->link_mtu,
+	    .data_mtu = plan->mtu, .dpd = pol->dpd,
+	    .keepalive = pol->keepalive, .port = l->udp_port };
+	struct netproc *owner = workers_netproc(c->c_np, plan->owner);
 	struct dtls_channel *ch;
 
-	ch = dtls_channel_new(c->c_np->dtls, se, choice, c->c_ssl, &p);
+	ch = dtls_channel_new(owner->dtls, se, choice, c->c_ssl, &p);
 	if (ch == NULL)
 		session_log(se, LOG_WARNING, "no DTLS: setting up the DTLS "
 		    "channel failed");
 	return (ch);
+}
+
+/*
+ * The worker that owns the tunnel: the one whose UDP socket gets the
+ * client's datagrams. A session keeps its worker while a tunnel is up,
+ * so that a replaced tunnel closes before the new one starts there.
+ */
+static size_t
+tunnel_owner(const struct conn *c, const struct session *se)
+{
+	if (se->se_tunnel != NULL)
+		return (se->se_worker);
+	return (workers_steer(c->c_np, c->c_addr));
 }
 
 void
@@ -751,11 +871,11 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	const struct config *cfg = c->c_np->cfg;
 	const struct config_policy *pol;
 	struct dtls_channel *ch = NULL;
+	struct tunnel_plan plan;
 	struct dtls_choice choice;
 	struct dtls_offer offer;
 	struct evbuffer *reply;
 	struct session *se;
-	int mtu, link_mtu;
 
 	if ((se = tunnel_find_session(c, req)) == NULL)
 		return;
@@ -765,20 +885,23 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	if (dtls_offer_select(&offer, pol->dtls, &choice) == DTLS_MODE_NONE)
 		session_log(se, LOG_INFO, "no DTLS, the tunnel runs on CSTP "
 		    "only: %s", choice.reason);
-	mtu = tunnel_compute_mtu(c, req, pol,
-	    tunnel_dtls_overhead(c->c_np, &choice), &link_mtu);
+	plan.owner = tunnel_owner(c, se);
+	plan.dpd = pol->dpd;
+	plan.client_to_client = pol->client_to_client;
+	plan.mtu = tunnel_compute_mtu(c, req, pol,
+	    tunnel_dtls_overhead(c->c_np, &choice), &plan.link_mtu);
 	if (choice.mode != DTLS_MODE_NONE)
-		ch = tunnel_dtls_channel(c, se, &choice, pol, mtu, link_mtu);
+		ch = tunnel_dtls_channel(c, se, &choice, pol, &plan);
 	OPENSSL_cleanse(choice.master_secret, sizeof(choice.master_secret));
 	if ((reply = evbuffer_new()) == NULL) {
 		dtls_channel_free(ch);
 		conn_close(c);
 		return;
 	}
-	tunnel_build_reply(reply, se, cfg, mtu, link_mtu);
+	tunnel_build_reply(reply, se, cfg, plan.mtu, plan.link_mtu);
 	if (ch != NULL)
 		dtls_channel_reply_headers(ch, reply);
 	evbuffer_add(reply, "\r\n", 2);
-	tunnel_attach(c, se, reply, mtu, pol->dpd, ch);
+	tunnel_attach(c, se, reply, &plan, ch);
 	evbuffer_free(reply);
 }

@@ -7,24 +7,40 @@
 #ifndef HEADEND_TUNNEL_H
 #define HEADEND_TUNNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct conn;
 struct http_request;
+struct netproc;
+struct session;
 struct tunnel;
 
-/* Answer CONNECT /CSCOSSLC/tunnel; on success the conn becomes a tunnel. */
+/*
+ * Answer CONNECT /CSCOSSLC/tunnel on the control thread; on success the
+ * conn becomes a tunnel on the worker that will own it.
+ */
 void	tunnel_connect(struct conn *c, const struct http_request *req);
+
+/* On the owning worker: send the CONNECT reply and start the tunnel. */
+void	tunnel_adopt(struct netproc *np, struct tunnel *t);
+
+/* On the owning worker: apply a reloaded client-to-client switch. */
+void	tunnel_set_policy(struct netproc *np, struct session *se,
+	    uint32_t addr, uint64_t id, bool client_to_client);
+
+/*
+ * On the owning worker: close tunnel id of se, found by the session's
+ * address, after a CSTP TERMINATE frame when terminate is true (the
+ * server ended the session, so the client must not reconnect). A tunnel
+ * that closed already is left alone.
+ */
+void	tunnel_close_request(struct netproc *np, struct session *se,
+	    uint32_t addr, uint64_t id, const char *reason, bool terminate);
 
 /* Send one packet from the inside: on DTLS while it is up, else on CSTP. */
 void	tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len);
-
-/*
- * Send a CSTP TERMINATE frame: the server ended the session, so the
- * client must not reconnect. On a write failure the tunnel is closed.
- */
-void	tunnel_send_terminate(struct tunnel *t);
 
 /*
  * Forward one packet from the client, received on CSTP or DTLS, to the
@@ -32,10 +48,16 @@ void	tunnel_send_terminate(struct tunnel *t);
  */
 void	tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len);
 
+/* The session the tunnel carries. */
+struct session *tunnel_session(const struct tunnel *t);
+
 /* The tunnel's data MTU: the largest inner packet it carries. */
 int	tunnel_data_mtu(const struct tunnel *t);
 
-/* Close the TLS connection; the session stays for a reconnect. */
+/*
+ * Close the TLS connection on the owning worker and report it to the
+ * control thread; the session stays for a reconnect.
+ */
 void	tunnel_close(struct tunnel *t, const char *reason);
 
 #endif

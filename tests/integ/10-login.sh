@@ -35,7 +35,7 @@ tap_ok "network process is not uid 0" sh -c \
 	"awk '/^Uid:/ { exit !(\$2 != 0 && \$3 != 0 && \$4 != 0) }' \
 	/proc/$net_pid/status"
 tap_ok "log names session, user, group and peer" file_contains "$HE_LOG" \
-	'session=[0-9]+ user=alice group=staff peer=198\.18\.0\.2:[0-9]+: .*tunnel up'
+	"session=[0-9]+ user=alice group=staff peer=${CLIENT_ADDR//./\\.}:[0-9]+: .*tunnel up"
 tap_ok "unknown inside address is not reachable" sh -c \
 	"! ip netns exec '$NS_CLIENT' ping -c 1 -W 1 198.18.5.5 >/dev/null"
 tap_done

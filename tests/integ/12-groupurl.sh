@@ -22,7 +22,7 @@ tap_ok "unknown group-url: no tunnel" sh -c \
 	"! ip -n $NS_CLIENT -o link show type tun | grep -q ."
 tap_ok "unknown group-url: log names the path and peer" file_contains \
 	"$HE_LOG" \
-	'peer=198\.18\.0\.2:[0-9]+: rejected login: no tunnel-group has the group-url https://vpn\.example\.net/nosuchgroup'
+	"peer=${CLIENT_ADDR//./\\.}:[0-9]+: rejected login: no tunnel-group has the group-url https://vpn\\.example\\.net/nosuchgroup"
 tap_ok "unknown group-url: counted" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats | python3 -c '
 import json, sys

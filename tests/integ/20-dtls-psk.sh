@@ -35,7 +35,7 @@ d = s["dtls"]
 assert d["mode"] == "psk", d
 assert d["version"] == "DTLSv1.2", d
 assert "PSK" in d["cipher"], d
-assert s["peer_udp"] == "198.18.0.2:'"$OC_UDP_PORT"'", s["peer_udp"]
+assert s["peer_udp"] == "'"$CLIENT_ADDR"':'"$OC_UDP_PORT"'", s["peer_udp"]
 ' "$(he_ctl --json show session "$(dtls_session_id)")"
 
 tap_ok "MTU probes are echoed at full size" \
@@ -93,7 +93,7 @@ tap_ok "forged ClientHellos for the session are rate-limited" \
 	test "$(dtls_stat hellos_rate_limited)" -ge "$((limited0 + 14))"
 tap_ok "and the established association keeps working" dtls_ping_counts
 tap_ok "with the same UDP peer" test \
-	"$(dtls_field 's["peer_udp"]')" = "198.18.0.2:$OC_UDP_PORT"
+	"$(dtls_field 's["peer_udp"]')" = "$CLIENT_ADDR:$OC_UDP_PORT"
 
 # NAT rebinding: rewrite the client's UDP source port in both directions,
 # statelessly, so no conntrack entry of the old flow gets in the way.
@@ -114,5 +114,5 @@ tap_ok "ping crosses on DTLS from the new port" dtls_ping_counts
 tap_ok "status counts a rebinding" \
 	test "$(dtls_stat rebindings)" -gt "$rebind0"
 tap_ok "session shows the new UDP peer" test \
-	"$(dtls_field 's["peer_udp"]')" = "198.18.0.2:$NAT_UDP_PORT"
+	"$(dtls_field 's["peer_udp"]')" = "$CLIENT_ADDR:$NAT_UDP_PORT"
 tap_done

@@ -13,6 +13,7 @@ dtls_write_config() {
 	cat >"$HE_CONF" <<CONF
 user = "headend";
 status-socket = "$HE_SOCKET";
+workers = $HE_WORKERS;
 state-file = "$HE_TMPDIR/state";
 listeners = ( { certificate = "server.crt"; key = "server.key";
 	$listener } );

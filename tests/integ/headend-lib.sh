@@ -53,6 +53,7 @@ he_write_config() {
 	cat >"$HE_CONF" <<CONF
 user = "headend";
 status-socket = "$HE_SOCKET";
+workers = $HE_WORKERS;
 state-file = "$HE_TMPDIR/state";
 listeners = ( { certificate = "server.crt"; key = "server.key"; } );
 tun = { name = "headend0"; address = "198.19.255.1"; };

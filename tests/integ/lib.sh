@@ -13,7 +13,7 @@
 #   +-------------+            +-------------------+            +-------------+
 #   | client ns   |            | headend ns        |            | inside ns   |
 #   | openconnect |  veth-c    | veth-ho   veth-hi |  veth-i    | servers     |
-#   | 198.18.0.2  |<---------->| 198.18.0.1        |<---------->| 198.18.1.2  |
+#   | 198.18.0.5  |<---------->| 198.18.0.1        |<---------->| 198.18.1.2  |
 #   |             |            |        198.18.1.1 |            |             |
 #   +-------------+            +-------------------+            +-------------+
 #
@@ -27,12 +27,18 @@ NS_CLIENT="he-$$-client"
 NS_HEADEND="he-$$-headend"
 NS_INSIDE="he-$$-inside"
 
-CLIENT_ADDR=198.18.0.2
+# Odd, so that with two workers the client's tunnel runs on worker 1 and
+# every test crosses from the control thread to a worker thread.
+CLIENT_ADDR=198.18.0.5
 HEADEND_OUTSIDE_ADDR=198.18.0.1
 HEADEND_INSIDE_ADDR=198.18.1.1
 INSIDE_ADDR=198.18.1.2
 VPN_POOL=198.19.0.0/16
 VPN_HOSTNAME=vpn.example.net
+
+# Worker threads of the headend under test: two, whatever the machine, so
+# that handovers between workers run on every machine.
+HE_WORKERS=${HE_WORKERS:-2}
 
 # Seconds that netns_teardown waits for a process after SIGTERM before it
 # sends SIGKILL. openconnect needs this to send its disconnect message.

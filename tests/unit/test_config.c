@@ -843,6 +843,33 @@ load_edited_ok(const struct edit *edits, size_t nedits)
 	return cfg;
 }
 
+/* workers: 0 by default, resolved to the CPU count, and its range. */
+static void
+test_workers_setting(void **state)
+{
+	struct edit edit = { 1, "workers = 3;" };
+	struct config *cfg;
+	size_t count;
+
+	(void)state;
+	cfg = load_edited_ok(NULL, 0);
+	assert_int_equal(cfg->workers, 0);
+	count = config_worker_count(cfg);
+	assert_true(count >= 1);
+	assert_true(count <= CONFIG_MAX_WORKERS);
+	config_free(cfg);
+
+	cfg = load_edited_ok(&edit, 1);
+	assert_int_equal(cfg->workers, 3);
+	assert_int_equal(config_worker_count(cfg), 3);
+	config_free(cfg);
+
+	check_one_error(1, "workers = 17;", 1,
+	    "invalid workers 17: use a value from 0 to 16");
+	check_one_error(1, "workers = -1;", 1,
+	    "invalid workers -1: use a value from 0 to 16");
+}
+
 static void
 test_phone_profile_defaults(void **state)
 {
@@ -1226,6 +1253,7 @@ main(void)
 		cmocka_unit_test(test_tls_min_above_max),
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_port_out_of_range),
+		cmocka_unit_test(test_workers_setting),
 		cmocka_unit_test(test_empty_certificate),
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_missing_tun_address),

@@ -1,0 +1,96 @@
+/*
+ * Worker threads of the network process. Each worker runs its own event
+ * loop with its own tun queue and its own UDP socket per listener, and
+ * owns the tunnels placed on it: their TLS and DTLS, timers and packets.
+ * Worker 0 is the control thread, which also accepts connections, logs
+ * users in, keeps the session table and serves the status socket.
+ *
+ * Workers share no table. The control thread sends each worker, in
+ * order, the owner of every session address (struct addrmap), hands
+ * tunnels to their owner and asks it to close them. The owner reports
+ * each closed tunnel back exactly once. Those messages take a mutex, but
+ * the per-packet path does not: a packet read from a tun queue whose
+ * worker does not own the destination goes to the owner through a
+ * lock-free ring (struct ring).
+ */
+#ifndef HEADEND_WORKER_H
+#define HEADEND_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct netproc;
+struct netproc_fds;
+struct netproc_stats;
+struct session;
+struct tunnel;
+struct addrmap_entry;
+
+/* Create the workers and their threads, which wait for workers_release. */
+void	workers_create(struct netproc *control, const struct netproc_fds *fds);
+
+/* Let the worker threads run, once the process is sandboxed. */
+void	workers_release(struct netproc *control);
+
+/*
+ * Run the control thread's messages until every tunnel reported itself
+ * closed or timeout_ms passed, for a stop that logs every client off.
+ */
+void	workers_wait_tunnels(struct netproc *control, int timeout_ms);
+
+/* Stop and join the worker threads before the process exits. */
+void	workers_stop(struct netproc *control);
+
+size_t	workers_count(const struct netproc *np);
+
+/* The worker that receives the DTLS datagrams of a client address. */
+size_t	workers_steer(const struct netproc *np, const char *client_addr);
+
+/* The netproc of worker i, for objects that must live on it. */
+struct netproc *workers_netproc(const struct netproc *np, size_t i);
+
+/* Sum the counters of every worker into out. */
+void	workers_stats_total(const struct netproc *control,
+	    struct netproc_stats *out);
+
+/* ---- from the control thread ---- */
+
+/* Hand a prepared tunnel to worker owner, which starts it. */
+void	worker_adopt(struct netproc *control, size_t owner, struct tunnel *t);
+
+/* Ask the owner of se's tunnel to close it (and say goodbye first). */
+void	worker_close_tunnel(struct session *se, const char *reason,
+	    bool terminate);
+
+/* Give se's tunnel the client-to-client switch of a reloaded policy. */
+void	worker_set_policy(struct session *se, bool client_to_client);
+
+/* Tell every worker that addr is owned by owner, or gone when owner < 0. */
+void	worker_route(struct netproc *control, uint32_t addr, int owner);
+
+/* ---- from any worker ---- */
+
+/* Report to the control thread that a tunnel of se is gone. */
+void	worker_tunnel_gone(struct netproc *np, struct session *se,
+	    uint64_t tunnel_id, bool logout);
+
+/* The address's entry in this worker's table, or NULL. */
+struct addrmap_entry *worker_route_find(struct netproc *np, uint32_t addr);
+
+/* This worker's index. */
+size_t	worker_index(const struct netproc *np);
+
+/*
+ * Queue a packet read from the tun device, with its virtio-net header,
+ * for worker owner. Returns 0, or -ENOBUFS when its ring is full.
+ */
+int	worker_handover(struct netproc *np, size_t owner, const uint8_t *buf,
+	    size_t len);
+
+/* Wake the workers that got packets since the last call. */
+void	worker_kick(struct netproc *np);
+
+#endif

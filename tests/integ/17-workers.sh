@@ -1,0 +1,118 @@
+#!/bin/bash
+# Worker threads. With workers = 2, the kernel steers a client's DTLS to
+# the worker numbered (client address mod 2), and the headend places the
+# client's tunnel on that worker. Two clients from an odd and an even
+# address get one tunnel on each worker, DTLS on both, and packets from
+# the inside read on the other worker's tun queue reach them through the
+# handover ring. A logoff closes a tunnel on a worker thread.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+NS_CLIENT2="he-$$-client2"
+CLIENT2_ADDR=198.18.2.2
+HEADEND_OUTSIDE2_ADDR=198.18.2.1
+UDP_FLOWS=32
+
+# session_of USER FIELD: a field of the user's session from show sessions.
+session_of() {
+	he_ctl --json show sessions user "$1" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["sessions"][0]
+print(s[sys.argv[1]])' "$2"
+}
+
+# worker_stat INDEX FIELD: a counter of one worker from show stats.
+worker_stat() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["workers"][int(sys.argv[1])]
+print(w[sys.argv[2]])' "$1" "$2"
+}
+
+handovers_in() {
+	echo $(($(worker_stat 0 handovers_in) + $(worker_stat 1 handovers_in)))
+}
+
+both_dtls_up() {
+	[ "$(session_of alice dtls_state)" = up ] &&
+		[ "$(session_of bob dtls_state)" = up ]
+}
+
+# send_flows ADDR: UDP datagrams from the inside host to ADDR, each from a
+# new socket, so each is a flow of its own that the kernel may put on
+# either tun queue.
+send_flows() {
+	ip netns exec "$NS_INSIDE" python3 -c '
+import socket, sys
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"flow %d" % i, (sys.argv[1], 9))
+    s.close()' "$1" "$UDP_FLOWS"
+}
+
+# packets_out_reach USER N: the session sent at least N packets.
+packets_out_reach() {
+	[ "$(session_of "$1" packets_out)" -ge "$2" ]
+}
+
+tap_plan 14
+he_setup
+HE_WORKERS=2 he_write_config
+he_add_user bob bob-secret
+netns_create "$NS_CLIENT2" 0
+netns_link "$NS_CLIENT2" veth-c2 "$CLIENT2_ADDR/24" \
+	"$NS_HEADEND" veth-ho2 "$HEADEND_OUTSIDE2_ADDR/24"
+he_start
+tap_ok "log names two workers" \
+	wait_file_contains "$HE_LOG" "2 worker\\(s\\)" 10
+
+he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
+	tap_diag_file "$HE_TMPDIR/alice.log"
+HEADEND_OUTSIDE_ADDR=$HEADEND_OUTSIDE2_ADDR oc_connect "$NS_CLIENT2" \
+	"https://$VPN_HOSTNAME/staff" bob bob-secret "$HE_TMPDIR/bob.log"
+wait_tun_up "$NS_CLIENT2" || tap_diag_file "$HE_TMPDIR/bob.log"
+wait_until 20 both_dtls_up || tap_diag "DTLS did not come up on both"
+
+tap_diag "alice from $CLIENT_ADDR, bob from $CLIENT2_ADDR"
+tap_ok "odd client address: tunnel on worker 1" \
+	test "$(session_of alice worker)" = 1
+tap_ok "even client address: tunnel on worker 0" \
+	test "$(session_of bob worker)" = 0
+tap_ok "one tunnel on each worker" sh -c \
+	"[ $(worker_stat 0 tunnels) = 1 ] && [ $(worker_stat 1 tunnels) = 1 ]"
+tap_ok "DTLS up on both workers" both_dtls_up
+tap_ok "client on worker 1 reaches the inside" he_ping_inside
+tap_ok "client on worker 0 reaches the inside" ip netns exec "$NS_CLIENT2" \
+	ping -c 1 -W 2 "$INSIDE_ADDR"
+
+alice_addr=$(session_of alice address)
+bob_addr=$(session_of bob address)
+alice_out=$(session_of alice packets_out)
+bob_out=$(session_of bob packets_out)
+before=$(handovers_in)
+send_flows "$alice_addr"
+send_flows "$bob_addr"
+tap_ok "every flow reaches the worker-1 client" \
+	wait_until 10 packets_out_reach alice $((alice_out + UDP_FLOWS))
+tap_ok "every flow reaches the worker-0 client" \
+	wait_until 10 packets_out_reach bob $((bob_out + UDP_FLOWS))
+tap_diag "handovers before $before, after $(handovers_in)"
+tap_ok "flows read on the other queue were handed over" \
+	test "$(handovers_in)" -gt "$before"
+tap_ok "no handover dropped" sh -c \
+	"[ $(worker_stat 0 handover_drops) = 0 ] &&
+	[ $(worker_stat 1 handover_drops) = 0 ]"
+
+worker1_idle() {
+	[ "$(worker_stat 1 tunnels)" = 0 ]
+}
+
+# The logoff runs on the control thread and the close on worker 1; the
+# client exits at once only if the TERMINATE frame went out first.
+he_ctl logoff user alice >/dev/null
+tap_ok "logoff closes the tunnel on worker 1" wait_until 10 worker1_idle
+tap_ok "logged-off client exits" wait_until 10 pid_stopped "$OC_PID"
+tap_ok "worker-0 client still reaches the inside" \
+	ip netns exec "$NS_CLIENT2" ping -c 1 -W 2 "$INSIDE_ADDR"
+tap_done
