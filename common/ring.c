@@ -58,6 +58,8 @@ ring_copy_in(uint8_t *dst, const struct iovec *iov, int iovcnt)
 	int i;
 
 	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
 		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
 		dst += iov[i].iov_len;
 	}

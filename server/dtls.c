@@ -25,6 +25,7 @@
 #include "hash.h"
 #include "log.h"
 #include "netproc.h"
+#include "worker.h"
 #include "session.h"
 
 #define DTLS_RECV_BATCH		64	/* datagrams per readiness event */
@@ -42,7 +43,7 @@
 #define DTLS_ADDR_SHARED	4
 
 /* Our ids are random, so their first bytes are well mixed. */
-static size_t
+size_t
 dtls_bucket_of_id(const uint8_t *id)
 {
 	uint32_t h;
@@ -51,7 +52,7 @@ dtls_bucket_of_id(const uint8_t *id)
 	return (h & (DTLS_BUCKETS - 1));
 }
 
-static size_t
+size_t
 dtls_bucket_of_peer(const struct dtls_peer *p, bool with_port)
 {
 	uint32_t h = HASH_INIT;
@@ -353,9 +354,9 @@ dtls_route_unknown(struct dtls *d, struct dtls_socket *s,
 	d->d_np->stats.dtls_drops_unknown_peer++;
 }
 
-static void
+void
 dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
-    const uint8_t *dgram, size_t len)
+    const uint8_t *dgram, size_t len, bool local)
 {
 	struct dtls_channel *ch, *known[DTLS_ADDR_SHARED];
 	struct dtls_wire_record rec;
@@ -369,9 +370,14 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 		return;
 	}
 	if (dtls_wire_peek_hello(dgram, len, &hello)) {
-		if (!dtls_wire_hello_id(&hello, &id, &id_len) ||
-		    (ch = dtls_id_find(d, id, id_len)) == NULL) {
+		if (!dtls_wire_hello_id(&hello, &id, &id_len)) {
 			d->d_np->stats.dtls_drops_unknown_id++;
+			return;
+		}
+		if ((ch = dtls_id_find(d, id, id_len)) == NULL) {
+			if (!local || !dtls_foreign_hello(d, s, from, id,
+			    id_len, dgram, len))
+				d->d_np->stats.dtls_drops_unknown_id++;
 			return;
 		}
 		dtls_channel_hello(ch, s, from, &hello, dgram, len);
@@ -382,6 +388,8 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 		if (dtls_channel_record(known[i], s, from, &rec, dgram, len))
 			return;
 	}
+	if (n == 0 && local && dtls_foreign_record(d, s, from, dgram, len))
+		return;
 	if (n == 0 && rec.epoch > 0)
 		dtls_route_unknown(d, s, from, dgram, len);
 	else
@@ -450,14 +458,12 @@ dtls_rx_prepare(struct dtls_rx_batch *b)
 }
 
 static void
-dtls_read_cb(evutil_socket_t fd, short events, void *arg)
+dtls_read_batches(int fd, struct dtls_socket *s)
 {
-	struct dtls_socket *s = arg;
 	struct dtls_rx_batch *b = &dtls_rx;
 	struct dtls_peer *from;
 	int i, n, round;
 
-	(void)events;
 	for (round = 0; round < DTLS_RECV_BATCH / DTLS_MMSG_SLOTS; round++) {
 		dtls_rx_prepare(b);
 		n = recvmmsg(fd, b->msgs, DTLS_MMSG_SLOTS, MSG_DONTWAIT, NULL);
@@ -472,11 +478,23 @@ dtls_read_cb(evutil_socket_t fd, short events, void *arg)
 			}
 			dtls_read_local(&b->msgs[i].msg_hdr, from);
 			dtls_route(s->s_dtls, s, from, b->bufs[i],
-			    b->msgs[i].msg_len);
+			    b->msgs[i].msg_len, true);
 		}
 		if (n < DTLS_MMSG_SLOTS)
 			return;
 	}
+}
+
+static void
+dtls_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dtls_socket *s = arg;
+
+	(void)events;
+	dtls_read_batches(fd, s);
+
+	/* Wake the owners of datagrams that dtls_foreign handed over. */
+	worker_kick(s->s_dtls->d_np);
 }
 
 /* ---- start ---- */

@@ -22,6 +22,9 @@
 
 #include "dtls_offer.h"
 
+/* Bytes of the DTLS session id or app id that a channel is known by. */
+#define DTLS_CHANNEL_ID_LEN	32
+
 struct dtls;
 struct dtls_channel;
 struct evbuffer;
@@ -78,6 +81,20 @@ void	dtls_channel_reply_headers(const struct dtls_channel *ch,
  * a session before. Returns 0 or -ENOMEM.
  */
 int	dtls_channel_start(struct dtls_channel *ch, struct tunnel *t);
+
+/* The id that the channel's ClientHellos carry. */
+const uint8_t *dtls_channel_id(const struct dtls_channel *ch);
+
+/*
+ * On a worker: learn that channel id belongs to a tunnel of worker owner,
+ * or forget it and the peers that used it.
+ */
+void	dtls_foreign_add(struct dtls *d, const uint8_t *id, size_t owner);
+void	dtls_foreign_remove(struct dtls *d, const uint8_t *id);
+
+/* On the owner: route a datagram that another worker handed over. */
+void	dtls_receive_handover(struct netproc *np, const uint8_t *meta,
+	    size_t meta_len, const uint8_t *dgram, size_t len);
 
 /* Forget the channel and its associations. NULL is a no-op. */
 void	dtls_channel_free(struct dtls_channel *ch);

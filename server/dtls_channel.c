@@ -88,6 +88,12 @@ fail:
 	return (NULL);
 }
 
+const uint8_t *
+dtls_channel_id(const struct dtls_channel *ch)
+{
+	return (ch->ch_id);
+}
+
 void
 dtls_channel_reply_headers(const struct dtls_channel *ch, struct evbuffer *b)
 {

@@ -1,9 +1,10 @@
 /*
- * Internals shared by three files. dtls.c has the sockets, routing
+ * Internals shared by four files. dtls.c has the sockets, routing
  * tables and contexts. dtls_channel.c has the per-session state, the
  * payloads and liveness. dtls_assoc.c has one handshake and its record
- * layer, on libssl or on common/dtls_legacy. All of it runs on the
- * network process's single event loop.
+ * layer, on libssl or on common/dtls_legacy. dtls_foreign.c finds the
+ * worker of another worker's channel. Each worker has its own struct
+ * dtls, used only on its own thread.
  */
 #ifndef HEADEND_DTLS_IMPL_H
 #define HEADEND_DTLS_IMPL_H
@@ -23,7 +24,8 @@
 #include "dtls_offer.h"
 #include "dtls_wire.h"
 
-#define DTLS_ID_LEN		32	/* session id and app id we issue */
+#define DTLS_ID_LEN		DTLS_CHANNEL_ID_LEN
+#define DTLS_FOREIGN_BUCKETS	4096	/* power of two */
 #define DTLS_PSK_LEN		32
 #define DTLS_BUCKETS		16384	/* power of two */
 #define DTLS_DATAGRAM_MAX	65535
@@ -109,6 +111,22 @@ struct dtls_channel {
 	struct dtls_channel *ch_next_by_id;
 };
 
+/* A peer whose ClientHello went to the owner of fid, and goes on to. */
+struct dtls_foreign_peer {
+	struct dtls_peer peer;
+	struct dtls_foreign_id *fid;
+	struct dtls_foreign_peer *next_by_peer;
+	struct dtls_foreign_peer *next_of_id;
+};
+
+/* The channel id of a tunnel on another worker. */
+struct dtls_foreign_id {
+	uint8_t		id[DTLS_ID_LEN];
+	size_t		owner;		/* worker index */
+	struct dtls_foreign_id *next;
+	struct dtls_foreign_peer *peers;
+};
+
 struct dtls {
 	struct netproc	*d_np;
 	SSL_CTX		*d_psk_ctx;
@@ -121,9 +139,21 @@ struct dtls {
 	struct dtls_channel *d_by_id[DTLS_BUCKETS];
 	struct dtls_assoc *d_by_addr[DTLS_BUCKETS];
 	struct dtls_assoc *d_by_ip[DTLS_BUCKETS];	/* ch_cur only */
+	struct dtls_foreign_id *d_foreign_ids[DTLS_FOREIGN_BUCKETS];
+	struct dtls_foreign_peer *d_foreign_peers[DTLS_FOREIGN_BUCKETS];
 };
 
 /* dtls.c: routing tables and sending. */
+size_t	dtls_bucket_of_id(const uint8_t *id);
+size_t	dtls_bucket_of_peer(const struct dtls_peer *p, bool with_port);
+
+/*
+ * Route one datagram that arrived on s from a client. local is false
+ * for one that another worker handed over, which never goes back.
+ */
+void	dtls_route(struct dtls *d, struct dtls_socket *s,
+	    const struct dtls_peer *from, const uint8_t *dgram, size_t len,
+	    bool local);
 void	dtls_id_insert(struct dtls *d, struct dtls_channel *ch);
 void	dtls_id_remove(struct dtls *d, struct dtls_channel *ch);
 void	dtls_addr_insert(struct dtls *d, struct dtls_assoc *a);
@@ -180,5 +210,19 @@ bool	dtls_channel_record(struct dtls_channel *ch, struct dtls_socket *s,
 bool	dtls_channel_try_rebind(struct dtls_channel *ch,
 	    struct dtls_socket *s, const struct dtls_peer *from,
 	    const uint8_t *dgram, size_t len);
+
+/* dtls_foreign.c: channels of tunnels on other workers. */
+
+/*
+ * Hand a ClientHello for the channel id of another worker's tunnel to
+ * it, and follow its peer. Returns false when no worker has the id.
+ */
+bool	dtls_foreign_hello(struct dtls *d, struct dtls_socket *s,
+	    const struct dtls_peer *from, const uint8_t *id, size_t id_len,
+	    const uint8_t *dgram, size_t len);
+
+/* Hand a datagram from a followed peer over; false for other peers. */
+bool	dtls_foreign_record(struct dtls *d, struct dtls_socket *s,
+	    const struct dtls_peer *from, const uint8_t *dgram, size_t len);
 
 #endif

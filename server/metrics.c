@@ -207,7 +207,7 @@ metrics_write_workers(FILE *f, struct netproc *np,
 {
 	struct metrics_value tunnels[CONFIG_MAX_WORKERS];
 	struct metrics_value handovers[CONFIG_MAX_WORKERS];
-	char names[CONFIG_MAX_WORKERS][8];
+	char names[CONFIG_MAX_WORKERS][24];
 	size_t i;
 
 	for (i = 0; i < snap->nworkers; i++) {

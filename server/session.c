@@ -322,6 +322,7 @@ session_destroy(struct session *se, const char *reason)
 	/* The owner closes the tunnel before it hears the address went. */
 	if (se->se_tunnel != NULL)
 		worker_close_tunnel(se, reason, se->se_terminate);
+	session_set_dtls_id(se, NULL);
 	worker_route(np, se->se_addr, -1);
 	sessions_unlink(np->sessions, se);
 	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
@@ -382,6 +383,20 @@ session_attach(struct session *se, struct tunnel *t, uint64_t id)
 	persist_session_update(se);
 }
 
+/* Workers learn and forget the id for DTLS from unexpected addresses. */
+void
+session_set_dtls_id(struct session *se, const uint8_t *id)
+{
+	if (se->se_has_dtls_id)
+		worker_dtls_id(se->se_np, se->se_dtls_id, se->se_worker,
+		    false);
+	se->se_has_dtls_id = id != NULL;
+	if (id == NULL)
+		return;
+	memcpy(se->se_dtls_id, id, sizeof(se->se_dtls_id));
+	worker_dtls_id(se->se_np, se->se_dtls_id, se->se_worker, true);
+}
+
 void
 session_tunnel_gone(struct session *se, uint64_t id, bool logout)
 {
@@ -390,6 +405,7 @@ session_tunnel_gone(struct session *se, uint64_t id, bool logout)
 		return;
 	se->se_tunnel = NULL;
 	se->se_np->tunnels_open--;
+	session_set_dtls_id(se, NULL);
 	if (se->se_dying) {
 		free(se);
 		return;

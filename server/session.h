@@ -21,6 +21,7 @@
 #define SESSION_COOKIE_TEXT	(2 * SESSION_COOKIE_LEN + 1)
 #define SESSION_COOKIE_HASH_LEN	32		/* SHA-256 of the text */
 #define SESSION_PEER_MAX	64
+#define SESSION_DTLS_ID_LEN	32	/* DTLS_CHANNEL_ID_LEN */
 
 struct netproc;
 struct tunnel;
@@ -97,6 +98,9 @@ struct session {
 	size_t		se_worker;
 	bool		se_dying;	/* destroyed; waits for its tunnel */
 	bool		se_terminate;	/* say goodbye when it closes */
+	/* The DTLS channel id of the tunnel, which the workers know. */
+	uint8_t		se_dtls_id[SESSION_DTLS_ID_LEN];
+	bool		se_has_dtls_id;
 	struct event	*se_expire;	/* the reconnect window */
 	struct session_timers se_timers;
 	struct session_stats se_stats;
@@ -162,6 +166,9 @@ struct session *sessions_user_chain(struct sessions *ss, const char *user);
 
 /* A tunnel was attached to or detached from the session. */
 void	session_attach(struct session *se, struct tunnel *t, uint64_t id);
+
+/* Set the DTLS channel id of se's new tunnel, or NULL for none. */
+void	session_set_dtls_id(struct session *se, const uint8_t *id);
 
 /*
  * Take the report that tunnel id of se is closed. The client logged out

@@ -451,7 +451,7 @@ tun_hand_over(struct netproc *np, const uint8_t *buf, size_t n)
 	e = worker_route_find(np, ntohl(dst));
 	if (e == NULL || e->owner == worker_index(np))
 		return (false);
-	worker_handover(np, e->owner, buf, n);
+	worker_handover(np, e->owner, WORKER_PACKET_TUN, NULL, 0, buf, n);
 	return (true);
 }
 

@@ -47,6 +47,9 @@
 #define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16)
 #define TUNNEL_IPV4_UDP		(20 + 8)
 
+_Static_assert(SESSION_DTLS_ID_LEN == DTLS_CHANNEL_ID_LEN,
+    "a session stores the DTLS channel id whole");
+
 /* What tunnel_connect decided for a new tunnel. */
 struct tunnel_plan {
 	size_t		owner;		/* worker index */
@@ -725,10 +728,13 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	SSL_set_read_ahead(t->t_ssl, 1);
 	if (se->se_tunnel != NULL)
 		worker_close_tunnel(se, "replaced by a new connection", false);
+	session_set_dtls_id(se, NULL);
 	/* Every CONNECT sets the TLS version, so this is a reconnect. */
 	if (se->se_tls_version[0] != '\0')
 		se->se_reconnects++;
 	se->se_worker = plan->owner;
+	if (ch != NULL)
+		session_set_dtls_id(se, dtls_channel_id(ch));
 	session_attach(se, t, t->t_id);
 	session_set_tls(se, SSL_get_version(t->t_ssl),
 	    SSL_get_cipher(t->t_ssl));

@@ -35,6 +35,7 @@ enum worker_msg_type {
 	WORKER_ADOPT,		/* start a tunnel on its owner */
 	WORKER_CLOSE,		/* close a tunnel on its owner */
 	WORKER_ROUTE,		/* an address moved, came or went */
+	WORKER_DTLS_ID,		/* another worker's channel came or went */
 	WORKER_POLICY,		/* a reload changed a tunnel's policy */
 	WORKER_GONE,		/* to control: a tunnel is closed */
 	WORKER_STOP,
@@ -48,9 +49,11 @@ struct worker_msg {
 	uint64_t	tunnel_id;	/* CLOSE, POLICY, GONE */
 	uint32_t	addr;		/* CLOSE, POLICY, ROUTE */
 	int		owner;		/* ROUTE: -1 when the address went */
-	/* CLOSE: terminate; GONE: logout; POLICY: client-to-client */
+	/* CLOSE: terminate; GONE: logout; POLICY: client-to-client;
+	 * DTLS_ID: added */
 	bool		flag;
 	char		reason[96];	/* CLOSE */
+	uint8_t		dtls_id[DTLS_CHANNEL_ID_LEN];	/* DTLS_ID */
 };
 
 TAILQ_HEAD(worker_msg_list, worker_msg);
@@ -230,6 +233,25 @@ worker_route(struct netproc *control, uint32_t addr, int owner)
 }
 
 void
+worker_dtls_id(struct netproc *control, const uint8_t *id, size_t owner,
+    bool add)
+{
+	struct workers *all = control->worker->all;
+	struct worker_msg *m;
+	size_t i;
+
+	for (i = 0; i < all->n; i++) {
+		if (i == owner)
+			continue;
+		m = worker_msg_new(WORKER_DTLS_ID);
+		memcpy(m->dtls_id, id, sizeof(m->dtls_id));
+		m->owner = (int)owner;
+		m->flag = add;
+		worker_post(&all->w[i], m);
+	}
+}
+
+void
 worker_tunnel_gone(struct netproc *np, struct session *se,
     uint64_t tunnel_id, bool logout)
 {
@@ -277,6 +299,13 @@ worker_handle(struct worker *w, struct worker_msg *m)
 	case WORKER_ROUTE:
 		worker_handle_route(w, m);
 		break;
+	case WORKER_DTLS_ID:
+		if (m->flag)
+			dtls_foreign_add(w->np->dtls, m->dtls_id,
+			    (size_t)m->owner);
+		else
+			dtls_foreign_remove(w->np->dtls, m->dtls_id);
+		break;
 	case WORKER_GONE:
 		session_tunnel_gone(m->session, m->tunnel_id, m->flag);
 		break;
@@ -304,14 +333,23 @@ worker_drain_inbox(struct worker *w)
 
 /* ---- packets ---- */
 
+/* The start of a record in a ring; meta_len bytes of meta follow. */
+struct worker_packet {
+	uint32_t	kind;		/* enum worker_packet_kind */
+	uint32_t	meta_len;
+};
+
 int
-worker_handover(struct netproc *np, size_t owner, const uint8_t *buf,
-    size_t len)
+worker_handover(struct netproc *np, size_t owner,
+    enum worker_packet_kind kind, const void *meta, size_t meta_len,
+    const uint8_t *buf, size_t len)
 {
 	struct worker *w = worker_of(np);
-	struct iovec iov = { (void *)buf, len };
+	struct worker_packet head = { kind, (uint32_t)meta_len };
+	struct iovec iov[3] = { { &head, sizeof(head) },
+	    { (void *)meta, meta_len }, { (void *)buf, len } };
 
-	if (ring_push(w->all->w[owner].rings[w->index], &iov, 1) != 0) {
+	if (ring_push(w->all->w[owner].rings[w->index], iov, 3) != 0) {
 		np->stats.handover_drops++;
 		return (-ENOBUFS);
 	}
@@ -335,6 +373,26 @@ worker_kick(struct netproc *np)
 }
 
 static void
+worker_receive(struct worker *w, uint8_t *rec, size_t len)
+{
+	struct worker_packet head;
+	uint8_t *meta = rec + sizeof(head);
+
+	if (len < sizeof(head))
+		return;
+	memcpy(&head, rec, sizeof(head));
+	if (head.meta_len > len - sizeof(head))
+		return;
+	w->np->stats.handovers_in++;
+	len -= sizeof(head) + head.meta_len;
+	if (head.kind == WORKER_PACKET_TUN)
+		tun_receive_handover(w->np, meta + head.meta_len, len);
+	else
+		dtls_receive_handover(w->np, meta, head.meta_len,
+		    meta + head.meta_len, len);
+}
+
+static void
 worker_drain_rings(struct worker *w)
 {
 	struct ring *r;
@@ -345,8 +403,7 @@ worker_drain_rings(struct worker *w)
 		if ((r = w->rings[i]) == NULL)
 			continue;
 		while ((rec = ring_front(r, &len)) != NULL) {
-			w->np->stats.handovers_in++;
-			tun_receive_handover(w->np, rec, len);
+			worker_receive(w, rec, len);
 			ring_pop(r);
 		}
 	}

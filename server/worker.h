@@ -68,6 +68,10 @@ void	worker_close_tunnel(struct session *se, const char *reason,
 /* Give se's tunnel the client-to-client switch of a reloaded policy. */
 void	worker_set_policy(struct session *se, bool client_to_client);
 
+/* Tell the other workers that a DTLS channel id of owner came or went. */
+void	worker_dtls_id(struct netproc *control, const uint8_t *id,
+	    size_t owner, bool add);
+
 /* Tell every worker that addr is owned by owner, or gone when owner < 0. */
 void	worker_route(struct netproc *control, uint32_t addr, int owner);
 
@@ -83,12 +87,18 @@ struct addrmap_entry *worker_route_find(struct netproc *np, uint32_t addr);
 /* This worker's index. */
 size_t	worker_index(const struct netproc *np);
 
+enum worker_packet_kind {
+	WORKER_PACKET_TUN,	/* a tun read with its virtio-net header */
+	WORKER_PACKET_DTLS,	/* a datagram; meta says from where */
+};
+
 /*
- * Queue a packet read from the tun device, with its virtio-net header,
- * for worker owner. Returns 0, or -ENOBUFS when its ring is full.
+ * Queue a packet, and meta_len bytes about it, for worker owner. Returns
+ * 0, or -ENOBUFS when its ring is full and the packet was dropped.
  */
-int	worker_handover(struct netproc *np, size_t owner, const uint8_t *buf,
-	    size_t len);
+int	worker_handover(struct netproc *np, size_t owner,
+	    enum worker_packet_kind kind, const void *meta, size_t meta_len,
+	    const uint8_t *buf, size_t len);
 
 /* Wake the workers that got packets since the last call. */
 void	worker_kick(struct netproc *np);

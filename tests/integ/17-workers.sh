@@ -4,7 +4,9 @@
 # client's tunnel on that worker. Two clients from an odd and an even
 # address get one tunnel on each worker, DTLS on both, and packets from
 # the inside read on the other worker's tun queue reach them through the
-# handover ring. A logoff closes a tunnel on a worker thread.
+# handover ring. A logoff closes a tunnel on a worker thread. A client
+# whose DTLS comes from another address than its TLS connection still
+# gets DTLS: the worker that receives it hands it to the owner.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -13,6 +15,7 @@ NS_CLIENT2="he-$$-client2"
 CLIENT2_ADDR=198.18.2.2
 HEADEND_OUTSIDE2_ADDR=198.18.2.1
 UDP_FLOWS=32
+OTHER_UDP_ADDR=198.18.0.6
 
 # session_of USER FIELD: a field of the user's session from show sessions.
 session_of() {
@@ -51,12 +54,29 @@ for i in range(int(sys.argv[2])):
     s.close()' "$1" "$UDP_FLOWS"
 }
 
+# detail_of USER PYTHON-EXPR: an expression over the user's session
+# detail, bound to s.
+detail_of() {
+	local id
+
+	id=$(session_of "$1" id) || return 1
+	he_ctl --json show session "$id" | python3 -c "
+import json, sys
+s = json.load(sys.stdin)
+s = s.get('session', s)
+print($2)"
+}
+
+carol_dtls_up() {
+	[ "$(session_of carol dtls_state)" = up ]
+}
+
 # packets_out_reach USER N: the session sent at least N packets.
 packets_out_reach() {
 	[ "$(session_of "$1" packets_out)" -ge "$2" ]
 }
 
-tap_plan 14
+tap_plan 18
 he_setup
 HE_WORKERS=2 he_write_config
 he_add_user bob bob-secret
@@ -115,4 +135,35 @@ tap_ok "logoff closes the tunnel on worker 1" wait_until 10 worker1_idle
 tap_ok "logged-off client exits" wait_until 10 pid_stopped "$OC_PID"
 tap_ok "worker-0 client still reaches the inside" \
 	ip netns exec "$NS_CLIENT2" ping -c 1 -W 2 "$INSIDE_ADDR"
+
+# Carol's TLS comes from the odd client address (worker 1), her UDP from
+# an even one (worker 0): nftables rewrites it statelessly both ways.
+ip -n "$NS_CLIENT" addr add "$OTHER_UDP_ADDR/24" dev veth-c
+ip netns exec "$NS_CLIENT" nft -f - <<NFT
+table ip other_udp_addr {
+	chain out {
+		type filter hook output priority -300;
+		udp dport 443 ip saddr set $OTHER_UDP_ADDR
+	}
+	chain in {
+		type filter hook prerouting priority -300;
+		udp sport 443 ip daddr set $CLIENT_ADDR
+	}
+}
+NFT
+he_add_user carol carol-secret
+handed0=$(worker_stat 1 handovers_in)
+he_connect carol carol-secret "$HE_TMPDIR/carol.log" ||
+	tap_diag_file "$HE_TMPDIR/carol.log"
+tap_ok "TLS from worker 1's address: tunnel on worker 1" \
+	test "$(session_of carol worker)" = 1
+tap_ok "DTLS from worker 0's address comes up" wait_until 20 carol_dtls_up
+peer=$(detail_of carol 's["peer_udp"]')
+tap_ok "its UDP peer is the other address" test "${peer%:*}" = "$OTHER_UDP_ADDR"
+dtls_in0=$(detail_of carol 's["channels"]["dtls"]["packets_in"]')
+he_ping_inside || true
+dtls_in1=$(detail_of carol 's["channels"]["dtls"]["packets_in"]')
+tap_diag "DTLS packets in: $dtls_in0 -> $dtls_in1; worker 1 handovers" \
+	"in: $handed0 -> $(worker_stat 1 handovers_in)"
+tap_ok "ping crosses on DTLS through worker 0" test "$dtls_in1" -gt "$dtls_in0"
 tap_done
