@@ -42,6 +42,8 @@ UDPECHO="$BUILD/tests/udpecho"
 : "${BENCH_IPERF_SECONDS:=10}"
 : "${BENCH_VOICE_SECONDS:=20}"
 : "${BENCH_SERVER_CPUS:=1}"		# taskset list for the server
+# headend's worker threads: one per server CPU unless set.
+: "${BENCH_WORKERS:=$(taskset -c "$BENCH_SERVER_CPUS" nproc)}"
 : "${BENCH_CLIENT_CPUS:=0}"		# clients: openconnect, loadgen, iperf3
 : "${BENCH_INSIDE_CPUS:=0}"		# inside host: iperf3 -s, udpecho
 : "${BENCH_HASH:=sha512}"		# sha512 or yescrypt
@@ -330,6 +332,7 @@ write_headend_config_with() {
 	cat >"$HE_TMPDIR/headend.conf" <<CONF
 user = "headend";
 status-socket = "$HE_TMPDIR/status.sock";
+workers = $BENCH_WORKERS;
 state-file = "$HE_TMPDIR/state";
 listeners = ( { certificate = "server.crt"; key = "server.key"; } );
 tun = { name = "headend0"; address = "$TUN_ADDR"; };
@@ -953,7 +956,7 @@ bench_versions() {
 	record meta.params "storm=$BENCH_STORM idle='$BENCH_IDLE_LEVELS'" \
 		"rate=$BENCH_RATE_COUNT/$BENCH_RATE_CONCURRENCY" \
 		"iperf=${BENCH_IPERF_SECONDS}s voice=${BENCH_VOICE_SECONDS}s" \
-		"hash=$BENCH_HASH"
+		"hash=$BENCH_HASH headend-workers=$BENCH_WORKERS"
 }
 
 main() {
