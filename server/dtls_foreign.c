@@ -2,7 +2,7 @@
  * The DTLS channels of tunnels on other workers. The kernel gives a
  * datagram to the worker of the client's source address, which is the
  * tunnel's owner unless the client's DTLS comes from another address
- * than its TLS connection. For that case every worker knows the channel
+ * than its TLS connection. For that case every worker stores the channel
  * ids of the others, hands a ClientHello for one to its owner, and
  * remembers the peer so that its later datagrams follow.
  */
@@ -15,7 +15,7 @@
 #include "netproc.h"
 #include "worker.h"
 
-/* What a handed-over datagram carries besides its bytes. */
+/* The metadata of a handed-over datagram. */
 struct dtls_handover {
 	uint32_t	listener;	/* index of the socket it came on */
 	struct dtls_peer from;

@@ -50,7 +50,7 @@
 _Static_assert(SESSION_DTLS_ID_LEN == DTLS_CHANNEL_ID_LEN,
     "a session stores the DTLS channel id whole");
 
-/* What tunnel_connect decided for a new tunnel. */
+/* The decisions of tunnel_connect for a new tunnel. */
 struct tunnel_plan {
 	size_t		owner;		/* worker index */
 	int		mtu;		/* data MTU */

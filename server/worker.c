@@ -26,7 +26,7 @@
 
 /*
  * Packets in flight from one worker to another. 512 KiB has room for
- * eight 64 KiB reads from the tun device; the kernel maps the pages only
+ * eight 64 KiB reads from the tun device. The kernel maps the pages only
  * when a pair of workers uses them.
  */
 #define WORKER_RING_BYTES	(512 * 1024)
@@ -186,31 +186,37 @@ worker_adopt(struct netproc *control, size_t owner, struct tunnel *t)
 	worker_post(&control->worker->all->w[owner], m);
 }
 
-void
-worker_close_tunnel(struct session *se, const char *reason, bool terminate)
+/* A message about se's current tunnel, for the worker that owns it. */
+static struct worker_msg *
+worker_msg_for_tunnel(enum worker_msg_type type, struct session *se,
+    bool flag)
 {
-	struct workers *all = se->se_np->worker->all;
-	struct worker_msg *m = worker_msg_new(WORKER_CLOSE);
+	struct worker_msg *m = worker_msg_new(type);
 
 	m->session = se;
 	m->tunnel_id = se->se_tunnel_id;
 	m->addr = se->se_addr;
-	m->flag = terminate;
+	m->flag = flag;
+	return (m);
+}
+
+void
+worker_close_tunnel(struct session *se, const char *reason, bool terminate)
+{
+	struct worker_msg *m;
+
+	m = worker_msg_for_tunnel(WORKER_CLOSE, se, terminate);
 	snprintf(m->reason, sizeof(m->reason), "%s", reason);
-	worker_post(&all->w[se->se_worker], m);
+	worker_post(&se->se_np->worker->all->w[se->se_worker], m);
 }
 
 void
 worker_set_policy(struct session *se, bool client_to_client)
 {
-	struct workers *all = se->se_np->worker->all;
-	struct worker_msg *m = worker_msg_new(WORKER_POLICY);
+	struct worker_msg *m;
 
-	m->session = se;
-	m->tunnel_id = se->se_tunnel_id;
-	m->addr = se->se_addr;
-	m->flag = client_to_client;
-	worker_post(&all->w[se->se_worker], m);
+	m = worker_msg_for_tunnel(WORKER_POLICY, se, client_to_client);
+	worker_post(&se->se_np->worker->all->w[se->se_worker], m);
 }
 
 void
