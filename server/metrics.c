@@ -200,7 +200,7 @@ metrics_write_traffic(FILE *f, const struct metrics_snapshot *snap)
 	    snap->stats.tun_split_segments);
 }
 
-/* Tunnels and handed-over tun packets of each worker thread. */
+/* Tunnels and handed-over packets of each worker thread. */
 static void
 metrics_write_workers(FILE *f, struct netproc *np,
     const struct metrics_snapshot *snap)
@@ -220,9 +220,9 @@ metrics_write_workers(FILE *f, struct netproc *np,
 	    "owned by each worker thread.", "worker", tunnels,
 	    snap->nworkers);
 	metrics_family(f, "headend_worker_handovers_total", "counter",
-	    "Packets from the tun device that another worker read and "
-	    "handed to this one, the tunnel's owner.", "worker", handovers,
-	    snap->nworkers);
+	    "Packets (tun reads and DTLS datagrams) that another worker "
+	    "read and handed to this one, the owner of their tunnel.",
+	    "worker", handovers, snap->nworkers);
 	metrics_single(f, "headend_worker_handover_drops_total", "counter",
 	    "Packets dropped because the owner's handover ring was full.",
 	    snap->stats.handover_drops);

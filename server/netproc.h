@@ -62,8 +62,8 @@ struct netproc_stats {
 	uint64_t	bans;			/* bans started */
 	uint64_t	sessions_over_limit;	/* global or group cap */
 	uint64_t	accept_pauses;		/* out of descriptors */
-	uint64_t	handovers_out;	/* tun packets sent to their owner */
-	uint64_t	handovers_in;	/* tun packets from other workers */
+	uint64_t	handovers_out;	/* packets sent to their tunnel's owner */
+	uint64_t	handovers_in;	/* packets from other workers */
 	uint64_t	handover_drops;	/* the owner's ring was full */
 };
 

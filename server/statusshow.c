@@ -220,7 +220,7 @@ statusshow_limits(const struct netproc_stats *s)
 	return (o);
 }
 
-/* Each worker thread's tunnels and handed-over tun packets. */
+/* Each worker thread's tunnels and handed-over packets. */
 static json_object *
 statusshow_workers(struct netproc *np, const struct metrics_snapshot *snap)
 {

@@ -495,6 +495,18 @@ class Report:
             "they are enabled again, which is why "
             "_raw_spin_unlock_irqrestore leads the kernel symbols.")
 
+    def workers_note(self):
+        workers = self.get("meta.workers")
+        if not workers:
+            return
+        self.out(
+            "- Threads: headend ran %s worker thread(s), one per server "
+            "core, with the server pinned to %s. A worker owns the "
+            "tunnels of the client addresses steered to it; with more "
+            "cores, more workers share the tunnels, but no figure here "
+            "can show that, because one core serves all of them."
+            % (workers, self.get("meta.pinning").split(",")[0]))
+
     def limits_section(self):
         """Say what the profiles and logs show about each missed target."""
         self.out("## What limits headend in this run")
@@ -516,6 +528,7 @@ class Report:
                     ("dtls", "tls", "dtls_down", "tls_down")]
         if any(profiled):
             self.data_path_note()
+        self.workers_note()
 
         idle = self.num("headend.voice_idle.p50")
         load = self.num("headend.voice_load.p50")

@@ -956,7 +956,8 @@ bench_versions() {
 	record meta.params "storm=$BENCH_STORM idle='$BENCH_IDLE_LEVELS'" \
 		"rate=$BENCH_RATE_COUNT/$BENCH_RATE_CONCURRENCY" \
 		"iperf=${BENCH_IPERF_SECONDS}s voice=${BENCH_VOICE_SECONDS}s" \
-		"hash=$BENCH_HASH headend-workers=$BENCH_WORKERS"
+		"hash=$BENCH_HASH"
+	record meta.workers "$BENCH_WORKERS"
 }
 
 main() {
