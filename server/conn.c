@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 
 #include "conn.h"
+#include "handshake.h"
 #include "http.h"
 #include "log.h"
 #include "login.h"
@@ -23,6 +24,7 @@
 #include "source.h"
 #include "tls.h"
 #include "tunnel.h"
+#include "worker.h"
 
 /*
  * Each phase of a connection has a deadline that further bytes do not
@@ -164,6 +166,12 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 		st->handshake_timeouts++;
 		conn_log(c, LOG_INFO, "closed: TLS handshake not finished "
 		    "within %d seconds", seconds);
+		if (c->c_handshaking) {
+			/* The worker still has the socket: free c later. */
+			c->c_abandoned = true;
+			worker_handshake_cancel(c->c_np, c->c_worker, c->c_id);
+			return;
+		}
 	} else if (c->c_phase == CONN_REQUEST) {
 		st->request_timeouts++;
 		conn_log(c, LOG_INFO, "closed: request not complete within %d "
@@ -240,13 +248,13 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 	c->c_ssl = SSL_new(np->tls[listener]);
 	if (c->c_parser == NULL || c->c_ssl == NULL)
 		goto fail;
-	c->c_bev = bufferevent_openssl_socket_new(np->base, fd, c->c_ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, 0);
-	if (c->c_bev == NULL)
-		goto fail;
-	bufferevent_setcb(c->c_bev, conn_read_cb, NULL, conn_event_cb, c);
-	bufferevent_enable(c->c_bev, EV_READ);
-	conn_log(c, LOG_DEBUG, "accepted");
+
+	/* The worker that will own the client's tunnel, if it gets one. */
+	c->c_worker = workers_steer(np, c->c_addr);
+	c->c_handshaking = true;
+	worker_handshake(np, c->c_worker, c, c->c_id, fd, c->c_ssl);
+	conn_log(c, LOG_DEBUG, "accepted; TLS handshake on worker %zu",
+	    c->c_worker);
 	return;
 fail:
 	conn_log(c, LOG_WARNING, "cannot set up the connection: out of "
@@ -254,25 +262,46 @@ fail:
 	conn_free(c);
 }
 
-/*
- * bufferevent_openssl moves OpenSSL's error queue into the bufferevent,
- * so the codes are taken from there, then from anything left behind.
- */
 static void
-conn_log_tls_failure(struct conn *c)
+conn_log_tls_failure(struct conn *c, const struct handshake_result *r)
 {
-	unsigned long errors[8];
-	size_t n = 0;
 	char why[1024];
 
-	while (n < 8 && (errors[n] = bufferevent_get_openssl_error(
-	    c->c_bev)) != 0)
-		n++;
-	while (n < 8 && (errors[n] = ERR_get_error()) != 0)
-		n++;
-	tls_describe_failure(c->c_ssl, errors, n, why, sizeof(why));
+	tls_describe_failure(c->c_ssl, r->errors, r->nerrors, why,
+	    sizeof(why));
 	c->c_np->stats.tls_handshake_failures++;
 	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
+}
+
+void
+conn_handshake_done(struct conn *c, const struct handshake_result *r)
+{
+	struct netproc *np = c->c_np;
+
+	c->c_handshaking = false;
+	if (c->c_abandoned) {
+		conn_free(c);
+		return;
+	}
+	if (!r->ok) {
+		conn_log_tls_failure(c, r);
+		conn_free(c);
+		return;
+	}
+	c->c_bev = bufferevent_openssl_socket_new(np->base, c->c_fd,
+	    c->c_ssl, BUFFEREVENT_SSL_OPEN, 0);
+	if (c->c_bev == NULL) {
+		conn_log(c, LOG_WARNING, "cannot set up the connection: out "
+		    "of memory");
+		conn_free(c);
+		return;
+	}
+	bufferevent_setcb(c->c_bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_enable(c->c_bev, EV_READ);
+	c->c_established = true;
+	conn_enter(c, CONN_IDLE);
+	conn_log(c, LOG_DEBUG, "TLS established: %s %s",
+	    SSL_get_version(c->c_ssl), SSL_get_cipher(c->c_ssl));
 }
 
 static void
@@ -281,17 +310,8 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct conn *c = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_CONNECTED) {
-		c->c_established = true;
-		conn_enter(c, CONN_IDLE);
-		conn_log(c, LOG_DEBUG, "TLS established: %s %s",
-		    SSL_get_version(c->c_ssl), SSL_get_cipher(c->c_ssl));
-		return;
-	}
-	if ((what & BEV_EVENT_ERROR) && !c->c_established)
-		conn_log_tls_failure(c);
-	else
-		conn_log(c, LOG_DEBUG, "closed by the client");
+	(void)what;
+	conn_log(c, LOG_DEBUG, "closed by the client");
 	ERR_clear_error();
 	conn_free(c);
 }

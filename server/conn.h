@@ -19,6 +19,7 @@
 struct netproc;
 struct login;
 struct http_request;
+struct handshake_result;
 
 struct conn {
 	uint64_t	c_id;
@@ -32,6 +33,13 @@ struct conn {
 	char		c_addr[SESSION_PEER_MAX];	/* address alone */
 	bool		c_counted;	/* holds a per-source slot */
 	bool		c_established;	/* TLS handshake finished */
+	/*
+	 * The handshake runs on worker c_worker, which owns c_fd and c_ssl
+	 * until it reports back; c_abandoned when the deadline passed.
+	 */
+	bool		c_handshaking;
+	bool		c_abandoned;
+	size_t		c_worker;
 	int		c_phase;	/* what c_timer limits */
 	struct event	*c_timer;	/* deadline of the phase */
 	bool		c_busy;		/* a request waits for an answer */
@@ -55,6 +63,9 @@ void	conn_respond(struct conn *c, int status, const char *reason,
 void	conn_request_done(struct conn *c);
 
 void	conn_close(struct conn *c);
+
+/* Continue after the handshake that a worker ran, or close. */
+void	conn_handshake_done(struct conn *c, const struct handshake_result *r);
 
 /*
  * Hand the SSL object and socket to the caller and free the connection;

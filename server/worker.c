@@ -14,7 +14,9 @@
 #include <event2/event.h>
 
 #include "addrmap.h"
+#include "conn.h"
 #include "dtls.h"
+#include "handshake.h"
 #include "log.h"
 #include "netproc.h"
 #include "ring.h"
@@ -37,6 +39,9 @@ enum worker_msg_type {
 	WORKER_ROUTE,		/* an address moved, came or went */
 	WORKER_DTLS_ID,		/* another worker's channel came or went */
 	WORKER_POLICY,		/* a reload changed a tunnel's policy */
+	WORKER_HANDSHAKE,	/* run a TLS handshake */
+	WORKER_HANDSHAKE_CANCEL,	/* its deadline passed */
+	WORKER_HANDSHAKE_DONE,	/* to control: the handshake's result */
 	WORKER_GONE,		/* to control: a tunnel is closed */
 	WORKER_STOP,
 };
@@ -54,6 +59,11 @@ struct worker_msg {
 	bool		flag;
 	char		reason[96];	/* CLOSE */
 	uint8_t		dtls_id[DTLS_CHANNEL_ID_LEN];	/* DTLS_ID */
+	struct conn	*conn;		/* HANDSHAKE, HANDSHAKE_DONE */
+	uint64_t	conn_id;	/* HANDSHAKE, HANDSHAKE_CANCEL */
+	int		fd;		/* HANDSHAKE */
+	SSL		*ssl;		/* HANDSHAKE */
+	struct handshake_result result;	/* HANDSHAKE_DONE */
 };
 
 TAILQ_HEAD(worker_msg_list, worker_msg);
@@ -258,6 +268,40 @@ worker_dtls_id(struct netproc *control, const uint8_t *id, size_t owner,
 }
 
 void
+worker_handshake(struct netproc *control, size_t worker, struct conn *c,
+    uint64_t conn_id, int fd, SSL *ssl)
+{
+	struct worker_msg *m = worker_msg_new(WORKER_HANDSHAKE);
+
+	m->conn = c;
+	m->conn_id = conn_id;
+	m->fd = fd;
+	m->ssl = ssl;
+	worker_post(&control->worker->all->w[worker], m);
+}
+
+void
+worker_handshake_cancel(struct netproc *control, size_t worker,
+    uint64_t conn_id)
+{
+	struct worker_msg *m = worker_msg_new(WORKER_HANDSHAKE_CANCEL);
+
+	m->conn_id = conn_id;
+	worker_post(&control->worker->all->w[worker], m);
+}
+
+void
+worker_handshake_done(struct netproc *np, struct conn *c,
+    const struct handshake_result *r)
+{
+	struct worker_msg *m = worker_msg_new(WORKER_HANDSHAKE_DONE);
+
+	m->conn = c;
+	m->result = *r;
+	worker_post(&np->worker->all->w[0], m);
+}
+
+void
 worker_tunnel_gone(struct netproc *np, struct session *se,
     uint64_t tunnel_id, bool logout)
 {
@@ -311,6 +355,15 @@ worker_handle(struct worker *w, struct worker_msg *m)
 			    (size_t)m->owner);
 		else
 			dtls_foreign_remove(w->np->dtls, m->dtls_id);
+		break;
+	case WORKER_HANDSHAKE:
+		handshake_run(w->np, m->conn, m->conn_id, m->fd, m->ssl);
+		break;
+	case WORKER_HANDSHAKE_CANCEL:
+		handshake_cancel(w->np, m->conn_id);
+		break;
+	case WORKER_HANDSHAKE_DONE:
+		conn_handshake_done(m->conn, &m->result);
 		break;
 	case WORKER_GONE:
 		session_tunnel_gone(m->session, m->tunnel_id, m->flag);

@@ -20,8 +20,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
+
 #include "config.h"
 
+struct conn;
+struct handshake_result;
 struct netproc;
 struct netproc_fds;
 struct netproc_stats;
@@ -75,7 +79,22 @@ void	worker_dtls_id(struct netproc *control, const uint8_t *id,
 /* Tell every worker that addr is owned by owner, or gone when owner < 0. */
 void	worker_route(struct netproc *control, uint32_t addr, int owner);
 
+/*
+ * Hand connection c's TLS handshake, on fd and ssl, to a worker. The
+ * worker owns both until it reports with worker_handshake_done.
+ */
+void	worker_handshake(struct netproc *control, size_t worker,
+	    struct conn *c, uint64_t conn_id, int fd, SSL *ssl);
+
+/* Stop a handshake whose deadline passed; its report still comes. */
+void	worker_handshake_cancel(struct netproc *control, size_t worker,
+	    uint64_t conn_id);
+
 /* ---- from any worker ---- */
+
+/* Report the handshake of c to the control thread. */
+void	worker_handshake_done(struct netproc *np, struct conn *c,
+	    const struct handshake_result *r);
 
 /* Report to the control thread that a tunnel of se is gone. */
 void	worker_tunnel_gone(struct netproc *np, struct session *se,
