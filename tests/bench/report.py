@@ -351,6 +351,32 @@ class Report:
         self.out()
         self.storm_bounds(n)
 
+    def threads_table(self):
+        if not self.get("headend.threads.1.cpu"):
+            return
+        self.out("### Worker threads (headend only)")
+        self.out()
+        self.out(
+            "The storm again with %s phones, headend alone on CPUs %s, "
+            "with 1 and 2 worker threads. The clients run on one of those "
+            "CPUs too, so the times show how the work spreads over the "
+            "threads more than what a core of its own would give. The "
+            "CPU per thread is user plus system time of each thread of "
+            "the network process, by thread id; the first is the control "
+            "thread." % (self.get("meta.threads_storm"),
+                         self.get("meta.threads_cpus")))
+        self.out()
+        self.out("| workers | sessions up | time until all setups ended "
+                 "(s) | setup p50 (ms) | setup p99 (ms) | CPU per "
+                 "thread (s) |")
+        self.out("| --- | --- | --- | --- | --- | --- |")
+        for w in ("1", "2"):
+            cells = [self.get("headend.threads.%s.%s" % (w, k)) or "-"
+                     for k in ("sessions_up", "time_to_all_up_s",
+                               "setup_ms.p50", "setup_ms.p99", "cpu")]
+            self.out("| %s | %s |" % (w, " | ".join(cells)))
+        self.out()
+
     def storm_bounds(self, n):
         sign = self.num("unit.rsa2048_sign_per_s")
         hash_ms = self.num("unit.hash_ms")
@@ -612,6 +638,7 @@ def main():
     rep.memory_table()
     rep.voice_table()
     rep.storm_table()
+    rep.threads_table()
     rep.missed_section()
     rep.limits_section()
     rep.profiles()

@@ -52,7 +52,10 @@ UDPECHO="$BUILD/tests/udpecho"
 : "${BENCH_PROFILE:=1}"			# perf profiles of the server core
 # Parts to run, for a quick look at one figure; the report marks the rest
 # as not measured.
-: "${BENCH_PARTS:=connect tput voice rate idle storm}"
+: "${BENCH_PARTS:=connect tput voice rate idle storm threads}"
+# The threads part: headend alone, on these CPUs, with 1 and 2 workers.
+: "${BENCH_THREADS_CPUS:=0-$(($(nproc) - 1))}"
+: "${BENCH_THREADS_STORM:=3000}"
 
 BENCH_USER=bench
 BENCH_PASSWORD=bench-password-7
@@ -854,6 +857,65 @@ except Exception:
 	record "$name.storm.log" "$(storm_log_summary)"
 }
 
+# ---- worker threads ----------------------------------------------------------
+
+# thread_cpu PID: "TID=SECONDS" for each thread of PID, user and system.
+thread_cpu() {
+	local task
+
+	for task in /proc/"$1"/task/*; do
+		{ sed 's/.*) //' "$task/stat"; } 2>/dev/null |
+			awk -v tid="${task##*/}" -v hz="$(getconf CLK_TCK)" \
+			'{ printf "%s=%.1f ", tid, ($12 + $13) / hz }' || true
+	done
+}
+
+network_pid() {
+	sed -nE 's/.* network\[([0-9]+)\].*/\1/p' "$SERVER_LOG" | tail -n 1
+}
+
+# measure_threads_storm WORKERS: a storm against headend alone with the
+# server on BENCH_THREADS_CPUS; records the time and each thread's CPU.
+measure_threads_storm() {
+	local workers=$1 out="$HE_TMPDIR/threads-$1.json" k
+	local ready="$HE_TMPDIR/ready-threads-$1"
+
+	BENCH_WORKERS=$workers
+	server_restart headend
+	sleep 1
+	loadgen_start headend "$out" --mode storm \
+		--count "$BENCH_THREADS_STORM" --setup-timeout 60 \
+		--deadline 30 --hold 2 --ready-file "$ready" \
+		--max-time "$BENCH_SETUP_MAX_TIME"
+	loadgen_wait_guarded "$ready" "$BENCH_SETUP_MAX_TIME" || true
+	record "headend.threads.$workers.cpu" "$(thread_cpu "$(network_pid)")"
+	if loadgen_running; then
+		sleep 3
+		loadgen_stop
+	fi
+	wait "$LOADGEN_PID" 2>/dev/null || true
+	for k in sessions_up time_to_all_up_s setup_ms.p50 setup_ms.p99; do
+		record "headend.threads.$workers.$k" "$(json_get "$out" "$k")"
+	done
+}
+
+# The same storm with one and two workers, the server on every CPU. The
+# clients share those CPUs, so this shows how the work spreads over the
+# threads more than how fast more cores make it.
+measure_threads() {
+	local cpus=$BENCH_SERVER_CPUS workers=$BENCH_WORKERS
+
+	log "== headend worker threads, server on CPUs $BENCH_THREADS_CPUS"
+	BENCH_SERVER_CPUS=$BENCH_THREADS_CPUS
+	measure_threads_storm 1
+	measure_threads_storm 2
+	server_stop
+	record meta.threads_cpus "$BENCH_THREADS_CPUS"
+	record meta.threads_storm "$BENCH_THREADS_STORM"
+	BENCH_SERVER_CPUS=$cpus
+	BENCH_WORKERS=$workers
+}
+
 # storm_log_summary: the server's most frequent warnings and errors, with
 # numbers masked so that repeats of one message count together.
 storm_log_summary() {
@@ -978,6 +1040,9 @@ main() {
 	for name in $BENCH_SERVERS; do
 		bench_server "$name"
 	done
+	case " $BENCH_SERVERS " in
+	*" headend "*) ! bench_part threads || measure_threads ;;
+	esac
 	record meta.loadavg_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 	record meta.duration_s "$((SECONDS - started))"
 	python3 "$BENCH_DIR/report.py" "$RESULTS" "$HE_TMPDIR" >"$BENCH_OUT"
