@@ -607,7 +607,8 @@ int
 dtls_assoc_send(struct dtls_assoc *a, uint8_t type, const uint8_t *payload,
     size_t len, int tos)
 {
-	static uint8_t sealed[DTLS_DATAGRAM_MAX + 128];
+	/* Per thread: every worker seals datagrams at the same time. */
+	static __thread uint8_t sealed[DTLS_DATAGRAM_MAX + 128];
 	int n;
 
 	if (!a->a_up || a->a_dead)

@@ -110,6 +110,25 @@ dtls_foreign_remove(struct dtls *d, const uint8_t *id)
 	free(f);
 }
 
+/*
+ * Forget the oldest peer of f. The app id travels in clear, so anyone
+ * can send hellos with it from many addresses; a real client uses few.
+ */
+static void
+dtls_foreign_forget_oldest(struct dtls *d, struct dtls_foreign_id *f)
+{
+	struct dtls_foreign_peer **pp = &f->peers;
+
+	while (*pp != NULL && (*pp)->next_of_id != NULL)
+		pp = &(*pp)->next_of_id;
+	if (*pp == NULL)
+		return;
+	dtls_foreign_unlink_peer(d, *pp);
+	free(*pp);
+	*pp = NULL;
+	f->npeers--;
+}
+
 /* Send later datagrams from peer to the owner of f too. */
 static void
 dtls_foreign_follow(struct dtls *d, struct dtls_foreign_id *f,
@@ -120,12 +139,15 @@ dtls_foreign_follow(struct dtls *d, struct dtls_foreign_id *f,
 
 	if (p != NULL)
 		return;
+	if (f->npeers >= DTLS_FOREIGN_PEERS_MAX)
+		dtls_foreign_forget_oldest(d, f);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return;
 	p->peer = *peer;
 	p->fid = f;
 	p->next_of_id = f->peers;
 	f->peers = p;
+	f->npeers++;
 	b = dtls_foreign_bucket_of_peer(peer);
 	p->next_by_peer = d->d_foreign_peers[b];
 	d->d_foreign_peers[b] = p;

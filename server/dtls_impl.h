@@ -26,6 +26,7 @@
 
 #define DTLS_ID_LEN		DTLS_CHANNEL_ID_LEN
 #define DTLS_FOREIGN_BUCKETS	4096	/* power of two */
+#define DTLS_FOREIGN_PEERS_MAX	4	/* followed peers per channel id */
 #define DTLS_PSK_LEN		32
 #define DTLS_BUCKETS		16384	/* power of two */
 #define DTLS_DATAGRAM_MAX	65535
@@ -124,7 +125,8 @@ struct dtls_foreign_id {
 	uint8_t		id[DTLS_ID_LEN];
 	size_t		owner;		/* worker index */
 	struct dtls_foreign_id *next;
-	struct dtls_foreign_peer *peers;
+	struct dtls_foreign_peer *peers;	/* newest first */
+	size_t		npeers;
 };
 
 struct dtls {

@@ -233,7 +233,8 @@ static int
 tunnel_send_frame(struct tunnel *t, enum cstp_type type,
     const uint8_t *payload, size_t len)
 {
-	static uint8_t frame[TUNNEL_FRAME_MAX];
+	/* Per thread: every worker builds frames at the same time. */
+	static __thread uint8_t frame[TUNNEL_FRAME_MAX];
 
 	cstp_header_write(frame, type, (uint16_t)len);
 	if (len > 0)	/* a DPD request may come with no payload */
@@ -241,10 +242,12 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len));
 }
 
-static void
+/* Returns -EPIPE when a failed write closed and freed the tunnel. */
+static int
 tunnel_send_terminate(struct tunnel *t)
 {
-	tunnel_send_frame(t, CSTP_TERMINATE, (const uint8_t *)"", 0);
+	return (tunnel_send_frame(t, CSTP_TERMINATE, (const uint8_t *)"",
+	    0));
 }
 
 void
@@ -748,6 +751,7 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 {
 	struct session *se = t->t_session;
 	struct addrmap_entry *e = worker_route_find(np, se->se_addr);
+	int rc;
 
 	if (e == NULL || e->owner != worker_index(np)) {
 		tunnel_close(t, "the session's address moved away");
@@ -758,8 +762,12 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 		tunnel_close(t, "out of memory");
 		return;
 	}
-	if (tunnel_write(t, t->t_reply, t->t_reply_len) != 0)
+	if ((rc = tunnel_write(t, t->t_reply, t->t_reply_len)) == -EPIPE)
 		return;
+	if (rc != 0) {
+		tunnel_close(t, "out of memory for the CONNECT reply");
+		return;
+	}
 	free(t->t_reply);
 	t->t_reply = NULL;
 	if (t->t_dtls == NULL)
@@ -794,8 +802,8 @@ tunnel_close_request(struct netproc *np, struct session *se, uint32_t addr,
 	/* Closed already: its own report is on the way to the control. */
 	if (t == NULL || t->t_id != id || t->t_session != se)
 		return;
-	if (terminate)
-		tunnel_send_terminate(t);
+	if (terminate && tunnel_send_terminate(t) == -EPIPE)
+		return;
 	tunnel_close(t, reason);
 }
 

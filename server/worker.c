@@ -85,7 +85,8 @@ struct worker {
 struct workers {
 	size_t		n;
 	struct worker	w[CONFIG_MAX_WORKERS];
-	pthread_barrier_t start;
+	pthread_barrier_t started;	/* every thread runs worker_main */
+	pthread_barrier_t start;	/* the process is sandboxed */
 };
 
 static struct worker *
@@ -104,7 +105,7 @@ workers_count(const struct netproc *np)
 size_t
 worker_index(const struct netproc *np)
 {
-	return (np->worker->index);
+	return (np->worker != NULL ? np->worker->index : 0);
 }
 
 struct netproc *
@@ -316,6 +317,8 @@ worker_tunnel_gone(struct netproc *np, struct session *se,
 struct addrmap_entry *
 worker_route_find(struct netproc *np, uint32_t addr)
 {
+	if (np->worker == NULL)
+		return (NULL);
 	return (addrmap_find(worker_of(np)->routes, addr));
 }
 
@@ -423,6 +426,9 @@ worker_kick(struct netproc *np)
 	struct worker *w = worker_of(np);
 	size_t i;
 
+	/* The unit tests' netproc, without workers, has no one to wake. */
+	if (w == NULL)
+		return;
 	for (i = 0; i < w->all->n; i++) {
 		if (w->kick[i]) {
 			w->kick[i] = false;
@@ -494,6 +500,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	pthread_barrier_wait(&w->all->started);
 	pthread_barrier_wait(&w->all->start);
 	event_base_dispatch(w->np->base);
 	return (NULL);
@@ -556,14 +563,23 @@ worker_init(struct workers *all, size_t i, struct netproc *np)
 	}
 }
 
-/* Worker threads leave every signal to the control thread. */
+/*
+ * Worker threads leave the process's signals to the control thread. They
+ * keep the ones their own faults raise: a blocked SIGSYS from the seccomp
+ * filter would kill the process before its handler logs the call.
+ */
 static void
 worker_spawn(struct worker *w)
 {
+	static const int own[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+	    SIGABRT, SIGTRAP };
 	sigset_t all, old;
+	size_t i;
 	int rc;
 
 	sigfillset(&all);
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		sigdelset(&all, own[i]);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -586,9 +602,17 @@ workers_create(struct netproc *control, const struct netproc_fds *fds)
 		worker_init(all, i, worker_netproc_new(control, i, fds));
 	if (all->n == 1)
 		return;
+	pthread_barrier_init(&all->started, NULL, (unsigned)all->n);
 	pthread_barrier_init(&all->start, NULL, (unsigned)all->n);
 	for (i = 1; i < all->n; i++)
 		worker_spawn(&all->w[i]);
+
+	/*
+	 * glibc starts a thread with system calls (set_robust_list, rseq)
+	 * that the seccomp filter does not allow, so every thread must be
+	 * past them before sandbox_enter loads it.
+	 */
+	pthread_barrier_wait(&all->started);
 }
 
 void

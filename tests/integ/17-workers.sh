@@ -6,15 +6,20 @@
 # the inside read on the other worker's tun queue reach them through the
 # handover ring. A logoff closes a tunnel on a worker thread. A client
 # whose DTLS comes from another address than its TLS connection still
-# gets DTLS: the worker that receives it hands it to the owner.
+# gets DTLS: the worker that receives it hands it to the owner. Two
+# CSTP-only clients on different workers, flooded at once, each get only
+# their own packets, in whole frames.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
+
+TOOLS="$(dirname "$0")/tools"
 
 NS_CLIENT2="he-$$-client2"
 CLIENT2_ADDR=198.18.2.2
 HEADEND_OUTSIDE2_ADDR=198.18.2.1
 UDP_FLOWS=32
+FLOOD_SECONDS=4
 OTHER_UDP_ADDR=198.18.0.6
 
 # session_of USER FIELD: a field of the user's session from show sessions.
@@ -67,6 +72,35 @@ s = s.get('session', s)
 print($2)"
 }
 
+# tun_of NS ADDR: the tun device in NS that has ADDR.
+tun_of() {
+	ip -n "$1" -o -4 addr show | awk -v a="$2/32" '$4 == a { print $2 }'
+}
+
+# check_own_packets NS USER TAG: start a capture on the user's tun device
+# that counts packets of other clients, for FLOOD_SECONDS + 2 seconds.
+check_own_packets() {
+	local addr
+
+	addr=$(session_of "$2" address)
+	spawn_in_ns "$1" python3 "$TOOLS/udptag.py" check \
+		"$(tun_of "$1" "$addr")" "$addr" "$3" $((FLOOD_SECONDS + 2)) \
+		>"$HE_TMPDIR/$2.check"
+}
+
+erin_tun_up() {
+	local addr
+
+	addr=$(session_of erin address 2>/dev/null) &&
+		[ -n "$(tun_of "$NS_CLIENT2" "$addr")" ]
+}
+
+flood() {
+	spawn_in_ns "$NS_INSIDE" python3 "$TOOLS/udptag.py" send \
+		"$(session_of "$1" address)" "$2" "$FLOOD_SECONDS" 8 \
+		>/dev/null
+}
+
 carol_dtls_up() {
 	[ "$(session_of carol dtls_state)" = up ]
 }
@@ -76,7 +110,7 @@ packets_out_reach() {
 	[ "$(session_of "$1" packets_out)" -ge "$2" ]
 }
 
-tap_plan 18
+tap_plan 21
 he_setup
 HE_WORKERS=2 he_write_config
 he_add_user bob bob-secret
@@ -166,4 +200,35 @@ dtls_in1=$(detail_of carol 's["channels"]["dtls"]["packets_in"]')
 tap_diag "DTLS packets in: $dtls_in0 -> $dtls_in1; worker 1 handovers" \
 	"in: $handed0 -> $(worker_stat 1 handovers_in)"
 tap_ok "ping crosses on DTLS through worker 0" test "$dtls_in1" -gt "$dtls_in0"
+
+# Frames of tunnels on two workers are built at the same time.
+he_add_user dave dave-secret
+he_add_user erin erin-secret
+he_connect dave dave-secret "$HE_TMPDIR/dave.log" --no-dtls ||
+	tap_diag_file "$HE_TMPDIR/dave.log"
+HEADEND_OUTSIDE_ADDR=$HEADEND_OUTSIDE2_ADDR oc_connect "$NS_CLIENT2" \
+	"https://$VPN_HOSTNAME/staff" erin erin-secret "$HE_TMPDIR/erin.log" \
+	--no-dtls
+wait_until 20 erin_tun_up || tap_diag_file "$HE_TMPDIR/erin.log"
+tap_diag "dave on worker $(session_of dave worker)," \
+	"erin on worker $(session_of erin worker)"
+check_own_packets "$NS_CLIENT" dave D
+dave_check=$SPAWNED_PID
+check_own_packets "$NS_CLIENT2" erin E
+erin_check=$SPAWNED_PID
+flood dave D
+flood dave D
+flood erin E
+flood erin E
+wait_until $((FLOOD_SECONDS + 10)) pid_stopped "$dave_check" || true
+wait_until 5 pid_stopped "$erin_check" || true
+tap_diag "dave: $(cat "$HE_TMPDIR/dave.check")"
+tap_diag "erin: $(cat "$HE_TMPDIR/erin.check")"
+tap_ok "CSTP client on worker 1 gets only its own packets" \
+	grep -Eq '^packets=[1-9][0-9]* foreign=0$' "$HE_TMPDIR/dave.check"
+tap_ok "CSTP client on worker 0 gets only its own packets" \
+	grep -Eq '^packets=[1-9][0-9]* foreign=0$' "$HE_TMPDIR/erin.check"
+tap_ok "openconnect saw no torn CSTP frame" sh -c \
+	"! grep -q 'Unexpected packet length' '$HE_TMPDIR/dave.log' \
+	'$HE_TMPDIR/erin.log'"
 tap_done
