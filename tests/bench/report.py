@@ -531,7 +531,8 @@ class Report:
             "tunnels of the client addresses steered to it; with more "
             "cores, more workers share the tunnels, but no figure here "
             "can show that, because one core serves all of them."
-            % (workers, self.get("meta.pinning").split(",")[0]))
+            % (workers, self.get("meta.pinning").split(",")[0]
+               .replace("server ", "CPU ")))
 
     def limits_section(self):
         """Say what the profiles and logs show about each missed target."""
