@@ -262,13 +262,27 @@ fail:
 	conn_free(c);
 }
 
+/*
+ * A client that hangs up leaves OpenSSL no error to describe, only the
+ * end of the stream or the socket's errno.
+ */
 static void
 conn_log_tls_failure(struct conn *c, const struct handshake_result *r)
 {
 	char why[1024];
 
-	tls_describe_failure(c->c_ssl, r->errors, r->nerrors, why,
-	    sizeof(why));
+	if (r->nerrors == 0 && r->ssl_error == SSL_ERROR_SYSCALL &&
+	    r->sys_errno != 0)
+		snprintf(why, sizeof(why), "the connection failed during the "
+		    "handshake: %s", strerror(r->sys_errno));
+	else if ((r->nerrors == 0 && r->ssl_error == SSL_ERROR_SYSCALL) ||
+	    (r->nerrors == 1 && ERR_GET_REASON(r->errors[0]) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING))
+		snprintf(why, sizeof(why), "the client closed the connection "
+		    "during the handshake");
+	else
+		tls_describe_failure(c->c_ssl, r->errors, r->nerrors, why,
+		    sizeof(why));
 	c->c_np->stats.tls_handshake_failures++;
 	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
 }

@@ -110,6 +110,22 @@ dtls_foreign_remove(struct dtls *d, const uint8_t *id)
 	free(f);
 }
 
+/* Forget peer p, which follows the channel id p->fid. */
+static void
+dtls_foreign_drop_peer(struct dtls *d, struct dtls_foreign_peer *p)
+{
+	struct dtls_foreign_peer **pp = &p->fid->peers;
+
+	while (*pp != NULL && *pp != p)
+		pp = &(*pp)->next_of_id;
+	if (*pp == p) {
+		*pp = p->next_of_id;
+		p->fid->npeers--;
+	}
+	dtls_foreign_unlink_peer(d, p);
+	free(p);
+}
+
 /*
  * Forget the oldest peer of f. The app id travels in clear, so anyone
  * can send hellos with it from many addresses; a real client uses few.
@@ -117,16 +133,12 @@ dtls_foreign_remove(struct dtls *d, const uint8_t *id)
 static void
 dtls_foreign_forget_oldest(struct dtls *d, struct dtls_foreign_id *f)
 {
-	struct dtls_foreign_peer **pp = &f->peers;
+	struct dtls_foreign_peer *p = f->peers;
 
-	while (*pp != NULL && (*pp)->next_of_id != NULL)
-		pp = &(*pp)->next_of_id;
-	if (*pp == NULL)
-		return;
-	dtls_foreign_unlink_peer(d, *pp);
-	free(*pp);
-	*pp = NULL;
-	f->npeers--;
+	while (p != NULL && p->next_of_id != NULL)
+		p = p->next_of_id;
+	if (p != NULL)
+		dtls_foreign_drop_peer(d, p);
 }
 
 /* Send later datagrams from peer to the owner of f too. */
@@ -137,8 +149,12 @@ dtls_foreign_follow(struct dtls *d, struct dtls_foreign_id *f,
 	struct dtls_foreign_peer *p = dtls_foreign_find_peer(d, peer);
 	size_t b;
 
-	if (p != NULL)
+	if (p != NULL && p->fid == f)
 		return;
+
+	/* A hello for another id moves the peer: its client started over. */
+	if (p != NULL)
+		dtls_foreign_drop_peer(d, p);
 	if (f->npeers >= DTLS_FOREIGN_PEERS_MAX)
 		dtls_foreign_forget_oldest(d, f);
 	if ((p = calloc(1, sizeof(*p))) == NULL)

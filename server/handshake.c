@@ -1,4 +1,5 @@
 /* TLS handshakes on the worker threads, declared in handshake.h. */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/queue.h>
 
@@ -12,6 +13,8 @@
 
 struct handshake {
 	TAILQ_ENTRY(handshake) entry;
+	int		ssl_error;	/* of the step that failed */
+	int		sys_errno;
 	struct netproc	*np;
 	struct conn	*conn;		/* the control thread's; not touched */
 	uint64_t	conn_id;
@@ -43,7 +46,8 @@ handshake_list_of(struct netproc *np)
 static void
 handshake_finish(struct handshake *h, int ok)
 {
-	struct handshake_result r = { .ok = ok };
+	struct handshake_result r = { .ok = ok, .ssl_error = h->ssl_error,
+	    .sys_errno = h->sys_errno };
 
 	while (!ok && r.nerrors < HANDSHAKE_ERRORS_MAX &&
 	    (r.errors[r.nerrors] = ERR_get_error()) != 0)
@@ -86,11 +90,13 @@ handshake_step(struct handshake *h)
 	int rc;
 
 	ERR_clear_error();
+	errno = 0;
 	if ((rc = SSL_do_handshake(h->ssl)) == 1) {
 		handshake_finish(h, 1);
 		return;
 	}
-	switch (SSL_get_error(h->ssl, rc)) {
+	h->sys_errno = errno;
+	switch ((h->ssl_error = SSL_get_error(h->ssl, rc))) {
 	case SSL_ERROR_WANT_READ:
 		if (handshake_wait(h, EV_READ) == 0)
 			return;

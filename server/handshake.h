@@ -22,6 +22,8 @@ struct handshake_result {
 	int		ok;		/* 1 when the handshake finished */
 	unsigned long	errors[HANDSHAKE_ERRORS_MAX];
 	size_t		nerrors;
+	int		ssl_error;	/* SSL_get_error of the last step */
+	int		sys_errno;	/* errno for SSL_ERROR_SYSCALL */
 };
 
 /*

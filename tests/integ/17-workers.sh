@@ -110,7 +110,7 @@ packets_out_reach() {
 	[ "$(session_of "$1" packets_out)" -ge "$2" ]
 }
 
-tap_plan 21
+tap_plan 23
 he_setup
 HE_WORKERS=2 he_write_config
 he_add_user bob bob-secret
@@ -231,4 +231,20 @@ tap_ok "CSTP client on worker 0 gets only its own packets" \
 tap_ok "openconnect saw no torn CSTP frame" sh -c \
 	"! grep -q 'Unexpected packet length' '$HE_TMPDIR/dave.log' \
 	'$HE_TMPDIR/erin.log'"
+
+# A handshake on worker 1 that the client abandons, with a reset and
+# with a plain close: the control thread logs why.
+ip netns exec "$NS_CLIENT" python3 -c '
+import socket, struct, sys
+for reset in (True, False):
+    s = socket.create_connection((sys.argv[1], 443))
+    s.send(b"\x16\x03\x01\x00\x40\x01\x00\x00")
+    if reset:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+    s.close()' "$HEADEND_OUTSIDE_ADDR"
+tap_ok "abandoned handshake: reset logged" wait_file_contains "$HE_LOG" \
+	'TLS handshake failed: the connection failed during the handshake' 5
+tap_ok "abandoned handshake: close logged" wait_file_contains "$HE_LOG" \
+	'TLS handshake failed: the client closed the connection during' 5
 tap_done
