@@ -92,7 +92,7 @@ ring_push(struct ring *r, const struct iovec *iov, int iovcnt)
 	memcpy(r->data + off, &h, sizeof(h));
 	ring_copy_in(r->data + off + sizeof(h), iov, iovcnt);
 
-	/* Release: the consumer sees the bytes before the new tail. */
+	/* Release: the consumer gets the bytes before the new tail. */
 	atomic_store_explicit(&r->tail, tail + need, memory_order_release);
 	return (0);
 }

@@ -81,7 +81,7 @@ struct netproc_fds {
 };
 
 /*
- * One per worker. The control thread's (worker 0) holds every field; the
+ * One per worker. The control thread's (worker 0) uses every field; the
  * other workers use base, cfg at start, the tun and DTLS fields, stats
  * and worker, and leave the rest NULL.
  */

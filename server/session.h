@@ -97,7 +97,7 @@ struct session {
 	uint64_t	se_tunnel_id;	/* of se_tunnel or the last one */
 	size_t		se_worker;
 	bool		se_dying;	/* destroyed; waits for its tunnel */
-	bool		se_terminate;	/* say goodbye when it closes */
+	bool		se_terminate;	/* send CSTP TERMINATE on close */
 	/* The DTLS channel id of the tunnel, which the workers know. */
 	uint8_t		se_dtls_id[SESSION_DTLS_ID_LEN];
 	bool		se_has_dtls_id;

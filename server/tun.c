@@ -444,6 +444,9 @@ tun_hand_over(struct netproc *np, const uint8_t *buf, size_t n)
 	struct addrmap_entry *e;
 	uint32_t src, dst;
 
+	/* With one worker every tunnel is local: skip the second lookup. */
+	if (workers_count(np) == 1)
+		return (false);
 	if (n <= GRO_VNET_HDR_LEN ||
 	    !packet_ipv4_addrs(buf + GRO_VNET_HDR_LEN, n - GRO_VNET_HDR_LEN,
 	    &src, &dst))

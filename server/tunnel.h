@@ -18,7 +18,7 @@ struct session;
 struct tunnel;
 
 /*
- * Answer CONNECT /CSCOSSLC/tunnel on the control thread; on success the
+ * Handle CONNECT /CSCOSSLC/tunnel on the control thread; on success the
  * conn becomes a tunnel on the worker that will own it.
  */
 void	tunnel_connect(struct conn *c, const struct http_request *req);

@@ -143,9 +143,10 @@ workers_stats_total(const struct netproc *control, struct netproc_stats *out)
 
 	_Static_assert(sizeof(*out) % sizeof(uint64_t) == 0,
 	    "struct netproc_stats holds only uint64_t counters");
-	*out = control->stats;
-	if (control->worker == NULL)
+	if (control->worker == NULL) {
+		*out = control->stats;
 		return;
+	}
 	all = control->worker->all;
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < all->n; i++) {

@@ -65,7 +65,10 @@ void	workers_stats_total(const struct netproc *control,
 /* Hand a prepared tunnel to worker owner, which starts it. */
 void	worker_adopt(struct netproc *control, size_t owner, struct tunnel *t);
 
-/* Ask the owner of se's tunnel to close it (and say goodbye first). */
+/*
+ * Ask the owner of se's tunnel to close it, after a CSTP TERMINATE when
+ * terminate is true.
+ */
 void	worker_close_tunnel(struct session *se, const char *reason,
 	    bool terminate);
 
