@@ -163,7 +163,7 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	if (c->c_phase == CONN_HANDSHAKE) {
-		st->handshake_timeouts++;
+		counter_add(&st->handshake_timeouts, 1);
 		conn_log(c, LOG_INFO, "closed: TLS handshake not finished "
 		    "within %d seconds", seconds);
 		if (c->c_handshaking) {
@@ -173,11 +173,11 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 			return;
 		}
 	} else if (c->c_phase == CONN_REQUEST) {
-		st->request_timeouts++;
+		counter_add(&st->request_timeouts, 1);
 		conn_log(c, LOG_INFO, "closed: request not complete within %d "
 		    "seconds of its first byte", seconds);
 	} else if (c->c_phase == CONN_IDLE) {
-		st->idle_closes++;
+		counter_add(&st->idle_closes, 1);
 		conn_log(c, LOG_DEBUG, "closed: no request for %d seconds",
 		    seconds);
 	} else if (c->c_phase == CONN_BUSY) {
@@ -201,7 +201,7 @@ conn_admit(struct conn *c)
 		c->c_counted = true;
 		return (true);
 	}
-	if (np->stats.conns_over_source_limit++ % 1000 == 0)
+	if (counter_add(&np->stats.conns_over_source_limit, 1) % 1000 == 0)
 		conn_log(c, LOG_INFO, "refused: the source holds %d "
 		    "connections that are not tunnels (limit "
 		    "connections-per-source; %llu refused so far)", limit,
@@ -283,7 +283,7 @@ conn_log_tls_failure(struct conn *c, const struct handshake_result *r)
 	else
 		tls_describe_failure(c->c_ssl, r->errors, r->nerrors, why,
 		    sizeof(why));
-	c->c_np->stats.tls_handshake_failures++;
+	counter_add(&c->c_np->stats.tls_handshake_failures, 1);
 	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
 }
 

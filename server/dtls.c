@@ -311,8 +311,8 @@ dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 	/* Like a router, drop what does not fit now; UDP may lose it. */
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
 	    errno == EINTR || errno == EMSGSIZE) {
-		s->s_dtls->d_np->stats.dtls_send_drops +=
-		    gso_size > 0 ? (len + gso_size - 1) / gso_size : 1;
+		counter_add(&s->s_dtls->d_np->stats.dtls_send_drops,
+		    gso_size > 0 ? (len + gso_size - 1) / gso_size : 1);
 		return (0);
 	}
 	return (-errno);
@@ -351,7 +351,7 @@ dtls_route_unknown(struct dtls *d, struct dtls_socket *s,
 		if (dtls_channel_try_rebind(a->a_ch, s, from, dgram, len))
 			return;
 	}
-	d->d_np->stats.dtls_drops_unknown_peer++;
+	counter_add(&d->d_np->stats.dtls_drops_unknown_peer, 1);
 }
 
 void
@@ -366,18 +366,19 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 
 	if (!dtls_wire_peek_record(dgram, len, &rec) ||
 	    !dtls_wire_version_known(rec.version)) {
-		d->d_np->stats.dtls_drops_malformed++;
+		counter_add(&d->d_np->stats.dtls_drops_malformed, 1);
 		return;
 	}
 	if (dtls_wire_peek_hello(dgram, len, &hello)) {
 		if (!dtls_wire_hello_id(&hello, &id, &id_len)) {
-			d->d_np->stats.dtls_drops_unknown_id++;
+			counter_add(&d->d_np->stats.dtls_drops_unknown_id, 1);
 			return;
 		}
 		if ((ch = dtls_id_find(d, id, id_len)) == NULL) {
 			if (!local || !dtls_foreign_hello(d, s, from, id,
 			    id_len, dgram, len))
-				d->d_np->stats.dtls_drops_unknown_id++;
+				counter_add(
+				    &d->d_np->stats.dtls_drops_unknown_id, 1);
 			return;
 		}
 		dtls_channel_hello(ch, s, from, &hello, dgram, len);
@@ -393,7 +394,7 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 	if (n == 0 && rec.epoch > 0)
 		dtls_route_unknown(d, s, from, dgram, len);
 	else
-		d->d_np->stats.dtls_drops_unknown_peer++;
+		counter_add(&d->d_np->stats.dtls_drops_unknown_peer, 1);
 }
 
 /* Note the local address that a datagram was sent to. */
@@ -473,7 +474,8 @@ dtls_read_batches(int fd, struct dtls_socket *s)
 			from = &b->froms[i];
 			from->len = b->msgs[i].msg_hdr.msg_namelen;
 			if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-				s->s_dtls->d_np->stats.dtls_drops_malformed++;
+				counter_add(&s->s_dtls->d_np->
+				    stats.dtls_drops_malformed, 1);
 				continue;
 			}
 			dtls_read_local(&b->msgs[i].msg_hdr, from);
@@ -568,9 +570,9 @@ dtls_psk_overhead(const struct dtls *d)
 /* ---- status ---- */
 
 const char *
-dtls_state_name(const struct session *se)
+dtls_state_name(const struct session_dtls *sd)
 {
-	switch (se->se_dtls.state) {
+	switch (sd->state) {
 	case SESSION_DTLS_UP:
 		return ("up");
 	case SESSION_DTLS_DOWN:
@@ -595,14 +597,12 @@ dtls_json_string(json_object *o, const char *key, const char *v)
 }
 
 void
-dtls_session_json(const struct session *se, json_object *o)
+dtls_session_json(const struct session_dtls *sd, json_object *o)
 {
-	const struct session_dtls *sd = &se->se_dtls;
-
 	dtls_json_string(o, "mode", sd->mode);
 	dtls_json_string(o, "version", sd->version);
 	dtls_json_string(o, "cipher", sd->cipher);
-	dtls_json_string(o, "state", dtls_state_name(se));
+	dtls_json_string(o, "state", dtls_state_name(sd));
 }
 
 json_object *

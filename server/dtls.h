@@ -31,6 +31,7 @@ struct evbuffer;
 struct netproc;
 struct netproc_stats;
 struct session;
+struct session_dtls;
 struct session_stats;
 struct tunnel;
 
@@ -124,10 +125,10 @@ int	dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt,
 void	dtls_channel_cstp_data(struct dtls_channel *ch);
 
 /* For status: "up", "down" or "never" (not up since the session began). */
-const char *dtls_state_name(const struct session *se);
+const char *dtls_state_name(const struct session_dtls *sd);
 
 /* Add mode, version, cipher and state to a status "dtls" object. */
-void	dtls_session_json(const struct session *se, json_object *o);
+void	dtls_session_json(const struct session_dtls *sd, json_object *o);
 
 /* The bytes and packets that went on DTLS. */
 json_object *dtls_channel_json(const struct session_stats *st);

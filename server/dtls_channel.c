@@ -129,8 +129,10 @@ dtls_channel_start(struct dtls_channel *ch, struct tunnel *t)
 	ch->ch_tunnel = t;
 	dtls_id_insert(ch->ch_dtls, ch);
 	ch->ch_registered = true;
+	session_dtls_lock();
 	sd->mode = dtls_mode_name(ch->ch_mode);
 	sd->version[0] = sd->cipher[0] = sd->peer[0] = '\0';
+	session_dtls_unlock();
 	return (0);
 }
 
@@ -140,8 +142,10 @@ dtls_channel_show_down(struct dtls_channel *ch)
 {
 	struct session_dtls *sd = &ch->ch_session->se_dtls;
 
+	session_dtls_lock();
 	if (sd->state == SESSION_DTLS_UP)
 		sd->state = SESSION_DTLS_DOWN;
+	session_dtls_unlock();
 }
 
 void
@@ -179,7 +183,9 @@ static void
 dtls_channel_activate(struct dtls_channel *ch)
 {
 	ch->ch_active = true;
+	session_dtls_lock();
 	ch->ch_session->se_dtls.state = SESSION_DTLS_UP;
+	session_dtls_unlock();
 }
 
 /* Make a the carrying association, replacing the previous one. */
@@ -197,10 +203,12 @@ dtls_channel_promote(struct dtls_channel *ch, struct dtls_assoc *a)
 	dtls_ip_insert(ch->ch_dtls, a);
 	ch->ch_last_rx = ch->ch_last_dpd = time(NULL);
 	dtls_channel_activate(ch);
+	session_dtls_lock();
 	dtls_assoc_describe(a, sd->version, sizeof(sd->version), sd->cipher,
 	    sizeof(sd->cipher));
 	dtls_peer_format(&a->a_peer, sd->peer, sizeof(sd->peer));
-	dtls_channel_np(ch)->stats.dtls_handshakes++;
+	session_dtls_unlock();
+	counter_add(&dtls_channel_np(ch)->stats.dtls_handshakes, 1);
 	evtimer_add(ch->ch_tick, &tick);
 	session_log(ch->ch_session, LOG_INFO, "DTLS up: %s %s (%s) with %s",
 	    sd->version, sd->cipher, sd->mode, sd->peer);
@@ -227,7 +235,7 @@ dtls_channel_handshake_failed(struct dtls_channel *ch, struct dtls_assoc *a,
 {
 	char peer[SESSION_PEER_MAX];
 
-	dtls_channel_np(ch)->stats.dtls_handshake_failures++;
+	counter_add(&dtls_channel_np(ch)->stats.dtls_handshake_failures, 1);
 	if (ch->ch_failures_logged < DTLS_FAILURES_LOGGED) {
 		dtls_peer_format(&a->a_peer, peer, sizeof(peer));
 		session_log(ch->ch_session, LOG_INFO, "DTLS handshake with "
@@ -315,7 +323,8 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 	struct dtls_assoc *a;
 
 	if (!dtls_channel_take_token(ch)) {
-		dtls_channel_np(ch)->stats.dtls_hellos_rate_limited++;
+		counter_add(
+		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
 		return;
 	}
 	if (ch->ch_pend != NULL)
@@ -360,7 +369,8 @@ dtls_channel_hello(struct dtls_channel *ch, struct dtls_socket *s,
     const uint8_t *dgram, size_t len)
 {
 	if (!dtls_channel_version_fits(ch, hello->version)) {
-		dtls_channel_np(ch)->stats.dtls_drops_malformed++;
+		counter_add(
+		    &dtls_channel_np(ch)->stats.dtls_drops_malformed, 1);
 		return;
 	}
 	if (dtls_channel_hello_known(ch, s, from, dgram, len))
@@ -440,9 +450,11 @@ dtls_channel_rebind(struct dtls_channel *ch, struct dtls_assoc *a,
 	dtls_addr_insert(d, a);
 	if (a == ch->ch_cur) {
 		dtls_ip_insert(d, a);
+		session_dtls_lock();
 		dtls_peer_format(from, sd->peer, sizeof(sd->peer));
+		session_dtls_unlock();
 	}
-	d->d_np->stats.dtls_rebindings++;
+	counter_add(&d->d_np->stats.dtls_rebindings, 1);
 	session_log(ch->ch_session, LOG_INFO, "DTLS peer moved from %s to %s",
 	    old, sd->peer);
 }
@@ -481,8 +493,8 @@ dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
 		return;
 	switch (data[0]) {
 	case DTLS_PKT_DATA:
-		st->dtls_packets_in++;
-		st->dtls_bytes_in += len - 1;
+		counter_add(&st->dtls_packets_in, 1);
+		counter_add(&st->dtls_bytes_in, len - 1);
 		if (ch->ch_tunnel != NULL)
 			tunnel_input_packet(ch->ch_tunnel, data + 1, len - 1);
 		break;
@@ -498,7 +510,7 @@ dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
 		break;
 	default:
 		/* Compressed (never agreed) and unknown types. */
-		st->drops_malformed++;
+		counter_add(&st->drops_malformed, 1);
 		break;
 	}
 }
@@ -520,8 +532,8 @@ dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt, size_t len)
 	    packet_ipv4_dscp(pkt, len) << 2);
 	if (rc == 0) {
 		st = &ch->ch_session->se_stats;
-		st->dtls_packets_out++;
-		st->dtls_bytes_out += len;
+		counter_add(&st->dtls_packets_out, 1);
+		counter_add(&st->dtls_bytes_out, len);
 	} else if (rc != -EMSGSIZE) {
 		snprintf(why, sizeof(why), "sending failed: %s",
 		    strerror(-rc));

@@ -101,13 +101,13 @@ legacy_auth_done(struct login *lg, struct conn *c,
 		return;
 	}
 	if (result == IPC_AUTH_DENIED) {
-		c->c_np->stats.logins_denied++;
+		counter_add(&c->c_np->stats.logins_denied, 1);
 		conn_log(c, LOG_INFO, "login failed: user=%s group=%s: wrong "
 		    "username or password", lg->lg_user, group);
 		legacy_fail(c, lg, 401);
 		return;
 	}
-	c->c_np->stats.logins_error++;
+	counter_add(&c->c_np->stats.logins_error, 1);
 	conn_log(c, LOG_WARNING, "login of user=%s group=%s could not be "
 	    "checked: %s", lg->lg_user, group, message);
 	legacy_fail(c, lg, 503);
@@ -179,7 +179,7 @@ legacy_post(struct conn *c, const struct http_request *req,
 	user = cert_user ? lg->lg_user : f->lf_user;
 	if ((problem = login_credentials_problem(user, f->lf_password)) !=
 	    NULL) {
-		c->c_np->stats.logins_denied++;
+		counter_add(&c->c_np->stats.logins_denied, 1);
 		conn_log(c, LOG_INFO, "login failed: %s", problem);
 		legacy_fail(c, lg, 401);
 		return;

@@ -20,7 +20,8 @@ lifecycle_deadline(const struct session *se)
 	if (t->session_timeout > 0)
 		when = se->se_started + t->session_timeout;
 	if (t->idle_timeout > 0) {
-		idle = se->se_last_activity + t->idle_timeout;
+		idle = __atomic_load_n(&se->se_last_activity,
+		    __ATOMIC_RELAXED) + t->idle_timeout;
 		if (when == 0 || idle < when)
 			when = idle;
 	}
@@ -123,7 +124,8 @@ void
 lifecycle_mark(struct session *se, const uint8_t *pkt, size_t len)
 {
 	if (lifecycle_is_activity(pkt, len))
-		se->se_last_activity = time(NULL);
+		__atomic_store_n(&se->se_last_activity, time(NULL),
+		    __ATOMIC_RELAXED);
 }
 
 void

@@ -279,7 +279,7 @@ login_create(struct conn *c, const struct http_request *req,
 	struct login *lg = NULL;
 
 	if (!source_add(np->sources, c->c_addr, SOURCE_LOGIN, limit)) {
-		np->stats.logins_over_source_limit++;
+		counter_add(&np->stats.logins_over_source_limit, 1);
 		conn_log(c, LOG_INFO, "login refused: the source has %d "
 		    "logins in progress (limit logins-per-source)", limit);
 	} else if ((lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
@@ -424,7 +424,7 @@ static void
 login_fail(struct login *lg, struct conn *c, const char *why)
 {
 	lg->lg_failures++;
-	c->c_np->stats.logins_denied++;
+	counter_add(&c->c_np->stats.logins_denied, 1);
 	conn_log(c, LOG_INFO, "login failed: user=%s group=%s: %s "
 	    "(attempt %u of %d)", lg->lg_user,
 	    c->c_np->cfg->tgroups[lg->lg_tgroup].name, why, lg->lg_failures,
@@ -487,7 +487,7 @@ login_auth_done(struct login *lg, struct conn *c,
 		    "password.");
 		break;
 	default:
-		c->c_np->stats.logins_error++;
+		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "login of user=%s could not be "
 		    "checked: %s", lg->lg_user, msg);
 		login_send_form(c, lg, "The authentication service is "
@@ -555,7 +555,7 @@ login_reply(struct conn *c, const struct http_request *req,
 	const char *group;
 
 	if (lg == NULL) {
-		c->c_np->stats.logins_expired++;
+		counter_add(&c->c_np->stats.logins_expired, 1);
 		conn_log(c, LOG_INFO, "auth-reply without a valid login "
 		    "context (expired or forged)");
 		conn_respond(c, 401, "Login expired", NULL, NULL, NULL, 0,

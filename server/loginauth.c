@@ -43,11 +43,11 @@ login_verify_cert(struct login *lg, struct conn *c)
 	}
 	memset(&lg->lg_cert, 0, sizeof(lg->lg_cert));
 	if (rc == -EAGAIN) {
-		c->c_np->stats.logins_error++;
+		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "cannot check client certificates "
 		    "of group=%s: %s", group, why);
 	} else {
-		c->c_np->stats.logins_denied++;
+		counter_add(&c->c_np->stats.logins_denied, 1);
 		conn_log(c, LOG_INFO, "client certificate rejected for "
 		    "group=%s: %s", group, why);
 	}
@@ -100,7 +100,7 @@ login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 	    !ban_record_failure(np->bans, lg->lg_source, lg->lg_user,
 	    time(NULL)))
 		return;
-	np->stats.bans++;
+	counter_add(&np->stats.bans, 1);
 	conn_log(c, LOG_INFO, "banned for %d seconds after repeated failed "
 	    "logins: user=%s (headendctl unban %s lifts it)",
 	    np->cfg->limits.ban_time, lg->lg_user, lg->lg_source);
@@ -134,7 +134,7 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 
 	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
 		return (false);
-	np->stats.logins_banned++;
+	counter_add(&np->stats.logins_banned, 1);
 	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
 	    "repeated failed logins", user, whole ? "the address" :
 	    "this user from the address");
@@ -159,7 +159,7 @@ login_authenticate(struct login *lg, struct conn *c, const char *user,
 	id = authc_request(c->c_np->authc, tg->name, user, password,
 	    login_authc_done, lg);
 	if (id < 0) {
-		c->c_np->stats.logins_error++;
+		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "cannot ask authd: %s",
 		    strerror((int)-id));
 		return ((int)id);
@@ -180,14 +180,14 @@ login_over_session_limit(struct login *lg, struct conn *c)
 	int global = np->cfg->limits.max_sessions;
 
 	if (global > 0 && sessions_count(np->sessions) >= (size_t)global) {
-		np->stats.sessions_over_limit++;
+		counter_add(&np->stats.sessions_over_limit, 1);
 		conn_log(c, LOG_INFO, "login refused: user=%s: %d sessions, "
 		    "the max-sessions limit", lg->lg_user, global);
 		return (true);
 	}
 	if (tg->max_sessions > 0 && sessions_count_group(np->sessions,
 	    lg->lg_tgroup) >= (size_t)tg->max_sessions) {
-		np->stats.sessions_over_limit++;
+		counter_add(&np->stats.sessions_over_limit, 1);
 		conn_log(c, LOG_INFO, "login refused: user=%s group=%s: %d "
 		    "sessions, the group's max-sessions", lg->lg_user,
 		    tg->name, tg->max_sessions);
@@ -268,7 +268,8 @@ login_lease(struct login *lg, struct conn *c, uint32_t *addr,
 	if (lease_take(np, lg->lg_user, lg->lg_tgroup, addr, kind) == 0)
 		return (0);
 	/* The operator must act; a flood of these is rate-limited. */
-	conn_log(c, np->stats.logins_pool_exhausted++ % 100 == 0 ?
+	conn_log(c,
+	    counter_add(&np->stats.logins_pool_exhausted, 1) % 100 == 0 ?
 	    LOG_WARNING : LOG_INFO, "login refused: user=%s group=%s: pool %s "
 	    "has no free address (%zu in use)", lg->lg_user, tg->name,
 	    np->cfg->pools[tg->pool].name, pool_used(np->pools[tg->pool]));
@@ -300,7 +301,7 @@ login_open_session(struct login *lg, struct conn *c, struct session **out)
 		    "out of memory", lg->lg_user, tg->name);
 		return (-ENOMEM);
 	}
-	np->stats.logins_ok++;
+	counter_add(&np->stats.logins_ok, 1);
 	snprintf(se->se_user_agent, sizeof(se->se_user_agent), "%s",
 	    lg->lg_agent);
 	se->se_cert = lg->lg_cert;

@@ -30,6 +30,7 @@ void
 metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 {
 	const struct session *se;
+	struct session_view v;
 	size_t i;
 
 	memset(snap, 0, sizeof(*snap));
@@ -37,16 +38,17 @@ metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 	snap->nworkers = workers_count(np);
 	snap->totals = np->stats.sessions_ended;
 	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
+		session_view_take(se, &v);
 		snap->sessions++;
 		if (se->se_tunnel != NULL)
 			snap->connected++;
-		if (se->se_dtls.state == SESSION_DTLS_UP)
+		if (v.dtls.state == SESSION_DTLS_UP)
 			snap->dtls_up++;
 		if (se->se_tgroup < CONFIG_MAX_TGROUPS)
 			snap->group_sessions[se->se_tgroup]++;
 		if (se->se_tunnel != NULL && se->se_worker < CONFIG_MAX_WORKERS)
 			snap->worker_tunnels[se->se_worker]++;
-		session_stats_add(&snap->totals, &se->se_stats);
+		session_stats_add(&snap->totals, &v.stats);
 	}
 
 	/* OpenSSL counts the server handshakes of each context. */
@@ -214,7 +216,8 @@ metrics_write_workers(FILE *f, struct netproc *np,
 		snprintf(names[i], sizeof(names[i]), "%zu", i);
 		tunnels[i].label = handovers[i].label = names[i];
 		tunnels[i].value = snap->worker_tunnels[i];
-		handovers[i].value = workers_netproc(np, i)->stats.handovers_in;
+		handovers[i].value = counter_get(
+		    &workers_netproc(np, i)->stats.handovers_in);
 	}
 	metrics_family(f, "headend_worker_tunnels", "gauge", "Tunnels "
 	    "owned by each worker thread.", "worker", tunnels,

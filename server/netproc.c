@@ -152,7 +152,7 @@ netproc_accept_error_cb(struct evconnlistener *l, void *arg)
 	for (i = 0; i < np->cfg->nlisteners; i++)
 		evconnlistener_disable(np->listeners[i]);
 	evtimer_add(np->accept_resume, &tv);
-	if (np->stats.accept_pauses++ % 60 == 0)
+	if (counter_add(&np->stats.accept_pauses, 1) % 60 == 0)
 		log_warnx("accept failed: %s; not accepting connections for "
 		    "1 second (raise the descriptor limit, LimitNOFILE)",
 		    strerror(err));

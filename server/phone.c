@@ -96,13 +96,13 @@ phone_auth_done(struct login *lg, struct conn *c,
 		phone_grant(lg, c);
 		break;
 	case IPC_AUTH_DENIED:
-		c->c_np->stats.logins_denied++;
+		counter_add(&c->c_np->stats.logins_denied, 1);
 		conn_log(c, LOG_INFO, "phone login failed: user=%s group=%s: "
 		    "wrong username or password", lg->lg_user, group);
 		phone_deny(c, lg);
 		break;
 	default:
-		c->c_np->stats.logins_error++;
+		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "phone login of user=%s group=%s "
 		    "could not be checked, answering 503 so the phone keeps "
 		    "its password: %s", lg->lg_user, group, message);
@@ -144,7 +144,7 @@ phone_check_password(struct conn *c, struct login *lg,
 	}
 	if ((problem = login_credentials_problem(user, f->lf_password)) !=
 	    NULL) {
-		c->c_np->stats.logins_denied++;
+		counter_add(&c->c_np->stats.logins_denied, 1);
 		conn_log(c, LOG_INFO, "phone login failed: %s", problem);
 		phone_deny(c, lg);
 		return;

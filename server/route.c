@@ -69,7 +69,7 @@ route_reject_url(struct conn *c, const char *url)
 {
 	char body[CONFIG_URL_MAX + 400];
 
-	c->c_np->stats.urls_rejected++;
+	counter_add(&c->c_np->stats.urls_rejected, 1);
 	conn_log(c, LOG_INFO, "rejected login: no tunnel-group has the "
 	    "group-url %s", url);
 	snprintf(body, sizeof(body), "No tunnel-group is configured for "

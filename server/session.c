@@ -1,5 +1,6 @@
 /* The session table declared in session.h. */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,8 +155,8 @@ sessions_link(struct sessions *ss, struct session *se)
 	TAILQ_INSERT_TAIL(&ss->list, se, se_entry);
 	ss->count++;
 	ss->group_count[se->se_tgroup]++;
-	if (ss->count > ss->np->stats.sessions_peak)
-		ss->np->stats.sessions_peak = ss->count;
+	if (ss->count > counter_get(&ss->np->stats.sessions_peak))
+		counter_set(&ss->np->stats.sessions_peak, ss->count);
 }
 
 static void
@@ -287,14 +288,40 @@ sessions_skip_ids(struct sessions *ss, uint64_t id)
 void
 session_stats_add(struct session_stats *sum, const struct session_stats *st)
 {
-	uint64_t *dst = (uint64_t *)sum;
-	const uint64_t *src = (const uint64_t *)st;
-	size_t i;
-
 	_Static_assert(sizeof(*st) % sizeof(uint64_t) == 0,
 	    "struct session_stats holds only uint64_t counters");
-	for (i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
-		dst[i] += src[i];
+	counters_sum((uint64_t *)sum, (const uint64_t *)st,
+	    sizeof(*st) / sizeof(uint64_t));
+}
+
+/*
+ * One lock serves every session, because a DTLS description changes only
+ * when DTLS comes up, goes down or moves, and status reads it rarely.
+ */
+static pthread_mutex_t session_dtls_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void
+session_dtls_lock(void)
+{
+	pthread_mutex_lock(&session_dtls_mutex);
+}
+
+void
+session_dtls_unlock(void)
+{
+	pthread_mutex_unlock(&session_dtls_mutex);
+}
+
+void
+session_view_take(const struct session *se, struct session_view *v)
+{
+	memset(&v->stats, 0, sizeof(v->stats));
+	session_stats_add(&v->stats, &se->se_stats);
+	v->last_activity = __atomic_load_n(&se->se_last_activity,
+	    __ATOMIC_RELAXED);
+	session_dtls_lock();
+	v->dtls = se->se_dtls;
+	session_dtls_unlock();
 }
 
 void

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cert.h"
+#include "counter.h"
 #include "config.h"
 #include "ipc.h"
 
@@ -86,7 +87,8 @@ struct session {
 	char		se_tls_version[16];	/* of the last tunnel, or "" */
 	char		se_tls_cipher[64];
 	time_t		se_started;	/* the first authentication */
-	time_t		se_last_activity;	/* see lifecycle_is_activity */
+	/* Set by the worker with an atomic store (lifecycle_is_activity). */
+	time_t		se_last_activity;
 	unsigned	se_reconnects;
 	/*
 	 * The tunnel lives on worker se_worker and only that worker may
@@ -103,6 +105,11 @@ struct session {
 	bool		se_has_dtls_id;
 	struct event	*se_expire;	/* the reconnect window */
 	struct session_timers se_timers;
+	/*
+	 * The tunnel's worker writes these while other threads read them.
+	 * It changes se_stats only through counter_add and se_dtls only
+	 * under session_dtls_lock. Status reads both by session_view_take.
+	 */
 	struct session_stats se_stats;
 	struct session_dtls se_dtls;
 	struct netproc	*se_np;
@@ -183,6 +190,19 @@ void	session_tunnel_gone(struct session *se, uint64_t id, bool logout);
  */
 void	session_stats_add(struct session_stats *sum,
 	    const struct session_stats *st);
+
+/* A copy of the session fields that status shows and workers change. */
+struct session_view {
+	struct session_stats stats;
+	struct session_dtls dtls;
+	time_t		last_activity;
+};
+
+void	session_view_take(const struct session *se, struct session_view *v);
+
+/* Lock taken while a worker changes se_dtls, never on a packet path. */
+void	session_dtls_lock(void);
+void	session_dtls_unlock(void);
 
 /* Record the TLS version and cipher of the tunnel just attached. */
 void	session_set_tls(struct session *se, const char *version,

@@ -31,7 +31,7 @@ statusadmin_end(struct netproc *np, struct session *se, uid_t uid)
 	snprintf(reason, sizeof(reason), "logged off by uid %u through the "
 	    "status socket", (unsigned)uid);
 	se->se_terminate = true;
-	np->stats.logoffs++;
+	counter_add(&np->stats.logoffs, 1);
 	session_destroy(se, reason);
 }
 

@@ -246,9 +246,9 @@ statusjson_drops(const struct session_stats *st)
 /* Members that both the list and the detail view carry. */
 static void
 statusjson_session_summary(json_object *o, const struct session *se,
-    time_t now)
+    const struct session_view *v, time_t now)
 {
-	const struct session_stats *st = &se->se_stats;
+	const struct session_stats *st = &v->stats;
 
 	statusjson_add_u64(o, "id", se->se_id);
 	json_object_object_add(o, "user", statusjson_string(se->se_user));
@@ -261,7 +261,7 @@ statusjson_session_summary(json_object *o, const struct session *se,
 	json_object_object_add(o, "worker", se->se_tunnel == NULL ? NULL :
 	    json_object_new_int64((int64_t)se->se_worker));
 	json_object_object_add(o, "dtls_state",
-	    json_object_new_string(dtls_state_name(se)));
+	    json_object_new_string(dtls_state_name(&v->dtls)));
 	statusjson_add_u64(o, "bytes_in", st->bytes_in);
 	statusjson_add_u64(o, "bytes_out", st->bytes_out);
 	statusjson_add_u64(o, "packets_in", st->packets_in);
@@ -288,7 +288,8 @@ statusjson_channel(const struct session_stats *st)
 
 /* TLS and DTLS parameters; the certificate's members are null without one. */
 static void
-statusjson_session_crypto(json_object *o, const struct session *se)
+statusjson_session_crypto(json_object *o, const struct session *se,
+    const struct session_view *v)
 {
 	json_object *tls = json_object_new_object();
 	json_object *dtls = json_object_new_object();
@@ -308,7 +309,7 @@ statusjson_session_crypto(json_object *o, const struct session *se)
 	json_object_object_add(tls, "cipher",
 	    statusjson_string_or_null(se->se_tls_cipher));
 	json_object_object_add(o, "tls", tls);
-	dtls_session_json(se, dtls);
+	dtls_session_json(&v->dtls, dtls);
 	json_object_object_add(o, "dtls", dtls);
 }
 
@@ -317,22 +318,24 @@ statusjson_session_detail(const struct session *se, time_t now)
 {
 	json_object *o = json_object_new_object();
 	json_object *channels = json_object_new_object();
+	struct session_view v;
 
-	statusjson_session_summary(o, se, now);
+	session_view_take(se, &v);
+	statusjson_session_summary(o, se, &v, now);
 	json_object_object_add(o, "peer_udp",
-	    statusjson_string_or_null(se->se_dtls.peer));
+	    statusjson_string_or_null(v.dtls.peer));
 	json_object_object_add(o, "user_agent",
 	    statusjson_string(se->se_user_agent));
-	statusjson_session_crypto(o, se);
+	statusjson_session_crypto(o, se, &v);
 	json_object_object_add(channels, "cstp",
-	    statusjson_channel(&se->se_stats));
+	    statusjson_channel(&v.stats));
 	json_object_object_add(channels, "dtls",
-	    dtls_channel_json(&se->se_stats));
+	    dtls_channel_json(&v.stats));
 	json_object_object_add(o, "channels", channels);
 	json_object_object_add(o, "drops",
-	    statusjson_drops(&se->se_stats));
+	    statusjson_drops(&v.stats));
 	json_object_object_add(o, "last_activity",
-	    statusjson_time(se->se_last_activity));
+	    statusjson_time(v.last_activity));
 	json_object_object_add(o, "reconnects",
 	    json_object_new_uint64(se->se_reconnects));
 	return (o);
@@ -344,6 +347,7 @@ statusjson_sessions(struct status_request *req)
 	struct status_filter f = { .kind = STATUS_FILTER_ALL };
 	json_object *o, *list, *entry, *err;
 	const struct session *se;
+	struct session_view v;
 	time_t now = time(NULL);
 
 	if (req->argc == 1)
@@ -360,7 +364,8 @@ statusjson_sessions(struct status_request *req)
 		if (!status_filter_match(&f, se))
 			continue;
 		entry = json_object_new_object();
-		statusjson_session_summary(entry, se, now);
+		session_view_take(se, &v);
+		statusjson_session_summary(entry, se, &v, now);
 		json_object_array_add(list, entry);
 	}
 	json_object_object_add(o, "sessions", list);

@@ -234,9 +234,12 @@ statusshow_workers(struct netproc *np, const struct metrics_snapshot *snap)
 		o = json_object_new_object();
 		statusshow_add_u64(o, "worker", i);
 		statusshow_add_u64(o, "tunnels", snap->worker_tunnels[i]);
-		statusshow_add_u64(o, "handovers_out", st->handovers_out);
-		statusshow_add_u64(o, "handovers_in", st->handovers_in);
-		statusshow_add_u64(o, "handover_drops", st->handover_drops);
+		statusshow_add_u64(o, "handovers_out",
+		    counter_get(&st->handovers_out));
+		statusshow_add_u64(o, "handovers_in",
+		    counter_get(&st->handovers_in));
+		statusshow_add_u64(o, "handover_drops",
+		    counter_get(&st->handover_drops));
 		json_object_array_add(list, o);
 	}
 	return (list);

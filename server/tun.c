@@ -279,13 +279,13 @@ tun_write_run(struct netproc *np, const struct gro_write *w,
 		    pkts[i].len - pkts[i].payload_off };
 	if (writev(np->tun_fd, iov, (int)niov) < 0) {
 		/* Log the first failed packet and about every 1000th after. */
-		if (np->stats.tun_drops_write++ % 1000 == 0)
+		if (counter_add(&np->stats.tun_drops_write, 1) % 1000 == 0)
 			log_warnx("write of %zu packet(s) to the tun device "
 			    "failed: %s", w->count, strerror(errno));
-		np->stats.tun_drops_write += w->count - 1;
+		counter_add(&np->stats.tun_drops_write, w->count - 1);
 	}
 	if (w->count > 1)
-		np->stats.tun_merged_segments += w->count;
+		counter_add(&np->stats.tun_merged_segments, w->count);
 }
 
 static void
@@ -297,7 +297,7 @@ tun_flush(struct netproc *np)
 	nwrites = gro_plan(b->pkts, b->n, b->writes);
 	for (i = 0; i < nwrites; i++)
 		tun_write_run(np, &b->writes[i], b->pkts);
-	np->stats.tun_writes += nwrites;
+	counter_add(&np->stats.tun_writes, nwrites);
 	b->n = 0;
 	b->used = 0;
 }
@@ -341,8 +341,8 @@ tun_reject_too_big(struct netproc *np, struct session *se,
 	uint8_t icmp[576];
 	size_t n;
 
-	se->se_stats.drops_too_big++;
-	np->stats.tun_drops_too_big++;
+	counter_add(&se->se_stats.drops_too_big, 1);
+	counter_add(&np->stats.tun_drops_too_big, 1);
 	n = packet_icmp_frag_needed(pkt, len, dst, (uint16_t)mtu, icmp,
 	    sizeof(icmp));
 	if (n > 0)
@@ -361,9 +361,9 @@ tun_drop_unrouted(struct netproc *np, uint32_t dst)
 	if (np->sessions != NULL)
 		se = session_find_addr(np->sessions, dst);
 	if (se != NULL)
-		se->se_stats.drops_no_tunnel++;
+		counter_add(&se->se_stats.drops_no_tunnel, 1);
 	else
-		np->stats.tun_drops_no_session++;
+		counter_add(&np->stats.tun_drops_no_session, 1);
 }
 
 static void
@@ -420,14 +420,15 @@ tun_receive(struct netproc *np, uint8_t *buf, size_t n)
 		nseg = gro_split(pkt, len, &hdr, segment, sizeof(segment),
 		    tun_forward_segment, np);
 		if (nseg < 0)
-			np->stats.tun_drops_offload++;
+			counter_add(&np->stats.tun_drops_offload, 1);
 		else
-			np->stats.tun_split_segments += (uint64_t)nseg;
+			counter_add(&np->stats.tun_split_segments,
+			    (uint64_t)nseg);
 		return;
 	}
 	if (hdr.gso_type != GRO_GSO_NONE || ((hdr.flags & GRO_F_NEEDS_CSUM) &&
 	    gro_complete_csum(pkt, len, &hdr) != 0)) {
-		np->stats.tun_drops_offload++;
+		counter_add(&np->stats.tun_drops_offload, 1);
 		return;
 	}
 	tun_forward(np, pkt, len);

@@ -172,7 +172,7 @@ tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
 
 	if (t->t_queued >= TUNNEL_QUEUE_MAX ||
 	    t->t_queued_bytes + len > TUNNEL_QUEUE_BYTES_MAX) {
-		t->t_session->se_stats.drops_queue_full++;
+		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
 		return (-ENOBUFS);
 	}
 	if ((ch = malloc(sizeof(*ch) + len)) == NULL)
@@ -257,8 +257,8 @@ tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len)
 
 	if (dtls_channel_send(t->t_dtls, pkt, len) == 0 ||
 	    tunnel_send_frame(t, CSTP_DATA, pkt, len) == 0) {
-		st->packets_out++;
-		st->bytes_out += len;
+		counter_add(&st->packets_out, 1);
+		counter_add(&st->bytes_out, len);
 	}
 }
 
@@ -295,23 +295,23 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 	uint32_t src, dst;
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &dst)) {
-		se->se_stats.drops_malformed++;
+		counter_add(&se->se_stats.drops_malformed, 1);
 		return;
 	}
 	if (ntohl(src) != se->se_addr) {
-		if (se->se_stats.drops_spoofed++ == 0)
+		if (counter_add(&se->se_stats.drops_spoofed, 1) == 0)
 			session_log(se, LOG_INFO, "dropping packets whose "
 			    "source is not the leased address");
 		return;
 	}
 	if (!t->t_client_to_client &&
 	    worker_route_find(np, ntohl(dst)) != NULL) {
-		se->se_stats.drops_client_to_client++;
+		counter_add(&se->se_stats.drops_client_to_client, 1);
 		return;
 	}
 	packet_clamp_mss(pkt, len, (uint16_t)(t->t_data_mtu - 40));
-	se->se_stats.packets_in++;
-	se->se_stats.bytes_in += len;
+	counter_add(&se->se_stats.packets_in, 1);
+	counter_add(&se->se_stats.bytes_in, len);
 	lifecycle_mark(se, pkt, len);
 	tun_write(np, pkt, len);
 }
@@ -770,9 +770,11 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 	}
 	free(t->t_reply);
 	t->t_reply = NULL;
-	if (t->t_dtls == NULL)
+	if (t->t_dtls == NULL) {
+		session_dtls_lock();
 		se->se_dtls.mode = dtls_mode_name(DTLS_MODE_NONE);
-	else if (dtls_channel_start(t->t_dtls, t) != 0) {
+		session_dtls_unlock();
+	} else if (dtls_channel_start(t->t_dtls, t) != 0) {
 		tunnel_close(t, "out of memory");
 		return;
 	}

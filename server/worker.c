@@ -136,24 +136,22 @@ workers_steer(const struct netproc *np, const char *client_addr)
 void
 workers_stats_total(const struct netproc *control, struct netproc_stats *out)
 {
+	const size_t n = sizeof(*out) / sizeof(uint64_t);
 	const struct workers *all;
-	const uint64_t *src;
-	uint64_t *dst = (uint64_t *)out;
-	size_t i, j;
+	size_t i;
 
 	_Static_assert(sizeof(*out) % sizeof(uint64_t) == 0,
 	    "struct netproc_stats holds only uint64_t counters");
+	memset(out, 0, sizeof(*out));
 	if (control->worker == NULL) {
-		*out = control->stats;
+		counters_sum((uint64_t *)out,
+		    (const uint64_t *)&control->stats, n);
 		return;
 	}
 	all = control->worker->all;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < all->n; i++) {
-		src = (const uint64_t *)&all->w[i].np->stats;
-		for (j = 0; j < sizeof(*out) / sizeof(uint64_t); j++)
-			dst[j] += src[j];
-	}
+	for (i = 0; i < all->n; i++)
+		counters_sum((uint64_t *)out,
+		    (const uint64_t *)&all->w[i].np->stats, n);
 }
 
 /* ---- messages ---- */
@@ -413,10 +411,10 @@ worker_handover(struct netproc *np, size_t owner,
 	    { (void *)meta, meta_len }, { (void *)buf, len } };
 
 	if (ring_push(w->all->w[owner].rings[w->index], iov, 3) != 0) {
-		np->stats.handover_drops++;
+		counter_add(&np->stats.handover_drops, 1);
 		return (-ENOBUFS);
 	}
-	np->stats.handovers_out++;
+	counter_add(&np->stats.handovers_out, 1);
 	w->kick[owner] = true;
 	return (0);
 }
@@ -449,7 +447,7 @@ worker_receive(struct worker *w, uint8_t *rec, size_t len)
 	memcpy(&head, rec, sizeof(head));
 	if (head.meta_len > len - sizeof(head))
 		return;
-	w->np->stats.handovers_in++;
+	counter_add(&w->np->stats.handovers_in, 1);
 	len -= sizeof(head) + head.meta_len;
 	if (head.kind == WORKER_PACKET_TUN)
 		tun_receive_handover(w->np, meta + head.meta_len, len);
