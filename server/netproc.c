@@ -173,11 +173,15 @@ netproc_listen(struct netproc *np, const struct netproc_fds *fds)
 {
 	size_t i;
 
-	/* libevent accepts until EAGAIN, so the sockets must not block. */
+	/*
+	 * libevent accepts until EAGAIN, so the sockets must not block.
+	 * The parent already called listen() with a long queue, and a
+	 * backlog of 0 tells libevent not to call it again with its 128.
+	 */
 	for (i = 0; i < np->cfg->nlisteners; i++) {
 		evutil_make_socket_nonblocking(fds->tcp[i]);
 		np->listeners[i] = evconnlistener_new(np->base,
-		    netproc_accept_cb, np, LEV_OPT_CLOSE_ON_FREE, -1,
+		    netproc_accept_cb, np, LEV_OPT_CLOSE_ON_FREE, 0,
 		    fds->tcp[i]);
 		if (np->listeners[i] == NULL)
 			fatalx("cannot watch listener %zu", i);

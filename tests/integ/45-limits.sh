@@ -44,8 +44,16 @@ print(int(time.monotonic() - start))
 ' "$1"
 }
 
-tap_plan 12
+# listen_queue: the queue length of the TCP listener on port 443.
+listen_queue() {
+	ip netns exec "$NS_HEADEND" ss -ltnH 'sport = :443' |
+		awk '{ print $3; exit }'
+}
+
+tap_plan 13
 he_setup
+# The kernel caps a listen queue at this; headend asks for more.
+ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
 he_write_config
 # Short deadlines and a small per-source share keep the test quick.
 cat >>"$HE_CONF" <<CONF
@@ -54,6 +62,10 @@ limits = { handshake-timeout = 2; request-timeout = 3; idle-timeout = 3;
 CONF
 ulimit -n 8192
 he_start
+
+queue=$(listen_queue)
+tap_diag "TCP listen queue: $queue"
+tap_ok "listen queue is the kernel's cap" test "$queue" = 4096
 
 held=$(slow_request 20)
 tap_diag "trickled request held for ${held}s"
