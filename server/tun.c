@@ -474,6 +474,7 @@ tun_read_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)events;
 	dtls_cork();
+	tunnel_cork();
 	for (i = 0; i < TUN_READ_BATCH; i++) {
 		n = read(fd, tun_buf, sizeof(tun_buf));
 		if (n <= 0)
@@ -481,6 +482,7 @@ tun_read_cb(evutil_socket_t fd, short events, void *arg)
 		if (!tun_hand_over(np, tun_buf, (size_t)n))
 			tun_receive(np, tun_buf, (size_t)n);
 	}
+	tunnel_uncork();
 	dtls_uncork();
 	worker_kick(np);
 }

@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "cstp.h"
 #include "dtls.h"
+#include "evbio.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -31,10 +32,10 @@
 #include "worker.h"
 
 #define TUNNEL_FRAME_MAX	(CSTP_HEADER_LEN + 65535)
-#define TUNNEL_QUEUE_MAX	512	/* packets waiting for the socket */
 /*
- * Bytes waiting for the socket. A client that stops reading while it
- * sends large DPD requests must not make us hold 512 echoes of 64 KiB.
+ * Bytes of TLS records waiting for the socket. A client that stops
+ * reading, or sends large DPD requests that need echoes, must not make
+ * a tunnel hold more. Later packets are dropped, as a full router would.
  */
 #define TUNNEL_QUEUE_BYTES_MAX	(256 * 1024)
 #define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
@@ -59,12 +60,6 @@ struct tunnel_plan {
 	bool		client_to_client;
 };
 
-struct tunnel_chunk {
-	TAILQ_ENTRY(tunnel_chunk) entry;
-	size_t		len;
-	uint8_t		data[];
-};
-
 struct tunnel {
 	struct netproc	*t_np;		/* of the owning worker */
 	struct session	*t_session;
@@ -77,9 +72,10 @@ struct tunnel {
 	struct event	*t_timer;
 	uint8_t		*t_partial;	/* a frame split across reads */
 	size_t		t_partial_len;
-	TAILQ_HEAD(, tunnel_chunk) t_queue;
-	size_t		t_queued;
-	size_t		t_queued_bytes;
+	/* TLS records not yet written to the socket (evbio.h). */
+	struct evbuffer	*t_out;
+	bool		t_out_held;	/* in tunnel_held, for the uncork */
+	LIST_ENTRY(tunnel) t_held_entry;
 	time_t		t_last_rx;
 	int		t_data_mtu;
 	int		t_dpd;
@@ -91,6 +87,13 @@ struct tunnel {
 
 /* One read or one frame at a time on each worker thread. */
 static __thread uint8_t tunnel_scratch[TUNNEL_FRAME_MAX];
+
+/*
+ * Per thread: between tunnel_cork and tunnel_uncork, the tunnels with
+ * records to write. tunnel_uncork writes each with one writev().
+ */
+static __thread bool tunnel_corked;
+static __thread LIST_HEAD(, tunnel) tunnel_held;
 
 /* Numbers tunnels on the control thread, the only one that makes them. */
 static uint64_t tunnel_last_id;
@@ -111,26 +114,32 @@ tunnel_data_mtu(const struct tunnel *t)
 	return (t->t_data_mtu);
 }
 
+/* Write close_notify and what else is held once, without waiting. */
+static void
+tunnel_shutdown(struct tunnel *t)
+{
+	SSL_shutdown(t->t_ssl);
+	if (t->t_out != NULL && t->t_fd >= 0)
+		(void)evbuffer_write(t->t_out, t->t_fd);
+	SSL_free(t->t_ssl);
+}
+
 static void
 tunnel_free(struct tunnel *t)
 {
-	struct tunnel_chunk *ch;
-
 	dtls_channel_free(t->t_dtls);
-	while ((ch = TAILQ_FIRST(&t->t_queue)) != NULL) {
-		TAILQ_REMOVE(&t->t_queue, ch, entry);
-		free(ch);
-	}
+	if (t->t_out_held)
+		LIST_REMOVE(t, t_held_entry);
 	if (t->t_read != NULL)
 		event_free(t->t_read);
 	if (t->t_write != NULL)
 		event_free(t->t_write);
 	if (t->t_timer != NULL)
 		event_free(t->t_timer);
-	if (t->t_ssl != NULL) {
-		SSL_shutdown(t->t_ssl);
-		SSL_free(t->t_ssl);
-	}
+	if (t->t_ssl != NULL)
+		tunnel_shutdown(t);
+	if (t->t_out != NULL)
+		evbuffer_free(t->t_out);
 	if (t->t_fd >= 0)
 		close(t->t_fd);
 	free(t->t_partial);
@@ -164,69 +173,80 @@ tunnel_close(struct tunnel *t, const char *reason)
 	tunnel_end(t, reason, false);
 }
 
-/* Queue a copy of bytes that the socket could not take yet. */
+/*
+ * Write the held records to the socket. What it cannot take waits for
+ * EV_WRITE. Returns -EPIPE when a failed write closed and freed t.
+ */
 static int
-tunnel_enqueue(struct tunnel *t, const uint8_t *data, size_t len)
+tunnel_push(struct tunnel *t)
 {
-	struct tunnel_chunk *ch;
-
-	if (t->t_queued >= TUNNEL_QUEUE_MAX ||
-	    t->t_queued_bytes + len > TUNNEL_QUEUE_BYTES_MAX) {
-		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
-		return (-ENOBUFS);
+	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
+	    errno != EINTR) {
+		tunnel_close(t, "TLS write failed");
+		return (-EPIPE);
 	}
-	if ((ch = malloc(sizeof(*ch) + len)) == NULL)
-		return (-ENOMEM);
-	ch->len = len;
-	memcpy(ch->data, data, len);
-	TAILQ_INSERT_TAIL(&t->t_queue, ch, entry);
-	t->t_queued++;
-	t->t_queued_bytes += len;
-	event_add(t->t_write, NULL);
+	if (evbuffer_get_length(t->t_out) > 0)
+		event_add(t->t_write, NULL);
+	else
+		event_del(t->t_write);
+	return (0);
+}
+
+/* Write the held records now, or at tunnel_uncork while corked. */
+static int
+tunnel_push_soon(struct tunnel *t)
+{
+	if (!tunnel_corked)
+		return (tunnel_push(t));
+	if (!t->t_out_held) {
+		LIST_INSERT_HEAD(&tunnel_held, t, t_held_entry);
+		t->t_out_held = true;
+	}
 	return (0);
 }
 
 /*
- * Write one TLS record. Returns 1 when written, 0 when the socket is full
- * (retry later with the same bytes), -1 when the connection failed.
+ * Send bytes as one TLS record, behind the records held before. Returns
+ * -ENOBUFS when too much waits for the socket (the bytes are dropped),
+ * or -EPIPE when a failed write closed and freed the tunnel.
  */
-static int
-tunnel_ssl_write(struct tunnel *t, const uint8_t *data, size_t len)
-{
-	int n;
-
-	/*
-	 * SSL_get_error reads the thread's error queue, which DTLS on the
-	 * same worker may have left entries in.
-	 */
-	ERR_clear_error();
-	n = SSL_write(t->t_ssl, data, (int)len);
-	if (n == (int)len)
-		return (1);
-	switch (SSL_get_error(t->t_ssl, n)) {
-	case SSL_ERROR_WANT_WRITE:
-	case SSL_ERROR_WANT_READ:
-		return (0);
-	default:
-		return (-1);
-	}
-}
-
-/* Send bytes as one record now or, behind earlier records, later. */
 static int
 tunnel_write(struct tunnel *t, const uint8_t *data, size_t len)
 {
-	int rc;
+	if (evbuffer_get_length(t->t_out) + len > TUNNEL_QUEUE_BYTES_MAX) {
+		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
+		return (-ENOBUFS);
+	}
 
-	if (!TAILQ_EMPTY(&t->t_queue))
-		return (tunnel_enqueue(t, data, len));
-	rc = tunnel_ssl_write(t, data, len);
-	if (rc == 1)
-		return (0);
-	if (rc == 0)
-		return (tunnel_enqueue(t, data, len));
-	tunnel_close(t, "TLS write failed");
-	return (-EPIPE);
+	/*
+	 * The write goes to memory, so it fails only when libssl does. DTLS
+	 * on this worker may have left errors in the thread's queue.
+	 */
+	ERR_clear_error();
+	if (SSL_write(t->t_ssl, data, (int)len) != (int)len) {
+		tunnel_close(t, "TLS write failed");
+		return (-EPIPE);
+	}
+	return (tunnel_push_soon(t));
+}
+
+void
+tunnel_cork(void)
+{
+	tunnel_corked = true;
+}
+
+void
+tunnel_uncork(void)
+{
+	struct tunnel *t;
+
+	tunnel_corked = false;
+	while ((t = LIST_FIRST(&tunnel_held)) != NULL) {
+		LIST_REMOVE(t, t_held_entry);
+		t->t_out_held = false;
+		tunnel_push(t);
+	}
 }
 
 static int
@@ -265,26 +285,9 @@ tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len)
 static void
 tunnel_write_cb(evutil_socket_t fd, short events, void *arg)
 {
-	struct tunnel *t = arg;
-	struct tunnel_chunk *ch;
-	int rc;
-
 	(void)fd;
 	(void)events;
-	while ((ch = TAILQ_FIRST(&t->t_queue)) != NULL) {
-		rc = tunnel_ssl_write(t, ch->data, ch->len);
-		if (rc == 0)
-			return;
-		if (rc < 0) {
-			tunnel_close(t, "TLS write failed");
-			return;
-		}
-		TAILQ_REMOVE(&t->t_queue, ch, entry);
-		t->t_queued--;
-		t->t_queued_bytes -= ch->len;
-		free(ch);
-	}
-	event_del(t->t_write);
+	tunnel_push(arg);
 }
 
 void
@@ -443,8 +446,9 @@ tunnel_read_cb(evutil_socket_t fd, short events, void *arg)
 		    "TLS connection lost");
 		return;
 	}
-	if (!TAILQ_EMPTY(&t->t_queue))
-		tunnel_write_cb(-1, 0, t);
+	/* Reading may have written, such as a TLS 1.3 key update. */
+	if (evbuffer_get_length(t->t_out) > 0)
+		tunnel_push_soon(t);
 }
 
 static void
@@ -630,7 +634,6 @@ tunnel_new(struct netproc *np, struct session *se, int dpd)
 	t->t_fd = -1;
 	t->t_dpd = dpd;
 	t->t_last_rx = time(NULL);
-	TAILQ_INIT(&t->t_queue);
 	return (t);
 }
 
@@ -639,6 +642,9 @@ tunnel_start_events(struct tunnel *t)
 {
 	struct timeval tv = { t->t_dpd, 0 };
 
+	if ((t->t_out = evbuffer_new()) == NULL ||
+	    evbio_attach(t->t_ssl, t->t_out) != 0)
+		return (-ENOMEM);
 	t->t_read = event_new(t->t_np->base, t->t_fd, EV_READ | EV_PERSIST,
 	    tunnel_read_cb, t);
 	t->t_write = event_new(t->t_np->base, t->t_fd, EV_WRITE | EV_PERSIST,

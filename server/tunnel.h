@@ -43,6 +43,14 @@ void	tunnel_close_request(struct netproc *np, struct session *se,
 void	tunnel_send_packet(struct tunnel *t, const uint8_t *pkt, size_t len);
 
 /*
+ * Hold the TLS records written between tunnel_cork and tunnel_uncork on
+ * this thread, and write each tunnel's with one writev() at the uncork.
+ * The caller uncorks before it returns to the event loop.
+ */
+void	tunnel_cork(void);
+void	tunnel_uncork(void);
+
+/*
  * Forward one packet from the client, received on CSTP or DTLS, to the
  * inside. pkt may be rewritten (TCP MSS clamping).
  */

@@ -487,8 +487,10 @@ worker_wake_cb(evutil_socket_t fd, short events, void *arg)
 	if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		fatal("reading the wakeup of worker %zu failed", w->index);
 	dtls_cork();
+	tunnel_cork();
 	worker_drain_inbox(w);
 	worker_drain_rings(w);
+	tunnel_uncork();
 	dtls_uncork();
 }
 

@@ -1,0 +1,70 @@
+/* The evbuffer BIO declared in evbio.h. */
+#include <errno.h>
+#include <pthread.h>
+
+#include "evbio.h"
+
+static BIO_METHOD *evbio_method;
+static pthread_once_t evbio_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A write never waits for room, so libssl never keeps a record back for
+ * a retry. The tunnel checks the buffer's size before each write.
+ */
+static int
+evbio_write(BIO *b, const char *data, int len)
+{
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return (0);
+	if (evbuffer_add(BIO_get_data(b), data, (size_t)len) != 0)
+		return (-1);
+	return (len);
+}
+
+static long
+evbio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return (cmd == BIO_CTRL_FLUSH ? 1 : 0);
+}
+
+static int
+evbio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return (1);
+}
+
+static void
+evbio_method_init(void)
+{
+	BIO_METHOD *m;
+
+	m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "headend evbuffer");
+	if (m == NULL || BIO_meth_set_write(m, evbio_write) != 1 ||
+	    BIO_meth_set_ctrl(m, evbio_ctrl) != 1 ||
+	    BIO_meth_set_create(m, evbio_create) != 1) {
+		BIO_meth_free(m);
+		return;
+	}
+	evbio_method = m;
+}
+
+int
+evbio_attach(SSL *ssl, struct evbuffer *out)
+{
+	BIO *b;
+
+	pthread_once(&evbio_once, evbio_method_init);
+	if (evbio_method == NULL || (b = BIO_new(evbio_method)) == NULL)
+		return (-ENOMEM);
+	BIO_set_data(b, out);
+
+	/* Frees this side's reference to the socket BIO; reads keep theirs. */
+	SSL_set0_wbio(ssl, b);
+	return (0);
+}
