@@ -511,8 +511,10 @@ class Report:
         self.out(
             "- The data path: headend writes runs of TCP segments to the "
             "tun device as one GSO packet (IFF_VNET_HDR), takes packets "
-            "of up to 64 KiB from it and cuts them for the client, reads "
-            "DTLS with recvmmsg and reads TLS records ahead. Most of the "
+            "of up to 64 KiB from it and cuts them for the client, sends "
+            "the records of such a burst with one UDP GSO call or one "
+            "writev, reads DTLS with recvmmsg and reads TLS records "
+            "ahead. Most of the "
             "kernel time left is the delivery of those packets: the tun "
             "write routes them and runs the inside host's TCP receive in "
             "headend's own system call, which the CPU figure counts. In a "
