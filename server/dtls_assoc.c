@@ -21,6 +21,7 @@
 #include "dtls_impl.h"
 #include "netproc.h"
 #include "session.h"
+#include "tls.h"
 
 /* A handshake that has not finished by then is abandoned. */
 #define DTLS_HANDSHAKE_TIMEOUT	30
@@ -581,7 +582,7 @@ dtls_assoc_input(struct dtls_assoc *a, struct dtls_socket *s,
 
 	/* Keep errors that hostile input causes off the error queue. */
 	result = dtls_assoc_ssl_input(a, s, from, dgram, len);
-	ERR_clear_error();
+	tls_errors_clear();
 	return (result);
 }
 

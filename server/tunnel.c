@@ -27,6 +27,7 @@
 #include "netproc.h"
 #include "packet.h"
 #include "session.h"
+#include "tls.h"
 #include "tun.h"
 #include "tunnel.h"
 #include "worker.h"
@@ -222,7 +223,7 @@ tunnel_write(struct tunnel *t, const uint8_t *data, size_t len)
 	 * The write goes to memory, so it fails only when libssl does. DTLS
 	 * on this worker may have left errors in the thread's queue.
 	 */
-	ERR_clear_error();
+	tls_errors_clear();
 	if (SSL_write(t->t_ssl, data, (int)len) != (int)len) {
 		tunnel_close(t, "TLS write failed");
 		return (-EPIPE);
@@ -431,7 +432,7 @@ tunnel_read_cb(evutil_socket_t fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	for (;;) {
-		ERR_clear_error();
+		tls_errors_clear();
 		n = SSL_read(t->t_ssl, tunnel_scratch, sizeof(tunnel_scratch));
 		if (n > 0) {
 			if (tunnel_feed(t, tunnel_scratch, (size_t)n) != 0)
