@@ -269,20 +269,60 @@ login_send_complete(struct conn *c, const struct session *se)
 	conn_request_done(c);
 }
 
+/*
+ * End the oldest login from source that waits for its client, not for
+ * authd. Logins that a client opened and left would otherwise lock out
+ * everyone behind its address, such as a site's phones behind one NAT,
+ * until they expire. Returns whether one was ended.
+ */
+static bool
+login_evict_oldest(const char *source)
+{
+	struct login *lg;
+
+	TAILQ_FOREACH(lg, &login_state.logins, lg_entry) {
+		if (lg->lg_conn == NULL && strcmp(lg->lg_source, source) == 0) {
+			login_free(lg);
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* Count a login against its source, ending an abandoned one if full. */
+static bool
+login_source_add(struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	int limit = np->cfg->limits.logins_per_source;
+	uint64_t over;
+
+	if (source_add(np->sources, c->c_addr, SOURCE_LOGIN, limit))
+		return (true);
+	over = counter_add(&np->stats.logins_over_source_limit, 1);
+	if (login_evict_oldest(c->c_addr) &&
+	    source_add(np->sources, c->c_addr, SOURCE_LOGIN, limit)) {
+		if (over % 100 == 0)
+			conn_log(c, LOG_INFO, "the source has %d logins in "
+			    "progress (limit logins-per-source): ended its "
+			    "oldest waiting one to start this", limit);
+		return (true);
+	}
+	conn_log(c, LOG_INFO, "login refused: the source has %d logins "
+	    "waiting for authd (limit logins-per-source)", limit);
+	return (false);
+}
+
 struct login *
 login_create(struct conn *c, const struct http_request *req,
     const struct route *rt)
 {
 	const char *agent = http_request_header(req, "User-Agent");
 	struct netproc *np = c->c_np;
-	int limit = np->cfg->limits.logins_per_source;
 	struct login *lg = NULL;
 
-	if (!source_add(np->sources, c->c_addr, SOURCE_LOGIN, limit)) {
-		counter_add(&np->stats.logins_over_source_limit, 1);
-		conn_log(c, LOG_INFO, "login refused: the source has %d "
-		    "logins in progress (limit logins-per-source)", limit);
-	} else if ((lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
+	if (login_source_add(c) &&
+	    (lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
 		source_del(np->sources, c->c_addr, SOURCE_LOGIN);
 		conn_log(c, LOG_INFO, "login refused: too many logins in "
 		    "progress or out of memory");

@@ -130,20 +130,22 @@ he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
 	tap_diag_file "$HE_TMPDIR/oc2.log"
 tap_ok "another source is still served" he_ping_inside
 
-# Logins in progress per source: the fourth first request is refused.
+# Logins in progress per source: at the limit, a new login ends the
+# oldest one that waits for its client, so logins that a client opened
+# and left lock nobody else behind that address out.
 pid_stop "$OC_PID"
 pid_stop "$HE_PID"
 he_write_config
 echo 'limits = { logins-per-source = 3; };' >>"$HE_CONF"
 he_start
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
 	ip netns exec "$NS_CLIENT" python3 "$TOOLS/xmllogin.py" \
-		"$VPN_HOSTNAME" /staff /staff alice wrong >/dev/null 2>&1 || true
+		"$VPN_HOSTNAME" /staff /staff alice - --init-only \
+		>/dev/null 2>&1 || true
 done
-tap_ok "fourth login in progress from one source refused" sh -c \
-	"ip netns exec $NS_CLIENT python3 '$TOOLS/xmllogin.py' \
-	'$VPN_HOSTNAME' /staff /staff alice alice-secret 2>&1 |
-	grep -q '503'"
+tap_ok "login from a source at its limit succeeds" \
+	ip netns exec "$NS_CLIENT" python3 "$TOOLS/xmllogin.py" \
+	"$VPN_HOSTNAME" /staff /staff alice alice-secret
 tap_ok "logins over the source limit counted" \
 	stat_at_least limits.logins_over_source_limit 1
 tap_done

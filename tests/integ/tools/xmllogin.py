@@ -4,14 +4,16 @@ request: POST init to one path, then the auth-reply to another path, with
 the opaque element echoed as received or altered.
 
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
-                   [--race N] [--source ADDRESS]
+                   [--race N] [--source ADDRESS] [--init-only]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
 
 With --race N the same auth-reply goes out at once on N new connections.
 It exits 0 when every connection got an HTTP answer within 10 seconds
 and at most one of them got a cookie. --source binds the client side to
-ADDRESS, to log in from one of several client addresses.
+ADDRESS, to log in from one of several client addresses. With
+--init-only it sends only the init request, leaves the login unfinished
+and exits 0 when the server answered it with a login form.
 """
 import re
 import socket
@@ -96,6 +98,9 @@ def main():
         print(head.splitlines()[0])
         return 1
     opaque = found.group(0)
+    if '--init-only' in sys.argv[6:]:
+        print(head.splitlines()[0])
+        return 0
     if forge:
         sig = re.search(r'<auth-sig>([0-9a-f]*)</auth-sig>', opaque).group(1)
         forged = ''.join('1' if c == '0' else '0' for c in sig)
