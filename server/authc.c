@@ -14,9 +14,9 @@
 /*
  * PAM may take seconds, because pam_unix delays failures by about two.
  * A request older than this fails as a server error, not a wrong password.
- * The time includes the wait behind other logins, which in a power-cut
- * storm of 10,000 phones is about 20 s on one core, so the limit is the
- * phones' own 30 s Fail to Connect timer: after it, no phone waits.
+ * The time includes the wait behind other logins. In a power-cut storm
+ * of 10,000 phones that wait is about 20 s on one core, so the limit is
+ * the phones' own 30 s Fail to Connect timer, after which none waits.
  */
 #define AUTHC_TIMEOUT_SECONDS	30
 
@@ -36,6 +36,7 @@ struct authc_request {
 	void		*arg;
 	struct event	*timer;
 	struct authc	*ac;
+	bool		on_old;		/* sent to the authd being replaced */
 	TAILQ_ENTRY(authc_request) entry;
 };
 
@@ -47,11 +48,23 @@ struct authc {
 	size_t		unsent;		/* requests with r->unsent set */
 	uint32_t	next_id;
 	TAILQ_HEAD(, authc_request) pending;
+	/*
+	 * The socket of an authd that a reload replaced. It stays open
+	 * until that authd has replied to every request sent to it, so a
+	 * reload fails no login. Closing it ends that authd.
+	 */
+	int		old_fd;
+	struct event	*old_read_event;
+	size_t		old_waiting;	/* requests with r->on_old set */
 };
+
+static void	authc_old_close(struct authc *ac, const char *why);
 
 static void
 authc_request_free(struct authc *ac, struct authc_request *r)
 {
+	bool on_old = r->on_old;
+
 	if (r->unsent != NULL) {
 		OPENSSL_cleanse(r->unsent, sizeof(*r->unsent));
 		free(r->unsent);
@@ -60,6 +73,10 @@ authc_request_free(struct authc *ac, struct authc_request *r)
 	TAILQ_REMOVE(&ac->pending, r, entry);
 	event_free(r->timer);
 	free(r);
+
+	/* The replaced authd owes nothing more, so it may end. */
+	if (on_old && --ac->old_waiting == 0 && ac->old_fd >= 0)
+		authc_old_close(ac, NULL);
 }
 
 static void
@@ -80,6 +97,32 @@ authc_fail_all(struct authc *ac, const char *message)
 
 	while ((r = TAILQ_FIRST(&ac->pending)) != NULL)
 		authc_finish(ac, r, IPC_AUTH_ERROR, message);
+}
+
+/*
+ * Close the replaced authd's socket, which ends that authd. The
+ * requests it still owed fail with why, when given.
+ */
+static void
+authc_old_close(struct authc *ac, const char *why)
+{
+	struct authc_request *r;
+
+	event_free(ac->old_read_event);
+	ac->old_read_event = NULL;
+	close(ac->old_fd);
+	ac->old_fd = -1;
+
+	/* Search afresh each time: a callback may end other requests. */
+	for (;;) {
+		TAILQ_FOREACH(r, &ac->pending, entry) {
+			if (r->on_old)
+				break;
+		}
+		if (r == NULL)
+			break;
+		authc_finish(ac, r, IPC_AUTH_ERROR, why);
+	}
 }
 
 /* Close the socket; requests still waiting fail with the message. */
@@ -119,6 +162,17 @@ authc_handle_reply(struct authc *ac, const struct ipc_auth_reply *rep)
 }
 
 static void
+authc_socket_failed(struct authc *ac, int fd, const char *why)
+{
+	if (fd != ac->old_fd) {
+		authc_close(ac, why);
+		return;
+	}
+	log_warnx("the replaced authd's connection closed: %s", why);
+	authc_old_close(ac, "authd ended during a reload");
+}
+
+static void
 authc_read_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct authc *ac = arg;
@@ -133,11 +187,12 @@ authc_read_cb(evutil_socket_t fd, short events, void *arg)
 	if (len == -EAGAIN || len == -EWOULDBLOCK)
 		return;
 	if (len <= 0) {
-		authc_close(ac, len == 0 ? "end of file" : strerror(-len));
+		authc_socket_failed(ac, fd, len == 0 ? "end of file" :
+		    strerror(-len));
 		return;
 	}
 	if (ipc_auth_reply_decode(buf, (size_t)len, &rep) != 0) {
-		authc_close(ac, "malformed reply");
+		authc_socket_failed(ac, fd, "malformed reply");
 		return;
 	}
 	authc_handle_reply(ac, &rep);
@@ -162,6 +217,7 @@ authc_new(struct event_base *base)
 		return (NULL);
 	ac->base = base;
 	ac->fd = -1;
+	ac->old_fd = -1;
 	ac->next_id = 1;
 	TAILQ_INIT(&ac->pending);
 	return (ac);
@@ -194,15 +250,39 @@ authc_write_cb(evutil_socket_t fd, short events, void *arg)
 	event_del(ac->write_event);
 }
 
+/*
+ * Keep the socket of an authd that a reload replaces for the replies it
+ * owes; requests not yet sent go to the new one. One replaced authd is
+ * kept at a time, so a second reload within a check fails its requests.
+ */
+static void
+authc_retire(struct authc *ac)
+{
+	struct authc_request *r;
+
+	if (ac->old_fd >= 0)
+		authc_old_close(ac, "authd was replaced twice during a check");
+	event_free(ac->write_event);
+	ac->write_event = NULL;
+	ac->old_fd = ac->fd;
+	ac->old_read_event = ac->read_event;
+	ac->fd = -1;
+	ac->read_event = NULL;
+	TAILQ_FOREACH(r, &ac->pending, entry) {
+		if (r->unsent == NULL) {
+			r->on_old = true;
+			ac->old_waiting++;
+		}
+	}
+	if (ac->old_waiting == 0)
+		authc_old_close(ac, NULL);
+}
+
 void
 authc_set_socket(struct authc *ac, int fd)
 {
-	/*
-	 * A reload replaces a running authd. The replies it still owes are
-	 * lost with its socket, so those logins fail and their users retry.
-	 */
 	if (ac->fd >= 0)
-		authc_drop(ac, "authd was replaced");
+		authc_retire(ac);
 	if (fd < 0)
 		return;
 	evutil_make_socket_nonblocking(fd);
@@ -214,6 +294,8 @@ authc_set_socket(struct authc *ac, int fd)
 	    event_add(ac->read_event, NULL) != 0)
 		fatalx("cannot watch the authd socket");
 	ac->fd = fd;
+	if (ac->unsent > 0)
+		event_add(ac->write_event, NULL);
 }
 
 static struct authc_request *

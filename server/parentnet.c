@@ -69,10 +69,14 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 		log_warnx("cannot route the pools into %s: %s",
 		    p->cfg->tun.name, strerror(-rc));
 
-	/* authd got its configuration by fork, so a new one takes over. */
+	/*
+	 * authd got its configuration by fork, so a new one takes over.
+	 * The old one answers the checks it has started and ends when the
+	 * network process closes its socket; as an unknown child then, it
+	 * is reaped without a restart.
+	 */
 	if (old_authd > 0) {
 		p->authd_pid = 0;
-		kill(old_authd, SIGTERM);
 		parent_restart_authd(p);
 	}
 	log_notice("reloaded %s", p->cfg->path);

@@ -76,9 +76,19 @@ xml_login() {
 		"$1" "$1" bob bob-secret
 }
 
-tap_plan 16
+# add_slow_user: carol, whose password hash takes about a second to
+# check, so that a reload can come while authd checks it.
+add_slow_user() {
+	python3 -W ignore -c '
+import crypt, sys
+print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
+' >>"$HE_USERS"
+}
+
+tap_plan 19
 he_setup
 he_add_user bob bob-secret
+add_slow_user
 write_config "$STAFF_POOL" "$STAFF_GROUP"
 he_start
 he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
@@ -112,6 +122,22 @@ tap_ok "new group: the login leases from its pool" sh -c \
 tap_ok "new group: alice's session is untouched" session_listed \
 	"$alice" alice staff 198.19.0.1
 tap_ok "new group: the session passes packets" he_ping_inside
+
+# A reload while authd checks a password: the replaced authd still
+# answers that check, then ends.
+lines=$(wc -l <"$HE_LOG")
+ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
+	/staff carol carol-secret >"$HE_TMPDIR/carol.out" 2>&1 &
+carol_login=$!
+wait_until 10 log_after "$lines" 'login started: group=staff' || true
+tap_ok "slow check: the reload during it applies" reload_and_wait \
+	"reloaded $HE_CONF"
+carol_rc=0
+wait "$carol_login" || carol_rc=$?
+tap_ok "slow check: the login completes" test "$carol_rc" -eq 0 ||
+	tap_diag_file "$HE_TMPDIR/carol.out"
+tap_ok "slow check: the replaced authd ends" wait_until 10 \
+	sh -c "[ \"\$(pgrep -P $HE_PID | wc -l)\" -eq 2 ]"
 
 # Remove the staff group, shrink its pool away from alice's address and
 # rename the tun device, which needs a restart.
