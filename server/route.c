@@ -78,6 +78,32 @@ route_reject_url(struct conn *c, const char *url)
 	    strlen(body), true);
 }
 
+/*
+ * The client's group-access (the group it picked from a list) and the
+ * URL it connected to name two different tunnel-groups. Neither wins,
+ * because either could be the stale one.
+ */
+static void
+route_reject_conflict(struct conn *c, const char *group_access,
+    const char *url)
+{
+	char body[2 * CONFIG_URL_MAX + 400];
+
+	counter_add(&c->c_np->stats.urls_rejected, 1);
+	conn_log(c, LOG_INFO, "rejected login: group-access %s and the "
+	    "request URL %s select different tunnel-groups", group_access,
+	    url);
+	snprintf(body, sizeof(body), "The group chosen (%s) and the VPN "
+	    "address %s belong to different tunnel-groups: connect to the "
+	    "address of the group you want.\n", group_access, url);
+	conn_respond(c, 404, "Not Found", NULL, "text/plain", body,
+	    strlen(body), true);
+}
+
+/*
+ * Find the group-url of the request, or NULL. When group-access and the
+ * URL disagree, the response is sent and shown is left empty.
+ */
 static const struct route_url *
 route_select_url(struct conn *c, const struct http_request *req,
     const char *group_access, char *shown, size_t shownlen)
@@ -96,9 +122,10 @@ route_select_url(struct conn *c, const struct http_request *req,
 			by_access = route_find_url(&u);
 		if (by_access != NULL && by_request != NULL &&
 		    by_access->ru_tgroup != by_request->ru_tgroup) {
-			conn_log(c, LOG_INFO, "group-access %s and request "
-			    "path %s select different groups", group_access,
+			snprintf(shown, shownlen, "https://%s%s", host,
 			    req->path);
+			route_reject_conflict(c, group_access, shown);
+			shown[0] = '\0';
 			return (NULL);
 		}
 		return (by_access);
@@ -115,7 +142,9 @@ route_select(struct conn *c, const struct http_request *req,
 
 	ru = route_select_url(c, req, group_access, shown, sizeof(shown));
 	if (ru == NULL) {
-		route_reject_url(c, shown);
+		/* An empty shown URL: route_select_url sent the response. */
+		if (shown[0] != '\0')
+			route_reject_url(c, shown);
 		return (-ENOENT);
 	}
 	out->ro_tgroup = ru->ru_tgroup;

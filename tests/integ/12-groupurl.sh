@@ -8,9 +8,21 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 12
+tap_plan 14
 he_setup
 he_write_config
+# A second group, for a group-access that names another group than the
+# URL does.
+lab_group='{ name = "lab"; group-urls = [ "https://vpn.example.net/lab" ];
+	authentication = "password"; user-file = "'"$HE_USERS"'";
+	pool = "staff"; group-policy = "all"; }'
+python3 - "$HE_CONF" "$lab_group" <<'EOF'
+import sys
+path, group = sys.argv[1:3]
+text = open(path).read().rstrip()
+assert text.endswith("} );"), "the last setting is not tunnel-groups"
+open(path, "w").write(text[:-2] + ", " + group + " );\n")
+EOF
 he_start
 
 log=$HE_TMPDIR/unknown.log
@@ -41,9 +53,24 @@ wait_until 15 pid_stopped "$SPAWNED_PID" || true
 tap_ok "right path on another host: rejected" file_contains "$HE_LOG" \
 	'no tunnel-group has the group-url https://other\.example\.net/staff'
 
+# group-access names the lab group, the URL the staff group: neither
+# wins, and the answer names both.
+xmllogin="$(dirname "$0")/tools/xmllogin.py"
+out=$(ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" \
+	/staff /staff alice alice-secret \
+	--group-access "https://$VPN_HOSTNAME/lab" 2>&1 || true)
+tap_diag "$out"
+staff_url='https://vpn\.example\.net/staff'
+lab_url='https://vpn\.example\.net/lab'
+tap_ok "group-access and URL disagree: the answer names both" sh -c \
+	"echo '$out' | grep -Eq \
+	'group chosen \\($lab_url\\) and the VPN address $staff_url belong'"
+tap_ok "group-access and URL disagree: logged as such" file_contains \
+	"$HE_LOG" \
+	"group-access $lab_url and the request URL $staff_url select different"
+
 # The auth-reply goes to "/", as openconnect's does after a group change:
 # the signed opaque handle keeps it in the group of the first request.
-xmllogin="$(dirname "$0")/tools/xmllogin.py"
 tap_ok "auth-reply to / stays in the first request's group" \
 	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff / \
 	alice alice-secret

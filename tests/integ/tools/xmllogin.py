@@ -5,6 +5,7 @@ the opaque element echoed as received or altered.
 
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
                    [--race N] [--source ADDRESS] [--init-only]
+                   [--group-access URL]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
 
@@ -14,6 +15,8 @@ and at most one of them got a cookie. --source binds the client side to
 ADDRESS, to log in from one of several client addresses. With
 --init-only it sends only the init request, leaves the login unfinished
 and exits 0 when the server answered it with a login form.
+--group-access sends URL as the group the user picked, in place of the
+init request's own URL.
 """
 import re
 import socket
@@ -91,11 +94,16 @@ def main():
         SOURCE = sys.argv[sys.argv.index('--source') + 1]
     forge = '--forge-sig' in sys.argv[6:]
     conn = connect(host)
-    head, body = request(conn, host, init_path,
-                         INIT.format(host=host, path=init_path))
+    init = INIT.format(host=host, path=init_path)
+    if '--group-access' in sys.argv[6:]:
+        url = sys.argv[sys.argv.index('--group-access') + 1]
+        init = re.sub(r'<group-access>.*</group-access>',
+                      '<group-access>' + url + '</group-access>', init)
+    head, body = request(conn, host, init_path, init)
     found = re.search(r'<opaque.*?</opaque>', body, re.S)
     if found is None:
         print(head.splitlines()[0])
+        print(body)
         return 1
     opaque = found.group(0)
     if '--init-only' in sys.argv[6:]:
