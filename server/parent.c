@@ -208,6 +208,46 @@ parent_bind_udp(const struct config_listener *l, size_t nworkers, int *fds)
 	freeaddrinfo(ai);
 }
 
+/* Return whether a process accepts connections on the socket at sun. */
+static bool
+parent_socket_served(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool served;
+
+	if (fd < 0)
+		return (false);
+	served = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return (served);
+}
+
+/*
+ * Refuse to take the status socket from another running headend, which
+ * would lose its only way to be managed. A file left by a headend that
+ * ended refuses connections and is replaced. One that is still ending
+ * gets the same time to go as a listener's address does.
+ */
+static void
+parent_claim_status(const struct sockaddr_un *sun)
+{
+	int i;
+
+	for (i = 0; i < PARENT_BIND_TRIES; i++) {
+		if (!parent_socket_served(sun)) {
+			unlink(sun->sun_path);
+			return;
+		}
+		if (i == 0)
+			log_info("status socket %s is in use; waiting for it "
+			    "to be free", sun->sun_path);
+		usleep(100000);
+	}
+	fatalx("status socket %s is in use by another running headend; stop "
+	    "it first, or give this one another status-socket",
+	    sun->sun_path);
+}
+
 /* The status socket: root:<network user's group>, mode 0660. */
 static int
 parent_bind_status(const struct config *cfg)
@@ -226,7 +266,7 @@ parent_bind_status(const struct config *cfg)
 	snprintf(dir, sizeof(dir), "%s", cfg->status_socket);
 	if (mkdir(dirname(dir), 0755) != 0 && errno != EEXIST)
 		fatal("cannot create the directory of %s", cfg->status_socket);
-	unlink(cfg->status_socket);
+	parent_claim_status(&sun);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
 		fatal("cannot bind the status socket %s", cfg->status_socket);

@@ -59,7 +59,7 @@ restart_checks() {
 		wait_until 5 he_ping_inside
 }
 
-tap_plan 16
+tap_plan 19
 tap_require_commands stdbuf
 he_setup
 he_write_config
@@ -87,4 +87,17 @@ wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
 HE_LOG="$HE_TMPDIR/headend-3.log"
 he_start
 restart_checks "after SIGKILL" 3
+
+# A second headend with the same file, in a namespace of its own, where
+# its listeners bind, must leave the running one its status socket.
+second_ns="he-$$-second"
+netns_create "$second_ns" 0
+spawn_in_ns "$second_ns" "$HEADEND" -f -c "$HE_CONF" \
+	>"$HE_TMPDIR/second.log" 2>&1
+second=$SPAWNED_PID
+wait_until 15 pid_stopped "$second" || true
+tap_ok "second instance: it does not start" pid_stopped "$second"
+tap_ok "second instance: it names the status socket in use" file_contains \
+	"$HE_TMPDIR/second.log" 'status socket .* is in use by another'
+tap_ok "second instance: the first still serves status" he_ctl show stats
 tap_done
