@@ -197,6 +197,24 @@ login_over_session_limit(struct login *lg, struct conn *c)
 }
 
 /*
+ * Return whether se goes before pick when sessions must make room: one
+ * without a connected client first, then the oldest. Logins within one
+ * second have the same start time, so the lower, earlier id decides.
+ */
+static bool
+login_replace_before(const struct session *se, const struct session *pick)
+{
+	bool se_idle = se->se_tunnel == NULL;
+	bool pick_idle = pick->se_tunnel == NULL;
+
+	if (se_idle != pick_idle)
+		return (se_idle);
+	if (se->se_started != pick->se_started)
+		return (se->se_started < pick->se_started);
+	return (se->se_id < pick->se_id);
+}
+
+/*
  * The session of user in tgroup that a login beyond the limit replaces:
  * the oldest of those without a connected client, else the oldest. The
  * number of the user's sessions in the group goes to *count.
@@ -213,10 +231,7 @@ login_session_to_replace(struct netproc *np, const char *user,
 		if (se->se_tgroup != tgroup || strcmp(se->se_user, user) != 0)
 			continue;
 		(*count)++;
-		if (pick == NULL ||
-		    (pick->se_tunnel != NULL && se->se_tunnel == NULL) ||
-		    ((pick->se_tunnel == NULL) == (se->se_tunnel == NULL) &&
-		    se->se_started < pick->se_started))
+		if (pick == NULL || login_replace_before(se, pick))
 			pick = se;
 	}
 	return (pick);

@@ -13,7 +13,8 @@ set -eu
 
 PHONE=SEP001122334455
 
-# start ACTION: headend with simultaneous-logins = 1 and ACTION.
+# start ACTION [LIMIT]: headend with simultaneous-logins = LIMIT (1 by
+# default) and ACTION.
 start() {
 	if [ -n "$HE_PID" ]; then
 		lc_logoff_all
@@ -22,7 +23,7 @@ start() {
 	phone_write_config \
 		"authentication = \"password\"; user-file = \"$HE_USERS\";" \
 		'tls-profile = "phone";'
-	sed -i "s/name = \"all\";/name = \"all\"; simultaneous-logins = 1; \
+	sed -i "s/name = \"all\";/name = \"all\"; simultaneous-logins = ${2:-1}; \
 simultaneous-login-action = \"$1\";/" "$HE_CONF"
 	he_start
 }
@@ -56,7 +57,13 @@ connects() {
 	[ -n "$(lc_connect_address "$1")" ]
 }
 
-tap_plan 19
+# alice_ids: the ids of alice's sessions, in order.
+alice_ids() {
+	lc_sessions "print(' '.join(str(i) for i in sorted(
+    s['id'] for s in sessions if s['user'] == 'alice')))"
+}
+
+tap_plan 20
 phone_setup
 he_add_user "$PHONE" phone-secret
 start logoff-oldest
@@ -133,4 +140,17 @@ out=$(phone_login) || true
 lc_diag "$out"
 tap_ok "reject: a second phone login gets 503" grep -q '^login: 503' <<<"$out"
 phone_kill
+# ---- logoff-oldest among logins of one second ------------------------------
+
+# Three logins within about a second, with room for two: the first,
+# whose id is the lowest, goes, even when all three share a start time.
+start logoff-oldest 2
+lc_login alice alice-secret >/dev/null
+lc_login alice alice-secret >/dev/null
+before=$(alice_ids)
+lc_login alice alice-secret >/dev/null
+after=$(alice_ids)
+tap_diag "alice's sessions before the third login: $before, after: $after"
+tap_ok "same second: the earliest login is logged off" \
+	test "${after%% *}" = "${before##* }"
 tap_done
