@@ -24,11 +24,15 @@ step() {
 	exit 1
 }
 
-# The default configuration keeps sessions under /var/lib/headend. The
-# demo removes that folder at the end, unless it was there before.
+# The default configuration keeps sessions under /var/lib/headend and
+# its status socket in /run/headend. The demo removes those folders at
+# the end, unless they were there before.
 [ -e /var/lib/headend ] || LIB_CLEANUP_PATHS+=(/var/lib/headend)
+[ -e /run/headend ] || LIB_CLEANUP_PATHS+=(/run/headend)
 
-step "Creating namespaces: client 198.18.0.2, headend 198.18.0.1/198.18.1.1, inside host 198.18.1.2"
+step "Creating namespaces: client $CLIENT_ADDR," \
+	"headend $HEADEND_OUTSIDE_ADDR/$HEADEND_INSIDE_ADDR," \
+	"inside host $INSIDE_ADDR"
 he_ensure_user
 netns_setup
 
