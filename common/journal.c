@@ -40,7 +40,8 @@
 #define JOURNAL_OFF_ID_MAX	36
 #define JOURNAL_OFF_MAC		44
 
-#define JOURNAL_SUFFIX_MAX	sizeof(".rejected")
+#define JOURNAL_SUFFIX_MAX	sizeof(".rejected.99")
+#define JOURNAL_ASIDE_MAX	100	/* rejected files kept side by side */
 
 struct journal_node {
 	struct journal_session	s;
@@ -948,6 +949,21 @@ journal_load(struct journal *j, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Name the place for a rejected file: PATH.rejected, or PATH.rejected.N
+ * when earlier ones are there, so that each stays for inspection. The
+ * last name is reused once all are taken.
+ */
+static void
+journal_aside_name(const struct journal *j, char *aside, size_t len)
+{
+	int n;
+
+	snprintf(aside, len, "%s.rejected", j->path);
+	for (n = 1; n < JOURNAL_ASIDE_MAX && access(aside, F_OK) == 0; n++)
+		snprintf(aside, len, "%s.rejected.%d", j->path, n);
+}
+
 /* Keep a corrupt or foreign file for inspection, out of the way. */
 static int
 journal_reject(struct journal *j, char *err, size_t errlen)
@@ -957,7 +973,7 @@ journal_reject(struct journal *j, char *err, size_t errlen)
 
 	journal_table_clear(j);
 	j->id_max = 0;
-	snprintf(aside, sizeof(aside), "%s.rejected", j->path);
+	journal_aside_name(j, aside, sizeof(aside));
 	if (rename(j->path, aside) != 0) {
 		rc = -errno;
 		journal_err_append(err, errlen, "; cannot move it to %s: %s",

@@ -818,6 +818,34 @@ test_foreign_key_ignored(void **state)
 	free(data);
 }
 
+/* A second rejected file goes beside the first instead of over it. */
+static void
+test_second_rejection_kept_apart(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *first, *kept;
+	size_t len, kept_len, last_start;
+	char second[sizeof(f->rejected) + 8];
+	struct journal *j;
+	struct collect c;
+
+	journal_write_sample(f, &last_start);
+	first = file_read_all(f->path, &len);
+	j = journal_open_collect(f, f->other_key, &c, JOURNAL_FOREIGN);
+	journal_close(j);
+	j = journal_open_collect(f, f->key, &c, JOURNAL_FOREIGN);
+	journal_close(j);
+
+	kept = file_read_all(f->rejected, &kept_len);
+	assert_int_equal(kept_len, len);
+	assert_memory_equal(kept, first, len);
+	snprintf(second, sizeof(second), "%s.1", f->rejected);
+	assert_int_equal(access(second, F_OK), 0);
+	assert_non_null(strstr(f->err, second));
+	free(kept);
+	free(first);
+}
+
 static void
 test_garbage_file_ignored(void **state)
 {
@@ -1314,6 +1342,7 @@ main(void)
 		FIXTURE_TEST(test_zero_tail_cut),
 		FIXTURE_TEST(test_flipped_byte_rejected),
 		FIXTURE_TEST(test_foreign_key_ignored),
+		FIXTURE_TEST(test_second_rejection_kept_apart),
 		FIXTURE_TEST(test_garbage_file_ignored),
 		FIXTURE_TEST(test_empty_file_fresh),
 		FIXTURE_TEST(test_unsupported_version_ignored),
