@@ -19,11 +19,21 @@
  */
 #define USERFILE_DUMMY_SETTING	"$y$j9T$5Wi582tngVsg0i.F/UHBF."
 
+/* A macro's value as a string literal. */
+#define USERFILE_STRING(x)	USERFILE_STRING_RAW(x)
+#define USERFILE_STRING_RAW(x)	#x
+
 /* Result of scanning the file for one username. */
 struct userfile_match {
 	char	hash[CRYPT_OUTPUT_SIZE];	/* "" when the user is absent */
 	char	dummy[CRYPT_OUTPUT_SIZE];	/* for the timing-only crypt */
+	unsigned long	hash_line;	/* line of hash */
+	bool	owns_malformed;	/* the user owns a malformed line */
+	struct userfile_problem problem;
 };
+
+#define USERFILE_REASON_NUL	"it contains a NUL byte"
+#define USERFILE_REASON_HASH	"the hash is not one that crypt(3) accepts"
 
 /* A replacement file being written next to the original. */
 struct userfile_tmp {
@@ -140,46 +150,108 @@ userfile_line_ignored(const char *line)
 	return line[strspn(line, " \t")] == '\0';
 }
 
-/* Split a "username:hash" line in place. Returns 0 or -EBADMSG. */
-static int
-userfile_record_parse(char *line, char **name, char **hash)
+/*
+ * Split a "username:hash" line in place. Returns NULL, or the reason why
+ * the line is malformed.
+ */
+static const char *
+userfile_record_split(char *line, char **name, char **hash)
 {
 	char *colon;
 
 	colon = strchr(line, ':');
 	if (colon == NULL)
-		return -EBADMSG;
+		return "it has no ':' between the username and the hash";
 
 	*colon = '\0';
 	*name = line;
 	*hash = colon + 1;
-	if (!userfile_name_valid(*name) || !userfile_hash_valid(*hash))
-		return -EBADMSG;
+	if (!userfile_name_valid(*name))
+		return "the username is empty, longer than "
+		    USERFILE_STRING(USERFILE_NAME_MAX) " bytes, or contains "
+		    "a space or a control character";
 
-	return 0;
+	if (!userfile_hash_valid(*hash))
+		return "the hash is empty, too long, or contains a space, "
+		    "':' or a control character";
+
+	return NULL;
 }
 
-/* Record one line of the file in m if it concerns user. */
+/* Split a "username:hash" line in place. Returns 0 or -EBADMSG. */
 static int
-userfile_match_line(char *line, const char *user, struct userfile_match *m)
+userfile_record_parse(char *line, char **name, char **hash)
 {
+	return userfile_record_split(line, name, hash) == NULL ? 0 : -EBADMSG;
+}
+
+/*
+ * Return whether user owns a malformed line: whether the line's first
+ * word, after leading spaces and tabs and up to the first ':', space or
+ * control character, is user.
+ */
+static bool
+userfile_line_owned(const char *line, const char *user)
+{
+	size_t len = strlen(user);
+
+	line += strspn(line, " \t");
+	if (len == 0 || strncmp(line, user, len) != 0)
+		return false;
+
+	return line[len] == ':' || !userfile_char_plain(line[len]);
+}
+
+static void
+userfile_problem_set(struct userfile_problem *problem, unsigned long line,
+    const char *reason)
+{
+	problem->line = line;
+	problem->reason = reason;
+}
+
+/*
+ * Note a malformed line. The user's own line replaces the first line of
+ * another user as the problem to report.
+ */
+static void
+userfile_match_malformed(const char *line, unsigned long number,
+    const char *reason, const char *user, struct userfile_match *m)
+{
+	m->problem.count++;
+	if (!m->owns_malformed && userfile_line_owned(line, user)) {
+		m->owns_malformed = true;
+		userfile_problem_set(&m->problem, number, reason);
+	} else if (m->problem.line == 0) {
+		userfile_problem_set(&m->problem, number, reason);
+	}
+}
+
+/* Record one well-formed or malformed line of the file in m. */
+static void
+userfile_match_line(char *line, unsigned long number, const char *user,
+    struct userfile_match *m)
+{
+	const char *reason;
 	char *name, *hash;
-	int rc;
 
 	if (userfile_line_ignored(line))
-		return 0;
+		return;
 
-	rc = userfile_record_parse(line, &name, &hash);
-	if (rc != 0)
-		return rc;
+	/* The split cuts the line at its ':', which keeps the first word. */
+	reason = userfile_record_split(line, &name, &hash);
+	if (reason != NULL) {
+		userfile_match_malformed(line, number, reason, user, m);
+		return;
+	}
 
 	if (m->dummy[0] == '\0' && !userfile_hash_locked(hash))
 		strcpy(m->dummy, hash);
 
-	if (m->hash[0] == '\0' && strcmp(name, user) == 0)
+	if (m->hash[0] == '\0' && strcmp(name, user) == 0) {
 		strcpy(m->hash, hash);
-
-	return 0;
+		m->hash_line = number;
+	}
 }
 
 /*
@@ -189,19 +261,27 @@ userfile_match_line(char *line, const char *user, struct userfile_match *m)
 static int
 userfile_lookup(const char *path, const char *user, struct userfile_match *m)
 {
+	unsigned long number = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *fp;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	m->problem.reason = "";
 	fp = fopen(path, "re");
 	if (fp == NULL)
 		return -errno;
 
-	while ((rc = userfile_line_read(fp, &line, &cap)) > 0) {
-		rc = userfile_match_line(line, user, m);
-		if (rc != 0)
+	/* The text of a line with a NUL byte ends at that byte. */
+	while ((rc = userfile_line_read(fp, &line, &cap)) != 0) {
+		number++;
+		if (rc == -EBADMSG)
+			userfile_match_malformed(line, number,
+			    USERFILE_REASON_NUL, user, m);
+		else if (rc > 0)
+			userfile_match_line(line, number, user, m);
+		else
 			break;
 	}
 
@@ -255,29 +335,134 @@ userfile_hash_equal(const char *a, const char *b)
 	return diff == 0;
 }
 
+/*
+ * Hash the password with the user's hash, or with the dummy setting when
+ * the user is unknown, locked or owns a malformed line. Sets *known when
+ * computed is to be compared with m->hash. Returns 0, -EBADMSG for an
+ * unusable hash of the user, or -errno.
+ */
+static int
+userfile_verify_crypt(struct userfile_match *m, const char *password,
+    char *computed, bool *known)
+{
+	int rc;
+
+	*known = m->hash[0] != '\0' && !m->owns_malformed &&
+	    !userfile_hash_locked(m->hash) && userfile_password_valid(password);
+
+	rc = userfile_crypt(password, *known ? m->hash : m->dummy, computed);
+
+	/*
+	 * An unusable dummy comes from another user's line, so it is no
+	 * reason to fail this login, and the built-in setting replaces it.
+	 */
+	if (rc == -EBADMSG && !*known)
+		rc = userfile_crypt(password, USERFILE_DUMMY_SETTING,
+		    computed);
+
+	if (rc == -EBADMSG && *known)
+		userfile_problem_set(&m->problem, m->hash_line,
+		    USERFILE_REASON_HASH);
+	return rc;
+}
+
 int
-userfile_verify(const char *path, const char *user, const char *password)
+userfile_verify_report(const char *path, const char *user,
+    const char *password, struct userfile_problem *problem)
 {
 	struct userfile_match m;
 	char computed[CRYPT_OUTPUT_SIZE];
-	const char *setting;
-	bool known;
+	bool known = false;
 	int rc;
 
 	rc = userfile_lookup(path, user != NULL ? user : "", &m);
-	if (rc != 0)
-		return rc;
+	if (rc == 0)
+		rc = userfile_verify_crypt(&m, password != NULL ? password :
+		    "", computed, &known);
 
-	known = m.hash[0] != '\0' && !userfile_hash_locked(m.hash) &&
-	    userfile_password_valid(password);
-	setting = known ? m.hash : m.dummy;
-
-	rc = userfile_crypt(password != NULL ? password : "", setting,
-	    computed);
-	if (rc == 0 && (!known || !userfile_hash_equal(computed, m.hash)))
+	if (rc == 0 && m.owns_malformed)
+		rc = -EBADMSG;
+	else if (rc == 0 && (!known || !userfile_hash_equal(computed, m.hash)))
 		rc = -EACCES;
 
+	if (problem != NULL)
+		*problem = m.problem;
 	explicit_bzero(computed, sizeof(computed));
+	explicit_bzero(&m, sizeof(m));
+	return rc;
+}
+
+int
+userfile_verify(const char *path, const char *user, const char *password)
+{
+	return userfile_verify_report(path, user, password, NULL);
+}
+
+/* Return why a well-formed line is still unusable, or NULL. */
+static const char *
+userfile_hash_problem(const char *hash)
+{
+	int status;
+
+	if (userfile_hash_locked(hash))
+		return NULL;
+
+	status = crypt_checksalt(hash);
+	if (status == CRYPT_SALT_INVALID ||
+	    status == CRYPT_SALT_METHOD_DISABLED)
+		return USERFILE_REASON_HASH;
+	return NULL;
+}
+
+/* Return why a line is malformed or unusable, or NULL when it is fine. */
+static const char *
+userfile_line_problem(char *line)
+{
+	const char *reason;
+	char *name, *hash;
+
+	if (userfile_line_ignored(line))
+		return NULL;
+
+	reason = userfile_record_split(line, &name, &hash);
+	if (reason != NULL)
+		return reason;
+
+	return userfile_hash_problem(hash);
+}
+
+int
+userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
+{
+	unsigned long number = 0;
+	const char *reason;
+	char *line = NULL;
+	size_t cap = 0;
+	bool bad = false;
+	FILE *fp;
+	int rc;
+
+	fp = fopen(path, "re");
+	if (fp == NULL)
+		return -errno;
+
+	while ((rc = userfile_line_read(fp, &line, &cap)) != 0) {
+		number++;
+		if (rc < 0 && rc != -EBADMSG)
+			break;
+
+		reason = rc < 0 ? USERFILE_REASON_NUL :
+		    userfile_line_problem(line);
+		if (reason != NULL) {
+			fn(arg, number, reason);
+			bad = true;
+		}
+	}
+
+	free(line);
+	fclose(fp);
+	if (rc == 0 && bad)
+		rc = -EBADMSG;
 	return rc;
 }
 

@@ -11,9 +11,17 @@
  * tabs, and lines that start with '#' are ignored.
  *
  * A username is 1 to USERFILE_NAME_MAX bytes and contains no space, no
- * ':' and no control character, and does not start with '#'. Any other
- * line, including one with spaces around the ':', makes the whole file
- * malformed. When a username appears twice, the first line counts.
+ * ':' and no control character, and does not start with '#'. When a
+ * username appears twice, the first line counts.
+ *
+ * Any other line is malformed, including one with spaces around the ':'
+ * or a NUL byte. A malformed line never supplies a hash. Its owner is its
+ * first word: the text after leading spaces and tabs, up to the first ':',
+ * space or control character. A lookup of that user fails with -EBADMSG
+ * wherever the line is, because the line may be meant to change or lock
+ * the user's password. Lookups of other users skip the line. Rewriting
+ * the file (userfile_set, userfile_delete) still fails while any line is
+ * malformed.
  *
  * The file is replaced as a whole (temporary file and rename), so a reader
  * sees either the old or the new version, never a mix.
@@ -28,18 +36,46 @@
 #define USERFILE_NAME_MAX	127	/* bytes, without NUL */
 #define USERFILE_PASSWORD_MAX	255	/* bytes, without NUL */
 
+/* A malformed line of the file, for the caller's messages. */
+struct userfile_problem {
+	unsigned long	line;		/* counted from 1, 0 for none */
+	const char	*reason;	/* static text, "" for none */
+	unsigned long	count;		/* malformed lines in the whole file */
+};
+
 /*
  * Check user and password against the file. Returns 0 when they match,
  * -EACCES for an unknown or locked user or a wrong password, and -EBADMSG
- * when the file is malformed or a hash it contains is not usable. Other
- * -errno values mean the file could not be read. Those errors are server
- * faults, not the user's.
+ * when the user owns a malformed line or the user's hash is not one that
+ * crypt(3) accepts. Other -errno values mean the file could not be read.
+ * Those errors are server faults, not the user's.
  *
  * One crypt() runs even for unknown users, on the first usable hash in the
  * file, so the response time does not reveal which users exist.
  */
 int	userfile_verify(const char *path, const char *user,
 	    const char *password);
+
+/*
+ * userfile_verify that also fills problem (when not NULL) once the file
+ * was read. After -EBADMSG it describes the user's own bad line. Otherwise
+ * it describes the first malformed line, which the lookup skipped, or has
+ * line 0 when there is none.
+ */
+int	userfile_verify_report(const char *path, const char *user,
+	    const char *password, struct userfile_problem *problem);
+
+typedef void userfile_problem_fn(void *arg, unsigned long line,
+	    const char *reason);
+
+/*
+ * Check every line of the file without any crypt(), for "headend -t" and
+ * for messages about a file that cannot be rewritten. Calls fn for each
+ * malformed line and for each hash that crypt_checksalt(3) finds invalid
+ * or disabled. Returns 0, -EBADMSG after at least one call of fn, or
+ * -errno when the file cannot be read.
+ */
+int	userfile_check(const char *path, userfile_problem_fn *fn, void *arg);
 
 /*
  * Add the user, or replace the password of an existing one. The file is

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <security/pam_appl.h>
 
@@ -32,6 +33,13 @@
 #define AUTHD_QUEUE_MAX		64
 
 #define AUTHD_DENIED_CREDENTIALS	"wrong password or unknown user"
+
+/*
+ * Every login reads the user file again, so a malformed line that the
+ * lookups skip is logged once per tunnel-group in this many seconds, or
+ * at once when the first malformed line moves.
+ */
+#define AUTHD_SKIPPED_LINE_INTERVAL	600
 
 _Static_assert(USERFILE_NAME_MAX < IPC_USER_MAX,
     "a valid username must fit into a request");
@@ -59,6 +67,15 @@ struct authd_result {
 	enum ipc_auth_result result;
 	char		message[IPC_MESSAGE_MAX];	/* "" for success */
 };
+
+/* The last warning about a skipped user file line, per tunnel-group. */
+struct authd_skip_warning {
+	struct timespec	at;		/* CLOCK_MONOTONIC */
+	unsigned long	line;		/* 0 before the first warning */
+};
+
+static pthread_mutex_t authd_skip_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct authd_skip_warning authd_skip_warnings[CONFIG_MAX_TGROUPS];
 
 /* Replies of the PAM conversation function to the modules' prompts. */
 struct authd_credentials {
@@ -144,22 +161,67 @@ authd_credentials_check(const struct ipc_auth_request *req,
 	return false;
 }
 
-static void
-authd_check_userfile(const struct config_tgroup *tg,
-    const struct ipc_auth_request *req, struct authd_result *res)
+/* Return whether the skipped line is to be logged now. */
+static bool
+authd_skip_warning_due(size_t index, unsigned long line)
 {
+	struct authd_skip_warning *w = &authd_skip_warnings[index];
+	struct timespec now;
+	bool due;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&authd_skip_lock);
+	due = w->line != line ||
+	    now.tv_sec - w->at.tv_sec >= AUTHD_SKIPPED_LINE_INTERVAL;
+	if (due) {
+		w->line = line;
+		w->at = now;
+	}
+	pthread_mutex_unlock(&authd_skip_lock);
+	return due;
+}
+
+/* Warn about a malformed line that the lookup skipped. */
+static void
+authd_skipped_line_log(const struct config *cfg,
+    const struct config_tgroup *tg, const struct userfile_problem *problem)
+{
+	size_t index = (size_t)(tg - cfg->tgroups);
+
+	if (problem->line == 0 || index >= CONFIG_MAX_TGROUPS ||
+	    !authd_skip_warning_due(index, problem->line))
+		return;
+
+	log_warnx("tunnel-group %s: line %lu of user file %s is malformed "
+	    "(%s), so no login uses it (malformed lines in the file: %lu). "
+	    "Write \"username:hash\" or start the line with '#'", tg->name,
+	    problem->line, tg->user_file, problem->reason, problem->count);
+}
+
+static void
+authd_check_userfile(const struct config *cfg,
+    const struct config_tgroup *tg, const struct ipc_auth_request *req,
+    struct authd_result *res)
+{
+	struct userfile_problem problem;
 	char errbuf[128];
 	int rc;
 
-	rc = userfile_verify(tg->user_file, req->user, req->password);
+	rc = userfile_verify_report(tg->user_file, req->user, req->password,
+	    &problem);
+	if (rc == 0 || rc == -EACCES)
+		authd_skipped_line_log(cfg, tg, &problem);
+
 	if (rc == 0)
 		authd_result_set(res, IPC_AUTH_OK, "%s", "");
 	else if (rc == -EACCES)
 		authd_result_set(res, IPC_AUTH_DENIED, "%s",
 		    AUTHD_DENIED_CREDENTIALS);
 	else if (rc == -EBADMSG)
-		authd_result_set(res, IPC_AUTH_ERROR, "user file %s contains "
-		    "a malformed line", tg->user_file);
+		authd_result_set(res, IPC_AUTH_ERROR, "line %lu of user file "
+		    "%s belongs to this user and is unusable: %s. Fix the line "
+		    "or set the password again with \"headendctl user add\"",
+		    problem.line, tg->user_file, problem.reason);
 	else
 		authd_result_set(res, IPC_AUTH_ERROR, "cannot read user file "
 		    "%s: %s", tg->user_file,
@@ -360,7 +422,7 @@ authd_check(const struct config *cfg, const struct ipc_auth_request *req,
 
 	switch (tg->backend) {
 	case PASSWORD_USER_FILE:
-		authd_check_userfile(tg, req, res);
+		authd_check_userfile(cfg, tg, req, res);
 		break;
 	case PASSWORD_PAM:
 		authd_check_pam(tg, req, res);

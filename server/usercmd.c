@@ -18,6 +18,9 @@
 /* Room for a valid password, one byte more to detect longer ones, NUL. */
 #define USERCMD_PASSWORD_BUF	(USERFILE_PASSWORD_MAX + 2)
 
+/* Bytes of an escaped username in a message, 1.5 times a valid name. */
+#define USERCMD_SHOWN_MAX	192
+
 enum usercmd_status {
 	USERCMD_OK = 0,
 	USERCMD_FAILED = 1,
@@ -86,7 +89,8 @@ usercmd_signal_note(int sig)
 /*
  * Read one line from fd into buf without the newline (and without a
  * trailing CR). Returns the length, -ENODATA at end of input before any
- * byte, -EMSGSIZE when the line does not fit, -EINTR after a signal from
+ * byte, -EMSGSIZE when the line does not fit, -EILSEQ for a NUL byte,
+ * which would cut the string short, -EINTR after a signal from
  * usercmd_signal_note, or -errno.
  */
 static int
@@ -104,6 +108,8 @@ usercmd_line_read(int fd, char *buf, size_t size)
 			return -errno;
 		if (n == 0 || c == '\n')
 			break;
+		if (c == '\0')
+			return -EILSEQ;
 		if (len + 1 >= size)
 			return -EMSGSIZE;
 		buf[len++] = c;
@@ -232,23 +238,65 @@ usercmd_read_error(int err)
 		fprintf(stderr, USERCMD_PREFIX ": invalid password: it is "
 		    "longer than %d bytes. Nothing was changed.\n",
 		    USERFILE_PASSWORD_MAX);
+	else if (err == -EILSEQ)
+		fprintf(stderr, USERCMD_PREFIX ": invalid password: it "
+		    "contains a NUL byte. Nothing was changed, choose another "
+		    "password.\n");
 	else
 		fprintf(stderr, USERCMD_PREFIX ": cannot read the password: "
 		    "%s\n", strerror(-err));
+}
+
+/*
+ * Copy text into buf for a message, with C escapes (\t, \x7f) for control
+ * characters, bytes above 0x7e, '"' and '\\', so that the terminal shows
+ * every byte and runs no control sequence. The copy ends with "..." when
+ * buf is too small.
+ */
+static void
+usercmd_escape(char *buf, size_t size, const char *text)
+{
+	size_t used = 0, need;
+	unsigned char c;
+	char one[5];
+
+	for (; *text != '\0'; text++) {
+		c = (unsigned char)*text;
+		if (c == '\t')
+			strcpy(one, "\\t");
+		else if (c == '"' || c == '\\')
+			snprintf(one, sizeof(one), "\\%c", c);
+		else if (c < ' ' || c > '~')
+			snprintf(one, sizeof(one), "\\x%02x", c);
+		else
+			snprintf(one, sizeof(one), "%c", c);
+
+		need = strlen(one);
+		if (used + need + 4 > size) {
+			strcpy(buf + used, "...");
+			return;
+		}
+		memcpy(buf + used, one, need);
+		used += need;
+	}
+	buf[used] = '\0';
 }
 
 /* Explain why userfile_name_valid rejected user. */
 static void
 usercmd_name_error(const char *user)
 {
+	char shown[USERCMD_SHOWN_MAX];
+
+	usercmd_escape(shown, sizeof(shown), user);
 	if (strchr(user, ' ') != NULL)
 		fprintf(stderr, USERCMD_PREFIX ": invalid username \"%s\": it "
 		    "contains a space, which VPN clients on phones cannot "
-		    "send\n", user);
+		    "send\n", shown);
 	else
 		fprintf(stderr, USERCMD_PREFIX ": invalid username \"%s\": "
 		    "use 1 to %d bytes without spaces, ':' or control "
-		    "characters, not starting with '#'\n", user,
+		    "characters, not starting with '#'\n", shown,
 		    USERFILE_NAME_MAX);
 }
 
@@ -274,16 +322,30 @@ usercmd_password_error(const char *password)
 }
 
 static void
+usercmd_problem_print(void *arg, unsigned long line, const char *reason)
+{
+	const char *file = arg;
+
+	fprintf(stderr, "%s:%lu: %s\n", file, line, reason);
+}
+
+/*
+ * A rewrite keeps every other line as it is, so it cannot start while a
+ * line is malformed. The lines are listed before the advice.
+ */
+static void
 usercmd_file_error(const char *file, int err)
 {
-	if (err == -EBADMSG)
-		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: it "
-		    "contains a malformed line. Each line must be "
-		    "\"username:hash\", a comment starting with '#', or "
-		    "blank.\n", file);
-	else
+	if (err != -EBADMSG) {
 		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: %s\n",
 		    file, strerror(-err));
+		return;
+	}
+
+	userfile_check(file, usercmd_problem_print, (void *)file);
+	fprintf(stderr, USERCMD_PREFIX ": cannot update %s: it contains a "
+	    "malformed line. Each line must be \"username:hash\", a comment "
+	    "starting with '#', or blank. Nothing was changed.\n", file);
 }
 
 static int

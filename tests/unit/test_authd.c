@@ -230,6 +230,39 @@ test_userfile_missing_error(void **state)
 }
 
 static void
+file_append(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "a");
+
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * A malformed line fails only the logins of its owner, and the error
+ * names the line. The fixture's file has alice on line 1, bob on line 2.
+ */
+static void
+test_userfile_malformed_line(void **state)
+{
+	struct fixture *f = *state;
+	struct ipc_auth_reply rep;
+
+	file_append(f->users, "broken line\nalice :x\n");
+	authd_start(f);
+	auth_check(f, "staff", "bob", "bobpw", &rep);
+	assert_int_equal(rep.result, IPC_AUTH_OK);
+	auth_check(f, "staff", "mallory", "bobpw", &rep);
+	assert_int_equal(rep.result, IPC_AUTH_DENIED);
+	auth_check(f, "staff", "alice", "Secret1!", &rep);
+	assert_int_equal(rep.result, IPC_AUTH_ERROR);
+	assert_non_null(strstr(rep.message, "line 4 of user file"));
+	assert_non_null(strstr(rep.message, f->users));
+	authd_stop(f);
+}
+
+static void
 test_unknown_group_error(void **state)
 {
 	struct fixture *f = *state;
@@ -535,6 +568,7 @@ main(int argc, char **argv)
 		FIXTURE_TEST(test_userfile_wrong_password),
 		FIXTURE_TEST(test_userfile_unknown_user),
 		FIXTURE_TEST(test_userfile_missing_error),
+		FIXTURE_TEST(test_userfile_malformed_line),
 		FIXTURE_TEST(test_unknown_group_error),
 		FIXTURE_TEST(test_space_denied),
 		FIXTURE_TEST(test_requests_in_flight),

@@ -45,11 +45,11 @@ fixture_teardown(void **state)
 }
 
 /*
- * Run "user ARGS..." with input as standard input, which is a pipe and so
- * not a terminal. argv ends with NULL.
+ * Run "user ARGS..." with len bytes of input as standard input, which is
+ * a pipe and so not a terminal. argv ends with NULL.
  */
 static int
-usercmd_run(const char *input, const char **args)
+usercmd_run_bytes(const char *input, size_t len, const char **args)
 {
 	char *argv[8];
 	int pipefd[2], saved, argc, status;
@@ -60,8 +60,7 @@ usercmd_run(const char *input, const char **args)
 	argv[argc] = NULL;
 
 	assert_int_equal(pipe(pipefd), 0);
-	assert_int_equal(write(pipefd[1], input, strlen(input)),
-	    (ssize_t)strlen(input));
+	assert_int_equal(write(pipefd[1], input, len), (ssize_t)len);
 	close(pipefd[1]);
 
 	saved = dup(STDIN_FILENO);
@@ -73,6 +72,39 @@ usercmd_run(const char *input, const char **args)
 
 	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
 	close(saved);
+	return status;
+}
+
+static int
+usercmd_run(const char *input, const char **args)
+{
+	return usercmd_run_bytes(input, strlen(input), args);
+}
+
+/* Run like usercmd_run_bytes and store what the command wrote to stderr. */
+static int
+usercmd_run_stderr(const char *input, size_t len, const char **args,
+    char *err, size_t size)
+{
+	FILE *capture = tmpfile();
+	int saved, status;
+	size_t n;
+
+	assert_non_null(capture);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(fileno(capture), STDERR_FILENO), STDERR_FILENO);
+
+	status = usercmd_run_bytes(input, len, args);
+
+	fflush(stderr);
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	rewind(capture);
+	n = fread(err, 1, size - 1, capture);
+	err[n] = '\0';
+	fclose(capture);
 	return status;
 }
 
@@ -135,6 +167,62 @@ test_add_password_bad(void **state)
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* "printf 'p\0w\n'" must not store the password "p". */
+static void
+test_add_password_nul(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "nul", NULL };
+	static const char input[] = "p\0w\n";
+	char err[1024];
+
+	assert_int_equal(usercmd_run_stderr(input, sizeof(input) - 1, args,
+	    err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "invalid password: it contains a NUL "
+	    "byte"));
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	/* Also when the NUL byte ends the input. */
+	assert_int_equal(usercmd_run_bytes("pw\0", 3, args), 1);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+/* A control character in a name is shown escaped, never sent raw. */
+static void
+test_name_control_escaped(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "a\x7f" "b\t\"\\", NULL };
+	char err[1024];
+
+	assert_int_equal(usercmd_run_stderr("pw\n", 3, args, err,
+	    sizeof(err)), 1);
+	assert_non_null(strstr(err, "invalid username \"a\\x7fb\\t\\\"\\\\\""));
+	assert_null(strchr(err, 0x7f));
+	assert_null(strchr(err, '\t'));
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
+/* A rewrite that fails on a malformed line names the line. */
+static void
+test_add_malformed_file_line(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "alice", NULL };
+	char err[1024], expected[256];
+	FILE *fp;
+
+	fp = fopen(f->path, "w");
+	assert_non_null(fp);
+	fputs("# users\nbroken line\n", fp);
+	assert_int_equal(fclose(fp), 0);
+
+	assert_int_equal(usercmd_run_stderr("pw\n", 3, args, err,
+	    sizeof(err)), 1);
+	snprintf(expected, sizeof(expected), "%s:2: it has no ':'", f->path);
+	assert_non_null(strstr(err, expected));
+}
+
 static void
 test_add_name_space(void **state)
 {
@@ -191,6 +279,9 @@ main(void)
 		FIXTURE_TEST(test_add_replaces_password),
 		FIXTURE_TEST(test_add_password_space),
 		FIXTURE_TEST(test_add_password_bad),
+		FIXTURE_TEST(test_add_password_nul),
+		FIXTURE_TEST(test_name_control_escaped),
+		FIXTURE_TEST(test_add_malformed_file_line),
 		FIXTURE_TEST(test_add_name_space),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_usage_errors),

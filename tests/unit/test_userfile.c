@@ -260,38 +260,112 @@ test_last_line_without_newline(void **state)
 	assert_int_equal(userfile_verify(f->path, "bob", "pw2"), 0);
 }
 
-/* Each of these lines alone makes the file malformed. */
-static const char *const malformed_lines[] = {
-	"alice\n",
-	"alice $y$j9T$abc\n",
-	"alice :$y$j9T$abc\n",
-	"alice: $y$j9T$abc\n",
-	"alice:\n",
-	":$y$j9T$abc\n",
-	" alice:$y$j9T$abc\n",
-	"alice:$y$j9T$abc\r\n",
-	"alice:$y$j9T:abc\n",
+/* A malformed line and the user who owns it, "" for none. */
+struct malformed_case {
+	const char	*line;
+	const char	*owner;
 };
 
+static const struct malformed_case malformed_cases[] = {
+	{ "alice\n", "alice" },
+	{ "alice $y$j9T$abc\n", "alice" },
+	{ "alice :$y$j9T$abc\n", "alice" },
+	{ "alice: $y$j9T$abc\n", "alice" },
+	{ "alice:\n", "alice" },
+	{ ":$y$j9T$abc\n", "" },
+	{ " alice:$y$j9T$abc\n", "alice" },
+	{ "alice:$y$j9T$abc\r\n", "alice" },
+	{ "alice:$y$j9T:abc\n", "alice" },
+	{ "alice\x7f:$y$j9T$abc\n", "alice" },
+	{ "broken line\n", "broken" },
+};
+
+/*
+ * bob's line comes first and the malformed line second: bob still logs
+ * in, the owner gets -EBADMSG, and no rewrite happens.
+ */
 static void
-test_malformed_line_error(void **state)
+test_malformed_line_owner_only(void **state)
 {
 	struct fixture *f = *state;
+	const struct malformed_case *c;
+	struct userfile_problem problem;
 	char text[1024];
 	size_t i;
 
-	for (i = 0; i < sizeof(malformed_lines) / sizeof(*malformed_lines);
+	for (i = 0; i < sizeof(malformed_cases) / sizeof(*malformed_cases);
 	    i++) {
+		c = &malformed_cases[i];
 		snprintf(text, sizeof(text), "bob:%s\n%s", hash_make("pw"),
-		    malformed_lines[i]);
+		    c->line);
 		file_write_string(f->path, text);
-		print_message("line: %s", malformed_lines[i]);
-		assert_int_equal(userfile_verify(f->path, "bob", "pw"),
-		    -EBADMSG);
+		print_message("line: %s", c->line);
+		assert_int_equal(userfile_verify_report(f->path, "bob", "pw",
+		    &problem), 0);
+		assert_int_equal(problem.line, 2);
+		assert_int_equal(problem.count, 1);
+		assert_true(problem.reason[0] != '\0');
+		if (c->owner[0] != '\0')
+			assert_int_equal(userfile_verify(f->path, c->owner,
+			    "pw"), -EBADMSG);
+		assert_int_equal(userfile_verify(f->path, "carol", "pw"),
+		    -EACCES);
 		assert_int_equal(userfile_set(f->path, "bob", "new"),
 		    -EBADMSG);
 		assert_string_equal(file_read(f->path), text);
 	}
+}
+
+/* "echo 'broken line' >> users" must not stop the other logins. */
+static void
+test_appended_broken_line(void **state)
+{
+	struct fixture *f = *state;
+	struct userfile_problem problem;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "# users\nalice:%s\nbroken line\n",
+	    hash_make("Secret1!"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify_report(f->path, "alice", "Secret1!",
+	    &problem), 0);
+	assert_int_equal(problem.line, 3);
+	assert_int_equal(problem.count, 1);
+	assert_string_equal(problem.reason,
+	    "it has no ':' between the username and the hash");
+	assert_int_equal(userfile_verify(f->path, "alice", "wrong"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "mallory", "x"), -EACCES);
+}
+
+/*
+ * A malformed line of the user may be meant to lock or change the
+ * password, so it fails the lookup whether it comes before or after a
+ * well-formed line of the same user.
+ */
+static void
+test_malformed_own_line_error(void **state)
+{
+	struct fixture *f = *state;
+	struct userfile_problem problem;
+	const char *hash = hash_make("pw");
+	char text[1024];
+
+	snprintf(text, sizeof(text), "bob:%s\nalice:%s\nalice: !%s\n", hash,
+	    hash, hash);
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify_report(f->path, "alice", "pw",
+	    &problem), -EBADMSG);
+	assert_int_equal(problem.line, 3);
+
+	snprintf(text, sizeof(text), "broken\nalice :!%s\nalice:%s\n", hash,
+	    hash);
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify_report(f->path, "alice", "pw",
+	    &problem), -EBADMSG);
+	assert_int_equal(problem.line, 2);
+	assert_int_equal(problem.count, 2);
+	assert_int_equal(userfile_verify(f->path, "alice", "wrong"), -EBADMSG);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw"), -EACCES);
 }
 
 static void
@@ -299,18 +373,109 @@ test_nul_byte_error(void **state)
 {
 	struct fixture *f = *state;
 	static const char text[] = "bob:$y$j9T$abc\0def\n";
+	struct userfile_problem problem;
+	char valid[1024];
+	int n;
 
 	file_write(f->path, text, sizeof(text) - 1);
-	assert_int_equal(userfile_verify(f->path, "bob", "pw"), -EBADMSG);
+	assert_int_equal(userfile_verify_report(f->path, "bob", "pw",
+	    &problem), -EBADMSG);
+	assert_int_equal(problem.line, 1);
+	assert_string_equal(problem.reason, "it contains a NUL byte");
+
+	/* The text before the NUL byte is a valid line, but never used. */
+	n = snprintf(valid, sizeof(valid), "carol:%s", hash_make("pw"));
+	n += snprintf(valid + n, sizeof(valid) - n, "%c\nbob:%s\n", '\0',
+	    hash_make("pw"));
+	file_write(f->path, valid, (size_t)n);
+	assert_int_equal(userfile_verify(f->path, "carol", "pw"), -EBADMSG);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw"), 0);
 }
 
 static void
 test_unusable_hash_error(void **state)
 {
 	struct fixture *f = *state;
+	struct userfile_problem problem;
 
-	file_write_string(f->path, "alice:$y$garbage\n");
-	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EBADMSG);
+	file_write_string(f->path, "# users\nalice:$y$garbage\n");
+	assert_int_equal(userfile_verify_report(f->path, "alice", "pw",
+	    &problem), -EBADMSG);
+	assert_int_equal(problem.line, 2);
+	assert_string_equal(problem.reason,
+	    "the hash is not one that crypt(3) accepts");
+}
+
+/* The first hash is the dummy for unknown users, even when unusable. */
+static void
+test_unusable_dummy_denied(void **state)
+{
+	struct fixture *f = *state;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "carol:$y$garbage\nalice:%s\n",
+	    hash_make("pw"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "mallory", "pw"), -EACCES);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), 0);
+	assert_int_equal(userfile_verify(f->path, "carol", "pw"), -EBADMSG);
+}
+
+/* The problems that userfile_check reported, one per line. */
+struct check_report {
+	unsigned long	lines[8];
+	char		reasons[8][128];
+	int		count;
+};
+
+static void
+check_collect(void *arg, unsigned long line, const char *reason)
+{
+	struct check_report *report = arg;
+
+	if (report->count < 8) {
+		report->lines[report->count] = line;
+		snprintf(report->reasons[report->count], 128, "%s", reason);
+	}
+	report->count++;
+}
+
+static void
+test_check_lists_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct check_report report = { 0 };
+	char text[1024];
+	int n;
+
+	n = snprintf(text, sizeof(text), "# users\nalice:%s\nbroken line\n"
+	    "\nbob:x\ncarol:!locked\n", hash_make("pw"));
+	n += snprintf(text + n, sizeof(text) - n, "dave:%c\n", '\0');
+	file_write(f->path, text, (size_t)n);
+	assert_int_equal(userfile_check(f->path, check_collect, &report),
+	    -EBADMSG);
+	assert_int_equal(report.count, 3);
+	assert_int_equal(report.lines[0], 3);
+	assert_string_equal(report.reasons[0],
+	    "it has no ':' between the username and the hash");
+	assert_int_equal(report.lines[1], 5);
+	assert_string_equal(report.reasons[1],
+	    "the hash is not one that crypt(3) accepts");
+	assert_int_equal(report.lines[2], 7);
+	assert_string_equal(report.reasons[2], "it contains a NUL byte");
+}
+
+static void
+test_check_valid_file(void **state)
+{
+	struct fixture *f = *state;
+	struct check_report report = { 0 };
+
+	assert_int_equal(userfile_check(f->path, check_collect, &report),
+	    -ENOENT);
+	assert_int_equal(userfile_set(f->path, "alice", "pw"), 0);
+	assert_int_equal(userfile_check(f->path, check_collect, &report), 0);
+	assert_int_equal(report.count, 0);
 }
 
 static void
@@ -417,9 +582,14 @@ main(void)
 		FIXTURE_TEST(test_password_invalid_rejected),
 		FIXTURE_TEST(test_comments_and_blank_lines),
 		FIXTURE_TEST(test_last_line_without_newline),
-		FIXTURE_TEST(test_malformed_line_error),
+		FIXTURE_TEST(test_malformed_line_owner_only),
+		FIXTURE_TEST(test_appended_broken_line),
+		FIXTURE_TEST(test_malformed_own_line_error),
 		FIXTURE_TEST(test_nul_byte_error),
 		FIXTURE_TEST(test_unusable_hash_error),
+		FIXTURE_TEST(test_unusable_dummy_denied),
+		FIXTURE_TEST(test_check_lists_lines),
+		FIXTURE_TEST(test_check_valid_file),
 		FIXTURE_TEST(test_locked_user_denied),
 		FIXTURE_TEST(test_duplicate_first_counts),
 		FIXTURE_TEST(test_missing_file_error),
