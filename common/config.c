@@ -1169,12 +1169,63 @@ cfg_pool_init(struct cfg_ctx *ctx, void *obj)
 	pool->last = 0;
 }
 
-/* Check a parsed first..last against the pool code's size limit. */
+/* An address block that no pool may reach into, because it is not unicast. */
+struct cfg_block {
+	uint32_t	network;	/* host order */
+	int		prefix;
+	const char	*name;
+};
+
+static const struct cfg_block cfg_nonunicast_blocks[] = {
+	{ 0x00000000u, 8, "the block 0.0.0.0/8, which means this network" },
+	{ 0x7f000000u, 8, "the loopback block 127.0.0.0/8" },
+	{ 0xe0000000u, 4, "the multicast block 224.0.0.0/4" },
+	{ 0xf0000000u, 4, "the reserved block 240.0.0.0/4, which holds the "
+	  "broadcast address 255.255.255.255" },
+};
+
+/*
+ * Clients cannot use an address outside unicast space as their own.
+ * Testing the leasable addresses is enough: networks and blocks are both
+ * aligned, so a network that touches a block also leases addresses in it.
+ */
+static int
+cfg_pool_check_unicast(struct cfg_ctx *ctx, const config_setting_t *s,
+    uint32_t first, uint32_t last)
+{
+	const struct cfg_block *b;
+	uint32_t low, high;
+	size_t i;
+
+	for (i = 0; i < sizeof(cfg_nonunicast_blocks) /
+	    sizeof(cfg_nonunicast_blocks[0]); i++) {
+		b = &cfg_nonunicast_blocks[i];
+		low = b->network;
+		high = b->network | ~cfg_mask(b->prefix);
+		if (last < low || first > high)
+			continue;
+		cfg_error(ctx, s, "invalid %s \"%s\"%s: it reaches into %s, "
+		    "whose addresses cannot be leased to clients, so use "
+		    "unicast addresses such as network = \"198.19.0.0/24\"",
+		    config_setting_name(s), config_setting_get_string(s),
+		    ctx->where, b->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Check a parsed first..last against unicast space and the pool code's
+ * size limit.
+ */
 static int
 cfg_pool_set_range(struct cfg_ctx *ctx, const config_setting_t *s,
     struct config_pool *pool, uint32_t first, uint32_t last)
 {
 	uint64_t size = (uint64_t)last - first + 1;
+
+	if (cfg_pool_check_unicast(ctx, s, first, last) < 0)
+		return -EINVAL;
 
 	if (size > POOL_ADDRESSES_MAX) {
 		cfg_error(ctx, s, "%s has %llu addresses, more than the "
@@ -2180,6 +2231,17 @@ cfg_parse_socket_path(struct cfg_ctx *ctx, const config_setting_t *s,
 		    "the maximum is %zu characters", f->key, path, max);
 }
 
+/* The network process user, whose line headend -t names in errors. */
+static void
+cfg_parse_user(struct cfg_ctx *ctx, const config_setting_t *s,
+    const struct cfg_field *f, void *obj)
+{
+	struct config *cfg = obj;
+
+	cfg_parse_string(ctx, s, f, obj);
+	cfg->user_line = (int)config_setting_source_line(s);
+}
+
 static void
 cfg_root_init(struct cfg_ctx *ctx, void *obj)
 {
@@ -2196,7 +2258,7 @@ cfg_root_init(struct cfg_ctx *ctx, void *obj)
 /* The tun section comes before pools, which exclude its address. */
 #define C struct config
 static const struct cfg_field cfg_root_fields[] = {
-	{ .key = "user", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_string,
+	{ .key = "user", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_user,
 	  CFG_AT(C, user), .min = 1 },
 	{ .key = "status-socket", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_socket_path, CFG_AT(C, status_socket),

@@ -208,6 +208,7 @@ struct config_limits {
 struct config {
 	char		path[PATH_MAX];		/* the file this came from */
 	char		user[CONFIG_NAME_MAX];	/* network process user */
+	int		user_line;	/* of the user setting, 0 if absent */
 	char		status_socket[PATH_MAX];
 	int		workers;	/* network threads, 0 = one per CPU */
 	struct config_listener listeners[CONFIG_MAX_LISTENERS];

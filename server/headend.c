@@ -2,10 +2,13 @@
  * headend: the SSL VPN headend daemon. Parses the command line and the
  * configuration, then becomes the parent process.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/ssl.h>
@@ -18,6 +21,19 @@
 #include "log.h"
 #include "parent.h"
 #include "tls.h"
+#include "userfile.h"
+
+/*
+ * Where Linux-PAM 1.5 (Debian 12) looks for a service file, in this
+ * order. A service with no file in either uses the "other" service.
+ */
+static const char *const pam_dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+
+/* A user file that headend -t reads, and the errors found in it. */
+struct user_file_errors {
+	const char	*path;
+	int		errors;
+};
 
 static void
 usage(void)
@@ -73,6 +89,134 @@ log_certdiag(void *arg, enum certdiag_level level, const char *line)
 	    line);
 }
 
+static void
+print_userfile_problem(void *arg, unsigned long line, const char *reason)
+{
+	struct user_file_errors *report = arg;
+
+	fprintf(stderr, "%s:%lu: invalid line, %s: write \"username:hash\" "
+	    "with a crypt(3) hash, a comment starting with '#' or a blank "
+	    "line, or set the password again with \"headendctl user add\"\n",
+	    report->path, line, reason);
+	report->errors++;
+}
+
+/* Whether an earlier password group already uses tg's user file. */
+static bool
+user_file_seen(const struct config *cfg, const struct config_tgroup *tg)
+{
+	const struct config_tgroup *other;
+
+	for (other = cfg->tgroups; other < tg; other++) {
+		if (other->auth != AUTH_METHOD_CERTIFICATE &&
+		    other->backend == PASSWORD_USER_FILE &&
+		    strcmp(other->user_file, tg->user_file) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Check each line of a tunnel-group's user file. Returns the errors. */
+static int
+check_user_file(const struct config *cfg, const struct config_tgroup *tg)
+{
+	struct user_file_errors report = { tg->user_file, 0 };
+	int rc;
+
+	rc = userfile_check(tg->user_file, print_userfile_problem, &report);
+	if (rc == -ENOENT)
+		fprintf(stderr, "%s:%d: user file %s of tunnel-group \"%s\" "
+		    "does not exist: create it with \"headendctl user add -f "
+		    "%s USERNAME\"\n", cfg->path, tg->line, tg->user_file,
+		    tg->name, tg->user_file);
+	else if (rc < 0 && rc != -EBADMSG)
+		fprintf(stderr, "%s:%d: cannot read user file %s of "
+		    "tunnel-group \"%s\": %s\n", cfg->path, tg->line,
+		    tg->user_file, tg->name, strerror(-rc));
+
+	if (rc < 0 && rc != -EBADMSG)
+		return 1;
+	return report.errors;
+}
+
+/*
+ * PAM falls back to the "other" service for a name without a file, which
+ * may be intended, so this is only a warning.
+ */
+static void
+check_pam_service(const struct config *cfg, const struct config_tgroup *tg)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(pam_dirs) / sizeof(pam_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pam_dirs[i],
+		    tg->pam_service);
+		if (stat(path, &st) == 0)
+			return;
+	}
+
+	printf("warning: %s:%d: pam-service \"%s\" of tunnel-group \"%s\" "
+	    "has no file %s/%s or %s/%s, so PAM uses the \"other\" service: "
+	    "create %s/%s unless that is intended\n", cfg->path, tg->line,
+	    tg->pam_service, tg->name, pam_dirs[0], tg->pam_service,
+	    pam_dirs[1], tg->pam_service, pam_dirs[0], tg->pam_service);
+}
+
+/* The network process switches to this account, so it must exist. */
+static int
+check_user_account(const struct config *cfg)
+{
+	struct passwd *pw;
+	char where[PATH_MAX + 16];
+
+	if (cfg->user_line > 0)
+		snprintf(where, sizeof(where), "%s:%d", cfg->path,
+		    cfg->user_line);
+	else
+		snprintf(where, sizeof(where), "%s", cfg->path);
+
+	errno = 0;
+	pw = getpwnam(cfg->user);
+	if (pw != NULL)
+		return 0;
+
+	if (errno != 0 && errno != ENOENT)
+		fprintf(stderr, "%s: cannot look up user \"%s\": %s\n", where,
+		    cfg->user, strerror(errno));
+	else
+		fprintf(stderr, "%s: user \"%s\"%s does not exist: create it "
+		    "with \"useradd --system %s\", or set user to an existing "
+		    "account\n", where, cfg->user,
+		    cfg->user_line > 0 ? "" : " (the default)", cfg->user);
+	return 1;
+}
+
+/*
+ * Check what a start reads besides the configuration: the account of the
+ * network process, and the password source of every group that checks
+ * passwords. Returns the number of errors.
+ */
+static int
+check_auth(const struct config *cfg)
+{
+	const struct config_tgroup *tg;
+	int errors = check_user_account(cfg);
+	size_t i;
+
+	for (i = 0; i < cfg->ntgroups; i++) {
+		tg = &cfg->tgroups[i];
+		if (tg->auth == AUTH_METHOD_CERTIFICATE)
+			continue;
+		if (tg->backend == PASSWORD_PAM)
+			check_pam_service(cfg, tg);
+		else if (!user_file_seen(cfg, tg))
+			errors += check_user_file(cfg, tg);
+	}
+	return errors;
+}
+
 /* Free everything, so leak checkers see a clean exit after -t. */
 static void
 check_cleanup(struct config *cfg, SSL_CTX **tls)
@@ -121,9 +265,11 @@ main(int argc, char **argv)
 	cert_setup_listeners(cfg, tls);
 	if (check) {
 		certdiag_config(cfg, print_certdiag, NULL);
-		printf("%s: configuration is valid\n", path);
+		rc = check_auth(cfg) == 0 ? 0 : 1;
+		if (rc == 0)
+			printf("%s: configuration is valid\n", path);
 		check_cleanup(cfg, tls);
-		return (0);
+		return (rc);
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "headend: must be started as root (it creates "

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Password checks with openconnect: a wrong password is asked again with
 # an error, a wrong then right password logs in, a username with a space
-# is rejected (and the user-file command refuses to create one), and PAM
-# works through the real PAM stack with pam_wrapper and pam_matrix.
+# is rejected (and the user-file command refuses to create one), PAM
+# works through the real PAM stack with pam_wrapper and pam_matrix, and
+# headend -t checks the user file, the PAM service and the account.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -26,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 11
+tap_plan 22
 he_setup
 he_write_config
 he_start
@@ -58,6 +59,18 @@ tap_ok "user-file command refuses a space" sh -c \
 tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \
 	'space'
 
+# A malformed line of another user leaves alice's login alone, and the
+# log names the line.
+cp "$HE_USERS" "$HE_TMPDIR/users.good"
+echo 'broken line' >>"$HE_USERS"
+he_connect alice alice-secret "$HE_TMPDIR/broken.log" ||
+	tap_diag_file "$HE_TMPDIR/broken.log"
+tap_ok "malformed line of another user: tunnel up" he_ping_inside
+pid_stop "$OC_PID"
+tap_ok "malformed line: logged with its number" file_contains "$HE_LOG" \
+	"line 2 of user file $HE_USERS is malformed"
+cp "$HE_TMPDIR/users.good" "$HE_USERS"
+
 # PAM: a second headend whose tunnel-group uses a PAM service that
 # pam_wrapper reads from a folder of this test.
 pid_stop "$HE_PID"
@@ -81,4 +94,44 @@ tap_ok "PAM: wrong password rejected" file_contains "$log" \
 	'Login failed: wrong username or password'
 tap_ok "PAM: authd logged the denial" file_contains "$HE_LOG" \
 	'user=bob group=staff result=denied'
+
+# headend -t reads the user file and looks up the account of the network
+# process, as a start does, and warns about a PAM service without a file.
+# he_check sets check_out and check_rc.
+he_check() {
+	check_rc=0
+	check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || check_rc=$?
+	tap_diag_stdin <<<"$check_out"
+}
+
+he_write_config
+he_check
+tap_ok "-t: valid user file passes" [ "$check_rc" = 0 ]
+
+echo 'broken line' >>"$HE_USERS"
+he_check
+tap_ok "-t: malformed user file line fails" [ "$check_rc" = 1 ]
+tap_ok "-t: names the malformed line" grep -qF \
+	"$HE_USERS:2: invalid line, it has no ':'" <<<"$check_out"
+
+rm "$HE_USERS"
+he_check
+tap_ok "-t: missing user file fails" [ "$check_rc" = 1 ]
+tap_ok "-t: says how to create the user file" grep -qF \
+	"user file $HE_USERS of tunnel-group \"staff\" does not exist: create it with \"headendctl user add -f $HE_USERS USERNAME\"" \
+	<<<"$check_out"
+cp "$HE_TMPDIR/users.good" "$HE_USERS"
+
+sed -i 's/^user = "headend";/user = "nosuchuser";/' "$HE_CONF"
+he_check
+tap_ok "-t: missing account fails" [ "$check_rc" = 1 ]
+tap_ok "-t: names the account and its line" grep -qF \
+	"$HE_CONF:1: user \"nosuchuser\" does not exist" <<<"$check_out"
+
+he_write_config "" 'pam-service = "headend-test-none";'
+he_check
+tap_ok "-t: PAM service without a file passes" [ "$check_rc" = 0 ]
+tap_ok "-t: warns about the PAM service" grep -qF \
+	'pam-service "headend-test-none" of tunnel-group "staff" has no file /etc/pam.d/headend-test-none' \
+	<<<"$check_out"
 tap_done

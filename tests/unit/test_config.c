@@ -616,6 +616,67 @@ test_overlapping_pools(void **state)
 	    "(198.19.0.0/24) at line 12");
 }
 
+/* Pools that are not in unicast space, and the block each reaches. */
+static const struct {
+	int		line;
+	const char	*text;
+	const char	*fragment;
+} nonunicast_pools[] = {
+	{ 12, "{ name = \"staff\"; network = \"224.0.0.0/28\";",
+	  "invalid network \"224.0.0.0/28\" in pool \"staff\": it reaches "
+	  "into the multicast block 224.0.0.0/4" },
+	{ 12, "{ name = \"staff\"; network = \"127.0.0.0/24\";",
+	  "invalid network \"127.0.0.0/24\" in pool \"staff\": it reaches "
+	  "into the loopback block 127.0.0.0/8" },
+	{ 12, "{ name = \"staff\"; network = \"0.0.0.0/24\";",
+	  "the block 0.0.0.0/8" },
+	{ 12, "{ name = \"staff\"; network = \"240.0.0.0/24\";",
+	  "the reserved block 240.0.0.0/4" },
+	{ 12, "{ name = \"staff\"; network = \"255.255.255.255/32\";",
+	  "255.255.255.255" },
+	{ 14, "{ name = \"lab\"; range = \"126.255.255.250-127.0.0.5\"; }",
+	  "invalid range \"126.255.255.250-127.0.0.5\" in pool \"lab\": it "
+	  "reaches into the loopback block" },
+	{ 14, "{ name = \"lab\"; range = \"223.255.255.1-224.0.0.1\"; }",
+	  "multicast block 224.0.0.0/4, whose addresses cannot be leased to "
+	  "clients, so use unicast addresses" },
+};
+
+static void
+test_pool_not_unicast(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(nonunicast_pools) /
+	    sizeof(nonunicast_pools[0]); i++) {
+		print_message("pool: %s\n", nonunicast_pools[i].text);
+		check_one_error(nonunicast_pools[i].line,
+		    nonunicast_pools[i].text, nonunicast_pools[i].line,
+		    nonunicast_pools[i].fragment);
+	}
+}
+
+/* The edges of unicast space are still valid pools. */
+static void
+test_pool_unicast_edges(void **state)
+{
+	struct edit edits[] = {
+		{ 12, "{ name = \"staff\"; network = \"1.0.0.0/24\";" },
+		{ 13, "}," },
+		{ 14, "{ name = \"lab\"; range = \"223.255.255.1-"
+		    "223.255.255.255\"; }" },
+	};
+	struct errors errors;
+	int rc;
+
+	(void)state;
+	rc = load_edited(edits, 3, &errors);
+	if (rc != 0)
+		errors_print(&errors);
+	assert_int_equal(rc, 0);
+}
+
 static void
 test_range_reversed(void **state)
 {
@@ -1243,6 +1304,8 @@ main(void)
 		cmocka_unit_test(test_network_syntax),
 		cmocka_unit_test(test_error_control_characters),
 		cmocka_unit_test(test_overlapping_pools),
+		cmocka_unit_test(test_pool_not_unicast),
+		cmocka_unit_test(test_pool_unicast_edges),
 		cmocka_unit_test(test_range_reversed),
 		cmocka_unit_test(test_pool_too_large),
 		cmocka_unit_test(test_duplicate_pool_name),
