@@ -53,6 +53,7 @@ struct authd_queue {
 	struct ipc_auth_request items[AUTHD_QUEUE_MAX];
 	size_t		head;	/* index of the oldest request */
 	size_t		count;
+	bool		closed;	/* no more requests will come */
 };
 
 struct authd {
@@ -60,6 +61,7 @@ struct authd {
 	int		sock;
 	pthread_mutex_t	send_lock;
 	struct authd_queue queue;
+	pthread_t	workers[AUTHD_WORKERS];
 };
 
 /* The decision on one request. */
@@ -115,15 +117,22 @@ authd_queue_push(struct authd_queue *q, const struct ipc_auth_request *req)
 	pthread_mutex_unlock(&q->lock);
 }
 
-/* Take the oldest request and wipe its slot, which contains a password. */
-static void
+/*
+ * Take the oldest request and wipe its slot, which contains a password.
+ * Returns false once the queue is closed and empty.
+ */
+static bool
 authd_queue_pop(struct authd_queue *q, struct ipc_auth_request *req)
 {
 	struct ipc_auth_request *slot;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->count == 0)
+	while (q->count == 0 && !q->closed)
 		pthread_cond_wait(&q->nonempty, &q->lock);
+	if (q->count == 0) {
+		pthread_mutex_unlock(&q->lock);
+		return false;
+	}
 
 	slot = &q->items[q->head];
 	*req = *slot;
@@ -131,6 +140,17 @@ authd_queue_pop(struct authd_queue *q, struct ipc_auth_request *req)
 	q->head = (q->head + 1) % AUTHD_QUEUE_MAX;
 	q->count--;
 	pthread_cond_signal(&q->nonfull);
+	pthread_mutex_unlock(&q->lock);
+	return true;
+}
+
+/* Let the workers finish what is queued and then return. */
+static void
+authd_queue_close(struct authd_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = true;
+	pthread_cond_broadcast(&q->nonempty);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -465,8 +485,7 @@ authd_worker(void *arg)
 	struct authd_result res;
 	uint32_t id;
 
-	for (;;) {
-		authd_queue_pop(&ad->queue, &req);
+	while (authd_queue_pop(&ad->queue, &req)) {
 		memset(&res, 0, sizeof(res));
 		authd_check(ad->cfg, &req, &res);
 		authd_log_result(&req, &res);
@@ -499,16 +518,14 @@ authd_new(const struct config *cfg, int sock)
 static void
 authd_workers_start(struct authd *ad)
 {
-	pthread_t thread;
 	int i, rc;
 
 	for (i = 0; i < AUTHD_WORKERS; i++) {
-		rc = pthread_create(&thread, NULL, authd_worker, ad);
+		rc = pthread_create(&ad->workers[i], NULL, authd_worker, ad);
 		if (rc != 0) {
 			errno = rc;
 			fatal("cannot start worker thread %d", i);
 		}
-		pthread_detach(thread);
 	}
 }
 
@@ -558,6 +575,7 @@ authd_main(const struct config *cfg, int sock)
 {
 	struct ipc_auth_request req;
 	struct authd *ad;
+	int i;
 
 	log_set_role("authd");
 	ad = authd_new(cfg, sock);
@@ -569,6 +587,14 @@ authd_main(const struct config *cfg, int sock)
 		explicit_bzero(&req, sizeof(req));
 	}
 
+	/*
+	 * The workers finish the requests still queued and end. After a
+	 * reload there are none: the network process closes a replaced
+	 * authd's socket once every request sent to it has a reply.
+	 */
 	log_info("the network process closed the connection, exiting");
+	authd_queue_close(&ad->queue);
+	for (i = 0; i < AUTHD_WORKERS; i++)
+		pthread_join(ad->workers[i], NULL);
 	exit(0);
 }

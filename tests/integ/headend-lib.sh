@@ -147,8 +147,15 @@ export UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1
 he_sanitizer_clean() {
 	local report reports=()
 
+	# LeakSanitizer writes this note, and nothing else, when a process
+	# forked from headend's parent exits: the parent's main thread is
+	# still in the child's thread list. It is not a finding.
+	local benign='Running thread [0-9]+ was not suspended\. False leaks'
+
 	for report in "$HE_SANITIZER_DIR"/*; do
-		[ -e "$report" ] && reports+=("$report")
+		[ -e "$report" ] || continue
+		grep -Evq "$benign" "$report" || continue
+		reports+=("$report")
 	done
 	[ "${#reports[@]}" -eq 0 ] && return 0
 	tap_result 1 "no sanitizer reports" || true
