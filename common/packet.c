@@ -54,11 +54,35 @@ packet_checksum_fold(uint64_t sum)
 	return (uint16_t)sum;
 }
 
+/*
+ * Sum whole 8-byte words of data as they lie in memory. The ones'
+ * complement sum does not depend on byte order (RFC 1071, section 2),
+ * so the folded sum only needs ntohs to read as network order. Each
+ * word is added as two 32-bit halves, so no carry is lost.
+ */
+static uint64_t
+packet_sum_words(const uint8_t *p, size_t words)
+{
+	uint64_t native = 0, word;
+	size_t i;
+
+	for (i = 0; i < words; i++, p += 8) {
+		memcpy(&word, p, sizeof(word));
+		native += (word & 0xffffffffu) + (word >> 32);
+	}
+	return (ntohs(packet_checksum_fold(native)));
+}
+
 uint64_t
 packet_sum(uint64_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint32_t word;
+
+	/* This is on the packet path, where the word loop is faster. */
+	sum += packet_sum_words(p, len / 8);
+	p += len / 8 * 8;
+	len %= 8;
 
 	/* Summing 32-bit words and folding later gives the same result. */
 	for (; len >= 4; p += 4, len -= 4) {
