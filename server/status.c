@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -19,23 +20,15 @@
 
 #define STATUS_LINE_MAX		1024	/* bytes of one command line */
 #define STATUS_WORDS_MAX	8	/* words of one command line */
-#define STATUS_CONNS_MAX	64	/* clients connected at once */
 #define STATUS_IDLE_TIMEOUT	60	/* seconds a client may stay silent */
-#define STATUS_MESSAGE_MAX	512
 /*
- * Replies waiting for a client that does not read them. Past this the
- * client is cut off, so it cannot make the network process grow.
+ * Seconds from connect to the end of the first command line. headendctl
+ * sends its line at once, so this closes only clients that take a slot
+ * and send nothing.
  */
-#define STATUS_OUTPUT_MAX	(16 * 1024 * 1024)
-
-struct status_conn {
-	struct netproc	*np;
-	struct bufferevent *bev;
-	enum status_access access;
-	uid_t		uid;
-	pid_t		pid;
-	status_after_fn	*after;	/* runs once the last reply is written */
-};
+#define STATUS_FIRST_REQUEST_TIMEOUT	10
+#define STATUS_FULL_LOG_INTERVAL	60	/* seconds between messages */
+#define STATUS_MESSAGE_MAX	512
 
 /* One command: its words, the arguments it takes and who may run it. */
 struct status_entry {
@@ -246,10 +239,22 @@ status_command(struct status_request *req, const char *line)
 	return (reply);
 }
 
+static time_t
+status_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
 static void
 status_conn_free(struct status_conn *sc)
 {
-	sc->np->status->nconns--;
+	struct status *st = sc->np->status;
+
+	TAILQ_REMOVE(&st->conns, sc, entry);
+	st->nconns--;
 	bufferevent_free(sc->bev);
 	free(sc);
 }
@@ -297,6 +302,7 @@ static void
 status_close_after_write(struct status_conn *sc)
 {
 	bufferevent_disable(sc->bev, EV_READ);
+	bufferevent_setwatermark(sc->bev, EV_WRITE, 0, 0);
 	bufferevent_setcb(sc->bev, NULL, status_write_cb,
 	    status_closing_event_cb, sc);
 	bufferevent_enable(sc->bev, EV_WRITE);
@@ -304,41 +310,135 @@ status_close_after_write(struct status_conn *sc)
 		status_finish(sc);
 }
 
+static void	status_read_cb(struct bufferevent *bev, void *arg);
+static void	status_event_cb(struct bufferevent *bev, short what,
+		    void *arg);
+
+/*
+ * Runs once a paused connection's output has drained to half the bound:
+ * run the requests that wait in the input buffer, then read again.
+ */
+static void
+status_resume_cb(struct bufferevent *bev, void *arg)
+{
+	struct status_conn *sc = arg;
+
+	sc->paused = false;
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(bev, status_read_cb, NULL, status_event_cb, sc);
+	bufferevent_enable(bev, EV_READ);
+	status_read_cb(bev, sc);
+}
+
+/*
+ * Stop reading until the client has read half of its replies. While
+ * paused, the write timeout still closes a client that reads nothing.
+ */
+static void
+status_pause(struct status_conn *sc)
+{
+	sc->paused = true;
+	bufferevent_disable(sc->bev, EV_READ);
+	bufferevent_setwatermark(sc->bev, EV_WRITE, STATUS_OUTPUT_PAUSE / 2,
+	    0);
+	bufferevent_setcb(sc->bev, status_read_cb, status_resume_cb,
+	    status_event_cb, sc);
+}
+
+/*
+ * Move sc to the end of the list, so the list starts with the connection
+ * whose last request is the oldest. The first request also ends the
+ * shorter timeout of a new connection.
+ */
+static void
+status_note_request(struct status_conn *sc)
+{
+	struct status *st = sc->np->status;
+	struct timeval idle = { STATUS_IDLE_TIMEOUT, 0 };
+
+	TAILQ_REMOVE(&st->conns, sc, entry);
+	TAILQ_INSERT_TAIL(&st->conns, sc, entry);
+	if (!sc->requested) {
+		sc->requested = true;
+		bufferevent_set_timeouts(sc->bev, &idle, &idle);
+	}
+}
+
+/*
+ * Run one command line and queue its reply. Returns true when the
+ * connection closes because the command has an action to run.
+ */
+static bool
+status_run_line(struct status_conn *sc, char *line, size_t len)
+{
+	struct status_request req = { .np = sc->np, .access = sc->access,
+	    .uid = sc->uid, .pid = sc->pid };
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	status_send(sc, status_command(&req, line));
+	if (req.after == NULL)
+		return (false);
+	sc->after = req.after;
+	status_close_after_write(sc);
+	return (true);
+}
+
+/* Reject what is left in the input: a line too long, or too late. */
+static void
+status_check_partial(struct status_conn *sc, struct evbuffer *in)
+{
+	if (evbuffer_get_length(in) > STATUS_LINE_MAX) {
+		status_send(sc, status_error(STATUS_INVALID, "command line "
+		    "longer than %d bytes", STATUS_LINE_MAX));
+		status_close_after_write(sc);
+	} else if (!sc->requested && status_now() - sc->accepted >=
+	    STATUS_FIRST_REQUEST_TIMEOUT) {
+		/* The read timeout does not catch a trickled line. */
+		status_send(sc, status_error(STATUS_INVALID, "no complete "
+		    "command line within %d seconds of connecting",
+		    STATUS_FIRST_REQUEST_TIMEOUT));
+		status_close_after_write(sc);
+	}
+}
+
 static void
 status_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct status_conn *sc = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	struct status_request req = { .np = sc->np, .access = sc->access,
-	    .uid = sc->uid, .pid = sc->pid };
 	char *line;
 	size_t len;
+	bool closing;
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+	for (;;) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) >
-		    STATUS_OUTPUT_MAX) {
-			free(line);
-			log_info("status socket: uid %u (pid %d) does not read "
-			    "its replies; disconnected", (unsigned)sc->uid,
-			    (int)sc->pid);
-			status_close_after_write(sc);
+		    STATUS_OUTPUT_PAUSE) {
+			status_pause(sc);
 			return;
 		}
-		if (len > 0 && line[len - 1] == '\r')
-			line[len - 1] = '\0';
-		status_send(sc, status_command(&req, line));
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL)
+			break;
+		status_note_request(sc);
+		closing = status_run_line(sc, line, len);
 		free(line);
-		if (req.after != NULL) {
-			sc->after = req.after;
-			status_close_after_write(sc);
+		if (closing)
 			return;
-		}
 	}
-	if (evbuffer_get_length(in) > STATUS_LINE_MAX) {
-		status_send(sc, status_error(STATUS_INVALID, "command line "
-		    "longer than %d bytes", STATUS_LINE_MAX));
-		status_close_after_write(sc);
-	}
+	status_check_partial(sc, in);
+}
+
+static void
+status_log_timeout(const struct status_conn *sc, short what)
+{
+	if (what & BEV_EVENT_WRITING)
+		log_info("status socket: uid %u (pid %d) did not read its "
+		    "replies for %d seconds; disconnected", (unsigned)sc->uid,
+		    (int)sc->pid, STATUS_IDLE_TIMEOUT);
+	else
+		log_debug("status socket: uid %u (pid %d) sent no command "
+		    "in time; disconnected", (unsigned)sc->uid, (int)sc->pid);
 }
 
 /*
@@ -348,6 +448,8 @@ status_read_cb(struct bufferevent *bev, void *arg)
 static void
 status_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	if (what & BEV_EVENT_TIMEOUT)
+		status_log_timeout(arg, what);
 	if ((what & BEV_EVENT_EOF) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		status_close_after_write(arg);
@@ -382,7 +484,11 @@ status_peer_groups(int fd, gid_t **groups, size_t *ngroups)
 	return (-errno);
 }
 
-/* Fill the peer's uid, pid and access from its socket credentials. */
+/*
+ * Fill the peer's uid, pid and access from its socket credentials. When
+ * they cannot be read, the access is STATUS_ACCESS_NONE and the uid and
+ * pid are -1.
+ */
 static int
 status_peer_identify(struct status_conn *sc, int fd)
 {
@@ -391,6 +497,9 @@ status_peer_identify(struct status_conn *sc, int fd)
 	gid_t *groups = NULL;
 	size_t ngroups = 0;
 
+	sc->access = STATUS_ACCESS_NONE;
+	sc->uid = (uid_t)-1;
+	sc->pid = -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
 		return (-errno);
 	sc->uid = cred.uid;
@@ -422,11 +531,92 @@ status_reject(struct status_conn *sc, int rc)
 	status_close_after_write(sc);
 }
 
+/*
+ * Make room for root when every slot is taken: close the connection whose
+ * last request is the oldest among those that are not root's. Returns
+ * false when every connection is root's. Only root's commands set a
+ * pending action, so the closed connection has none.
+ */
+static bool
+status_evict_for_root(struct status *st)
+{
+	struct status_conn *sc;
+
+	TAILQ_FOREACH(sc, &st->conns, entry) {
+		if (sc->access == STATUS_ACCESS_ADMIN)
+			continue;
+		log_notice("status socket: %d clients are connected, the "
+		    "maximum; closed the longest idle one, uid %u (pid %d), "
+		    "to let root in", STATUS_CONNS_MAX, (unsigned)sc->uid,
+		    (int)sc->pid);
+		status_conn_free(sc);
+		return (true);
+	}
+	return (false);
+}
+
+/* Log rejections for a full table at most once a minute, with a count. */
+static void
+status_log_full(struct status *st, const struct status_conn *sc)
+{
+	time_t now = status_now();
+
+	st->full_rejected++;
+	if (st->full_logged != 0 &&
+	    now - st->full_logged < STATUS_FULL_LOG_INTERVAL)
+		return;
+	log_warnx("status socket: %d clients are connected, the maximum; "
+	    "rejected %lu client(s) since the last message, the latest uid "
+	    "%u (pid %d)", STATUS_CONNS_MAX, st->full_rejected,
+	    (unsigned)sc->uid, (int)sc->pid);
+	st->full_rejected = 0;
+	st->full_logged = now;
+}
+
+/*
+ * Send the reason to a client turned away before it gets a bufferevent.
+ * The line fits in the empty socket buffer of a new connection, so one
+ * send() either writes it or fails because the client is gone.
+ */
+static void
+status_send_full(int fd)
+{
+	char buf[STATUS_MESSAGE_MAX + 64];
+	json_object *reply;
+	int len;
+
+	reply = status_error(STATUS_UNAVAILABLE, "%d clients are connected "
+	    "to the status socket, the maximum; try again later",
+	    STATUS_CONNS_MAX);
+	len = snprintf(buf, sizeof(buf), "%s\n",
+	    json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(reply);
+	if (len > 0 && (size_t)len < sizeof(buf))
+		(void)!send(fd, buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * Decide whether a new client gets a slot. The credentials are read
+ * first, so that root gets in even when others hold every slot.
+ */
+static bool
+status_admit(struct status *st, struct status_conn *sc)
+{
+	if (st->nconns < STATUS_CONNS_MAX)
+		return (true);
+	if (sc->access == STATUS_ACCESS_ADMIN && status_evict_for_root(st))
+		return (true);
+	status_log_full(st, sc);
+	return (false);
+}
+
 static void
 status_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct netproc *np = arg;
+	struct timeval first = { STATUS_FIRST_REQUEST_TIMEOUT, 0 };
 	struct timeval idle = { STATUS_IDLE_TIMEOUT, 0 };
 	struct status_conn *sc;
 	int rc;
@@ -434,23 +624,29 @@ status_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (np->status->nconns >= STATUS_CONNS_MAX ||
-	    (sc = calloc(1, sizeof(*sc))) == NULL) {
-		log_warnx("status socket: rejected a client: %d clients are "
-		    "connected, or out of memory", STATUS_CONNS_MAX);
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		log_warnx("status socket: rejected a client: out of memory");
 		evutil_closesocket(fd);
 		return;
 	}
 	sc->np = np;
+	sc->accepted = status_now();
+	rc = status_peer_identify(sc, fd);
+	if (!status_admit(np->status, sc)) {
+		status_send_full(fd);
+		evutil_closesocket(fd);
+		free(sc);
+		return;
+	}
 	sc->bev = bufferevent_socket_new(np->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (sc->bev == NULL) {
 		evutil_closesocket(fd);
 		free(sc);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&np->status->conns, sc, entry);
 	np->status->nconns++;
-	bufferevent_set_timeouts(sc->bev, &idle, &idle);
-	rc = status_peer_identify(sc, fd);
+	bufferevent_set_timeouts(sc->bev, &first, &idle);
 	if (rc != 0 || sc->access == STATUS_ACCESS_NONE) {
 		status_reject(sc, rc);
 		return;
@@ -464,8 +660,28 @@ status_start(struct netproc *np, int fd)
 {
 	if ((np->status = calloc(1, sizeof(*np->status))) == NULL)
 		return (-ENOMEM);
+	TAILQ_INIT(&np->status->conns);
 	statuscert_load_next(np, NULL);
 	np->status->listener = evconnlistener_new(np->base, status_accept_cb,
 	    np, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	return (np->status->listener == NULL ? -ENOMEM : 0);
+}
+
+void
+status_stop(struct netproc *np)
+{
+	struct status *st = np->status;
+	struct status_conn *sc;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	while ((sc = TAILQ_FIRST(&st->conns)) != NULL)
+		status_conn_free(sc);
+	if (st->listener != NULL)
+		evconnlistener_free(st->listener);
+	for (i = 0; i < CONFIG_MAX_LISTENERS; i++)
+		X509_free(st->next_cert[i]);
+	free(st);
+	np->status = NULL;
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -23,7 +24,16 @@
 #include "config.h"
 
 #define STATUS_CERT_ERROR_MAX	256
+#define STATUS_CONNS_MAX	64	/* clients connected at once */
+/*
+ * Bytes of replies that wait for a client. Above this the connection's
+ * next request waits until the client has read half of them, so a client
+ * that sends requests without reading cannot make the network process
+ * grow. One reply may still be larger.
+ */
+#define STATUS_OUTPUT_PAUSE	(256 * 1024)
 
+struct bufferevent;
 struct evconnlistener;
 struct netproc;
 struct session;
@@ -49,10 +59,29 @@ enum status_code {
 /* An action the status socket runs once a reply has been sent. */
 typedef void status_after_fn(struct netproc *np, uid_t uid, pid_t pid);
 
+/* One client connection. */
+struct status_conn {
+	TAILQ_ENTRY(status_conn) entry;
+	struct netproc	*np;
+	struct bufferevent *bev;
+	enum status_access access;
+	uid_t		uid;
+	pid_t		pid;
+	time_t		accepted;	/* CLOCK_MONOTONIC seconds */
+	bool		requested;	/* has sent a complete request */
+	bool		paused;		/* reading waits for the output */
+	status_after_fn	*after;	/* runs once the last reply is written */
+};
+
+TAILQ_HEAD(status_conn_list, status_conn);
+
 /* The socket's state, in np->status. */
 struct status {
 	struct evconnlistener *listener;
+	struct status_conn_list conns;	/* least recent request first */
 	size_t		nconns;
+	unsigned long	full_rejected;	/* not yet logged */
+	time_t		full_logged;	/* CLOCK_MONOTONIC seconds */
 
 	/* Each listener's next-certificate, read once at startup. */
 	X509		*next_cert[CONFIG_MAX_LISTENERS];
@@ -80,6 +109,12 @@ status_handler_fn statusban_unban;
 
 /* Serve the listening socket fd that the parent bound. */
 int	status_start(struct netproc *np, int fd);
+
+/*
+ * Close the listening socket and every connection, without running their
+ * pending actions, and free np->status.
+ */
+void	status_stop(struct netproc *np);
 
 /*
  * Return a peer's access level. Root may do everything, a peer whose gid

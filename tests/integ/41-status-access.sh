@@ -3,13 +3,15 @@
 # user outside the headend group is rejected by the socket's mode, and
 # by the credential check when the mode is too open. A group member may
 # read but not log off, reload or shut down. Root's logoff ends the
-# session, openconnect exits, and its old cookie is rejected. Reload
+# session, openconnect exits, and its old cookie is rejected. When
+# group members hold every connection slot, root still gets in, and
+# connections that send no request are closed after 10 seconds. Reload
 # reaches the parent, and shutdown stops the daemon.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 20
+tap_plan 25
 he_setup
 tap_require_commands python3 setpriv
 he_add_user bob bob-secret
@@ -164,6 +166,67 @@ tap_diag "reconnect: $(grep -m 1 -E '401|[Cc]ookie' \
 	"$HE_TMPDIR/oc-cookie.log" || true)"
 tap_ok "a logoff that matches nothing exits 5" expect_exit 5 \
 	"no session matches" he_ctl logoff user alice
+
+# ---- a full table of connections -------------------------------------------
+
+# hold.py SOCKET CLIENTS STATE UID GID: as UID with the supplementary
+# group GID, connect CLIENTS times and send nothing. STATE gets "held H
+# rejected R" once the connections beyond the limit have been closed,
+# then "closed after S s" once the headend has closed all the others.
+# It starts as root and drops to UID itself, because python3 may live
+# where UID cannot read it.
+HOLD="$HE_TMPDIR/hold.py"
+cat >"$HOLD" <<'EOF'
+import os, select, socket, sys, time
+path, count, state = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+uid, gid = int(sys.argv[4]), int(sys.argv[5])
+out = open(state, "w", buffering=1)
+os.setgroups([gid])
+os.setresgid(uid, uid, uid)
+os.setresuid(uid, uid, uid)
+start = time.monotonic()
+socks = []
+for _ in range(count):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    socks.append(s)
+open_socks, rejected = set(socks), 0
+
+def closed_within(timeout):
+    """Read what arrived; return how many connections were closed."""
+    ready, _, _ = select.select(list(open_socks), [], [], timeout)
+    closed = 0
+    for s in ready:
+        if s.recv(65536) == b"":
+            open_socks.discard(s)
+            closed += 1
+    return closed
+
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline and rejected < count - 64:
+    rejected += closed_within(0.1)
+out.write("held %d rejected %d\n" % (len(open_socks), rejected))
+deadline = start + 40
+while open_socks and time.monotonic() < deadline:
+    closed_within(0.5)
+out.write("closed after %d s\n" % (time.monotonic() - start)
+          if not open_socks else "%d still open\n" % len(open_socks))
+EOF
+HOLD_STATE="$HE_TMPDIR/hold.state"
+spawn_in_ns "$NS_HEADEND" python3 "$HOLD" "$HE_SOCKET" 70 "$HOLD_STATE" \
+	"$MEMBER" "$HEADEND_GID" >"$HE_TMPDIR/hold.log" 2>&1
+HOLD_PID=$SPAWNED_PID
+tap_ok "70 idle clients of a group member fill the 64 slots" \
+	wait_file_contains "$HOLD_STATE" "^held 64 rejected 6$" 10
+tap_ok "another group member is turned away while all are taken" \
+	expect_exit 1 "64 clients are connected" as_member show stats
+tap_ok "root gets in while all slots are taken" expect_exit 0 "" \
+	he_ctl show stats
+tap_ok "closing an idle client for root is logged" file_contains \
+	"$HE_LOG" "closed the longest idle one, uid $MEMBER "
+tap_ok "clients without a request are closed within 15 seconds" \
+	wait_file_contains "$HOLD_STATE" "^closed after ([0-9]|1[0-5]) s$" 20 ||
+	tap_diag_file "$HOLD_STATE"
 
 # ---- reload and shutdown ---------------------------------------------------
 

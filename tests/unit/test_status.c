@@ -4,13 +4,20 @@
  * requests passed to the parent.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 
 #include "ipc.h"
 #include "test_status_fixture.h"
@@ -606,6 +613,363 @@ test_time_format(void **state)
 	json_object_put(t);
 }
 
+static void
+test_unban_invalid_address(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_error(fx, STATUS_ACCESS_ADMIN, "unban notanip",
+	    "invalid-argument");
+	assert_error(fx, STATUS_ACCESS_ADMIN, "unban 198.18.0",
+	    "invalid-argument");
+	assert_error(fx, STATUS_ACCESS_ADMIN, "unban 198.18.0.5:443",
+	    "invalid-argument");
+	assert_error(fx, STATUS_ACCESS_ADMIN, "unban 198.18.0.5",
+	    "not-found");
+}
+
+static void
+test_unban_ipv6_any_case(void **state)
+{
+	struct fixture *fx = *state;
+	json_object *reply;
+
+	ban_record_failure(fx->np.bans, "2001:db8::5", "alice", time(NULL));
+	reply = run_parsed(fx, STATUS_ACCESS_ADMIN,
+	    "unban 2001:DB8:0:0:0:0:0:5");
+	assert_null(fixture_error_code(reply));
+	assert_string_equal(json_object_get_string(fixture_get(reply,
+	    "unbanned")), "2001:db8::5");
+	json_object_put(reply);
+	assert_error(fx, STATUS_ACCESS_ADMIN, "unban 2001:db8::5",
+	    "not-found");
+}
+
+/* ---- the socket ---------------------------------------------------------- */
+
+/* Serve a status socket in the fixture's folder and return its path. */
+static const char *
+socket_start(struct fixture *fx)
+{
+	static char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/status.sock", fx->dir);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	status_stop(&fx->np);
+	assert_int_equal(status_start(&fx->np, fd), 0);
+	return (path);
+}
+
+static void
+socket_stop(struct fixture *fx, const char *path)
+{
+	status_stop(&fx->np);
+	unlink(path);
+}
+
+static int
+socket_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return (-1);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Run the fixture's event loop for about rounds milliseconds. */
+static void
+socket_pump(struct fixture *fx, int rounds)
+{
+	int i;
+
+	for (i = 0; i < rounds; i++) {
+		event_base_loop(fx->np.base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+}
+
+/*
+ * Read from fd while running the event loop until count lines arrived or
+ * about five seconds passed. Returns the number of lines, and copies the
+ * last one into line.
+ */
+static size_t
+socket_read_lines(struct fixture *fx, int fd, size_t count, char *line,
+    size_t size)
+{
+	char buf[65536];
+	size_t lines = 0, len = 0;
+	ssize_t n, i;
+	int round;
+
+	for (round = 0; round < 5000 && lines < count; round++) {
+		event_base_loop(fx->np.base, EVLOOP_NONBLOCK);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			usleep(1000);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (len + 1 < size)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			len = 0;
+			lines++;
+		}
+	}
+	return (lines);
+}
+
+/* The byte length of one reply to "help", newline included. */
+static size_t
+help_reply_length(struct fixture *fx)
+{
+	json_object *reply = fixture_run(fx, STATUS_ACCESS_READ, "help");
+	size_t len = strlen(json_object_to_json_string_ext(reply,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) + 1;
+
+	json_object_put(reply);
+	return (len);
+}
+
+#define HELP_REQUESTS	2000
+
+/*
+ * A client that sends many requests and reads nothing makes its
+ * connection pause at the bound, and gets every reply once it reads.
+ */
+static void
+test_socket_output_bounded(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = socket_start(fx);
+	size_t help = help_reply_length(fx), i;
+	static char requests[HELP_REQUESTS * 5];
+	struct status_conn *sc;
+	char line[4096];
+	int fd;
+
+	for (i = 0; i < HELP_REQUESTS; i++)
+		memcpy(requests + i * 5, "help\n", 5);
+	fd = socket_connect(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, requests, sizeof(requests)),
+	    (ssize_t)sizeof(requests));
+	socket_pump(fx, 200);
+
+	sc = TAILQ_FIRST(&fx->np.status->conns);
+	assert_non_null(sc);
+	assert_true(evbuffer_get_length(bufferevent_get_output(sc->bev)) <=
+	    STATUS_OUTPUT_PAUSE + help);
+	assert_true(sc->paused);
+
+	assert_int_equal(socket_read_lines(fx, fd, HELP_REQUESTS, line,
+	    sizeof(line)), HELP_REQUESTS);
+	assert_non_null(strstr(line, "\"commands\""));
+	assert_false(sc->paused);
+	close(fd);
+	socket_stop(fx, path);
+}
+
+/* Requests that wait while a connection is paused still run in order. */
+static void
+test_socket_paused_then_half_closed(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = socket_start(fx);
+	static char requests[HELP_REQUESTS * 5 + 6];
+	char line[4096];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < HELP_REQUESTS; i++)
+		memcpy(requests + i * 5, "help\n", 5);
+	memcpy(requests + HELP_REQUESTS * 5, "bogus\n", 6);
+	fd = socket_connect(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, requests, sizeof(requests)),
+	    (ssize_t)sizeof(requests));
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	socket_pump(fx, 100);
+	assert_int_equal(socket_read_lines(fx, fd, HELP_REQUESTS + 2, line,
+	    sizeof(line)), HELP_REQUESTS + 1);
+	assert_non_null(strstr(line, "\"code\":\"unknown-command\""));
+	assert_int_equal(recv(fd, line, 1, MSG_DONTWAIT), 0);
+	close(fd);
+	socket_stop(fx, path);
+}
+
+/*
+ * Fill every slot with clients of this process and check that one more
+ * is turned away with an "unavailable" reply. As root, all the slots are
+ * root's, so there is no connection to close for the newcomer either.
+ */
+static void
+test_socket_full_rejects(void **state)
+{
+	struct fixture *fx = *state;
+	const char *path = socket_start(fx);
+	int fds[STATUS_CONNS_MAX + 1];
+	char line[4096];
+	size_t i;
+
+	for (i = 0; i < STATUS_CONNS_MAX; i++) {
+		fds[i] = socket_connect(path);
+		assert_true(fds[i] >= 0);
+	}
+	socket_pump(fx, 50);
+	assert_int_equal(fx->np.status->nconns, STATUS_CONNS_MAX);
+	fds[i] = socket_connect(path);
+	assert_true(fds[i] >= 0);
+	assert_int_equal(socket_read_lines(fx, fds[i], 1, line,
+	    sizeof(line)), 1);
+	assert_non_null(strstr(line, "\"code\":\"unavailable\""));
+	assert_int_equal(fx->np.status->nconns, STATUS_CONNS_MAX);
+	for (i = 0; i <= STATUS_CONNS_MAX; i++)
+		close(fds[i]);
+	socket_stop(fx, path);
+}
+
+/* What the child of test_socket_root_evicts_idle reports. */
+enum holder_result {
+	HOLDER_OK = 'k',
+	HOLDER_CONNECT_FAILED = 'c',
+	HOLDER_IDLE_NOT_CLOSED = 'i',
+	HOLDER_ACTIVE_CLOSED = 'a',
+	HOLDER_NEWCOMER_ADMITTED = 'n',
+};
+
+/* Wait up to five seconds for fd to be readable. */
+static bool
+holder_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return (poll(&p, 1, 5000) == 1);
+}
+
+/*
+ * The child: as uid 65534 with group 0, which the status socket of this
+ * root process counts as the headend group, take every slot. All but
+ * the first connection send a request, so the first is the longest idle.
+ * Once the parent's root client is in, check which one was closed and
+ * that one more non-root client is turned away.
+ */
+static enum holder_result
+holder_run(const char *path, int report, int go)
+{
+	int fds[STATUS_CONNS_MAX], extra, i;
+	char buf[8192];
+	ssize_t n;
+
+	if (setresuid(65534, 65534, 65534) != 0)
+		return (HOLDER_CONNECT_FAILED);
+	for (i = 0; i < STATUS_CONNS_MAX; i++) {
+		if ((fds[i] = socket_connect(path)) < 0)
+			return (HOLDER_CONNECT_FAILED);
+		if (i > 0 && write(fds[i], "help\n", 5) != 5)
+			return (HOLDER_CONNECT_FAILED);
+	}
+	if (write(report, "r", 1) != 1 || read(go, buf, 1) != 1)
+		return (HOLDER_CONNECT_FAILED);
+	if (!holder_wait(fds[0]) || recv(fds[0], buf, sizeof(buf), 0) != 0)
+		return (HOLDER_IDLE_NOT_CLOSED);
+	if (!holder_wait(fds[1]) || recv(fds[1], buf, sizeof(buf), 0) <= 0)
+		return (HOLDER_ACTIVE_CLOSED);
+	if ((extra = socket_connect(path)) < 0 || !holder_wait(extra))
+		return (HOLDER_CONNECT_FAILED);
+	n = recv(extra, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	if (strstr(buf, "\"code\":\"unavailable\"") == NULL)
+		return (HOLDER_NEWCOMER_ADMITTED);
+	return (HOLDER_OK);
+}
+
+/* Run the event loop until a byte arrives on fd, for at most 5 s. */
+static char
+pump_until_byte(struct fixture *fx, int fd)
+{
+	char c;
+	int round;
+
+	for (round = 0; round < 5000; round++) {
+		if (read(fd, &c, 1) == 1)
+			return (c);
+		event_base_loop(fx->np.base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	return ('\0');
+}
+
+static void
+test_socket_root_evicts_idle(void **state)
+{
+	struct fixture *fx = *state;
+	int report[2], go[2], status, root;
+	const char *path;
+	char line[4096];
+	pid_t pid;
+
+	if (geteuid() != 0)
+		skip();
+	path = socket_start(fx);
+	assert_int_equal(chmod(fx->dir, 0755), 0);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(pipe2(report, O_NONBLOCK), 0);
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char result;
+
+		/* A failed parent must not leave the child waiting. */
+		close(go[1]);
+		alarm(30);
+		result = (char)holder_run(path, report[1], go[0]);
+
+		_exit(write(report[1], &result, 1) == 1 ? 0 : 1);
+	}
+	assert_int_equal(pump_until_byte(fx, report[0]), 'r');
+	socket_pump(fx, 100);
+	assert_int_equal(fx->np.status->nconns, STATUS_CONNS_MAX);
+
+	root = socket_connect(path);
+	assert_true(root >= 0);
+	assert_int_equal(write(root, "show stats\n", 11), 11);
+	assert_int_equal(socket_read_lines(fx, root, 1, line, sizeof(line)),
+	    1);
+	assert_non_null(strstr(line, "\"uptime\""));
+	assert_int_equal(fx->np.status->nconns, STATUS_CONNS_MAX);
+
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(pump_until_byte(fx, report[0]), HOLDER_OK);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(root);
+	close(report[0]);
+	close(report[1]);
+	close(go[0]);
+	close(go[1]);
+	socket_stop(fx, path);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -635,6 +999,12 @@ main(void)
 		T(test_reload_without_parent),
 		T(test_shutdown_after_reply),
 		T(test_shutdown_bad_option),
+		T(test_unban_invalid_address),
+		T(test_unban_ipv6_any_case),
+		T(test_socket_output_bounded),
+		T(test_socket_paused_then_half_closed),
+		T(test_socket_full_rejects),
+		T(test_socket_root_evicts_idle),
 		T(test_groups),
 		T(test_pools),
 		T(test_stats_counts_ended_sessions),

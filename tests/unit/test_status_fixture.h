@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <json-c/json.h>
 
+#include "ban.h"
 #include "config.h"
 #include "metrics.h"
 #include "netproc.h"
@@ -94,8 +95,13 @@ fixture_new(void)
 		    p->exclude, p->nexclude);
 		assert_non_null(fx->np.pools[i]);
 	}
+	fx->np.bans = ban_table_new(&(struct ban_limits){ .user_threshold = 5,
+	    .address_threshold = 30, .ban_seconds = 300,
+	    .decay_seconds = 60 });
+	assert_non_null(fx->np.bans);
 	fx->np.status = calloc(1, sizeof(*fx->np.status));
 	assert_non_null(fx->np.status);
+	TAILQ_INIT(&fx->np.status->conns);
 	return (fx);
 }
 
@@ -127,7 +133,8 @@ fixture_free(struct fixture *fx)
 	for (i = 0; i < fx->cfg->npools; i++)
 		pool_free(fx->np.pools[i]);
 	free(fx->np.sessions);
-	free(fx->np.status);
+	status_stop(&fx->np);
+	ban_table_free(fx->np.bans);
 	event_base_free(fx->np.base);
 	config_free(fx->cfg);
 	unlink(fx->path);
