@@ -7,6 +7,8 @@
 #ifndef HEADEND_CTLPRINT_H
 #define HEADEND_CTLPRINT_H
 
+#include <stddef.h>
+
 #include <json-c/json.h>
 
 /* Print a successful reply to standard output. */
@@ -22,5 +24,12 @@ ctlprint_fn ctlprint_reload;
 ctlprint_fn ctlprint_shutdown;
 ctlprint_fn ctlprint_metrics;	/* the exposition text as it is */
 ctlprint_fn ctlprint_help;
+
+/*
+ * Copy text into out for a message on the terminal, with control
+ * characters, DEL and bytes that are not valid UTF-8 written as \xNN.
+ * The copy is cut short to fit size bytes with its NUL.
+ */
+void	ctlprint_escape(const char *text, char *out, size_t size);
 
 #endif

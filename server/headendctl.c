@@ -26,11 +26,12 @@
 #define CTL_REPLY_MAX		(64 * 1024 * 1024)	/* bytes */
 #define CTL_TIMEOUT		30	/* seconds to wait for the reply */
 #define CTL_LINE_MAX		1024	/* the status socket's line limit */
+#define CTL_ESCAPED_MAX		2048	/* bytes of one escaped value */
 
 enum ctl_exit {
 	CTL_OK = 0,
 	CTL_FAILED = 1,		/* the headend returned an error, or garbage */
-	CTL_USAGE = 2,		/* invalid command line */
+	CTL_USAGE = 2,		/* invalid command line or argument */
 	CTL_UNREACHABLE = 3,	/* no socket, headend not running, no reply */
 	CTL_DENIED = 4,		/* not root, or not in the headend group */
 	CTL_NOT_FOUND = 5,	/* no session matched */
@@ -74,6 +75,7 @@ static const struct {
 	const char	*code;
 	enum ctl_exit	status;
 } ctl_error_codes[] = {
+	{ "invalid-argument", CTL_USAGE },
 	{ "denied", CTL_DENIED },
 	{ "not-found", CTL_NOT_FOUND },
 };
@@ -101,9 +103,10 @@ ctl_usage(FILE *f)
 	    "  -s SOCKET  status socket (default %s)\n"
 	    "  --json     print the headend's JSON reply as it is\n"
 	    "exit status: 0 success, 1 the headend reported an error, "
-	    "2 usage error,\n"
-	    "  3 headend unreachable, 4 access denied, 5 no session "
-	    "matched\n", CTL_DEFAULT_SOCKET);
+	    "2 usage error or\n"
+	    "  invalid argument, 3 headend unreachable, 4 access denied, "
+	    "5 no session\n"
+	    "  matched\n", CTL_DEFAULT_SOCKET);
 }
 
 static int
@@ -220,15 +223,21 @@ ctl_parse(const char *reply)
 	return (root);
 }
 
-/* Print an error reply and return its exit status. */
+/*
+ * Print an error reply and return its exit status. The message is
+ * escaped, because it may quote what a client sent.
+ */
 static int
 ctl_report_error(json_object *err, json_object *root)
 {
+	char message[CTL_ESCAPED_MAX];
 	json_object *code;
 	const char *name;
 	size_t i;
 
-	fprintf(stderr, "headendctl: %s\n", json_object_get_string(err));
+	ctlprint_escape(json_object_get_string(err), message,
+	    sizeof(message));
+	fprintf(stderr, "headendctl: %s\n", message);
 	if (!json_object_object_get_ex(root, "code", &code))
 		return (CTL_FAILED);
 	name = json_object_get_string(code);
@@ -253,11 +262,12 @@ ctl_run(const char *path, const char *command, ctlprint_fn *print,
 		free(reply);
 		return (CTL_FAILED);
 	}
+	/* With --json, scripts get error replies as they are, too. */
+	if (json)
+		fputs(reply, stdout);
 	if (json_object_object_get_ex(root, "error", &err))
 		rc = ctl_report_error(err, root);
-	else if (json)
-		fputs(reply, stdout);
-	else
+	else if (!json)
 		print(root);
 	json_object_put(root);
 	free(reply);
@@ -282,6 +292,16 @@ ctl_word_valid(const char *word)
 	return (true);
 }
 
+static void
+ctl_invalid_argument(const char *arg)
+{
+	char shown[CTL_ESCAPED_MAX];
+
+	ctlprint_escape(arg, shown, sizeof(shown));
+	fprintf(stderr, "headendctl: invalid argument \"%s\": it may not be "
+	    "empty or contain spaces or control characters\n", shown);
+}
+
 /* Join the command's words and arguments into one line. */
 static int
 ctl_build_line(const struct ctl_command *c, int argc, char **argv,
@@ -298,9 +318,7 @@ ctl_build_line(const struct ctl_command *c, int argc, char **argv,
 		    "logoff" : argv[i];
 
 		if (!ctl_word_valid(arg)) {
-			fprintf(stderr, "headendctl: invalid argument \"%s\":"
-			    " it may not be empty or contain spaces or "
-			    "control characters\n", argv[i]);
+			ctl_invalid_argument(argv[i]);
 			return (-EINVAL);
 		}
 		len = strlen(line);
@@ -334,13 +352,17 @@ ctl_find(int argc, char **argv, int *used)
 static int
 ctl_remote(const char *path, bool json, int argc, char **argv)
 {
+	char first[CTL_ESCAPED_MAX], second[CTL_ESCAPED_MAX];
 	const struct ctl_command *c;
 	char line[CTL_LINE_MAX + 1];
 	int used;
 
 	if ((c = ctl_find(argc, argv, &used)) == NULL) {
+		ctlprint_escape(argv[0], first, sizeof(first));
+		ctlprint_escape(argc > 1 ? argv[1] : "", second,
+		    sizeof(second));
 		fprintf(stderr, "headendctl: unknown command \"%s%s%s\"\n",
-		    argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+		    first, argc > 1 ? " " : "", second);
 		ctl_usage(stderr);
 		return (CTL_USAGE);
 	}
@@ -354,6 +376,16 @@ ctl_remote(const char *path, bool json, int argc, char **argv)
 	if (ctl_build_line(c, argc, argv, line, sizeof(line)) != 0)
 		return (CTL_USAGE);
 	return (ctl_run(path, line, c->print, json));
+}
+
+static void
+ctl_unknown_option(const char *option)
+{
+	char shown[CTL_ESCAPED_MAX];
+
+	ctlprint_escape(option, shown, sizeof(shown));
+	fprintf(stderr, "headendctl: unknown option %s\n", shown);
+	ctl_usage(stderr);
 }
 
 int
@@ -375,9 +407,7 @@ main(int argc, char **argv)
 			ctl_usage(stdout);
 			return (CTL_OK);
 		} else {
-			fprintf(stderr, "headendctl: unknown option %s\n",
-			    argv[i]);
-			ctl_usage(stderr);
+			ctl_unknown_option(argv[i]);
 			return (CTL_USAGE);
 		}
 	}

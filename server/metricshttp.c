@@ -24,6 +24,7 @@
 #define METRICS_HTTP_CONNS_MAX	16	/* scrapers connected at once */
 #define METRICS_HTTP_TIMEOUT	10	/* seconds to send the request */
 #define METRICS_HTTP_PATH	"/metrics"
+#define METRICS_HTTP_LINE_MAX	1024	/* bytes of the request line */
 
 struct metrics_http {
 	struct evconnlistener *listener;
@@ -35,6 +36,9 @@ struct metrics_conn {
 	struct bufferevent *bev;
 	struct http_parser *parser;
 	bool		responded;
+	bool		line_complete;
+	size_t		line_len;
+	char		line[METRICS_HTTP_LINE_MAX + 1];	/* as sent */
 };
 
 static void
@@ -81,20 +85,31 @@ metrics_respond(struct metrics_conn *mc, int status, const char *reason,
 }
 
 static void
+metrics_not_found(struct metrics_conn *mc, bool head)
+{
+	metrics_respond(mc, 404, "Not Found", "Content-Type: text/plain\r\n",
+	    "Not found: metrics are at /metrics\n", head);
+}
+
+static void
+metrics_not_allowed(struct metrics_conn *mc)
+{
+	metrics_respond(mc, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n"
+	    "Content-Type: text/plain\r\n", "Use GET.\n", false);
+}
+
+static void
 metrics_handle(struct metrics_conn *mc, const struct http_request *req)
 {
 	bool head = req->method == HTTP_METHOD_HEAD;
 	char *text;
 
 	if (strcmp(req->path, METRICS_HTTP_PATH) != 0) {
-		metrics_respond(mc, 404, "Not Found", "Content-Type: text/plain"
-		    "\r\n", "Not found: metrics are at /metrics\n", head);
+		metrics_not_found(mc, head);
 		return;
 	}
 	if (req->method != HTTP_METHOD_GET && !head) {
-		metrics_respond(mc, 405, "Method Not Allowed", "Allow: GET, "
-		    "HEAD\r\nContent-Type: text/plain\r\n", "Use GET.\n",
-		    false);
+		metrics_not_allowed(mc);
 		return;
 	}
 	if ((text = metrics_text(mc->np)) == NULL) {
@@ -105,6 +120,88 @@ metrics_handle(struct metrics_conn *mc, const struct http_request *req)
 	metrics_respond(mc, 200, "OK", "Content-Type: " METRICS_CONTENT_TYPE
 	    "\r\n", text, head);
 	free(text);
+}
+
+/* The reason phrase of the statuses that http_parser_status returns. */
+static const char *
+metrics_reason(int status)
+{
+	switch (status) {
+	case 400:
+		return ("Bad Request");
+	case 413:
+		return ("Content Too Large");
+	case 414:
+		return ("URI Too Long");
+	case 431:
+		return ("Request Header Fields Too Large");
+	case 501:
+		return ("Not Implemented");
+	case 505:
+		return ("HTTP Version Not Supported");
+	default:
+		return ("Internal Server Error");
+	}
+}
+
+/*
+ * Keep the request line, because the parser gives no request after an
+ * error. data is the next len bytes that the parser consumed.
+ */
+static void
+metrics_keep_line(struct metrics_conn *mc, const char *data, size_t len)
+{
+	size_t room = sizeof(mc->line) - 1 - mc->line_len;
+	const char *eol;
+
+	if (mc->line_complete)
+		return;
+	if ((eol = memchr(data, '\n', len)) != NULL) {
+		len = (size_t)(eol - data);
+		mc->line_complete = true;
+	}
+	if (len > room)
+		len = room;
+	memcpy(mc->line + mc->line_len, data, len);
+	mc->line_len += len;
+	mc->line[mc->line_len] = '\0';
+}
+
+/*
+ * The parser rejects a Content-Length above the body limit of 0 with 413
+ * as soon as it reads that header, so the request line was valid. A
+ * request without a body gets 404 for another path and 405 for another
+ * method, and the kept request line decides the same way here.
+ */
+static void
+metrics_reject_body(struct metrics_conn *mc)
+{
+	char *method = mc->line, *path = strchr(mc->line, ' ');
+
+	if (path != NULL) {
+		*path++ = '\0';
+		path[strcspn(path, " ?")] = '\0';
+	}
+	if (path != NULL && strcmp(path, METRICS_HTTP_PATH) != 0)
+		metrics_not_found(mc, strcmp(method, "HEAD") == 0);
+	else if (path != NULL && strcmp(method, "GET") != 0 &&
+	    strcmp(method, "HEAD") != 0)
+		metrics_not_allowed(mc);
+	else
+		metrics_respond(mc, 413, metrics_reason(413), "",
+		    "Use GET without a request body.\n", false);
+}
+
+static void
+metrics_reject(struct metrics_conn *mc)
+{
+	int status = http_parser_status(mc->parser);
+
+	if (status == 413)
+		metrics_reject_body(mc);
+	else
+		metrics_respond(mc, status, metrics_reason(status), "",
+		    "Invalid request.\n", false);
 }
 
 static void
@@ -120,12 +217,11 @@ metrics_conn_read_cb(struct bufferevent *bev, void *arg)
 	    evbuffer_peek(in, -1, NULL, &vec, 1) > 0) {
 		r = http_parser_feed(mc->parser, vec.iov_base, vec.iov_len,
 		    &used);
+		metrics_keep_line(mc, vec.iov_base, used);
 		evbuffer_drain(in, used);
 	}
 	if (r == HTTP_PARSE_ERROR)
-		metrics_respond(mc, http_parser_status(mc->parser),
-		    http_parser_status(mc->parser) == 400 ? "Bad Request" :
-		    "Error", "", "Invalid request.\n", false);
+		metrics_reject(mc);
 	else if (r == HTTP_PARSE_DONE)
 		metrics_handle(mc, http_parser_request(mc->parser));
 	if (mc->responded)
@@ -137,7 +233,7 @@ static struct http_parser *
 metrics_parser_new(void)
 {
 	struct http_limits lim = {
-		.request_line_max = 1024,
+		.request_line_max = METRICS_HTTP_LINE_MAX,
 		.header_count_max = 32,
 		.header_bytes_max = 8192,
 		.body_max = 0,

@@ -3,7 +3,11 @@
  * "unban ADDRESS" lifts them. Established sessions are never touched by
  * a ban, so neither command affects them.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -51,18 +55,41 @@ statusban_show(struct status_request *req)
 	return (o);
 }
 
+/*
+ * Write text as the ban table spells an address, inet_ntop's form, so
+ * that "2001:DB8::1" finds "2001:db8::1". Returns 0, or -EINVAL when text
+ * is neither an IPv4 nor an IPv6 address.
+ */
+static int
+statusban_address(const char *text, char *out, size_t size)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	int family = strchr(text, ':') != NULL ? AF_INET6 : AF_INET;
+
+	if (inet_pton(family, text, addr) != 1 ||
+	    inet_ntop(family, addr, out, (socklen_t)size) == NULL)
+		return (-EINVAL);
+	return (0);
+}
+
 json_object *
 statusban_unban(struct status_request *req)
 {
-	size_t n = ban_remove(req->np->bans, req->argv[0]);
+	char address[BAN_ADDR_MAX];
 	json_object *o;
+	size_t n;
 
-	if (n == 0)
-		return (status_error(STATUS_NOT_FOUND, "%.64s has no ban or "
-		    "score", req->argv[0]));
-	log_notice("status socket: uid %u (pid %d) lifted the bans of %.64s",
-	    (unsigned)req->uid, (int)req->pid, req->argv[0]);
+	if (statusban_address(req->argv[0], address, sizeof(address)) != 0)
+		return (status_error(STATUS_INVALID, "invalid address "
+		    "\"%.64s\": use an IPv4 or IPv6 address such as "
+		    "198.18.0.5", req->argv[0]));
+	if ((n = ban_remove(req->np->bans, address)) == 0)
+		return (status_error(STATUS_NOT_FOUND, "%s has no ban or "
+		    "score", address));
+	log_notice("status socket: uid %u (pid %d) lifted the bans of %s",
+	    (unsigned)req->uid, (int)req->pid, address);
 	o = json_object_new_object();
-	json_object_object_add(o, "unbanned", statusjson_string(req->argv[0]));
+	json_object_object_add(o, "unbanned", json_object_new_string(
+	    address));
 	return (o);
 }

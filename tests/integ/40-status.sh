@@ -4,6 +4,9 @@
 # Every reply parses with Python's strict JSON parser, and the table
 # output lists the users. The certificate hashes match openssl's. The
 # metrics from headendctl and from the HTTP listener pass promtool.
+# Clients that send requests without reading their replies do not make
+# the network process grow, and headendctl's exit codes and --json
+# output hold for error replies too.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -12,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 28
+tap_plan 34
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -20,6 +23,9 @@ he_add_user "$UTF8_USER" utf8-secret
 he_write_config
 echo "metrics = { address = \"127.0.0.1\"; port = $METRICS_PORT; };" \
 	>>"$HE_CONF"
+# The memory check below measures replies that wait for clients, which
+# AddressSanitizer's quarantine of freed memory (256 MiB) would hide.
+ASAN_OPTIONS+=":quarantine_size_mb=16"
 
 # A next certificate for the listener. The network process reads it as
 # the headend user, so the folder must let that user reach the file.
@@ -271,6 +277,17 @@ except urllib.error.HTTPError as e:
     sys.exit(0 if e.code == 404 else 1)
 sys.exit(1)
 ' "http://127.0.0.1:$METRICS_PORT/"
+tap_ok "the HTTP listener answers 405 to POST /metrics" ip netns exec \
+	"$NS_HEADEND" python3 -c '
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen(sys.argv[1], data=b"x=1", timeout=5)
+except urllib.error.HTTPError as e:
+    assert e.code == 405, e.code
+    assert e.headers["Allow"] == "GET, HEAD", e.headers["Allow"]
+    sys.exit(0)
+sys.exit(1)
+' "http://127.0.0.1:$METRICS_PORT/metrics"
 
 # ---- framing ---------------------------------------------------------------
 
@@ -298,7 +315,57 @@ PYEOF
 }
 tap_ok "two commands on one connection get two lines" raw_two_commands
 
-# ---- exit codes ------------------------------------------------------------
+# ---- clients that do not read ----------------------------------------------
+
+# flood.py SOCKET CLIENTS READY: connect CLIENTS times and send "help"
+# on each connection without ever reading, until killed. READY is
+# written after five seconds of this.
+FLOOD="$HE_TMPDIR/flood.py"
+cat >"$FLOOD" <<'EOF'
+import socket, sys, time
+path, count, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks = []
+for _ in range(count):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.setblocking(False)
+    socks.append(s)
+chunk = b"help\n" * 200
+start = time.monotonic()
+while True:
+    for s in socks:
+        try:
+            s.send(chunk)
+        except OSError:
+            pass
+    if start is not None and time.monotonic() - start > 5:
+        open(ready, "w").write("flooding\n")
+        start = None
+EOF
+
+rss_kib() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+NET_PID=$(he_child_pid network)
+RSS_BEFORE=$(rss_kib "$NET_PID")
+spawn_in_ns "$NS_HEADEND" python3 "$FLOOD" "$HE_SOCKET" 60 \
+	"$HE_TMPDIR/flood.ready" >"$HE_TMPDIR/flood.log" 2>&1
+FLOOD_PID=$SPAWNED_PID
+wait_until 20 test -e "$HE_TMPDIR/flood.ready" ||
+	tap_diag_file "$HE_TMPDIR/flood.log"
+RSS_FLOOD=$(rss_kib "$NET_PID")
+tap_diag "network process RSS: $RSS_BEFORE KiB before, $RSS_FLOOD KiB" \
+	"while 60 clients sent requests without reading"
+# With replies paused at 256 KiB a connection, the replies for 60 clients
+# take about 16 MiB. Without the pause each client could take 16 MiB.
+tap_ok "RSS grows less than 64 MiB while 60 clients do not read" \
+	test "$RSS_FLOOD" -lt $((RSS_BEFORE + 64 * 1024))
+tap_ok "root's show stats is answered during the flood" ctl_json "
+assert doc['uptime'] >= 0" show stats
+pid_stop "$FLOOD_PID"
+
+# ---- exit codes and --json for error replies -------------------------------
 
 # exit_status WANT ARGS...: headendctl ARGS exits with WANT.
 exit_status() {
@@ -314,4 +381,54 @@ tap_ok "exit 2 for an unknown command" exit_status 2 -s "$HE_SOCKET" \
 	show everything
 tap_ok "exit 3 when the socket is missing" exit_status 3 \
 	-s "$HE_TMPDIR/missing.sock" show sessions
+
+# json_error_reply: --json prints the error reply of an unknown session
+# on stdout, and still exits 5.
+json_error_reply() {
+	local got=0 out="$HE_TMPDIR/error.json"
+
+	he_ctl --json show session 999 >"$out" 2>/dev/null || got=$?
+	[ "$got" -eq 5 ] || { echo "exit $got, expected 5"; return 1; }
+	python3 -c '
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+assert text.endswith("\n"), repr(text)
+assert text.count("\n") == 1, repr(text)
+doc = json.loads(text)
+assert doc["code"] == "not-found", doc
+assert "999" in doc["error"], doc' "$out"
+}
+tap_ok "--json prints an error reply as it is" json_error_reply
+
+# stderr_of WANT ARGS...: headendctl ARGS exits with WANT; print stderr.
+stderr_of() {
+	local want=$1 got=0 err
+
+	shift
+	err=$("$HEADENDCTL" -s "$HE_SOCKET" "$@" 2>&1 >/dev/null) || got=$?
+	printf '%s\n' "$err"
+	if [ "$got" -ne "$want" ]; then
+		echo "exit $got, expected $want"
+		return 1
+	fi
+}
+
+invalid_unban() {
+	local err
+
+	err=$(stderr_of 2 unban notanip) || { echo "$err"; return 1; }
+	grep -qF 'invalid address "notanip"' <<<"$err"
+}
+tap_ok "unban of an invalid address exits 2 as invalid" invalid_unban
+
+# escaped_argument: a DEL in an argument is shown as \x7f, not raw.
+escaped_argument() {
+	local err
+
+	err=$(stderr_of 2 show sessions user $'a\x7fb') ||
+		{ echo "$err"; return 1; }
+	printf '%s\n' "$err"
+	grep -qF 'a\x7fb' <<<"$err" && ! grep -q $'\x7f' <<<"$err"
+}
+tap_ok "an invalid argument is shown escaped" escaped_argument
 tap_done

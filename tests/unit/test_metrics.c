@@ -436,6 +436,16 @@ test_http_rejects(void **state)
 		{ "POST /metrics HTTP/1.0\r\n\r\n", "HTTP/1.0 405 " },
 		{ "GET /metrics\r\n\r\n", "HTTP/1.0 400 " },
 		{ "GET /metrics HTTP/1.0\n\n", "HTTP/1.0 400 " },
+		{ "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+		  "\r\nhello", "HTTP/1.0 405 Method Not Allowed\r\n" },
+		{ "POST /metrics?x=1 HTTP/1.0\r\nContent-Length: 100000\r\n"
+		  "\r\n", "HTTP/1.0 405 Method Not Allowed\r\n" },
+		{ "POST / HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello",
+		  "HTTP/1.0 404 Not Found\r\n" },
+		{ "GET /metrics HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello",
+		  "HTTP/1.0 413 Content Too Large\r\n" },
+		{ "GET /metrics HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+		  "\r\n", "HTTP/1.0 501 Not Implemented\r\n" },
 	};
 	size_t i;
 	char *resp;
@@ -447,6 +457,18 @@ test_http_rejects(void **state)
 			fail_msg("request %zu: expected %s, got %.40s", i,
 			    cases[i].status, resp);
 	}
+}
+
+static void
+test_http_post_body_allow(void **state)
+{
+	char *resp;
+
+	start_http(*state);
+	resp = http_exchange(*state, "POST /metrics HTTP/1.0\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: 3\r\n\r\nx=1");
+	assert_true(strncmp(resp, "HTTP/1.0 405 ", 13) == 0);
+	assert_non_null(strstr(resp, "\r\nAllow: GET, HEAD\r\n"));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -465,6 +487,7 @@ main(void)
 		T(test_http_get_metrics),
 		T(test_http_head),
 		T(test_http_rejects),
+		T(test_http_post_body_allow),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
