@@ -172,6 +172,29 @@ ipc_parent_request_decode(const void *buf, size_t len,
 	return 0;
 }
 
+void
+ipc_reload_result_init(struct ipc_reload_result *msg, uint32_t seq,
+    enum ipc_reload_outcome outcome)
+{
+	memset(msg, 0, sizeof(*msg));
+	ipc_header_init(&msg->hdr, IPC_RELOAD_RESULT, sizeof(*msg));
+	msg->seq = seq;
+	msg->outcome = (uint32_t)outcome;
+}
+
+int
+ipc_reload_result_decode(const void *buf, size_t len,
+    struct ipc_reload_result *msg)
+{
+	if (ipc_header_check(buf, len, IPC_RELOAD_RESULT, sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	if (msg->outcome > IPC_RELOAD_FAILED)
+		return -EBADMSG;
+	return 0;
+}
+
 int
 ipc_session_init(struct ipc_session *msg, enum ipc_type type, uint64_t id,
     const char *user, const char *group, const char *pool)

@@ -31,6 +31,15 @@ enum ipc_type {
 	IPC_SESSION_UP = 24,	/* network -> parent, struct ipc_session */
 	IPC_SESSION_UPDATE = 25,
 	IPC_SESSION_DOWN = 26,
+	IPC_RELOAD_RESULT = 27,	/* parent -> network, ipc_reload_result */
+};
+
+/* The outcome of a reload that the status socket requested. */
+enum ipc_reload_outcome {
+	IPC_RELOAD_APPLIED = 0,
+	IPC_RELOAD_REJECTED = 1,	/* the file has errors */
+	IPC_RELOAD_IGNORED = 2,		/* another reload was under way */
+	IPC_RELOAD_FAILED = 3,		/* the network process refused it */
 };
 
 enum ipc_auth_result {
@@ -74,6 +83,14 @@ struct ipc_parent_request {
 	struct ipc_header hdr;
 	uint32_t	uid;
 	int32_t		pid;
+	uint32_t	seq;	/* of a reload request, for its result */
+};
+
+/* The outcome of the reload request numbered seq. */
+struct ipc_reload_result {
+	struct ipc_header hdr;
+	uint32_t	seq;
+	uint32_t	outcome;	/* enum ipc_reload_outcome */
 };
 
 /*
@@ -144,6 +161,13 @@ void	ipc_parent_request_init(struct ipc_parent_request *req,
 /* Check and copy out a parent request of any type; 0 or -EBADMSG. */
 int	ipc_parent_request_decode(const void *buf, size_t len,
 	    struct ipc_parent_request *req);
+
+void	ipc_reload_result_init(struct ipc_reload_result *msg, uint32_t seq,
+	    enum ipc_reload_outcome outcome);
+
+/* Check and copy out a reload result; 0 or -EBADMSG. */
+int	ipc_reload_result_decode(const void *buf, size_t len,
+	    struct ipc_reload_result *msg);
 
 /*
  * Fill a request; return 0, or -ENAMETOOLONG when a string does not fit

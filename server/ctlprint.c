@@ -321,9 +321,31 @@ ctlprint_logoff(json_object *root)
 void
 ctlprint_reload(json_object *root)
 {
-	(void)root;
-	printf("reload requested; the headend log shows whether the "
-	    "configuration was re-read\n");
+	static const struct {
+		const char	*state;
+		const char	*text;
+	} texts[] = {
+		{ "applied", "reload applied: the configuration was re-read" },
+		{ "rejected", "reload rejected: the file has errors, which the "
+		  "headend log lists; the running configuration stays" },
+		{ "ignored", "reload ignored: another reload was still under "
+		  "way; try again" },
+		{ "failed", "reload failed: the network process did not take "
+		  "the new configuration (see the headend log); the running "
+		  "configuration stays" },
+	};
+	json_object *state = ctlprint_member(root, "reload");
+	const char *name = state != NULL ? json_object_get_string(state) : "";
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if (strcmp(name, texts[i].state) == 0) {
+			printf("%s\n", texts[i].text);
+			return;
+		}
+	}
+	printf("reload requested; no outcome came in time, so the headend "
+	    "log shows whether the configuration was re-read\n");
 }
 
 void

@@ -6,6 +6,7 @@
  * Exit status: see enum ctl_exit; scripts may rely on these values.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -93,7 +94,7 @@ ctl_usage(FILE *f)
 	    "  show groups | show pools | show stats | show certificates\n"
 	    "  show bans | unban ADDRESS   brute-force bans\n"
 	    "  logoff id ID | user NAME | address ADDRESS | group NAME\n"
-	    "  reload\n"
+	    "  reload           waits for the outcome; exit 1 unless applied\n"
 	    "  shutdown [--logoff]\n"
 	    "  metrics          print the Prometheus metrics\n"
 	    "  user add|delete [-f FILE] USERNAME\n"
@@ -274,6 +275,66 @@ ctl_run(const char *path, const char *command, ctlprint_fn *print,
 	return (rc);
 }
 
+/* Return whether a reply to "show reload" has the state "waiting". */
+static bool
+ctl_reload_waiting(json_object *root)
+{
+	json_object *state;
+
+	return (json_object_object_get_ex(root, "reload", &state) &&
+	    strcmp(json_object_get_string(state), "waiting") == 0);
+}
+
+/*
+ * Ask for a reload and wait for its outcome, which the parent reports
+ * once it has checked the file and the network process has taken it.
+ * Returns 0 only when the new configuration applies.
+ */
+static int
+ctl_reload(const char *path, bool json)
+{
+	char *reply = ctl_request(path, "reload"), line[64];
+	json_object *root = ctl_parse(reply), *id, *err, *state;
+	int tries, rc;
+
+	for (tries = 0; root != NULL && tries < CTL_TIMEOUT * 10; tries++) {
+		if (json_object_object_get_ex(root, "error", &err)) {
+			if (json)
+				fputs(reply, stdout);
+			rc = ctl_report_error(err, root);
+			json_object_put(root);
+			free(reply);
+			return (rc);
+		}
+		if (!json_object_object_get_ex(root, "id", &id) ||
+		    (tries > 0 && !ctl_reload_waiting(root)))
+			break;
+		snprintf(line, sizeof(line), "show reload %" PRIu64,
+		    json_object_get_uint64(id));
+		json_object_put(root);
+		free(reply);
+		usleep(100000);
+		reply = ctl_request(path, line);
+		root = ctl_parse(reply);
+	}
+	if (root == NULL) {
+		fprintf(stderr, "headendctl: the reply is not a JSON "
+		    "object\n");
+		free(reply);
+		return (CTL_FAILED);
+	}
+	if (json)
+		fputs(reply, stdout);
+	else
+		ctlprint_reload(root);
+	rc = json_object_object_get_ex(root, "reload", &state) &&
+	    strcmp(json_object_get_string(state), "applied") == 0 ?
+	    CTL_OK : CTL_FAILED;
+	json_object_put(root);
+	free(reply);
+	return (rc);
+}
+
 /*
  * An argument travels as one word of one line, so it may not contain
  * spaces or control characters.
@@ -375,6 +436,8 @@ ctl_remote(const char *path, bool json, int argc, char **argv)
 	}
 	if (ctl_build_line(c, argc, argv, line, sizeof(line)) != 0)
 		return (CTL_USAGE);
+	if (c->print == ctlprint_reload)
+		return (ctl_reload(path, json));
 	return (ctl_run(path, line, c->print, json));
 }
 

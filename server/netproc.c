@@ -66,6 +66,18 @@ netproc_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	evutil_closesocket(fd);
 }
 
+/* Keep the outcome of a reload for headendctl; false when malformed. */
+static bool
+netproc_reload_result(const void *buf, size_t len)
+{
+	struct ipc_reload_result msg;
+
+	if (ipc_reload_result_decode(buf, len, &msg) != 0)
+		return (false);
+	statusadmin_reload_done(msg.seq, (enum ipc_reload_outcome)msg.outcome);
+	return (true);
+}
+
 static void
 netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -94,6 +106,10 @@ netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
 	case IPC_STOP_LOGOFF:
 		if (len == sizeof(struct ipc_header))
 			persist_logoff_all(np);
+		break;
+	case IPC_RELOAD_RESULT:
+		if (passed < 0 && netproc_reload_result(buf, (size_t)len))
+			return;
 		break;
 	}
 	fatalx("unexpected message from the parent: desynchronized");
@@ -176,7 +192,7 @@ netproc_listen(struct netproc *np, const struct netproc_fds *fds)
 	/*
 	 * libevent accepts until EAGAIN, so the sockets must not block.
 	 * The parent already called listen() with a long queue, and a
-	 * backlog of 0 tells libevent not to call it again with its 128.
+	 * backlog of 0 makes libevent skip its own listen() with 128.
 	 */
 	for (i = 0; i < np->cfg->nlisteners; i++) {
 		evutil_make_socket_nonblocking(fds->tcp[i]);

@@ -471,7 +471,7 @@ parent_sighup_cb(evutil_socket_t sig, short events, void *arg)
 	(void)sig;
 	(void)events;
 	log_notice("received SIGHUP");
-	parent_reload(arg);
+	parent_reload(arg, 0);
 }
 
 /*

@@ -37,6 +37,7 @@ struct parent {
 	struct state	*state;		/* the session journal */
 	struct reload	*reload;	/* sent, waiting for the network */
 	struct event	*reload_timeout;
+	uint32_t	reload_seq;	/* status request of p->reload, or 0 */
 	bool		logoff;		/* the stop ends every session */
 	bool		stopping;	/* only session reports count now */
 };
@@ -69,8 +70,11 @@ void	parent_network_gone(struct parent *p);
 /* Read every message that waits on the channel, without blocking. */
 void	parent_drain_network(struct parent *p);
 
-/* Re-read the configuration file: SIGHUP and headendctl reload. */
-void	parent_reload(struct parent *p);
+/*
+ * Re-read the configuration file: SIGHUP (seq 0) and headendctl reload,
+ * whose request seq gets the outcome through the network process.
+ */
+void	parent_reload(struct parent *p, uint32_t seq);
 
 /* The network process did not reply to a reload in time. */
 void	parent_reload_timeout_cb(evutil_socket_t fd, short events,

@@ -55,6 +55,22 @@ parentnet_log_certdiag(void *arg, enum certdiag_level level,
 	    line);
 }
 
+/* Tell the status request seq, if any, how its reload ended. */
+static void
+parentnet_reload_result(struct parent *p, uint32_t seq,
+    enum ipc_reload_outcome outcome)
+{
+	struct ipc_reload_result msg;
+	int rc;
+
+	if (seq == 0 || p->net_pid <= 0)
+		return;
+	ipc_reload_result_init(&msg, seq, outcome);
+	if ((rc = ipc_send(p->net_channel, &msg, sizeof(msg), -1)) != 0)
+		log_warnx("cannot report the end of reload request %u to the "
+		    "network process: %s", seq, strerror(-rc));
+}
+
 /* Take the checked configuration into the parent and a new authd. */
 static void
 parentnet_reload_install(struct parent *p, struct reload *r)
@@ -71,9 +87,9 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 
 	/*
 	 * authd got its configuration by fork, so a new one takes over.
-	 * The old one answers the checks it has started and ends when the
-	 * network process closes its socket; as an unknown child then, it
-	 * is reaped without a restart.
+	 * The old one completes the checks it has started and ends when
+	 * the network process closes its socket. As an unknown child then,
+	 * it is reaped without a restart.
 	 */
 	if (old_authd > 0) {
 		p->authd_pid = 0;
@@ -81,6 +97,8 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 	}
 	log_notice("reloaded %s", p->cfg->path);
 	sd_notify(0, "READY=1");
+	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_APPLIED);
+	p->reload_seq = 0;
 }
 
 static void
@@ -92,10 +110,12 @@ parentnet_reload_abandon(struct parent *p, const char *why)
 	p->reload = NULL;
 	evtimer_del(p->reload_timeout);
 	sd_notify(0, "READY=1");
+	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_FAILED);
+	p->reload_seq = 0;
 }
 
 void
-parent_reload(struct parent *p)
+parent_reload(struct parent *p, uint32_t seq)
 {
 	struct timeval tv = { PARENT_RELOAD_TIMEOUT, 0 };
 	struct reload *r;
@@ -104,6 +124,7 @@ parent_reload(struct parent *p)
 	if (p->reload != NULL) {
 		log_warnx("a reload is still waiting for the network process; "
 		    "ignoring this one");
+		parentnet_reload_result(p, seq, IPC_RELOAD_IGNORED);
 		return;
 	}
 	parentnet_notify_reloading();
@@ -112,8 +133,10 @@ parent_reload(struct parent *p)
 		log_err("reload of %s rejected with %d error(s); the running "
 		    "configuration stays", p->cfg->path, errors);
 		sd_notify(0, "READY=1");
+		parentnet_reload_result(p, seq, IPC_RELOAD_REJECTED);
 		return;
 	}
+	p->reload_seq = seq;
 	if (p->net_pid <= 0) {
 		parentnet_reload_install(p, r);
 		return;
@@ -167,7 +190,7 @@ parentnet_request(struct parent *p, const void *buf, size_t len)
 	if (req.hdr.type == IPC_RELOAD_REQUEST) {
 		log_notice("uid %u (pid %d) requested a reload through the "
 		    "status socket", req.uid, req.pid);
-		parent_reload(p);
+		parent_reload(p, req.seq);
 		return;
 	}
 	p->logoff = req.hdr.type == IPC_SHUTDOWN_LOGOFF_REQUEST;

@@ -67,6 +67,8 @@ static const struct status_entry status_table[] = {
 	  "logoff id ID | user NAME | address ADDRESS | group NAME" },
 	{ { "reload", NULL }, 0, 0, STATUS_ACCESS_ADMIN, statusadmin_reload,
 	  "reload" },
+	{ { "show", "reload" }, 1, 1, STATUS_ACCESS_ADMIN,
+	  statusadmin_reload_show, "show reload ID" },
 	{ { "shutdown", NULL }, 0, 1, STATUS_ACCESS_ADMIN,
 	  statusadmin_shutdown, "shutdown [logoff]" },
 };

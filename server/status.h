@@ -210,6 +210,10 @@ status_handler_fn statuscert_show;	/* show certificates */
 
 status_handler_fn statusadmin_logoff;	/* logoff FIELD VALUE */
 status_handler_fn statusadmin_reload;	/* reload */
+status_handler_fn statusadmin_reload_show;	/* show reload ID */
+
+/* Record how the reload that request seq asked for ended. */
+void	statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome);
 status_handler_fn statusadmin_shutdown;	/* shutdown [logoff] */
 
 #endif

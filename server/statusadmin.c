@@ -81,12 +81,78 @@ statusadmin_logoff(struct status_request *req)
 
 static int
 statusadmin_ask_parent(struct netproc *np, enum ipc_type type, uid_t uid,
-    pid_t pid)
+    pid_t pid, uint32_t seq)
 {
 	struct ipc_parent_request msg;
 
 	ipc_parent_request_init(&msg, type, (uint32_t)uid, (int32_t)pid);
+	msg.seq = seq;
 	return (parentc_send(np, &msg, sizeof(msg)));
+}
+
+/*
+ * The outcomes of the latest reload requests, by request number, which
+ * headendctl reload polls with "show reload ID". The control thread
+ * alone uses them.
+ */
+#define STATUSADMIN_RELOADS	16
+
+static struct {
+	uint32_t	seq;
+	enum ipc_reload_outcome outcome;
+} statusadmin_reloads[STATUSADMIN_RELOADS];
+static uint32_t statusadmin_reload_last;	/* the last request number */
+
+void
+statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome)
+{
+	size_t slot = seq % STATUSADMIN_RELOADS;
+
+	statusadmin_reloads[slot].seq = seq;
+	statusadmin_reloads[slot].outcome = outcome;
+}
+
+static const char *
+statusadmin_outcome_name(enum ipc_reload_outcome outcome)
+{
+	switch (outcome) {
+	case IPC_RELOAD_APPLIED:
+		return ("applied");
+	case IPC_RELOAD_REJECTED:
+		return ("rejected");
+	case IPC_RELOAD_IGNORED:
+		return ("ignored");
+	default:
+		return ("failed");
+	}
+}
+
+json_object *
+statusadmin_reload_show(struct status_request *req)
+{
+	size_t slot;
+	const char *state = "waiting";
+	json_object *o;
+	char *end;
+	unsigned long seq;
+
+	errno = 0;
+	seq = strtoul(req->argv[0], &end, 10);
+	if (errno != 0 || end == req->argv[0] || *end != '\0' || seq == 0 ||
+	    seq > statusadmin_reload_last)
+		return (status_error(STATUS_NOT_FOUND, "no reload request has "
+		    "id %.32s", req->argv[0]));
+	slot = seq % STATUSADMIN_RELOADS;
+	if (statusadmin_reloads[slot].seq == seq)
+		state = statusadmin_outcome_name(
+		    statusadmin_reloads[slot].outcome);
+	else if (statusadmin_reload_last - seq >= STATUSADMIN_RELOADS)
+		return (status_error(STATUS_NOT_FOUND, "reload request %lu is "
+		    "too old to be known", seq));
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_uint64(seq));
+	json_object_object_add(o, "reload", json_object_new_string(state));
+	return (o);
 }
 
 /*
@@ -100,7 +166,7 @@ statusadmin_reload(struct status_request *req)
 	int rc;
 
 	rc = statusadmin_ask_parent(req->np, IPC_RELOAD_REQUEST, req->uid,
-	    req->pid);
+	    req->pid, statusadmin_reload_last + 1);
 	if (rc != 0) {
 		log_warnx("status socket: cannot pass the reload request of "
 		    "uid %u to the parent: %s", (unsigned)req->uid,
@@ -108,9 +174,12 @@ statusadmin_reload(struct status_request *req)
 		return (status_error(STATUS_UNAVAILABLE, "cannot pass the "
 		    "request to the parent process: %s", strerror(-rc)));
 	}
+	statusadmin_reload_last++;
 	o = json_object_new_object();
 	json_object_object_add(o, "reload", json_object_new_string(
 	    "requested"));
+	json_object_object_add(o, "id",
+	    json_object_new_uint64(statusadmin_reload_last));
 	return (o);
 }
 
@@ -121,7 +190,8 @@ statusadmin_reload(struct status_request *req)
 static void
 statusadmin_send_shutdown(struct netproc *np, uid_t uid, pid_t pid)
 {
-	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_REQUEST, uid, pid);
+	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_REQUEST, uid, pid,
+	    0);
 
 	if (rc != 0)
 		log_warnx("status socket: cannot pass the shutdown request "
@@ -134,7 +204,7 @@ static void
 statusadmin_send_shutdown_logoff(struct netproc *np, uid_t uid, pid_t pid)
 {
 	int rc = statusadmin_ask_parent(np, IPC_SHUTDOWN_LOGOFF_REQUEST, uid,
-	    pid);
+	    pid, 0);
 
 	if (rc != 0)
 		log_warnx("status socket: cannot pass the shutdown request "

@@ -85,7 +85,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 19
+tap_plan 21
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -108,6 +108,12 @@ tap_ok "broken file: the unknown pool is logged" file_contains "$HE_LOG" \
 tap_ok "broken file: the session passes packets" he_ping_inside
 tap_ok "broken file: the running group still takes logins" xml_login \
 	/staff
+rc=0
+out=$(he_ctl reload 2>&1) || rc=$?
+tap_diag "headendctl reload: exit $rc: $out"
+tap_ok "broken file: headendctl reload fails" test "$rc" -eq 1
+tap_ok "broken file: headendctl says the file was rejected" \
+	grep -q '^reload rejected: the file has errors' <<<"$out"
 
 # A new tunnel-group, through headendctl this time.
 write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"

@@ -520,6 +520,23 @@ test_parent_request_types(void **state)
 }
 
 static void
+test_reload_result_round_trip(void **state)
+{
+	struct ipc_reload_result msg, out;
+
+	(void)state;
+	ipc_reload_result_init(&msg, 7, IPC_RELOAD_REJECTED);
+	assert_int_equal(ipc_reload_result_decode(&msg, sizeof(msg), &out), 0);
+	assert_int_equal(out.seq, 7);
+	assert_int_equal(out.outcome, IPC_RELOAD_REJECTED);
+	assert_int_equal(ipc_reload_result_decode(&msg, sizeof(msg) - 1,
+	    &out), -EBADMSG);
+	msg.outcome = IPC_RELOAD_FAILED + 1;
+	assert_int_equal(ipc_reload_result_decode(&msg, sizeof(msg), &out),
+	    -EBADMSG);
+}
+
+static void
 test_start_and_config_sizes(void **state)
 {
 	struct ipc_start start = { { IPC_START, sizeof(start) }, 2, 9, { 0 } };
@@ -565,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_session_decode_malformed),
 		cmocka_unit_test(test_config_applied),
 		cmocka_unit_test(test_parent_request_types),
+		cmocka_unit_test(test_reload_result_round_trip),
 		cmocka_unit_test(test_start_and_config_sizes),
 	};
 
