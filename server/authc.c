@@ -36,8 +36,21 @@ struct authc_request {
 	void		*arg;
 	struct event	*timer;
 	struct authc	*ac;
-	bool		on_old;		/* sent to the authd being replaced */
+	struct authc_old *old;	/* the replaced authd it was sent to */
 	TAILQ_ENTRY(authc_request) entry;
+};
+
+/*
+ * The socket of an authd that a reload replaced. It stays open until
+ * that authd has replied to every request sent to it, so a reload fails
+ * no login, however many come during one check. Closing it ends that
+ * authd.
+ */
+struct authc_old {
+	int		fd;		/* -1 while it closes */
+	struct event	*read_event;
+	size_t		waiting;	/* requests with r->old == this */
+	TAILQ_ENTRY(authc_old) entry;
 };
 
 struct authc {
@@ -48,22 +61,16 @@ struct authc {
 	size_t		unsent;		/* requests with r->unsent set */
 	uint32_t	next_id;
 	TAILQ_HEAD(, authc_request) pending;
-	/*
-	 * The socket of an authd that a reload replaced. It stays open
-	 * until that authd has replied to every request sent to it, so a
-	 * reload fails no login. Closing it ends that authd.
-	 */
-	int		old_fd;
-	struct event	*old_read_event;
-	size_t		old_waiting;	/* requests with r->on_old set */
+	TAILQ_HEAD(, authc_old) olds;
 };
 
-static void	authc_old_close(struct authc *ac, const char *why);
+static void	authc_old_close(struct authc *ac, struct authc_old *o,
+		    const char *why);
 
 static void
 authc_request_free(struct authc *ac, struct authc_request *r)
 {
-	bool on_old = r->on_old;
+	struct authc_old *o = r->old;
 
 	if (r->unsent != NULL) {
 		OPENSSL_cleanse(r->unsent, sizeof(*r->unsent));
@@ -75,8 +82,8 @@ authc_request_free(struct authc *ac, struct authc_request *r)
 	free(r);
 
 	/* The replaced authd owes nothing more, so it may end. */
-	if (on_old && --ac->old_waiting == 0 && ac->old_fd >= 0)
-		authc_old_close(ac, NULL);
+	if (o != NULL && --o->waiting == 0 && o->fd >= 0)
+		authc_old_close(ac, o, NULL);
 }
 
 static void
@@ -100,29 +107,30 @@ authc_fail_all(struct authc *ac, const char *message)
 }
 
 /*
- * Close the replaced authd's socket, which ends that authd. The
- * requests it still owed fail with why, when given.
+ * Close a replaced authd's socket, which ends that authd. The requests
+ * it still owed fail with why, when given.
  */
 static void
-authc_old_close(struct authc *ac, const char *why)
+authc_old_close(struct authc *ac, struct authc_old *o, const char *why)
 {
 	struct authc_request *r;
 
-	event_free(ac->old_read_event);
-	ac->old_read_event = NULL;
-	close(ac->old_fd);
-	ac->old_fd = -1;
+	TAILQ_REMOVE(&ac->olds, o, entry);
+	event_free(o->read_event);
+	close(o->fd);
+	o->fd = -1;
 
 	/* Search afresh each time: a callback may end other requests. */
 	for (;;) {
 		TAILQ_FOREACH(r, &ac->pending, entry) {
-			if (r->on_old)
+			if (r->old == o)
 				break;
 		}
 		if (r == NULL)
 			break;
 		authc_finish(ac, r, IPC_AUTH_ERROR, why);
 	}
+	free(o);
 }
 
 /* Close the socket; requests still waiting fail with the message. */
@@ -164,12 +172,17 @@ authc_handle_reply(struct authc *ac, const struct ipc_auth_reply *rep)
 static void
 authc_socket_failed(struct authc *ac, int fd, const char *why)
 {
-	if (fd != ac->old_fd) {
-		authc_close(ac, why);
-		return;
+	struct authc_old *o;
+
+	TAILQ_FOREACH(o, &ac->olds, entry) {
+		if (o->fd == fd) {
+			log_warnx("a replaced authd's connection closed: %s",
+			    why);
+			authc_old_close(ac, o, "authd ended during a reload");
+			return;
+		}
 	}
-	log_warnx("the replaced authd's connection closed: %s", why);
-	authc_old_close(ac, "authd ended during a reload");
+	authc_close(ac, why);
 }
 
 static void
@@ -217,7 +230,7 @@ authc_new(struct event_base *base)
 		return (NULL);
 	ac->base = base;
 	ac->fd = -1;
-	ac->old_fd = -1;
+	TAILQ_INIT(&ac->olds);
 	ac->next_id = 1;
 	TAILQ_INIT(&ac->pending);
 	return (ac);
@@ -252,30 +265,33 @@ authc_write_cb(evutil_socket_t fd, short events, void *arg)
 
 /*
  * Keep the socket of an authd that a reload replaces for the replies it
- * owes; requests not yet sent go to the new one. One replaced authd is
- * kept at a time, so a second reload within a check fails its requests.
+ * owes; requests not yet sent go to the new one.
  */
 static void
 authc_retire(struct authc *ac)
 {
 	struct authc_request *r;
+	struct authc_old *o;
 
-	if (ac->old_fd >= 0)
-		authc_old_close(ac, "authd was replaced twice during a check");
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		authc_drop(ac, "out of memory while authd was replaced");
+		return;
+	}
 	event_free(ac->write_event);
 	ac->write_event = NULL;
-	ac->old_fd = ac->fd;
-	ac->old_read_event = ac->read_event;
+	o->fd = ac->fd;
+	o->read_event = ac->read_event;
+	TAILQ_INSERT_TAIL(&ac->olds, o, entry);
 	ac->fd = -1;
 	ac->read_event = NULL;
 	TAILQ_FOREACH(r, &ac->pending, entry) {
-		if (r->unsent == NULL) {
-			r->on_old = true;
-			ac->old_waiting++;
+		if (r->unsent == NULL && r->old == NULL) {
+			r->old = o;
+			o->waiting++;
 		}
 	}
-	if (ac->old_waiting == 0)
-		authc_old_close(ac, NULL);
+	if (o->waiting == 0)
+		authc_old_close(ac, o, NULL);
 }
 
 void

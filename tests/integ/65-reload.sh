@@ -85,7 +85,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 21
+tap_plan 24
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -114,6 +114,13 @@ tap_diag "headendctl reload: exit $rc: $out"
 tap_ok "broken file: headendctl reload fails" test "$rc" -eq 1
 tap_ok "broken file: headendctl says the file was rejected" \
 	grep -q '^reload rejected: the file has errors' <<<"$out"
+tap_ok "show reload gives that request's outcome" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show reload 1 |
+	grep -q '\"reload\":\"rejected\"'"
+rc=0
+he_ctl show reload abc >/dev/null 2>&1 || rc=$?
+tap_ok "show reload with an id that is not a number: usage error" \
+	test "$rc" -eq 2
 
 # A new tunnel-group, through headendctl this time.
 write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"
@@ -129,14 +136,16 @@ tap_ok "new group: alice's session is untouched" session_listed \
 	"$alice" alice staff 198.19.0.1
 tap_ok "new group: the session passes packets" he_ping_inside
 
-# A reload while authd checks a password: the replaced authd still
-# answers that check, then ends.
+# Two reloads while authd checks a password: the replaced authd still
+# completes that check, then ends, as does the one between them.
 lines=$(wc -l <"$HE_LOG")
 ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
 	/staff carol carol-secret >"$HE_TMPDIR/carol.out" 2>&1 &
 carol_login=$!
 wait_until 10 log_after "$lines" 'login started: group=staff' || true
 tap_ok "slow check: the reload during it applies" reload_and_wait \
+	"reloaded $HE_CONF"
+tap_ok "slow check: a second reload during it applies" reload_and_wait \
 	"reloaded $HE_CONF"
 carol_rc=0
 wait "$carol_login" || carol_rc=$?
