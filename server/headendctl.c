@@ -57,6 +57,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ { "logoff", NULL }, 2, 2, ctlprint_logoff },
 	{ { "unban", NULL }, 1, 1, ctlprint_tree },
 	{ { "reload", NULL }, 0, 0, ctlprint_reload },
+	{ { "show", "reload" }, 1, 1, ctlprint_tree },
 	{ { "shutdown", NULL }, 0, 1, ctlprint_shutdown },
 	{ { "metrics", NULL }, 0, 0, ctlprint_metrics },
 	{ { "help", NULL }, 0, 0, ctlprint_help },
@@ -95,6 +96,7 @@ ctl_usage(FILE *f)
 	    "  show bans | unban ADDRESS   brute-force bans\n"
 	    "  logoff id ID | user NAME | address ADDRESS | group NAME\n"
 	    "  reload           waits for the outcome; exit 1 unless applied\n"
+	    "  show reload ID   the outcome of the reload with that id\n"
 	    "  shutdown [--logoff]\n"
 	    "  metrics          print the Prometheus metrics\n"
 	    "  user add|delete [-f FILE] USERNAME\n"

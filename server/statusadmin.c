@@ -138,10 +138,13 @@ statusadmin_reload_show(struct status_request *req)
 
 	errno = 0;
 	seq = strtoul(req->argv[0], &end, 10);
-	if (errno != 0 || end == req->argv[0] || *end != '\0' || seq == 0 ||
-	    seq > statusadmin_reload_last)
+	if (errno != 0 || end == req->argv[0] || *end != '\0' ||
+	    req->argv[0][0] == '-' || seq == 0 || seq > UINT32_MAX)
+		return (status_error(STATUS_INVALID, "invalid reload id "
+		    "%.32s: use the id that reload returned", req->argv[0]));
+	if (seq > statusadmin_reload_last)
 		return (status_error(STATUS_NOT_FOUND, "no reload request has "
-		    "id %.32s", req->argv[0]));
+		    "id %lu", seq));
 	slot = seq % STATUSADMIN_RELOADS;
 	if (statusadmin_reloads[slot].seq == seq)
 		state = statusadmin_outcome_name(
