@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ctlprint.h"
+#include "utf8.h"
 
 #define CTLPRINT_CELL_MAX	256	/* bytes of one formatted value */
 #define CTLPRINT_PATH_MAX	256	/* bytes of one dotted key path */
@@ -40,40 +41,13 @@ ctlprint_cell(const char *text, int width, bool right)
 		printf("%*s", width > chars ? width - chars : 0, "");
 }
 
-/*
- * The length of the valid UTF-8 sequence at s, or 0. Overlong forms,
- * surrogates and code points above U+10FFFF are not valid.
- */
-static size_t
-ctlprint_utf8_length(const unsigned char *s)
-{
-	size_t i, n;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return (0);
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-	}
-	return (n);
-}
-
 /* Bytes at s to copy as they are: printable ASCII or valid UTF-8. */
 static size_t
 ctlprint_plain_length(const unsigned char *s)
 {
 	if (*s >= 0x20 && *s < 0x7f)
 		return (1);
-	return (ctlprint_utf8_length(s));
+	return (*s >= 0x80 ? utf8_length(s) : 0);
 }
 
 void

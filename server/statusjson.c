@@ -15,43 +15,9 @@
 #include "netproc.h"
 #include "session.h"
 #include "status.h"
+#include "utf8.h"
 
 #define STATUSJSON_REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
-
-/*
- * Length of the valid UTF-8 sequence (RFC 3629) at s, or 0 when s does
- * not start one: overlong forms, surrogates and values above U+10FFFF are
- * invalid. The NUL terminator fails the continuation test, so a sequence
- * cut short is never read past the end.
- */
-static size_t
-statusjson_utf8_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return (1);
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return (0);
-
-	cp = s[0] & (0x7f >> n);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	return (n);
-}
 
 static bool
 statusjson_utf8_valid(const char *text)
@@ -60,7 +26,7 @@ statusjson_utf8_valid(const char *text)
 	size_t n;
 
 	for (; *p != '\0'; p += n) {
-		if ((n = statusjson_utf8_len(p)) == 0)
+		if ((n = utf8_length(p)) == 0)
 			return (false);
 	}
 	return (true);
@@ -77,7 +43,7 @@ statusjson_utf8_repair(const char *text)
 	if (out == NULL)
 		return (NULL);
 	for (; *p != '\0'; p += n) {
-		if ((n = statusjson_utf8_len(p)) > 0) {
+		if ((n = utf8_length(p)) > 0) {
 			memcpy(q, p, n);
 			q += n;
 		} else {

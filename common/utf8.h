@@ -1,0 +1,16 @@
+/* UTF-8 validation for text that status replies and headendctl show. */
+#ifndef HEADEND_UTF8_H
+#define HEADEND_UTF8_H
+
+#include <stddef.h>
+
+/*
+ * Return the length of the valid UTF-8 sequence (RFC 3629) at s: 1 for
+ * ASCII other than NUL, 2 to 4 for a multibyte sequence, 0 when s does
+ * not start one. Overlong forms, surrogates and values above U+10FFFF
+ * are invalid. The NUL terminator fails the continuation test, so a
+ * sequence cut short is never read past the end.
+ */
+size_t	utf8_length(const unsigned char *s);
+
+#endif
