@@ -9,7 +9,7 @@ static pthread_once_t evbio_once = PTHREAD_ONCE_INIT;
 
 /*
  * A write never waits for room, so libssl never keeps a record back for
- * a retry. The tunnel checks the buffer's size before each write.
+ * a retry. tunnel_write bounds the buffer before it sends a record.
  */
 static int
 evbio_write(BIO *b, const char *data, int len)

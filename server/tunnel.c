@@ -220,8 +220,9 @@ tunnel_write(struct tunnel *t, const uint8_t *data, size_t len)
 	}
 
 	/*
-	 * The write goes to memory, so it fails only when libssl does. DTLS
-	 * on this worker may have left errors in the thread's queue.
+	 * The write goes to memory, so it fails only on a libssl error or
+	 * when memory runs out. DTLS on this worker may have left errors in
+	 * the thread's queue.
 	 */
 	tls_errors_clear();
 	if (SSL_write(t->t_ssl, data, (int)len) != (int)len) {

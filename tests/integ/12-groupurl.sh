@@ -53,8 +53,8 @@ wait_until 15 pid_stopped "$SPAWNED_PID" || true
 tap_ok "right path on another host: rejected" file_contains "$HE_LOG" \
 	'no tunnel-group has the group-url https://other\.example\.net/staff'
 
-# group-access names the lab group, the URL the staff group: neither
-# wins, and the answer names both.
+# group-access names the lab group and the URL the staff group. Neither
+# wins, and the response names both.
 xmllogin="$(dirname "$0")/tools/xmllogin.py"
 out=$(ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" \
 	/staff /staff alice alice-secret \

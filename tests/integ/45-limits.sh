@@ -52,7 +52,7 @@ listen_queue() {
 
 tap_plan 13
 he_setup
-# The kernel caps a listen queue at this; headend asks for more.
+# The kernel caps a listen queue at this, and headend requests more.
 ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
 he_write_config
 # Short deadlines and a small per-source share keep the test quick.
@@ -131,8 +131,8 @@ he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
 tap_ok "another source is still served" he_ping_inside
 
 # Logins in progress per source: at the limit, a new login ends the
-# oldest one that waits for its client, so logins that a client opened
-# and left lock nobody else behind that address out.
+# oldest one that waits for its client, so logins that one client opened
+# and left do not lock out the others behind that address.
 pid_stop "$OC_PID"
 pid_stop "$HE_PID"
 he_write_config
