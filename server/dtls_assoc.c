@@ -21,6 +21,7 @@
 #include "dtls_impl.h"
 #include "netproc.h"
 #include "session.h"
+#include "sinkbio.h"
 #include "tls.h"
 
 /* A handshake that has not finished by then is abandoned. */
@@ -77,38 +78,6 @@ dtls_bio_write(BIO *b, const char *data, int len)
 	if (rc < 0 && a->a_send_error == 0)
 		a->a_send_error = rc;
 	return (len);
-}
-
-static long
-dtls_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	(void)b;
-	(void)num;
-	(void)ptr;
-	return (cmd == BIO_CTRL_FLUSH ? 1 : 0);
-}
-
-static int
-dtls_bio_create(BIO *b)
-{
-	BIO_set_init(b, 1);
-	return (1);
-}
-
-static BIO_METHOD *
-dtls_bio_method_new(void)
-{
-	BIO_METHOD *m;
-
-	m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-	    "headend DTLS datagram");
-	if (m == NULL || BIO_meth_set_write(m, dtls_bio_write) != 1 ||
-	    BIO_meth_set_ctrl(m, dtls_bio_ctrl) != 1 ||
-	    BIO_meth_set_create(m, dtls_bio_create) != 1) {
-		BIO_meth_free(m);
-		return (NULL);
-	}
-	return (m);
 }
 
 /* ---- libssl contexts ---- */
@@ -260,7 +229,8 @@ dtls_assoc_ssl_setup(struct dtls *d)
 		dtls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    NULL);
 	d->d_ex_index = dtls_ex_index;
-	d->d_bio_method = dtls_bio_method_new();
+	d->d_bio_method = sinkbio_method_new("headend DTLS datagram",
+	    dtls_bio_write);
 	d->d_psk_ctx = dtls_assoc_psk_ctx();
 	d->d_resume_ctx = dtls_assoc_resume_ctx();
 	if (dtls_ex_index < 0 || d->d_bio_method == NULL ||

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "evbio.h"
+#include "sinkbio.h"
 
 static BIO_METHOD *evbio_method;
 static pthread_once_t evbio_once = PTHREAD_ONCE_INIT;
@@ -22,36 +23,10 @@ evbio_write(BIO *b, const char *data, int len)
 	return (len);
 }
 
-static long
-evbio_ctrl(BIO *b, int cmd, long num, void *ptr)
-{
-	(void)b;
-	(void)num;
-	(void)ptr;
-	return (cmd == BIO_CTRL_FLUSH ? 1 : 0);
-}
-
-static int
-evbio_create(BIO *b)
-{
-	BIO_set_init(b, 1);
-	return (1);
-}
-
 static void
 evbio_method_init(void)
 {
-	BIO_METHOD *m;
-
-	m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-	    "headend evbuffer");
-	if (m == NULL || BIO_meth_set_write(m, evbio_write) != 1 ||
-	    BIO_meth_set_ctrl(m, evbio_ctrl) != 1 ||
-	    BIO_meth_set_create(m, evbio_create) != 1) {
-		BIO_meth_free(m);
-		return;
-	}
-	evbio_method = m;
+	evbio_method = sinkbio_method_new("headend evbuffer", evbio_write);
 }
 
 int
