@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "utf8.h"
 
 /* Forward the variadic arguments of the enclosing function. */
 #define LOG_FORWARD(priority)			\
@@ -55,27 +56,6 @@ log_level_name(int priority)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is invalid. */
-static size_t
-log_utf8_length(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return (0);
-	if (s[0] < 0xe0)
-		n = 2;
-	else if (s[0] < 0xf0)
-		n = 3;
-	else
-		n = 4;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-	}
-	return (n);
-}
-
 /*
  * Escape what a client could use to forge or garble log lines: control
  * characters (a newline would start a line of the client's choosing) and
@@ -90,7 +70,7 @@ log_escape(const char *in, char *out, size_t len)
 	while (*p != '\0' && used + 5 < len) {
 		if (*p >= 0x20 && *p < 0x7f) {
 			out[used++] = (char)*p++;
-		} else if (*p >= 0x80 && (n = log_utf8_length(p)) > 0) {
+		} else if (*p >= 0x80 && (n = utf8_length(p)) > 0) {
 			memcpy(out + used, p, n);
 			used += n;
 			p += n;

@@ -1,4 +1,4 @@
-/* UTF-8 validation for text that status replies and headendctl show. */
+/* UTF-8 validation for text that logs, status replies and headendctl show. */
 #ifndef HEADEND_UTF8_H
 #define HEADEND_UTF8_H
 

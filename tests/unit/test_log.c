@@ -54,6 +54,17 @@ test_control_and_invalid_bytes_escaped(void **state)
 	assert_non_null(strstr(text, "a\\x0d\\x1b[31m\\xff\\xc3 end"));
 }
 
+/* Overlong forms and surrogates are not UTF-8, so they are escaped too. */
+static void
+test_overlong_and_surrogate_escaped(void **state)
+{
+	char *text = log_capture("\xe0\x80\xaf|\xed\xa0\x80");
+
+	(void)state;
+	assert_non_null(strstr(text, "user=\\xe0\\x80\\xaf|"));
+	assert_non_null(strstr(text, "|\\xed\\xa0\\x80 end"));
+}
+
 static void
 test_utf8_kept(void **state)
 {
@@ -69,6 +80,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_newline_escaped),
 		cmocka_unit_test(test_control_and_invalid_bytes_escaped),
+		cmocka_unit_test(test_overlong_and_surrogate_escaped),
 		cmocka_unit_test(test_utf8_kept),
 	};
 
