@@ -19,6 +19,7 @@
 #include "addrmap.h"
 #include "conn.h"
 #include "cstp.h"
+#include "drain.h"
 #include "dtls.h"
 #include "evbio.h"
 #include "http.h"
@@ -39,6 +40,12 @@
  * a tunnel hold more. Later packets are dropped, as a full router would.
  */
 #define TUNNEL_QUEUE_BYTES_MAX	(256 * 1024)
+
+/*
+ * Control frames (TERMINATE, DPD and keepalive replies) may use this
+ * much more, so that a queue full of data still takes them.
+ */
+#define TUNNEL_QUEUE_CONTROL_EXTRA	(16 * 1024)
 #define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
 
 /*
@@ -115,14 +122,33 @@ tunnel_data_mtu(const struct tunnel *t)
 	return (t->t_data_mtu);
 }
 
-/* Write close_notify and what else is held once, without waiting. */
+/*
+ * Write close_notify behind the queued records. What the socket cannot
+ * take yet goes to a drain, which closes the socket once the client has
+ * read it, so that the client never sees a record cut short.
+ */
 static void
 tunnel_shutdown(struct tunnel *t)
 {
+	const struct session *se = t->t_session;
+	char label[DRAIN_LABEL_MAX];
+
 	SSL_shutdown(t->t_ssl);
-	if (t->t_out != NULL && t->t_fd >= 0)
-		(void)evbuffer_write(t->t_out, t->t_fd);
 	SSL_free(t->t_ssl);
+	t->t_ssl = NULL;
+	if (t->t_out == NULL || t->t_fd < 0)
+		return;
+	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
+	    errno != EINTR)
+		return;
+	if (evbuffer_get_length(t->t_out) == 0)
+		return;
+
+	snprintf(label, sizeof(label), "session=%llu user=%s peer=%s",
+	    (unsigned long long)se->se_id, se->se_user, t->t_peer);
+	drain_start(t->t_np->base, t->t_fd, t->t_out, label);
+	t->t_fd = -1;
+	t->t_out = NULL;
 }
 
 static void
@@ -208,13 +234,15 @@ tunnel_push_soon(struct tunnel *t)
 
 /*
  * Send bytes as one TLS record, behind the records held before. Returns
- * -ENOBUFS when too much waits for the socket (the bytes are dropped),
- * or -EPIPE when a failed write closed and freed the tunnel.
+ * -ENOBUFS when more than limit bytes would wait for the socket (the
+ * bytes are dropped), or -EPIPE when a failed write closed and freed the
+ * tunnel.
  */
 static int
-tunnel_write(struct tunnel *t, const uint8_t *data, size_t len)
+tunnel_write(struct tunnel *t, const uint8_t *data, size_t len,
+    size_t limit)
 {
-	if (evbuffer_get_length(t->t_out) + len > TUNNEL_QUEUE_BYTES_MAX) {
+	if (evbuffer_get_length(t->t_out) + len > limit) {
 		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
 		return (-ENOBUFS);
 	}
@@ -257,11 +285,14 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 {
 	/* Per thread: every worker builds frames at the same time. */
 	static __thread uint8_t frame[TUNNEL_FRAME_MAX];
+	size_t limit = TUNNEL_QUEUE_BYTES_MAX;
 
+	if (type != CSTP_DATA)
+		limit += TUNNEL_QUEUE_CONTROL_EXTRA;
 	cstp_header_write(frame, type, (uint16_t)len);
 	if (len > 0)	/* a DPD request may come with no payload */
 		memcpy(frame + CSTP_HEADER_LEN, payload, len);
-	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len));
+	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len, limit));
 }
 
 /* Returns -EPIPE when a failed write closed and freed the tunnel. */
@@ -770,7 +801,9 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 		tunnel_close(t, "out of memory");
 		return;
 	}
-	if ((rc = tunnel_write(t, t->t_reply, t->t_reply_len)) == -EPIPE)
+	rc = tunnel_write(t, t->t_reply, t->t_reply_len,
+	    TUNNEL_QUEUE_BYTES_MAX);
+	if (rc == -EPIPE)
 		return;
 	if (rc != 0) {
 		tunnel_close(t, "out of memory for the CONNECT reply");

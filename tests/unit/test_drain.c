@@ -1,0 +1,162 @@
+/*
+ * Unit tests for server/drain.c: a drain delivers every queued byte
+ * behind what the socket already held, then closes the socket, and
+ * closes at once when it is empty or over its byte limit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "drain.h"
+
+#define QUEUED_BYTES	(300 * 1024)
+
+struct pair {
+	struct event_base	*base;
+	int			 server;	/* given to the drain */
+	int			 client;	/* read by the test */
+	size_t			 prefilled;	/* in the socket already */
+};
+
+/* A socket pair whose server side cannot take another byte. */
+static void
+pair_open(struct pair *p)
+{
+	char block[4096];
+	ssize_t n;
+	int fds[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	p->server = fds[0];
+	p->client = fds[1];
+	p->prefilled = 0;
+	p->base = event_base_new();
+	assert_non_null(p->base);
+	fcntl(p->server, F_SETFL, O_NONBLOCK);
+	fcntl(p->client, F_SETFL, O_NONBLOCK);
+
+	memset(block, 'p', sizeof(block));
+	while ((n = write(p->server, block, sizeof(block))) > 0)
+		p->prefilled += (size_t)n;
+	assert_int_equal(errno, EAGAIN);
+}
+
+/*
+ * Read from the client side, running the loop in between, until EOF
+ * or until nothing arrives for many rounds. Returns the bytes read,
+ * and sets *eof when the drain closed its side.
+ */
+static size_t
+pair_read_all(struct pair *p, bool *eof)
+{
+	char block[65536];
+	size_t total = 0;
+	int idle = 0;
+	ssize_t n;
+
+	*eof = false;
+	while (idle < 1000) {
+		event_base_loop(p->base, EVLOOP_NONBLOCK);
+		n = read(p->client, block, sizeof(block));
+		if (n == 0) {
+			*eof = true;
+			break;
+		}
+		if (n > 0) {
+			total += (size_t)n;
+			idle = 0;
+		} else {
+			idle++;
+			usleep(1000);
+		}
+	}
+	return (total);
+}
+
+static void
+pair_close(struct pair *p)
+{
+	close(p->client);
+	event_base_free(p->base);
+}
+
+static struct evbuffer *
+queue_of(size_t len)
+{
+	struct evbuffer *out = evbuffer_new();
+	uint8_t *bytes = malloc(len);
+
+	assert_non_null(out);
+	assert_non_null(bytes);
+	memset(bytes, 'q', len);
+	assert_int_equal(evbuffer_add(out, bytes, len), 0);
+	free(bytes);
+	return (out);
+}
+
+static void
+test_drain_delivers_all_then_closes(void **state)
+{
+	struct pair p;
+	bool eof;
+
+	(void)state;
+	pair_open(&p);
+	drain_start(p.base, p.server, queue_of(QUEUED_BYTES), "test");
+	assert_int_equal(pair_read_all(&p, &eof), p.prefilled + QUEUED_BYTES);
+	assert_true(eof);
+	pair_close(&p);
+}
+
+static void
+test_drain_empty_closes_at_once(void **state)
+{
+	struct pair p;
+	bool eof;
+
+	(void)state;
+	pair_open(&p);
+	drain_start(p.base, p.server, evbuffer_new(), "test");
+	assert_int_equal(pair_read_all(&p, &eof), p.prefilled);
+	assert_true(eof);
+	pair_close(&p);
+}
+
+/* A queue above the limit is not kept: the socket closes at once. */
+static void
+test_drain_over_limit_closes(void **state)
+{
+	struct pair p;
+	bool eof;
+
+	(void)state;
+	pair_open(&p);
+	drain_start(p.base, p.server, queue_of(DRAIN_BYTES_MAX + 1), "test");
+	assert_int_equal(pair_read_all(&p, &eof), p.prefilled);
+	assert_true(eof);
+	pair_close(&p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drain_delivers_all_then_closes),
+		cmocka_unit_test(test_drain_empty_closes_at_once),
+		cmocka_unit_test(test_drain_over_limit_closes),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
