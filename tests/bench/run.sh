@@ -555,6 +555,13 @@ profile_report() {
 		--comms "$PROFILE_COMMS" --percentage relative \
 		--percent-limit 2 -g none 2>/dev/null |
 		grep -E '^ +[0-9]' | head -8 >"${2%.txt}.dso" || true
+	# Samples under process_backlog are the veth receive of the client's
+	# and the inside host's namespaces, which the kernel runs in the
+	# server's system calls: on a real network, another host's work.
+	perf report -i "$1" --stdio --children --sort sym \
+		--comms "$PROFILE_COMMS" --percentage relative -g none \
+		2>/dev/null | awk '$NF == "process_backlog" { print $1 }' |
+		head -n 1 >"${2%.txt}.peer" || true
 	# The idle task's share shows whether the server core was the limit.
 	perf report -i "$1" --stdio --no-children --sort comm -g none \
 		2>/dev/null | awk '$2 == "swapper" { print $1 }' \
