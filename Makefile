@@ -16,7 +16,7 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wmissing-prototypes -Wstrict-prototypes -Wformat=2 \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -MMD -MP -Icommon -Iserver
 PKGS := openssl libevent libevent_openssl libevent_pthreads libconfig \
-	expat json-c libcrypt libcap-ng libseccomp libsystemd
+	expat json-c libcrypt libcap-ng libseccomp libsodium libsystemd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpam -lpthread

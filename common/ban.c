@@ -26,11 +26,8 @@ struct ban_table {
 static size_t
 ban_hash(const char *address, const char *user)
 {
-	uint32_t h = hash_text(HASH_INIT, address, SIZE_MAX);
-
-	/* A separator byte keeps "ab"+"c" apart from "a"+"bc". */
-	h = (h ^ 0xff) * 16777619u;
-	return (hash_text(h, user, SIZE_MAX) & (BAN_BUCKETS - 1));
+	return (hash_pair(address, strlen(address), user, strlen(user)) &
+	    (BAN_BUCKETS - 1));
 }
 
 struct ban_table *

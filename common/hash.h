@@ -1,10 +1,9 @@
 /*
- * FNV-1a, the hash of the in-memory tables (sessions, logins, leases,
- * sources, bans, DTLS peers). It is fast and spreads short keys well.
- *
- * NOTE: it is not keyed, so a client that picks keys, such as the user
- * names in the ban table, can make them share one bucket. A keyed hash
- * (SipHash) would prevent that.
+ * The hash of the in-memory tables (sessions, logins, leases, sources,
+ * bans, DTLS peers). Clients choose many of the keys: user names, source
+ * addresses and UDP ports. So the hash is SipHash-2-4 (libsodium's
+ * crypto_shorthash) under a random key of the process, and a client
+ * that does not know the key cannot make its keys share one bucket.
  */
 #ifndef HEADEND_HASH_H
 #define HEADEND_HASH_H
@@ -12,29 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_INIT	2166136261u
+/* Maximum length of a pair that hash_pair hashes whole; the rest is cut. */
+#define HASH_PAIR_MAX	512
 
-/* Fold len bytes at data into the hash h. */
-static inline uint32_t
-hash_bytes(uint32_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t i;
+/*
+ * Pick the random key. Call it once at start, before the first table
+ * is filled and before the process forks, so that all processes agree.
+ * Returns 0, or -1 when libsodium cannot be initialized.
+ */
+int		hash_init(void);
 
-	for (i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return (h);
-}
+/* Hash len bytes at data. */
+uint32_t	hash_bytes(const void *data, size_t len);
 
-/* Fold a string into h, up to its end or max characters. */
-static inline uint32_t
-hash_text(uint32_t h, const char *text, size_t max)
-{
-	size_t i;
+/* Hash a string, up to its end or max characters. */
+uint32_t	hash_text(const char *text, size_t max);
 
-	for (i = 0; i < max && text[i] != '\0'; i++)
-		h = (h ^ (uint8_t)text[i]) * 16777619u;
-	return (h);
-}
+/*
+ * Hash two byte strings as one key, with a separator that keeps
+ * "ab"+"c" apart from "a"+"bc".
+ */
+uint32_t	hash_pair(const void *first, size_t first_len,
+		    const void *second, size_t second_len);
 
 #endif

@@ -15,8 +15,7 @@ struct addrmap {
 static size_t
 addrmap_bucket(uint32_t addr)
 {
-	return (hash_bytes(HASH_INIT, &addr, sizeof(addr)) %
-	    ADDRMAP_BUCKETS);
+	return (hash_bytes(&addr, sizeof(addr)) % ADDRMAP_BUCKETS);
 }
 
 struct addrmap *

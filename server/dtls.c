@@ -55,22 +55,26 @@ dtls_bucket_of_id(const uint8_t *id)
 size_t
 dtls_bucket_of_peer(const struct dtls_peer *p, bool with_port)
 {
-	uint32_t h = HASH_INIT;
+	const void *addr = NULL, *port = NULL;
+	size_t addr_len = 0;
 
 	if (p->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)&p->ss;
 
-		h = hash_bytes(h, &sin->sin_addr, sizeof(sin->sin_addr));
-		if (with_port)
-			h = hash_bytes(h, &sin->sin_port, 2);
+		addr = &sin->sin_addr;
+		addr_len = sizeof(sin->sin_addr);
+		port = &sin->sin_port;
 	} else if (p->ss.ss_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)&p->ss;
 
-		h = hash_bytes(h, &sin6->sin6_addr, 16);
-		if (with_port)
-			h = hash_bytes(h, &sin6->sin6_port, 2);
+		addr = &sin6->sin6_addr;
+		addr_len = sizeof(sin6->sin6_addr);
+		port = &sin6->sin6_port;
 	}
-	return (h & (DTLS_BUCKETS - 1));
+	if (addr == NULL)
+		return (0);
+	return (hash_pair(addr, addr_len, port, with_port ? 2 : 0) &
+	    (DTLS_BUCKETS - 1));
 }
 
 static bool

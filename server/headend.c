@@ -18,6 +18,7 @@
 #include "certcrl.h"
 #include "certdiag.h"
 #include "config.h"
+#include "hash.h"
 #include "log.h"
 #include "parent.h"
 #include "tls.h"
@@ -270,6 +271,11 @@ main(int argc, char **argv)
 			printf("%s: configuration is valid\n", path);
 		check_cleanup(cfg, tls);
 		return (rc);
+	}
+	if (hash_init() != 0) {
+		fprintf(stderr, "headend: cannot initialize libsodium, which "
+		    "keys the hash of the session tables\n");
+		return (1);
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "headend: must be started as root (it creates "

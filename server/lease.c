@@ -59,13 +59,14 @@ lease_table_count(const struct lease_table *lt)
 	return (lt->count);
 }
 
-/* FNV-1a over the pool index and the username. */
+/* Hash the pool index and the username together. */
 static size_t
 lease_bucket(size_t pool, const char *user)
 {
-	uint32_t h = (HASH_INIT ^ (uint32_t)pool) * 16777619u;
+	uint32_t index = (uint32_t)pool;
 
-	return (hash_text(h, user, SIZE_MAX) & (LEASE_BUCKETS - 1));
+	return (hash_pair(&index, sizeof(index), user, strlen(user)) &
+	    (LEASE_BUCKETS - 1));
 }
 
 static struct lease_entry **

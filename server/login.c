@@ -46,7 +46,7 @@ static struct {
 static size_t
 login_bucket(const char *handle)
 {
-	return (hash_text(HASH_INIT, handle, SIZE_MAX) & (LOGIN_BUCKETS - 1));
+	return (hash_text(handle, SIZE_MAX) & (LOGIN_BUCKETS - 1));
 }
 
 static void	login_free(struct login *lg);

@@ -42,7 +42,7 @@ bucket_of_addr(uint32_t addr)
 static size_t
 bucket_of_text(const char *text, size_t max)
 {
-	return (hash_text(HASH_INIT, text, max) & (SESSIONS_BUCKETS - 1));
+	return (hash_text(text, max) & (SESSIONS_BUCKETS - 1));
 }
 
 /* The cookie is random hex, so its leading characters are well mixed. */

@@ -21,8 +21,7 @@ struct source_table {
 static size_t
 source_hash(const char *address)
 {
-	return (hash_text(HASH_INIT, address, SIZE_MAX) &
-	    (SOURCE_BUCKETS - 1));
+	return (hash_text(address, SIZE_MAX) & (SOURCE_BUCKETS - 1));
 }
 
 struct source_table *
