@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -15,25 +16,49 @@ struct drain {
 	int		 fd;
 	struct evbuffer	*out;
 	struct event	*write;
+	struct event	*read;
 	struct event	*deadline;
 	size_t		 bytes;		/* counted in drain_bytes */
 	char		 label[DRAIN_LABEL_MAX];
 };
 
-/* Workers close tunnels at the same time, so the total is atomic. */
+/* Workers close tunnels at the same time, so the totals are atomic. */
 static atomic_size_t drain_bytes;
+static atomic_size_t drain_count;
+
+size_t
+drain_active(void)
+{
+	return (atomic_load(&drain_count));
+}
 
 static void
 drain_free(struct drain *d)
 {
 	atomic_fetch_sub(&drain_bytes, d->bytes);
+	atomic_fetch_sub(&drain_count, 1);
 	if (d->write != NULL)
 		event_free(d->write);
+	if (d->read != NULL)
+		event_free(d->read);
 	if (d->deadline != NULL)
 		event_free(d->deadline);
 	evbuffer_free(d->out);
 	close(d->fd);
 	free(d);
+}
+
+/*
+ * Everything is in the socket: send FIN behind it and wait for the
+ * client's. Closing while the client's bytes are unread would send a
+ * reset, and the kernel would discard what it has not sent yet.
+ */
+static void
+drain_written(struct drain *d)
+{
+	event_del(d->write);
+	shutdown(d->fd, SHUT_WR);
+	event_add(d->read, NULL);
 }
 
 static void
@@ -51,6 +76,21 @@ drain_write_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	if (evbuffer_get_length(d->out) == 0)
+		drain_written(d);
+}
+
+/* Discard what the client still sends, until it closes. */
+static void
+drain_read_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct drain *d = arg;
+	char discard[16384];
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(fd, discard, sizeof(discard))) > 0)
+		continue;
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		drain_free(d);
 }
 
@@ -61,24 +101,50 @@ drain_deadline_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel closed: "
-	    "the client read nothing for %d s", d->label,
-	    evbuffer_get_length(d->out), DRAIN_TIMEOUT);
+	if (evbuffer_get_length(d->out) > 0)
+		log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel "
+		    "closed: the client did not read them within %d s",
+		    d->label, evbuffer_get_length(d->out), DRAIN_TIMEOUT);
 	drain_free(d);
 }
 
-/* Count len against the limit; false when it does not fit. */
+/* Count a drain of len bytes against the limits; false when over. */
 static bool
 drain_reserve(size_t len)
 {
 	size_t reserved = atomic_load(&drain_bytes);
 
+	if (atomic_fetch_add(&drain_count, 1) >= DRAIN_COUNT_MAX) {
+		atomic_fetch_sub(&drain_count, 1);
+		return (false);
+	}
 	do {
-		if (reserved + len > DRAIN_BYTES_MAX)
+		if (reserved + len > DRAIN_BYTES_MAX) {
+			atomic_fetch_sub(&drain_count, 1);
 			return (false);
+		}
 	} while (!atomic_compare_exchange_weak(&drain_bytes, &reserved,
 	    reserved + len));
 	return (true);
+}
+
+static struct drain *
+drain_new(struct event_base *base, int fd, struct evbuffer *out,
+    const char *label)
+{
+	struct drain *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return (NULL);
+	d->fd = fd;
+	d->out = out;
+	d->bytes = evbuffer_get_length(out);
+	snprintf(d->label, sizeof(d->label), "%s", label);
+	d->write = event_new(base, fd, EV_WRITE | EV_PERSIST, drain_write_cb,
+	    d);
+	d->read = event_new(base, fd, EV_READ | EV_PERSIST, drain_read_cb, d);
+	d->deadline = evtimer_new(base, drain_deadline_cb, d);
+	return (d);
 }
 
 void
@@ -89,37 +155,33 @@ drain_start(struct event_base *base, int fd, struct evbuffer *out,
 	size_t len = evbuffer_get_length(out);
 	struct drain *d;
 
-	if (len == 0) {
-		evbuffer_free(out);
-		close(fd);
-		return;
-	}
 	if (!drain_reserve(len)) {
-		log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel "
-		    "closed: closed tunnels already hold the limit of %d MiB",
-		    label, len, DRAIN_BYTES_MAX / (1024 * 1024));
+		if (len > 0)
+			log_write(LOG_INFO, "%s: %zu bytes not sent after the "
+			    "tunnel closed: closed tunnels already hold the "
+			    "limit of %d connections or %d MiB", label, len,
+			    DRAIN_COUNT_MAX, DRAIN_BYTES_MAX / (1024 * 1024));
 		evbuffer_free(out);
 		close(fd);
 		return;
 	}
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
+	d = drain_new(base, fd, out, label);
+	if (d == NULL || d->write == NULL || d->read == NULL ||
+	    d->deadline == NULL) {
+		if (d != NULL) {
+			drain_free(d);
+			return;
+		}
 		atomic_fetch_sub(&drain_bytes, len);
+		atomic_fetch_sub(&drain_count, 1);
 		evbuffer_free(out);
 		close(fd);
 		return;
 	}
-	d->fd = fd;
-	d->out = out;
-	d->bytes = len;
-	snprintf(d->label, sizeof(d->label), "%s", label);
 
-	d->write = event_new(base, fd, EV_WRITE | EV_PERSIST, drain_write_cb,
-	    d);
-	d->deadline = evtimer_new(base, drain_deadline_cb, d);
-	if (d->write == NULL || d->deadline == NULL) {
-		drain_free(d);
-		return;
-	}
-	event_add(d->write, NULL);
 	event_add(d->deadline, &tv);
+	if (len > 0)
+		event_add(d->write, NULL);
+	else
+		drain_written(d);
 }

@@ -1,8 +1,10 @@
 /*
- * Drains: the records that a closed tunnel still had queued, written to
- * its socket before the socket is closed. A client that reads slowly, or
- * stopped reading for a moment, then gets its last packets, TERMINATE
- * and close_notify in full instead of a TLS record cut short.
+ * Drains: the end of a closed tunnel's TCP connection. A drain writes
+ * the records that the tunnel still had queued, sends FIN behind them
+ * and discards the client's input until the client closes too. A client
+ * that reads slowly, or stopped reading for a moment, then gets its last
+ * packets, TERMINATE and close_notify in full. A client that is still
+ * sending does not get a reset, which would discard them.
  */
 #ifndef HEADEND_DRAIN_H
 #define HEADEND_DRAIN_H
@@ -19,14 +21,20 @@
 /* Bytes that all drains of the process may hold at once. */
 #define DRAIN_BYTES_MAX		(64 * 1024 * 1024)
 
+/* Connections that the drains of the process may hold open at once. */
+#define DRAIN_COUNT_MAX		4096
+
 /*
  * Take ownership of fd and out: write the contents of out as the socket
- * accepts them, then close fd and free out. The drain closes fd at once
- * when out is empty or the drains' byte limit is reached, and after
- * DRAIN_TIMEOUT seconds. When bytes stay unsent, it logs one line that
- * starts with label.
+ * accepts them, send FIN, and close fd once the client has closed its
+ * side. The drain closes fd at once when the drains' limits are reached,
+ * and after DRAIN_TIMEOUT seconds. When bytes stay unsent, it logs one
+ * line that starts with label.
  */
 void	drain_start(struct event_base *base, int fd, struct evbuffer *out,
 	    const char *label);
+
+/* Return the number of drains that are open, for tests. */
+size_t	drain_active(void);
 
 #endif

@@ -168,6 +168,13 @@ dtls_channel_free(struct dtls_channel *ch)
 
 /* ---- up and down ---- */
 
+/* The TCP peer of the channel's tunnel, or NULL before it starts. */
+static const char *
+dtls_channel_peer(const struct dtls_channel *ch)
+{
+	return (ch->ch_tunnel != NULL ? tunnel_peer(ch->ch_tunnel) : NULL);
+}
+
 static void
 dtls_channel_deactivate(struct dtls_channel *ch, const char *why)
 {
@@ -175,8 +182,9 @@ dtls_channel_deactivate(struct dtls_channel *ch, const char *why)
 		return;
 	ch->ch_active = false;
 	dtls_channel_show_down(ch);
-	session_log(ch->ch_session, LOG_INFO, "DTLS is down (%s); sending "
-	    "on CSTP until the client uses DTLS again", why);
+	session_log_peer(ch->ch_session, dtls_channel_peer(ch), LOG_INFO,
+	    "DTLS is down (%s); sending on CSTP until the client uses DTLS "
+	    "again", why);
 }
 
 static void
@@ -210,8 +218,9 @@ dtls_channel_promote(struct dtls_channel *ch, struct dtls_assoc *a)
 	session_dtls_unlock();
 	counter_add(&dtls_channel_np(ch)->stats.dtls_handshakes, 1);
 	evtimer_add(ch->ch_tick, &tick);
-	session_log(ch->ch_session, LOG_INFO, "DTLS up: %s %s (%s) with %s",
-	    sd->version, sd->cipher, sd->mode, sd->peer);
+	session_log_peer(ch->ch_session, dtls_channel_peer(ch), LOG_INFO,
+	    "DTLS up: %s %s (%s) with %s", sd->version, sd->cipher, sd->mode,
+	    sd->peer);
 }
 
 /* Forget an association: a failed handshake or a closed channel. */
@@ -238,8 +247,9 @@ dtls_channel_handshake_failed(struct dtls_channel *ch, struct dtls_assoc *a,
 	counter_add(&dtls_channel_np(ch)->stats.dtls_handshake_failures, 1);
 	if (ch->ch_failures_logged < DTLS_FAILURES_LOGGED) {
 		dtls_peer_format(&a->a_peer, peer, sizeof(peer));
-		session_log(ch->ch_session, LOG_INFO, "DTLS handshake with "
-		    "%s failed: %s%s", peer, why,
+		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
+		    LOG_INFO, "DTLS handshake with %s failed: %s%s", peer,
+		    why,
 		    ++ch->ch_failures_logged == DTLS_FAILURES_LOGGED ?
 		    "; further failures are only counted" : "");
 	}
@@ -455,8 +465,8 @@ dtls_channel_rebind(struct dtls_channel *ch, struct dtls_assoc *a,
 		session_dtls_unlock();
 	}
 	counter_add(&d->d_np->stats.dtls_rebindings, 1);
-	session_log(ch->ch_session, LOG_INFO, "DTLS peer moved from %s to %s",
-	    old, sd->peer);
+	session_log_peer(ch->ch_session, dtls_channel_peer(ch), LOG_INFO,
+	    "DTLS peer moved from %s to %s", old, sd->peer);
 }
 
 void
@@ -468,8 +478,8 @@ dtls_channel_authenticated(struct dtls_channel *ch, struct dtls_assoc *a,
 		dtls_channel_rebind(ch, a, s, from);
 	if (a == ch->ch_cur && !ch->ch_active) {
 		dtls_channel_activate(ch);
-		session_log(ch->ch_session, LOG_INFO, "DTLS carries packets "
-		    "again");
+		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
+		    LOG_INFO, "DTLS carries packets again");
 	}
 }
 

@@ -89,18 +89,38 @@ sessions_count_group(const struct sessions *ss, size_t tgroup)
 	return (ss->group_count[tgroup]);
 }
 
+static void
+session_vlog(const struct session *se, const char *peer, int priority,
+    const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_write(priority, "session=%llu user=%s group=%s peer=%s: %s",
+	    (unsigned long long)se->se_id, se->se_user, se->se_group, peer,
+	    msg);
+}
+
 void
 session_log(const struct session *se, int priority, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	session_vlog(se, se->se_peer, priority, fmt, ap);
 	va_end(ap);
-	log_write(priority, "session=%llu user=%s group=%s peer=%s: %s",
-	    (unsigned long long)se->se_id, se->se_user, se->se_group,
-	    se->se_peer, msg);
+}
+
+void
+session_log_peer(const struct session *se, const char *peer, int priority,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	session_vlog(se, peer != NULL ? peer : se->se_peer, priority, fmt,
+	    ap);
+	va_end(ap);
 }
 
 static void

@@ -212,4 +212,13 @@ void	session_set_tls(struct session *se, const char *version,
 void	session_log(const struct session *se, int priority,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Log like session_log, with peer in place of the session's latest
+ * peer: the address of one tunnel, which a reconnect does not change.
+ * A NULL peer logs the session's latest peer.
+ */
+void	session_log_peer(const struct session *se, const char *peer,
+	    int priority, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
 #endif

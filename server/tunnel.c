@@ -116,6 +116,12 @@ tunnel_session(const struct tunnel *t)
 	return (t->t_session);
 }
 
+const char *
+tunnel_peer(const struct tunnel *t)
+{
+	return (t->t_peer);
+}
+
 int
 tunnel_data_mtu(const struct tunnel *t)
 {
@@ -123,9 +129,10 @@ tunnel_data_mtu(const struct tunnel *t)
 }
 
 /*
- * Write close_notify behind the queued records. What the socket cannot
- * take yet goes to a drain, which closes the socket once the client has
- * read it, so that the client never sees a record cut short.
+ * Write close_notify behind the queued records and hand the socket to a
+ * drain, which writes what the socket could not take yet and closes it
+ * once the client has closed too. The client then never sees a record
+ * cut short or a reset.
  */
 static void
 tunnel_shutdown(struct tunnel *t)
@@ -140,8 +147,6 @@ tunnel_shutdown(struct tunnel *t)
 		return;
 	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
 	    errno != EINTR)
-		return;
-	if (evbuffer_get_length(t->t_out) == 0)
 		return;
 
 	snprintf(label, sizeof(label), "session=%llu user=%s peer=%s",
@@ -186,7 +191,7 @@ tunnel_end(struct tunnel *t, const char *reason, bool logout)
 	struct addrmap_entry *e = worker_route_find(np, se->se_addr);
 	uint64_t id = t->t_id;
 
-	session_log(se, LOG_INFO, "tunnel closed: %s", reason);
+	session_log_peer(se, t->t_peer, LOG_INFO, "tunnel closed: %s", reason);
 	ERR_clear_error();
 	if (e != NULL && e->tunnel == t)
 		e->tunnel = NULL;
@@ -207,9 +212,14 @@ tunnel_close(struct tunnel *t, const char *reason)
 static int
 tunnel_push(struct tunnel *t)
 {
+	char reason[128];
+
 	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
 	    errno != EINTR) {
-		tunnel_close(t, "TLS write failed");
+		/* Usually the client's reset: "Connection reset by peer". */
+		snprintf(reason, sizeof(reason), "TLS write failed: %s",
+		    strerror(errno));
+		tunnel_close(t, reason);
 		return (-EPIPE);
 	}
 	if (evbuffer_get_length(t->t_out) > 0)
@@ -336,8 +346,8 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 	}
 	if (ntohl(src) != se->se_addr) {
 		if (counter_add(&se->se_stats.drops_spoofed, 1) == 0)
-			session_log(se, LOG_INFO, "dropping packets whose "
-			    "source is not the leased address");
+			session_log_peer(se, t->t_peer, LOG_INFO, "dropping "
+			    "packets whose source is not the leased address");
 		return;
 	}
 	if (!t->t_client_to_client &&
@@ -378,8 +388,8 @@ tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
 		tunnel_end(t, "logged out by the client", true);
 		return (-1);
 	default:
-		session_log(t->t_session, LOG_INFO, "unexpected CSTP %s packet",
-		    cstp_type_name(type));
+		session_log_peer(t->t_session, t->t_peer, LOG_INFO,
+		    "unexpected CSTP %s packet", cstp_type_name(type));
 		tunnel_close(t, "protocol error");
 		return (-1);
 	}
@@ -819,8 +829,9 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 		tunnel_close(t, "out of memory");
 		return;
 	}
-	session_log(se, LOG_INFO, "tunnel up on worker %zu: %s %s, data MTU "
-	    "%d, DTLS %s", worker_index(np), SSL_get_version(t->t_ssl),
+	session_log_peer(se, t->t_peer, LOG_INFO, "tunnel up on worker %zu: "
+	    "%s %s, data MTU %d, DTLS %s", worker_index(np),
+	    SSL_get_version(t->t_ssl),
 	    SSL_get_cipher(t->t_ssl), t->t_data_mtu, se->se_dtls.mode);
 }
 
@@ -904,8 +915,8 @@ tunnel_dtls_channel(struct conn *c, struct session *se,
 
 	ch = dtls_channel_new(owner->dtls, se, choice, c->c_ssl, &p);
 	if (ch == NULL)
-		session_log(se, LOG_WARNING, "no DTLS: setting up the DTLS "
-		    "channel failed");
+		session_log_peer(se, c->c_peer, LOG_WARNING, "no DTLS: "
+		    "setting up the DTLS channel failed");
 	return (ch);
 }
 
@@ -940,8 +951,8 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	lifecycle_refresh(se, pol);
 	tunnel_dtls_offer(c, req, &offer);
 	if (dtls_offer_select(&offer, pol->dtls, &choice) == DTLS_MODE_NONE)
-		session_log(se, LOG_INFO, "no DTLS, the tunnel runs on CSTP "
-		    "only: %s", choice.reason);
+		session_log_peer(se, c->c_peer, LOG_INFO, "no DTLS, the "
+		    "tunnel runs on CSTP only: %s", choice.reason);
 	plan.owner = tunnel_owner(c, se);
 	plan.dpd = pol->dpd;
 	plan.client_to_client = pol->client_to_client;

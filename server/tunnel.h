@@ -59,6 +59,9 @@ void	tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len);
 /* The session the tunnel carries. */
 struct session *tunnel_session(const struct tunnel *t);
 
+/* The client's TCP address and port, as it was when the tunnel started. */
+const char	*tunnel_peer(const struct tunnel *t);
+
 /* The tunnel's data MTU: the largest inner packet it carries. */
 int	tunnel_data_mtu(const struct tunnel *t);
 

@@ -11,7 +11,7 @@ set -eu
 . "$(dirname "$0")/phone-lib.sh"
 . "$(dirname "$0")/lifecycle-lib.sh"
 
-tap_plan 22
+tap_plan 23
 phone_setup
 he_add_user SEP001122334455 phone-secret
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -51,9 +51,14 @@ lc_client connect "$VPN_HOSTNAME" "$cookie" --hold 20 \
 	>"$HE_TMPDIR/held.out" 2>&1 &
 held=$!
 wait_until 10 file_contains "$HE_TMPDIR/held.out" '^address='
+held_peer=$(grep -E 'user=alice .*tunnel up' "$HE_LOG" | tail -n 1 |
+	sed -E 's/.* peer=([^ ]+): .*/\1/')
 second=$(lc_connect_address "$cookie")
 wait "$held" || true
 lc_diag "$(cat "$HE_TMPDIR/held.out")"
+tap_ok "new CONNECT: the close names the replaced connection" \
+	wait_file_contains "$HE_LOG" \
+	"peer=$held_peer: tunnel closed: replaced by a new connection" 5
 tap_ok "new CONNECT: the old connection is closed" \
 	file_contains "$HE_TMPDIR/held.out" '^closed$'
 tap_ok "new CONNECT: same address" test -n "$first" -a "$first" = "$second"
