@@ -629,7 +629,7 @@ static void
 login_logout(struct conn *c, const struct xmlauth_request *x)
 {
 	struct session *se = session_find_cookie(c->c_np->sessions,
-	    x->session_token);
+	    x->session_token, c->c_peer);
 	static const char body[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "\n<config-auth client=\"vpn\" type=\"complete\" "
 	    "aggregate-auth-version=\"2\"><logout/></config-auth>\n";

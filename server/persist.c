@@ -145,7 +145,7 @@ persist_session_down(struct session *se)
 }
 
 struct session *
-persist_claim(struct netproc *np, const char *cookie)
+persist_claim(struct netproc *np, const char *cookie, const char *peer)
 {
 	uint8_t hash[SESSION_COOKIE_HASH_LEN];
 	struct persist_claim **pp, *pc;
@@ -165,8 +165,8 @@ persist_claim(struct netproc *np, const char *cookie)
 		free(pc);
 		persist_state.waiting--;
 		session_set_cookie(se, cookie);
-		session_log(se, LOG_INFO, "the client is back with the cookie "
-		    "of a session restored from the state file");
+		session_log_peer(se, peer, LOG_INFO, "the client is back with "
+		    "the cookie of a session restored from the state file");
 		return (se);
 	}
 	return (NULL);

@@ -31,8 +31,10 @@ void	persist_session_down(struct session *se);
 /*
  * Find the restored session whose cookie hash is the SHA-256 of cookie,
  * give it the cookie and return it. Returns NULL when there is none.
+ * peer is the address of the client, for the log line.
  */
-struct session *persist_claim(struct netproc *np, const char *cookie);
+struct session *persist_claim(struct netproc *np, const char *cookie,
+		    const char *peer);
 
 /*
  * End every session with a TERMINATE message for its client and exit,

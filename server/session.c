@@ -386,7 +386,8 @@ session_destroy(struct session *se, const char *reason)
 }
 
 struct session *
-session_find_cookie(struct sessions *ss, const char *cookie)
+session_find_cookie(struct sessions *ss, const char *cookie,
+    const char *peer)
 {
 	struct session *se;
 
@@ -398,7 +399,7 @@ session_find_cookie(struct sessions *ss, const char *cookie)
 		    SESSION_COOKIE_TEXT - 1) == 0)
 			return (se);
 	}
-	return (persist_claim(ss->np, cookie));
+	return (persist_claim(ss->np, cookie, peer));
 }
 
 struct session *

@@ -161,7 +161,12 @@ void	sessions_skip_ids(struct sessions *ss, uint64_t id);
 /* End the session: close its tunnel, release its lease, forget the cookie. */
 void	session_destroy(struct session *se, const char *reason);
 
-struct session *session_find_cookie(struct sessions *ss, const char *cookie);
+/*
+ * Find the session of cookie, also one restored from the state file
+ * that waits for its client; peer is the client's address for the log.
+ */
+struct session *session_find_cookie(struct sessions *ss, const char *cookie,
+		    const char *peer);
 struct session *session_find_addr(struct sessions *ss, uint32_t addr);
 
 /*

@@ -719,14 +719,15 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 	}
 	if (hdr == NULL ||
 	    !http_cookie_get(hdr, "webvpn", cookie, sizeof(cookie)) ||
-	    session_find_cookie(c->c_np->sessions, cookie) == NULL) {
+	    session_find_cookie(c->c_np->sessions, cookie, c->c_peer) ==
+	    NULL) {
 		conn_log(c, LOG_INFO, "CONNECT with a missing, expired or "
 		    "unknown cookie");
 		conn_respond(c, 401, "Cookie is not acceptable", NULL, NULL,
 		    NULL, 0, true);
 		return (NULL);
 	}
-	return (session_find_cookie(c->c_np->sessions, cookie));
+	return (session_find_cookie(c->c_np->sessions, cookie, c->c_peer));
 }
 
 /* Copy what the worker needs to send the reply and to start. */

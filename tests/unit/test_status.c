@@ -344,10 +344,10 @@ test_logoff_cookie_forgotten(void **state)
 	json_object *reply;
 
 	snprintf(cookie, sizeof(cookie), "%s", se->se_cookie);
-	assert_ptr_equal(session_find_cookie(fx->np.sessions, cookie), se);
+	assert_ptr_equal(session_find_cookie(fx->np.sessions, cookie, "-"), se);
 	reply = run_parsed(fx, STATUS_ACCESS_ADMIN, "logoff id 1");
 	json_object_put(reply);
-	assert_null(session_find_cookie(fx->np.sessions, cookie));
+	assert_null(session_find_cookie(fx->np.sessions, cookie, "-"));
 }
 
 static void
