@@ -16,7 +16,7 @@
 #define DRAIN_TIMEOUT		10
 
 /* Maximum length of the label for the drain's log line, with its NUL. */
-#define DRAIN_LABEL_MAX		256
+#define DRAIN_LABEL_MAX		512
 
 /* Bytes that all drains of the process may hold at once. */
 #define DRAIN_BYTES_MAX		(64 * 1024 * 1024)

@@ -1,7 +1,7 @@
 /* The write-only BIO method declared in sinkbio.h. */
 #include "sinkbio.h"
 
-/* libssl flushes after each flight; nothing here holds bytes back. */
+/* libssl flushes after each flight, and no bytes wait here to be sent. */
 static long
 sinkbio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {

@@ -131,8 +131,8 @@ tunnel_data_mtu(const struct tunnel *t)
 /*
  * Write close_notify behind the queued records and hand the socket to a
  * drain, which writes what the socket could not take yet and closes it
- * once the client has closed too. The client then never sees a record
- * cut short or a reset.
+ * once the client has closed too. So the client gets no record cut short
+ * and no reset.
  */
 static void
 tunnel_shutdown(struct tunnel *t)
@@ -149,8 +149,9 @@ tunnel_shutdown(struct tunnel *t)
 	    errno != EINTR)
 		return;
 
-	snprintf(label, sizeof(label), "session=%llu user=%s peer=%s",
-	    (unsigned long long)se->se_id, se->se_user, t->t_peer);
+	snprintf(label, sizeof(label), "session=%llu user=%s group=%s "
+	    "peer=%s", (unsigned long long)se->se_id, se->se_user,
+	    se->se_group, t->t_peer);
 	drain_start(t->t_np->base, t->t_fd, t->t_out, label);
 	t->t_fd = -1;
 	t->t_out = NULL;
@@ -710,6 +711,7 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 {
 	const char *hdr = http_request_header(req, "Cookie");
 	char cookie[SESSION_COOKIE_TEXT + 1];
+	struct session *se = NULL;
 
 	if (strcmp(req->path, "/CSCOSSLC/tunnel") != 0) {
 		conn_log(c, LOG_INFO, "CONNECT to unknown target %s",
@@ -717,17 +719,16 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 		conn_respond(c, 404, "Not Found", NULL, NULL, NULL, 0, true);
 		return (NULL);
 	}
-	if (hdr == NULL ||
-	    !http_cookie_get(hdr, "webvpn", cookie, sizeof(cookie)) ||
-	    session_find_cookie(c->c_np->sessions, cookie, c->c_peer) ==
-	    NULL) {
+	if (hdr != NULL &&
+	    http_cookie_get(hdr, "webvpn", cookie, sizeof(cookie)))
+		se = session_find_cookie(c->c_np->sessions, cookie, c->c_peer);
+	if (se == NULL) {
 		conn_log(c, LOG_INFO, "CONNECT with a missing, expired or "
 		    "unknown cookie");
 		conn_respond(c, 401, "Cookie is not acceptable", NULL, NULL,
 		    NULL, 0, true);
-		return (NULL);
 	}
-	return (session_find_cookie(c->c_np->sessions, cookie, c->c_peer));
+	return (se);
 }
 
 /* Copy what the worker needs to send the reply and to start. */
@@ -832,8 +833,8 @@ tunnel_adopt(struct netproc *np, struct tunnel *t)
 	}
 	session_log_peer(se, t->t_peer, LOG_INFO, "tunnel up on worker %zu: "
 	    "%s %s, data MTU %d, DTLS %s", worker_index(np),
-	    SSL_get_version(t->t_ssl),
-	    SSL_get_cipher(t->t_ssl), t->t_data_mtu, se->se_dtls.mode);
+	    SSL_get_version(t->t_ssl), SSL_get_cipher(t->t_ssl),
+	    t->t_data_mtu, se->se_dtls.mode);
 }
 
 void
