@@ -38,6 +38,15 @@
 	"ECDHE-RSA-AES256-GCM-SHA384:AES128-GCM-SHA256:" \
 	"ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:AES128-SHA"
 
+/*
+ * PSK-NEGOTIATE suites, AEAD first: the server's order wins, so every
+ * client that offers an AEAD suite gets one, and the data MTU announced
+ * before the handshake can leave room for AEAD records only. Plain PSK
+ * comes before the key exchanges that cost a Diffie-Hellman.
+ */
+#define DTLS_PSK_CIPHERS	"kPSK+AESGCM:kPSK+CHACHA20:" \
+	"kECDHEPSK+CHACHA20:AESGCM+PSK:CHACHA20+PSK:PSK"
+
 #define DTLS_PLAIN_MAX		16384	/* DTLS plaintext limit */
 #define DTLS_IPV4_UDP		(20 + 8)
 #define DTLS_IPV6_UDP		(40 + 8)
@@ -152,7 +161,7 @@ dtls_assoc_get_session_cb(SSL *ssl, const unsigned char *id, int len,
 }
 
 /*
- * PSK-NEGOTIATE: a full handshake with any PSK suite. The session id in
+ * PSK-NEGOTIATE: a full handshake with a PSK suite. The session id in
  * the ClientHello is only the App-ID, so nothing is ever resumed.
  */
 static SSL_CTX *
@@ -162,11 +171,12 @@ dtls_assoc_psk_ctx(void)
 
 	if (ctx == NULL)
 		return (NULL);
-	if (SSL_CTX_set_cipher_list(ctx, "PSK") != 1) {
+	if (SSL_CTX_set_cipher_list(ctx, DTLS_PSK_CIPHERS) != 1) {
 		SSL_CTX_free(ctx);
 		return (NULL);
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_psk_server_callback(ctx, dtls_assoc_psk_cb);
 	SSL_CTX_set_dh_auto(ctx, 1);
@@ -198,14 +208,20 @@ dtls_assoc_resume_ctx(void)
 	return (ctx);
 }
 
-/* The largest record overhead of the suites the PSK context accepts. */
+/*
+ * The record overhead the PSK data MTU leaves room for: the largest of
+ * the AEAD suites, which the server prefers (the largest of all when it
+ * accepts none). A client that can only do CBC lowers its own MTU after
+ * the handshake, as openconnect does, and dtls_assoc_send sends what
+ * does not fit its records on CSTP.
+ */
 static int
-dtls_assoc_max_overhead(SSL_CTX *ctx)
+dtls_assoc_psk_overhead(SSL_CTX *ctx)
 {
 	STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
 	const SSL_CIPHER *c;
 	const EVP_MD *md;
-	int i, o, max = 0;
+	int i, o, aead_max = 0, max = 0;
 	size_t mac;
 
 	for (i = 0; i < sk_SSL_CIPHER_num(list); i++) {
@@ -217,8 +233,10 @@ dtls_assoc_max_overhead(SSL_CTX *ctx)
 		    mac);
 		if (o > max)
 			max = o;
+		if (SSL_CIPHER_is_aead(c) && o > aead_max)
+			aead_max = o;
 	}
-	return (max);
+	return (aead_max > 0 ? aead_max : max);
 }
 
 int
@@ -236,7 +254,7 @@ dtls_assoc_ssl_setup(struct dtls *d)
 	if (dtls_ex_index < 0 || d->d_bio_method == NULL ||
 	    d->d_psk_ctx == NULL || d->d_resume_ctx == NULL)
 		return (-ENOMEM);
-	d->d_psk_overhead = dtls_assoc_max_overhead(d->d_psk_ctx);
+	d->d_psk_overhead = dtls_assoc_psk_overhead(d->d_psk_ctx);
 	return (0);
 }
 
@@ -410,6 +428,7 @@ dtls_assoc_ssl_established(struct dtls_assoc *a)
 	    SSL_session_reused(a->a_ssl) != 1)
 		return (DTLS_INPUT_FAILED);
 	a->a_up = true;
+	a->a_plain_max = DTLS_get_data_mtu(a->a_ssl);
 	evtimer_del(a->a_timer);
 	return (DTLS_INPUT_ESTABLISHED);
 }
@@ -584,7 +603,8 @@ dtls_assoc_send(struct dtls_assoc *a, uint8_t type, const uint8_t *payload,
 
 	if (!a->a_up || a->a_dead)
 		return (-ENOTCONN);
-	if (len + 1 > DTLS_PLAIN_MAX)
+	if (len + 1 > DTLS_PLAIN_MAX ||
+	    (a->a_plain_max > 0 && len + 1 > a->a_plain_max))
 		return (-EMSGSIZE);
 	dtls_tx_buf[0] = type;
 	if (len > 0)

@@ -48,12 +48,6 @@
 #define TUNNEL_QUEUE_CONTROL_EXTRA	(16 * 1024)
 #define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
 
-/*
- * Worst-case DTLS record overhead (CBC with HMAC-SHA1: 13 header, 16 IV,
- * 20 MAC, up to 16 padding). A session without DTLS gets the data MTU of
- * this overhead too, so that its MTU is the same as with legacy DTLS.
- */
-#define TUNNEL_DTLS_OVERHEAD	(13 + 16 + 20 + 16)
 #define TUNNEL_IPV4_UDP		(20 + 8)
 
 _Static_assert(SESSION_DTLS_ID_LEN == DTLS_CHANNEL_ID_LEN,
@@ -886,7 +880,11 @@ tunnel_dtls_offer(const struct conn *c, const struct http_request *req,
 		o->tls_hash_nid = EVP_MD_get_type(md);
 }
 
-/* The DTLS record overhead that the data MTU leaves room for. */
+/*
+ * The DTLS record overhead that the data MTU leaves room for. A tunnel
+ * without DTLS has no datagram to fit: TCP cuts the TLS stream to the
+ * path, so only the IPv4 and UDP allowance of the formula remains.
+ */
 static int
 tunnel_dtls_overhead(const struct netproc *np,
     const struct dtls_choice *choice)
@@ -898,7 +896,7 @@ tunnel_dtls_overhead(const struct netproc *np,
 	case DTLS_MODE_LEGACY:
 		return (choice->suite->overhead);
 	default:
-		return (TUNNEL_DTLS_OVERHEAD);
+		return (0);
 	}
 }
 

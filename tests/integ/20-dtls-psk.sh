@@ -1,9 +1,11 @@
 #!/bin/bash
 # DTLS in PSK-NEGOTIATE mode, openconnect's default. The handshake comes
 # up, ping and iperf3 cross on DTLS, and the status socket shows the DTLS
-# state. Voice marked EF leaves the headend in an EF-marked UDP packet.
-# Garbage and forged ClientHellos change nothing, and a client whose UDP
-# source port changes keeps its DTLS association.
+# state. Without the data-mtu cap, the data MTU is the one of AES-GCM
+# records, which the headend prefers, and full-size packets cross. Voice
+# marked EF leaves the headend in an EF-marked UDP packet. Garbage and
+# forged ClientHellos change nothing, and a client whose UDP source port
+# changes keeps its DTLS association.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -13,10 +15,14 @@ OC_LOG="$HE_TMPDIR/oc.log"
 OC_UDP_PORT=50443	# openconnect's DTLS source port
 NAT_UDP_PORT=40443	# the port a rule below rewrites it to
 
-tap_plan 18
+# The data MTU of AES-GCM records in a 1500-byte link: 1500 less IPv4,
+# UDP, the DTLS header, nonce and tag and the packet type byte.
+GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
+
+tap_plan 21
 tap_require_commands iperf3 nft
 he_setup
-dtls_write_config
+dtls_write_config "" "data-mtu = 1500;"
 dtls_start
 
 he_connect alice alice-secret "$OC_LOG" --dtls-ciphers=PSK-NEGOTIATE \
@@ -38,9 +44,15 @@ assert "PSK" in d["cipher"], d
 assert s["peer_udp"] == "'"$CLIENT_ADDR"':'"$OC_UDP_PORT"'", s["peer_udp"]
 ' "$(he_ctl --json show session "$(dtls_session_id)")"
 
+tap_ok "openconnect uses an AES-GCM suite" \
+	file_contains "$OC_LOG" 'Established DTLS connection.*AES-256-GCM'
+tap_ok "X-DTLS-MTU is the AES-GCM data MTU, $GCM_MTU" \
+	file_contains "$OC_LOG" "^X-DTLS-MTU: $GCM_MTU\$"
 tap_ok "MTU probes are echoed at full size" \
 	wait_file_contains "$OC_LOG" 'No change in MTU after detection' 10
 tap_ok "ping crosses on DTLS" dtls_ping_counts
+tap_ok "a ping of $GCM_MTU bytes crosses on DTLS unfragmented" \
+	dtls_ping_counts $((GCM_MTU - 28))
 dtls_iperf_start || tap_diag "iperf3 -s is not listening"
 tap_ok "iperf3 transfer crosses on DTLS" dtls_iperf_on_dtls
 

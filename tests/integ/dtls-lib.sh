@@ -94,14 +94,16 @@ dtls_oc_established() {
 	grep -m 1 'Established DTLS connection' "$1"
 }
 
-# dtls_ping_counts: ping the inside host five times and check that the
+# dtls_ping_counts [SIZE]: ping the inside host five times, with SIZE
+# bytes of ICMP data and no fragmenting if given, and check that the
 # requests came in on DTLS and the replies went out on DTLS.
 dtls_ping_counts() {
-	local in0 out0 in1 out1
+	local in0 out0 in1 out1 size=()
 
+	[ -z "${1:-}" ] || size=(-s "$1" -M do)
 	in0=$(dtls_packets_in) && out0=$(dtls_packets_out) || return 1
-	ip netns exec "$NS_CLIENT" ping -c 5 -i 0.2 -W 2 "$INSIDE_ADDR" \
-		>/dev/null || return 1
+	ip netns exec "$NS_CLIENT" ping -c 5 -i 0.2 -W 2 "${size[@]}" \
+		"$INSIDE_ADDR" >/dev/null || return 1
 	in1=$(dtls_packets_in) && out1=$(dtls_packets_out) || return 1
 	echo "DTLS packets in $in0 -> $in1, out $out0 -> $out1"
 	[ $((in1 - in0)) -ge 5 ] && [ $((out1 - out0)) -ge 5 ]

@@ -1,8 +1,9 @@
 /*
  * The DTLS engine (server/dtls*.c) against OpenSSL DTLS clients in the
- * same process, over UDP on 127.0.0.1: DTLS 1.2 resumption and the
- * pre-standard version 0x0100, DPD echo, DSCP on the outer packet, NAT
- * rebinding, garbage and the ClientHello rate limit.
+ * same process, over UDP on 127.0.0.1: DTLS 1.2 resumption, PSK-NEGOTIATE
+ * and the pre-standard version 0x0100, DPD echo, DSCP on the outer
+ * packet, records that must fit the link, NAT rebinding, garbage and the
+ * ClientHello rate limit.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "dtls.h"
 #include "dtls_impl.h"
@@ -28,6 +30,10 @@
 #include "session.h"
 
 #define PUMP_ROUNDS	2000	/* 1 ms each */
+#define LINK_MTU	1500
+#define IPV4_UDP	(20 + 8)
+#define PSK_LEN		32
+#define PSK_LABEL	"EXPORTER-openconnect-psk"
 
 struct engine {
 	struct netproc	np;
@@ -42,6 +48,7 @@ struct client {
 	int		fd;
 	SSL_CTX		*ctx;
 	SSL		*ssl;
+	uint8_t		psk[PSK_LEN];
 };
 
 /* A UDP socket on 127.0.0.1, bound to any port or connected to port. */
@@ -70,29 +77,55 @@ udp_socket(uint16_t connect_port, uint16_t *bound_port)
 }
 
 static void
-engine_start(struct engine *e, const char *suite,
-    enum dtls_offer_header header)
+engine_init(struct engine *e)
 {
-	struct dtls_channel_params params = { .link_mtu = 1500,
-	    .data_mtu = 1400, .dpd = 30, .keepalive = 20, .port = 443 };
-	struct dtls_choice choice = { 0 };
-	size_t i;
-
 	memset(e, 0, sizeof(*e));
 	e->np.base = event_base_new();
 	assert_non_null(e->np.base);
 	e->fd = udp_socket(0, &e->port);
 	assert_int_equal(dtls_start(&e->np, &e->fd, 1), 0);
+	e->se.se_id = 1;
+}
+
+/* The channel's data MTU is what the tunnel would announce for it. */
+static void
+engine_open_channel(struct engine *e, const struct dtls_choice *choice,
+    SSL *tls, int overhead)
+{
+	struct dtls_channel_params params = { .link_mtu = LINK_MTU,
+	    .data_mtu = LINK_MTU - IPV4_UDP - overhead - 1, .dpd = 30,
+	    .keepalive = 20, .port = 443 };
+
+	e->ch = dtls_channel_new(e->np.dtls, &e->se, choice, tls, &params);
+	assert_non_null(e->ch);
+	dtls_channel_start(e->ch, NULL);
+}
+
+static void
+engine_start(struct engine *e, const char *suite,
+    enum dtls_offer_header header)
+{
+	struct dtls_choice choice = { 0 };
+	size_t i;
+
+	engine_init(e);
 	for (i = 0; i < sizeof(e->secret); i++)
 		e->secret[i] = (uint8_t)(i * 7 + 1);
 	choice.suite = dtls_offer_find_suite(suite, header);
 	assert_non_null(choice.suite);
 	choice.mode = choice.suite->mode;
 	memcpy(choice.master_secret, e->secret, sizeof(e->secret));
-	e->se.se_id = 1;
-	e->ch = dtls_channel_new(e->np.dtls, &e->se, &choice, NULL, &params);
-	assert_non_null(e->ch);
-	dtls_channel_start(e->ch, NULL);
+	engine_open_channel(e, &choice, NULL, choice.suite->overhead);
+}
+
+/* PSK-NEGOTIATE: the key comes from the CSTP connection's exporter. */
+static void
+engine_start_psk(struct engine *e, SSL *tls)
+{
+	struct dtls_choice choice = { .mode = DTLS_MODE_PSK };
+
+	engine_init(e);
+	engine_open_channel(e, &choice, tls, dtls_psk_overhead(e->np.dtls));
 }
 
 static void
@@ -204,6 +237,90 @@ client_open(struct client *c, const struct engine *e, int version,
 	SSL_set_connect_state(c->ssl);
 }
 
+/* A TLS connection in memory, standing in for the CSTP connection. */
+static void
+tls_pair(SSL **server, SSL **client)
+{
+	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	BIO *sb, *cb;
+	int i, rs = 0, rc = 0;
+
+	assert_true(sctx != NULL && cctx != NULL && key != NULL && x != NULL);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	assert_int_equal(SSL_CTX_use_certificate(sctx, x), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(sctx, key), 1);
+	*server = SSL_new(sctx);
+	*client = SSL_new(cctx);
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+	SSL_set_bio(*server, sb, sb);
+	SSL_set_bio(*client, cb, cb);
+	SSL_set_accept_state(*server);
+	SSL_set_connect_state(*client);
+	for (i = 0; i < 20 && (rs != 1 || rc != 1); i++) {
+		rc = SSL_do_handshake(*client);
+		rs = SSL_do_handshake(*server);
+	}
+	assert_true(rs == 1 && rc == 1);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+}
+
+static unsigned int
+client_psk_cb(SSL *ssl, const char *hint, char *identity,
+    unsigned int max_identity_len, unsigned char *psk,
+    unsigned int max_psk_len)
+{
+	struct client *c = SSL_get_app_data(ssl);
+
+	(void)hint;
+	if (max_identity_len < 4 || max_psk_len < PSK_LEN)
+		return (0);
+	snprintf(identity, max_identity_len, "psk");
+	memcpy(psk, c->psk, PSK_LEN);
+	return (PSK_LEN);
+}
+
+/*
+ * A PSK-NEGOTIATE client offering the suites in ciphers, in its order
+ * of preference. Its ClientHello carries the App-ID as session id.
+ */
+static void
+client_open_psk(struct client *c, const struct engine *e, SSL *tls,
+    const char *ciphers)
+{
+	SSL_SESSION *ss = SSL_SESSION_new();
+
+	assert_non_null(ss);
+	c->fd = udp_socket(e->port, NULL);
+	c->ctx = SSL_CTX_new(DTLS_client_method());
+	assert_non_null(c->ctx);
+	assert_int_equal(SSL_CTX_set_cipher_list(c->ctx, ciphers), 1);
+	SSL_CTX_set_psk_client_callback(c->ctx, client_psk_cb);
+	assert_int_equal(SSL_export_keying_material(tls, c->psk, PSK_LEN,
+	    PSK_LABEL, strlen(PSK_LABEL), NULL, 0, 0), 1);
+	c->ssl = SSL_new(c->ctx);
+	assert_non_null(c->ssl);
+	SSL_set_app_data(c->ssl, c);
+	assert_int_equal(SSL_SESSION_set_protocol_version(ss,
+	    DTLS1_2_VERSION), 1);
+	assert_int_equal(SSL_SESSION_set1_id(ss, e->ch->ch_id,
+	    DTLS_ID_LEN), 1);
+	assert_int_equal(SSL_set_session(c->ssl, ss), 1);
+	SSL_SESSION_free(ss);
+	client_set_bio(c, e);
+	SSL_set_options(c->ssl, SSL_OP_NO_QUERY_MTU);
+	SSL_set_mtu(c->ssl, LINK_MTU - IPV4_UDP);
+	SSL_set_connect_state(c->ssl);
+}
+
 static void
 client_close(struct client *c)
 {
@@ -223,7 +340,8 @@ client_handshake(struct client *c, struct engine *e)
 		usleep(1000);
 	}
 	assert_int_equal(rc, 1);
-	assert_int_equal(SSL_session_reused(c->ssl), 1);
+	assert_int_equal(SSL_session_reused(c->ssl),
+	    e->ch->ch_mode == DTLS_MODE_PSK ? 0 : 1);
 	for (i = 0; i < PUMP_ROUNDS && e->ch->ch_cur == NULL; i++) {
 		engine_pump(e);
 		usleep(1000);
@@ -421,6 +539,110 @@ test_garbage(void **state)
 	engine_stop(&e);
 }
 
+/* The size of the next datagram for the client, without reading it. */
+static ssize_t
+client_datagram_size(struct client *c, struct engine *e)
+{
+	uint8_t buf[4096];
+	ssize_t n = -1;
+	int i;
+
+	for (i = 0; i < PUMP_ROUNDS && n < 0; i++) {
+		engine_pump(e);
+		if ((n = recv(c->fd, buf, sizeof(buf), MSG_PEEK)) < 0)
+			usleep(1000);
+	}
+	return (n);
+}
+
+/* An inner packet of len bytes, as the tun device would hand it over. */
+static void
+make_packet(uint8_t *pkt, size_t len)
+{
+	memset(pkt, 0x33, len);
+	pkt[0] = 0x45;
+	pkt[2] = (uint8_t)(len >> 8);
+	pkt[3] = (uint8_t)len;
+}
+
+/*
+ * The data MTU announced in PSK mode leaves room for AEAD records, and
+ * the server picks an AEAD suite even when the client prefers CBC. A
+ * packet of the full data MTU goes out as one datagram of the link MTU.
+ */
+static void
+test_psk_prefers_aead(void **state)
+{
+	uint8_t pkt[LINK_MTU], rec[2048];
+	SSL *tls_server, *tls_client;
+	struct engine e;
+	struct client c;
+	int tos = -1, mtu;
+
+	(void)state;
+	tls_pair(&tls_server, &tls_client);
+	engine_start_psk(&e, tls_server);
+	mtu = e.ch->ch_params.data_mtu;
+	assert_int_equal(mtu, LINK_MTU - IPV4_UDP - (13 + 8 + 16) - 1);
+	client_open_psk(&c, &e, tls_client,
+	    "PSK-AES256-CBC-SHA384:PSK-AES256-GCM-SHA384");
+	client_handshake(&c, &e);
+	assert_string_equal(SSL_get_cipher_name(c.ssl),
+	    "PSK-AES256-GCM-SHA384");
+	check_dpd_echo(&c, &e);
+
+	make_packet(pkt, (size_t)mtu);
+	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)mtu), 0);
+	assert_int_equal(client_datagram_size(&c, &e), LINK_MTU - IPV4_UDP);
+	assert_int_equal(client_read(&c, &e, rec, sizeof(rec), &tos),
+	    mtu + 1);
+	assert_memory_equal(rec + 1, pkt, (size_t)mtu);
+	client_close(&c);
+	engine_stop(&e);
+	SSL_free(tls_server);
+	SSL_free(tls_client);
+}
+
+/*
+ * A client that can only do CBC: a packet its records cannot carry in
+ * one datagram of the link is refused with EMSGSIZE, which sends it on
+ * CSTP, and DTLS stays up for the packets that fit.
+ */
+static void
+test_psk_cbc_fits_link(void **state)
+{
+	uint8_t pkt[LINK_MTU], rec[2048];
+	SSL *tls_server, *tls_client;
+	struct engine e;
+	struct client c;
+	int tos = -1, fit;
+
+	(void)state;
+	tls_pair(&tls_server, &tls_client);
+	engine_start_psk(&e, tls_server);
+	client_open_psk(&c, &e, tls_client, "PSK-AES256-CBC-SHA384");
+	client_handshake(&c, &e);
+	fit = (int)DTLS_get_data_mtu(c.ssl) - 1;
+	assert_true(fit < e.ch->ch_params.data_mtu);
+
+	make_packet(pkt, sizeof(pkt));
+	assert_int_equal(dtls_channel_send(e.ch, pkt,
+	    (size_t)e.ch->ch_params.data_mtu), -EMSGSIZE);
+	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)fit + 1),
+	    -EMSGSIZE);
+	assert_true(e.ch->ch_active);
+	make_packet(pkt, (size_t)fit);
+	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)fit), 0);
+	assert_true(client_datagram_size(&c, &e) <= LINK_MTU - IPV4_UDP);
+	assert_int_equal(client_read(&c, &e, rec, sizeof(rec), &tos),
+	    fit + 1);
+	assert_memory_equal(rec + 1, pkt, (size_t)fit);
+	client_close(&c);
+	engine_stop(&e);
+	SSL_free(tls_server);
+	SSL_free(tls_client);
+}
+
 /* ClientHellos for the session from many ports: only a burst starts. */
 static void
 test_hello_rate_limit(void **state)
@@ -450,6 +672,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resume_dtls12),
 		cmocka_unit_test(test_resume_wrong_secret),
+		cmocka_unit_test(test_psk_prefers_aead),
+		cmocka_unit_test(test_psk_cbc_fits_link),
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_rebinding),
 		cmocka_unit_test(test_garbage),
