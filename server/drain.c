@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -94,6 +96,23 @@ drain_read_cb(evutil_socket_t fd, short events, void *arg)
 		drain_free(d);
 }
 
+/*
+ * A plain close would leave the bytes still in the socket to the kernel,
+ * which keeps the connection in FIN-WAIT-1 for as long as the client
+ * does not read, outside the drains' limits. A reset frees them.
+ */
+static void
+drain_reset_if_unsent(struct drain *d)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	int unsent = 0;
+
+	if (evbuffer_get_length(d->out) == 0 &&
+	    (ioctl(d->fd, SIOCOUTQ, &unsent) != 0 || unsent == 0))
+		return;
+	setsockopt(d->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+}
+
 static void
 drain_deadline_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -105,6 +124,7 @@ drain_deadline_cb(evutil_socket_t fd, short events, void *arg)
 		log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel "
 		    "closed: the client did not read them within %d s",
 		    d->label, evbuffer_get_length(d->out), DRAIN_TIMEOUT);
+	drain_reset_if_unsent(d);
 	drain_free(d);
 }
 

@@ -27,8 +27,9 @@
 /*
  * Take ownership of fd and out: write the contents of out as the socket
  * accepts them, send FIN, and close fd once the client has closed its
- * side. The drain closes fd at once when the drains' limits are reached,
- * and after DRAIN_TIMEOUT seconds. When bytes stay unsent, it logs one
+ * side. The drain closes fd at once when the drains' limits are reached.
+ * After DRAIN_TIMEOUT seconds it closes fd too, with a reset when the
+ * client has not taken every byte. When bytes stay unsent, it logs one
  * line that starts with label.
  */
 void	drain_start(struct event_base *base, int fd, struct evbuffer *out,

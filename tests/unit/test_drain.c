@@ -1,7 +1,9 @@
 /*
  * Unit tests for server/drain.c: a drain delivers every queued byte
  * behind what the socket already held, then FIN, also when the client
- * keeps sending, and closes once the client has closed.
+ * keeps sending, and closes once the client has closed. A client that
+ * never reads gets a reset at the deadline, so that the kernel does not
+ * keep the unsent bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -201,6 +204,61 @@ test_drain_over_limit_closes(void **state)
 	pair_close(&p);
 }
 
+/* The local port of a socket, as /proc/net/tcp shows it. */
+static unsigned
+local_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return (ntohs(sin.sin_port));
+}
+
+/* Whether a TCP socket of local port port is in FIN-WAIT-1 (state 04). */
+static bool
+fin_wait1_on(unsigned port)
+{
+	char line[512];
+	unsigned lport, state;
+	bool found = false;
+	FILE *f = fopen("/proc/net/tcp", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport,
+		    &state) == 2 && lport == port && state == 0x04)
+			found = true;
+	}
+	fclose(f);
+	return (found);
+}
+
+/*
+ * A client that never reads: at the deadline the drain resets the
+ * connection, and the kernel keeps no orphan in FIN-WAIT-1.
+ */
+static void
+test_drain_deadline_resets(void **state)
+{
+	struct pair p;
+	unsigned port;
+	int rounds;
+
+	(void)state;
+	pair_open(&p);
+	port = local_port(p.server);
+	drain_start(p.base, p.server, queue_of(QUEUED_BYTES), "test");
+	for (rounds = 0; rounds < (DRAIN_TIMEOUT + 5) * 100 &&
+	    drain_active() > 0; rounds++) {
+		event_base_loop(p.base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	assert_int_equal(drain_active(), 0);
+	assert_false(fin_wait1_on(port));
+	pair_close(&p);
+}
+
 int
 main(void)
 {
@@ -209,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_drain_client_still_sending),
 		cmocka_unit_test(test_drain_empty_sends_fin),
 		cmocka_unit_test(test_drain_over_limit_closes),
+		cmocka_unit_test(test_drain_deadline_resets),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
