@@ -112,6 +112,7 @@ struct ipc_config_applied {
 
 #define IPC_COOKIE_HASH_LEN	32	/* SHA-256 of the cookie */
 #define IPC_SESSION_ATTACHED	0x1u	/* flags: a client is connected */
+#define IPC_SESSION_CONNECTED	0x2u	/* flags: it has had a tunnel */
 
 /*
  * A session's login (IPC_SESSION_UP), attach, detach or reconnect
@@ -128,7 +129,7 @@ struct ipc_session {
 	char		pool[IPC_GROUP_MAX];
 	uint32_t	addr;		/* host order */
 	uint32_t	reconnects;
-	uint32_t	flags;		/* IPC_SESSION_ATTACHED */
+	uint32_t	flags;		/* IPC_SESSION_* */
 	uint32_t	reserved;	/* zero */
 	int64_t		started;	/* first authentication */
 	int64_t		expires;	/* session timeout; 0 when none */

@@ -85,6 +85,7 @@
 
 /* Bits of journal_session.flags. */
 #define JOURNAL_ATTACHED	0x1u	/* a client was connected */
+#define JOURNAL_CONNECTED	0x2u	/* it has had a tunnel */
 
 enum journal_record {
 	JOURNAL_UP = 1,		/* login: the whole session */
@@ -113,7 +114,7 @@ struct journal_session {
 	int64_t		expires;	/* session timeout; 0 when none */
 	int64_t		last_seen;	/* last attach or detach */
 	uint32_t	reconnects;
-	uint32_t	flags;		/* JOURNAL_ATTACHED */
+	uint32_t	flags;		/* JOURNAL_ATTACHED and so on */
 };
 
 struct journal;

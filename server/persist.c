@@ -99,7 +99,8 @@ persist_message(struct session *se, enum ipc_type type,
 	    sizeof(msg->cookie_hash));
 	msg->addr = se->se_addr;
 	msg->reconnects = se->se_reconnects;
-	msg->flags = se->se_tunnel != NULL ? IPC_SESSION_ATTACHED : 0;
+	msg->flags = (se->se_tunnel != NULL ? IPC_SESSION_ATTACHED : 0) |
+	    (se->se_connected ? IPC_SESSION_CONNECTED : 0);
 	msg->started = se->se_started;
 	msg->expires = timeout > 0 ? se->se_started + timeout : 0;
 	msg->last_seen = time(NULL);
@@ -227,7 +228,8 @@ persist_restore_one(struct netproc *np, const struct ipc_session *msg,
 	const struct config_tgroup *tg = config_find_tgroup(cfg, msg->group);
 	struct session_saved sv = { .id = msg->id, .user = msg->user,
 	    .addr = msg->addr, .started = msg->started,
-	    .reconnects = msg->reconnects };
+	    .reconnects = msg->reconnects,
+	    .connected = (msg->flags & IPC_SESSION_CONNECTED) != 0 };
 	struct session *se;
 
 	if (tg == NULL)

@@ -292,6 +292,7 @@ session_restore(struct sessions *ss, const struct session_saved *sv)
 	se->se_id = sv->id;
 	se->se_started = sv->started;
 	se->se_reconnects = sv->reconnects;
+	se->se_connected = sv->connected;
 	lifecycle_rearm(se);
 	evtimer_add(se->se_expire, &tv);
 	return (se);

@@ -19,6 +19,12 @@
 #define STATE_SYNC_DELAY	1	/* seconds an update may wait */
 #define STATE_KEY_SUFFIX	".key"
 
+/* The session flags the journal keeps; IPC and the journal share them. */
+#define STATE_FLAGS	(JOURNAL_ATTACHED | JOURNAL_CONNECTED)
+_Static_assert(JOURNAL_ATTACHED == IPC_SESSION_ATTACHED &&
+    JOURNAL_CONNECTED == IPC_SESSION_CONNECTED,
+    "session flags pass between IPC and the journal unchanged");
+
 struct state {
 	struct journal	*journal;	/* NULL: sessions are not kept */
 	char		path[PATH_MAX];
@@ -190,7 +196,7 @@ state_record_up(struct state *st, const struct ipc_session *msg)
 	s.expires = msg->expires;
 	s.last_seen = msg->last_seen;
 	s.reconnects = msg->reconnects;
-	s.flags = msg->flags & JOURNAL_ATTACHED;
+	s.flags = msg->flags & STATE_FLAGS;
 	if ((rc = journal_append_up(st->journal, &s)) != 0)
 		state_failed(st, "login", s.id, rc);
 }
@@ -210,7 +216,7 @@ state_record(struct state *st, const struct ipc_session *msg)
 	case IPC_SESSION_UPDATE:
 		rc = journal_append_update(st->journal, msg->id,
 		    msg->last_seen, msg->reconnects,
-		    msg->flags & JOURNAL_ATTACHED);
+		    msg->flags & STATE_FLAGS);
 		if (rc == 0 && !evtimer_pending(st->sync, NULL))
 			evtimer_add(st->sync, &tv);
 		break;
@@ -245,7 +251,7 @@ state_export_one(const struct journal_session *s, void *arg)
 	memcpy(msg.cookie_hash, s->cookie_hash, sizeof(msg.cookie_hash));
 	msg.addr = s->addr;
 	msg.reconnects = s->reconnects;
-	msg.flags = s->flags & IPC_SESSION_ATTACHED;
+	msg.flags = s->flags & STATE_FLAGS;
 	msg.started = s->started;
 	msg.expires = s->expires;
 	msg.last_seen = s->last_seen;

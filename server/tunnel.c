@@ -777,9 +777,10 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	if (se->se_tunnel != NULL)
 		worker_close_tunnel(se, "replaced by a new connection", false);
 	session_set_dtls_id(se, NULL);
-	/* Every CONNECT sets the TLS version, so this is a reconnect. */
-	if (se->se_tls_version[0] != '\0')
+	/* Every CONNECT after the first, a restart's included, reconnects. */
+	if (se->se_connected)
 		se->se_reconnects++;
+	se->se_connected = true;
 	se->se_worker = plan->owner;
 	if (ch != NULL)
 		session_set_dtls_id(se, dtls_channel_id(ch));

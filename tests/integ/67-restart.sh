@@ -2,7 +2,8 @@
 # Restart-safe sessions. After SIGTERM and a new start, and again after
 # SIGKILL of the parent and both children, openconnect reconnects with
 # its cookie by itself. The state file restores its session, so the
-# client gets the same session and address without a new login.
+# client gets the same session and address without a new login, and the
+# session counts the return as a reconnect.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -38,6 +39,13 @@ s = json.load(sys.stdin)["sessions"]
 print(s[0]["id"] if len(s) == 1 and s[0]["connected"] else "none")'
 }
 
+# reconnects_are N: the session has counted N reconnects.
+reconnects_are() {
+	[ "$(he_ctl --json show session "$id" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["session"]["reconnects"])')" = "$1" ]
+}
+
 # The claim of a restored session names the client's address.
 BACK_LINE='user=alice group=[^ ]+ peer=[0-9.]+:[0-9]+: the client is back'
 
@@ -55,13 +63,15 @@ restart_checks() {
 		wait_until 5 sh -c "[ \"\$('$HEADENDCTL' -s '$HE_SOCKET' \
 		--json show sessions | grep -o '\"id\":[0-9]*')\" = \
 		'\"id\":$id' ]"
+	tap_ok "$1: the session counts $(($2 - 1)) reconnect(s)" \
+		wait_until 5 reconnects_are $(($2 - 1))
 	tap_ok "$1: no new login happened" sh -c \
 		"! grep -E 'logged in;|login started' '$HE_LOG'"
 	tap_ok "$1: the tunnel passes packets" \
 		wait_until 5 he_ping_inside
 }
 
-tap_plan 19
+tap_plan 21
 tap_require_commands stdbuf
 he_setup
 he_write_config
