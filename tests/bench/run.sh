@@ -35,7 +35,12 @@ UDPECHO="$BUILD/tests/udpecho"
 : "${BENCH_OUT:=$TOP/BENCHMARKS.md}"
 : "${BENCH_SERVERS:=headend ocserv}"
 : "${BENCH_STORM:=10000}"		# phones in the power-cut storm
-: "${BENCH_IDLE_LEVELS:=0 100 1000 10000}"
+# The last idle level is 50,000, or as close to it as one process's hard
+# limit on open files allows: the loadgen and the network process each
+# hold a descriptor per session.
+BENCH_IDLE_TOP=$(( ($(ulimit -Hn) - 1000) / 1000 * 1000 ))
+[ "$BENCH_IDLE_TOP" -le 50000 ] || BENCH_IDLE_TOP=50000
+: "${BENCH_IDLE_LEVELS:=0 100 1000 10000 $BENCH_IDLE_TOP}"
 : "${BENCH_RATE_COUNT:=2000}"		# sessions for the rate test
 : "${BENCH_RATE_CONCURRENCY:=100}"	# logins in flight in the rate test
 : "${BENCH_CONNECT_RUNS:=5}"		# openconnect connects to time
@@ -1024,6 +1029,7 @@ bench_versions() {
 		printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	record meta.loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
 	record meta.nofile "$(ulimit -Hn)"
+	record meta.idle_levels "$BENCH_IDLE_LEVELS"
 	record meta.pinning "server $BENCH_SERVER_CPUS," \
 		"client $BENCH_CLIENT_CPUS, inside $BENCH_INSIDE_CPUS"
 	record meta.params "storm=$BENCH_STORM idle='$BENCH_IDLE_LEVELS'" \
