@@ -566,9 +566,9 @@ dtls_free(struct dtls *d)
 }
 
 int
-dtls_psk_overhead(const struct dtls *d)
+dtls_psk_overhead(const struct dtls *d, bool aead)
 {
-	return (d->d_psk_overhead);
+	return (aead ? d->d_psk_overhead_aead : d->d_psk_overhead_any);
 }
 
 /* ---- status ---- */

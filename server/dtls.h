@@ -57,10 +57,12 @@ int	dtls_start(struct netproc *np, const int *udp_fds, size_t nfds);
 void	dtls_free(struct dtls *d);
 
 /*
- * Max record overhead in PSK-NEGOTIATE mode: the largest of the suites
- * the server accepts, because the suite is negotiated after CONNECT.
+ * The record overhead that the data MTU leaves room for in PSK-NEGOTIATE
+ * mode, whose suite is negotiated after CONNECT: the largest of the AEAD
+ * suites, which the server prefers, when the client's lists name one
+ * (aead), else the largest of all the suites the server accepts.
  */
-int	dtls_psk_overhead(const struct dtls *d);
+int	dtls_psk_overhead(const struct dtls *d, bool aead);
 
 /*
  * Make the channel for a CONNECT that chose a DTLS mode, on the control

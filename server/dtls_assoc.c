@@ -41,8 +41,9 @@
 /*
  * PSK-NEGOTIATE suites, AEAD first: the server's order wins, so every
  * client that offers an AEAD suite gets one, and the data MTU announced
- * before the handshake can leave room for AEAD records only. Plain PSK
- * comes before the key exchanges that cost a Diffie-Hellman.
+ * before the handshake leaves room for AEAD records only when the
+ * client's CONNECT names such a suite. Plain PSK comes before the key
+ * exchanges that cost a Diffie-Hellman.
  */
 #define DTLS_PSK_CIPHERS	"kPSK+AESGCM:kPSK+CHACHA20:" \
 	"kECDHEPSK+CHACHA20:AESGCM+PSK:CHACHA20+PSK:PSK"
@@ -209,14 +210,11 @@ dtls_assoc_resume_ctx(void)
 }
 
 /*
- * The record overhead the PSK data MTU leaves room for: the largest of
- * the AEAD suites, which the server prefers (the largest of all when it
- * accepts none). A client that can only do CBC lowers its own MTU after
- * the handshake, as openconnect does, and dtls_assoc_send sends what
- * does not fit its records on CSTP.
+ * The largest record overhead of the suites the PSK context accepts, of
+ * the AEAD ones only when aead is set (of all when it accepts none).
  */
 static int
-dtls_assoc_psk_overhead(SSL_CTX *ctx)
+dtls_assoc_psk_overhead(SSL_CTX *ctx, bool aead)
 {
 	STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
 	const SSL_CIPHER *c;
@@ -236,7 +234,7 @@ dtls_assoc_psk_overhead(SSL_CTX *ctx)
 		if (SSL_CIPHER_is_aead(c) && o > aead_max)
 			aead_max = o;
 	}
-	return (aead_max > 0 ? aead_max : max);
+	return (aead && aead_max > 0 ? aead_max : max);
 }
 
 int
@@ -254,7 +252,8 @@ dtls_assoc_ssl_setup(struct dtls *d)
 	if (dtls_ex_index < 0 || d->d_bio_method == NULL ||
 	    d->d_psk_ctx == NULL || d->d_resume_ctx == NULL)
 		return (-ENOMEM);
-	d->d_psk_overhead = dtls_assoc_psk_overhead(d->d_psk_ctx);
+	d->d_psk_overhead_aead = dtls_assoc_psk_overhead(d->d_psk_ctx, true);
+	d->d_psk_overhead_any = dtls_assoc_psk_overhead(d->d_psk_ctx, false);
 	return (0);
 }
 

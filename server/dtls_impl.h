@@ -137,7 +137,8 @@ struct dtls {
 	SSL_CTX		*d_resume_ctx;
 	BIO_METHOD	*d_bio_method;
 	int		d_ex_index;	/* SSL ex_data slot: the assoc */
-	int		d_psk_overhead;
+	int		d_psk_overhead_aead;	/* see dtls_psk_overhead */
+	int		d_psk_overhead_any;
 	struct dtls_socket d_socks[CONFIG_MAX_LISTENERS];
 	size_t		d_nsocks;
 	struct dtls_channel *d_by_id[DTLS_BUCKETS];

@@ -1,4 +1,5 @@
 /* The DTLS offer and choice declared in dtls_offer.h. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "dtls_offer.h"
 
 #define DTLS_RECORD_HEADER	13
+#define DTLS_OFFER_NAME_MAX	64	/* longer names are no suite */
 #define DTLS_GCM_OVERHEAD	(DTLS_RECORD_HEADER + 8 + 16)
 #define DTLS_CBC_SHA1_OVERHEAD	(DTLS_RECORD_HEADER + 16 + 20 + 16)
 
@@ -89,6 +91,46 @@ dtls_offer_list_has(const char *list, const char *name)
 		if (end == NULL)
 			end = p + strlen(p);
 		if ((size_t)(end - p) == n && strncasecmp(p, name, n) == 0)
+			return (true);
+		if (*end == '\0')
+			return (false);
+		p = end + 1;
+	}
+}
+
+/*
+ * Whether a suite name is an AEAD one, in any of the clients' spellings:
+ * "OC-DTLS1_2-AES256-GCM", "ECDHE-RSA-AES128-GCM-SHA256",
+ * "OC2-DTLS1_2-CHACHA20-POLY1305".
+ */
+static bool
+dtls_offer_name_is_aead(const char *name, size_t len)
+{
+	char up[DTLS_OFFER_NAME_MAX];
+	const char *gcm;
+	size_t i;
+
+	if (len >= sizeof(up))
+		return (false);
+	for (i = 0; i < len; i++)
+		up[i] = (char)toupper((unsigned char)name[i]);
+	up[len] = '\0';
+	gcm = strstr(up, "-GCM");
+	if (gcm != NULL && (gcm[4] == '\0' || gcm[4] == '-'))
+		return (true);
+	return (strstr(up, "CHACHA20-POLY1305") != NULL);
+}
+
+static bool
+dtls_offer_list_has_aead(const char *list)
+{
+	const char *p = list, *end;
+
+	if (list == NULL)
+		return (false);
+	for (;;) {
+		end = strchrnul(p, ':');
+		if (dtls_offer_name_is_aead(p, (size_t)(end - p)))
 			return (true);
 		if (*end == '\0')
 			return (false);
@@ -236,7 +278,10 @@ dtls_offer_select(const struct dtls_offer *o, bool enabled,
 		return (dtls_offer_none(choice, "%s", "the client offered "
 		    "no DTLS cipher suites"));
 	if (!phone && dtls_offer_wants_psk(o)) {
+		/* A client whose library does AEAD names such a suite. */
 		choice->mode = DTLS_MODE_PSK;
+		choice->psk_aead = dtls_offer_list_has_aead(o->ciphers) ||
+		    dtls_offer_list_has_aead(o->ciphers12);
 		return (DTLS_MODE_PSK);
 	}
 	if (!dtls_offer_parse_secret(o->master_secret,

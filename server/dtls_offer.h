@@ -64,6 +64,7 @@ struct dtls_choice {
 	enum dtls_mode	mode;
 	const struct dtls_suite *suite;	/* NULL for PSK and NONE */
 	uint8_t		master_secret[DTLS_OFFER_SECRET_LEN];
+	bool		psk_aead;	/* PSK: the lists name an AEAD suite */
 	char		reason[DTLS_OFFER_REASON_MAX];	/* why NONE */
 };
 

@@ -892,7 +892,7 @@ tunnel_dtls_overhead(const struct netproc *np,
 {
 	switch (choice->mode) {
 	case DTLS_MODE_PSK:
-		return (dtls_psk_overhead(np->dtls));
+		return (dtls_psk_overhead(np->dtls, choice->psk_aead));
 	case DTLS_MODE_RESUME:
 	case DTLS_MODE_LEGACY:
 		return (choice->suite->overhead);

@@ -125,7 +125,8 @@ engine_start_psk(struct engine *e, SSL *tls)
 	struct dtls_choice choice = { .mode = DTLS_MODE_PSK };
 
 	engine_init(e);
-	engine_open_channel(e, &choice, tls, dtls_psk_overhead(e->np.dtls));
+	engine_open_channel(e, &choice, tls,
+	    dtls_psk_overhead(e->np.dtls, true));
 }
 
 static void
@@ -624,6 +625,10 @@ test_psk_cbc_fits_link(void **state)
 	client_handshake(&c, &e);
 	fit = (int)DTLS_get_data_mtu(c.ssl) - 1;
 	assert_true(fit < e.ch->ch_params.data_mtu);
+
+	/* A client that names no AEAD suite is announced an MTU that fits. */
+	assert_true(LINK_MTU - IPV4_UDP -
+	    dtls_psk_overhead(e.np.dtls, false) - 1 <= fit);
 
 	make_packet(pkt, sizeof(pkt));
 	assert_int_equal(dtls_channel_send(e.ch, pkt,

@@ -115,6 +115,41 @@ test_select_psk_default(void **state)
 	(void)state;
 	assert_int_equal(dtls_offer_select(&o, true, &c), DTLS_MODE_PSK);
 	assert_null(c.suite);
+	assert_true(c.psk_aead);
+}
+
+/*
+ * A client whose lists name no AEAD suite may negotiate only CBC, so its
+ * data MTU must leave room for CBC records. Names are matched whole.
+ */
+static void
+test_select_psk_aead_named(void **state)
+{
+	static const struct {
+		const char	*ciphers;
+		const char	*ciphers12;
+		bool		aead;
+	} cases[] = {
+		{ "PSK-NEGOTIATE:DHE-RSA-AES256-SHA:AES256-SHA", "AES128-SHA",
+		  false },
+		{ "PSK-NEGOTIATE", NULL, false },
+		{ "PSK-NEGOTIATE:AES256-GCMX:GCM", NULL, false },
+		{ "psk-negotiate:oc2-dtls1_2-chacha20-poly1305", NULL, true },
+		{ "PSK-NEGOTIATE:AES256-SHA", "ECDHE-RSA-AES128-GCM-SHA256",
+		  true },
+		{ "PSK-NEGOTIATE:OC-DTLS1_2-AES128-GCM", "", true },
+	};
+	struct dtls_choice c;
+	struct dtls_offer o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o = offer_tls13(cases[i].ciphers, cases[i].ciphers12);
+		assert_int_equal(dtls_offer_select(&o, true, &c),
+		    DTLS_MODE_PSK);
+		assert_int_equal(c.psk_aead, cases[i].aead);
+	}
 }
 
 static void
@@ -348,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_select_disabled),
 		cmocka_unit_test(test_select_no_offer),
 		cmocka_unit_test(test_select_psk_default),
+		cmocka_unit_test(test_select_psk_aead_named),
 		cmocka_unit_test(test_select_psk_without_secret),
 		cmocka_unit_test(test_select_dtls12_similar),
 		cmocka_unit_test(test_select_dtls12_exact),
