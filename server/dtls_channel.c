@@ -503,10 +503,12 @@ dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
 		return;
 	switch (data[0]) {
 	case DTLS_PKT_DATA:
-		counter_add(&st->dtls_packets_in, 1);
-		counter_add(&st->dtls_bytes_in, len - 1);
-		if (ch->ch_tunnel != NULL)
-			tunnel_input_packet(ch->ch_tunnel, data + 1, len - 1);
+		/* Only packets in the session's totals, as on CSTP. */
+		if (ch->ch_tunnel != NULL &&
+		    tunnel_input_packet(ch->ch_tunnel, data + 1, len - 1)) {
+			counter_add(&st->dtls_packets_in, 1);
+			counter_add(&st->dtls_bytes_in, len - 1);
+		}
 		break;
 	case DTLS_PKT_DPD_REQ:
 		dtls_channel_echo_dpd(a, data + 1, len - 1);

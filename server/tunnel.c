@@ -328,7 +328,7 @@ tunnel_write_cb(evutil_socket_t fd, short events, void *arg)
 	tunnel_push(arg);
 }
 
-void
+bool
 tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 {
 	struct session *se = t->t_session;
@@ -337,24 +337,25 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &dst)) {
 		counter_add(&se->se_stats.drops_malformed, 1);
-		return;
+		return (false);
 	}
 	if (ntohl(src) != se->se_addr) {
 		if (counter_add(&se->se_stats.drops_spoofed, 1) == 0)
 			session_log_peer(se, t->t_peer, LOG_INFO, "dropping "
 			    "packets whose source is not the leased address");
-		return;
+		return (false);
 	}
 	if (!t->t_client_to_client &&
 	    worker_route_find(np, ntohl(dst)) != NULL) {
 		counter_add(&se->se_stats.drops_client_to_client, 1);
-		return;
+		return (false);
 	}
 	packet_clamp_mss(pkt, len, (uint16_t)(t->t_data_mtu - 40));
 	counter_add(&se->se_stats.packets_in, 1);
 	counter_add(&se->se_stats.bytes_in, len);
 	lifecycle_mark(se, pkt, len);
 	tun_write(np, pkt, len);
+	return (true);
 }
 
 /* Returns 0 to go on reading, -1 when the tunnel is gone. */

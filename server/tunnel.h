@@ -52,9 +52,10 @@ void	tunnel_uncork(void);
 
 /*
  * Forward one packet from the client, received on CSTP or DTLS, to the
- * inside. pkt may be rewritten (TCP MSS clamping).
+ * inside. pkt may be rewritten (TCP MSS clamping). Returns false when
+ * the packet was dropped (and counted as a drop).
  */
-void	tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len);
+bool	tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len);
 
 /* The session the tunnel carries. */
 struct session *tunnel_session(const struct tunnel *t);

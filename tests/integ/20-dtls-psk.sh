@@ -110,6 +110,22 @@ tap_ok "and the established association keeps working" dtls_ping_counts
 tap_ok "with the same UDP peer" test \
 	"$(dtls_field 's["peer_udp"]')" = "$CLIENT_ADDR:$OC_UDP_PORT"
 
+# A packet the headend drops on DTLS (its source is not the leased
+# address) counts as a drop, and the CSTP counters, the session's totals
+# less DTLS, do not wrap below zero.
+tun=$(tun_device "$NS_CLIENT")
+ip -n "$NS_CLIENT" addr add 198.19.0.250/32 dev "$tun"
+ip netns exec "$NS_CLIENT" ping -c 3 -i 0.2 -W 1 -I 198.19.0.250 \
+	"$INSIDE_ADDR" >/dev/null || true
+ip -n "$NS_CLIENT" addr del 198.19.0.250/32 dev "$tun"
+tap_ok "spoofed packets on DTLS are drops, not negative CSTP input" \
+	python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["session"]
+assert s["drops"]["spoofed"] >= 3, s["drops"]
+assert s["channels"]["cstp"]["packets_in"] < 1000, s["channels"]
+' "$(he_ctl --json show session "$(dtls_session_id)")"
+
 # NAT rebinding: rewrite the client's UDP source port in both directions,
 # statelessly, so no conntrack entry of the old flow gets in the way.
 rebind0=$(dtls_stat rebindings)
