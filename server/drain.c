@@ -20,9 +20,14 @@ struct drain {
 	struct event	*write;
 	struct event	*read;
 	struct event	*deadline;
+	struct event	*check;		/* once the client has closed */
 	size_t		 bytes;		/* counted in drain_bytes */
+	bool		 client_closed;	/* its FIN came before our bytes */
 	char		 label[DRAIN_LABEL_MAX];
 };
+
+/* How often a drain whose client has closed looks at what is unsent. */
+#define DRAIN_CHECK_MS		100
 
 /* Workers close tunnels at the same time, so the totals are atomic. */
 static atomic_size_t drain_bytes;
@@ -32,6 +37,33 @@ size_t
 drain_active(void)
 {
 	return (atomic_load(&drain_count));
+}
+
+/* Bytes the client has not acknowledged: queued here and in the socket. */
+static size_t
+drain_unsent(int fd, struct evbuffer *out)
+{
+	int in_socket = 0;
+
+	if (ioctl(fd, SIOCOUTQ, &in_socket) != 0 || in_socket < 0)
+		in_socket = 0;
+	return (evbuffer_get_length(out) + (size_t)in_socket);
+}
+
+/*
+ * Close fd, by a reset while bytes are unsent. A plain close would leave
+ * them to the kernel, which keeps the connection in FIN-WAIT-1 or
+ * LAST-ACK for as long as the client does not read, outside the drains'
+ * limits.
+ */
+static void
+drain_close(int fd, size_t unsent)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+	if (unsent > 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	close(fd);
 }
 
 static void
@@ -45,8 +77,10 @@ drain_free(struct drain *d)
 		event_free(d->read);
 	if (d->deadline != NULL)
 		event_free(d->deadline);
+	if (d->check != NULL)
+		event_free(d->check);
+	drain_close(d->fd, drain_unsent(d->fd, d->out));
 	evbuffer_free(d->out);
-	close(d->fd);
 	free(d);
 }
 
@@ -60,7 +94,8 @@ drain_written(struct drain *d)
 {
 	event_del(d->write);
 	shutdown(d->fd, SHUT_WR);
-	event_add(d->read, NULL);
+	if (!d->client_closed)
+		event_add(d->read, NULL);
 }
 
 static void
@@ -81,10 +116,28 @@ drain_write_cb(evutil_socket_t fd, short events, void *arg)
 		drain_written(d);
 }
 
-/* Discard what the client still sends, until it closes. */
+/* A client that has closed its side: free the drain once it has all. */
+static void
+drain_check_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct drain *d = arg;
+
+	(void)fd;
+	(void)events;
+	if (drain_unsent(d->fd, d->out) == 0)
+		drain_free(d);
+}
+
+/*
+ * Discard what the client still sends, until it closes. A client that
+ * closes its side first may still read: it has until the deadline, and
+ * the drain checks DRAIN_CHECK_MS apart whether it has taken every byte.
+ */
 static void
 drain_read_cb(evutil_socket_t fd, short events, void *arg)
 {
+	static const struct timeval check_every = { 0,
+	    DRAIN_CHECK_MS * 1000 };
 	struct drain *d = arg;
 	char discard[16384];
 	ssize_t n;
@@ -92,39 +145,29 @@ drain_read_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	while ((n = read(fd, discard, sizeof(discard))) > 0)
 		continue;
+	if (n == 0 && drain_unsent(fd, d->out) > 0) {
+		event_del(d->read);
+		d->client_closed = true;
+		event_add(d->check, &check_every);
+		return;
+	}
 	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		drain_free(d);
-}
-
-/*
- * A plain close would leave the bytes still in the socket to the kernel,
- * which keeps the connection in FIN-WAIT-1 for as long as the client
- * does not read, outside the drains' limits. A reset frees them.
- */
-static void
-drain_reset_if_unsent(struct drain *d)
-{
-	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
-	int unsent = 0;
-
-	if (evbuffer_get_length(d->out) == 0 &&
-	    (ioctl(d->fd, SIOCOUTQ, &unsent) != 0 || unsent == 0))
-		return;
-	setsockopt(d->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
 }
 
 static void
 drain_deadline_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct drain *d = arg;
+	size_t unsent = drain_unsent(d->fd, d->out);
 
 	(void)fd;
 	(void)events;
-	if (evbuffer_get_length(d->out) > 0)
-		log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel "
-		    "closed: the client did not read them within %d s",
-		    d->label, evbuffer_get_length(d->out), DRAIN_TIMEOUT);
-	drain_reset_if_unsent(d);
+	if (unsent > 0)
+		log_write(LOG_INFO, "%s: %zu bytes not delivered after the "
+		    "tunnel closed: the client did not read them within %d s; "
+		    "resetting the connection", d->label, unsent,
+		    DRAIN_TIMEOUT);
 	drain_free(d);
 }
 
@@ -148,6 +191,22 @@ drain_reserve(size_t len)
 	return (true);
 }
 
+/* Over the limits: no drain, and no bytes left to the kernel either. */
+static void
+drain_refuse(int fd, struct evbuffer *out, const char *label)
+{
+	size_t unsent = drain_unsent(fd, out);
+
+	if (unsent > 0)
+		log_write(LOG_INFO, "%s: %zu bytes not delivered after the "
+		    "tunnel closed: closed tunnels already hold the limit of "
+		    "%d connections or %d MiB; resetting the connection",
+		    label, unsent, DRAIN_COUNT_MAX,
+		    DRAIN_BYTES_MAX / (1024 * 1024));
+	drain_close(fd, unsent);
+	evbuffer_free(out);
+}
+
 static struct drain *
 drain_new(struct event_base *base, int fd, struct evbuffer *out,
     const char *label)
@@ -164,6 +223,7 @@ drain_new(struct event_base *base, int fd, struct evbuffer *out,
 	    d);
 	d->read = event_new(base, fd, EV_READ | EV_PERSIST, drain_read_cb, d);
 	d->deadline = evtimer_new(base, drain_deadline_cb, d);
+	d->check = event_new(base, -1, EV_PERSIST, drain_check_cb, d);
 	return (d);
 }
 
@@ -176,26 +236,20 @@ drain_start(struct event_base *base, int fd, struct evbuffer *out,
 	struct drain *d;
 
 	if (!drain_reserve(len)) {
-		if (len > 0)
-			log_write(LOG_INFO, "%s: %zu bytes not sent after the "
-			    "tunnel closed: closed tunnels already hold the "
-			    "limit of %d connections or %d MiB", label, len,
-			    DRAIN_COUNT_MAX, DRAIN_BYTES_MAX / (1024 * 1024));
-		evbuffer_free(out);
-		close(fd);
+		drain_refuse(fd, out, label);
 		return;
 	}
 	d = drain_new(base, fd, out, label);
 	if (d == NULL || d->write == NULL || d->read == NULL ||
-	    d->deadline == NULL) {
+	    d->deadline == NULL || d->check == NULL) {
 		if (d != NULL) {
 			drain_free(d);
 			return;
 		}
 		atomic_fetch_sub(&drain_bytes, len);
 		atomic_fetch_sub(&drain_count, 1);
+		drain_close(fd, drain_unsent(fd, out));
 		evbuffer_free(out);
-		close(fd);
 		return;
 	}
 

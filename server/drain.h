@@ -27,10 +27,10 @@
 /*
  * Take ownership of fd and out: write the contents of out as the socket
  * accepts them, send FIN, and close fd once the client has closed its
- * side. The drain closes fd at once when the drains' limits are reached.
- * After DRAIN_TIMEOUT seconds it closes fd too, with a reset when the
- * client has not taken every byte. When bytes stay unsent, it logs one
- * line that starts with label.
+ * side, or until DRAIN_TIMEOUT seconds have passed. Over the drains'
+ * limits it closes fd at once. When it closes fd before the client has
+ * taken every byte, it resets the connection and logs one line that
+ * starts with label.
  */
 void	drain_start(struct event_base *base, int fd, struct evbuffer *out,
 	    const char *label);

@@ -1,9 +1,10 @@
 /*
  * Unit tests for server/drain.c: a drain delivers every queued byte
  * behind what the socket already held, then FIN, also when the client
- * keeps sending, and closes once the client has closed. A client that
- * never reads gets a reset at the deadline, so that the kernel does not
- * keep the unsent bytes.
+ * keeps sending or has closed its side first, and closes once the
+ * client has closed. A client that never reads gets a reset at the
+ * deadline, and a drain over the limits a reset at once, so that the
+ * kernel keeps no unsent bytes in an orphaned connection.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -189,21 +190,6 @@ test_drain_empty_sends_fin(void **state)
 	pair_close(&p);
 }
 
-/* A queue above the limit is not kept: the socket closes at once. */
-static void
-test_drain_over_limit_closes(void **state)
-{
-	struct pair p;
-	bool eof;
-
-	(void)state;
-	pair_open(&p);
-	drain_start(p.base, p.server, queue_of(DRAIN_BYTES_MAX + 1), "test");
-	assert_int_equal(pair_read_all(&p, &eof), p.prefilled);
-	assert_true(eof);
-	pair_close(&p);
-}
-
 /* The local port of a socket, as /proc/net/tcp shows it. */
 static unsigned
 local_port(int fd)
@@ -215,9 +201,12 @@ local_port(int fd)
 	return (ntohs(sin.sin_port));
 }
 
-/* Whether a TCP socket of local port port is in FIN-WAIT-1 (state 04). */
+/*
+ * Whether a TCP socket of local port port is orphaned with bytes to
+ * send: in FIN-WAIT-1 (state 04), LAST-ACK (09) or CLOSING (0B).
+ */
 static bool
-fin_wait1_on(unsigned port)
+orphan_on(unsigned port)
 {
 	char line[512];
 	unsigned lport, state;
@@ -227,11 +216,32 @@ fin_wait1_on(unsigned port)
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport,
-		    &state) == 2 && lport == port && state == 0x04)
+		    &state) == 2 && lport == port && (state == 0x04 ||
+		    state == 0x09 || state == 0x0b))
 			found = true;
 	}
 	fclose(f);
 	return (found);
+}
+
+/* Whether the client's reads end in a reset, after what was delivered. */
+static bool
+client_sees_reset(struct pair *p)
+{
+	char block[65536];
+	ssize_t n;
+	int idle;
+
+	for (idle = 0; idle < 1000; idle++) {
+		while ((n = read(p->client, block, sizeof(block))) > 0)
+			idle = 0;
+		if (n == 0)
+			return (false);
+		if (errno == ECONNRESET)
+			return (true);
+		usleep(1000);
+	}
+	return (false);
 }
 
 /*
@@ -255,7 +265,80 @@ test_drain_deadline_resets(void **state)
 		usleep(10000);
 	}
 	assert_int_equal(drain_active(), 0);
-	assert_false(fin_wait1_on(port));
+	assert_false(orphan_on(port));
+	assert_true(client_sees_reset(&p));
+	pair_close(&p);
+}
+
+/* A queue above the limit is not kept: the socket is reset at once. */
+static void
+test_drain_over_limit_resets(void **state)
+{
+	struct pair p;
+	unsigned port;
+
+	(void)state;
+	pair_open(&p);
+	port = local_port(p.server);
+	drain_start(p.base, p.server, queue_of(DRAIN_BYTES_MAX + 1), "test");
+	assert_int_equal(drain_active(), 0);
+	assert_false(orphan_on(port));
+	assert_true(client_sees_reset(&p));
+	pair_close(&p);
+}
+
+/*
+ * A client that closes its side before it has read what the socket
+ * holds still gets every byte and FIN: the drain stays until then, and
+ * closes within its check interval, long before the deadline.
+ */
+static void
+test_drain_client_closed_first(void **state)
+{
+	struct pair p;
+	bool eof;
+	int rounds;
+
+	(void)state;
+	pair_open(&p);
+	assert_int_equal(shutdown(p.client, SHUT_WR), 0);
+	drain_start(p.base, p.server, evbuffer_new(), "test");
+	for (rounds = 0; rounds < 100; rounds++) {
+		event_base_loop(p.base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(drain_active(), 1);
+	assert_int_equal(pair_read_all(&p, &eof), p.prefilled);
+	assert_true(eof);
+	for (rounds = 0; rounds < 1000 && drain_active() > 0; rounds++) {
+		event_base_loop(p.base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
+	assert_int_equal(drain_active(), 0);
+	pair_close(&p);
+}
+
+/* A client that closed its side and never reads is reset at the deadline. */
+static void
+test_drain_client_closed_never_reads(void **state)
+{
+	struct pair p;
+	unsigned port;
+	int rounds;
+
+	(void)state;
+	pair_open(&p);
+	port = local_port(p.server);
+	assert_int_equal(shutdown(p.client, SHUT_WR), 0);
+	drain_start(p.base, p.server, evbuffer_new(), "test");
+	for (rounds = 0; rounds < (DRAIN_TIMEOUT + 5) * 100 &&
+	    drain_active() > 0; rounds++) {
+		event_base_loop(p.base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+	assert_int_equal(drain_active(), 0);
+	assert_false(orphan_on(port));
+	assert_true(client_sees_reset(&p));
 	pair_close(&p);
 }
 
@@ -266,8 +349,10 @@ main(void)
 		cmocka_unit_test(test_drain_delivers_all_then_closes),
 		cmocka_unit_test(test_drain_client_still_sending),
 		cmocka_unit_test(test_drain_empty_sends_fin),
-		cmocka_unit_test(test_drain_over_limit_closes),
+		cmocka_unit_test(test_drain_over_limit_resets),
+		cmocka_unit_test(test_drain_client_closed_first),
 		cmocka_unit_test(test_drain_deadline_resets),
+		cmocka_unit_test(test_drain_client_closed_never_reads),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
