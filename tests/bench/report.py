@@ -653,10 +653,26 @@ class Report:
                 "password check in authd, and %.0f%% in libcrypto, mostly "
                 "the TLS handshakes. Password checks and handshakes share "
                 "the one server core; the storm section gives their floor "
-                "and the log lines of failed logins." % (
+                "and the log lines of failed logins.%s" % (
                     storm.strip(), shares.get("libcrypt.so.1.1.0", 0) or 0,
-                    shares.get("libcrypto.so.3", 0) or 0))
+                    shares.get("libcrypto.so.3", 0) or 0,
+                    self.storm_cpu_total(storm)))
         self.out()
+
+    def storm_cpu_total(self, storm):
+        """A sentence on the storm's CPU in all against the 30 s."""
+        seconds = [number(v.split("=")[1]) for v in storm.split()
+                   if "=" in v]
+        if not seconds or None in seconds:
+            return ""
+        total = sum(seconds)
+        if total <= 30:
+            return (" In all the server processes used %.1f s of CPU on "
+                    "their one core, within the phones' 30 s." % total)
+        return (" In all the server processes used %.1f s of CPU on their "
+                "one core, more than the phones' 30 s, so in whatever "
+                "order the logins ran, the last one could not end within "
+                "30 s." % total)
 
     def profiles(self):
         self.out("## Profiles of the server core")
