@@ -210,18 +210,21 @@ dtls_assoc_resume_ctx(void)
 }
 
 /*
- * The largest record overhead of the suites the PSK context accepts, of
- * the AEAD ones only when aead is set (of all when it accepts none).
+ * Find the largest record overhead of the suites the PSK context
+ * accepts: *any of all of them, *aead of the AEAD ones (*any when the
+ * context accepts no AEAD suite).
  */
-static int
-dtls_assoc_psk_overhead(SSL_CTX *ctx, bool aead)
+static void
+dtls_assoc_psk_overheads(SSL_CTX *ctx, int *aead, int *any)
 {
 	STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(ctx);
 	const SSL_CIPHER *c;
 	const EVP_MD *md;
-	int i, o, aead_max = 0, max = 0;
+	int i, o;
 	size_t mac;
 
+	*aead = 0;
+	*any = 0;
 	for (i = 0; i < sk_SSL_CIPHER_num(list); i++) {
 		c = sk_SSL_CIPHER_value(list, i);
 		md = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(c));
@@ -229,12 +232,13 @@ dtls_assoc_psk_overhead(SSL_CTX *ctx, bool aead)
 		    (size_t)EVP_MD_get_size(md);
 		o = dtls_offer_record_overhead(SSL_CIPHER_get_cipher_nid(c),
 		    mac);
-		if (o > max)
-			max = o;
-		if (SSL_CIPHER_is_aead(c) && o > aead_max)
-			aead_max = o;
+		if (o > *any)
+			*any = o;
+		if (SSL_CIPHER_is_aead(c) && o > *aead)
+			*aead = o;
 	}
-	return (aead && aead_max > 0 ? aead_max : max);
+	if (*aead == 0)
+		*aead = *any;
 }
 
 int
@@ -252,8 +256,8 @@ dtls_assoc_ssl_setup(struct dtls *d)
 	if (dtls_ex_index < 0 || d->d_bio_method == NULL ||
 	    d->d_psk_ctx == NULL || d->d_resume_ctx == NULL)
 		return (-ENOMEM);
-	d->d_psk_overhead_aead = dtls_assoc_psk_overhead(d->d_psk_ctx, true);
-	d->d_psk_overhead_any = dtls_assoc_psk_overhead(d->d_psk_ctx, false);
+	dtls_assoc_psk_overheads(d->d_psk_ctx, &d->d_psk_overhead_aead,
+	    &d->d_psk_overhead_any);
 	return (0);
 }
 

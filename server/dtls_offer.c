@@ -11,7 +11,7 @@
 #include "dtls_offer.h"
 
 #define DTLS_RECORD_HEADER	13
-#define DTLS_OFFER_NAME_MAX	64	/* longer names are no suite */
+#define DTLS_OFFER_NAME_MAX	64	/* no suite name is longer */
 #define DTLS_GCM_OVERHEAD	(DTLS_RECORD_HEADER + 8 + 16)
 #define DTLS_CBC_SHA1_OVERHEAD	(DTLS_RECORD_HEADER + 16 + 20 + 16)
 
@@ -78,24 +78,36 @@ dtls_offer_is_phone(const char *user_agent)
 	    DTLS_OFFER_PHONE_AGENT, strlen(DTLS_OFFER_PHONE_AGENT)) == 0);
 }
 
+/*
+ * Step *cursor to the next name of a colon-separated list, which may be
+ * NULL. Returns false when the list has no more names.
+ */
+static bool
+dtls_offer_next_name(const char **cursor, const char **name, size_t *len)
+{
+	const char *end;
+
+	if (*cursor == NULL)
+		return (false);
+	end = strchrnul(*cursor, ':');
+	*name = *cursor;
+	*len = (size_t)(end - *cursor);
+	*cursor = *end == '\0' ? NULL : end + 1;
+	return (true);
+}
+
 bool
 dtls_offer_list_has(const char *list, const char *name)
 {
-	size_t n = strlen(name);
-	const char *p = list, *end;
+	size_t n = strlen(name), len;
+	const char *p;
 
-	if (list == NULL || n == 0)
+	if (n == 0)
 		return (false);
-	for (;;) {
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		if ((size_t)(end - p) == n && strncasecmp(p, name, n) == 0)
+	while (dtls_offer_next_name(&list, &p, &len))
+		if (len == n && strncasecmp(p, name, n) == 0)
 			return (true);
-		if (*end == '\0')
-			return (false);
-		p = end + 1;
-	}
+	return (false);
 }
 
 /*
@@ -124,18 +136,13 @@ dtls_offer_name_is_aead(const char *name, size_t len)
 static bool
 dtls_offer_list_has_aead(const char *list)
 {
-	const char *p = list, *end;
+	const char *p;
+	size_t len;
 
-	if (list == NULL)
-		return (false);
-	for (;;) {
-		end = strchrnul(p, ':');
-		if (dtls_offer_name_is_aead(p, (size_t)(end - p)))
+	while (dtls_offer_next_name(&list, &p, &len))
+		if (dtls_offer_name_is_aead(p, len))
 			return (true);
-		if (*end == '\0')
-			return (false);
-		p = end + 1;
-	}
+	return (false);
 }
 
 static int
@@ -278,7 +285,7 @@ dtls_offer_select(const struct dtls_offer *o, bool enabled,
 		return (dtls_offer_none(choice, "%s", "the client offered "
 		    "no DTLS cipher suites"));
 	if (!phone && dtls_offer_wants_psk(o)) {
-		/* A client whose library does AEAD names such a suite. */
+		/* A client whose TLS library does AEAD names such a suite. */
 		choice->mode = DTLS_MODE_PSK;
 		choice->psk_aead = dtls_offer_list_has_aead(o->ciphers) ||
 		    dtls_offer_list_has_aead(o->ciphers12);

@@ -111,17 +111,24 @@ pair_read_all(struct pair *p, bool *eof)
 	return (total);
 }
 
+/* Run the loop for up to ms milliseconds, until no drain is open. */
+static void
+pair_wait_drained(struct pair *p, int ms)
+{
+	int waited;
+
+	for (waited = 0; waited < ms && drain_active() > 0; waited += 10) {
+		event_base_loop(p->base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
+}
+
 /* Close the client side and wait until the drain has closed too. */
 static void
 pair_close(struct pair *p)
 {
-	int rounds;
-
 	close(p->client);
-	for (rounds = 0; rounds < 1000 && drain_active() > 0; rounds++) {
-		event_base_loop(p->base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	pair_wait_drained(p, 1000);
 	assert_int_equal(drain_active(), 0);
 	event_base_free(p->base);
 }
@@ -253,17 +260,12 @@ test_drain_deadline_resets(void **state)
 {
 	struct pair p;
 	unsigned port;
-	int rounds;
 
 	(void)state;
 	pair_open(&p);
 	port = local_port(p.server);
 	drain_start(p.base, p.server, queue_of(QUEUED_BYTES), "test");
-	for (rounds = 0; rounds < (DRAIN_TIMEOUT + 5) * 100 &&
-	    drain_active() > 0; rounds++) {
-		event_base_loop(p.base, EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
+	pair_wait_drained(&p, (DRAIN_TIMEOUT + 5) * 1000);
 	assert_int_equal(drain_active(), 0);
 	assert_false(orphan_on(port));
 	assert_true(client_sees_reset(&p));
@@ -288,54 +290,42 @@ test_drain_over_limit_resets(void **state)
 }
 
 /*
- * A client that closes its side before it has read what the socket
- * holds still gets every byte and FIN: the drain stays until then, and
- * closes within its check interval, long before the deadline.
+ * A client that sends FIN before it reads what is in the socket still
+ * gets every byte and our FIN. The drain then closes long before the
+ * deadline.
  */
 static void
 test_drain_client_closed_first(void **state)
 {
 	struct pair p;
 	bool eof;
-	int rounds;
 
 	(void)state;
 	pair_open(&p);
 	assert_int_equal(shutdown(p.client, SHUT_WR), 0);
 	drain_start(p.base, p.server, evbuffer_new(), "test");
-	for (rounds = 0; rounds < 100; rounds++) {
-		event_base_loop(p.base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	pair_wait_drained(&p, 100);
 	assert_int_equal(drain_active(), 1);
 	assert_int_equal(pair_read_all(&p, &eof), p.prefilled);
 	assert_true(eof);
-	for (rounds = 0; rounds < 1000 && drain_active() > 0; rounds++) {
-		event_base_loop(p.base, EVLOOP_NONBLOCK);
-		usleep(1000);
-	}
+	pair_wait_drained(&p, 1000);
 	assert_int_equal(drain_active(), 0);
 	pair_close(&p);
 }
 
-/* A client that closed its side and never reads is reset at the deadline. */
+/* A client that sent FIN and never reads is reset at the deadline. */
 static void
 test_drain_client_closed_never_reads(void **state)
 {
 	struct pair p;
 	unsigned port;
-	int rounds;
 
 	(void)state;
 	pair_open(&p);
 	port = local_port(p.server);
 	assert_int_equal(shutdown(p.client, SHUT_WR), 0);
 	drain_start(p.base, p.server, evbuffer_new(), "test");
-	for (rounds = 0; rounds < (DRAIN_TIMEOUT + 5) * 100 &&
-	    drain_active() > 0; rounds++) {
-		event_base_loop(p.base, EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
+	pair_wait_drained(&p, (DRAIN_TIMEOUT + 5) * 1000);
 	assert_int_equal(drain_active(), 0);
 	assert_false(orphan_on(port));
 	assert_true(client_sees_reset(&p));

@@ -566,6 +566,33 @@ make_packet(uint8_t *pkt, size_t len)
 	pkt[3] = (uint8_t)len;
 }
 
+/* A PSK-NEGOTIATE engine and client over a fresh TLS connection. */
+struct psk {
+	struct engine	e;
+	struct client	c;
+	SSL		*tls_server;
+	SSL		*tls_client;
+};
+
+/* Start the engine, then bring up DTLS with a client offering ciphers. */
+static void
+psk_connect(struct psk *k, const char *ciphers)
+{
+	tls_pair(&k->tls_server, &k->tls_client);
+	engine_start_psk(&k->e, k->tls_server);
+	client_open_psk(&k->c, &k->e, k->tls_client, ciphers);
+	client_handshake(&k->c, &k->e);
+}
+
+static void
+psk_close(struct psk *k)
+{
+	client_close(&k->c);
+	engine_stop(&k->e);
+	SSL_free(k->tls_server);
+	SSL_free(k->tls_client);
+}
+
 /*
  * The data MTU announced in PSK mode leaves room for AEAD records, and
  * the server picks an AEAD suite even when the client prefers CBC. A
@@ -575,77 +602,62 @@ static void
 test_psk_prefers_aead(void **state)
 {
 	uint8_t pkt[LINK_MTU], rec[2048];
-	SSL *tls_server, *tls_client;
-	struct engine e;
-	struct client c;
+	struct psk k;
 	int tos = -1, mtu;
 
 	(void)state;
-	tls_pair(&tls_server, &tls_client);
-	engine_start_psk(&e, tls_server);
-	mtu = e.ch->ch_params.data_mtu;
+	psk_connect(&k, "PSK-AES256-CBC-SHA384:PSK-AES256-GCM-SHA384");
+	mtu = k.e.ch->ch_params.data_mtu;
 	assert_int_equal(mtu, LINK_MTU - IPV4_UDP - (13 + 8 + 16) - 1);
-	client_open_psk(&c, &e, tls_client,
-	    "PSK-AES256-CBC-SHA384:PSK-AES256-GCM-SHA384");
-	client_handshake(&c, &e);
-	assert_string_equal(SSL_get_cipher_name(c.ssl),
+	assert_string_equal(SSL_get_cipher_name(k.c.ssl),
 	    "PSK-AES256-GCM-SHA384");
-	check_dpd_echo(&c, &e);
+	check_dpd_echo(&k.c, &k.e);
 
 	make_packet(pkt, (size_t)mtu);
-	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)mtu), 0);
-	assert_int_equal(client_datagram_size(&c, &e), LINK_MTU - IPV4_UDP);
-	assert_int_equal(client_read(&c, &e, rec, sizeof(rec), &tos),
+	assert_int_equal(dtls_channel_send(k.e.ch, pkt, (size_t)mtu), 0);
+	assert_int_equal(client_datagram_size(&k.c, &k.e),
+	    LINK_MTU - IPV4_UDP);
+	assert_int_equal(client_read(&k.c, &k.e, rec, sizeof(rec), &tos),
 	    mtu + 1);
 	assert_memory_equal(rec + 1, pkt, (size_t)mtu);
-	client_close(&c);
-	engine_stop(&e);
-	SSL_free(tls_server);
-	SSL_free(tls_client);
+	psk_close(&k);
 }
 
 /*
- * A client that can only do CBC: a packet its records cannot carry in
- * one datagram of the link is refused with EMSGSIZE, which sends it on
- * CSTP, and DTLS stays up for the packets that fit.
+ * A client that can only do CBC: a packet that its records cannot carry
+ * in one datagram of the link is rejected with EMSGSIZE, so the tunnel
+ * sends it on CSTP. DTLS stays up for the packets that fit.
  */
 static void
 test_psk_cbc_fits_link(void **state)
 {
 	uint8_t pkt[LINK_MTU], rec[2048];
-	SSL *tls_server, *tls_client;
-	struct engine e;
-	struct client c;
+	struct psk k;
 	int tos = -1, fit;
 
 	(void)state;
-	tls_pair(&tls_server, &tls_client);
-	engine_start_psk(&e, tls_server);
-	client_open_psk(&c, &e, tls_client, "PSK-AES256-CBC-SHA384");
-	client_handshake(&c, &e);
-	fit = (int)DTLS_get_data_mtu(c.ssl) - 1;
-	assert_true(fit < e.ch->ch_params.data_mtu);
+	psk_connect(&k, "PSK-AES256-CBC-SHA384");
+	fit = (int)DTLS_get_data_mtu(k.c.ssl) - 1;
+	assert_true(fit < k.e.ch->ch_params.data_mtu);
 
 	/* A client that names no AEAD suite is announced an MTU that fits. */
 	assert_true(LINK_MTU - IPV4_UDP -
-	    dtls_psk_overhead(e.np.dtls, false) - 1 <= fit);
+	    dtls_psk_overhead(k.e.np.dtls, false) - 1 <= fit);
 
 	make_packet(pkt, sizeof(pkt));
-	assert_int_equal(dtls_channel_send(e.ch, pkt,
-	    (size_t)e.ch->ch_params.data_mtu), -EMSGSIZE);
-	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)fit + 1),
+	assert_int_equal(dtls_channel_send(k.e.ch, pkt,
+	    (size_t)k.e.ch->ch_params.data_mtu), -EMSGSIZE);
+	assert_int_equal(dtls_channel_send(k.e.ch, pkt, (size_t)fit + 1),
 	    -EMSGSIZE);
-	assert_true(e.ch->ch_active);
+	assert_true(k.e.ch->ch_active);
+
 	make_packet(pkt, (size_t)fit);
-	assert_int_equal(dtls_channel_send(e.ch, pkt, (size_t)fit), 0);
-	assert_true(client_datagram_size(&c, &e) <= LINK_MTU - IPV4_UDP);
-	assert_int_equal(client_read(&c, &e, rec, sizeof(rec), &tos),
+	assert_int_equal(dtls_channel_send(k.e.ch, pkt, (size_t)fit), 0);
+	assert_true(client_datagram_size(&k.c, &k.e) <= LINK_MTU - IPV4_UDP);
+	assert_int_equal(client_read(&k.c, &k.e, rec, sizeof(rec), &tos),
 	    fit + 1);
 	assert_memory_equal(rec + 1, pkt, (size_t)fit);
-	client_close(&c);
-	engine_stop(&e);
-	SSL_free(tls_server);
-	SSL_free(tls_client);
+	psk_close(&k);
 }
 
 /* ClientHellos for the session from many ports: only a burst starts. */
