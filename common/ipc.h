@@ -112,7 +112,7 @@ struct ipc_config_applied {
 
 #define IPC_COOKIE_HASH_LEN	32	/* SHA-256 of the cookie */
 #define IPC_SESSION_ATTACHED	0x1u	/* flags: a client is connected */
-#define IPC_SESSION_CONNECTED	0x2u	/* flags: it has had a tunnel */
+#define IPC_SESSION_CONNECTED	0x2u	/* flags: it had a tunnel before */
 
 /*
  * A session's login (IPC_SESSION_UP), attach, detach or reconnect

@@ -85,7 +85,7 @@
 
 /* Bits of journal_session.flags. */
 #define JOURNAL_ATTACHED	0x1u	/* a client was connected */
-#define JOURNAL_CONNECTED	0x2u	/* it has had a tunnel */
+#define JOURNAL_CONNECTED	0x2u	/* the session had a tunnel */
 
 enum journal_record {
 	JOURNAL_UP = 1,		/* login: the whole session */

@@ -20,9 +20,9 @@ struct drain {
 	struct event	*write;
 	struct event	*read;
 	struct event	*deadline;
-	struct event	*check;		/* once the client has closed */
+	struct event	*check;		/* polls after the client's FIN */
 	size_t		 bytes;		/* counted in drain_bytes */
-	bool		 client_closed;	/* its FIN came before our bytes */
+	bool		 client_closed;	/* FIN before it read every byte */
 	char		 label[DRAIN_LABEL_MAX];
 };
 
@@ -51,10 +51,9 @@ drain_unsent(int fd, struct evbuffer *out)
 }
 
 /*
- * Close fd, by a reset while bytes are unsent. A plain close would leave
- * them to the kernel, which keeps the connection in FIN-WAIT-1 or
- * LAST-ACK for as long as the client does not read, outside the drains'
- * limits.
+ * Close fd, with a reset while bytes are unsent. A plain close would
+ * leave them to the kernel, which keeps the connection in FIN-WAIT-1 or
+ * LAST-ACK as long as the client does not read, outside the limits.
  */
 static void
 drain_close(int fd, size_t unsent)
@@ -116,7 +115,7 @@ drain_write_cb(evutil_socket_t fd, short events, void *arg)
 		drain_written(d);
 }
 
-/* A client that has closed its side: free the drain once it has all. */
+/* Free the drain once the client, which sent FIN, has every byte. */
 static void
 drain_check_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -130,8 +129,7 @@ drain_check_cb(evutil_socket_t fd, short events, void *arg)
 
 /*
  * Discard what the client still sends, until it closes. A client that
- * closes its side first may still read: it has until the deadline, and
- * the drain checks DRAIN_CHECK_MS apart whether it has taken every byte.
+ * sends FIN before it has every byte may still read, until the deadline.
  */
 static void
 drain_read_cb(evutil_socket_t fd, short events, void *arg)
@@ -191,7 +189,7 @@ drain_reserve(size_t len)
 	return (true);
 }
 
-/* Over the limits: no drain, and no bytes left to the kernel either. */
+/* Reject a drain over the limits, with a reset while bytes are unsent. */
 static void
 drain_refuse(int fd, struct evbuffer *out, const char *label)
 {

@@ -35,6 +35,12 @@
 void	drain_start(struct event_base *base, int fd, struct evbuffer *out,
 	    const char *label);
 
+/*
+ * NOTE: drains end with the process. At exit the kernel closes their
+ * sockets plainly, and keeps unsent bytes until clients read them or
+ * its orphan timeout ends the connection.
+ */
+
 /* Return the number of drains that are open, for tests. */
 size_t	drain_active(void);
 

@@ -57,10 +57,11 @@ int	dtls_start(struct netproc *np, const int *udp_fds, size_t nfds);
 void	dtls_free(struct dtls *d);
 
 /*
- * The record overhead that the data MTU leaves room for in PSK-NEGOTIATE
- * mode, whose suite is negotiated after CONNECT: the largest of the AEAD
- * suites, which the server prefers, when the client's lists name one
- * (aead), else the largest of all the suites the server accepts.
+ * Return the record overhead that the data MTU leaves room for in
+ * PSK-NEGOTIATE mode, whose suite is negotiated after CONNECT. When the
+ * client's lists name an AEAD suite (aead), the server picks one, so it
+ * is the largest AEAD overhead. Otherwise it is the largest of all the
+ * suites the server accepts.
  */
 int	dtls_psk_overhead(const struct dtls *d, bool aead);
 

@@ -503,7 +503,7 @@ dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
 		return;
 	switch (data[0]) {
 	case DTLS_PKT_DATA:
-		/* Only packets in the session's totals, as on CSTP. */
+		/* Count only what the tunnel accepts, as CSTP does. */
 		if (ch->ch_tunnel != NULL &&
 		    tunnel_input_packet(ch->ch_tunnel, data + 1, len - 1)) {
 			counter_add(&st->dtls_packets_in, 1);

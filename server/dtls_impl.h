@@ -80,8 +80,11 @@ struct dtls_assoc {
 	struct dtls_legacy *a_legacy;
 	bool		a_up;
 	bool		a_dead;		/* free it once its input is done */
-	size_t		a_plain_max;	/* record plaintext that fits the
-					   link, once up; 0: no limit */
+	/*
+	 * Largest record plaintext that fits one datagram of the link, set
+	 * when the handshake is done. 0 means no limit (legacy DTLS).
+	 */
+	size_t		a_plain_max;
 	int		a_tos;		/* TOS of the next datagram sent */
 	int		a_send_error;	/* hard sendmsg error, as -errno */
 	struct event	*a_timer;	/* handshake retransmission */

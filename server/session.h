@@ -90,7 +90,7 @@ struct session {
 	/* Set by the worker with an atomic store (lifecycle_is_activity). */
 	time_t		se_last_activity;
 	unsigned	se_reconnects;
-	bool		se_connected;	/* it has had a tunnel */
+	bool		se_connected;	/* it had a tunnel before */
 	/*
 	 * The tunnel lives on worker se_worker and only that worker may
 	 * touch it; NULL while no client is attached. The session stays
@@ -141,7 +141,7 @@ struct session_saved {
 	uint32_t	addr;		/* leased by the caller */
 	time_t		started;	/* the first authentication */
 	unsigned	reconnects;
-	bool		connected;	/* it has had a tunnel */
+	bool		connected;	/* it had a tunnel before */
 	int		window;		/* seconds left for the client */
 };
 

@@ -778,7 +778,7 @@ tunnel_attach(struct conn *c, struct session *se, struct evbuffer *reply,
 	if (se->se_tunnel != NULL)
 		worker_close_tunnel(se, "replaced by a new connection", false);
 	session_set_dtls_id(se, NULL);
-	/* Every CONNECT after the first, a restart's included, reconnects. */
+	/* Every CONNECT after the first is a reconnect, across restarts too. */
 	if (se->se_connected)
 		se->se_reconnects++;
 	se->se_connected = true;

@@ -252,7 +252,7 @@ class Report:
         self.memory_per_session(per)
 
     def idle_levels(self):
-        """The idle levels of the run, as run.sh recorded them."""
+        """Return the idle levels that run.sh recorded for the run."""
         levels = self.get("meta.idle_levels").split()
         if not levels:
             return IDLE_LEVELS
@@ -660,7 +660,7 @@ class Report:
         self.out()
 
     def storm_cpu_total(self, storm):
-        """A sentence on the storm's CPU in all against the 30 s."""
+        """Return a sentence comparing the storm's server CPU with 30 s."""
         seconds = [number(v.split("=")[1]) for v in storm.split()
                    if "=" in v]
         if not seconds or None in seconds:

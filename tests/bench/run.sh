@@ -420,8 +420,8 @@ server_start() {
 	case $name in
 	headend)
 		write_headend_config
-		# Each part starts from no sessions, as ocserv does: a
-		# restart would otherwise bring back the last part's.
+		# Each part starts with no sessions, as ocserv does,
+		# because a restart would otherwise restore the last part's.
 		rm -f "$HE_TMPDIR/state" "$HE_TMPDIR/state.key"
 		spawn_in_ns "$NS_HEADEND" taskset -c "$BENCH_SERVER_CPUS" \
 			"$HEADEND" -f -c "$HE_TMPDIR/headend.conf" \

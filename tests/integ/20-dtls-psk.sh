@@ -3,10 +3,9 @@
 # up, ping and iperf3 cross on DTLS, and the status socket shows the DTLS
 # state. Without the data-mtu cap, the data MTU is the one of AES-GCM
 # records, which the headend prefers and openconnect's offer names, and
-# full-size packets cross. Voice
-# marked EF leaves the headend in an EF-marked UDP packet. Garbage and
-# forged ClientHellos change nothing, and a client whose UDP source port
-# changes keeps its DTLS association.
+# full-size packets cross. Voice marked EF leaves the headend in an
+# EF-marked UDP packet. Garbage and forged ClientHellos change nothing,
+# and a client whose UDP source port changes keeps its DTLS association.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"

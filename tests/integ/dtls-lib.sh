@@ -94,9 +94,9 @@ dtls_oc_established() {
 	grep -m 1 'Established DTLS connection' "$1"
 }
 
-# dtls_ping_counts [SIZE]: ping the inside host five times, with SIZE
-# bytes of ICMP data and no fragmenting if given, and check that the
-# requests came in on DTLS and the replies went out on DTLS.
+# dtls_ping_counts [SIZE]: ping the inside host five times and check that
+# the requests came in and the replies went out on DTLS. With SIZE, each
+# ping has SIZE bytes of ICMP data and must not be fragmented.
 dtls_ping_counts() {
 	local in0 out0 in1 out1 size=()
 
