@@ -17,24 +17,15 @@
 #include <openssl/x509.h>
 
 #include "certdiag.h"
+#include "test_cert_fixture.h"
 
 static X509 *
 self_signed(void)
 {
-	EVP_PKEY *key = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
+	EVP_PKEY *key;
+	X509 *x;
 
-	assert_non_null(key);
-	assert_non_null(x);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 4711);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
-	    MBSTRING_ASC, (const unsigned char *)"vpn.example.net", -1, -1,
-	    0);
-	X509_set_issuer_name(x, X509_get_subject_name(x));
-	X509_set_pubkey(x, key);
-	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	cert_fixture_new("vpn.example.net", &key, &x);
 	EVP_PKEY_free(key);
 	return (x);
 }
