@@ -1,5 +1,6 @@
 /* TLS handshakes on the worker threads, declared in handshake.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/queue.h>
 
@@ -13,6 +14,8 @@
 
 struct handshake {
 	TAILQ_ENTRY(handshake) entry;
+	TAILQ_ENTRY(handshake) wait_entry;	/* while not started */
+	bool		started;
 	int		ssl_error;	/* of the step that failed */
 	int		sys_errno;
 	struct netproc	*np;
@@ -25,18 +28,81 @@ struct handshake {
 
 TAILQ_HEAD(handshake_list, handshake);
 
+/*
+ * A worker's handshakes. New ones wait their turn, so that a storm of
+ * connections does not start thousands of handshakes at once, because
+ * each uses about 44 KiB of OpenSSL memory (measured with OpenSSL 3.0)
+ * until the client's Finished arrives. Handshakes already started go
+ * first.
+ */
+struct handshake_queue {
+	struct handshake_list all;	/* started or waiting */
+	struct handshake_list waiting;	/* oldest first */
+	struct event	*starter;	/* starts the next few */
+};
+
+/* Handshakes started per turn of the event loop. */
+#define HANDSHAKE_STARTS_PER_TURN	4
+
 static void	handshake_step(struct handshake *h);
 
-static struct handshake_list *
-handshake_list_of(struct netproc *np)
+static void	handshake_start_some(evutil_socket_t, short, void *);
+
+static struct handshake_queue *
+handshake_queue_of(struct netproc *np)
 {
-	if (np->handshakes == NULL) {
-		if ((np->handshakes = calloc(1, sizeof(*np->handshakes))) ==
-		    NULL)
-			return (NULL);
-		TAILQ_INIT(np->handshakes);
+	struct handshake_queue *q = np->handshakes;
+
+	if (q != NULL)
+		return (q);
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return (NULL);
+	if ((q->starter = evtimer_new(np->base, handshake_start_some,
+	    np)) == NULL) {
+		free(q);
+		return (NULL);
 	}
-	return (np->handshakes);
+	TAILQ_INIT(&q->all);
+	TAILQ_INIT(&q->waiting);
+	np->handshakes = q;
+	return (q);
+}
+
+/*
+ * Run the starter after the next poll, so that the events of handshakes
+ * already started come first.
+ */
+static void
+handshake_schedule(struct handshake_queue *q)
+{
+	static const struct timeval now = { 0, 0 };
+
+	if (TAILQ_EMPTY(&q->waiting) || evtimer_pending(q->starter, NULL))
+		return;
+
+	/* Without the timer, the handshake timeout ends those waiting. */
+	if (evtimer_add(q->starter, &now) != 0)
+		log_warnx("cannot schedule the next TLS handshakes");
+}
+
+static void
+handshake_start_some(evutil_socket_t fd, short events, void *arg)
+{
+	struct netproc *np = arg;
+	struct handshake_queue *q = np->handshakes;
+	struct handshake *h;
+	int i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < HANDSHAKE_STARTS_PER_TURN; i++) {
+		if ((h = TAILQ_FIRST(&q->waiting)) == NULL)
+			return;
+		TAILQ_REMOVE(&q->waiting, h, wait_entry);
+		h->started = true;
+		handshake_step(h);
+	}
+	handshake_schedule(q);
 }
 
 /*
@@ -48,12 +114,15 @@ handshake_finish(struct handshake *h, int ok)
 {
 	struct handshake_result r = { .ok = ok, .ssl_error = h->ssl_error,
 	    .sys_errno = h->sys_errno };
+	struct handshake_queue *q = h->np->handshakes;
 
 	while (!ok && r.nerrors < HANDSHAKE_ERRORS_MAX &&
 	    (r.errors[r.nerrors] = ERR_get_error()) != 0)
 		r.nerrors++;
 	ERR_clear_error();
-	TAILQ_REMOVE(h->np->handshakes, h, entry);
+	TAILQ_REMOVE(&q->all, h, entry);
+	if (!h->started)
+		TAILQ_REMOVE(&q->waiting, h, wait_entry);
 	if (h->event != NULL)
 		event_free(h->event);
 	worker_handshake_done(h->np, h->conn, &r);
@@ -115,11 +184,11 @@ void
 handshake_run(struct netproc *np, struct conn *c, uint64_t conn_id, int fd,
     SSL *ssl)
 {
-	struct handshake_list *list = handshake_list_of(np);
+	struct handshake_queue *q = handshake_queue_of(np);
 	struct handshake_result fail = { .ok = 0 };
 	struct handshake *h;
 
-	if (list == NULL || (h = calloc(1, sizeof(*h))) == NULL) {
+	if (q == NULL || (h = calloc(1, sizeof(*h))) == NULL) {
 		log_warnx("worker %zu: out of memory for a TLS handshake",
 		    worker_index(np));
 		worker_handshake_done(np, c, &fail);
@@ -135,9 +204,10 @@ handshake_run(struct netproc *np, struct conn *c, uint64_t conn_id, int fd,
 	h->conn_id = conn_id;
 	h->fd = fd;
 	h->ssl = ssl;
-	TAILQ_INSERT_TAIL(list, h, entry);
 	SSL_set_accept_state(ssl);
-	handshake_step(h);
+	TAILQ_INSERT_TAIL(&q->all, h, entry);
+	TAILQ_INSERT_TAIL(&q->waiting, h, wait_entry);
+	handshake_schedule(q);
 }
 
 void
@@ -147,10 +217,25 @@ handshake_cancel(struct netproc *np, uint64_t conn_id)
 
 	if (np->handshakes == NULL)
 		return;
-	TAILQ_FOREACH(h, np->handshakes, entry) {
+	TAILQ_FOREACH(h, &np->handshakes->all, entry) {
 		if (h->conn_id == conn_id) {
 			handshake_finish(h, 0);
 			return;
 		}
 	}
+}
+
+void
+handshake_stop_all(struct netproc *np)
+{
+	struct handshake_queue *q = np->handshakes;
+	struct handshake *h;
+
+	if (q == NULL)
+		return;
+	while ((h = TAILQ_FIRST(&q->all)) != NULL)
+		handshake_finish(h, 0);
+	event_free(q->starter);
+	free(q);
+	np->handshakes = NULL;
 }

@@ -36,4 +36,7 @@ void	handshake_run(struct netproc *np, struct conn *c, uint64_t conn_id,
 /* On worker np: stop the handshake of connection conn_id, if running. */
 void	handshake_cancel(struct netproc *np, uint64_t conn_id);
 
+/* On worker np: stop every handshake, reporting each, and free the queue. */
+void	handshake_stop_all(struct netproc *np);
+
 #endif

@@ -25,7 +25,7 @@ struct metrics_http;
 struct pool;
 struct lease_table;
 struct worker;
-struct handshake_list;
+struct handshake_queue;
 
 /* Counters shown by the status socket; never reset while running. */
 struct netproc_stats {
@@ -88,7 +88,7 @@ struct netproc_fds {
 struct netproc {
 	struct event_base *base;
 	struct worker	*worker;
-	struct handshake_list *handshakes;	/* running on this worker */
+	struct handshake_queue *handshakes;	/* of this worker */
 	const struct config *cfg;
 	SSL_CTX		*tls[CONFIG_MAX_LISTENERS];
 	struct evconnlistener *listeners[CONFIG_MAX_LISTENERS];
