@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <security/pam_appl.h>
 
@@ -25,6 +26,9 @@
  * NOTE: this assumes that the modules of the PAM service are thread-safe.
  */
 #define AUTHD_WORKERS		4
+
+/* How much lower than the other processes the checks run (nice). */
+#define AUTHD_NICE_STEP		10
 
 /*
  * Requests received but not yet picked up by a worker. When the queue is
@@ -477,6 +481,21 @@ authd_reply_send(struct authd *ad, uint32_t id,
 		    authd_strerror(-rc, errbuf, sizeof(errbuf)));
 }
 
+/*
+ * Lower this thread's priority (nice applies per thread on Linux). On a
+ * shared core, the network process then runs its TLS handshakes, whose
+ * deadline is 10 s, and its tunnels' voice before the password checks,
+ * whose deadline is the phones' 30 s.
+ */
+static void
+authd_worker_yield(void)
+{
+	errno = 0;
+	if (nice(AUTHD_NICE_STEP) == -1 && errno != 0)
+		log_warn("cannot lower the priority of a password check "
+		    "thread");
+}
+
 static void *
 authd_worker(void *arg)
 {
@@ -485,6 +504,7 @@ authd_worker(void *arg)
 	struct authd_result res;
 	uint32_t id;
 
+	authd_worker_yield();
 	while (authd_queue_pop(&ad->queue, &req)) {
 		memset(&res, 0, sizeof(res));
 		authd_check(ad->cfg, &req, &res);
