@@ -17,30 +17,12 @@
 
 #include "cfgbundle.h"
 #include "config.h"
+#include "test_file_fixture.h"
 
 struct fixture {
 	char		dir[64];
 	struct config	*cfg;
 };
-
-static void
-write_file(const char *dir, const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
-
-static void
-config_error(void *arg, const char *message)
-{
-	(void)arg;
-	fprintf(stderr, "config: %s\n", message);
-}
 
 /* A configuration whose certificate and key exist; the chain does not. */
 static int
@@ -52,9 +34,9 @@ setup(void **state)
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-cfgbundle.XXXXXX");
 	assert_non_null(mkdtemp(fx->dir));
-	write_file(fx->dir, "server.crt", "certificate text\n");
-	write_file(fx->dir, "server.key", "key text\n");
-	write_file(fx->dir, "headend.conf", "user = \"headend\";\n"
+	file_fixture_write(fx->dir, "server.crt", "certificate text\n");
+	file_fixture_write(fx->dir, "server.key", "key text\n");
+	file_fixture_write(fx->dir, "headend.conf", "user = \"headend\";\n"
 	    "listeners = ( { certificate = \"server.crt\";"
 	    " key = \"server.key\"; chain = \"missing.pem\"; } );\n"
 	    "tun = { address = \"198.19.255.1\"; };\n"
@@ -64,7 +46,8 @@ setup(void **state)
 	    " group-urls = [ \"https://vpn/staff\" ]; pool = \"a\";"
 	    " group-policy = \"all\"; } );\n");
 	snprintf(path, sizeof(path), "%s/headend.conf", fx->dir);
-	assert_int_equal(config_load(path, &fx->cfg, config_error, NULL), 0);
+	assert_int_equal(config_load(path, &fx->cfg,
+	    file_fixture_config_error, NULL), 0);
 	*state = fx;
 	return (0);
 }

@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "test_cert_fixture.h"
+#include "test_file_fixture.h"
 #include "tls.h"
 
 #define PUMP_ROUNDS	32
@@ -33,25 +34,6 @@ struct fixture {
 	int		 sessions;	/* offered to the client's cache */
 	int		 has_ticket;	/* the client's session has one */
 };
-
-static void
-config_error(void *arg, const char *message)
-{
-	(void)arg;
-	fprintf(stderr, "config: %s\n", message);
-}
-
-static void
-write_text(const char *dir, const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* A self-signed P-256 certificate and its key, as server.crt and .key. */
 static void
@@ -86,7 +68,7 @@ setup(void **state)
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-tls.XXXXXX");
 	assert_non_null(mkdtemp(fx->dir));
 	write_certificate(fx->dir);
-	write_text(fx->dir, "headend.conf",
+	file_fixture_write(fx->dir, "headend.conf",
 	    "listeners = ( { certificate = \"server.crt\";"
 	    " key = \"server.key\"; } );\n"
 	    "tun = { address = \"198.19.255.1\"; };\n"
@@ -97,7 +79,8 @@ setup(void **state)
 	    " authentication = \"password\"; pool = \"staff\";"
 	    " group-policy = \"all\"; } );\n");
 	snprintf(path, sizeof(path), "%s/headend.conf", fx->dir);
-	assert_int_equal(config_load(path, &fx->cfg, config_error, NULL), 0);
+	assert_int_equal(config_load(path, &fx->cfg,
+	    file_fixture_config_error, NULL), 0);
 	fx->server_ctx = tls_ctx_new(&fx->cfg->listeners[0], err,
 	    sizeof(err));
 	if (fx->server_ctx == NULL)
