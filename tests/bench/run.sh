@@ -845,11 +845,14 @@ measure_storm() {
 	cpu_by_role "$before"
 	profile_start "$HE_TMPDIR/perf-$name-storm.data" 30
 	loadgen_start "$name" "$out" --mode storm --count "$BENCH_STORM" \
-		--setup-timeout 60 --deadline 30 --hold 2 \
+		--setup-timeout 60 --deadline 30 --hold 10 \
 		--ready-file "$ready" \
 		--max-time "$BENCH_SETUP_MAX_TIME"
 	loadgen_wait_guarded "$ready" "$BENCH_SETUP_MAX_TIME" || true
 	cpu_by_role "$after"
+	# PSS while the phones that came up are still connected.
+	record "$name.storm.pss_mb" "$(server_memory |
+		awk '{ printf "%.1f", $1 / 1024 }')"
 	PROFILE_COMMS=$(server_comms)
 	if loadgen_running; then
 		sleep 3
