@@ -33,7 +33,8 @@ TAILQ_HEAD(handshake_list, handshake);
  * connections does not start thousands of handshakes at once, because
  * each uses about 44 KiB of OpenSSL memory (measured with OpenSSL 3.0)
  * until the client's Finished arrives. Handshakes already started go
- * first.
+ * first. A client that stalls still holds its share until the handshake
+ * timeout.
  */
 struct handshake_queue {
 	struct handshake_list all;	/* started or waiting */
@@ -226,15 +227,19 @@ handshake_cancel(struct netproc *np, uint64_t conn_id)
 }
 
 void
-handshake_stop_all(struct netproc *np)
+handshake_queue_free(struct netproc *np)
 {
 	struct handshake_queue *q = np->handshakes;
 	struct handshake *h;
 
 	if (q == NULL)
 		return;
-	while ((h = TAILQ_FIRST(&q->all)) != NULL)
-		handshake_finish(h, 0);
+	while ((h = TAILQ_FIRST(&q->all)) != NULL) {
+		TAILQ_REMOVE(&q->all, h, entry);
+		if (h->event != NULL)
+			event_free(h->event);
+		free(h);
+	}
 	event_free(q->starter);
 	free(q);
 	np->handshakes = NULL;

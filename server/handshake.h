@@ -36,7 +36,11 @@ void	handshake_run(struct netproc *np, struct conn *c, uint64_t conn_id,
 /* On worker np: stop the handshake of connection conn_id, if running. */
 void	handshake_cancel(struct netproc *np, uint64_t conn_id);
 
-/* On worker np: stop every handshake, reporting each, and free the queue. */
-void	handshake_stop_all(struct netproc *np);
+/*
+ * On worker np, once its loop has ended: free the queue and forget its
+ * handshakes without a report. The control thread owns their
+ * connections and sockets.
+ */
+void	handshake_queue_free(struct netproc *np);
 
 #endif

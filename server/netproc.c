@@ -16,6 +16,7 @@
 #include "dtls.h"
 #include "ipc.h"
 #include "lease.h"
+#include "handshake.h"
 #include "log.h"
 #include "login.h"
 #include "metrics.h"
@@ -297,5 +298,6 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 	    fds->nworkers, cfg->user);
 	event_base_dispatch(np.base);
 	workers_stop(&np);
+	handshake_queue_free(&np);
 	exit(0);
 }

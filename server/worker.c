@@ -504,6 +504,7 @@ worker_main(void *arg)
 	pthread_barrier_wait(&w->all->started);
 	pthread_barrier_wait(&w->all->start);
 	event_base_dispatch(w->np->base);
+	handshake_queue_free(w->np);
 	return (NULL);
 }
 

@@ -147,7 +147,7 @@ teardown(void **state)
 	struct fixture *fx = *state;
 	size_t i;
 
-	handshake_stop_all(&fx->np);
+	handshake_queue_free(&fx->np);
 	for (i = 0; i < CLIENTS; i++) {
 		SSL_free(clients[i].server_ssl);
 		SSL_free(clients[i].ssl);
