@@ -552,6 +552,40 @@ class Report:
             self.out("| " + " | ".join(cells) + " |")
         self.out()
 
+    def loss_table(self):
+        """Show the inner TCP's losses during (b), for both servers."""
+        rows = []
+        for test, label in (("dtls", "DTLS"), ("tls", "TLS"),
+                            ("dtls_down", "DTLS, to the client"),
+                            ("tls_down", "TLS, to the client")):
+            cells = [label]
+            for name in ("headend", "ocserv"):
+                cells += [self.get("%s.%s_%s" % (name, key, test)) or "-"
+                          for key in ("retransmits", "client_tun_drops",
+                                      "client_udp_drops")]
+            if cells[1:] != ["-"] * 6:
+                rows.append(cells)
+        if not rows:
+            return
+        self.out(
+            "- Losses of the inner TCP stream: the iperf3 sender's "
+            "retransmissions; the packets that the client's tun device "
+            "dropped because openconnect did not read them before its "
+            "queue was full; and the datagrams that the client's kernel "
+            "dropped because openconnect's UDP receive buffer was full. "
+            "openconnect shares its core with both iperf3 ends, so when "
+            "it falls behind, packets are lost on the client's side "
+            "and the inner TCP slows down.")
+        self.out()
+        self.out("| Direction | headend retransmissions | headend client "
+                 "tun drops | headend client UDP drops | ocserv "
+                 "retransmissions | ocserv client tun drops | ocserv "
+                 "client UDP drops |")
+        self.out("| --- | --- | --- | --- | --- | --- | --- |")
+        for cells in rows:
+            self.out("| " + " | ".join(cells) + " |")
+        self.out()
+
     def throughput_limits(self, test):
         """Say where headend's time went during one iperf3 run."""
         shares = self.object_shares(test)
@@ -623,6 +657,7 @@ class Report:
         if any(profiled):
             self.data_path_note()
             self.delivery_table()
+        self.loss_table()
         self.workers_note()
 
         idle = self.num("headend.voice_idle.p50")

@@ -577,11 +577,30 @@ profile_report() {
 		>"${2%.txt}.idle" || true
 }
 
+# client_udp_drops: datagrams that the client namespace's kernel dropped
+# so far because a UDP socket's receive buffer was full.
+client_udp_drops() {
+	ip netns exec "$NS_CLIENT" nstat -asz 2>/dev/null |
+		awk '$1 == "UdpRcvbufErrors" { n = $2 } END { print n + 0 }'
+}
+
+# client_tun_drops: packets that the client's tun device dropped so far
+# because openconnect did not read them before its queue was full.
+client_tun_drops() {
+	ip netns exec "$NS_CLIENT" ip -s -j link show dev tun0 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])
+except Exception:
+    print(0)'
+}
+
 # measure_throughput NAME KIND: KIND is dtls or tls, for data from the
 # client to the inside host, or dtls_down or tls_down for the reverse.
 measure_throughput() {
 	local name=$1 kind=$2 log="$HE_TMPDIR/oc-$1-$2.log"
 	local json="$HE_TMPDIR/iperf-$1-$2.json" args=() c0 c1 o0 o1 bytes
+	local d0 d1 q0 q1
 	local reverse=()
 
 	case $kind in
@@ -605,12 +624,16 @@ measure_throughput() {
 	fi
 	c0=$(server_cpu)
 	o0=$(pid_cpu "$OC_PID")
+	d0=$(client_udp_drops)
+	q0=$(client_tun_drops)
 	profile_start "$HE_TMPDIR/perf-$name-$kind.data" \
 		"$((BENCH_IPERF_SECONDS - 1))"
 	in_client iperf3 -c "$INSIDE_ADDR" -p 5201 -t "$BENCH_IPERF_SECONDS" \
 		"${reverse[@]}" -J >"$json" 2>&1 || true
 	c1=$(server_cpu)
 	o1=$(pid_cpu "$OC_PID")
+	d1=$(client_udp_drops)
+	q1=$(client_tun_drops)
 	PROFILE_COMMS=$(server_comms)
 	profile_report "$HE_TMPDIR/perf-$name-$kind.data" \
 		"$HE_TMPDIR/profile-$name-$kind.txt"
@@ -624,6 +647,8 @@ measure_throughput() {
 		'BEGIN { printf "%.1f", c - d }')"
 	record "$name.retransmits_$kind" "$(json_get "$json" \
 		end.sum_sent.retransmits)"
+	record "$name.client_udp_drops_$kind" "$((d1 - d0))"
+	record "$name.client_tun_drops_$kind" "$((q1 - q0))"
 }
 
 # ---- (f) voice latency under load ------------------------------------------
