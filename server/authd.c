@@ -27,7 +27,7 @@
  */
 #define AUTHD_WORKERS		4
 
-/* How much lower than the other processes the checks run (nice). */
+/* Niceness added to the password check threads. */
 #define AUTHD_NICE_STEP		10
 
 /*
@@ -483,8 +483,8 @@ authd_reply_send(struct authd *ad, uint32_t id,
 
 /*
  * Lower this thread's priority (nice applies per thread on Linux). On a
- * shared core, the network process then runs its TLS handshakes, whose
- * deadline is 10 s, and its tunnels' voice before the password checks,
+ * shared core, the network process then runs its TLS handshakes (10 s
+ * timeout by default) and its tunnels' voice before the password checks,
  * whose deadline is the phones' 30 s.
  */
 static void
@@ -492,8 +492,8 @@ authd_worker_yield(void)
 {
 	errno = 0;
 	if (nice(AUTHD_NICE_STEP) == -1 && errno != 0)
-		log_warn("cannot lower the priority of a password check "
-		    "thread");
+		log_warn("nice failed for a password check thread, so "
+		    "checks run at the priority of TLS handshakes");
 }
 
 static void *

@@ -22,7 +22,7 @@ file_fixture_write(const char *dir, const char *name, const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Print a configuration error; the error callback of config_load. */
+/* Print a configuration error. This is config_load's error callback. */
 FILE_FIXTURE_FN void
 file_fixture_config_error(void *arg, const char *message)
 {
