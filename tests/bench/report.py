@@ -351,7 +351,8 @@ class Report:
                            ("setup time max (ms)", "setup_ms.max"),
                            ("failures by kind", "failures"),
                            ("server CPU by process", "cpu"),
-                           ("server memory with the phones up (PSS, MiB)",
+                           ("server memory when the last setup ended "
+                            "(PSS, MiB)",
                             "pss_mb"),
                            ("most frequent server log warnings", "log"),
                            ("loadgen CPU (s)", "client_cpu_s")):
