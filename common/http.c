@@ -98,6 +98,13 @@ http_parser_new(const struct http_limits *lim)
 		return NULL;
 	}
 
+	/*
+	 * NOTE: the head buffer has its full size (32 KiB with the default
+	 * limits) from accept on, whatever the request's length. During a
+	 * storm of 3,000 phones a heap profile found 75 of the network
+	 * process's 100 MB here. A buffer that grows as the head arrives
+	 * would need the stored pointers rebased.
+	 */
 	/* calloc(0) may return NULL, which would look like a failure. */
 	count = p->lim.header_count_max ? p->lim.header_count_max : 1;
 	p->head = calloc(1, p->head_size);
