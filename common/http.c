@@ -1,8 +1,10 @@
 /*
  * Strict HTTP/1.1 request parser. The head is read one byte at a time
- * into fixed buffers sized from the limits, so pointers handed out in
- * struct http_request never move. The body is copied in bulk once the
- * head is complete and its length is known from Content-Length.
+ * into a buffer that starts small and grows up to the size the limits
+ * allow, so that an idle connection uses little memory. A move of the
+ * buffer rebases every pointer into it, and the head stops growing once
+ * it is complete, so the pointers in struct http_request stay valid. The
+ * body is copied in bulk once its length is known from Content-Length.
  */
 #include "http.h"
 
@@ -25,14 +27,17 @@ struct http_parser {
 	enum http_state	state;
 	bool		saw_cr;		/* the previous byte was CR */
 
-	/* One allocation contains line_buf, path_buf and header_buf. */
+	/*
+	 * One buffer contains the request line at offset 0, then the path
+	 * copied from it, then the header lines, each NUL-terminated.
+	 */
 	char		*head;
-	size_t		head_size;
-	char		*line_buf;	/* request line, request_line_max + 1 */
-	char		*path_buf;	/* request path, request_line_max + 1 */
-	char		*header_buf;	/* header lines, header_bytes_max + 1 */
+	size_t		head_cap;	/* allocated bytes */
+	size_t		head_max;	/* the most the limits need */
+	size_t		path_off;	/* path, behind the request line */
+	size_t		header_off;	/* header lines, behind the path */
 	size_t		line_len;	/* bytes of the current line so far */
-	size_t		header_used;	/* bytes stored in header_buf */
+	size_t		header_used;	/* bytes of header lines stored */
 	size_t		header_bytes;	/* header section so far, with CRLFs */
 	struct http_header *headers;	/* header_count_max entries */
 
@@ -56,6 +61,9 @@ http_limits_default(struct http_limits *lim)
 	lim->header_bytes_max = HTTP_HEADER_BYTES_MAX;
 	lim->body_max = HTTP_BODY_MAX;
 }
+
+/* Initial size of the head buffer, in bytes. */
+#define HTTP_HEAD_INITIAL	1024
 
 /*
  * Returns the size of the head allocation, or 0 when a limit is so large
@@ -91,23 +99,18 @@ http_parser_new(const struct http_limits *lim)
 	else
 		http_limits_default(&p->lim);
 
-	p->head_size = http_head_size(&p->lim);
-	if (p->head_size == 0) {
+	p->head_max = http_head_size(&p->lim);
+	if (p->head_max == 0) {
 		free(p);
 		errno = EINVAL;
 		return NULL;
 	}
 
-	/*
-	 * NOTE: the head buffer has its full size (32 KiB with the default
-	 * limits) from accept on, whatever the request's length. During a
-	 * storm of 3,000 phones a heap profile found 75 of the network
-	 * process's 100 MB here. A buffer that grows as the head arrives
-	 * would need the stored pointers rebased.
-	 */
 	/* calloc(0) may return NULL, which would look like a failure. */
 	count = p->lim.header_count_max ? p->lim.header_count_max : 1;
-	p->head = calloc(1, p->head_size);
+	p->head_cap = p->head_max < HTTP_HEAD_INITIAL ? p->head_max :
+	    HTTP_HEAD_INITIAL;
+	p->head = calloc(1, p->head_cap);
 	p->headers = calloc(count, sizeof(*p->headers));
 	if (!p->head || !p->headers) {
 		http_parser_free(p);
@@ -115,9 +118,6 @@ http_parser_new(const struct http_limits *lim)
 		return NULL;
 	}
 
-	p->line_buf = p->head;
-	p->path_buf = p->line_buf + p->lim.request_line_max + 1;
-	p->header_buf = p->path_buf + p->lim.request_line_max + 1;
 	http_parser_reset(p);
 	return p;
 }
@@ -127,7 +127,7 @@ static void
 http_parser_wipe(struct http_parser *p)
 {
 	if (p->head)
-		explicit_bzero(p->head, p->head_size);
+		explicit_bzero(p->head, p->head_cap);
 
 	if (p->body)
 		explicit_bzero(p->body, p->body_size);
@@ -153,6 +153,8 @@ http_parser_reset(struct http_parser *p)
 	p->state = HTTP_STATE_REQUEST_LINE;
 	p->saw_cr = false;
 	p->line_len = 0;
+	p->path_off = 0;
+	p->header_off = 0;
 	p->header_used = 0;
 	p->header_bytes = 0;
 	p->have_length = false;
@@ -263,11 +265,13 @@ http_target_parse(struct http_parser *p, const char *target)
 
 	query = strchr(target, '?');
 	path_len = query ? (size_t)(query - target) : strlen(target);
-	memcpy(p->path_buf, target, path_len);
-	p->path_buf[path_len] = '\0';
+	/* http_line_end reserved room for the path behind the line. */
+	memcpy(p->head + p->path_off, target, path_len);
+	p->head[p->path_off + path_len] = '\0';
+	p->header_off = p->path_off + path_len + 1;
 
 	p->req.target = target;
-	p->req.path = p->path_buf;
+	p->req.path = p->head + p->path_off;
 	p->req.query = query ? query + 1 : NULL;
 	return HTTP_PARSE_INCOMPLETE;
 }
@@ -498,13 +502,65 @@ http_head_finish(struct http_parser *p)
 	return HTTP_PARSE_INCOMPLETE;
 }
 
+static size_t
+http_line_offset(const struct http_parser *p)
+{
+	if (p->state == HTTP_STATE_REQUEST_LINE)
+		return 0;
+
+	return p->header_off + p->header_used;
+}
+
 static char *
 http_line_start(struct http_parser *p)
 {
-	if (p->state == HTTP_STATE_REQUEST_LINE)
-		return p->line_buf;
+	return p->head + http_line_offset(p);
+}
 
-	return p->header_buf + p->header_used;
+/* Point ptr, which pointed into old, to the same byte of new. */
+static void
+http_rebase(const char **ptr, const char *old, char *new)
+{
+	if (*ptr != NULL)
+		*ptr = new + (*ptr - old);
+}
+
+/*
+ * Grow the head buffer to at least need bytes, never past head_max, and
+ * move the pointers into it. The old copy is wiped, since cookies and
+ * passwords pass through it.
+ */
+static int
+http_head_reserve(struct http_parser *p, size_t need)
+{
+	size_t cap = p->head_cap, i;
+	char *old = p->head, *new;
+
+	if (need <= cap)
+		return 0;
+	if (need > p->head_max)
+		return -1;
+
+	while (cap < need)
+		cap = cap > p->head_max / 2 ? p->head_max : cap * 2;
+	if ((new = calloc(1, cap)) == NULL)
+		return -1;
+	memcpy(new, old, p->head_cap);
+
+	http_rebase(&p->req.method_name, old, new);
+	http_rebase(&p->req.target, old, new);
+	http_rebase(&p->req.path, old, new);
+	http_rebase(&p->req.query, old, new);
+	for (i = 0; i < p->req.nheaders; i++) {
+		http_rebase(&p->headers[i].name, old, new);
+		http_rebase(&p->headers[i].value, old, new);
+	}
+
+	explicit_bzero(old, p->head_cap);
+	free(old);
+	p->head = new;
+	p->head_cap = cap;
+	return 0;
 }
 
 /* Called at CRLF: the current line is complete and stored without it. */
@@ -512,12 +568,24 @@ static enum http_parse_result
 http_line_end(struct http_parser *p)
 {
 	enum http_parse_result result;
-	char *line = http_line_start(p);
 	size_t len = p->line_len;
+	char *line;
 
+	/* An empty line has stored nothing yet, so its NUL needs room too. */
+	if (http_head_reserve(p, http_line_offset(p) + len + 1) != 0)
+		return http_fail(p, 500, "failed to allocate the head buffer");
+
+	line = http_line_start(p);
 	line[len] = '\0';
 	p->line_len = 0;
 	if (p->state == HTTP_STATE_REQUEST_LINE) {
+		/* The path, at most as long as the line, goes behind it. */
+		p->path_off = len + 1;
+		if (http_head_reserve(p, 2 * (len + 1)) != 0)
+			return http_fail(p, 500,
+					 "failed to allocate the head buffer");
+
+		line = p->head;
 		result = http_request_line_parse(p, line);
 		if (result == HTTP_PARSE_INCOMPLETE)
 			p->state = HTTP_STATE_HEADERS;
@@ -552,6 +620,10 @@ http_line_append(struct http_parser *p, char c)
 	if (p->state == HTTP_STATE_HEADERS &&
 	    header_total > p->lim.header_bytes_max)
 		return http_fail(p, 431, "header section too long");
+
+	/* Room for this byte and the NUL that ends the line. */
+	if (http_head_reserve(p, http_line_offset(p) + p->line_len + 2) != 0)
+		return http_fail(p, 500, "failed to allocate the head buffer");
 
 	http_line_start(p)[p->line_len++] = c;
 	return HTTP_PARSE_INCOMPLETE;

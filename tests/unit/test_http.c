@@ -357,6 +357,130 @@ test_http_line_default(void **state)
 	free(too_long);
 }
 
+/* A string of n copies of c, for long paths and header values. */
+static char *
+repeat(char c, size_t n)
+{
+	char *text = malloc(n + 1);
+
+	assert_non_null(text);
+	memset(text, c, n);
+	text[n] = '\0';
+	return text;
+}
+
+static void
+check_all(const char *text, char c, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(strlen(text), n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(text[i], c);
+}
+
+/*
+ * A head far beyond the first buffer, fed a byte at a time so that the
+ * buffer grows while the request line and earlier headers are stored:
+ * every field must still read back whole.
+ */
+static void
+test_http_head_grows(void **state)
+{
+	char *path = repeat('p', 3000), *b = repeat('b', 6000);
+	char *c = repeat('c', 5000), *request = malloc(15000);
+	struct http_parser *p = http_parser_new(NULL);
+	const struct http_request *req;
+	size_t i, consumed;
+
+	(void)state;
+	assert_non_null(request);
+	assert_non_null(p);
+	snprintf(request, 15000, "POST /%s?q=1 HTTP/1.1\r\nA: short\r\n"
+		 "B: %s\r\nC: %s\r\n\r\n", path, b, c);
+	for (i = 0; request[i + 1] != '\0'; i++)
+		assert_int_equal(feed_bytes(p, request + i, 1, &consumed),
+				 HTTP_PARSE_INCOMPLETE);
+	assert_int_equal(feed_bytes(p, request + i, 1, &consumed),
+			 HTTP_PARSE_DONE);
+
+	req = http_parser_request(p);
+	assert_non_null(req);
+	assert_string_equal(req->method_name, "POST");
+	assert_int_equal(req->path[0], '/');
+	check_all(req->path + 1, 'p', 3000);
+	assert_string_equal(req->query, "q=1");
+	assert_int_equal(strncmp(req->target, req->path, 3001), 0);
+	assert_int_equal(req->nheaders, 3);
+	assert_string_equal(http_request_header(req, "A"), "short");
+	check_all(http_request_header(req, "B"), 'b', 6000);
+	check_all(http_request_header(req, "C"), 'c', 5000);
+
+	/* The grown buffer serves the next request on the connection. */
+	http_parser_reset(p);
+	assert_int_equal(feed_string(p, "GET /x HTTP/1.1\r\nD: e\r\n\r\n",
+				     &consumed), HTTP_PARSE_DONE);
+	req = http_parser_request(p);
+	assert_string_equal(req->path, "/x");
+	assert_null(req->query);
+	assert_string_equal(http_request_header(req, "D"), "e");
+	assert_null(http_request_header(req, "B"));
+
+	http_parser_free(p);
+	free(request);
+	free(path);
+	free(b);
+	free(c);
+}
+
+/*
+ * A header line that fills the first 1 KiB buffer to its last byte, then
+ * the blank line, whose NUL lies just past it: the buffer must grow for
+ * it. Sizes: "GET / HTTP/1.1" ends at 14, the path "/" at 16, so the
+ * header line starts at offset 17.
+ */
+static void
+test_http_blank_line_at_buffer_end(void **state)
+{
+	char *value = repeat('v', 1024 - 17 - 4);
+	char request[1100];
+	struct http_parser *p;
+
+	(void)state;
+	snprintf(request, sizeof(request), "GET / HTTP/1.1\r\nX: %s\r\n\r\n",
+		 value);
+	p = parse_ok(NULL, request);
+	check_all(http_request_header(http_parser_request(p), "X"), 'v',
+		  1024 - 17 - 4);
+	http_parser_free(p);
+	free(value);
+}
+
+/* The longest request line and header section the defaults allow. */
+static void
+test_http_largest_head(void **state)
+{
+	char *line = request_line_make(HTTP_REQUEST_LINE_MAX);
+	char *value = repeat('v', HTTP_HEADER_BYTES_MAX - 7);
+	size_t len = strlen(line) + strlen(value) + 16;
+	char *request = malloc(len);
+	const struct http_request *req;
+	struct http_parser *p;
+
+	(void)state;
+	assert_non_null(request);
+	snprintf(request, len, "%s\r\nX: %s\r\n\r\n", line, value);
+	p = parse_ok(NULL, request);
+	req = http_parser_request(p);
+	check_all(req->path + 1, 'a', HTTP_REQUEST_LINE_MAX - 14);
+	check_all(http_request_header(req, "X"), 'v',
+		  HTTP_HEADER_BYTES_MAX - 7);
+	http_parser_free(p);
+	free(request);
+	free(value);
+	free(line);
+}
+
 static void
 test_http_count_limit(void **state)
 {
@@ -851,6 +975,9 @@ main(void)
 		cmocka_unit_test(test_http_same_lengths),
 		cmocka_unit_test(test_http_line_limit),
 		cmocka_unit_test(test_http_line_default),
+		cmocka_unit_test(test_http_head_grows),
+		cmocka_unit_test(test_http_blank_line_at_buffer_end),
+		cmocka_unit_test(test_http_largest_head),
 		cmocka_unit_test(test_http_count_limit),
 		cmocka_unit_test(test_http_count_default),
 		cmocka_unit_test(test_http_bytes_limit),
