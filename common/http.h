@@ -76,7 +76,7 @@ http_limits_default(struct http_limits *lim);
 /*
  * Allocate a parser with lim copied (NULL means the defaults). The head
  * buffer starts at 1 KiB and grows with the request, up to about
- * 2 * request_line_max + header_bytes_max; the body buffer is allocated
+ * 2 * request_line_max + header_bytes_max. The body buffer is allocated
  * when the first body arrives. Returns NULL with errno set on failure.
  */
 struct http_parser *

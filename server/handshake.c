@@ -33,7 +33,7 @@ TAILQ_HEAD(handshake_list, handshake);
  * connections does not start thousands of handshakes at once, because
  * each uses about 44 KiB of OpenSSL memory (measured with OpenSSL 3.0)
  * until the client's Finished arrives. Handshakes already started go
- * first. A client that stalls still holds its share until the handshake
+ * first. A client that stalls still keeps its share until the handshake
  * timeout.
  */
 struct handshake_queue {
@@ -83,7 +83,8 @@ handshake_schedule(struct handshake_queue *q)
 
 	/* Without the timer, the handshake timeout ends those waiting. */
 	if (evtimer_add(q->starter, &now) != 0)
-		log_warnx("cannot schedule the next TLS handshakes");
+		log_warnx("failed to schedule the next TLS handshakes; the "
+		    "waiting ones end at the handshake timeout");
 }
 
 static void

@@ -2,7 +2,7 @@
  * Unit tests for server/handshake.c: a worker starts a few handshakes
  * per turn of its loop, oldest first, and a handshake already started
  * takes its next step before more new ones start. So a storm of
- * connections does not hold thousands of half-done handshakes at once.
+ * connections does not keep thousands of half-done handshakes at once.
  * The clients are OpenSSL objects in the test, on socket pairs.
  */
 #include <poll.h>
@@ -41,7 +41,7 @@ static size_t ndone;
 
 /*
  * The worker's two calls into worker.c, defined here so that the test
- * sees each result in place of the control thread.
+ * receives each result in place of the control thread.
  */
 size_t
 worker_index(const struct netproc *np)

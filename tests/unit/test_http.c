@@ -456,7 +456,7 @@ test_http_blank_line_at_buffer_end(void **state)
 	free(value);
 }
 
-/* The longest request line and header section the defaults allow. */
+/* A request line and a header section at the default maximum lengths. */
 static void
 test_http_largest_head(void **state)
 {
