@@ -102,9 +102,15 @@ $(B)/tests/loadgen: $(LOADGEN_OBJ) $(B)/libcommon.a
 	@[ "$(V)" = 1 ] || echo "  TOOL    $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o %.a,$^) $(LDFLAGS) $(LDLIBS)
 
+# The preload library of the benchmark's client ceiling runs.
+$(B)/tests/rcvbuf.so: tests/bench/rcvbuf.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  LIB     $@"
+	$(Q)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
 # Side-by-side benchmark of headend and ocserv; writes BENCHMARKS.md.
 # Not part of check: it takes many minutes.
-bench: all $(B)/tests/loadgen $(B)/tests/udpecho
+bench: all $(B)/tests/loadgen $(B)/tests/udpecho $(B)/tests/rcvbuf.so
 	$(Q)HEADEND_BUILD=$(CURDIR)/$(B) bash tests/bench/run.sh
 
 unit: $(UNIT_BIN)

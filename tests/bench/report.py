@@ -6,6 +6,7 @@ usage: report.py RESULTS TMPDIR > BENCHMARKS.md
 RESULTS has one "key<TAB>value" line per measurement; TMPDIR contains the
 perf profiles (profile-<server>-<test>.txt) that the run left there.
 """
+import datetime
 import os
 import sys
 
@@ -13,6 +14,10 @@ SERVERS = ("headend", "ocserv")
 IDLE_LEVELS = (0, 100, 1000, 10000)	# when the results do not say
 VOICE_P99_TARGET_MS = 1.0
 STORM_DEADLINE_S = 30
+# The throughput runs: test name and table label.
+DIRECTIONS = (("dtls", "DTLS"), ("tls", "TLS"),
+              ("dtls_down", "DTLS, to the client"),
+              ("tls_down", "TLS, to the client"))
 
 
 def load(path):
@@ -46,6 +51,14 @@ class Report:
 
     def out(self, text=""):
         self.lines.append(text)
+
+    def table(self, header, rows):
+        """Write a Markdown table: header is its first row, as text."""
+        self.out(header)
+        self.out("|" + " --- |" * (header.count("|") - 1))
+        for cells in rows:
+            self.out("| " + " | ".join(cells) + " |")
+        self.out()
 
     # ---- table rows -------------------------------------------------------
 
@@ -219,6 +232,54 @@ class Report:
         self.ratio_row("(e) loadgen CPU during the rate test",
                        "rate_client_cpu", "s", "%.1f", "lower")
         self.out()
+
+    def shared_table(self):
+        """The throughput runs with the inside host on the server's core."""
+        rows = []
+        for test, label in DIRECTIONS:
+            key = "shared_" + test
+            ours = self.num("headend.tput_" + key)
+            theirs = self.num("ocserv.tput_" + key)
+            if ours is None and theirs is None:
+                continue
+
+            cells = [label]
+            for name in SERVERS:
+                cells += [self.get("%s.tput_%s" % (name, key)) or "-",
+                          self.get("%s.cpu_per_gb_%s" % (name, key)) or "-",
+                          self.drops(name, key)]
+            cells.append("%.2f" % (ours / theirs) if ours and theirs
+                         else "-")
+            rows.append(cells)
+        if not rows:
+            return
+
+        self.out("### (b) Throughput with the inside host on the "
+                 "server's core")
+        self.out()
+        self.out(
+            "In the rows above, the server has a core of its own and the "
+            "client's core sets the pace (see the core load table under "
+            "\"What limits headend\"). These runs repeat them with the "
+            "inside host's iperf3 moved to the server's core, so that "
+            "the CPU a server spends per GB decides how much of that "
+            "core the stream gets. They show the same servers under "
+            "another load; the targets are judged on the rows above. "
+            "Client drops are the client tun device's and UDP receive "
+            "buffer's drops together.")
+        self.out()
+
+        self.table("| Direction | headend Mbit/s | headend s/GB | headend "
+                   "client drops | ocserv Mbit/s | ocserv s/GB | ocserv "
+                   "client drops | throughput ratio |", rows)
+
+    def drops(self, name, test):
+        """The client's tun and UDP drops of one run, or "-"."""
+        counts = [self.num("%s.client_%s_drops_%s" % (name, kind, test))
+                  for kind in ("tun", "udp")]
+        if None in counts:
+            return "-"
+        return "%d" % sum(counts)
 
     def memory_table(self):
         self.out("### (d) Memory with idle sessions")
@@ -472,29 +533,55 @@ class Report:
                         shares[parts[-1]] = shares.get(parts[-1], 0) + share
         return shares
 
-    def connect_spans(self):
-        """Milliseconds from login start to tunnel up in headend's log."""
+    def connect_logins(self):
+        """(login started, tunnel up) epoch times from headend's log."""
         path = os.path.join(self.tmpdir, "headend-connect.log")
         if not os.path.exists(path):
             return []
-        accepted, spans = {}, []
+        started, logins = {}, []
         with open(path) as f:
             for line in f:
-                stamp = line.split(" ", 1)[0]
                 try:
-                    hms = stamp.split("T")[1].rstrip("Z").split(":")
-                    t = (int(hms[0]) * 3600 + int(hms[1]) * 60 +
-                         float(hms[2]))
-                except (IndexError, ValueError):
+                    t = datetime.datetime.strptime(
+                        line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+                except ValueError:
                     continue
+                t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
                 peer = None
                 if "peer=" in line:
                     peer = ":".join(line.split("peer=")[1].split(":")[:2])
                 if "login started" in line and peer:
-                    accepted[peer] = t
-                elif "tunnel up" in line and peer in accepted:
-                    spans.append((t - accepted.pop(peer)) * 1000)
-        return spans
+                    started[peer] = t
+                elif "tunnel up" in line and peer in started:
+                    logins.append((started.pop(peer), t))
+        return logins
+
+    def connect_spans(self):
+        """Milliseconds from login start to tunnel up in headend's log."""
+        return [(up - start) * 1000 for start, up in self.connect_logins()]
+
+    def connect_split(self):
+        """Median milliseconds of each connect's three parts: before
+        headend's first login request, in headend, and after the CONNECT
+        reply until the first ping answered; None without the data."""
+        path = os.path.join(self.tmpdir, "headend-connect-times.txt")
+        if not os.path.exists(path):
+            return None
+        logins = self.connect_logins()
+        parts = [[], [], []]
+        with open(path) as f:
+            for line in f:
+                t0, reply = (float(v) for v in line.split())
+                inside = [(a, b) for a, b in logins if t0 < a <= reply]
+                if not inside:
+                    continue
+                start, up = inside[0]
+                for i, span in enumerate((start - t0, up - start,
+                                          reply - up)):
+                    parts[i].append(span * 1000)
+        if not parts[0]:
+            return None
+        return [sorted(p)[(len(p) - 1) // 2] for p in parts]
 
     def idle_share(self, test):
         """Percent of the server core's samples in the idle task."""
@@ -517,9 +604,7 @@ class Report:
     def delivery_table(self):
         """Estimate CPU per GB without the peers' receive, both servers."""
         rows = []
-        for test, label in (("dtls", "DTLS"), ("tls", "TLS"),
-                            ("dtls_down", "DTLS, to the client"),
-                            ("tls_down", "TLS, to the client")):
+        for test, label in DIRECTIONS:
             cells, own = [label], []
             for name in ("headend", "ocserv"):
                 cpu = self.num("%s.cpu_per_gb_%s" % (name, test))
@@ -545,20 +630,14 @@ class Report:
             "from sampling, not measured times, and the target rows "
             "above stay as measured.")
         self.out()
-        self.out("| Direction | headend s/GB | of it delivery | headend "
-                 "without | ocserv s/GB | of it delivery | ocserv without "
-                 "| ratio without |")
-        self.out("| --- | --- | --- | --- | --- | --- | --- | --- |")
-        for cells in rows:
-            self.out("| " + " | ".join(cells) + " |")
-        self.out()
+        self.table("| Direction | headend s/GB | of it delivery | headend "
+                   "without | ocserv s/GB | of it delivery | ocserv without "
+                   "| ratio without |", rows)
 
     def loss_table(self):
         """Show the inner TCP's losses during (b), for both servers."""
         rows = []
-        for test, label in (("dtls", "DTLS"), ("tls", "TLS"),
-                            ("dtls_down", "DTLS, to the client"),
-                            ("tls_down", "TLS, to the client")):
+        for test, label in DIRECTIONS:
             cells = [label]
             for name in ("headend", "ocserv"):
                 cells += [self.get("%s.%s_%s" % (name, key, test)) or "-"
@@ -578,13 +657,85 @@ class Report:
             "it falls behind, packets are lost on the client's side "
             "and the inner TCP slows down.")
         self.out()
-        self.out("| Direction | headend retransmissions | headend client "
-                 "tun drops | headend client UDP drops | ocserv "
-                 "retransmissions | ocserv client tun drops | ocserv "
-                 "client UDP drops |")
-        self.out("| --- | --- | --- | --- | --- | --- | --- |")
-        for cells in rows:
-            self.out("| " + " | ".join(cells) + " |")
+        self.table("| Direction | headend retransmissions | headend client "
+                   "tun drops | headend client UDP drops | ocserv "
+                   "retransmissions | ocserv client tun drops | ocserv "
+                   "client UDP drops |", rows)
+
+    def connect_split_note(self):
+        """Say how much of the connect time is the client's own."""
+        split = self.connect_split()
+        if split is None:
+            return
+        before, server, after = split
+        client = before + after
+        text = (
+            "- Connect time, split by the same log (medians): %.1f ms "
+            "from openconnect's start to its first login request "
+            "(process start, TCP and the TLS handshake, where headend's "
+            "part is one RSA signature), %.1f ms in headend until the "
+            "CONNECT reply, and %.1f ms from that reply to the first "
+            "answered ping (openconnect's script, the tun device and the "
+            "ping's round trip)." % (before, server, after))
+        theirs = self.num("ocserv.connect_ms")
+        if theirs is not None and client > theirs / 2:
+            text += (
+                " The client's two parts alone, %.1f ms, are more than "
+                "half of ocserv's %.1f ms, so no server could reach the "
+                "target ratio with this client." % (client, theirs))
+        self.out(text)
+
+    def core_table(self):
+        """Show how busy each core was during (b), for both servers."""
+        rows = []
+        for test, label in DIRECTIONS:
+            cells = [label]
+            for name in SERVERS:
+                cells += [self.percent("%s.%s_core_busy_%s" %
+                                       (name, core, test))
+                          for core in ("client", "server")]
+            if cells[1:] != ["-"] * 4:
+                rows.append(cells)
+        if not rows:
+            return
+        self.out(
+            "- How busy the client's and the server's cores were during "
+            "the throughput runs, from /proc/stat (pinning: %s). When the "
+            "client's core is near 100%% with both servers, the "
+            "throughput is what the processes on that core can carry, "
+            "and a faster server only leaves its own core idler."
+            % self.get("meta.pinning"))
+        self.out()
+        self.table("| Direction | headend: client core | headend: server core "
+                   "| ocserv: client core | ocserv: server core |", rows)
+
+    def percent(self, key):
+        value = self.get(key)
+        return value + "%" if value else "-"
+
+    def ceiling_note(self):
+        """Compare DTLS to the client with and without client drops."""
+        key = "tput_ceiling_dtls_down"
+        rates = [self.num("%s.%s" % (name, key)) for name in SERVERS]
+        if None in rates:
+            return
+        plain = [self.get("%s.tput_dtls_down" % name) or "-"
+                 for name in SERVERS]
+        drops = [self.drops(name, "ceiling_dtls_down") for name in SERVERS]
+        busy = [self.percent("%s.client_core_busy_ceiling_dtls_down" %
+                             name) for name in SERVERS]
+        self.out(
+            "- The client's ceiling for DTLS to the client: the run "
+            "again with openconnect's UDP receive buffer at 4 MiB, set by "
+            "a preload library (tests/bench/rcvbuf.c). The client then "
+            "dropped %s (headend) and %s (ocserv) packets, and the stream "
+            "ran at %.0f and %.0f Mbit/s, a ratio of %.2f, against %s and "
+            "%s Mbit/s with the default buffer. The client's core was "
+            "busy %s and %s of these runs. Without the drops, the rate "
+            "is what openconnect and iperf3 can take on their core, and "
+            "neither server can raise it." % (
+                drops[0], drops[1], rates[0], rates[1],
+                rates[0] / rates[1], plain[0], plain[1], busy[0], busy[1]))
         self.out()
 
     def throughput_limits(self, test):
@@ -652,13 +803,16 @@ class Report:
                 "share that client-side time, so halving ocserv's figure "
                 "would need more than the whole of headend's part." %
                 ", ".join("%.0f" % v for v in spans[:10]))
+            self.connect_split_note()
 
         profiled = [self.throughput_limits(t) for t in
                     ("dtls", "tls", "dtls_down", "tls_down")]
         if any(profiled):
             self.data_path_note()
             self.delivery_table()
+        self.core_table()
         self.loss_table()
+        self.ceiling_note()
         self.workers_note()
 
         idle = self.num("headend.voice_idle.p50")
@@ -756,6 +910,7 @@ def main():
     rep.load_warning()
     rep.method()
     rep.main_table()
+    rep.shared_table()
     rep.memory_table()
     rep.voice_table()
     rep.storm_table()

@@ -31,6 +31,7 @@ HEADEND="$BUILD/headend"
 HEADENDCTL="$BUILD/headendctl"
 LOADGEN="$BUILD/tests/loadgen"
 UDPECHO="$BUILD/tests/udpecho"
+RCVBUF_PRELOAD="$BUILD/tests/rcvbuf.so"
 
 : "${BENCH_OUT:=$TOP/BENCHMARKS.md}"
 : "${BENCH_SERVERS:=headend ocserv}"
@@ -57,7 +58,7 @@ BENCH_IDLE_TOP=$(( ($(ulimit -Hn) - 1000) / 1000 * 1000 ))
 : "${BENCH_PROFILE:=1}"			# perf profiles of the server core
 # Parts to run, for a quick look at one figure; the report marks the rest
 # as not measured.
-: "${BENCH_PARTS:=connect tput voice rate idle storm threads}"
+: "${BENCH_PARTS:=connect tput shared ceiling voice rate idle storm threads}"
 # The threads part: headend alone, on these CPUs, with 1 and 2 workers.
 : "${BENCH_THREADS_CPUS:=0-$(($(nproc) - 1))}"
 : "${BENCH_THREADS_STORM:=3000}"
@@ -145,6 +146,36 @@ pid_cpu() {
 		'BEGIN { printf "%.3f", t / hz }'
 }
 
+# core_ticks CPULIST: "busy total" clock ticks so far, summed over the
+# CPUs of a taskset list such as 0 or 0-1,3. Busy is all but idle and
+# iowait.
+core_ticks() {
+	python3 - "$1" <<'EOF'
+import sys
+cpus = set()
+for part in sys.argv[1].split(","):
+    lo, _, hi = part.partition("-")
+    cpus.update(range(int(lo), int(hi or lo) + 1))
+busy = total = 0
+with open("/proc/stat") as f:
+    for line in f:
+        name, *ticks = line.split()
+        if name.startswith("cpu") and name[3:] and int(name[3:]) in cpus:
+            ticks = [int(t) for t in ticks[:8]]
+            total += sum(ticks)
+            busy += sum(ticks) - ticks[3] - ticks[4]
+print(busy, total)
+EOF
+}
+
+# core_busy BEFORE AFTER: percent busy between two core_ticks readings.
+core_busy() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		t = y[2] - x[2]
+		printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
+}
+
 # cpu_by_role FILE: one line per server process: role and CPU ticks.
 cpu_by_role() {
 	local pid role
@@ -230,7 +261,7 @@ bench_require() {
 			exit 1
 		}
 	done
-	for cmd in "$HEADEND" "$LOADGEN" "$UDPECHO"; do
+	for cmd in "$HEADEND" "$LOADGEN" "$UDPECHO" "$RCVBUF_PRELOAD"; do
 		[ -x "$cmd" ] || { echo "bench: $cmd is missing: run make" \
 			"bench" >&2; exit 1; }
 	done
@@ -312,6 +343,7 @@ bench_setup() {
 			--shell /usr/sbin/nologin headend
 	spawn_in_ns "$NS_INSIDE" taskset -c "$BENCH_INSIDE_CPUS" \
 		iperf3 -s -p 5201 >"$HE_TMPDIR/iperf3-server.log" 2>&1
+	INSIDE_IPERF_PID=$SPAWNED_PID
 	spawn_in_ns "$NS_INSIDE" taskset -c "$BENCH_INSIDE_CPUS" \
 		chrt -f 10 "$UDPECHO" --port "$ECHO_PORT" --max-time 3600 \
 		>"$HE_TMPDIR/udpecho.log" 2>&1
@@ -458,14 +490,17 @@ server_restart() {
 
 # ---- openconnect -----------------------------------------------------------
 
-# oc_start NAME LOG [ARGS...]: start openconnect on the client core.
+# oc_start NAME LOG [ARGS...]: start openconnect to server NAME on the
+# client core, with LD_PRELOAD=$OC_PRELOAD when that is set.
 oc_start() {
-	local name=$1 log=$2 script
+	local name=$1 log=$2 script preload=()
 
 	shift 2
 	script=$(oc_script_path)
+	[ -z "${OC_PRELOAD:-}" ] || preload=(env "LD_PRELOAD=$OC_PRELOAD")
 	spawn_in_ns_with_input "$NS_CLIENT" "$BENCH_PASSWORD" \
-		taskset -c "$BENCH_CLIENT_CPUS" openconnect -v --non-inter \
+		taskset -c "$BENCH_CLIENT_CPUS" "${preload[@]}" \
+		openconnect -v --non-inter \
 		--passwd-on-stdin --no-proxy --user "$BENCH_USER" \
 		--script "$script" --servercert "$OC_SERVERCERT" \
 		--resolve "$VPN_HOSTNAME:$HEADEND_OUTSIDE_ADDR" \
@@ -508,6 +543,8 @@ connect_once() {
 	oc_stop
 	reply=$(json_get "$probe" first_reply_realtime)
 	[ "$(json_get "$probe" answered)" = True ] || return 1
+	# The report splits each connect by headend's log times.
+	printf '%s %s\n' "$t0" "$reply" >>"$HE_TMPDIR/$name-connect-times.txt"
 	awk -v a="$reply" -v b="$t0" 'BEGIN { printf "%.1f\n", (a - b) * 1000 }'
 }
 
@@ -595,12 +632,14 @@ except Exception:
     print(0)'
 }
 
-# measure_throughput NAME KIND: KIND is dtls or tls, for data from the
-# client to the inside host, or dtls_down or tls_down for the reverse.
+# measure_throughput NAME KIND [PREFIX]: KIND is dtls or tls, for data
+# from the client to the inside host, or dtls_down or tls_down for the
+# reverse. PREFIX goes before KIND in the result keys and file names.
 measure_throughput() {
-	local name=$1 kind=$2 log="$HE_TMPDIR/oc-$1-$2.log"
-	local json="$HE_TMPDIR/iperf-$1-$2.json" args=() c0 c1 o0 o1 bytes
-	local d0 d1 q0 q1
+	local name=$1 kind=$2 tag=${3:-}$2
+	local log="$HE_TMPDIR/oc-$1-$tag.log"
+	local json="$HE_TMPDIR/iperf-$1-$tag.json" args=() c0 c1 o0 o1 bytes
+	local d0 d1 q0 q1 k0 k1 s0 s1
 	local reverse=()
 
 	case $kind in
@@ -611,14 +650,14 @@ measure_throughput() {
 	esac
 	oc_start "$name" "$log" "${args[@]}"
 	if ! wait_until 20 tunnel_ready; then
-		record "$name.tput_$kind" "failed"
+		record "$name.tput_$tag" "failed"
 		oc_stop
 		return
 	fi
 	sleep 2
 	if [ "${kind%_down}" = dtls ] && ! dtls_connected "$log"; then
 		log "$name: DTLS did not come up; DTLS throughput not available"
-		record "$name.tput_$kind" "n/a"
+		record "$name.tput_$tag" "n/a"
 		oc_stop
 		return
 	fi
@@ -626,7 +665,9 @@ measure_throughput() {
 	o0=$(pid_cpu "$OC_PID")
 	d0=$(client_udp_drops)
 	q0=$(client_tun_drops)
-	profile_start "$HE_TMPDIR/perf-$name-$kind.data" \
+	k0=$(core_ticks "$BENCH_CLIENT_CPUS")
+	s0=$(core_ticks "$BENCH_SERVER_CPUS")
+	profile_start "$HE_TMPDIR/perf-$name-$tag.data" \
 		"$((BENCH_IPERF_SECONDS - 1))"
 	in_client iperf3 -c "$INSIDE_ADDR" -p 5201 -t "$BENCH_IPERF_SECONDS" \
 		"${reverse[@]}" -J >"$json" 2>&1 || true
@@ -634,21 +675,48 @@ measure_throughput() {
 	o1=$(pid_cpu "$OC_PID")
 	d1=$(client_udp_drops)
 	q1=$(client_tun_drops)
+	k1=$(core_ticks "$BENCH_CLIENT_CPUS")
+	s1=$(core_ticks "$BENCH_SERVER_CPUS")
 	PROFILE_COMMS=$(server_comms)
-	profile_report "$HE_TMPDIR/perf-$name-$kind.data" \
-		"$HE_TMPDIR/profile-$name-$kind.txt"
+	profile_report "$HE_TMPDIR/perf-$name-$tag.data" \
+		"$HE_TMPDIR/profile-$name-$tag.txt"
 	oc_stop
 	bytes=$(json_get "$json" end.sum_received.bytes)
-	[ -n "$bytes" ] || { record "$name.tput_$kind" "failed"; return; }
-	record "$name.tput_$kind" "$(mbps "$json")"
-	record "$name.cpu_per_gb_$kind" "$(awk -v c="$c1" -v d="$c0" \
+	[ -n "$bytes" ] || { record "$name.tput_$tag" "failed"; return; }
+	record "$name.tput_$tag" "$(mbps "$json")"
+	record "$name.cpu_per_gb_$tag" "$(awk -v c="$c1" -v d="$c0" \
 		-v b="$bytes" 'BEGIN { printf "%.2f", (c - d) / (b / 1e9) }')"
-	record "$name.client_cpu_$kind" "$(awk -v c="$o1" -v d="$o0" \
+	record "$name.client_cpu_$tag" "$(awk -v c="$o1" -v d="$o0" \
 		'BEGIN { printf "%.1f", c - d }')"
-	record "$name.retransmits_$kind" "$(json_get "$json" \
+	record "$name.retransmits_$tag" "$(json_get "$json" \
 		end.sum_sent.retransmits)"
-	record "$name.client_udp_drops_$kind" "$((d1 - d0))"
-	record "$name.client_tun_drops_$kind" "$((q1 - q0))"
+	record "$name.client_udp_drops_$tag" "$((d1 - d0))"
+	record "$name.client_tun_drops_$tag" "$((q1 - q0))"
+	record "$name.client_core_busy_$tag" "$(core_busy "$k0" "$k1")"
+	record "$name.server_core_busy_$tag" "$(core_busy "$s0" "$s1")"
+}
+
+# measure_shared NAME: the four throughput runs again with the inside
+# host's iperf3 moved to the server's core. There a server that needs
+# less CPU per GB leaves more of that core to the stream, while in the
+# runs above the client's core sets the pace.
+measure_shared() {
+	local kind
+
+	taskset -a -cp "$BENCH_SERVER_CPUS" "$INSIDE_IPERF_PID" >/dev/null
+	for kind in dtls tls dtls_down tls_down; do
+		BENCH_PROFILE=0 measure_throughput "$1" "$kind" shared_
+	done
+	taskset -a -cp "$BENCH_INSIDE_CPUS" "$INSIDE_IPERF_PID" >/dev/null
+}
+
+# measure_ceiling NAME: DTLS to the client again, with openconnect's UDP
+# receive buffer at 4 MiB, so that the client's kernel drops nothing
+# while openconnect waits for its core: the rate the client's core
+# carries when no datagram is lost.
+measure_ceiling() {
+	OC_PRELOAD=$RCVBUF_PRELOAD BENCH_PROFILE=0 \
+		measure_throughput "$1" dtls_down ceiling_
 }
 
 # ---- (f) voice latency under load ------------------------------------------
@@ -1031,6 +1099,8 @@ bench_server() {
 		measure_throughput "$name" dtls_down
 		measure_throughput "$name" tls_down
 	fi
+	! bench_part shared || measure_shared "$name"
+	! bench_part ceiling || measure_ceiling "$name"
 	! bench_part voice || measure_voice "$name"
 	! bench_part rate || measure_rate "$name"
 	! bench_part idle || measure_idle "$name"
