@@ -731,7 +731,8 @@ class Report:
             "dropped %s (headend) and %s (ocserv) packets, and the stream "
             "ran at %.0f and %.0f Mbit/s, a ratio of %.2f, against %s and "
             "%s Mbit/s with the default buffer. The client's core was "
-            "busy %s and %s of these runs. Without the drops, the rate "
+            "busy %s of the time with headend and %s with ocserv. "
+            "Without the drops, the rate "
             "is what openconnect and iperf3 can take on their core, and "
             "neither server can raise it." % (
                 drops[0], drops[1], rates[0], rates[1],
@@ -750,11 +751,19 @@ class Report:
                 "libcrypto, which does the AES-GCM." % (
                     label, shares.get("[kernel.kallsyms]", 0) or 0,
                     shares.get("libcrypto.so.3", 0) or 0))
-        if idle is not None and idle >= 10:
+        client_busy = self.num("headend.client_core_busy_" + test)
+        if idle is not None and idle >= 10 and (client_busy is None or
+                                                client_busy >= 90):
             text += (" The server core was idle for %.0f%% of the run, so "
                      "the throughput was set by the other core, where "
                      "openconnect, iperf3 and the inside host's iperf3 "
                      "share one CPU." % idle)
+        elif idle is not None and idle >= 10:
+            text += (" The server core was idle for %.0f%% of the run and "
+                     "the client's core was busy only %.0f%% of it, so "
+                     "neither core set the rate: the inner TCP's losses "
+                     "at the client, in the table below, held it back."
+                     % (idle, client_busy))
         self.out(text)
         return True
 
