@@ -100,6 +100,7 @@ conn_uncount(struct conn *c)
 static void
 conn_free(struct conn *c)
 {
+	c->c_np->conns_open--;
 	conn_uncount(c);
 	if (c->c_timer != NULL)
 		event_free(c->c_timer);
@@ -223,6 +224,7 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 	}
 	c->c_id = ++np->next_conn_id;
 	c->c_np = np;
+	np->conns_open++;
 	c->c_listener = listener;
 	c->c_fd = fd;
 	conn_format_peer(sa, c->c_peer, sizeof(c->c_peer), c->c_addr,

@@ -18,6 +18,7 @@
 #include "lease.h"
 #include "handshake.h"
 #include "log.h"
+#include "memtrim.h"
 #include "login.h"
 #include "metrics.h"
 #include "ban.h"
@@ -286,6 +287,8 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 	evutil_make_socket_nonblocking(fds->status);
 	if (tun_start(&np) != 0 || status_start(&np, fds->status) != 0)
 		fatalx("cannot watch the tun device or the status socket");
+	if (memtrim_start(&np) != 0)
+		fatalx("out of memory");
 	if (cfg->metrics.enabled && (rc = metrics_http_start(&np)) != 0)
 		log_warnx("cannot listen for metrics on %s port %u: %s; "
 		    "only headendctl metrics serves them", cfg->metrics.address,
@@ -299,5 +302,6 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 	event_base_dispatch(np.base);
 	workers_stop(&np);
 	handshake_queue_free(&np);
+	memtrim_stop(&np);
 	exit(0);
 }

@@ -26,6 +26,7 @@ struct pool;
 struct lease_table;
 struct worker;
 struct handshake_queue;
+struct memtrim;
 
 /* Counters shown by the status socket; never reset while running. */
 struct netproc_stats {
@@ -109,6 +110,8 @@ struct netproc {
 	struct event	*accept_resume;	/* after running out of fds */
 	uint8_t		secret[32];	/* signs login context handles */
 	uint64_t	next_conn_id;
+	size_t		conns_open;	/* accepted, not yet a tunnel or gone */
+	struct memtrim	*memtrim;	/* heap trims after bursts */
 	size_t		tunnels_open;	/* sessions with a tunnel on a worker */
 	time_t		started;
 	struct netproc_stats stats;
