@@ -415,6 +415,8 @@ class Report:
                            ("server memory when the last setup ended "
                             "(PSS, MiB)",
                             "pss_mb"),
+                           ("server memory 7 s later (PSS, MiB)",
+                            "pss_later_mb"),
                            ("most frequent server log warnings", "log"),
                            ("loadgen CPU (s)", "client_cpu_s")):
             cells = []

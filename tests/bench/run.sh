@@ -946,6 +946,10 @@ measure_storm() {
 	# PSS while the phones that came up are still connected.
 	record "$name.storm.pss_mb" "$(server_memory |
 		awk '{ printf "%.1f", $1 / 1024 }')"
+	# And once the storm is over, with the phones still connected.
+	sleep 7
+	record "$name.storm.pss_later_mb" "$(server_memory |
+		awk '{ printf "%.1f", $1 / 1024 }')"
 	PROFILE_COMMS=$(server_comms)
 	if loadgen_running; then
 		sleep 3
