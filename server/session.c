@@ -373,6 +373,7 @@ session_destroy(struct session *se, const char *reason)
 	session_set_dtls_id(se, NULL);
 	worker_route(np, se->se_addr, -1);
 	sessions_unlink(np->sessions, se);
+	np->sessions_closed++;
 	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
 	pool_release(np->pools[se->se_pool], se->se_addr);
 	persist_session_down(se);
