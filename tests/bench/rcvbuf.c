@@ -3,7 +3,8 @@
  * socket that the client connects a receive buffer of BENCH_RCVBUF bytes
  * (4 MiB unless set), so that openconnect's DTLS socket no longer drops
  * the datagrams that arrive while its shared core runs something else.
- * The kernel caps the size at net.core.rmem_max of the namespace.
+ * The kernel caps the size at net.core.rmem_max, which a network
+ * namespace takes from the host and cannot raise.
  */
 #include <dlfcn.h>
 #include <stdlib.h>

@@ -258,9 +258,10 @@ class Report:
                  "server's core")
         self.out()
         self.out(
-            "In the rows above, the server has a core of its own and the "
-            "client's core sets the pace (see the core load table under "
-            "\"What limits headend\"). These runs repeat them with the "
+            "In the rows above, the server has a core of its own, and "
+            "the client's core or the client's losses set the rate (see "
+            "the core load and loss tables under \"What limits "
+            "headend\"). These runs repeat them with the "
             "inside host's iperf3 moved to the server's core, so that "
             "the CPU a server spends per GB decides how much of that "
             "core the stream gets. They show the same servers under "
@@ -563,9 +564,9 @@ class Report:
         return [(up - start) * 1000 for start, up in self.connect_logins()]
 
     def connect_split(self):
-        """Median milliseconds of each connect's three parts: before
-        headend's first login request, in headend, and after the CONNECT
-        reply until the first ping answered; None without the data."""
+        """Return the median milliseconds of each connect's three parts:
+        before headend's first login request, in headend, and from the
+        CONNECT reply to the first echo reply. None without the data."""
         path = os.path.join(self.tmpdir, "headend-connect-times.txt")
         if not os.path.exists(path):
             return None
@@ -712,33 +713,40 @@ class Report:
                    "| ocserv: client core | ocserv: server core |", rows)
 
     def percent(self, key):
-        value = self.get(key)
-        return value + "%" if value else "-"
+        value = self.num(key)
+        return "%.0f%%" % value if value is not None else "-"
 
     def ceiling_note(self):
         """Compare DTLS to the client with and without client drops."""
-        key = "tput_ceiling_dtls_down"
-        rates = [self.num("%s.%s" % (name, key)) for name in SERVERS]
-        if None in rates:
+        test = "ceiling_dtls_down"
+        rates = [self.num("%s.tput_%s" % (name, test)) for name in SERVERS]
+        if None in rates or not rates[1]:
             return
         plain = [self.get("%s.tput_dtls_down" % name) or "-"
                  for name in SERVERS]
-        drops = [self.drops(name, "ceiling_dtls_down") for name in SERVERS]
-        busy = [self.percent("%s.client_core_busy_ceiling_dtls_down" %
-                             name) for name in SERVERS]
+        udp, tun = ([self.get("%s.client_%s_drops_%s" % (name, kind, test))
+                     or "-" for name in SERVERS] for kind in ("udp", "tun"))
+        busy = [self.percent("%s.client_core_busy_%s" % (name, test))
+                for name in SERVERS]
+        cap = self.get("meta.client_rmem_max")
+        cap = ", here %s bytes" % cap if cap else ""
         self.out(
             "- The client's ceiling for DTLS to the client: the run "
-            "again with openconnect's UDP receive buffer at 4 MiB, set by "
-            "a preload library (tests/bench/rcvbuf.c). The client then "
-            "dropped %s (headend) and %s (ocserv) packets, and the stream "
+            "again with openconnect's UDP receive buffer raised to 4 MiB "
+            "by a preload library (tests/bench/rcvbuf.c); the kernel caps "
+            "it at net.core.rmem_max%s. The client's UDP "
+            "receive buffer then dropped %s (headend) and %s (ocserv) "
+            "datagrams, and its tun device %s and %s packets. The stream "
             "ran at %.0f and %.0f Mbit/s, a ratio of %.2f, against %s and "
             "%s Mbit/s with the default buffer. The client's core was "
-            "busy %s of the time with headend and %s with ocserv. "
-            "Without the drops, the rate "
-            "is what openconnect and iperf3 can take on their core, and "
-            "neither server can raise it." % (
-                drops[0], drops[1], rates[0], rates[1],
+            "busy %s of the time with headend and %s with ocserv." % (
+                cap, udp[0], udp[1], tun[0], tun[1], rates[0], rates[1],
                 rates[0] / rates[1], plain[0], plain[1], busy[0], busy[1]))
+        if 0.9 <= rates[0] / rates[1] <= 1.1:
+            self.lines[-1] += (
+                " Without the UDP drops, both servers reach about the same "
+                "rate: what openconnect and iperf3 can take on their "
+                "core.")
         self.out()
 
     def throughput_limits(self, test):
@@ -754,8 +762,9 @@ class Report:
                     label, shares.get("[kernel.kallsyms]", 0) or 0,
                     shares.get("libcrypto.so.3", 0) or 0))
         client_busy = self.num("headend.client_core_busy_" + test)
-        if idle is not None and idle >= 10 and (client_busy is None or
-                                                client_busy >= 90):
+        if idle is not None and idle >= 10 and client_busy is None:
+            text += " The server core was idle for %.0f%% of the run." % idle
+        elif idle is not None and idle >= 10 and client_busy >= 90:
             text += (" The server core was idle for %.0f%% of the run, so "
                      "the throughput was set by the other core, where "
                      "openconnect, iperf3 and the inside host's iperf3 "

@@ -715,6 +715,9 @@ measure_shared() {
 # while openconnect waits for its core: the rate the client's core
 # carries when no datagram is lost.
 measure_ceiling() {
+	# The kernel caps the buffer at this.
+	record meta.client_rmem_max \
+		"$(ip netns exec "$NS_CLIENT" cat /proc/sys/net/core/rmem_max)"
 	OC_PRELOAD=$RCVBUF_PRELOAD BENCH_PROFILE=0 \
 		measure_throughput "$1" dtls_down ceiling_
 }
