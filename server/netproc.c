@@ -288,7 +288,7 @@ netproc_main(const struct config *cfg, SSL_CTX **tls,
 	if (tun_start(&np) != 0 || status_start(&np, fds->status) != 0)
 		fatalx("cannot watch the tun device or the status socket");
 	if (memtrim_start(&np) != 0)
-		fatalx("out of memory");
+		fatalx("cannot start the heap trim timer: out of memory");
 	if (cfg->metrics.enabled && (rc = metrics_http_start(&np)) != 0)
 		log_warnx("cannot listen for metrics on %s port %u: %s; "
 		    "only headendctl metrics serves them", cfg->metrics.address,

@@ -43,7 +43,7 @@ connect(int fd, const struct sockaddr *addr, socklen_t len)
 		next = (connect_fn)dlsym(RTLD_NEXT, "connect");
 	if (socket_is_udp(fd)) {
 		size = rcvbuf_size();
-		/* Best effort: without it the run measures the default. */
+		/* If this fails, the run measures the default buffer. */
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
 		    sizeof(size));
 	}

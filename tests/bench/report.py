@@ -234,7 +234,8 @@ class Report:
         self.out()
 
     def shared_table(self):
-        """The throughput runs with the inside host on the server's core."""
+        """Write the throughput runs with the inside host on the server's
+        core."""
         rows = []
         for test, label in DIRECTIONS:
             key = "shared_" + test
@@ -275,7 +276,7 @@ class Report:
                    "client drops | throughput ratio |", rows)
 
     def drops(self, name, test):
-        """The client's tun and UDP drops of one run, or "-"."""
+        """Return the client's tun and UDP drops of one run, or "-"."""
         counts = [self.num("%s.client_%s_drops_%s" % (name, kind, test))
                   for kind in ("tun", "udp")]
         if None in counts:
@@ -537,7 +538,8 @@ class Report:
         return shares
 
     def connect_logins(self):
-        """(login started, tunnel up) epoch times from headend's log."""
+        """Return the (login started, tunnel up) epoch times in headend's
+        log."""
         path = os.path.join(self.tmpdir, "headend-connect.log")
         if not os.path.exists(path):
             return []
@@ -637,17 +639,24 @@ class Report:
                    "without | ocserv s/GB | of it delivery | ocserv without "
                    "| ratio without |", rows)
 
-    def loss_table(self):
-        """Show the inner TCP's losses during (b), for both servers."""
+    def direction_rows(self, cells_of):
+        """Return a row for each of DIRECTIONS: its label, then
+        cells_of(server, test) for each server. Rows whose cells are all
+        "-" are left out."""
         rows = []
         for test, label in DIRECTIONS:
-            cells = [label]
-            for name in ("headend", "ocserv"):
-                cells += [self.get("%s.%s_%s" % (name, key, test)) or "-"
-                          for key in ("retransmits", "client_tun_drops",
-                                      "client_udp_drops")]
-            if cells[1:] != ["-"] * 6:
-                rows.append(cells)
+            cells = [cell for name in SERVERS
+                     for cell in cells_of(name, test)]
+            if any(cell != "-" for cell in cells):
+                rows.append([label] + cells)
+        return rows
+
+    def loss_table(self):
+        """Show the inner TCP's losses during (b), for both servers."""
+        rows = self.direction_rows(lambda name, test: [
+            self.get("%s.%s_%s" % (name, key, test)) or "-"
+            for key in ("retransmits", "client_tun_drops",
+                        "client_udp_drops")])
         if not rows:
             return
         self.out(
@@ -690,15 +699,9 @@ class Report:
 
     def core_table(self):
         """Show how busy each core was during (b), for both servers."""
-        rows = []
-        for test, label in DIRECTIONS:
-            cells = [label]
-            for name in SERVERS:
-                cells += [self.percent("%s.%s_core_busy_%s" %
-                                       (name, core, test))
-                          for core in ("client", "server")]
-            if cells[1:] != ["-"] * 4:
-                rows.append(cells)
+        rows = self.direction_rows(lambda name, test: [
+            self.percent("%s.%s_core_busy_%s" % (name, core, test))
+            for core in ("client", "server")])
         if not rows:
             return
         self.out(

@@ -699,7 +699,7 @@ measure_throughput() {
 # measure_shared NAME: the four throughput runs again with the inside
 # host's iperf3 moved to the server's core. There a server that needs
 # less CPU per GB leaves more of that core to the stream, while in the
-# runs above the client's core sets the pace.
+# runs above the client's core or its losses set the rate.
 measure_shared() {
 	local kind
 
@@ -715,7 +715,7 @@ measure_shared() {
 # while openconnect waits for its core: the rate the client's core
 # carries when no datagram is lost.
 measure_ceiling() {
-	# The kernel caps the buffer at this.
+	# The report gives net.core.rmem_max, which caps the buffer.
 	record meta.client_rmem_max \
 		"$(ip netns exec "$NS_CLIENT" cat /proc/sys/net/core/rmem_max)"
 	OC_PRELOAD=$RCVBUF_PRELOAD BENCH_PROFILE=0 \
