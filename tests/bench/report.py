@@ -442,7 +442,8 @@ class Report:
             "The storm again with %s phones, headend alone on CPUs %s, "
             "with 1 and 2 worker threads. The clients run on one of those "
             "CPUs too, so the times show how the work spreads over the "
-            "threads more than what a core of its own would give. The "
+            "threads more than what a core of its own would give. "
+            "authd's password checks run on both CPUs in both rows. The "
             "CPU per thread is user plus system time of each thread of "
             "the network process, by thread id; the first is the control "
             "thread." % (self.get("meta.threads_storm"),
@@ -871,7 +872,7 @@ class Report:
                 "and the log lines of failed logins.%s" % (
                     storm.strip(), shares.get("libcrypt.so.1.1.0", 0) or 0,
                     shares.get("libcrypto.so.3", 0) or 0,
-                    self.storm_cpu_total(storm)))
+                    self.storm_cpu_total(storm) + self.storm_two_cores()))
         self.out()
 
     def storm_cpu_total(self, storm):
@@ -888,6 +889,22 @@ class Report:
                 "one core, more than the phones' 30 s, so in whatever "
                 "order the logins ran, the last one could not end within "
                 "30 s." % total)
+
+    def storm_two_cores(self):
+        """Return a sentence on the storm with the server on every CPU."""
+        if self.get("meta.threads_storm") != self.get("meta.storm_count"):
+            return ""
+        ends = [self.num("headend.threads.%s.time_to_all_up_s" % w)
+                for w in ("1", "2")]
+        ups = [self.get("headend.threads.%s.sessions_up" % w)
+               for w in ("1", "2")]
+        if None in ends:
+            return ""
+        return (" On CPUs %s, shared with the phones' loadgen, the same "
+                "storm ended after %.1f s with 1 worker thread and %.1f s "
+                "with 2 (%s and %s phones up; see the worker threads table)."
+                % (self.get("meta.threads_cpus"), ends[0], ends[1],
+                   ups[0], ups[1]))
 
     def profiles(self):
         self.out("## Profiles of the server core")

@@ -61,7 +61,7 @@ BENCH_IDLE_TOP=$(( ($(ulimit -Hn) - 1000) / 1000 * 1000 ))
 : "${BENCH_PARTS:=connect tput shared ceiling voice rate idle storm threads}"
 # The threads part: headend alone, on these CPUs, with 1 and 2 workers.
 : "${BENCH_THREADS_CPUS:=0-$(($(nproc) - 1))}"
-: "${BENCH_THREADS_STORM:=3000}"
+: "${BENCH_THREADS_STORM:=$BENCH_STORM}"
 
 BENCH_USER=bench
 BENCH_PASSWORD=bench-password-7
@@ -1142,6 +1142,7 @@ bench_versions() {
 		"iperf=${BENCH_IPERF_SECONDS}s voice=${BENCH_VOICE_SECONDS}s" \
 		"hash=$BENCH_HASH"
 	record meta.workers "$BENCH_WORKERS"
+	record meta.storm_count "$BENCH_STORM"
 }
 
 main() {
