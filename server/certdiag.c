@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -29,6 +30,14 @@ struct certdiag_listener {
 	STACK_OF(X509)	*next;		/* next-certificate, or NULL */
 	bool		phone_checked;	/* phone warnings already given */
 };
+
+int
+certdiag_priority(enum certdiag_level level)
+{
+	if (level == CERTDIAG_ERROR)
+		return (LOG_ERR);
+	return (level == CERTDIAG_WARNING ? LOG_WARNING : LOG_INFO);
+}
 
 static void
 certdiag_say(struct certdiag *d, enum certdiag_level level,
@@ -125,7 +134,7 @@ certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 	int n = cert_read_file(path, &certs);
 
 	if (n < 0) {
-		certdiag_say(&d, CERTDIAG_WARNING, "%s: %s", path,
+		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s", path,
 		    n == -EINVAL ? "no PEM certificate in the file" :
 		    strerror(-n));
 		return (n);
@@ -146,7 +155,7 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 
 	memset(dl, 0, sizeof(*dl));
 	if ((n = cert_read_file(l->certificate, &dl->sent)) < 0) {
-		certdiag_say(d, CERTDIAG_WARNING, "cannot read certificate "
+		certdiag_say(d, CERTDIAG_ERROR, "cannot read certificate "
 		    "%s: %s", l->certificate, strerror(-n));
 		return (n);
 	}

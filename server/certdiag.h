@@ -20,7 +20,11 @@
 enum certdiag_level {
 	CERTDIAG_INFO,
 	CERTDIAG_WARNING,
+	CERTDIAG_ERROR,		/* a file that cannot be read */
 };
+
+/* Return the syslog priority for a line of level. */
+int	certdiag_priority(enum certdiag_level level);
 
 /* Receives one line of output, without a newline. */
 typedef void certdiag_print_fn(void *arg, enum certdiag_level level,

@@ -28,12 +28,19 @@ ctlcert_usage(FILE *fp)
 	    CONFIG_DEFAULT_PATH);
 }
 
-/* Warnings go to standard output too, so they stay next to the hashes. */
+/*
+ * Warnings go to standard output too, so they stay next to the hashes.
+ * Errors go to standard error.
+ */
 static void
 ctlcert_print(void *arg, enum certdiag_level level, const char *line)
 {
 	(void)arg;
-	printf("%s%s\n", level == CERTDIAG_WARNING ? "warning: " : "", line);
+	if (level == CERTDIAG_ERROR)
+		fprintf(stderr, "error: %s\n", line);
+	else
+		printf("%s%s\n", level == CERTDIAG_WARNING ? "warning: " : "",
+		    line);
 }
 
 static void

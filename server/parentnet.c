@@ -51,8 +51,7 @@ parentnet_log_certdiag(void *arg, enum certdiag_level level,
     const char *line)
 {
 	(void)arg;
-	log_write(level == CERTDIAG_WARNING ? LOG_WARNING : LOG_INFO, "%s",
-	    line);
+	log_write(certdiag_priority(level), "%s", line);
 }
 
 /* Tell the status request seq, if any, how its reload ended. */

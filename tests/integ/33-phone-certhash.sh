@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 16
+tap_plan 17
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -63,9 +63,12 @@ tap_ok "cert-hash FILE: first certificate" printed_after \
 tap_ok "cert-hash FILE: second certificate" printed_after \
 	'^  certificate 2: CN=headend test CA' "$HE_TMPDIR/ca.crt" "$out"
 status=0
-"$HEADENDCTL" cert-hash "$HE_TMPDIR/missing.pem" >/dev/null 2>&1 ||
-	status=$?
+"$HEADENDCTL" cert-hash "$HE_TMPDIR/missing.pem" >/dev/null \
+	2>"$HE_TMPDIR/missing.err" || status=$?
 tap_ok "cert-hash of a missing file fails" test "$status" -eq 1
+tap_ok "cert-hash of a missing file: an error on stderr" grep -qF \
+	"error: $HE_TMPDIR/missing.pem: No such file or directory" \
+	"$HE_TMPDIR/missing.err"
 
 tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 	"parent.*certHash \\(base64 of SHA-1\\): $(cert_hash_b64 \
