@@ -218,6 +218,23 @@ ctlprint_pools(json_object *root)
 	    CTLPRINT_LEN(cols));
 }
 
+void
+ctlprint_bans(json_object *root)
+{
+	static const struct ctlprint_column cols[] = {
+		{ "ADDRESS", "address", 15, false, NULL },
+		{ "USER", "user", 16, false, NULL },
+		{ "FAILURES", "failures", 8, true, NULL },
+		{ "UNTIL", "until", 0, false, NULL },
+	};
+	json_object *total = ctlprint_member(root, "total");
+
+	ctlprint_table(ctlprint_member(root, "bans"), cols,
+	    CTLPRINT_LEN(cols));
+	printf("%lld ban(s); USER - bans the whole address\n",
+	    total != NULL ? (long long)json_object_get_int64(total) : 0);
+}
+
 static void ctlprint_node(json_object *v, char *path, size_t len);
 
 static void

@@ -17,6 +17,7 @@ typedef void ctlprint_fn(json_object *root);
 ctlprint_fn ctlprint_sessions;	/* show sessions: a table */
 ctlprint_fn ctlprint_groups;	/* show groups: a table */
 ctlprint_fn ctlprint_pools;	/* show pools: a table */
+ctlprint_fn ctlprint_bans;	/* show bans: a table */
 ctlprint_fn ctlprint_tree;	/* any reply: one "path value" line each */
 ctlprint_fn ctlprint_session;	/* show session ID: the tree of "session" */
 ctlprint_fn ctlprint_logoff;

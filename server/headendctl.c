@@ -35,7 +35,7 @@ enum ctl_exit {
 	CTL_USAGE = 2,		/* invalid command line or argument */
 	CTL_UNREACHABLE = 3,	/* no socket, headend not running, no reply */
 	CTL_DENIED = 4,		/* not root, or not in the headend group */
-	CTL_NOT_FOUND = 5,	/* no session matched */
+	CTL_NOT_FOUND = 5,	/* no session, ban or reload matched */
 };
 
 /* A command of the status socket and how its reply is printed. */
@@ -53,7 +53,7 @@ static const struct ctl_command ctl_commands[] = {
 	{ { "show", "pools" }, 0, 0, ctlprint_pools },
 	{ { "show", "stats" }, 0, 0, ctlprint_tree },
 	{ { "show", "certificates" }, 0, 0, ctlprint_tree },
-	{ { "show", "bans" }, 0, 0, ctlprint_tree },
+	{ { "show", "bans" }, 0, 0, ctlprint_bans },
 	{ { "logoff", NULL }, 2, 2, ctlprint_logoff },
 	{ { "unban", NULL }, 1, 1, ctlprint_tree },
 	{ { "reload", NULL }, 0, 0, ctlprint_reload },
@@ -108,8 +108,9 @@ ctl_usage(FILE *f)
 	    "exit status: 0 success, 1 the headend reported an error, "
 	    "2 usage error or\n"
 	    "  invalid argument, 3 headend unreachable, 4 access denied, "
-	    "5 no session\n"
-	    "  matched\n", CTL_DEFAULT_SOCKET);
+	    "5 nothing\n"
+	    "  matched (no such session, ban or reload)\n",
+	    CTL_DEFAULT_SOCKET);
 }
 
 static int

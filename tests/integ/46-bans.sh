@@ -22,7 +22,7 @@ bans_json() {
 	he_ctl --json show bans
 }
 
-tap_plan 9
+tap_plan 10
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -53,6 +53,10 @@ import json, sys
 bans = json.load(sys.stdin)[\"bans\"]
 assert len(bans) == 1, bans
 assert bans[0][\"user\"] == \"stale\", bans'"
+tap_ok "show bans prints the pair as a table row" bash -c \
+	"he_out=\$('$HEADENDCTL' -s '$HE_SOCKET' show bans) &&
+	grep -Eq '^$CLIENT_ADDR +stale +[0-9]+ ' <<<\"\$he_out\" &&
+	grep -q '^1 ban(s)' <<<\"\$he_out\""
 tap_ok "unban lifts it" he_ctl unban "$CLIENT_ADDR"
 tap_ok "after unban the right password works" login stale right-secret
 
