@@ -244,7 +244,8 @@ authd_check_userfile(const struct config *cfg,
 	else if (rc == -EBADMSG)
 		authd_result_set(res, IPC_AUTH_ERROR, "line %lu of user file "
 		    "%s belongs to this user and is unusable: %s. Fix the line "
-		    "or set the password again with \"headendctl user add\"",
+		    "by hand, or delete it and set the password again with "
+		    "\"headendctl user add\"",
 		    problem.line, tg->user_file, problem.reason);
 	else
 		authd_result_set(res, IPC_AUTH_ERROR, "cannot read user file "

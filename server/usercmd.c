@@ -247,6 +247,15 @@ usercmd_read_error(int err)
 		    "%s\n", strerror(-err));
 }
 
+/* A password that cannot be valid is an invalid argument; I/O fails. */
+static int
+usercmd_read_status(int err)
+{
+	if (err == -ENODATA || err == -EMSGSIZE || err == -EILSEQ)
+		return USERCMD_USAGE;
+	return USERCMD_FAILED;
+}
+
 /*
  * Copy text into buf for a message, with C escapes (\t, \x7f) for control
  * characters, bytes above 0x7e, '"' and '\\', so that the terminal shows
@@ -336,6 +345,12 @@ usercmd_problem_print(void *arg, unsigned long line, const char *reason)
 static void
 usercmd_file_error(const char *file, int err)
 {
+	if (err == -ENOENT) {
+		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: its "
+		    "directory does not exist: create the directory, or name "
+		    "another file with -f FILE\n", file);
+		return;
+	}
 	if (err != -EBADMSG) {
 		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: %s\n",
 		    file, strerror(-err));
@@ -345,7 +360,8 @@ usercmd_file_error(const char *file, int err)
 	userfile_check(file, usercmd_problem_print, (void *)file);
 	fprintf(stderr, USERCMD_PREFIX ": cannot update %s: it contains a "
 	    "malformed line. Each line must be \"username:hash\", a comment "
-	    "starting with '#', or blank. Nothing was changed.\n", file);
+	    "starting with '#', or blank: fix or delete the lines above by "
+	    "hand, then run this again. Nothing was changed.\n", file);
 }
 
 static int
@@ -357,13 +373,13 @@ usercmd_add(const struct usercmd_args *args)
 	rc = usercmd_password_read(args->user, password, sizeof(password));
 	if (rc != 0) {
 		usercmd_read_error(rc);
-		return USERCMD_FAILED;
+		return usercmd_read_status(rc);
 	}
 
 	if (!userfile_password_valid(password)) {
 		usercmd_password_error(password);
 		explicit_bzero(password, sizeof(password));
-		return USERCMD_FAILED;
+		return USERCMD_USAGE;
 	}
 
 	rc = userfile_set(args->file, args->user, password);
@@ -418,7 +434,7 @@ usercmd_main(int argc, char **argv)
 
 	if (!userfile_name_valid(args.user)) {
 		usercmd_name_error(args.user);
-		return USERCMD_FAILED;
+		return USERCMD_USAGE;
 	}
 
 	if (strcmp(args.action, "add") == 0)

@@ -146,7 +146,7 @@ test_add_password_space(void **state)
 	struct fixture *f = *state;
 	const char *args[] = { "add", "-f", f->path, "alice", NULL };
 
-	assert_int_equal(usercmd_run("two words\n", args), 1);
+	assert_int_equal(usercmd_run("two words\n", args), 2);
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
@@ -157,13 +157,13 @@ test_add_password_bad(void **state)
 	const char *args[] = { "add", "-f", f->path, "alice", NULL };
 	char longer[USERFILE_PASSWORD_MAX + 3];
 
-	assert_int_equal(usercmd_run("", args), 1);
-	assert_int_equal(usercmd_run("\n", args), 1);
-	assert_int_equal(usercmd_run("tab\there\n", args), 1);
+	assert_int_equal(usercmd_run("", args), 2);
+	assert_int_equal(usercmd_run("\n", args), 2);
+	assert_int_equal(usercmd_run("tab\there\n", args), 2);
 
 	memset(longer, 'p', sizeof(longer) - 2);
 	strcpy(longer + sizeof(longer) - 2, "\n");
-	assert_int_equal(usercmd_run(longer, args), 1);
+	assert_int_equal(usercmd_run(longer, args), 2);
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
@@ -177,13 +177,13 @@ test_add_password_nul(void **state)
 	char err[1024];
 
 	assert_int_equal(usercmd_run_stderr(input, sizeof(input) - 1, args,
-	    err, sizeof(err)), 1);
+	    err, sizeof(err)), 2);
 	assert_non_null(strstr(err, "invalid password: it contains a NUL "
 	    "byte"));
 	assert_int_equal(access(f->path, F_OK), -1);
 
 	/* Also when the NUL byte ends the input. */
-	assert_int_equal(usercmd_run_bytes("pw\0", 3, args), 1);
+	assert_int_equal(usercmd_run_bytes("pw\0", 3, args), 2);
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
@@ -196,7 +196,7 @@ test_name_control_escaped(void **state)
 	char err[1024];
 
 	assert_int_equal(usercmd_run_stderr("pw\n", 3, args, err,
-	    sizeof(err)), 1);
+	    sizeof(err)), 2);
 	assert_non_null(strstr(err, "invalid username \"a\\x7fb\\t\\\"\\\\\""));
 	assert_null(strchr(err, 0x7f));
 	assert_null(strchr(err, '\t'));
@@ -223,13 +223,28 @@ test_add_malformed_file_line(void **state)
 	assert_non_null(strstr(err, expected));
 }
 
+/* A file in a directory that does not exist: the message says what to do. */
+static void
+test_add_missing_directory(void **state)
+{
+	struct fixture *f = *state;
+	char path[192], err[1024];
+	const char *args[] = { "add", "-f", path, "alice", NULL };
+
+	snprintf(path, sizeof(path), "%s/nodir/users", f->dir);
+	assert_int_equal(usercmd_run_stderr("pw\n", 3, args, err,
+	    sizeof(err)), 1);
+	assert_non_null(strstr(err, "its directory does not exist"));
+	assert_non_null(strstr(err, "-f FILE"));
+}
+
 static void
 test_add_name_space(void **state)
 {
 	struct fixture *f = *state;
 	const char *args[] = { "add", "-f", f->path, "al ice", NULL };
 
-	assert_int_equal(usercmd_run("Secret1!\n", args), 1);
+	assert_int_equal(usercmd_run("Secret1!\n", args), 2);
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
@@ -282,6 +297,7 @@ main(void)
 		FIXTURE_TEST(test_add_password_nul),
 		FIXTURE_TEST(test_name_control_escaped),
 		FIXTURE_TEST(test_add_malformed_file_line),
+		FIXTURE_TEST(test_add_missing_directory),
 		FIXTURE_TEST(test_add_name_space),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_usage_errors),
