@@ -460,13 +460,38 @@ login_resume(struct conn *c, const struct http_request *req,
 	return (lg);
 }
 
+/*
+ * Copy user into out for a log line, with each space written as \x20. A
+ * rejected name may contain spaces, and then a "result=ok" in it
+ * would read as a field of the line.
+ */
+static const char *
+login_user_logged(const char *user, char *out, size_t len)
+{
+	size_t used = 0;
+
+	for (; *user != '\0' && used + 5 < len; user++) {
+		if (*user == ' ') {
+			memcpy(out + used, "\\x20", 4);
+			used += 4;
+		} else {
+			out[used++] = *user;
+		}
+	}
+	out[used] = '\0';
+	return (out);
+}
+
 static void
 login_fail(struct login *lg, struct conn *c, const char *why)
 {
+	char user[4 * IPC_USER_MAX];
+
 	lg->lg_failures++;
 	counter_add(&c->c_np->stats.logins_denied, 1);
 	conn_log(c, LOG_INFO, "login failed: user=%s group=%s: %s "
-	    "(attempt %u of %d)", lg->lg_user,
+	    "(attempt %u of %d)",
+	    login_user_logged(lg->lg_user, user, sizeof(user)),
 	    c->c_np->cfg->tgroups[lg->lg_tgroup].name, why, lg->lg_failures,
 	    LOGIN_MAX_FAILURES);
 	if (lg->lg_failures >= LOGIN_MAX_FAILURES) {

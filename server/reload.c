@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authcheck.h"
 #include "cert.h"
 #include "certcrl.h"
 #include "cfgbundle.h"
@@ -168,6 +169,16 @@ reload_keep_restart_only(const struct config *run, struct config *cfg)
 	reload_keep_listeners(run, cfg);
 }
 
+static void
+reload_log_authcheck(void *arg, bool error, const char *text)
+{
+	(void)arg;
+	if (error)
+		log_err("%s", text);
+	else
+		log_warnx("%s", text);
+}
+
 /* Build every listener's context from the bundle; count the failures. */
 static int
 reload_check_tls(struct reload *r)
@@ -209,6 +220,7 @@ reload_prepare(const struct config *running, struct reload **out)
 		goto fail;
 	}
 	errors += reload_check_tls(r);
+	errors += authcheck_config(r->cfg, reload_log_authcheck, NULL);
 	if (cert_stores_load(r->cfg, r->bundle, &r->stores,
 	    reload_log_error, &errors) != 0 || errors != 0)
 		goto fail;

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 22
+tap_plan 26
 he_setup
 he_write_config
 he_start
@@ -54,6 +54,8 @@ oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "al ice" x "$log"
 wait_until 15 oc_exited "$SPAWNED_PID" || true
 tap_ok "username with a space: rejected with a reason" file_contains \
 	"$log" 'may not contain spaces'
+tap_ok "username with a space: logged with the space escaped" \
+	file_contains "$HE_LOG" 'login failed: user=al\\x20ice group=staff'
 tap_ok "user-file command refuses a space" sh -c \
 	"! printf 'pw\n' | '$HEADENDCTL' user add -f '$HE_USERS' 'bad name' 2>'$HE_TMPDIR/add.err'"
 tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \
@@ -120,6 +122,18 @@ tap_ok "-t: missing user file fails" [ "$check_rc" = 1 ]
 tap_ok "-t: says how to create the user file" grep -qF \
 	"user file $HE_USERS of tunnel-group \"staff\" does not exist: create it with \"headendctl user add -f $HE_USERS USERNAME\"" \
 	<<<"$check_out"
+
+# A start runs the same checks and stops before it binds anything.
+start_rc=0
+start_out=$(ip netns exec "$NS_HEADEND" timeout 10 "$HEADEND" -f \
+	-c "$HE_CONF" 2>&1) || start_rc=$?
+tap_diag_stdin <<<"$start_out"
+tap_ok "start: missing user file refuses to start" [ "$start_rc" = 1 ]
+tap_ok "start: names the missing file and the check" grep -qF \
+	"user file $HE_USERS of tunnel-group \"staff\" does not exist" \
+	<<<"$start_out"
+tap_ok "start: says that it did not start" grep -qF \
+	'headend: not started: fix the errors above' <<<"$start_out"
 cp "$HE_TMPDIR/users.good" "$HE_USERS"
 
 sed -i 's/^user = "headend";/user = "nosuchuser";/' "$HE_CONF"

@@ -85,7 +85,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 24
+tap_plan 27
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -121,6 +121,16 @@ rc=0
 he_ctl show reload abc >/dev/null 2>&1 || rc=$?
 tap_ok "show reload with an id that is not a number: usage error" \
 	test "$rc" -eq 2
+
+# A user file that does not exist fails the same check as headend -t.
+write_config "$STAFF_POOL" "${STAFF_GROUP/$HE_USERS/$HE_TMPDIR/nousers}"
+tap_ok "missing user file: reload is rejected" reload_and_wait \
+	'reload of .* rejected with 1 error'
+tap_ok "missing user file: the log says how to create it" file_contains \
+	"$HE_LOG" "user file $HE_TMPDIR/nousers of tunnel-group \"staff\" does not exist: create it"
+tap_ok "missing user file: the running group still takes logins" \
+	xml_login /staff
+write_config "$STAFF_POOL" "$STAFF_GROUP"
 
 # A new tunnel-group, through headendctl this time.
 write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"

@@ -1,0 +1,164 @@
+/*
+ * The checks behind headend -t, a start and a reload that look past the
+ * configuration file at the system: accounts, user files and PAM
+ * service files. Each finding goes to the caller's report function.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "authcheck.h"
+#include "userfile.h"
+
+/*
+ * Where Linux-PAM 1.5 (Debian 12) looks for a service file, in this
+ * order. A service with no file in either uses the "other" service.
+ */
+static const char *const pam_dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+
+struct authcheck {
+	const struct config	*cfg;
+	authcheck_report_fn	*report;
+	void			*arg;
+	const char		*user_file;	/* the file being read */
+	int			errors;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+authcheck_say(struct authcheck *ac, bool error, const char *fmt, ...)
+{
+	char text[2 * PATH_MAX + 512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ac->report(ac->arg, error, text);
+	if (error)
+		ac->errors++;
+}
+
+static void
+authcheck_user_line(void *arg, unsigned long line, const char *reason)
+{
+	struct authcheck *ac = arg;
+
+	authcheck_say(ac, true, "%s:%lu: invalid line, %s: write "
+	    "\"username:hash\" with a crypt(3) hash, a comment starting with "
+	    "'#' or a blank line; or delete the line and set that user's "
+	    "password again with \"headendctl user add\"", ac->user_file,
+	    line, reason);
+}
+
+/* Return whether an earlier password group uses tg's user file. */
+static bool
+authcheck_user_file_seen(const struct config *cfg,
+    const struct config_tgroup *tg)
+{
+	const struct config_tgroup *other;
+
+	for (other = cfg->tgroups; other < tg; other++) {
+		if (other->auth != AUTH_METHOD_CERTIFICATE &&
+		    other->backend == PASSWORD_USER_FILE &&
+		    strcmp(other->user_file, tg->user_file) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Check each line of a tunnel-group's user file. */
+static void
+authcheck_user_file(struct authcheck *ac, const struct config_tgroup *tg)
+{
+	const char *path = ac->cfg->path;
+	int rc;
+
+	ac->user_file = tg->user_file;
+	rc = userfile_check(tg->user_file, authcheck_user_line, ac);
+	if (rc == -ENOENT)
+		authcheck_say(ac, true, "%s:%d: user file %s of tunnel-group "
+		    "\"%s\" does not exist: create it with \"headendctl user "
+		    "add -f %s USERNAME\"", path, tg->line, tg->user_file,
+		    tg->name, tg->user_file);
+	else if (rc < 0 && rc != -EBADMSG)
+		authcheck_say(ac, true, "%s:%d: cannot read user file %s of "
+		    "tunnel-group \"%s\": %s", path, tg->line, tg->user_file,
+		    tg->name, strerror(-rc));
+}
+
+/*
+ * PAM falls back to the "other" service for a name without a file, which
+ * may be intended, so this is only a warning.
+ */
+static void
+authcheck_pam_service(struct authcheck *ac, const struct config_tgroup *tg)
+{
+	const char *name = tg->pam_service;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof(pam_dirs) / sizeof(pam_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pam_dirs[i], name);
+		if (stat(path, &st) == 0)
+			return;
+	}
+
+	authcheck_say(ac, false, "%s:%d: pam-service \"%s\" of tunnel-group "
+	    "\"%s\" has no file %s/%s or %s/%s, so PAM uses the \"other\" "
+	    "service: create %s/%s unless that is intended", ac->cfg->path,
+	    tg->line, name, tg->name, pam_dirs[0], name, pam_dirs[1], name,
+	    pam_dirs[0], name);
+}
+
+/* Check that the account exists: the network process switches to it. */
+static void
+authcheck_account(struct authcheck *ac)
+{
+	const struct config *cfg = ac->cfg;
+	char where[PATH_MAX + 16];
+
+	if (cfg->user_line > 0)
+		snprintf(where, sizeof(where), "%s:%d", cfg->path,
+		    cfg->user_line);
+	else
+		snprintf(where, sizeof(where), "%s", cfg->path);
+
+	errno = 0;
+	if (getpwnam(cfg->user) != NULL)
+		return;
+
+	if (errno != 0 && errno != ENOENT)
+		authcheck_say(ac, true, "%s: cannot look up user \"%s\": %s",
+		    where, cfg->user, strerror(errno));
+	else
+		authcheck_say(ac, true, "%s: user \"%s\"%s does not exist: "
+		    "create it with \"useradd --system %s\", or set user to "
+		    "an existing account", where, cfg->user,
+		    cfg->user_line > 0 ? "" : " (the default)", cfg->user);
+}
+
+int
+authcheck_config(const struct config *cfg, authcheck_report_fn *report,
+    void *arg)
+{
+	struct authcheck ac = { cfg, report, arg, NULL, 0 };
+	const struct config_tgroup *tg;
+	size_t i;
+
+	authcheck_account(&ac);
+	for (i = 0; i < cfg->ntgroups; i++) {
+		tg = &cfg->tgroups[i];
+		if (tg->auth == AUTH_METHOD_CERTIFICATE)
+			continue;
+		if (tg->backend == PASSWORD_PAM)
+			authcheck_pam_service(&ac, tg);
+		else if (!authcheck_user_file_seen(cfg, tg))
+			authcheck_user_file(&ac, tg);
+	}
+	return (ac.errors);
+}

@@ -1,0 +1,22 @@
+/*
+ * Checks of what logins read besides the configuration file: the account
+ * that the network process runs as, and the password source of every
+ * tunnel-group that checks passwords. headend -t prints what they find.
+ * A start and a reload reject a file with errors, so that a group whose
+ * user file is missing or broken is never put in use.
+ */
+#ifndef HEADEND_AUTHCHECK_H
+#define HEADEND_AUTHCHECK_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* Receives one finding, without a newline; error is false for a warning. */
+typedef void authcheck_report_fn(void *arg, bool error, const char *text);
+
+/* Run every check on cfg. Returns the number of errors reported. */
+int	authcheck_config(const struct config *cfg, authcheck_report_fn *report,
+	    void *arg);
+
+#endif
