@@ -114,7 +114,7 @@ main(int argc, char **argv)
 	SSL_CTX *tls[CONFIG_MAX_LISTENERS] = { NULL };
 	struct config *cfg = NULL;
 	bool check = false, foreground = false;
-	int ch, rc, verbose = 0;
+	int ch, errors, rc, verbose = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
 		usage(stdout, 0);
@@ -140,25 +140,28 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, 2);
-	if (config_load(path, &cfg, print_config_error, NULL) != 0 ||
-	    load_tls(cfg, tls) != 0 ||
-	    cert_load(cfg, print_config_error, NULL) != 0)
+	if (config_load(path, &cfg, print_config_error, NULL) != 0)
 		return (1);
+
+	/* Each check runs, so that one run lists every error. */
+	errors = load_tls(cfg, tls);
+	errors += cert_load(cfg, print_config_error, NULL);
+	errors += authcheck_config(cfg, print_authcheck, &check);
+	if (errors != 0) {
+		if (!check)
+			fprintf(stderr, "headend: not started: fix the errors "
+			    "above (\"headend -t -c %s\" checks the file "
+			    "again)\n", path);
+		check_cleanup(cfg, tls);
+		return (1);
+	}
+
 	cert_setup_listeners(cfg, tls);
 	if (check) {
 		certdiag_config(cfg, print_certdiag, NULL);
-		rc = authcheck_config(cfg, print_authcheck, &check) == 0 ?
-		    0 : 1;
-		if (rc == 0)
-			printf("%s: configuration is valid\n", path);
+		printf("%s: configuration is valid\n", path);
 		check_cleanup(cfg, tls);
-		return (rc);
-	}
-	if (authcheck_config(cfg, print_authcheck, &check) != 0) {
-		fprintf(stderr, "headend: not started: fix the errors above "
-		    "(\"headend -t -c %s\" checks the file again)\n", path);
-		check_cleanup(cfg, tls);
-		return (1);
+		return (0);
 	}
 	if (hash_init() != 0) {
 		fprintf(stderr, "headend: cannot initialize libsodium, which "

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 26
+tap_plan 28
 he_setup
 he_write_config
 he_start
@@ -134,6 +134,14 @@ tap_ok "start: names the missing file and the check" grep -qF \
 	<<<"$start_out"
 tap_ok "start: says that it did not start" grep -qF \
 	'headend: not started: fix the errors above' <<<"$start_out"
+
+# One run of -t lists the errors of every check, not only the first.
+mv "$HE_TMPDIR/server.key" "$HE_TMPDIR/server.key.away"
+he_check
+mv "$HE_TMPDIR/server.key.away" "$HE_TMPDIR/server.key"
+tap_ok "-t: lists the missing key" grep -q 'server\.key' <<<"$check_out"
+tap_ok "-t: and the missing user file after it" grep -q \
+	'does not exist: create it' <<<"$check_out"
 cp "$HE_TMPDIR/users.good" "$HE_USERS"
 
 sed -i 's/^user = "headend";/user = "nosuchuser";/' "$HE_CONF"

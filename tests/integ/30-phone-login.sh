@@ -17,7 +17,11 @@ phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
 	group-urls = [ \"https://vpn.example.net/BrokenVPN\" ];
 	user-file = \"$HE_TMPDIR/missing-users\";
 	pool = \"phones\"; group-policy = \"all\"; }"
+# A start checks that the file exists; it goes once headend serves, so
+# that authd cannot read it at login.
+cp "$HE_USERS" "$HE_TMPDIR/missing-users"
 he_start
+rm "$HE_TMPDIR/missing-users"
 
 # The exact response to the GET, as a phone parses it.
 get_headers() {
