@@ -14,6 +14,7 @@ struct ban_record {
 	unsigned	score;
 	time_t		decayed_at;	/* score is current as of this */
 	time_t		banned_until;
+	unsigned	in_flight;	/* password checks not yet answered */
 	struct ban_record *next;
 };
 
@@ -141,6 +142,50 @@ ban_allowed(struct ban_table *t, const char *address, const char *user,
 	return (!ban_active(t, ban_find(t, address, user), now));
 }
 
+/*
+ * Return whether the failures and the checks in flight together reach
+ * threshold (0: no threshold), so that one more check could pass it.
+ */
+static bool
+ban_check_full(const struct ban_table *t, struct ban_record *r,
+    unsigned threshold, time_t now)
+{
+	if (r == NULL || threshold == 0)
+		return (false);
+	ban_refresh(t, r, now);
+	return (r->score + r->in_flight >= threshold);
+}
+
+bool
+ban_check_start(struct ban_table *t, const char *address, const char *user,
+    time_t now)
+{
+	struct ban_record *pair = ban_get(t, address, user, now);
+	struct ban_record *whole = ban_get(t, address, "", now);
+
+	if (ban_check_full(t, pair, t->limits.user_threshold, now) ||
+	    ban_check_full(t, whole, t->limits.address_threshold, now))
+		return (false);
+
+	if (pair != NULL)
+		pair->in_flight++;
+	if (whole != NULL)
+		whole->in_flight++;
+	return (true);
+}
+
+void
+ban_check_end(struct ban_table *t, const char *address, const char *user)
+{
+	struct ban_record *pair = ban_find(t, address, user);
+	struct ban_record *whole = ban_find(t, address, "");
+
+	if (pair != NULL && pair->in_flight > 0)
+		pair->in_flight--;
+	if (whole != NULL && whole->in_flight > 0)
+		whole->in_flight--;
+}
+
 /* Add one failure to a record; returns true when it started a ban. */
 static bool
 ban_score(struct ban_table *t, struct ban_record *r, unsigned threshold,
@@ -192,7 +237,8 @@ ban_unlink_if(struct ban_table *t, size_t bucket, const char *address,
 
 		if (expired_only) {
 			ban_refresh(t, r, now);
-			drop = r->score == 0 && r->banned_until == 0;
+			drop = r->score == 0 && r->banned_until == 0 &&
+			    r->in_flight == 0;
 		} else {
 			drop = strcmp(r->address, address) == 0;
 		}

@@ -54,6 +54,21 @@ void	ban_table_set_limits(struct ban_table *t,
 bool	ban_allowed(struct ban_table *t, const char *address,
 	    const char *user, time_t now);
 
+/*
+ * Start a password check of user from address, allowed by ban_allowed.
+ * Returns false, and counts nothing, when the failures and the checks
+ * still in flight of the pair or of the address already reach that
+ * threshold; otherwise the check counts as in flight until
+ * ban_check_end. Without this, guesses sent in parallel would all reach
+ * the password check before the first failure is counted.
+ */
+bool	ban_check_start(struct ban_table *t, const char *address,
+	    const char *user, time_t now);
+
+/* End a check that ban_check_start counted, before scoring its result. */
+void	ban_check_end(struct ban_table *t, const char *address,
+	    const char *user);
+
 /* Count a failed login; returns true when it started a ban. */
 bool	ban_record_failure(struct ban_table *t, const char *address,
 	    const char *user, time_t now);

@@ -15,6 +15,7 @@
 #include <openssl/rand.h>
 
 #include "authc.h"
+#include "ban.h"
 #include "cert.h"
 #include "conn.h"
 #include "http.h"
@@ -96,6 +97,49 @@ login_expire_cb(evutil_socket_t fd, short events, void *arg)
 	login_free(arg);
 }
 
+/*
+ * End the oldest login from source (NULL: from any address) that waits
+ * for its client, not for authd. Logins that clients opened and left
+ * would otherwise lock out everyone behind an address, such as a site's
+ * phones behind one NAT, or everyone once the table is full, until they
+ * expire. Returns whether one was ended.
+ */
+static bool
+login_evict_oldest(const char *source)
+{
+	struct login *lg;
+
+	TAILQ_FOREACH(lg, &login_state.logins, lg_entry) {
+		if (lg->lg_conn == NULL && !lg->lg_checking &&
+		    (source == NULL || strcmp(lg->lg_source, source) == 0)) {
+			login_free(lg);
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/* End the oldest waiting login when the table is full, and count it. */
+static bool
+login_make_room(struct netproc *np)
+{
+	uint64_t full = counter_add(&np->stats.logins_table_full, 1);
+	bool room = login_evict_oldest(NULL);
+
+	/* A flood would log a line per login, so every 1000th is enough. */
+	if (full % 1000 != 0)
+		return (room);
+	if (room)
+		log_warnx("%d logins are in progress: ended the oldest that "
+		    "waited for its client, to start a new one (%llu times "
+		    "so far)", LOGIN_MAX_PENDING, (unsigned long long)full + 1);
+	else
+		log_warnx("login refused: %d logins are in progress, all "
+		    "waiting for authd (%llu times so far)", LOGIN_MAX_PENDING,
+		    (unsigned long long)full + 1);
+	return (room);
+}
+
 static struct login *
 login_new(struct netproc *np, size_t tgroup, const char *path)
 {
@@ -105,7 +149,7 @@ login_new(struct netproc *np, size_t tgroup, const char *path)
 	struct login *lg, **bucket;
 	size_t i;
 
-	if (login_state.nlogins >= LOGIN_MAX_PENDING)
+	if (login_state.nlogins >= LOGIN_MAX_PENDING && !login_make_room(np))
 		return (NULL);
 	if ((lg = calloc(1, sizeof(*lg))) == NULL)
 		return (NULL);
@@ -140,10 +184,12 @@ login_free(struct login *lg)
 	while (*pp != lg)
 		pp = &(*pp)->lg_next_by_handle;
 	*pp = lg->lg_next_by_handle;
-	if (lg->lg_conn != NULL) {
+	if (lg->lg_checking) {
 		authc_cancel(lg->lg_np->authc, lg->lg_request);
-		lg->lg_conn->c_login = NULL;
+		ban_check_end(lg->lg_np->bans, lg->lg_source, lg->lg_checked);
 	}
+	if (lg->lg_conn != NULL)
+		lg->lg_conn->c_login = NULL;
 	source_del(lg->lg_np->sources, lg->lg_source, SOURCE_LOGIN);
 	TAILQ_REMOVE(&login_state.logins, lg, lg_entry);
 	login_state.nlogins--;
@@ -151,10 +197,14 @@ login_free(struct login *lg)
 	free(lg);
 }
 
+/*
+ * The password check goes on without the client: its result still counts
+ * for the bans, or a client could guess without limit by hanging up
+ * before authd answers.
+ */
 void
 login_conn_gone(struct login *lg)
 {
-	authc_cancel(lg->lg_np->authc, lg->lg_request);
 	lg->lg_conn = NULL;
 }
 
@@ -269,26 +319,6 @@ login_send_complete(struct conn *c, const struct session *se)
 	conn_request_done(c);
 }
 
-/*
- * End the oldest login from source that waits for its client, not for
- * authd. Logins that a client opened and left would otherwise lock out
- * everyone behind its address, such as a site's phones behind one NAT,
- * until they expire. Returns whether one was ended.
- */
-static bool
-login_evict_oldest(const char *source)
-{
-	struct login *lg;
-
-	TAILQ_FOREACH(lg, &login_state.logins, lg_entry) {
-		if (lg->lg_conn == NULL && strcmp(lg->lg_source, source) == 0) {
-			login_free(lg);
-			return (true);
-		}
-	}
-	return (false);
-}
-
 /* Count a login against its source, ending an abandoned one if full. */
 static bool
 login_source_add(struct conn *c)
@@ -324,8 +354,8 @@ login_create(struct conn *c, const struct http_request *req,
 	if (login_source_add(c) &&
 	    (lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
 		source_del(np->sources, c->c_addr, SOURCE_LOGIN);
-		conn_log(c, LOG_INFO, "login refused: too many logins in "
-		    "progress or out of memory");
+		conn_log(c, LOG_INFO, "login refused: no room for another "
+		    "login in progress, or out of memory");
 	}
 	if (lg == NULL) {
 		conn_respond(c, 503, "Service Unavailable", NULL, NULL, NULL,
@@ -627,7 +657,7 @@ login_reply(struct conn *c, const struct http_request *req,
 		    true);
 		return;
 	}
-	if (lg->lg_conn != NULL) {
+	if (lg->lg_checking) {
 		/*
 		 * Another connection's reply for this login waits for authd.
 		 * Touching the login now would leave that connection without

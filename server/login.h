@@ -43,7 +43,9 @@ struct login {
 	char		lg_path[CONFIG_URL_MAX];	/* form action */
 	unsigned	lg_failures;
 	struct conn	*lg_conn;	/* waiting for authd, or NULL */
+	bool		lg_checking;	/* an authd request is out */
 	int64_t		lg_request;
+	char		lg_checked[IPC_USER_MAX];	/* its username */
 	login_done_fn	*lg_done;	/* gets authd's answer */
 	char		lg_user[IPC_USER_MAX];
 	char		lg_agent[128];	/* User-Agent of the first request */

@@ -19,6 +19,7 @@
 #include "form.h"
 #include "lease.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "login.h"
 #include "netproc.h"
 #include "pool.h"
@@ -86,24 +87,35 @@ login_credentials_problem(const char *user, const char *password)
 	return (NULL);
 }
 
-/* Score authd's result for the brute-force rules of the limits section. */
+/*
+ * Score authd's result for the brute-force rules of the limits section.
+ * c is NULL when the client closed its connection during the check.
+ */
 static void
 login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 {
-	struct netproc *np = c->c_np;
+	struct netproc *np = lg->lg_np;
+	const char *user = lg->lg_checked;
 
+	ban_check_end(np->bans, lg->lg_source, user);
 	if (result == IPC_AUTH_OK) {
-		ban_record_success(np->bans, lg->lg_source, lg->lg_user);
+		ban_record_success(np->bans, lg->lg_source, user);
 		return;
 	}
 	if (result != IPC_AUTH_DENIED ||
-	    !ban_record_failure(np->bans, lg->lg_source, lg->lg_user,
-	    time(NULL)))
+	    !ban_record_failure(np->bans, lg->lg_source, user, time(NULL)))
 		return;
 	counter_add(&np->stats.bans, 1);
-	conn_log(c, LOG_INFO, "banned for %d seconds after repeated failed "
-	    "logins: user=%s (headendctl unban %s lifts it)",
-	    np->cfg->limits.ban_time, lg->lg_user, lg->lg_source);
+	if (c != NULL)
+		conn_log(c, LOG_INFO, "banned for %d seconds after repeated "
+		    "failed logins: user=%s (headendctl unban %s lifts it)",
+		    np->cfg->limits.ban_time, user, lg->lg_source);
+	else
+		log_info("peer=%s: banned for %d seconds after repeated "
+		    "failed logins, the last one by a client that closed "
+		    "its connection: user=%s (headendctl unban %s lifts it)",
+		    lg->lg_source, np->cfg->limits.ban_time, user,
+		    lg->lg_source);
 }
 
 static void
@@ -112,9 +124,15 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
 	struct login *lg = arg;
 	struct conn *c = lg->lg_conn;
 
+	lg->lg_checking = false;
+	login_score(lg, c, result);
+	if (c == NULL) {
+		/* Nobody waits for the response, so the login ends here. */
+		login_destroy(lg);
+		return;
+	}
 	lg->lg_conn = NULL;
 	c->c_login = NULL;
-	login_score(lg, c, result);
 	lg->lg_done(lg, c, result, msg);
 }
 
@@ -122,7 +140,7 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
  * A banned address+user pair gets the response to a wrong password,
  * because that client is the one that keeps failing. A banned address
  * gets the response to a server problem, so a phone behind it keeps its
- * stored password.
+ * stored password. So do checks beyond a threshold's worth in flight.
  */
 static bool
 login_banned(struct login *lg, struct conn *c, const char *user,
@@ -132,8 +150,18 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 	time_t now = time(NULL);
 	bool whole = !ban_allowed(np->bans, lg->lg_source, "", now);
 
-	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
-		return (false);
+	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now)) {
+		if (ban_check_start(np->bans, lg->lg_source, user, now))
+			return (false);
+		counter_add(&np->stats.logins_over_check_limit, 1);
+		conn_log(c, LOG_INFO, "login of user=%s refused: as many "
+		    "password checks from the address are in progress as "
+		    "failures would ban it (ban-user-threshold, "
+		    "ban-address-threshold)", user);
+		done(lg, c, IPC_AUTH_ERROR, "too many password checks in "
+		    "progress");
+		return (true);
+	}
 	counter_add(&np->stats.logins_banned, 1);
 	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
 	    "repeated failed logins", user, whole ? "the address" :
@@ -150,7 +178,7 @@ login_authenticate(struct login *lg, struct conn *c, const char *user,
 	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
 	int64_t id;
 
-	if (lg->lg_conn != NULL)
+	if (lg->lg_checking)
 		return (-EBUSY);	/* one authd request per login */
 	if (user != lg->lg_user)
 		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
@@ -159,13 +187,16 @@ login_authenticate(struct login *lg, struct conn *c, const char *user,
 	id = authc_request(c->c_np->authc, tg->name, user, password,
 	    login_authc_done, lg);
 	if (id < 0) {
+		ban_check_end(c->c_np->bans, lg->lg_source, user);
 		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "cannot ask authd: %s",
 		    strerror((int)-id));
 		return ((int)id);
 	}
+	snprintf(lg->lg_checked, sizeof(lg->lg_checked), "%s", user);
 	lg->lg_done = done;
 	lg->lg_request = id;
+	lg->lg_checking = true;
 	lg->lg_conn = c;
 	c->c_login = lg;
 	return (0);

@@ -179,6 +179,70 @@ test_overlong_names_not_scored(void **state)
 	assert_true(ban_allowed(t, "198.18.0.2", user, 0));
 }
 
+/* Guesses sent at once: only as many checks as the threshold start. */
+static void
+test_checks_in_flight_pair(void **state)
+{
+	struct ban_table *t = *state;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+	assert_false(ban_check_start(t, "198.18.0.2", "alice", 0));
+	assert_true(ban_check_start(t, "198.18.0.2", "bob", 0));
+
+	/* All five fail: the pair is banned, with no sixth guess checked. */
+	for (i = 0; i < 5; i++) {
+		ban_check_end(t, "198.18.0.2", "alice");
+		ban_record_failure(t, "198.18.0.2", "alice", 0);
+	}
+	assert_false(ban_allowed(t, "198.18.0.2", "alice", 1));
+}
+
+/* A check that ends frees its place; a success clears the pair. */
+static void
+test_check_end_frees_place(void **state)
+{
+	struct ban_table *t = *state;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+	ban_check_end(t, "198.18.0.2", "alice");
+	ban_record_success(t, "198.18.0.2", "alice");
+	assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+	assert_false(ban_check_start(t, "198.18.0.2", "alice", 0));
+}
+
+/* Checks in flight for many users count against the address too. */
+static void
+test_checks_in_flight_address(void **state)
+{
+	struct ban_table *t = *state;
+	char user[16];
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(user, sizeof(user), "user%d", i);
+		assert_true(ban_check_start(t, "198.18.0.2", user, 0));
+	}
+	assert_false(ban_check_start(t, "198.18.0.2", "late", 0));
+	assert_true(ban_check_start(t, "198.18.0.3", "late", 0));
+}
+
+/* An entry with a check in flight outlives ban_expire. */
+static void
+test_expire_keeps_checks_in_flight(void **state)
+{
+	struct ban_table *t = *state;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+	ban_expire(t, 3600);
+	assert_false(ban_check_start(t, "198.18.0.2", "alice", 3600));
+}
+
 int
 main(void)
 {
@@ -203,6 +267,14 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overlong_names_not_scored,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checks_in_flight_pair,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_end_frees_place,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checks_in_flight_address,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_expire_keeps_checks_in_flight, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -52,11 +52,13 @@ def request(conn, host, path, body):
 SOURCE = None
 
 
-def connect(host):
+def connect(host, address=None):
+    """Connect from address, or from SOURCE when it is None."""
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    source = (SOURCE, 0) if SOURCE else None
+    address = address or SOURCE
+    source = (address, 0) if address else None
     raw = socket.create_connection(('198.18.0.1', 443), timeout=10,
                                    source_address=source)
     return ctx.wrap_socket(raw, server_hostname=host)

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Brute force that does not wait for responses. Guesses sent at once reach
+# authd only as often as the ban threshold allows, guesses whose client
+# hangs up before the answer still count towards a ban, and logins left
+# unfinished from many addresses cannot fill the table of logins in
+# progress for everyone else.
+set -eu
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/headend-lib.sh"
+
+GUESSES="$(dirname "$0")/tools/guesses.py"
+XMLLOGIN="$(dirname "$0")/tools/xmllogin.py"
+
+guesses() {
+	ip netns exec "$NS_CLIENT" python3 "$GUESSES" "$@"
+}
+
+# denied_for USER: how many wrong passwords of USER authd has checked.
+denied_for() {
+	grep -c "authd.*user=$1 group=staff result=denied" "$HE_LOG" || true
+}
+
+pair_banned() {
+	he_ctl --json show bans | python3 -c '
+import json, sys
+bans = json.load(sys.stdin)["bans"]
+sys.exit(0 if any(b["user"] == sys.argv[1] for b in bans) else 1)' "$1"
+}
+
+limits_stat() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["limits"][sys.argv[1]])' "$1"
+}
+
+tap_plan 9
+he_setup
+he_add_user alice alice-secret
+# bob's hash takes about half a second to check, so that clients can
+# hang up while authd still checks it.
+python3 -W ignore -c '
+import crypt
+print("bob:" + crypt.crypt("bob-secret", "$6$rounds=2000000$bobsalt$"))
+' >>"$HE_USERS"
+he_write_config
+# Only the ban rules decide here, not the per-source share of logins.
+echo 'limits = { logins-per-source = 0; };' >>"$HE_CONF"
+he_start
+ip -n "$NS_CLIENT" addr add 198.18.0.20/24 dev veth-c
+ip -n "$NS_CLIENT" addr add 198.18.0.21/24 dev veth-c
+ip -n "$NS_CLIENT" addr add 198.18.0.22/24 dev veth-c
+
+# Twenty wrong passwords for alice at the same moment: the threshold of
+# five failures per address and user lets five reach authd.
+out=$(guesses parallel "$CLIENT_ADDR" alice 20)
+tap_diag "$out"
+wait_until 20 pair_banned alice || true
+tap_ok "parallel guesses: only five reach authd" test "$(denied_for alice)" \
+	-eq 5
+tap_ok "parallel guesses: the pair is banned" pair_banned alice
+tap_ok "parallel guesses: the rest are refused as in progress" test \
+	"$(limits_stat logins_over_check_limit)" -ge 1
+
+# Guesses whose client closes before authd replies still count.
+out=$(guesses hangup 198.18.0.20 bob 8)
+tap_diag "$out"
+tap_ok "hung-up guesses: the pair is banned" wait_until 20 pair_banned bob
+tap_ok "hung-up guesses: no more than five reached authd" test \
+	"$(denied_for bob)" -le 5
+tap_ok "hung-up guesses: the right password is refused while banned" sh -c \
+	"! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' '$VPN_HOSTNAME' \
+	/staff /staff bob bob-secret --source 198.18.0.20"
+
+# Ten thousand unfinished logins, the size of the table, from two
+# addresses: a login from a third address still gets in, because the
+# oldest unfinished one gives up its place.
+out=$(guesses flood 10200 198.18.0.21 198.18.0.22)
+tap_diag "$out"
+tap_ok "flood: the table of logins in progress was full" test \
+	"$(limits_stat logins_table_full)" -ge 200
+he_add_user carol carol-secret
+tap_ok "flood: a login from another address completes" \
+	ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" \
+	/staff /staff carol carol-secret
+tap_ok "flood: the log says that a login gave up its place" file_contains \
+	"$HE_LOG" 'logins are in progress: ended the oldest that waited'
+tap_done

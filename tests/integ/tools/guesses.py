@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Password guesses and login floods against the XML login, for the
+brute-force tests.
+
+usage: guesses.py parallel SOURCE USER COUNT
+       guesses.py hangup SOURCE USER COUNT
+       guesses.py flood COUNT SOURCE...
+
+parallel: COUNT logins from SOURCE each get their form. Then all send a
+wrong password for USER at the same moment, and it prints how many
+responses of each status line came back.
+hangup: COUNT logins from SOURCE, one after another, each send a wrong
+password for USER and close the connection 50 ms later, before the
+answer when the check takes longer.
+flood: COUNT init requests, spread over one keep-alive connection per
+SOURCE, that leave their logins unfinished; prints how many got a form.
+All exit 0 when every step could be sent.
+"""
+import collections
+import sys
+import threading
+import time
+
+import xmllogin
+
+HOST = 'vpn.example.net'
+PATH = '/staff'
+
+
+def login_form(conn):
+    """Send the init request on conn and return the opaque element."""
+    init = xmllogin.INIT.format(host=HOST, path=PATH)
+    _, body = xmllogin.request(conn, HOST, PATH, init)
+    found = xmllogin.re.search(r'<opaque.*?</opaque>', body, xmllogin.re.S)
+    return found.group(0) if found else None
+
+
+def wrong_reply(opaque, user, i):
+    return xmllogin.REPLY.format(opaque=opaque, user=user,
+                                 password='wrong-{}'.format(i))
+
+
+def parallel(user, count):
+    conns = [xmllogin.connect(HOST) for _ in range(count)]
+    forms = [login_form(c) for c in conns]
+    start = threading.Barrier(count)
+    status = collections.Counter()
+
+    def guess(i):
+        start.wait()
+        try:
+            head, _ = xmllogin.request(conns[i], HOST, PATH,
+                                       wrong_reply(forms[i], user, i))
+            status[head.splitlines()[0]] += 1
+        except OSError as err:
+            status['no answer: {}'.format(err)] += 1
+
+    threads = [threading.Thread(target=guess, args=(i,))
+               for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for line, n in sorted(status.items()):
+        print('{} {}'.format(n, line))
+    return 0
+
+
+def hangup(user, count):
+    for i in range(count):
+        conn = xmllogin.connect(HOST)
+        reply = wrong_reply(login_form(conn), user, i)
+        head = ('POST {} HTTP/1.1\r\nHost: {}\r\nX-Aggregate-Auth: 1\r\n'
+                'Content-Type: application/xml\r\nContent-Length: {}\r\n'
+                '\r\n').format(PATH, HOST, len(reply))
+        conn.sendall(head.encode() + reply.encode())
+        # Long enough for the request to arrive whole, not for the check.
+        time.sleep(0.05)
+        conn.close()
+    print('sent {}'.format(count))
+    return 0
+
+
+def flood(count, sources):
+    forms = collections.Counter()
+
+    def inits(source, n):
+        conn = xmllogin.connect(HOST, source)
+        for _ in range(n):
+            if login_form(conn) is None:
+                return
+            forms[source] += 1
+
+    share = -(-count // len(sources))
+    threads = [threading.Thread(target=inits, args=(s, share))
+               for s in sources]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print('forms {}'.format(sum(forms.values())))
+    return 0
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == 'flood':
+        return flood(int(sys.argv[2]), sys.argv[3:])
+    xmllogin.SOURCE = sys.argv[2]
+    user, count = sys.argv[3], int(sys.argv[4])
+    if mode == 'parallel':
+        return parallel(user, count)
+    return hangup(user, count)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
