@@ -22,18 +22,20 @@
 #include "netproc.h"
 
 #define METRICS_HTTP_CONNS_MAX	16	/* scrapers connected at once */
-#define METRICS_HTTP_TIMEOUT	10	/* seconds to send the request */
+#define METRICS_HTTP_TIMEOUT	10	/* seconds a connection may stay */
 #define METRICS_HTTP_PATH	"/metrics"
 #define METRICS_HTTP_LINE_MAX	1024	/* bytes of the request line */
 
 struct metrics_http {
 	struct evconnlistener *listener;
 	size_t		nconns;
+	uint64_t	rejected;	/* connections over the limit */
 };
 
 struct metrics_conn {
 	struct netproc	*np;
 	struct bufferevent *bev;
+	struct event	*deadline;	/* from accept, not from a read */
 	struct http_parser *parser;
 	bool		responded;
 	bool		line_complete;
@@ -45,6 +47,8 @@ static void
 metrics_conn_free(struct metrics_conn *mc)
 {
 	mc->np->metrics_http->nconns--;
+	if (mc->deadline != NULL)
+		event_free(mc->deadline);
 	bufferevent_free(mc->bev);
 	http_parser_free(mc->parser);
 	free(mc);
@@ -63,6 +67,32 @@ metrics_conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	(void)what;
 	metrics_conn_free(arg);
+}
+
+/*
+ * A scraper that sends a byte now and then would restart the
+ * bufferevent's timeouts forever, so every connection also ends a fixed
+ * time after its accept.
+ */
+static void
+metrics_conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	metrics_conn_free(arg);
+}
+
+/* Log the first rejection and every 100th, since a flood repeats them. */
+static void
+metrics_refuse(struct metrics_http *mh, evutil_socket_t fd)
+{
+	uint64_t n = mh->rejected++;
+
+	evutil_closesocket(fd);
+	if (n % 100 == 0)
+		log_warnx("metrics: rejected a connection: %d are open, or out "
+		    "of memory (%llu rejected so far)", METRICS_HTTP_CONNS_MAX,
+		    (unsigned long long)n + 1);
 }
 
 /* Queue a complete response. The connection closes once it is sent. */
@@ -255,24 +285,26 @@ metrics_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)salen;
 	if (np->metrics_http->nconns >= METRICS_HTTP_CONNS_MAX ||
 	    (mc = calloc(1, sizeof(*mc))) == NULL) {
-		log_warnx("metrics: rejected a connection: %d are open, or "
-		    "out of memory", METRICS_HTTP_CONNS_MAX);
-		evutil_closesocket(fd);
+		metrics_refuse(np->metrics_http, fd);
 		return;
 	}
 	mc->np = np;
 	mc->parser = metrics_parser_new();
 	mc->bev = bufferevent_socket_new(np->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (mc->parser == NULL || mc->bev == NULL) {
+	mc->deadline = evtimer_new(np->base, metrics_conn_deadline_cb, mc);
+	if (mc->parser == NULL || mc->bev == NULL || mc->deadline == NULL) {
 		if (mc->bev == NULL)
 			evutil_closesocket(fd);
 		else
 			bufferevent_free(mc->bev);
+		if (mc->deadline != NULL)
+			event_free(mc->deadline);
 		http_parser_free(mc->parser);
 		free(mc);
 		return;
 	}
 	np->metrics_http->nconns++;
+	evtimer_add(mc->deadline, &timeout);
 	bufferevent_set_timeouts(mc->bev, &timeout, &timeout);
 	bufferevent_setcb(mc->bev, metrics_conn_read_cb, NULL,
 	    metrics_conn_event_cb, mc);

@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 34
+tap_plan 35
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -238,6 +238,24 @@ assert 398 <= n['days_left'] <= 400, n" show certificates
 
 # ---- metrics ---------------------------------------------------------------
 
+# A scraper that trickles one byte a second: the listener closes it 10 s
+# after the accept. It runs in the background while the checks below do.
+ip netns exec "$NS_HEADEND" python3 -c '
+import socket, sys, time
+conn = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+start = time.monotonic()
+try:
+    for byte in b"GET /metrics HTTP/1.1\r\nHost: x\r\n" * 4:
+        conn.sendall(bytes([byte]))
+        time.sleep(1)
+        if time.monotonic() - start > 25:
+            break
+except OSError:
+    pass
+print(round(time.monotonic() - start))
+' "$METRICS_PORT" >"$HE_TMPDIR/trickle.txt" &
+trickle_pid=$!
+
 he_ctl metrics >"$HE_TMPDIR/metrics.txt"
 tap_ok "headendctl metrics passes promtool" sh -c \
 	"promtool check metrics <'$HE_TMPDIR/metrics.txt'"
@@ -288,6 +306,10 @@ except urllib.error.HTTPError as e:
     sys.exit(0)
 sys.exit(1)
 ' "http://127.0.0.1:$METRICS_PORT/metrics"
+wait "$trickle_pid" || true
+tap_diag "trickling scraper kept for $(cat "$HE_TMPDIR/trickle.txt") s"
+tap_ok "a trickling scraper is closed 10 s after the accept" test \
+	"$(cat "$HE_TMPDIR/trickle.txt")" -le 13
 
 # ---- framing ---------------------------------------------------------------
 
