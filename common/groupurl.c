@@ -82,6 +82,9 @@ groupurl_copy_name(const char *s, size_t len, char *host, size_t hostlen)
 {
 	size_t i;
 
+	/* "vpn.example.net." is the same name, written as fully qualified. */
+	if (len > 1 && s[len - 1] == '.' && s[len - 2] != '.')
+		len--;
 	if (len == 0 || len >= hostlen)
 		return -EINVAL;
 

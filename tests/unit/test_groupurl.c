@@ -102,6 +102,23 @@ test_trailing_slash(void **state)
 	assert_string_equal(g.path, "/");
 }
 
+/* A fully qualified name with its trailing dot is the same host. */
+static void
+test_host_trailing_dot(void **state)
+{
+	struct groupurl g;
+
+	(void)state;
+	assert_int_equal(groupurl_parse("https://VPN.example.net./phones", &g),
+	    0);
+	assert_string_equal(g.host, "vpn.example.net");
+	assert_int_equal(groupurl_from_request("vpn.example.net.:443",
+	    "/phones", &g), 0);
+	assert_string_equal(g.host, "vpn.example.net");
+	assert_int_equal(groupurl_parse("https://vpn.example.net../p", &g), 0);
+	assert_string_equal(g.host, "vpn.example.net..");
+}
+
 static void
 test_query_fragment_dropped(void **state)
 {
@@ -364,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_bad_port),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_trailing_slash),
+		cmocka_unit_test(test_host_trailing_dot),
 		cmocka_unit_test(test_query_fragment_dropped),
 		cmocka_unit_test(test_double_slash),
 		cmocka_unit_test(test_percent_escapes),
