@@ -1,4 +1,5 @@
 /* Brute-force scoring, declared in ban.h. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,32 @@ ban_record_failure(struct ban_table *t, const char *address,
 	whole = ban_score(t, ban_get(t, address, "", now),
 	    t->limits.address_threshold, now);
 	return (pair || whole);
+}
+
+time_t
+ban_until(struct ban_table *t, const char *address, const char *user,
+    time_t now)
+{
+	struct ban_record *r = ban_find(t, address, user);
+
+	return (ban_active(t, r, now) ? r->banned_until : 0);
+}
+
+int
+ban_restore(struct ban_table *t, const char *address, const char *user,
+    time_t until, time_t now)
+{
+	struct ban_record *r = ban_get(t, address, user, now);
+
+	if (r == NULL)
+		return (-ENOSPC);
+
+	/* As a ban reached by scoring would have it, for show bans. */
+	r->score = user[0] != '\0' ? t->limits.user_threshold :
+	    t->limits.address_threshold;
+	r->decayed_at = now;
+	r->banned_until = until;
+	return (0);
 }
 
 void

@@ -73,6 +73,21 @@ void	ban_check_end(struct ban_table *t, const char *address,
 bool	ban_record_failure(struct ban_table *t, const char *address,
 	    const char *user, time_t now);
 
+/*
+ * Return when the ban of user from address (user "": of the address)
+ * ends, or 0 when it is not banned at now.
+ */
+time_t	ban_until(struct ban_table *t, const char *address, const char *user,
+	    time_t now);
+
+/*
+ * Ban user from address (user "": the address) until the given time, as
+ * a ban that an earlier network process started. Returns 0, or -ENOSPC
+ * when the table is full or a name too long.
+ */
+int	ban_restore(struct ban_table *t, const char *address, const char *user,
+	    time_t until, time_t now);
+
 /* A successful login clears the pair's score. */
 void	ban_record_success(struct ban_table *t, const char *address,
 	    const char *user);

@@ -259,6 +259,54 @@ ipc_start_decode(const void *buf, size_t len, struct ipc_start *msg)
 	return 0;
 }
 
+int
+ipc_ban_init(struct ipc_ban *msg, const char *address, const char *user,
+    int64_t until)
+{
+	int rc;
+
+	memset(msg, 0, sizeof(*msg));
+	ipc_header_init(&msg->hdr, IPC_BAN, sizeof(*msg));
+	msg->until = until;
+	rc = ipc_string_copy(msg->address, sizeof(msg->address), address);
+	if (rc == 0)
+		rc = ipc_string_copy(msg->user, sizeof(msg->user), user);
+	return rc;
+}
+
+int
+ipc_ban_decode(const void *buf, size_t len, struct ipc_ban *msg)
+{
+	if (ipc_header_check(buf, len, IPC_BAN, sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	if (!ipc_string_terminated(msg->address, sizeof(msg->address)) ||
+	    !ipc_string_terminated(msg->user, sizeof(msg->user)) ||
+	    msg->address[0] == '\0' || msg->until < 0)
+		return -EBADMSG;
+
+	return 0;
+}
+
+void
+ipc_bans_init(struct ipc_bans *msg, uint64_t count)
+{
+	memset(msg, 0, sizeof(*msg));
+	ipc_header_init(&msg->hdr, IPC_BANS, sizeof(*msg));
+	msg->count = count;
+}
+
+int
+ipc_bans_decode(const void *buf, size_t len, struct ipc_bans *msg)
+{
+	if (ipc_header_check(buf, len, IPC_BANS, sizeof(*msg)) != 0)
+		return -EBADMSG;
+
+	memcpy(msg, buf, sizeof(*msg));
+	return 0;
+}
+
 void
 ipc_config_applied_init(struct ipc_config_applied *msg, int result,
     const char *message)

@@ -32,6 +32,8 @@ enum ipc_type {
 	IPC_SESSION_UPDATE = 25,
 	IPC_SESSION_DOWN = 26,
 	IPC_RELOAD_RESULT = 27,	/* parent -> network, ipc_reload_result */
+	IPC_BAN = 28,		/* network -> parent, struct ipc_ban */
+	IPC_BANS = 29,		/* parent -> network, memfd attached */
 };
 
 /* The outcome of a reload that the status socket requested. */
@@ -136,6 +138,30 @@ struct ipc_session {
 	int64_t		last_seen;	/* last attach or detach */
 };
 
+#define IPC_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
+
+/*
+ * A ban that the network process started (until > 0, in Unix seconds)
+ * or lifted (until 0: every ban of the address), so that the parent can
+ * hand the bans to the next network process. user "" bans the whole
+ * address.
+ */
+struct ipc_ban {
+	struct ipc_header hdr;
+	char		address[IPC_ADDR_MAX];
+	char		user[IPC_USER_MAX];
+	int64_t		until;
+};
+
+/*
+ * The second message to a new network process, right after IPC_START:
+ * the memfd attached contains count struct ipc_ban, back to back.
+ */
+struct ipc_bans {
+	struct ipc_header hdr;
+	uint64_t	count;
+};
+
 #define IPC_KEY_LEN		32
 
 /*
@@ -202,6 +228,21 @@ int	ipc_session_decode(const void *buf, size_t len,
 
 int	ipc_config_decode(const void *buf, size_t len, struct ipc_config *msg);
 int	ipc_start_decode(const void *buf, size_t len, struct ipc_start *msg);
+
+/* Fill a ban; returns 0 or -ENAMETOOLONG. */
+int	ipc_ban_init(struct ipc_ban *msg, const char *address,
+	    const char *user, int64_t until);
+
+/*
+ * Check a ban and copy it out: both strings terminated, an address,
+ * and until not negative. 0 or -EBADMSG.
+ */
+int	ipc_ban_decode(const void *buf, size_t len, struct ipc_ban *msg);
+
+void	ipc_bans_init(struct ipc_bans *msg, uint64_t count);
+
+/* Check and copy out the bans message; 0 or -EBADMSG. */
+int	ipc_bans_decode(const void *buf, size_t len, struct ipc_bans *msg);
 
 /* Fill a reply; a message that does not fit is cut short. */
 void	ipc_config_applied_init(struct ipc_config_applied *msg, int result,

@@ -14,6 +14,7 @@
 
 #include "authc.h"
 #include "ban.h"
+#include "bancopy.h"
 #include "cert.h"
 #include "conn.h"
 #include "form.h"
@@ -96,6 +97,7 @@ login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 {
 	struct netproc *np = lg->lg_np;
 	const char *user = lg->lg_checked;
+	time_t now = time(NULL);
 
 	ban_check_end(np->bans, lg->lg_source, user);
 	if (result == IPC_AUTH_OK) {
@@ -103,9 +105,10 @@ login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 		return;
 	}
 	if (result != IPC_AUTH_DENIED ||
-	    !ban_record_failure(np->bans, lg->lg_source, user, time(NULL)))
+	    !ban_record_failure(np->bans, lg->lg_source, user, now))
 		return;
 	counter_add(&np->stats.bans, 1);
+	bancopy_report_started(np, lg->lg_source, user, now);
 	if (c != NULL)
 		conn_log(c, LOG_INFO, "banned for %d seconds after repeated "
 		    "failed logins: user=%s (headendctl unban %s lifts it)",

@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "authd.h"
+#include "banstore.h"
 #include "cert.h"
 #include "certcrl.h"
 #include "ipc.h"
@@ -512,6 +513,8 @@ parent_stop(struct parent *p)
 		state_discard(p->state);
 	state_close(p->state);
 	p->state = NULL;
+	banstore_free(p->bans);
+	p->bans = NULL;
 	reload_free(p->reload);
 	p->reload = NULL;
 	unlink(p->cfg->status_socket);
@@ -606,6 +609,7 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 		fatalx("event_base_new failed");
 	parent_watch_signals(&p);
 	if ((p.state = state_open(cfg, p.base)) == NULL ||
+	    (p.bans = banstore_new()) == NULL ||
 	    (p.reload_timeout = evtimer_new(p.base, parent_reload_timeout_cb,
 	    &p)) == NULL)
 		fatalx("out of memory");

@@ -19,6 +19,7 @@
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
 
+struct banstore;
 struct reload;
 struct state;
 
@@ -35,6 +36,7 @@ struct parent {
 	struct event	*restart;
 	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
 	struct state	*state;		/* the session journal */
+	struct banstore	*bans;		/* the network process's bans */
 	struct reload	*reload;	/* sent, waiting for the network */
 	struct event	*reload_timeout;
 	uint32_t	reload_seq;	/* status request of p->reload, or 0 */

@@ -15,6 +15,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
+#include "banstore.h"
 #include "certdiag.h"
 #include "ipc.h"
 #include "log.h"
@@ -28,6 +29,7 @@ union parentnet_message {
 	struct ipc_parent_request request;
 	struct ipc_session	session;
 	struct ipc_config_applied applied;
+	struct ipc_ban		ban;
 };
 
 /*
@@ -200,6 +202,23 @@ parentnet_request(struct parent *p, const void *buf, size_t len)
 	event_base_loopbreak(p->base);
 }
 
+/* Keep the network process's ban for the next one; see banstore.h. */
+static void
+parentnet_ban(struct parent *p, const void *buf, size_t len)
+{
+	struct ipc_ban msg;
+
+	if (ipc_ban_decode(buf, len, &msg) != 0) {
+		log_warnx("malformed ban report from the network process: "
+		    "desynchronized; restarting it");
+		kill(p->net_pid, SIGTERM);
+		return;
+	}
+	if (banstore_record(p->bans, &msg, time(NULL)) != 0)
+		log_warnx("out of memory for the ban of %s: a restart of the "
+		    "network process would lift it", msg.address);
+}
+
 static void
 parentnet_session(struct parent *p, const void *buf, size_t len)
 {
@@ -240,6 +259,8 @@ parentnet_read(struct parent *p)
 	if (type == IPC_SESSION_UP || type == IPC_SESSION_UPDATE ||
 	    type == IPC_SESSION_DOWN)
 		parentnet_session(p, &buf, (size_t)len);
+	else if (type == IPC_BAN)
+		parentnet_ban(p, &buf, (size_t)len);
 	else if (p->stopping)
 		return (1);
 	else if (type == IPC_CONFIG_APPLIED)
@@ -285,6 +306,22 @@ parent_network_gone(struct parent *p)
 		parentnet_reload_abandon(p, "the network process exited");
 }
 
+/* The message that follows the start: the bans still running. */
+static int
+parentnet_send_bans(struct parent *p)
+{
+	struct ipc_bans msg;
+	uint64_t count;
+	int fd, rc;
+
+	fd = banstore_export(p->bans, time(NULL), &count);
+	ipc_bans_init(&msg, count);
+	rc = ipc_send(p->net_channel, &msg, sizeof(msg), fd);
+	if (fd >= 0)
+		close(fd);
+	return (rc);
+}
+
 void
 parent_send_start(struct parent *p)
 {
@@ -296,6 +333,8 @@ parent_send_start(struct parent *p)
 	explicit_bzero(&msg, sizeof(msg));
 	if (fd >= 0)
 		close(fd);
+	if (rc == 0)
+		rc = parentnet_send_bans(p);
 	if (rc != 0) {
 		log_warnx("cannot send the start message to the network "
 		    "process: %s; restarting it", strerror(-rc));

@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "bancopy.h"
 #include "cfgmerge.h"
 #include "ipc.h"
 #include "journal.h"
@@ -299,6 +300,7 @@ persist_start(struct netproc *np, int fd)
 	if (len <= 0 || ipc_start_decode(&buf, (size_t)len, &msg) != 0)
 		fatalx("no valid start message from the parent: "
 		    "desynchronized");
+	bancopy_receive(np, fd);
 	np->parent_fd = fd;
 	if (parentc_start(np) != 0)
 		fatalx("out of memory");

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "ban.h"
+#include "bancopy.h"
 #include "log.h"
 #include "netproc.h"
 #include "status.h"
@@ -86,6 +87,7 @@ statusban_unban(struct status_request *req)
 	if ((n = ban_remove(req->np->bans, address)) == 0)
 		return (status_error(STATUS_NOT_FOUND, "%s has no ban or "
 		    "score", address));
+	bancopy_report_lifted(req->np, address);
 	log_notice("status socket: uid %u (pid %d) lifted the bans of %s",
 	    (unsigned)req->uid, (int)req->pid, address);
 	o = json_object_new_object();

@@ -22,7 +22,7 @@ bans_json() {
 	he_ctl --json show bans
 }
 
-tap_plan 10
+tap_plan 13
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -78,4 +78,23 @@ tap_ok "bans counted" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json \
 	show stats | python3 -c '
 import json, sys
 assert json.load(sys.stdin)[\"limits\"][\"bans_started\"] >= 2'"
+
+# A network process that the parent starts again keeps the bans.
+old_net=$(he_child_pid network)
+kill -KILL "$old_net"
+wait_until 20 sh -c "grep -Eo 'network\[[0-9]+\]' '$HE_LOG' | tail -n 1 |
+	grep -qv '\[$old_net\]'" || true
+wait_until 20 he_ctl show stats >/dev/null || true
+tap_ok "restarted network process: the address is still banned" \
+	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
+	'$VPN_HOSTNAME' /staff /staff phone2 phone2-secret"
+tap_ok "restarted network process: show bans lists the address" \
+	sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show bans |
+	python3 -c '
+import json, sys
+bans = json.load(sys.stdin)[\"bans\"]
+assert any(b[\"address\"] == \"$CLIENT_ADDR\" and b[\"user\"] is None
+           for b in bans), bans'"
+tap_ok "restarted network process: the log says so" file_contains \
+	"$HE_LOG" 'restored [0-9]+ ban\(s\) that an earlier network process'
 tap_done

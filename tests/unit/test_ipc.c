@@ -557,11 +557,70 @@ test_start_and_config_sizes(void **state)
 	    -EBADMSG);
 }
 
+static void
+test_ban_round_trip(void **state)
+{
+	struct ipc_ban msg, out;
+
+	(void)state;
+	assert_int_equal(ipc_ban_init(&msg, "198.18.0.2", "alice", 1000), 0);
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg), &out), 0);
+	assert_string_equal(out.address, "198.18.0.2");
+	assert_string_equal(out.user, "alice");
+	assert_int_equal(out.until, 1000);
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg) - 1, &out),
+	    -EBADMSG);
+}
+
+/* A ban needs an address, terminated names and a time not negative. */
+static void
+test_ban_decode_invalid(void **state)
+{
+	struct ipc_ban msg, out;
+	char longer[IPC_USER_MAX + 1];
+
+	(void)state;
+	memset(longer, 'u', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(ipc_ban_init(&msg, "198.18.0.2", longer, 1),
+	    -ENAMETOOLONG);
+
+	assert_int_equal(ipc_ban_init(&msg, "", "alice", 1), 0);
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg), &out), -EBADMSG);
+
+	assert_int_equal(ipc_ban_init(&msg, "198.18.0.2", "", -1), 0);
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg), &out), -EBADMSG);
+
+	assert_int_equal(ipc_ban_init(&msg, "198.18.0.2", "", 0), 0);
+	memset(msg.address, 'a', sizeof(msg.address));
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg), &out), -EBADMSG);
+
+	assert_int_equal(ipc_ban_init(&msg, "198.18.0.2", "", 0), 0);
+	memset(msg.user, 'u', sizeof(msg.user));
+	assert_int_equal(ipc_ban_decode(&msg, sizeof(msg), &out), -EBADMSG);
+}
+
+static void
+test_bans_round_trip(void **state)
+{
+	struct ipc_bans msg, out;
+
+	(void)state;
+	ipc_bans_init(&msg, 3);
+	assert_int_equal(ipc_bans_decode(&msg, sizeof(msg), &out), 0);
+	assert_int_equal(out.count, 3);
+	msg.hdr.type = IPC_START;
+	assert_int_equal(ipc_bans_decode(&msg, sizeof(msg), &out), -EBADMSG);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_round_trip),
+		cmocka_unit_test(test_ban_round_trip),
+		cmocka_unit_test(test_ban_decode_invalid),
+		cmocka_unit_test(test_bans_round_trip),
 		cmocka_unit_test(test_reply_round_trip),
 		cmocka_unit_test(test_reply_null_message),
 		cmocka_unit_test(test_request_init_too_long),
