@@ -243,9 +243,8 @@ authd_check_userfile(const struct config *cfg,
 		    AUTHD_DENIED_CREDENTIALS);
 	else if (rc == -EBADMSG)
 		authd_result_set(res, IPC_AUTH_ERROR, "line %lu of user file "
-		    "%s belongs to this user and is unusable: %s. Fix the line "
-		    "by hand, or delete it and set the password again with "
-		    "\"headendctl user add\"",
+		    "%s belongs to this user and is unusable: %s. Edit or "
+		    "delete the line by hand",
 		    problem.line, tg->user_file, problem.reason);
 	else
 		authd_result_set(res, IPC_AUTH_ERROR, "cannot read user file "
