@@ -59,6 +59,21 @@ fuzz_check_parent_request(const uint8_t *data, size_t size)
 	    req.hdr.type == IPC_SHUTDOWN_LOGOFF_REQUEST);
 }
 
+/* The parent keeps what a ban report decodes to and hands it on. */
+static void
+fuzz_check_ban(const uint8_t *data, size_t size)
+{
+	struct ipc_ban ban, again;
+
+	if (ipc_ban_decode(data, size, &ban) != 0)
+		return;
+	FUZZ_CHECK(size == sizeof(ban));
+	FUZZ_CHECK(ban.address[0] != '\0' && ban.until >= 0);
+	FUZZ_CHECK(ipc_ban_init(&again, ban.address, ban.user,
+	    ban.until) == 0);
+	FUZZ_CHECK(ipc_ban_decode(&again, sizeof(again), &ban) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -69,5 +84,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_request(data, size);
 	fuzz_check_reply(data, size);
 	fuzz_check_parent_request(data, size);
+	fuzz_check_ban(data, size);
 	return (0);
 }

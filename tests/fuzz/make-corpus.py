@@ -206,6 +206,10 @@ def ipc_seeds():
     write("ipc", "auth-reply", reply)
     write("ipc", "authd-socket", struct.pack("<II", 3, 8))
     write("ipc", "reload", struct.pack("<IIIi", 20, 16, 0, 4242))
+    # struct ipc_ban: the names, two bytes of padding, then until.
+    ban = (struct.pack("<II", 28, 192) + cstring("198.18.0.2", 46) +
+           cstring("alice", 128) + b"\x00" * 2 + struct.pack("<q", 1000))
+    write("ipc", "ban", ban)
 
 
 def groupurl_seeds():
