@@ -162,16 +162,11 @@ ban_check_start(struct ban_table *t, const char *address, const char *user,
     time_t now)
 {
 	struct ban_record *pair = ban_get(t, address, user, now);
-	struct ban_record *whole = ban_get(t, address, "", now);
 
-	if (ban_check_full(t, pair, t->limits.user_threshold, now) ||
-	    ban_check_full(t, whole, t->limits.address_threshold, now))
+	if (ban_check_full(t, pair, t->limits.user_threshold, now))
 		return (false);
-
 	if (pair != NULL)
 		pair->in_flight++;
-	if (whole != NULL)
-		whole->in_flight++;
 	return (true);
 }
 
@@ -179,12 +174,9 @@ void
 ban_check_end(struct ban_table *t, const char *address, const char *user)
 {
 	struct ban_record *pair = ban_find(t, address, user);
-	struct ban_record *whole = ban_find(t, address, "");
 
 	if (pair != NULL && pair->in_flight > 0)
 		pair->in_flight--;
-	if (whole != NULL && whole->in_flight > 0)
-		whole->in_flight--;
 }
 
 /* Add one failure to a record; returns true when it started a ban. */

@@ -56,11 +56,13 @@ bool	ban_allowed(struct ban_table *t, const char *address,
 
 /*
  * Start a password check of user from address, allowed by ban_allowed.
- * Returns false, and counts nothing, when the failures and the checks
- * still in flight of the pair or of the address already reach that
- * threshold; otherwise the check counts as in flight until
- * ban_check_end. Without this, guesses sent in parallel would all reach
- * the password check before the first failure is counted.
+ * Returns false, and counts nothing, when the pair's failures and checks
+ * still in flight already reach user_threshold; otherwise the check
+ * counts as in flight until ban_check_end. Without this, guesses for one
+ * user sent in parallel would all reach the password check before the
+ * first failure is counted. The address threshold does not count checks
+ * in flight, because phones behind one NAT address all log in at once
+ * after a power cut.
  */
 bool	ban_check_start(struct ban_table *t, const char *address,
 	    const char *user, time_t now);

@@ -158,9 +158,9 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 			return (false);
 		counter_add(&np->stats.logins_over_check_limit, 1);
 		conn_log(c, LOG_INFO, "login of user=%s refused: as many "
-		    "password checks from the address are in progress as "
-		    "failures would ban it (ban-user-threshold, "
-		    "ban-address-threshold)", user);
+		    "password checks of this user from the address are in "
+		    "progress as failures would ban it (ban-user-threshold)",
+		    user);
 		done(lg, c, IPC_AUTH_ERROR, "too many password checks in "
 		    "progress");
 		return (true);

@@ -3,12 +3,17 @@
 brute-force tests.
 
 usage: guesses.py parallel SOURCE USER COUNT
+       guesses.py together SOURCE PREFIX COUNT
        guesses.py hangup SOURCE USER COUNT
        guesses.py flood COUNT SOURCE...
 
 parallel: COUNT logins from SOURCE each get their form. Then all send a
 wrong password for USER at the same moment, and it prints how many
 responses of each status line came back.
+together: COUNT users PREFIX0, PREFIX1 ... log in from SOURCE at the
+same moment, each with its right password PREFIXn-secret, as phones
+behind one NAT address do after a power cut; prints how many got a
+cookie.
 hangup: COUNT logins from SOURCE, one after another, each send a wrong
 password for USER and close the connection 50 ms later, before the
 answer when the check takes longer.
@@ -40,22 +45,25 @@ def wrong_reply(opaque, user, i):
                                  password='wrong-{}'.format(i))
 
 
-def parallel(user, count):
+def at_once(count, reply):
+    """Send reply(i, opaque) on count logins at once; count the results."""
     conns = [xmllogin.connect(HOST) for _ in range(count)]
     forms = [login_form(c) for c in conns]
     start = threading.Barrier(count)
     status = collections.Counter()
 
-    def guess(i):
+    def send(i):
         start.wait()
         try:
             head, _ = xmllogin.request(conns[i], HOST, PATH,
-                                       wrong_reply(forms[i], user, i))
+                                       reply(i, forms[i]))
             status[head.splitlines()[0]] += 1
+            if 'Set-Cookie: webvpn=' in head:
+                status['cookie'] += 1
         except OSError as err:
             status['no answer: {}'.format(err)] += 1
 
-    threads = [threading.Thread(target=guess, args=(i,))
+    threads = [threading.Thread(target=send, args=(i,))
                for i in range(count)]
     for t in threads:
         t.start()
@@ -64,6 +72,18 @@ def parallel(user, count):
     for line, n in sorted(status.items()):
         print('{} {}'.format(n, line))
     return 0
+
+
+def parallel(user, count):
+    return at_once(count, lambda i, opaque: wrong_reply(opaque, user, i))
+
+
+def together(prefix, count):
+    def right(i, opaque):
+        user = '{}{}'.format(prefix, i)
+        return xmllogin.REPLY.format(opaque=opaque, user=user,
+                                     password=user + '-secret')
+    return at_once(count, right)
 
 
 def hangup(user, count):
@@ -110,6 +130,8 @@ def main():
     user, count = sys.argv[3], int(sys.argv[4])
     if mode == 'parallel':
         return parallel(user, count)
+    if mode == 'together':
+        return together(user, count)
     return hangup(user, count)
 
 
