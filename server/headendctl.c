@@ -98,6 +98,7 @@ ctl_usage(FILE *f)
 	    "  reload           waits for the outcome; exit 1 unless applied\n"
 	    "  show reload ID   the outcome of the reload with that id\n"
 	    "  shutdown [--logoff]\n"
+	    "  help             the commands as the headend lists them\n"
 	    "  metrics          print the Prometheus metrics\n"
 	    "  user add|delete [-f FILE] USERNAME\n"
 	    "  cert-hash [-c CONFIG | FILE...]   certificate hashes for "
