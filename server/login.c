@@ -23,6 +23,7 @@
 #include "hash.h"
 #include "log.h"
 #include "login.h"
+#include "loginwait.h"
 #include "source.h"
 #include "netproc.h"
 #include "phone.h"
@@ -57,6 +58,8 @@ login_init(struct netproc *np)
 {
 	int rc = route_init(np->cfg);
 
+	if (rc == 0)
+		rc = loginwait_init(np->base);
 	return (rc != 0 ? rc : cert_start(np));
 }
 
@@ -184,9 +187,11 @@ login_free(struct login *lg)
 	while (*pp != lg)
 		pp = &(*pp)->lg_next_by_handle;
 	*pp = lg->lg_next_by_handle;
+	loginwait_remove(lg);
 	if (lg->lg_checking) {
 		authc_cancel(lg->lg_np->authc, lg->lg_request);
 		ban_check_end(lg->lg_np->bans, lg->lg_source, lg->lg_checked);
+		loginwait_notify(lg->lg_source, lg->lg_checked);
 	}
 	if (lg->lg_conn != NULL)
 		lg->lg_conn->c_login = NULL;
@@ -205,6 +210,7 @@ login_free(struct login *lg)
 void
 login_conn_gone(struct login *lg)
 {
+	loginwait_remove(lg);
 	lg->lg_conn = NULL;
 }
 
@@ -657,7 +663,7 @@ login_reply(struct conn *c, const struct http_request *req,
 		    true);
 		return;
 	}
-	if (lg->lg_checking) {
+	if (lg->lg_checking || lg->lg_waiting) {
 		/*
 		 * Another connection's reply for this login waits for authd.
 		 * Touching the login now would leave that connection without

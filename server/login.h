@@ -44,8 +44,11 @@ struct login {
 	unsigned	lg_failures;
 	struct conn	*lg_conn;	/* waiting for authd, or NULL */
 	bool		lg_checking;	/* an authd request is out */
+	bool		lg_waiting;	/* queued for a place to check */
 	int64_t		lg_request;
 	char		lg_checked[IPC_USER_MAX];	/* its username */
+	char		*lg_password;	/* while queued; see loginwait.h */
+	TAILQ_ENTRY(login) lg_wait_entry;
 	login_done_fn	*lg_done;	/* gets authd's answer */
 	char		lg_user[IPC_USER_MAX];
 	char		lg_agent[128];	/* User-Agent of the first request */
@@ -67,6 +70,13 @@ void	login_handle(struct conn *c, const struct http_request *req);
 
 /* The connection of a login that waits for authd is gone. */
 void	login_conn_gone(struct login *lg);
+
+/*
+ * Start the password check of a queued login when its pair has room, or
+ * answer it when it got banned meanwhile. Returns false, changing
+ * nothing, when it must wait on; otherwise it left the queue.
+ */
+bool	login_wait_resume(struct login *lg);
 
 /*
  * Start a login in the group that rt selected. Returns NULL after

@@ -22,6 +22,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "login.h"
+#include "loginwait.h"
 #include "netproc.h"
 #include "pool.h"
 #include "session.h"
@@ -99,7 +100,6 @@ login_score(struct login *lg, struct conn *c, enum ipc_auth_result result)
 	const char *user = lg->lg_checked;
 	time_t now = time(NULL);
 
-	ban_check_end(np->bans, lg->lg_source, user);
 	if (result == IPC_AUTH_OK) {
 		ban_record_success(np->bans, lg->lg_source, user);
 		return;
@@ -125,25 +125,32 @@ static void
 login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
 {
 	struct login *lg = arg;
+	struct netproc *np = lg->lg_np;
 	struct conn *c = lg->lg_conn;
+	char source[sizeof(lg->lg_source)], user[sizeof(lg->lg_checked)];
 
+	/* The login may end below; the queue needs its pair after that. */
+	memcpy(source, lg->lg_source, sizeof(source));
+	memcpy(user, lg->lg_checked, sizeof(user));
 	lg->lg_checking = false;
+	ban_check_end(np->bans, source, user);
 	login_score(lg, c, result);
 	if (c == NULL) {
 		/* Nobody waits for the response, so the login ends here. */
 		login_destroy(lg);
-		return;
+	} else {
+		lg->lg_conn = NULL;
+		c->c_login = NULL;
+		lg->lg_done(lg, c, result, msg);
 	}
-	lg->lg_conn = NULL;
-	c->c_login = NULL;
-	lg->lg_done(lg, c, result, msg);
+	loginwait_notify(source, user);
 }
 
 /*
  * A banned address+user pair gets the response to a wrong password,
  * because that client is the one that keeps failing. A banned address
  * gets the response to a server problem, so a phone behind it keeps its
- * stored password. So do checks beyond a threshold's worth in flight.
+ * stored password.
  */
 static bool
 login_banned(struct login *lg, struct conn *c, const char *user,
@@ -153,18 +160,8 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 	time_t now = time(NULL);
 	bool whole = !ban_allowed(np->bans, lg->lg_source, "", now);
 
-	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now)) {
-		if (ban_check_start(np->bans, lg->lg_source, user, now))
-			return (false);
-		counter_add(&np->stats.logins_over_check_limit, 1);
-		conn_log(c, LOG_INFO, "login of user=%s refused: as many "
-		    "password checks of this user from the address are in "
-		    "progress as failures would ban it (ban-user-threshold)",
-		    user);
-		done(lg, c, IPC_AUTH_ERROR, "too many password checks in "
-		    "progress");
-		return (true);
-	}
+	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
+		return (false);
 	counter_add(&np->stats.logins_banned, 1);
 	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
 	    "repeated failed logins", user, whole ? "the address" :
@@ -174,35 +171,87 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 	return (true);
 }
 
-int
-login_authenticate(struct login *lg, struct conn *c, const char *user,
-    const char *password, login_done_fn *done)
+/* Send the check of lg_checked to authd. Returns 0 or -errno (logged). */
+static int
+login_check_start(struct login *lg, struct conn *c, const char *password)
 {
-	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
+	struct netproc *np = c->c_np;
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
 	int64_t id;
 
-	if (lg->lg_checking)
-		return (-EBUSY);	/* one authd request per login */
-	if (user != lg->lg_user)
-		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
-	if (login_banned(lg, c, user, done))
-		return (0);
-	id = authc_request(c->c_np->authc, tg->name, user, password,
+	id = authc_request(np->authc, tg->name, lg->lg_checked, password,
 	    login_authc_done, lg);
 	if (id < 0) {
-		ban_check_end(c->c_np->bans, lg->lg_source, user);
-		counter_add(&c->c_np->stats.logins_error, 1);
+		ban_check_end(np->bans, lg->lg_source, lg->lg_checked);
+		loginwait_notify(lg->lg_source, lg->lg_checked);
+		counter_add(&np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "cannot ask authd: %s",
 		    strerror((int)-id));
 		return ((int)id);
 	}
-	snprintf(lg->lg_checked, sizeof(lg->lg_checked), "%s", user);
-	lg->lg_done = done;
 	lg->lg_request = id;
 	lg->lg_checking = true;
 	lg->lg_conn = c;
 	c->c_login = lg;
 	return (0);
+}
+
+int
+login_authenticate(struct login *lg, struct conn *c, const char *user,
+    const char *password, login_done_fn *done)
+{
+	struct netproc *np = c->c_np;
+	int rc;
+
+	if (lg->lg_checking || lg->lg_waiting)
+		return (-EBUSY);	/* one authd request per login */
+	if (user != lg->lg_user)
+		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
+	if (login_banned(lg, c, user, done))
+		return (0);
+	snprintf(lg->lg_checked, sizeof(lg->lg_checked), "%s", user);
+	lg->lg_done = done;
+	if (ban_check_start(np->bans, lg->lg_source, user, time(NULL)))
+		return (login_check_start(lg, c, password));
+
+	/* As many checks of the pair are out as failures would ban it. */
+	if ((rc = loginwait_add(lg, password)) != 0) {
+		conn_log(c, LOG_WARNING, "cannot queue the password check: "
+		    "%s", strerror(-rc));
+		return (rc);
+	}
+	counter_add(&np->stats.logins_waited, 1);
+	lg->lg_conn = c;
+	c->c_login = lg;
+	return (0);
+}
+
+bool
+login_wait_resume(struct login *lg)
+{
+	struct netproc *np = lg->lg_np;
+	struct conn *c = lg->lg_conn;
+	char password[IPC_PASSWORD_MAX];
+	time_t now = time(NULL);
+	bool banned;
+
+	banned = !ban_allowed(np->bans, lg->lg_source, "", now) ||
+	    !ban_allowed(np->bans, lg->lg_source, lg->lg_checked, now);
+	if (!banned && !ban_check_start(np->bans, lg->lg_source,
+	    lg->lg_checked, now))
+		return (false);
+
+	snprintf(password, sizeof(password), "%s", loginwait_password(lg));
+	loginwait_remove(lg);
+	lg->lg_conn = NULL;
+	c->c_login = NULL;
+	if (banned)
+		login_banned(lg, c, lg->lg_checked, lg->lg_done);
+	else if (login_check_start(lg, c, password) != 0)
+		lg->lg_done(lg, c, IPC_AUTH_ERROR, "the authentication "
+		    "service is unavailable");
+	OPENSSL_cleanse(password, sizeof(password));
+	return (true);
 }
 
 /* The caps of the limits section (all groups) and of the tunnel-group. */

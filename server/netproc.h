@@ -61,7 +61,7 @@ struct netproc_stats {
 	uint64_t	conns_over_source_limit;
 	uint64_t	logins_over_source_limit;
 	uint64_t	logins_banned;		/* rejected by a ban */
-	uint64_t	logins_over_check_limit; /* checks in flight */
+	uint64_t	logins_waited;	/* for checks in flight to end */
 	uint64_t	logins_table_full;	/* no room for a login */
 	uint64_t	bans;			/* bans started */
 	uint64_t	sessions_over_limit;	/* global or group cap */

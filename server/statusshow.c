@@ -215,8 +215,7 @@ statusshow_limits(const struct netproc_stats *s)
 	    s->logins_over_source_limit);
 	statusshow_add_u64(o, "sessions_over_limit", s->sessions_over_limit);
 	statusshow_add_u64(o, "logins_banned", s->logins_banned);
-	statusshow_add_u64(o, "logins_over_check_limit",
-	    s->logins_over_check_limit);
+	statusshow_add_u64(o, "logins_waited", s->logins_waited);
 	statusshow_add_u64(o, "logins_table_full", s->logins_table_full);
 	statusshow_add_u64(o, "bans_started", s->bans);
 	statusshow_add_u64(o, "accept_pauses", s->accept_pauses);

@@ -4,6 +4,7 @@ brute-force tests.
 
 usage: guesses.py parallel SOURCE USER COUNT
        guesses.py together SOURCE PREFIX COUNT
+       guesses.py shared SOURCE USER COUNT
        guesses.py hangup SOURCE USER COUNT
        guesses.py flood COUNT SOURCE...
 
@@ -14,6 +15,9 @@ together: COUNT users PREFIX0, PREFIX1 ... log in from SOURCE at the
 same moment, each with its right password PREFIXn-secret, as phones
 behind one NAT address do after a power cut; prints how many got a
 cookie.
+shared: COUNT logins of USER, with its right password USER-secret, from
+SOURCE at the same moment, as phones that share one account do; prints
+how many got a cookie.
 hangup: COUNT logins from SOURCE, one after another, each send a wrong
 password for USER and close the connection 50 ms later, before the
 answer when the check takes longer.
@@ -78,6 +82,12 @@ def parallel(user, count):
     return at_once(count, lambda i, opaque: wrong_reply(opaque, user, i))
 
 
+def shared(user, count):
+    reply = xmllogin.REPLY.format(opaque='{opaque}', user=user,
+                                  password=user + '-secret')
+    return at_once(count, lambda i, opaque: reply.format(opaque=opaque))
+
+
 def together(prefix, count):
     def right(i, opaque):
         user = '{}{}'.format(prefix, i)
@@ -132,6 +142,8 @@ def main():
         return parallel(user, count)
     if mode == 'together':
         return together(user, count)
+    if mode == 'shared':
+        return shared(user, count)
     return hangup(user, count)
 
 
