@@ -25,6 +25,7 @@ struct authcheck {
 	authcheck_report_fn	*report;
 	void			*arg;
 	const char		*user_file;	/* the file being read */
+	bool			lines_fatal;
 	int			errors;
 };
 
@@ -47,7 +48,7 @@ authcheck_user_line(void *arg, unsigned long line, const char *reason)
 {
 	struct authcheck *ac = arg;
 
-	authcheck_say(ac, true, "%s:%lu: invalid line, %s: write "
+	authcheck_say(ac, ac->lines_fatal, "%s:%lu: invalid line, %s: write "
 	    "\"username:hash\" with a crypt(3) hash, a comment starting with "
 	    "'#' or a blank line; or delete the line and set that user's "
 	    "password again with \"headendctl user add\"", ac->user_file,
@@ -143,10 +144,10 @@ authcheck_account(struct authcheck *ac)
 }
 
 int
-authcheck_config(const struct config *cfg, authcheck_report_fn *report,
-    void *arg)
+authcheck_config(const struct config *cfg, bool lines_fatal,
+    authcheck_report_fn *report, void *arg)
 {
-	struct authcheck ac = { cfg, report, arg, NULL, 0 };
+	struct authcheck ac = { cfg, report, arg, NULL, lines_fatal, 0 };
 	const struct config_tgroup *tg;
 	size_t i;
 

@@ -15,8 +15,13 @@
 /* Receives one finding, without a newline; error is false for a warning. */
 typedef void authcheck_report_fn(void *arg, bool error, const char *text);
 
-/* Run every check on cfg. Returns the number of errors reported. */
-int	authcheck_config(const struct config *cfg, authcheck_report_fn *report,
-	    void *arg);
+/*
+ * Run every check on cfg. Returns the number of errors reported. A
+ * malformed line of a user file is an error when lines_fatal is set, as
+ * for headend -t, and otherwise a warning: a start or a reload goes on,
+ * since only logins of that line's user fail.
+ */
+int	authcheck_config(const struct config *cfg, bool lines_fatal,
+	    authcheck_report_fn *report, void *arg);
 
 #endif

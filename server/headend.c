@@ -146,7 +146,7 @@ main(int argc, char **argv)
 	/* Each check runs, so that one run lists every error. */
 	errors = load_tls(cfg, tls);
 	errors += cert_load(cfg, print_config_error, NULL);
-	errors += authcheck_config(cfg, print_authcheck, &check);
+	errors += authcheck_config(cfg, check, print_authcheck, &check);
 	if (errors != 0) {
 		if (!check)
 			fprintf(stderr, "headend: not started: fix the errors "

@@ -220,7 +220,7 @@ reload_prepare(const struct config *running, struct reload **out)
 		goto fail;
 	}
 	errors += reload_check_tls(r);
-	errors += authcheck_config(r->cfg, reload_log_authcheck, NULL);
+	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
 	if (cert_stores_load(r->cfg, r->bundle, &r->stores,
 	    reload_log_error, &errors) != 0 || errors != 0)
 		goto fail;

@@ -85,7 +85,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 27
+tap_plan 29
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -131,6 +131,16 @@ tap_ok "missing user file: the log says how to create it" file_contains \
 tap_ok "missing user file: the running group still takes logins" \
 	xml_login /staff
 write_config "$STAFF_POOL" "$STAFF_GROUP"
+
+# A malformed line fails only its user's logins, so a reload goes on and
+# the log warns about the line.
+cp "$HE_USERS" "$HE_TMPDIR/users.good"
+echo 'broken line' >>"$HE_USERS"
+tap_ok "malformed user line: the reload applies" reload_and_wait \
+	"reloaded $HE_CONF"
+tap_ok "malformed user line: the log warns about it" file_contains \
+	"$HE_LOG" "warning: .*$HE_USERS:[0-9]+: invalid line, it has no ':'"
+cp "$HE_TMPDIR/users.good" "$HE_USERS"
 
 # A new tunnel-group, through headendctl this time.
 write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"
