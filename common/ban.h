@@ -57,7 +57,7 @@ bool	ban_allowed(struct ban_table *t, const char *address,
 /*
  * Start a password check of user from address, allowed by ban_allowed.
  * Returns false, and counts nothing, when the pair's failures and checks
- * still in flight already reach user_threshold; otherwise the check
+ * still in flight already reach user_threshold. Otherwise the check
  * counts as in flight until ban_check_end. Without this, guesses for one
  * user sent in parallel would all reach the password check before the
  * first failure is counted. The address threshold does not count checks

@@ -203,9 +203,9 @@ login_free(struct login *lg)
 }
 
 /*
- * The password check goes on without the client: its result still counts
- * for the bans, or a client could guess without limit by hanging up
- * before authd answers.
+ * The password check goes on without the client, because its result must
+ * count for the bans: otherwise a client could guess without limit by
+ * hanging up before authd replies.
  */
 void
 login_conn_gone(struct login *lg)

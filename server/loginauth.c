@@ -136,7 +136,7 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
 	ban_check_end(np->bans, source, user);
 	login_score(lg, c, result);
 	if (c == NULL) {
-		/* Nobody waits for the response, so the login ends here. */
+		/* No client waits for the response, so the login ends here. */
 		login_destroy(lg);
 	} else {
 		lg->lg_conn = NULL;

@@ -1,7 +1,7 @@
 /*
  * Logins whose password check waits for a place. A pair of address and
  * username may have only as many checks in flight as failures would ban
- * it (ban_check_start in ban.h); further logins of the pair wait here
+ * it (ban_check_start in ban.h). Further logins of the pair wait here
  * and start in arrival order as checks of the pair end. So phones that
  * share one account behind one NAT address are all served, while
  * guesses sent at once reach authd no faster than the ban allows.
