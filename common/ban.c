@@ -146,12 +146,14 @@ ban_allowed(struct ban_table *t, const char *address, const char *user,
 /*
  * Return whether the failures and the checks in flight together reach
  * threshold (0: no threshold), so that one more check could pass it.
+ * Without a check in flight nothing is awaited, so a score that reaches
+ * a threshold lowered by a reload lets the next check decide.
  */
 static bool
 ban_check_full(const struct ban_table *t, struct ban_record *r,
     unsigned threshold, time_t now)
 {
-	if (r == NULL || threshold == 0)
+	if (r == NULL || threshold == 0 || r->in_flight == 0)
 		return (false);
 	ban_refresh(t, r, now);
 	return (r->score + r->in_flight >= threshold);

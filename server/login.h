@@ -48,6 +48,7 @@ struct login {
 	int64_t		lg_request;
 	char		lg_checked[IPC_USER_MAX];	/* its username */
 	char		*lg_password;	/* while queued; see loginwait.h */
+	struct event	*lg_wait_timer;	/* ends the wait */
 	TAILQ_ENTRY(login) lg_wait_entry;
 	login_done_fn	*lg_done;	/* gets authd's answer */
 	char		lg_user[IPC_USER_MAX];
@@ -77,6 +78,9 @@ void	login_conn_gone(struct login *lg);
  * nothing, when it must wait on; otherwise it left the queue.
  */
 bool	login_wait_resume(struct login *lg);
+
+/* Answer a queued login that waited LOGINWAIT_TIMEOUT seconds. */
+void	login_wait_expired(struct login *lg);
 
 /*
  * Start a login in the group that rt selected. Returns NULL after

@@ -154,10 +154,9 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
  */
 static bool
 login_banned(struct login *lg, struct conn *c, const char *user,
-    login_done_fn *done)
+    login_done_fn *done, time_t now)
 {
 	struct netproc *np = c->c_np;
-	time_t now = time(NULL);
 	bool whole = !ban_allowed(np->bans, lg->lg_source, "", now);
 
 	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
@@ -201,17 +200,19 @@ login_authenticate(struct login *lg, struct conn *c, const char *user,
     const char *password, login_done_fn *done)
 {
 	struct netproc *np = c->c_np;
+	time_t now = time(NULL);
 	int rc;
 
 	if (lg->lg_checking || lg->lg_waiting)
 		return (-EBUSY);	/* one authd request per login */
 	if (user != lg->lg_user)
 		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
-	if (login_banned(lg, c, user, done))
+	if (login_banned(lg, c, user, done, now))
 		return (0);
 	snprintf(lg->lg_checked, sizeof(lg->lg_checked), "%s", user);
 	lg->lg_done = done;
-	if (ban_check_start(np->bans, lg->lg_source, user, time(NULL)))
+	if (!loginwait_pending(lg->lg_source, user) &&
+	    ban_check_start(np->bans, lg->lg_source, user, now))
 		return (login_check_start(lg, c, password));
 
 	/* As many checks of the pair are out as failures would ban it. */
@@ -246,12 +247,29 @@ login_wait_resume(struct login *lg)
 	lg->lg_conn = NULL;
 	c->c_login = NULL;
 	if (banned)
-		login_banned(lg, c, lg->lg_checked, lg->lg_done);
+		login_banned(lg, c, lg->lg_checked, lg->lg_done, now);
 	else if (login_check_start(lg, c, password) != 0)
 		lg->lg_done(lg, c, IPC_AUTH_ERROR, "the authentication "
 		    "service is unavailable");
 	OPENSSL_cleanse(password, sizeof(password));
 	return (true);
+}
+
+void
+login_wait_expired(struct login *lg)
+{
+	struct conn *c = lg->lg_conn;
+
+	loginwait_remove(lg);
+	lg->lg_conn = NULL;
+	c->c_login = NULL;
+	counter_add(&lg->lg_np->stats.logins_error, 1);
+	conn_log(c, LOG_INFO, "login of user=%s: no place for its password "
+	    "check within %d s, as earlier checks of this user from the "
+	    "address are still in progress", lg->lg_checked,
+	    LOGINWAIT_TIMEOUT);
+	lg->lg_done(lg, c, IPC_AUTH_ERROR, "too many password checks in "
+	    "progress");
 }
 
 /* The caps of the limits section (all groups) and of the tunnel-group. */

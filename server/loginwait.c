@@ -16,6 +16,7 @@ static struct {
 	TAILQ_HEAD(, login) buckets[LOGINWAIT_BUCKETS];
 	bool		due[LOGINWAIT_BUCKETS];	/* a check there ended */
 	struct event	*wake;
+	struct event_base *base;
 } loginwait_state;
 
 static size_t
@@ -79,21 +80,53 @@ loginwait_init(struct event_base *base)
 		return (0);
 	for (b = 0; b < LOGINWAIT_BUCKETS; b++)
 		TAILQ_INIT(&loginwait_state.buckets[b]);
+	loginwait_state.base = base;
 	loginwait_state.wake = event_new(base, -1, 0, loginwait_wake_cb,
 	    NULL);
 	return (loginwait_state.wake != NULL ? 0 : -ENOMEM);
+}
+
+static void
+loginwait_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	login_wait_expired(arg);
 }
 
 int
 loginwait_add(struct login *lg, const char *password)
 {
 	size_t b = loginwait_bucket(lg->lg_source, lg->lg_checked);
+	struct timeval tv = { LOGINWAIT_TIMEOUT, 0 };
 
-	if ((lg->lg_password = strdup(password)) == NULL)
+	lg->lg_wait_timer = evtimer_new(loginwait_state.base,
+	    loginwait_timeout_cb, lg);
+	if (lg->lg_wait_timer == NULL ||
+	    (lg->lg_password = strdup(password)) == NULL) {
+		if (lg->lg_wait_timer != NULL)
+			event_free(lg->lg_wait_timer);
+		lg->lg_wait_timer = NULL;
 		return (-ENOMEM);
+	}
+	evtimer_add(lg->lg_wait_timer, &tv);
 	TAILQ_INSERT_TAIL(&loginwait_state.buckets[b], lg, lg_wait_entry);
 	lg->lg_waiting = true;
 	return (0);
+}
+
+bool
+loginwait_pending(const char *source, const char *user)
+{
+	size_t b = loginwait_bucket(source, user);
+	const struct login *lg;
+
+	TAILQ_FOREACH(lg, &loginwait_state.buckets[b], lg_wait_entry) {
+		if (strcmp(lg->lg_source, source) == 0 &&
+		    strcmp(lg->lg_checked, user) == 0)
+			return (true);
+	}
+	return (false);
 }
 
 void
@@ -108,6 +141,8 @@ loginwait_remove(struct login *lg)
 	OPENSSL_cleanse(lg->lg_password, strlen(lg->lg_password));
 	free(lg->lg_password);
 	lg->lg_password = NULL;
+	event_free(lg->lg_wait_timer);
+	lg->lg_wait_timer = NULL;
 	lg->lg_waiting = false;
 }
 

@@ -9,9 +9,17 @@
 #ifndef HEADEND_LOGINWAIT_H
 #define HEADEND_LOGINWAIT_H
 
+#include <stdbool.h>
+
 #include <event2/event.h>
 
 struct login;
+
+/*
+ * Seconds a login may wait. Then it gets "try again later", well before
+ * the connection's own 60 s deadline for a response.
+ */
+#define LOGINWAIT_TIMEOUT	20
 
 /* Prepare the queue on the control thread's loop. 0 or -ENOMEM. */
 int	loginwait_init(struct event_base *base);
@@ -24,6 +32,9 @@ int	loginwait_add(struct login *lg, const char *password);
 
 /* Take lg off the queue, if it is on it, and wipe its password. */
 void	loginwait_remove(struct login *lg);
+
+/* Return whether logins of user from source wait, to keep their order. */
+bool	loginwait_pending(const char *source, const char *user);
 
 /* Return the password of a queued login. */
 const char *loginwait_password(const struct login *lg);

@@ -34,7 +34,7 @@ import json, sys
 print(json.load(sys.stdin)["limits"][sys.argv[1]])' "$1"
 }
 
-tap_plan 11
+tap_plan 13
 he_setup
 he_add_user alice alice-secret
 # bob's hash takes about half a second to check, so that clients can
@@ -81,6 +81,21 @@ out=$(guesses shared 198.18.0.24 shared 20)
 tap_diag "$out"
 tap_ok "one account, twenty phones at once: all log in" grep -qx \
 	'20 cookie' <<<"$out"
+
+# With authd stopped, five checks of one user wait for it and three more
+# logins wait in the queue. The queued ones get "try again later" after
+# 20 s and the others after authd's 30 s, before the connection's 60 s.
+authd_pid=$(he_child_pid authd)
+kill -STOP "$authd_pid"
+he_add_user stuck stuck-secret
+start=$SECONDS
+out=$(guesses shared 198.18.0.24 stuck 8)
+took=$((SECONDS - start))
+kill -CONT "$authd_pid"
+tap_diag "$out (after $took s)"
+tap_ok "authd stopped: all eight logins get a response" grep -qx \
+	'8 HTTP/1.1 200 OK' <<<"$out"
+tap_ok "authd stopped: within 40 s" test "$took" -le 40
 
 # Guesses whose client closes before authd replies still count.
 out=$(guesses hangup 198.18.0.20 bob 8)

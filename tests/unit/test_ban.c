@@ -233,6 +233,25 @@ test_checks_in_flight_many_users(void **state)
 	assert_true(ban_check_start(t, "198.18.0.2", "late", 0));
 }
 
+/*
+ * A reload that lowers the threshold below a pair's score bans nobody;
+ * with no check in flight, the next check starts and decides.
+ */
+static void
+test_lowered_threshold_lets_check_start(void **state)
+{
+	struct ban_table *t = *state;
+	struct ban_limits lower = limits;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		ban_record_failure(t, "198.18.0.2", "carol", 0);
+	lower.user_threshold = 2;
+	ban_table_set_limits(t, &lower);
+	assert_true(ban_check_start(t, "198.18.0.2", "carol", 1));
+	assert_false(ban_check_start(t, "198.18.0.2", "carol", 1));
+}
+
 /* An entry with a check in flight outlives ban_expire. */
 static void
 test_expire_keeps_checks_in_flight(void **state)
@@ -278,6 +297,8 @@ main(void)
 		    test_checks_in_flight_many_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_expire_keeps_checks_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lowered_threshold_lets_check_start, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
