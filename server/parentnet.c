@@ -25,6 +25,18 @@
 #include "tun.h"
 
 /* Room for the largest message the network process sends. */
+/*
+ * Restart a network process that went wrong by ending it. Once it has
+ * exited, net_pid is 0, and kill(0) would signal the parent's own
+ * process group, so then there is nothing to do.
+ */
+static void
+parentnet_stop_network(struct parent *p)
+{
+	if (p->net_pid > 0)
+		kill(p->net_pid, SIGTERM);
+}
+
 union parentnet_message {
 	struct ipc_parent_request request;
 	struct ipc_session	session;
@@ -185,7 +197,7 @@ parentnet_request(struct parent *p, const void *buf, size_t len)
 	if (ipc_parent_request_decode(buf, len, &req) != 0) {
 		log_warnx("malformed request from the network process: "
 		    "desynchronized; restarting it");
-		kill(p->net_pid, SIGTERM);
+		parentnet_stop_network(p);
 		return;
 	}
 	if (req.hdr.type == IPC_RELOAD_REQUEST) {
@@ -211,7 +223,7 @@ parentnet_ban(struct parent *p, const void *buf, size_t len)
 	if (ipc_ban_decode(buf, len, &msg) != 0) {
 		log_warnx("malformed ban report from the network process: "
 		    "desynchronized; restarting it");
-		kill(p->net_pid, SIGTERM);
+		parentnet_stop_network(p);
 		return;
 	}
 	if (banstore_record(p->bans, &msg, time(NULL)) != 0)
@@ -227,7 +239,7 @@ parentnet_session(struct parent *p, const void *buf, size_t len)
 	if (ipc_session_decode(buf, len, &msg) != 0) {
 		log_warnx("malformed session report from the network "
 		    "process: desynchronized; restarting it");
-		kill(p->net_pid, SIGTERM);
+		parentnet_stop_network(p);
 		return;
 	}
 	state_record(p->state, &msg);
@@ -338,6 +350,6 @@ parent_send_start(struct parent *p)
 	if (rc != 0) {
 		log_warnx("cannot send the start message to the network "
 		    "process: %s; restarting it", strerror(-rc));
-		kill(p->net_pid, SIGTERM);
+		parentnet_stop_network(p);
 	}
 }
