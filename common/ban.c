@@ -263,6 +263,13 @@ ban_unlink_if(struct ban_table *t, size_t bucket, const char *address,
 		} else {
 			drop = strcmp(r->address, address) == 0;
 		}
+		if (drop && r->in_flight > 0) {
+			/* Lifted, but its checks in flight still count. */
+			r->score = 0;
+			r->banned_until = 0;
+			n++;
+			drop = false;
+		}
 		if (!drop) {
 			pp = &r->next;
 			continue;

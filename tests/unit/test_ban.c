@@ -252,6 +252,23 @@ test_lowered_threshold_lets_check_start(void **state)
 	assert_false(ban_check_start(t, "198.18.0.2", "carol", 1));
 }
 
+/* An unban keeps counting the pair's checks still in flight. */
+static void
+test_remove_keeps_checks_in_flight(void **state)
+{
+	struct ban_table *t = *state;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+	assert_int_equal(ban_remove(t, "198.18.0.2"), 1);
+	assert_false(ban_check_start(t, "198.18.0.2", "alice", 0));
+
+	for (i = 0; i < 5; i++)
+		ban_check_end(t, "198.18.0.2", "alice");
+	assert_true(ban_check_start(t, "198.18.0.2", "alice", 0));
+}
+
 /* An entry with a check in flight outlives ban_expire. */
 static void
 test_expire_keeps_checks_in_flight(void **state)
@@ -299,6 +316,8 @@ main(void)
 		    test_expire_keeps_checks_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_lowered_threshold_lets_check_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_remove_keeps_checks_in_flight, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
