@@ -74,12 +74,12 @@ void	login_conn_gone(struct login *lg);
 
 /*
  * Start the password check of a queued login when its pair has room, or
- * answer it when it got banned meanwhile. Returns false, changing
- * nothing, when it must wait on; otherwise it left the queue.
+ * respond with the ban when it got banned meanwhile. Returns false,
+ * changing nothing, when it must wait on. Otherwise it left the queue.
  */
 bool	login_wait_resume(struct login *lg);
 
-/* Answer a queued login that waited LOGINWAIT_TIMEOUT seconds. */
+/* Respond "try again later" to a login queued LOGINWAIT_TIMEOUT seconds. */
 void	login_wait_expired(struct login *lg);
 
 /*

@@ -146,6 +146,27 @@ login_authc_done(void *arg, enum ipc_auth_result result, const char *msg)
 	loginwait_notify(source, user);
 }
 
+/* Return whether user from source, or the whole source, is banned now. */
+static bool
+login_ban_active(struct netproc *np, const char *source, const char *user,
+    time_t now)
+{
+	return (!ban_allowed(np->bans, source, "", now) ||
+	    !ban_allowed(np->bans, source, user, now));
+}
+
+/* Take a queued login off the queue and its connection; return that. */
+static struct conn *
+login_unqueue(struct login *lg)
+{
+	struct conn *c = lg->lg_conn;
+
+	loginwait_remove(lg);
+	lg->lg_conn = NULL;
+	c->c_login = NULL;
+	return (c);
+}
+
 /*
  * A banned address+user pair gets the response to a wrong password,
  * because that client is the one that keeps failing. A banned address
@@ -159,7 +180,7 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 	struct netproc *np = c->c_np;
 	bool whole = !ban_allowed(np->bans, lg->lg_source, "", now);
 
-	if (!whole && ban_allowed(np->bans, lg->lg_source, user, now))
+	if (!login_ban_active(np, lg->lg_source, user, now))
 		return (false);
 	counter_add(&np->stats.logins_banned, 1);
 	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
@@ -231,21 +252,19 @@ bool
 login_wait_resume(struct login *lg)
 {
 	struct netproc *np = lg->lg_np;
-	struct conn *c = lg->lg_conn;
 	char password[IPC_PASSWORD_MAX];
 	time_t now = time(NULL);
+	struct conn *c;
 	bool banned;
 
-	banned = !ban_allowed(np->bans, lg->lg_source, "", now) ||
-	    !ban_allowed(np->bans, lg->lg_source, lg->lg_checked, now);
+	banned = login_ban_active(np, lg->lg_source, lg->lg_checked, now);
 	if (!banned && !ban_check_start(np->bans, lg->lg_source,
 	    lg->lg_checked, now))
 		return (false);
 
+	/* The queue wipes its copy of the password. */
 	snprintf(password, sizeof(password), "%s", loginwait_password(lg));
-	loginwait_remove(lg);
-	lg->lg_conn = NULL;
-	c->c_login = NULL;
+	c = login_unqueue(lg);
 	if (banned)
 		login_banned(lg, c, lg->lg_checked, lg->lg_done, now);
 	else if (login_check_start(lg, c, password) != 0)
@@ -258,11 +277,8 @@ login_wait_resume(struct login *lg)
 void
 login_wait_expired(struct login *lg)
 {
-	struct conn *c = lg->lg_conn;
+	struct conn *c = login_unqueue(lg);
 
-	loginwait_remove(lg);
-	lg->lg_conn = NULL;
-	c->c_login = NULL;
 	counter_add(&lg->lg_np->stats.logins_error, 1);
 	conn_log(c, LOG_INFO, "login of user=%s: no place for its password "
 	    "check within %d s, as earlier checks of this user from the "
