@@ -137,7 +137,7 @@ login_make_room(struct netproc *np)
 		    "waited for its client, to start a new one (%llu times "
 		    "so far)", LOGIN_MAX_PENDING, (unsigned long long)full + 1);
 	else
-		log_warnx("login refused: %d logins are in progress, all "
+		log_warnx("login rejected: %d logins are in progress, all "
 		    "waiting for authd (%llu times so far)", LOGIN_MAX_PENDING,
 		    (unsigned long long)full + 1);
 	return (room);

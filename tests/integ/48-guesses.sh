@@ -1,8 +1,8 @@
 #!/bin/bash
 # Brute force that does not wait for responses. Guesses for one user sent
 # at once reach authd only as often as the ban threshold allows, while
-# phones behind one address still log in together; guesses whose client
-# hangs up before the answer still count towards a ban, and logins left
+# phones behind one address still log in together. Guesses whose client
+# hangs up before the response still count towards a ban, and logins left
 # unfinished from many addresses cannot fill the table of logins in
 # progress for everyone else.
 set -eu

@@ -234,8 +234,8 @@ test_checks_in_flight_many_users(void **state)
 }
 
 /*
- * A reload that lowers the threshold below a pair's score bans nobody;
- * with no check in flight, the next check starts and decides.
+ * A reload that lowers the threshold below a pair's score starts no ban.
+ * With no check in flight, the next check starts and decides.
  */
 static void
 test_lowered_threshold_lets_check_start(void **state)

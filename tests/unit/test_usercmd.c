@@ -223,7 +223,7 @@ test_add_malformed_file_line(void **state)
 	assert_non_null(strstr(err, expected));
 }
 
-/* A file in a directory that does not exist: the message says what to do. */
+/* A file in a directory that does not exist: the message names the fix. */
 static void
 test_add_missing_directory(void **state)
 {

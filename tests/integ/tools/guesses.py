@@ -13,7 +13,7 @@ wrong password for USER at the same moment, and it prints how many
 responses of each status line came back.
 together: COUNT users PREFIX0, PREFIX1 ... log in from SOURCE at the
 same moment, each with its right password PREFIXn-secret, as phones
-behind one NAT address do after a power cut; prints how many got a
+behind one NAT address do after a power cut. It prints how many got a
 cookie.
 shared: COUNT logins of USER, with its right password USER-secret, from
 SOURCE at the same moment, as phones that share one account do; prints
