@@ -212,6 +212,16 @@ login_conn_gone(struct login *lg)
 {
 	loginwait_remove(lg);
 	lg->lg_conn = NULL;
+
+	/* A phone's or form's login is one request: none can resume it. */
+	if (!lg->lg_checking && !lg->lg_resumable)
+		login_free(lg);
+}
+
+size_t
+login_count(void)
+{
+	return (login_state.nlogins);
 }
 
 static struct login *
@@ -461,6 +471,7 @@ login_start(struct conn *c, const struct http_request *req,
 		return;
 	if ((lg = login_create(c, req, &rt)) == NULL)
 		return;
+	lg->lg_resumable = true;
 	tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
 	conn_log(c, LOG_INFO, "login started: group=%s path=%s", tg->name,
 	    rt.ro_path);

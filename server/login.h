@@ -45,6 +45,7 @@ struct login {
 	struct conn	*lg_conn;	/* waiting for authd, or NULL */
 	bool		lg_checking;	/* an authd request is out */
 	bool		lg_waiting;	/* queued for a place to check */
+	bool		lg_resumable;	/* XML: may go on on a new connection */
 	int64_t		lg_request;
 	char		lg_checked[IPC_USER_MAX];	/* its username */
 	char		*lg_password;	/* while queued; see loginwait.h */
@@ -69,8 +70,14 @@ void	login_mark_tgroups(bool used[CONFIG_MAX_TGROUPS]);
 /* Answer a GET or POST (anything but CONNECT). */
 void	login_handle(struct conn *c, const struct http_request *req);
 
-/* The connection of a login that waits for authd is gone. */
+/*
+ * The connection of a login that waits for authd or in the queue is gone.
+ * A queued login that no other connection can go on with ends here.
+ */
 void	login_conn_gone(struct login *lg);
+
+/* The number of logins in progress, for the status socket. */
+size_t	login_count(void);
 
 /*
  * Start the password check of a queued login when its pair has room, or

@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "dtls.h"
+#include "login.h"
 #include "metrics.h"
 #include "netproc.h"
 #include "pool.h"
@@ -147,6 +148,7 @@ statusshow_logins(const struct netproc_stats *s)
 	json_object *o = json_object_new_object();
 	json_object *failed = json_object_new_object();
 
+	statusshow_add_u64(o, "in_progress", login_count());
 	statusshow_add_u64(o, "succeeded", s->logins_ok);
 	statusshow_add_u64(failed, "denied", s->logins_denied);
 	statusshow_add_u64(failed, "backend_error", s->logins_error);

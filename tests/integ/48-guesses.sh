@@ -34,7 +34,17 @@ import json, sys
 print(json.load(sys.stdin)["limits"][sys.argv[1]])' "$1"
 }
 
-tap_plan 13
+logins_in_progress() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["logins"]["in_progress"])'
+}
+
+logins_at_most() {
+	test "$(logins_in_progress)" -le "$1"
+}
+
+tap_plan 15
 he_setup
 he_add_user alice alice-secret
 # bob's hash takes about half a second to check, so that clients can
@@ -106,6 +116,20 @@ tap_ok "hung-up guesses: no more than five reached authd" test \
 tap_ok "hung-up guesses: the right password is refused while banned" sh -c \
 	"! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' '$VPN_HOSTNAME' \
 	/staff /staff bob bob-secret --source 198.18.0.20"
+
+# Ten phones post a wrong password for bob at once and hang up. Five
+# checks go to authd and five logins wait in the queue. Nothing can
+# resume a phone's login, so the waiting ones end with their connections
+# and the others when authd replies.
+ip -n "$NS_CLIENT" addr add 198.18.0.25/24 dev veth-c
+before=$(logins_in_progress)
+waited=$(limits_stat logins_waited)
+out=$(guesses phones 198.18.0.25 bob 10)
+tap_diag "$out; logins in progress before: $before"
+tap_ok "hung-up phones: five of them waited in the queue" test \
+	"$(limits_stat logins_waited)" -ge $((waited + 5))
+tap_ok "hung-up phones: none of them stays in progress" wait_until 15 \
+	logins_at_most "$before"
 
 # Ten thousand unfinished logins, the size of the table, from two
 # addresses: a login from a third address still gets in, because the

@@ -6,6 +6,7 @@ usage: guesses.py parallel SOURCE USER COUNT
        guesses.py together SOURCE PREFIX COUNT
        guesses.py shared SOURCE USER COUNT
        guesses.py hangup SOURCE USER COUNT
+       guesses.py phones SOURCE USER COUNT
        guesses.py flood COUNT SOURCE...
 
 parallel: COUNT logins from SOURCE each get their form. Then all send a
@@ -21,6 +22,9 @@ how many got a cookie.
 hangup: COUNT logins from SOURCE, one after another, each send a wrong
 password for USER and close the connection 50 ms later, before the
 answer when the check takes longer.
+phones: COUNT phone logins of USER from SOURCE post a wrong password at
+the same moment, as the phone's form login does, and close their
+connections 200 ms later without reading the response.
 flood: COUNT init requests, spread over one keep-alive connection per
 SOURCE, that leave their logins unfinished; prints how many got a form.
 All exit 0 when every step could be sent.
@@ -113,6 +117,22 @@ def hangup(user, count):
     return 0
 
 
+def phones(user, count):
+    body = 'username={}&password=wrong&Login=Login'.format(user)
+    head = ('POST {} HTTP/1.1\r\nHost: {}\r\n'
+            'User-Agent: Cisco SVC IPPhone Client v1.0 (1.0)\r\n'
+            'Content-Type: application/x-www-form-urlencoded\r\n'
+            'Content-Length: {}\r\n\r\n').format(PATH, HOST, len(body))
+    conns = [xmllogin.connect(HOST) for _ in range(count)]
+    for conn in conns:
+        conn.sendall(head.encode() + body.encode())
+    time.sleep(0.2)
+    for conn in conns:
+        conn.close()
+    print('sent {}'.format(count))
+    return 0
+
+
 def flood(count, sources):
     forms = collections.Counter()
 
@@ -146,6 +166,8 @@ def main():
         return together(user, count)
     if mode == 'shared':
         return shared(user, count)
+    if mode == 'phones':
+        return phones(user, count)
     return hangup(user, count)
 
 
