@@ -24,7 +24,6 @@
 #include "state.h"
 #include "tun.h"
 
-/* Room for the largest message the network process sends. */
 /*
  * Restart a network process that went wrong by ending it. Once it has
  * exited, net_pid is 0, and kill(0) would signal the parent's own
@@ -37,6 +36,7 @@ parentnet_stop_network(struct parent *p)
 		kill(p->net_pid, SIGTERM);
 }
 
+/* Room for the largest message the network process sends. */
 union parentnet_message {
 	struct ipc_parent_request request;
 	struct ipc_session	session;
