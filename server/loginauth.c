@@ -344,7 +344,7 @@ login_session_to_replace(struct netproc *np, const char *user,
 
 	*count = 0;
 	se = sessions_user_chain(np->sessions, user);
-	for (; se != NULL; se = se->se_next_by_user) {
+	for (; se != NULL; se = LIST_NEXT(se, se_by_user)) {
 		if (se->se_tgroup != tgroup || strcmp(se->se_user, user) != 0)
 			continue;
 		(*count)++;

@@ -30,7 +30,8 @@ struct sessions {
 	uint64_t	next_id;
 	struct session	*by_addr[SESSIONS_BUCKETS];
 	struct session	*by_cookie[SESSIONS_BUCKETS];
-	struct session	*by_user[SESSIONS_BUCKETS];
+	/* Doubly linked: a shared account can have thousands of sessions. */
+	LIST_HEAD(, session) by_user[SESSIONS_BUCKETS];
 };
 
 static size_t
@@ -170,8 +171,7 @@ sessions_link(struct sessions *ss, struct session *se)
 	ss->by_addr[a] = se;
 	se->se_next_by_cookie = ss->by_cookie[c];
 	ss->by_cookie[c] = se;
-	se->se_next_by_user = ss->by_user[u];
-	ss->by_user[u] = se;
+	LIST_INSERT_HEAD(&ss->by_user[u], se, se_by_user);
 	TAILQ_INSERT_TAIL(&ss->list, se, se_entry);
 	ss->count++;
 	ss->group_count[se->se_tgroup]++;
@@ -192,10 +192,7 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	while (*pp != se)
 		pp = &(*pp)->se_next_by_cookie;
 	*pp = se->se_next_by_cookie;
-	pp = &ss->by_user[bucket_of_user(se->se_user)];
-	while (*pp != se)
-		pp = &(*pp)->se_next_by_user;
-	*pp = se->se_next_by_user;
+	LIST_REMOVE(se, se_by_user);
 	TAILQ_REMOVE(&ss->list, se, se_entry);
 	ss->count--;
 	ss->group_count[se->se_tgroup]--;
@@ -407,7 +404,7 @@ session_find_cookie(struct sessions *ss, const char *cookie,
 struct session *
 sessions_user_chain(struct sessions *ss, const char *user)
 {
-	return (ss->by_user[bucket_of_user(user)]);
+	return (LIST_FIRST(&ss->by_user[bucket_of_user(user)]));
 }
 
 struct session *

@@ -116,7 +116,7 @@ struct session {
 	struct netproc	*se_np;
 	struct session	*se_next_by_addr;
 	struct session	*se_next_by_cookie;
-	struct session	*se_next_by_user;	/* same bucket, any user */
+	LIST_ENTRY(session) se_by_user;	/* same bucket, any user */
 	TAILQ_ENTRY(session) se_entry;
 };
 
@@ -173,8 +173,8 @@ struct session *session_find_addr(struct sessions *ss, uint32_t addr);
 
 /*
  * Return the first session of the chain that contains user's sessions.
- * Follow se_next_by_user and compare se_user, because other users share
- * the chain.
+ * Follow se_by_user with LIST_NEXT and compare se_user, because other
+ * users share the chain.
  */
 struct session *sessions_user_chain(struct sessions *ss, const char *user);
 
