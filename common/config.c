@@ -2446,6 +2446,56 @@ config_worker_count(const struct config *cfg)
 	return (size_t)cpus;
 }
 
+/* Exclude the tun address from pool; returns the errors reported. */
+static int
+cfg_tun_exclude(const struct config *cfg, struct config_pool *pool,
+    uint32_t tun, config_error_fn *on_error, void *arg)
+{
+	char msg[PATH_MAX + 256];
+
+	if (tun < pool->first || tun > pool->last ||
+	    cfg_pool_excludes(pool, tun))
+		return (0);
+	if (pool->nexclude < CONFIG_MAX_EXCLUDES) {
+		pool->exclude[pool->nexclude++] = tun;
+		return (0);
+	}
+	snprintf(msg, sizeof(msg), "%s:%d: pool \"%s\" contains the running "
+	    "tun address, which headend must exclude, but it already "
+	    "excludes the maximum of %d addresses: remove one", cfg->path,
+	    pool->line, pool->name, CONFIG_MAX_EXCLUDES);
+	on_error(arg, msg);
+	return (1);
+}
+
+int
+config_set_tun_address(struct config *cfg, struct in_addr address,
+    config_error_fn *on_error, void *arg)
+{
+	uint32_t tun = ntohl(address.s_addr);
+	char msg[PATH_MAX + 256], text[INET_ADDRSTRLEN];
+	int errors = 0;
+	size_t i;
+
+	cfg->tun.address = address;
+	for (i = 0; i < cfg->npools; i++)
+		errors += cfg_tun_exclude(cfg, &cfg->pools[i], tun, on_error,
+		    arg);
+	cfg_ipv4_format(tun, text);
+	for (i = 0; i < cfg->nstatic_addresses; i++) {
+		if (cfg->static_addresses[i].address != tun)
+			continue;
+		snprintf(msg, sizeof(msg), "%s:%d: static address %s of user "
+		    "\"%s\" is the running tun address, which headend uses "
+		    "itself until a restart: choose another address",
+		    cfg->path, cfg->static_addresses[i].line, text,
+		    cfg->static_addresses[i].user);
+		on_error(arg, msg);
+		errors++;
+	}
+	return (errors);
+}
+
 const struct config_tgroup *
 config_find_tgroup(const struct config *cfg, const char *name)
 {

@@ -253,6 +253,16 @@ void	config_free(struct config *cfg);
  */
 size_t	config_worker_count(const struct config *cfg);
 
+/*
+ * Set the tun address of cfg to address, which a reload keeps from the
+ * running configuration, and keep it out of the pools and the static
+ * addresses as config_load does with the file's. Returns the number of
+ * errors, each reported through on_error: a pool that cannot exclude one
+ * more address, or a user's static address that is the tun address.
+ */
+int	config_set_tun_address(struct config *cfg, struct in_addr address,
+	    config_error_fn *on_error, void *arg);
+
 /* Find a tunnel-group by name, not a retired one; NULL if none. */
 const struct config_tgroup *config_find_tgroup(const struct config *cfg,
 	    const char *name);

@@ -122,6 +122,7 @@ authcheck_account(struct authcheck *ac)
 {
 	const struct config *cfg = ac->cfg;
 	char where[PATH_MAX + 16];
+	struct passwd *pw;
 
 	if (cfg->user_line > 0)
 		snprintf(where, sizeof(where), "%s:%d", cfg->path,
@@ -130,10 +131,16 @@ authcheck_account(struct authcheck *ac)
 		snprintf(where, sizeof(where), "%s", cfg->path);
 
 	errno = 0;
-	if (getpwnam(cfg->user) != NULL)
+	if ((pw = getpwnam(cfg->user)) != NULL && pw->pw_uid != 0)
 		return;
 
-	if (errno != 0 && errno != ENOENT)
+	if (pw != NULL)
+		authcheck_say(ac, true, "%s: user \"%s\" is root (uid 0), but "
+		    "the network process must run without root's rights: "
+		    "set user to an unprivileged account, such as the "
+		    "default \"headend\" (useradd --system headend)", where,
+		    cfg->user);
+	else if (errno != 0 && errno != ENOENT)
 		authcheck_say(ac, true, "%s: cannot look up user \"%s\": %s",
 		    where, cfg->user, strerror(errno));
 	else

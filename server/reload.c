@@ -58,11 +58,17 @@ reload_keep_number(const struct config *cfg, const char *setting,
 	*file = running;
 }
 
-static void
+/*
+ * Keep the running tun device. A kept address must stay out of the pools
+ * and static addresses, or a client could be given the headend's own.
+ * Returns the number of errors.
+ */
+static int
 reload_keep_tun(const struct config *run, struct config *cfg)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	long mtu = cfg->tun.mtu;
+	int errors = 0;
 
 	reload_keep_string(cfg, "tun name", run->tun.name, cfg->tun.name,
 	    sizeof(cfg->tun.name));
@@ -70,10 +76,13 @@ reload_keep_tun(const struct config *run, struct config *cfg)
 		inet_ntop(AF_INET, &run->tun.address, a, sizeof(a));
 		inet_ntop(AF_INET, &cfg->tun.address, b, sizeof(b));
 		reload_needs_restart(cfg, "tun address", a, b);
-		cfg->tun.address = run->tun.address;
+		/* reload_log_error counts the errors in errors. */
+		(void)config_set_tun_address(cfg, run->tun.address,
+		    reload_log_error, &errors);
 	}
 	reload_keep_number(cfg, "tun mtu", run->tun.mtu, &mtu);
 	cfg->tun.mtu = (int)mtu;
+	return (errors);
 }
 
 static void
@@ -152,9 +161,12 @@ reload_keep_workers(const struct config *run, struct config *cfg)
 	cfg->workers = (int)workers;
 }
 
-static void
+/* Put back what needs a restart; returns the number of errors. */
+static int
 reload_keep_restart_only(const struct config *run, struct config *cfg)
 {
+	int errors;
+
 	reload_keep_string(cfg, "user", run->user, cfg->user,
 	    sizeof(cfg->user));
 	reload_keep_string(cfg, "status-socket", run->status_socket,
@@ -164,9 +176,10 @@ reload_keep_restart_only(const struct config *run, struct config *cfg)
 	reload_keep_string(cfg, "key-file", run->key_file, cfg->key_file,
 	    sizeof(cfg->key_file));
 	reload_keep_workers(run, cfg);
-	reload_keep_tun(run, cfg);
+	errors = reload_keep_tun(run, cfg);
 	reload_keep_metrics(run, cfg);
 	reload_keep_listeners(run, cfg);
+	return (errors);
 }
 
 static void
@@ -212,7 +225,9 @@ reload_prepare(const struct config *running, struct reload **out)
 	if (config_load(running->path, &r->cfg, reload_log_error,
 	    &errors) != 0)
 		goto fail;
-	reload_keep_restart_only(running, r->cfg);
+	/* The file's account, as headend -t checks it, not the running one. */
+	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
+	errors += reload_keep_restart_only(running, r->cfg);
 	if ((rc = cfgbundle_collect(r->cfg, &r->bundle)) != 0) {
 		log_err("%s: cannot read the files it names: %s",
 		    r->cfg->path, strerror(-rc));
@@ -220,7 +235,6 @@ reload_prepare(const struct config *running, struct reload **out)
 		goto fail;
 	}
 	errors += reload_check_tls(r);
-	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
 	if (cert_stores_load(r->cfg, r->bundle, &r->stores,
 	    reload_log_error, &errors) != 0 || errors != 0)
 		goto fail;

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 28
+tap_plan 30
 he_setup
 he_write_config
 he_start
@@ -149,6 +149,14 @@ he_check
 tap_ok "-t: missing account fails" [ "$check_rc" = 1 ]
 tap_ok "-t: names the account and its line" grep -qF \
 	"$HE_CONF:1: user \"nosuchuser\" does not exist" <<<"$check_out"
+
+# root exists, but the network process must not keep root's rights.
+sed -i 's/^user = "nosuchuser";/user = "root";/' "$HE_CONF"
+he_check
+tap_ok "-t: user root fails" [ "$check_rc" = 1 ]
+tap_ok "-t: says to set an unprivileged account" grep -qF \
+	"$HE_CONF:1: user \"root\" is root (uid 0), but the network process must run without root's rights" \
+	<<<"$check_out"
 
 he_write_config "" 'pam-service = "headend-test-none";'
 he_check

@@ -17,13 +17,18 @@ STAFF_GROUP='{ name = "staff";
 	group-urls = [ "https://vpn.example.net/staff" ];
 	authentication = "password"; user-file = "'"$HE_USERS"'";
 	pool = "staff"; group-policy = "all"; }'
+TUNNET_POOL='{ name = "tunnet"; network = "198.19.255.0/29"; }'
+TUNNET_GROUP='{ name = "tunnet";
+	group-urls = [ "https://vpn.example.net/tunnet" ];
+	authentication = "password"; user-file = "'"$HE_USERS"'";
+	pool = "tunnet"; group-policy = "all"; }'
 GUESTS_GROUP='{ name = "guests";
 	group-urls = [ "https://vpn.example.net/guests" ];
 	authentication = "password"; user-file = "'"$HE_USERS"'";
 	pool = "guests"; group-policy = "all"; }'
 
-# write_config POOLS GROUPS [TUN-NAME]: a configuration with the given
-# pool and tunnel-group lists.
+# write_config POOLS GROUPS [TUN-NAME [TUN-ADDRESS]]: a configuration
+# with the given pool and tunnel-group lists.
 write_config() {
 	cat >"$HE_CONF" <<CONF
 user = "headend";
@@ -31,7 +36,7 @@ status-socket = "$HE_SOCKET";
 workers = $HE_WORKERS;
 state-file = "$HE_TMPDIR/state";
 listeners = ( { certificate = "server.crt"; key = "server.key"; } );
-tun = { name = "${3:-headend0}"; address = "198.19.255.1"; };
+tun = { name = "${3:-headend0}"; address = "${4:-198.19.255.1}"; };
 pools = ( $1 );
 group-policies = ( { name = "all"; dns = [ "198.19.255.1" ]; } );
 tunnel-groups = ( $2 );
@@ -85,7 +90,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 29
+tap_plan 34
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -130,6 +135,15 @@ tap_ok "missing user file: the log says how to create it" file_contains \
 	"$HE_LOG" "user file $HE_TMPDIR/nousers of tunnel-group \"staff\" does not exist: create it"
 tap_ok "missing user file: the running group still takes logins" \
 	xml_login /staff
+write_config "$STAFF_POOL" "$STAFF_GROUP"
+
+# An account that does not exist fails the same check as headend -t,
+# although a new user takes effect only after a restart.
+sed -i 's/^user = "headend";/user = "nosuchuser";/' "$HE_CONF"
+tap_ok "missing account: reload is rejected" reload_and_wait \
+	'reload of .* rejected with 1 error'
+tap_ok "missing account: the log names it" file_contains "$HE_LOG" \
+	'user "nosuchuser" does not exist'
 write_config "$STAFF_POOL" "$STAFF_GROUP"
 
 # A malformed line fails only its user's logins, so a reload goes on and
@@ -187,4 +201,19 @@ tap_ok "removed group: alice keeps group and address" session_listed \
 tap_ok "tun rename is named as needing a restart" file_contains \
 	"$HE_LOG" \
 	'tun name changed from headend0 to renamed0, .* only after a restart'
+
+# A new tun address waits for a restart, and a new pool that takes in
+# the running one must not lease it: the headend still uses it.
+write_config "$SHRUNK_POOL, $GUESTS_POOL, $TUNNET_POOL" \
+	"$GUESTS_GROUP, $TUNNET_GROUP" renamed0 198.19.255.6
+tap_ok "moved tun address: the reload applies" reload_and_wait \
+	"reloaded $HE_CONF|reload of .* (rejected|failed)"
+tap_ok "moved tun address: a login to the new pool" xml_login /tunnet
+tunnet_addr=$(he_ctl --json show sessions | python3 -c '
+import json, sys
+print([s["address"] for s in json.load(sys.stdin)["sessions"]
+       if s["group"] == "tunnet"][0])')
+tap_diag "leased in tunnet: $tunnet_addr"
+tap_ok "moved tun address: the running one is not leased" test \
+	"$tunnet_addr" = 198.19.255.2
 tap_done

@@ -1181,6 +1181,38 @@ test_static_tun_address(void **state)
 	    "\"staff\" is the tun address");
 }
 
+/* A reload that keeps the running tun address keeps it from clients. */
+static void
+test_set_tun_address(void **state)
+{
+	struct edit edit = { 28, "pool = \"lab\"; group-policy = \"split\"; "
+	    "static-addresses = ( { user = \"alice\"; "
+	    "address = \"198.19.1.20\"; } ); }" };
+	struct in_addr tun = { htonl(POOL_NET + 256 + 20) };
+	const struct config_pool *lab;
+	struct errors errors;
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_edited_ok(NULL, 0);
+	lab = &cfg->pools[1];
+	memset(&errors, 0, sizeof(errors));
+	assert_int_equal(config_set_tun_address(cfg, tun, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->tun.address.s_addr, tun.s_addr);
+	assert_int_equal(lab->nexclude, 1);
+	assert_int_equal(lab->exclude[0], POOL_NET + 256 + 20);
+	config_free(cfg);
+
+	cfg = load_edited_ok(&edit, 1);
+	memset(&errors, 0, sizeof(errors));
+	assert_int_equal(config_set_tun_address(cfg, tun, errors_collect,
+	    &errors), 1);
+	assert_error_at(&errors, 28, "static address 198.19.1.20 of user "
+	    "\"alice\" is the running tun address");
+	config_free(cfg);
+}
+
 static void
 test_static_invalid_address(void **state)
 {
@@ -1279,6 +1311,7 @@ main(void)
 		cmocka_unit_test(test_static_network_address),
 		cmocka_unit_test(test_static_excluded),
 		cmocka_unit_test(test_static_tun_address),
+		cmocka_unit_test(test_set_tun_address),
 		cmocka_unit_test(test_static_invalid_address),
 		cmocka_unit_test(test_static_missing_address),
 		cmocka_unit_test(test_static_not_a_group),
