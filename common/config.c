@@ -27,6 +27,7 @@
 #include "config.h"
 #include "groupurl.h"
 #include "pool.h"
+#include "regfile.h"
 
 #define CFG_MESSAGE_MAX		2048
 #define CFG_WHERE_MAX		(CONFIG_NAME_MAX + 32)
@@ -2346,29 +2347,22 @@ cfg_dir_init(struct cfg_ctx *ctx, const char *path)
 static int
 cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 {
-	FILE *fp = fopen(ctx->path, "r");
-	struct stat st;
+	FILE *fp = regfile_fopen(ctx->path);
 	const char *file;
-	int err;
+	int err, rc;
 
 	/* libconfig reports only "file I/O error", so find the cause. */
 	if (fp == NULL) {
 		err = errno;
-		cfg_error(ctx, NULL, "cannot open the configuration file: %s",
-		    strerror(err));
-		return -err;
-	}
-
-	err = fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode) ? EISDIR : 0;
-	fclose(fp);
-	if (err != 0) {
 		cfg_error(ctx, NULL, "cannot read the configuration file: %s",
-		    strerror(err));
+		    regfile_strerror(err));
 		return -err;
 	}
 
 	config_set_include_dir(lc, ctx->dir);
-	if (config_read_file(lc, ctx->path) == CONFIG_TRUE)
+	rc = config_read(lc, fp);
+	fclose(fp);
+	if (rc == CONFIG_TRUE)
 		return 0;
 
 	file = config_error_file(lc);

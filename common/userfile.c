@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "regfile.h"
 #include "userfile.h"
 
 /*
@@ -269,7 +270,7 @@ userfile_lookup(const char *path, const char *user, struct userfile_match *m)
 
 	memset(m, 0, sizeof(*m));
 	m->problem.reason = "";
-	fp = fopen(path, "re");
+	fp = regfile_fopen(path);
 	if (fp == NULL)
 		return -errno;
 
@@ -442,7 +443,7 @@ userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
 	FILE *fp;
 	int rc;
 
-	fp = fopen(path, "re");
+	fp = regfile_fopen(path);
 	if (fp == NULL)
 		return -errno;
 
@@ -687,7 +688,7 @@ userfile_rewrite_locked(const char *path, const char *user,
 	int rc;
 
 	/* Deleting from a missing file finds no user, so nothing is made. */
-	old = fopen(path, "re");
+	old = regfile_fopen(path);
 	if (old == NULL && (errno != ENOENT || record == NULL))
 		return -errno;
 
@@ -708,7 +709,12 @@ userfile_rewrite_locked(const char *path, const char *user,
 static int
 userfile_rewrite(const char *path, const char *user, const char *record)
 {
+	char target[PATH_MAX];
 	int dirfd, rc;
+
+	/* Through a symbolic link, the new file replaces its target. */
+	if (realpath(path, target) != NULL)
+		path = target;
 
 	dirfd = userfile_dir_open(path);
 	if (dirfd < 0)

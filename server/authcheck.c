@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "authcheck.h"
+#include "regfile.h"
 #include "userfile.h"
 
 /*
@@ -88,7 +89,7 @@ authcheck_user_file(struct authcheck *ac, const struct config_tgroup *tg)
 	else if (rc < 0 && rc != -EBADMSG)
 		authcheck_say(ac, true, "%s:%d: cannot read user file %s of "
 		    "tunnel-group \"%s\": %s", path, tg->line, tg->user_file,
-		    tg->name, strerror(-rc));
+		    tg->name, regfile_strerror(-rc));
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "authd.h"
 #include "ipc.h"
 #include "log.h"
+#include "regfile.h"
 #include "userfile.h"
 
 /*
@@ -105,6 +106,8 @@ authd_result_set(struct authd_result *res, enum ipc_auth_result result,
 static const char *
 authd_strerror(int err, char *buf, size_t size)
 {
+	if (err == REGFILE_ENOTREG)
+		return ("not a regular file");
 	return strerror_r(err, buf, size);
 }
 

@@ -23,6 +23,7 @@
 #include "certname.h"
 #include "log.h"
 #include "netproc.h"
+#include "regfile.h"
 #include "session.h"
 #include "tls.h"
 
@@ -196,7 +197,7 @@ cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
 			cert_report(on_error, arg, cfg, tg, "cannot read CA "
 			    "certificates from ca-files entry %s: %s",
 			    tg->ca_files[i], n == -EINVAL ? "it holds no PEM "
-			    "certificate" : strerror(-n));
+			    "certificate" : regfile_strerror(-n));
 			errors++;
 			continue;
 		}
@@ -232,7 +233,7 @@ cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
 	if (rc != 0) {
 		cert_report(on_error, arg, cfg, tg, "cannot read crl-file %s: "
 		    "%s", tg->crl_file, rc == -EINVAL ? "it holds no PEM or "
-		    "DER CRL" : strerror(-rc));
+		    "DER CRL" : regfile_strerror(-rc));
 		return (1);
 	}
 	return (0);
@@ -526,7 +527,8 @@ cert_crl_failed(struct cert_group *g, const struct config_tgroup *tg,
 	g->cg_crl_warned = true;
 	log_warnx("tunnel-group %s: cannot read crl-file %s (%s); the "
 	    "previous CRL stays in force", tg->name, tg->crl_file,
-	    err == EINVAL ? "it holds no PEM or DER CRL" : strerror(err));
+	    err == EINVAL ? "it holds no PEM or DER CRL" :
+	    regfile_strerror(err));
 }
 
 /* Read the CRLs of an open CRL file and put them in force. */
@@ -587,8 +589,8 @@ cert_crl_refresh(size_t tgroup)
 	if (!cert_stat_changed(&st, &g->cg_crl_stat))
 		return;
 	if (certcrl_socket() < 0) {
-		if ((fd = open(tg->crl_file, O_RDONLY | O_CLOEXEC)) < 0)
-			cert_crl_failed(g, tg, NULL, errno);
+		if ((fd = regfile_open(tg->crl_file)) < 0)
+			cert_crl_failed(g, tg, NULL, -fd);
 		else
 			cert_crl_apply(tgroup, fd);
 		return;

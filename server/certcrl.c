@@ -12,6 +12,7 @@
 #include "certcrl.h"
 #include "ipc.h"
 #include "log.h"
+#include "regfile.h"
 
 /*
  * A request (error 0) or a reply, with the file attached on success. The
@@ -46,8 +47,8 @@ certcrl_open(const char *group)
 	    config_find_tgroup(certcrl_state.cfg, group) : NULL;
 	if (tg == NULL || tg->crl_file[0] == '\0')
 		fd = -EINVAL;
-	else if ((fd = open(tg->crl_file, O_RDONLY | O_CLOEXEC)) < 0)
-		fd = -errno;
+	else
+		fd = regfile_open(tg->crl_file);
 	pthread_mutex_unlock(&certcrl_state.lock);
 	return (fd);
 }

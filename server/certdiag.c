@@ -13,6 +13,7 @@
 #include "cert.h"
 #include "certdiag.h"
 #include "groupurl.h"
+#include "regfile.h"
 
 #define CERTDIAG_LINE_MAX	2048
 #define CERTDIAG_PHONE_UDP	443	/* the only DTLS port phones use */
@@ -136,7 +137,7 @@ certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 	if (n < 0) {
 		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s", path,
 		    n == -EINVAL ? "no PEM certificate in the file" :
-		    strerror(-n));
+		    regfile_strerror(-n));
 		return (n);
 	}
 	certdiag_say(&d, CERTDIAG_INFO, "%s", path);
@@ -156,7 +157,7 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 	memset(dl, 0, sizeof(*dl));
 	if ((n = cert_read_file(l->certificate, &dl->sent)) < 0) {
 		certdiag_say(d, CERTDIAG_ERROR, "cannot read certificate "
-		    "%s: %s", l->certificate, strerror(-n));
+		    "%s: %s", l->certificate, regfile_strerror(-n));
 		return (n);
 	}
 	if (l->chain[0] != '\0' && cert_read_file(l->chain, &chain) > 0) {
@@ -168,7 +169,7 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 	    (n = cert_read_file(l->next_certificate, &dl->next)) < 0) {
 		certdiag_say(d, CERTDIAG_WARNING, "cannot read "
 		    "next-certificate %s: %s", l->next_certificate,
-		    strerror(-n));
+		    regfile_strerror(-n));
 		return (n);
 	}
 	return (0);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cfgbundle.h"
+#include "regfile.h"
 
 #define CFGBUNDLE_MAGIC		"HECFGB1"	/* 8 bytes with the NUL */
 #define CFGBUNDLE_MAX_FILES	(CONFIG_MAX_LISTENERS * 4 + \
@@ -78,12 +79,10 @@ cfgbundle_append_file(struct cfgbundle *b, const char *path)
 	ssize_t n;
 	int fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
-		e.error = (uint32_t)errno;
+	if ((fd = regfile_open(path)) < 0)
+		e.error = (uint32_t)-fd;
 	else if (fstat(fd, &st) != 0)
 		e.error = (uint32_t)errno;
-	else if (!S_ISREG(st.st_mode))
-		e.error = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 	else if ((uint64_t)st.st_size > CFGBUNDLE_FILE_MAX)
 		e.error = EFBIG;
 	at = b->len;
@@ -367,12 +366,18 @@ cfgbundle_open(const struct cfgbundle *b, const char *path, int *err)
 {
 	BIO *bio;
 	uint32_t i;
+	int fd;
 
 	*err = 0;
 	if (b == NULL) {
-		errno = 0;
-		if ((bio = BIO_new_file(path, "r")) == NULL)
-			*err = errno != 0 ? errno : ENOMEM;
+		if ((fd = regfile_open(path)) < 0) {
+			*err = -fd;
+			return (NULL);
+		}
+		if ((bio = BIO_new_fd(fd, BIO_CLOSE)) == NULL) {
+			close(fd);
+			*err = ENOMEM;
+		}
 		return (bio);
 	}
 	for (i = 0; i < b->nfiles; i++) {

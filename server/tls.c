@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 
 #include "cfgbundle.h"
+#include "regfile.h"
 #include "tls.h"
 
 void
@@ -60,7 +61,7 @@ tls_ctx_load_certificate(SSL_CTX *ctx, const struct config_listener *l,
 
 	if ((bio = cfgbundle_open(files, l->certificate, &e)) == NULL) {
 		snprintf(err, errlen, "cannot load certificate %s: %s",
-		    l->certificate, strerror(e));
+		    l->certificate, regfile_strerror(e));
 		return (-1);
 	}
 	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
@@ -89,7 +90,7 @@ tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
 		return (0);
 	if ((bio = cfgbundle_open(files, l->chain, &e)) == NULL) {
 		snprintf(err, errlen, "cannot load chain %s: %s", l->chain,
-		    strerror(e));
+		    regfile_strerror(e));
 		return (-1);
 	}
 	n = tls_ctx_add_chain_bio(ctx, bio);
@@ -113,7 +114,7 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 
 	if ((bio = cfgbundle_open(files, l->key, &e)) == NULL) {
 		snprintf(err, errlen, "cannot load key %s: %s", l->key,
-		    strerror(e));
+		    regfile_strerror(e));
 		return (-1);
 	}
 	/* OpenSSL checks the key against the certificate as it loads it. */

@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "regfile.h"
 #include "userfile.h"
 #include "usercmd.h"
 
@@ -353,7 +354,7 @@ usercmd_file_error(const char *file, int err)
 	}
 	if (err != -EBADMSG) {
 		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: %s\n",
-		    file, strerror(-err));
+		    file, regfile_strerror(-err));
 		return;
 	}
 

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 30
+tap_plan 32
 he_setup
 he_write_config
 he_start
@@ -156,6 +156,17 @@ he_check
 tap_ok "-t: user root fails" [ "$check_rc" = 1 ]
 tap_ok "-t: says to set an unprivileged account" grep -qF \
 	"$HE_CONF:1: user \"root\" is root (uid 0), but the network process must run without root's rights" \
+	<<<"$check_out"
+sed -i 's/^user = "root";/user = "headend";/' "$HE_CONF"
+
+# A FIFO named as the user file is refused, not waited on.
+mkfifo "$HE_TMPDIR/users.fifo"
+sed -i "s|$HE_USERS|$HE_TMPDIR/users.fifo|" "$HE_CONF"
+check_rc=0
+check_out=$(timeout 20 "$HEADEND" -t -c "$HE_CONF" 2>&1) || check_rc=$?
+tap_ok "-t: a FIFO as user file fails at once" [ "$check_rc" = 1 ]
+tap_ok "-t: says it is not a regular file" grep -qF \
+	"cannot read user file $HE_TMPDIR/users.fifo of tunnel-group \"staff\": not a regular file" \
 	<<<"$check_out"
 
 he_write_config "" 'pam-service = "headend-test-none";'

@@ -90,7 +90,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 34
+tap_plan 36
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -144,6 +144,17 @@ tap_ok "missing account: reload is rejected" reload_and_wait \
 	'reload of .* rejected with 1 error'
 tap_ok "missing account: the log names it" file_contains "$HE_LOG" \
 	'user "nosuchuser" does not exist'
+write_config "$STAFF_POOL" "$STAFF_GROUP"
+
+# A FIFO named as the certificate is refused at once, not waited on,
+# so the parent keeps serving.
+mkfifo "$HE_TMPDIR/cert.fifo"
+sed -i "s|certificate = \"server.crt\"|certificate = \"$HE_TMPDIR/cert.fifo\"|" \
+	"$HE_CONF"
+tap_ok "FIFO as certificate: reload is rejected" reload_and_wait \
+	'reload of .* rejected'
+tap_ok "FIFO as certificate: the log says why" file_contains "$HE_LOG" \
+	"cannot load certificate $HE_TMPDIR/cert.fifo: not a regular file"
 write_config "$STAFF_POOL" "$STAFF_GROUP"
 
 # A malformed line fails only its user's logins, so a reload goes on and

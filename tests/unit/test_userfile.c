@@ -550,6 +550,26 @@ test_delete_missing_file(void **state)
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* A user file behind a symbolic link is changed there; the link stays. */
+static void
+test_set_through_symlink(void **state)
+{
+	struct fixture *f = *state;
+	char real[160];
+	struct stat st;
+
+	snprintf(real, sizeof(real), "%s/real-users", f->dir);
+	file_write_string(real, "");
+	assert_int_equal(symlink(real, f->path), 0);
+
+	assert_int_equal(userfile_set(f->path, "alice", "pw"), 0);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(file_count_prefix(real, "alice:"), 1);
+	assert_int_equal(userfile_delete(f->path, "alice"), 0);
+	assert_int_equal(file_count_prefix(real, "alice:"), 0);
+}
+
 /* A failed rewrite must leave no temporary file behind. */
 static void
 test_no_temporary_left(void **state)
@@ -596,6 +616,7 @@ main(void)
 		FIXTURE_TEST(test_unreadable_path_error),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_missing_file),
+		FIXTURE_TEST(test_set_through_symlink),
 		FIXTURE_TEST(test_no_temporary_left),
 	};
 

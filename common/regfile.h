@@ -1,0 +1,34 @@
+/*
+ * Opening the files that the configuration names: certificates, keys,
+ * CRLs, user files and the configuration itself. An operator may name a
+ * FIFO or a device by mistake, and reading one would block the parent or
+ * fill its memory, so only regular files are read, and the open itself
+ * never waits for a FIFO's writer.
+ */
+#ifndef HEADEND_REGFILE_H
+#define HEADEND_REGFILE_H
+
+#include <errno.h>
+#include <stdio.h>
+
+/*
+ * The error of a path that names neither a regular file nor a directory.
+ * No open(2) of a file for reading sets this errno, so it is never taken
+ * for another error; regfile_strerror describes it.
+ */
+#define REGFILE_ENOTREG	EMEDIUMTYPE
+
+/*
+ * Open path for reading. Returns the descriptor of a regular file, or
+ * -EISDIR for a directory, -REGFILE_ENOTREG for anything else that is not
+ * a regular file, or the -errno of open(2).
+ */
+int	regfile_open(const char *path);
+
+/* As regfile_open, as a stdio stream; NULL with errno set on failure. */
+FILE	*regfile_fopen(const char *path);
+
+/* Describe an error of regfile_open: strerror, but for REGFILE_ENOTREG. */
+const char *regfile_strerror(int err);
+
+#endif
