@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "dtls_impl.h"
+#include "dtls_wire.h"
 #include "netproc.h"
 #include "session.h"
 #include "sinkbio.h"
@@ -424,6 +425,44 @@ dtls_assoc_timer_cb(evutil_socket_t fd, short events, void *arg)
 /* ---- input ---- */
 
 /* A resumption mode that fell into a full handshake is not ours. */
+/*
+ * The shortest record body the suite produces: the explicit nonce and
+ * the tag of an AEAD suite, or the IV and the padded MAC of a CBC suite.
+ * OpenSSL 3.0 ends the association on a shorter AEAD record instead of
+ * dropping it, and anyone who can send from the client's address could
+ * send one, so such records never reach libssl.
+ */
+static size_t
+dtls_assoc_record_min(SSL *ssl)
+{
+	const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+	const EVP_CIPHER *cipher;
+	const EVP_MD *md;
+	int block, mac;
+
+	if (c == NULL)
+		return (0);
+	if (SSL_CIPHER_get_cipher_nid(c) == NID_chacha20_poly1305)
+		return (16);
+	cipher = EVP_get_cipherbynid(SSL_CIPHER_get_cipher_nid(c));
+	if (cipher == NULL)
+		return (0);
+	switch (EVP_CIPHER_get_mode(cipher)) {
+	case EVP_CIPH_GCM_MODE:
+		return (8 + 16);
+	case EVP_CIPH_CCM_MODE:
+		return (strstr(SSL_CIPHER_get_name(c), "CCM8") != NULL ?
+		    8 + 8 : 8 + 16);
+	case EVP_CIPH_CBC_MODE:
+		md = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(c));
+		block = EVP_CIPHER_get_block_size(cipher);
+		mac = md != NULL ? EVP_MD_get_size(md) : 0;
+		return ((size_t)(block + (mac + block) / block * block));
+	default:
+		return (0);
+	}
+}
+
 static enum dtls_input
 dtls_assoc_ssl_established(struct dtls_assoc *a)
 {
@@ -432,6 +471,7 @@ dtls_assoc_ssl_established(struct dtls_assoc *a)
 		return (DTLS_INPUT_FAILED);
 	a->a_up = true;
 	a->a_plain_max = DTLS_get_data_mtu(a->a_ssl);
+	a->a_record_min = dtls_assoc_record_min(a->a_ssl);
 	evtimer_del(a->a_timer);
 	return (DTLS_INPUT_ESTABLISHED);
 }
@@ -487,6 +527,9 @@ dtls_assoc_ssl_input(struct dtls_assoc *a, struct dtls_socket *s,
     const struct dtls_peer *from, const uint8_t *dgram, size_t len)
 {
 	enum dtls_input result = DTLS_INPUT_DROPPED;
+
+	if (a->a_up && !dtls_wire_records_fit(dgram, len, a->a_record_min))
+		return (DTLS_INPUT_DROPPED);
 
 	/* libssl takes all buffered bytes as one datagram. */
 	BIO_reset(a->a_rbio);
@@ -572,7 +615,11 @@ dtls_assoc_input(struct dtls_assoc *a, struct dtls_socket *s,
 	if (a->a_kind == DTLS_ASSOC_LEGACY)
 		return (dtls_assoc_legacy_input(a, s, from, dgram, len));
 
-	/* Keep errors that hostile input causes off the error queue. */
+	/*
+	 * SSL_get_error reads the thread's error queue, so it must start
+	 * empty, and errors that hostile input causes must not stay on it.
+	 */
+	tls_errors_clear();
 	result = dtls_assoc_ssl_input(a, s, from, dgram, len);
 	tls_errors_clear();
 	return (result);

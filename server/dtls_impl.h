@@ -85,6 +85,7 @@ struct dtls_assoc {
 	 * when the handshake is done. 0 means no limit (legacy DTLS).
 	 */
 	size_t		a_plain_max;
+	size_t		a_record_min;	/* shortest protected record body */
 	int		a_tos;		/* TOS of the next datagram sent */
 	int		a_send_error;	/* hard sendmsg error, as -errno */
 	struct event	*a_timer;	/* handshake retransmission */

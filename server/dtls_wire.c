@@ -70,6 +70,23 @@ dtls_wire_peek_record(const uint8_t *dgram, size_t len,
 	return (true);
 }
 
+bool
+dtls_wire_records_fit(const uint8_t *dgram, size_t len, size_t min)
+{
+	size_t body;
+
+	while (len >= DTLS_WIRE_RECORD_HEADER) {
+		body = dtls_wire_load(dgram + 11, 2);
+		if (dtls_wire_load(dgram + 3, 2) > 0 && body < min)
+			return (false);
+		if (body > len - DTLS_WIRE_RECORD_HEADER)
+			break;
+		dgram += DTLS_WIRE_RECORD_HEADER + body;
+		len -= DTLS_WIRE_RECORD_HEADER + body;
+	}
+	return (true);
+}
+
 /* Find the App-ID extension in the extensions block, if any. */
 static void
 dtls_wire_find_app_id(struct dtls_wire_cursor exts,

@@ -50,6 +50,13 @@ struct dtls_wire_hello {
 bool	dtls_wire_peek_record(const uint8_t *dgram, size_t len,
 	    struct dtls_wire_record *rec);
 
+/*
+ * True when every protected record of the datagram (epoch 1 or later)
+ * has at least min bytes after its header. A record whose header or body
+ * is cut short ends the walk and passes, because libssl drops it.
+ */
+bool	dtls_wire_records_fit(const uint8_t *dgram, size_t len, size_t min);
+
 /* True for the three DTLS versions this server speaks. */
 bool	dtls_wire_version_known(uint16_t version);
 

@@ -70,6 +70,7 @@ struct tunnel {
 	int		t_fd;
 	char		t_peer[SESSION_PEER_MAX];
 	struct event	*t_read;
+	struct event	*t_read_more;	/* records left after a full turn */
 	struct event	*t_write;
 	struct event	*t_timer;
 	uint8_t		*t_partial;	/* a frame split across reads */
@@ -86,6 +87,13 @@ struct tunnel {
 	uint8_t		*t_reply;	/* CONNECT reply, until sent */
 	size_t		t_reply_len;
 };
+
+/*
+ * Records read per wakeup, as the DTLS and tun paths read at most 64
+ * packets: one client that sends without pause must not hold up the
+ * other tunnels of its worker.
+ */
+#define TUNNEL_READS_PER_WAKEUP	64
 
 /* One read or one frame at a time on each worker thread. */
 static __thread uint8_t tunnel_scratch[TUNNEL_FRAME_MAX];
@@ -159,6 +167,8 @@ tunnel_free(struct tunnel *t)
 		LIST_REMOVE(t, t_held_entry);
 	if (t->t_read != NULL)
 		event_free(t->t_read);
+	if (t->t_read_more != NULL)
+		event_free(t->t_read_more);
 	if (t->t_write != NULL)
 		event_free(t->t_write);
 	if (t->t_timer != NULL)
@@ -187,10 +197,15 @@ tunnel_end(struct tunnel *t, const char *reason, bool logout)
 	uint64_t id = t->t_id;
 
 	session_log_peer(se, t->t_peer, LOG_INFO, "tunnel closed: %s", reason);
-	ERR_clear_error();
 	if (e != NULL && e->tunnel == t)
 		e->tunnel = NULL;
 	tunnel_free(t);
+
+	/*
+	 * The shutdown of a broken connection queues an error, which the
+	 * thread's next SSL call of another session would take as its own.
+	 */
+	ERR_clear_error();
 	worker_tunnel_gone(np, se, id, logout);
 }
 
@@ -464,12 +479,19 @@ tunnel_feed(struct tunnel *t, uint8_t *data, size_t len)
 static void
 tunnel_read_cb(evutil_socket_t fd, short events, void *arg)
 {
+	static const struct timeval now = { 0, 0 };
 	struct tunnel *t = arg;
-	int n, err;
+	int n, err, reads = 0;
 
 	(void)fd;
 	(void)events;
 	for (;;) {
+		if (reads++ == TUNNEL_READS_PER_WAKEUP) {
+			/* Bytes that libssl read ahead wake no poll. */
+			if (SSL_has_pending(t->t_ssl))
+				evtimer_add(t->t_read_more, &now);
+			break;
+		}
 		tls_errors_clear();
 		n = SSL_read(t->t_ssl, tunnel_scratch, sizeof(tunnel_scratch));
 		if (n > 0) {
@@ -686,9 +708,10 @@ tunnel_start_events(struct tunnel *t)
 		return (-ENOMEM);
 	t->t_read = event_new(t->t_np->base, t->t_fd, EV_READ | EV_PERSIST,
 	    tunnel_read_cb, t);
+	t->t_read_more = evtimer_new(t->t_np->base, tunnel_read_cb, t);
 	t->t_write = event_new(t->t_np->base, t->t_fd, EV_WRITE | EV_PERSIST,
 	    tunnel_write_cb, t);
-	if (t->t_read == NULL || t->t_write == NULL)
+	if (t->t_read == NULL || t->t_read_more == NULL || t->t_write == NULL)
 		return (-ENOMEM);
 	event_add(t->t_read, NULL);
 	if (t->t_dpd <= 0)

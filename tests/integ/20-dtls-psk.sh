@@ -19,7 +19,9 @@ NAT_UDP_PORT=40443	# the port a rule below rewrites it to
 # UDP, the DTLS header, nonce and tag and the packet type byte.
 GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
 
-tap_plan 22
+CSTPCLIENT="$(dirname "$0")/tools/cstpclient.py"
+
+tap_plan 25
 tap_require_commands iperf3 nft
 he_setup
 dtls_write_config "" "data-mtu = 1500;"
@@ -108,6 +110,43 @@ tap_ok "forged ClientHellos for the session are rate-limited" \
 tap_ok "and the established association keeps working" dtls_ping_counts
 tap_ok "with the same UDP peer" test \
 	"$(dtls_field 's["peer_udp"]')" = "$CLIENT_ADDR:$OC_UDP_PORT"
+
+# Neither of two things that other clients can do from the client's
+# address may end this session's DTLS: a record in epoch 1 shorter than
+# AES-GCM's nonce and tag (libssl would fail the association on it), and
+# a tunnel on the same worker whose TCP connection breaks (its failed
+# shutdown used to leave an error that the next DTLS read took as its
+# own).
+down0=$(grep -c 'DTLS is down' "$HE_LOG" || true)
+dtls_send_raw "17fefd0001000000123456000c$(printf '%024d' 0)"
+he_add_user bob bob-secret
+cookie=$(ip netns exec "$NS_CLIENT" python3 "$CSTPCLIENT" login \
+	"$VPN_HOSTNAME" /staff bob bob-secret | sed -n 's/^cookie=//p')
+ip netns exec "$NS_CLIENT" python3 "$CSTPCLIENT" connect "$VPN_HOSTNAME" \
+	"$cookie" --hold 0.5 >/dev/null
+wait_until 10 file_contains "$HE_LOG" 'user=bob .*tunnel closed' || true
+tap_ok "short records and a broken tunnel: DTLS keeps working" \
+	dtls_ping_counts
+tap_ok "and it never went down" test \
+	"$(grep -c 'DTLS is down' "$HE_LOG" || true)" -eq "$down0"
+
+# bob floods over CSTP from the same address, so on the same worker:
+# alice's pings on DTLS still get their turn.
+spawn_in_ns "$NS_CLIENT" ping -i 0.1 -W 5 "$INSIDE_ADDR" \
+	>"$HE_TMPDIR/ping-flood.log" 2>&1
+ping_pid=$SPAWNED_PID
+cookie=$(ip netns exec "$NS_CLIENT" python3 "$CSTPCLIENT" login \
+	"$VPN_HOSTNAME" /staff bob bob-secret | sed -n 's/^cookie=//p')
+out=$(ip netns exec "$NS_CLIENT" python3 "$CSTPCLIENT" connect \
+	"$VPN_HOSTNAME" "$cookie" --flood 5 "$INSIDE_ADDR" 2>&1 |
+	tail -n 1) || true
+kill "$ping_pid" 2>/dev/null || true
+max=$(grep -o 'time=[0-9.]*' "$HE_TMPDIR/ping-flood.log" | cut -d= -f2 |
+	sort -n | tail -n 1)
+tap_diag "$out; alice's slowest ping meanwhile: ${max:-none} ms"
+tap_ok "a CSTP flood on the worker leaves DTLS pings below 1 s" sh -c \
+	"echo '$out' | grep -q '^flooded [1-9]' &&
+	python3 -c 'import sys; sys.exit(0 if 0 < ${max:-0} < 1000 else 1)'"
 
 # A packet the headend drops on DTLS (its source is not the leased
 # address) counts as a drop, and the CSTP counters, the session's totals

@@ -255,6 +255,51 @@ test_record_peek(void **state)
 	assert_false(dtls_wire_version_known(0x0303));
 }
 
+/* Write a DTLS 1.2 record header with epoch and body length at p. */
+static size_t
+record_header(uint8_t *p, uint16_t epoch, uint16_t body)
+{
+	static const uint8_t head[11] = { 23, 0xfe, 0xfd };
+
+	memcpy(p, head, sizeof(head));
+	p[3] = (uint8_t)(epoch >> 8);
+	p[4] = (uint8_t)epoch;
+	p[11] = (uint8_t)(body >> 8);
+	p[12] = (uint8_t)body;
+	return (13);
+}
+
+/* An AES-GCM record needs 24 bytes: a shorter one never reaches libssl. */
+static void
+test_records_fit(void **state)
+{
+	uint8_t d[256] = { 0 };
+	size_t n;
+
+	(void)state;
+	n = record_header(d, 1, 24);
+	assert_true(dtls_wire_records_fit(d, n + 24, 24));
+	n = record_header(d, 1, 23);
+	assert_false(dtls_wire_records_fit(d, n + 23, 24));
+	assert_true(dtls_wire_records_fit(d, n + 23, 23));
+
+	/* Epoch 0 is not protected, so any length passes. */
+	n = record_header(d, 0, 1);
+	assert_true(dtls_wire_records_fit(d, n + 1, 24));
+
+	/* A short record after a good one fails the datagram. */
+	n = record_header(d, 1, 30);
+	n += 30;
+	n += record_header(d + n, 1, 12);
+	assert_false(dtls_wire_records_fit(d, n + 12, 24));
+
+	/* A header or body cut short ends the walk: libssl drops it. */
+	n = record_header(d, 1, 30);
+	assert_true(dtls_wire_records_fit(d, n + 10, 24));
+	assert_true(dtls_wire_records_fit(d, 12, 24));
+	assert_true(dtls_wire_records_fit(d, 0, 24));
+}
+
 int
 main(void)
 {
@@ -267,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_rejected_hellos),
 		cmocka_unit_test(test_empty_id),
 		cmocka_unit_test(test_record_peek),
+		cmocka_unit_test(test_records_fit),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -7,7 +7,7 @@ TERMINATE. It always connects to the headend at 198.18.0.1:443.
 usage: cstpclient.py login HOST PATH USER PASSWORD
        cstpclient.py logout HOST PATH COOKIE
        cstpclient.py connect HOST COOKIE [--disconnect REASON]
-                     [--hold SECONDS]
+                     [--hold SECONDS] [--flood SECONDS DEST]
 
 login prints "cookie=TOKEN" and exits 0 when a cookie was set, or
 prints the reply's status line and a message and exits 1.
@@ -17,6 +17,9 @@ reason byte REASON (hex, e.g. 91 or b0) and waits for the server to
 close, printing "closed". --hold replies to DPD for SECONDS or until the
 server ends the tunnel, printing "terminate" for a TERMINATE frame,
 "closed" when the connection ends, or "held" when the time ran out.
+--flood sends 1300-byte UDP packets to the IPv4 address DEST, port 9,
+as fast as TLS takes them for SECONDS, then prints "flooded N" with the
+number of packets.
 Exits 0, or 1 when CONNECT did not get 200.
 """
 import re
@@ -160,6 +163,33 @@ def hold(conn, frames, seconds):
         print('closed')
 
 
+def checksum(data):
+    total = sum(struct.unpack('!{}H'.format(len(data) // 2), data))
+    while total > 0xffff:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def udp_packet(src, dst, size):
+    """An IPv4/UDP packet of size bytes from src to dst port 9."""
+    payload = b'x' * (size - 28)
+    udp = struct.pack('!HHHH', 9, 9, 8 + len(payload), 0) + payload
+    head = struct.pack('!BBHHHBBH4s4s', 0x45, 0, size, 0, 0, 64, 17, 0,
+                       socket.inet_aton(src), socket.inet_aton(dst))
+    head = head[:10] + struct.pack('!H', checksum(head)) + head[12:]
+    return head + udp
+
+
+def flood(conn, address, dest, seconds):
+    burst = frame(0, udp_packet(address, dest, 1300)) * 48
+    deadline = time.monotonic() + seconds
+    sent = 0
+    while time.monotonic() < deadline:
+        conn.sendall(burst)
+        sent += 48
+    print('flooded {}'.format(sent))
+
+
 def tunnel(host, cookie, args):
     conn = connect(host)
     request = ('CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\nHost: {}\r\n'
@@ -180,7 +210,12 @@ def tunnel(host, cookie, args):
             print('header: ' + line)
     sys.stdout.flush()
     frames = Frames(conn, rest)
-    if '--disconnect' in args:
+    address = [line.split(':', 1)[1].strip() for line in lines
+               if line.startswith('X-CSTP-Address:')]
+    if '--flood' in args and address:
+        at = args.index('--flood')
+        flood(conn, address[0], args[at + 2], float(args[at + 1]))
+    elif '--disconnect' in args:
         reason = int(args[args.index('--disconnect') + 1], 16)
         conn.sendall(frame(CSTP_DISCONNECT, bytes([reason]) + b'test'))
         hold(conn, frames, 5)
