@@ -77,7 +77,7 @@ dtls_bucket_of_peer(const struct dtls_peer *p, bool with_port)
 	    (DTLS_BUCKETS - 1));
 }
 
-static bool
+bool
 dtls_peer_same_ip(const struct dtls_peer *a, const struct dtls_peer *b)
 {
 	const struct sockaddr_in *a4 = (const void *)&a->ss;

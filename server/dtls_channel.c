@@ -58,6 +58,19 @@ dtls_channel_derive_psk(struct dtls_channel *ch, SSL *tls)
 	return (0);
 }
 
+/* Note the client address of the TLS connection, if it can be had. */
+static void
+dtls_channel_note_tls_peer(struct dtls_channel *ch, SSL *tls)
+{
+	struct dtls_peer *p = &ch->ch_tls_peer;
+	int fd = tls != NULL ? SSL_get_fd(tls) : -1;
+
+	p->len = sizeof(p->ss);
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&p->ss,
+	    &p->len) != 0)
+		p->len = 0;
+}
+
 struct dtls_channel *
 dtls_channel_new(struct dtls *d, struct session *se,
     const struct dtls_choice *choice, SSL *tls,
@@ -72,8 +85,10 @@ dtls_channel_new(struct dtls *d, struct session *se,
 	ch->ch_mode = choice->mode;
 	ch->ch_suite = choice->suite;
 	ch->ch_params = *params;
-	ch->ch_tokens = DTLS_HELLO_BURST;
-	ch->ch_tokens_at = time(NULL);
+	ch->ch_hellos.tokens = DTLS_HELLO_BURST;
+	ch->ch_hellos.at = time(NULL);
+	ch->ch_hellos_elsewhere = ch->ch_hellos;
+	dtls_channel_note_tls_peer(ch, tls);
 	if (RAND_bytes(ch->ch_id, DTLS_ID_LEN) != 1)
 		goto fail;
 	if (ch->ch_mode == DTLS_MODE_PSK) {
@@ -307,22 +322,48 @@ dtls_channel_version_fits(const struct dtls_channel *ch, uint16_t version)
 }
 
 static bool
-dtls_channel_take_token(struct dtls_channel *ch)
+dtls_hello_take_token(struct dtls_hello_bucket *b)
 {
 	time_t now = time(NULL);
-	long earned = (long)(now - ch->ch_tokens_at) / DTLS_HELLO_REFILL;
+	long earned = (long)(now - b->at) / DTLS_HELLO_REFILL;
 
 	if (earned > 0) {
-		ch->ch_tokens += (int)(earned > DTLS_HELLO_BURST ?
+		b->tokens += (int)(earned > DTLS_HELLO_BURST ?
 		    DTLS_HELLO_BURST : earned);
-		if (ch->ch_tokens > DTLS_HELLO_BURST)
-			ch->ch_tokens = DTLS_HELLO_BURST;
-		ch->ch_tokens_at = now;
+		if (b->tokens > DTLS_HELLO_BURST)
+			b->tokens = DTLS_HELLO_BURST;
+		b->at = now;
 	}
-	if (ch->ch_tokens == 0)
+	if (b->tokens == 0)
 		return (false);
-	ch->ch_tokens--;
+	b->tokens--;
 	return (true);
+}
+
+/* Whether from is another address than the TLS connection's client. */
+static bool
+dtls_channel_elsewhere(const struct dtls_channel *ch,
+    const struct dtls_peer *from)
+{
+	return (ch->ch_tls_peer.len > 0 &&
+	    !dtls_peer_same_ip(&ch->ch_tls_peer, from));
+}
+
+/*
+ * Take a token for a new handshake from from. A hello from elsewhere
+ * never replaces a handshake that the client's own address started.
+ */
+static bool
+dtls_channel_may_handshake(struct dtls_channel *ch,
+    const struct dtls_peer *from)
+{
+	bool elsewhere = dtls_channel_elsewhere(ch, from);
+
+	if (elsewhere && ch->ch_pend != NULL &&
+	    !dtls_channel_elsewhere(ch, &ch->ch_pend->a_peer))
+		return (false);
+	return (dtls_hello_take_token(elsewhere ? &ch->ch_hellos_elsewhere :
+	    &ch->ch_hellos));
 }
 
 /* A ClientHello that starts a handshake: a new association. */
@@ -332,7 +373,7 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 {
 	struct dtls_assoc *a;
 
-	if (!dtls_channel_take_token(ch)) {
+	if (!dtls_channel_may_handshake(ch, from)) {
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
 		return;

@@ -96,6 +96,12 @@ struct dtls_assoc {
 	bool		a_in_ip_index;
 };
 
+/* A token bucket of ClientHellos that may start a handshake. */
+struct dtls_hello_bucket {
+	int		tokens;
+	time_t		at;		/* last refill */
+};
+
 struct dtls_channel {
 	struct dtls	*ch_dtls;
 	struct session	*ch_session;
@@ -112,8 +118,14 @@ struct dtls_channel {
 	time_t		ch_last_rx;	/* last authenticated record */
 	time_t		ch_last_dpd;	/* last DPD request we sent */
 	struct event	*ch_tick;	/* liveness check while up */
-	int		ch_tokens;	/* handshakes allowed now */
-	time_t		ch_tokens_at;
+	/*
+	 * Handshakes allowed now: from the address of the client's TLS
+	 * connection, and from any other, so that forgers elsewhere who saw
+	 * the id cannot use up the client's own allowance.
+	 */
+	struct dtls_peer ch_tls_peer;	/* len 0 when unknown */
+	struct dtls_hello_bucket ch_hellos;
+	struct dtls_hello_bucket ch_hellos_elsewhere;
 	unsigned	ch_failures_logged;
 	struct dtls_channel *ch_next_by_id;
 };
@@ -170,6 +182,8 @@ void	dtls_addr_remove(struct dtls *d, struct dtls_assoc *a);
 void	dtls_ip_insert(struct dtls *d, struct dtls_assoc *a);
 void	dtls_ip_remove(struct dtls *d, struct dtls_assoc *a);
 bool	dtls_peer_equal(const struct dtls_peer *a, const struct dtls_peer *b);
+bool	dtls_peer_same_ip(const struct dtls_peer *a,
+	    const struct dtls_peer *b);
 void	dtls_peer_format(const struct dtls_peer *p, char *buf, size_t len);
 int	dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
 	    const void *data, size_t len, int tos);

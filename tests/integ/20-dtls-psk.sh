@@ -21,7 +21,7 @@ GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
 
 CSTPCLIENT="$(dirname "$0")/tools/cstpclient.py"
 
-tap_plan 25
+tap_plan 27
 tap_require_commands iperf3 nft
 he_setup
 dtls_write_config "" "data-mtu = 1500;"
@@ -103,6 +103,19 @@ tap_ok "a record from an unknown port is counted" \
 tap_ok "a ClientHello with an unknown id is counted" \
 	test "$(dtls_drop unknown_id)" -gt "$id0"
 app_id=$(sed -n 's/^X-DTLS-App-ID: //p' "$OC_LOG")
+
+# Forged hellos from another address use up only the allowance of other
+# addresses: a hello from the client's own address still gets through.
+ip -n "$NS_CLIENT" addr add 198.18.0.77/24 dev veth-c
+limited0=$(dtls_stat hellos_rate_limited)
+dtls_send_hellos 20 "$app_id" 198.18.0.77
+limited1=$(dtls_stat hellos_rate_limited)
+tap_ok "forged hellos from another address are rate-limited" \
+	test "$limited1" -ge "$((limited0 + 14))"
+dtls_send_hellos 1 "$app_id"
+tap_ok "a hello from the client's address still starts a handshake" \
+	test "$(dtls_stat hellos_rate_limited)" -eq "$limited1"
+
 limited0=$(dtls_stat hellos_rate_limited)
 dtls_send_hellos 20 "$app_id"
 tap_ok "forged ClientHellos for the session are rate-limited" \

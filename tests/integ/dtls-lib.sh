@@ -152,16 +152,18 @@ for way in ("in", "out"):
 EOF
 }
 
-# dtls_send_hellos COUNT ID-HEX: send COUNT DTLS 1.2 ClientHellos whose
-# session id is ID-HEX to the headend's UDP port 443, each from a new
-# source port, as a forger who saw the id on the wire could. They offer
-# PSK-AES256-GCM-SHA384 and never finish a handshake.
+# dtls_send_hellos COUNT ID-HEX [SOURCE]: send COUNT DTLS 1.2 ClientHellos
+# whose session id is ID-HEX to the headend's UDP port 443, each from a
+# new source port of SOURCE (default: the client's address), as a forger
+# who saw the id on the wire could. They offer PSK-AES256-GCM-SHA384 and
+# never finish a handshake.
 dtls_send_hellos() {
 	ip netns exec "$NS_CLIENT" python3 - "$HEADEND_OUTSIDE_ADDR" "$1" \
-		"$2" <<'PY'
+		"$2" "${3:-}" <<'PY'
 import os, socket, struct, sys
 
 host, count, ident = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+source = sys.argv[4]
 body = (b"\xfe\xfd" + os.urandom(32) + bytes([len(ident)]) + ident +
         b"\x00" + b"\x00\x02\x00\xa9" + b"\x01\x00")
 hs = (b"\x01" + struct.pack(">I", len(body))[1:] + b"\x00\x00" +
@@ -169,6 +171,8 @@ hs = (b"\x01" + struct.pack(">I", len(body))[1:] + b"\x00\x00" +
 record = b"\x16\xfe\xff\x00\x00" + b"\x00" * 6 + struct.pack(">H", len(hs)) + hs
 for _ in range(count):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        if source:
+            s.bind((source, 0))
         s.sendto(record, (host, 443))
 PY
 }
