@@ -254,6 +254,13 @@ persist_restore_one(struct netproc *np, const struct ipc_session *msg,
 		return (NULL);
 	}
 	lease_remember(np->leases, sv.pool, se->se_user, se->se_addr);
+
+	/*
+	 * The client's absence starts now, and the state file must say so:
+	 * the next restart then gives the rest of the window, not all of it.
+	 */
+	if ((msg->flags & IPC_SESSION_ATTACHED) != 0)
+		persist_session_update(se);
 	session_log(se, LOG_INFO, "restored from the state file; the client "
 	    "has %d s to come back", sv.window);
 	return (NULL);
