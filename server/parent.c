@@ -390,13 +390,19 @@ parent_restart_authd(struct parent *p)
 	close(sock);
 }
 
+/*
+ * End a child without waiting for it, so that one that does not exit,
+ * such as a stopped authd or one stuck in a PAM module, cannot stop the
+ * parent. SIGCONT lets a stopped child take the SIGTERM. The SIGCHLD
+ * handler reaps it later as a child it no longer knows.
+ */
 static void
 parent_stop_child(pid_t *pid)
 {
 	if (*pid <= 0)
 		return;
 	kill(*pid, SIGTERM);
-	waitpid(*pid, NULL, 0);
+	kill(*pid, SIGCONT);
 	*pid = 0;
 }
 

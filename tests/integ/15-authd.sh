@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 5
+tap_plan 7
 he_setup
 he_add_user bob bob-secret
 he_write_config
@@ -31,4 +31,15 @@ oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" bob bob-secret \
 tap_ok "password login works again" wait_until 15 sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
 	grep -q '\"user\":\"bob\",[^}]*\"connected\":true'"
+
+# A stopped authd, like one stuck in a PAM module, must not hold up the
+# restart of the network process: the parent does not wait for it.
+stuck=$(he_child_pid authd)
+kill -STOP "$stuck"
+ready=$(grep -c 'network.*ready:' "$HE_LOG")
+kill -KILL "$(he_child_pid network)"
+tap_ok "stopped authd: the network process comes back" wait_until 15 \
+	sh -c "[ \$(grep -c 'network.*ready:' '$HE_LOG') -gt $ready ]"
+tap_ok "stopped authd: the stopped one is ended" wait_until 10 \
+	pid_stopped "$stuck"
 tap_done
