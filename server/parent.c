@@ -345,6 +345,7 @@ parent_start_authd(struct parent *p)
 	close(sv[0]);
 	p->authd_channel = -1;
 	p->authd_pid = pid;
+	p->authd_started = time(NULL);
 	log_info("started authd, pid %d", (int)pid);
 	return (sv[1]);
 }
@@ -371,6 +372,7 @@ parent_start_network(struct parent *p, int authd_sock)
 	close(authd_sock);
 	p->fds.parent = p->fds.authd = -1;
 	p->net_pid = pid;
+	p->net_started = time(NULL);
 	evutil_make_socket_nonblocking(p->net_channel);
 	parent_watch_network(p);
 	log_info("started the network process, pid %d", (int)pid);
@@ -422,28 +424,52 @@ parent_restart_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/*
+ * Return the delay before the next restart: one second, doubled after
+ * each exit beyond PARENT_QUICK_EXITS in a row that came soon after the
+ * child's start, so that a child that cannot start does not fill the log
+ * every second.
+ */
+static int
+parent_restart_delay(struct parent *p, time_t started)
+{
+	if (time(NULL) - started >= PARENT_STABLE_TIME)
+		p->quick_exits = 0;
+	else
+		p->quick_exits++;
+	if (p->quick_exits <= PARENT_QUICK_EXITS)
+		p->restart_delay = PARENT_RESTART_DELAY;
+	else if (p->restart_delay < PARENT_RESTART_MAX)
+		p->restart_delay *= 2;
+	return (p->restart_delay);
+}
+
 static void
 parent_child_exited(struct parent *p, pid_t pid, int status)
 {
-	struct timeval tv = { PARENT_RESTART_DELAY, 0 };
+	struct timeval tv = { 0, 0 };
 	const char *who;
 
 	if (pid == p->authd_pid) {
 		who = "authd";
 		p->authd_pid = 0;
+		tv.tv_sec = parent_restart_delay(p, p->authd_started);
 	} else if (pid == p->net_pid) {
 		who = "the network process";
 		p->net_pid = 0;
+		tv.tv_sec = parent_restart_delay(p, p->net_started);
 		parent_network_gone(p);
 	} else {
 		return;
 	}
 	if (WIFSIGNALED(status))
 		log_warnx("%s (pid %d) was killed by signal %d; restarting "
-		    "it", who, (int)pid, WTERMSIG(status));
+		    "it in %d s", who, (int)pid, WTERMSIG(status),
+		    (int)tv.tv_sec);
 	else
-		log_warnx("%s (pid %d) exited with status %d; restarting it",
-		    who, (int)pid, WEXITSTATUS(status));
+		log_warnx("%s (pid %d) exited with status %d; restarting it "
+		    "in %d s", who, (int)pid, WEXITSTATUS(status),
+		    (int)tv.tv_sec);
 	evtimer_add(p->restart, &tv);
 }
 
@@ -610,6 +636,13 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	    .authd_channel = -1, .fds = { .parent = -1, .authd = -1 } };
 
 	log_set_role("parent");
+
+	/*
+	 * A reload request while parent_open waits for the port would end
+	 * the daemon by SIGHUP's default action. The file is being read
+	 * now anyway, so it is ignored until the event loop handles it.
+	 */
+	signal(SIGHUP, SIG_IGN);
 	parent_open(&p);
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

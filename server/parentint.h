@@ -16,6 +16,9 @@
 #include "netproc.h"
 
 #define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
+#define PARENT_RESTART_MAX	32	/* the longest delay, after crashes */
+#define PARENT_STABLE_TIME	10	/* a child that ran this long was fine */
+#define PARENT_QUICK_EXITS	3	/* exits before the delay grows */
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
 
@@ -34,6 +37,10 @@ struct parent {
 	pid_t		authd_pid;
 	pid_t		net_pid;
 	struct event	*restart;
+	int		restart_delay;	/* seconds, doubled by quick crashes */
+	int		quick_exits;	/* in a row, each soon after its start */
+	time_t		authd_started;
+	time_t		net_started;
 	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
 	struct state	*state;		/* the session journal */
 	struct banstore	*bans;		/* the network process's bans */

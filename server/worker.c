@@ -551,13 +551,14 @@ worker_init(struct workers *all, size_t i, struct netproc *np)
 	np->worker = w;
 	TAILQ_INIT(&w->inbox);
 	pthread_mutex_init(&w->lock, NULL);
-	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if ((w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		fatal("cannot set up worker %zu: eventfd", i);
 	w->routes = addrmap_new();
 	w->wake_event = event_new(np->base, w->wake_fd, EV_READ | EV_PERSIST,
 	    worker_wake_cb, w);
-	if (w->wake_fd < 0 || w->routes == NULL || w->wake_event == NULL ||
+	if (w->routes == NULL || w->wake_event == NULL ||
 	    event_add(w->wake_event, NULL) != 0)
-		fatalx("cannot set up worker %zu", i);
+		fatalx("cannot set up worker %zu: out of memory", i);
 	for (j = 0; j < all->n && all->n > 1; j++) {
 		if (j != i && (w->rings[j] = ring_new(WORKER_RING_BYTES)) ==
 		    NULL)

@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 7
+tap_plan 9
 he_setup
 he_add_user bob bob-secret
 he_write_config
@@ -42,4 +42,17 @@ tap_ok "stopped authd: the network process comes back" wait_until 15 \
 	sh -c "[ \$(grep -c 'network.*ready:' '$HE_LOG') -gt $ready ]"
 tap_ok "stopped authd: the stopped one is ended" wait_until 10 \
 	pid_stopped "$stuck"
+
+# A network process that cannot start (here: too few descriptors) is
+# restarted less and less often, and comes back once it can.
+# Only the soft limit changes: raising a hard one needs CAP_SYS_RESOURCE.
+soft=$(prlimit --pid "$HE_PID" --nofile --noheadings --output SOFT)
+prlimit --pid "$HE_PID" --nofile=26:
+ready=$(grep -c 'network.*ready:' "$HE_LOG")
+kill -KILL "$(he_child_pid network)"
+tap_ok "failing starts: the restart delay grows" wait_until 20 \
+	file_contains "$HE_LOG" 'the network process .* restarting it in 4 s'
+prlimit --pid "$HE_PID" --nofile="$soft":
+tap_ok "failing starts: it comes back once it can start" wait_until 20 \
+	sh -c "[ \$(grep -c 'network.*ready:' '$HE_LOG') -gt $ready ]"
 tap_done
