@@ -1148,16 +1148,24 @@ journal_append_down(struct journal *j, uint64_t id)
 	journal_put_u8(&b, JOURNAL_DOWN);
 	journal_put_u64(&b, id);
 	rc = journal_append_record(j, &b, true);
-	if (rc != 0)
-		return rc;
 
+	/*
+	 * The session ends in memory even when the record is lost, and the
+	 * file is rewritten from memory at the next chance: a session that
+	 * stayed would come back at a restart, with its cookie.
+	 */
 	journal_node_remove(j, n);
-	return 0;
+	if (rc != 0)
+		j->broken = true;
+	return rc;
 }
 
 int
 journal_sync(struct journal *j)
 {
+	if (j->broken)
+		return journal_compact(j);
+
 	if (!j->unsynced)
 		return 0;
 
@@ -1344,6 +1352,12 @@ journal_compact(struct journal *j)
 	/* Renamed, maybe not yet durable: the new file is the journal now. */
 	journal_switch(j, fd, file_id, size);
 	return journal_dir_sync(j->path);
+}
+
+bool
+journal_needs_rewrite(const struct journal *j)
+{
+	return j->broken;
 }
 
 bool

@@ -156,6 +156,11 @@ journal_open(const char *path, const uint8_t key[JOURNAL_KEY_LEN],
  * it off fails, or fdatasync fails (after which the kernel may have
  * dropped the data), the next append first rewrites the file with
  * journal_compact.
+ *
+ * journal_append_down is the exception: when its record cannot be
+ * written, the session ends in memory anyway and the file needs a
+ * rewrite (journal_needs_rewrite), which the next append or
+ * journal_sync makes.
  */
 int
 journal_append_up(struct journal *j, const struct journal_session *s);
@@ -167,9 +172,14 @@ journal_append_update(struct journal *j, uint64_t id, int64_t last_seen,
 int
 journal_append_down(struct journal *j, uint64_t id);
 
+/* Whether the file misses a change that only a rewrite can add. */
+bool
+journal_needs_rewrite(const struct journal *j);
+
 /*
- * Call fdatasync if a record was written since the last one. Returns 0 or
- * -errno; after a failure the next append rewrites the file.
+ * Call fdatasync if a record was written since the last one, or rewrite
+ * the file with journal_compact when it needs that. Returns 0 or -errno;
+ * after a failure the next append rewrites the file.
  */
 int
 journal_sync(struct journal *j);

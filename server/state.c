@@ -17,6 +17,7 @@
 #include "state.h"
 
 #define STATE_SYNC_DELAY	1	/* seconds an update may wait */
+#define STATE_RETRY_DELAY	5	/* seconds between rewrite attempts */
 #define STATE_KEY_SUFFIX	".key"
 
 /* The session flags the journal keeps; IPC and the journal share them. */
@@ -31,6 +32,7 @@ struct state {
 	uint8_t		opaque_key[JOURNAL_KEY_LEN];
 	struct event	*sync;		/* batches the updates' fdatasync */
 	uint64_t	failures;	/* appends that failed */
+	bool		failing;	/* the last write failed */
 };
 
 /* A session that has expired by the clock is not worth restoring. */
@@ -121,17 +123,66 @@ state_report_open(const struct state *st, int status, const char *err)
 	}
 }
 
+/*
+ * Log the first failure and then one in a thousand, with the count. what
+ * says what failed, such as "cannot record the login of session 5".
+ */
+static void
+state_failed(struct state *st, const char *what, int rc)
+{
+	st->failing = true;
+	if (st->failures++ % 1000 != 0)
+		return;
+	log_warnx("state file %s: %s: %s (%llu failure(s) so far)", st->path,
+	    what, strerror(-rc), (unsigned long long)st->failures);
+}
+
+/* state_failed for one session's record. */
+static void
+state_record_failed(struct state *st, const char *event, uint64_t id,
+    int rc)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "cannot record the %s of session %llu",
+	    event, (unsigned long long)id);
+	state_failed(st, what, rc);
+}
+
+/* Say once that writes work again after failures. */
+static void
+state_succeeded(struct state *st)
+{
+	if (!st->failing)
+		return;
+	st->failing = false;
+	log_notice("state file %s: written again after %llu failure(s)",
+	    st->path, (unsigned long long)st->failures);
+}
+
 static void
 state_sync_cb(evutil_socket_t fd, short events, void *arg)
 {
+	static const struct timeval retry = { STATE_RETRY_DELAY, 0 };
 	struct state *st = arg;
 	int rc;
 
 	(void)fd;
 	(void)events;
-	if (st->journal != NULL && (rc = journal_sync(st->journal)) != 0)
-		log_warnx("state file %s: fdatasync failed: %s", st->path,
-		    strerror(-rc));
+	if (st->journal == NULL)
+		return;
+	if ((rc = journal_sync(st->journal)) == 0) {
+		state_succeeded(st);
+		return;
+	}
+
+	/* A logout that the file misses must reach it: try again. */
+	if (journal_needs_rewrite(st->journal)) {
+		state_failed(st, "cannot rewrite it, trying again", rc);
+		evtimer_add(st->sync, &retry);
+	} else {
+		state_failed(st, "fdatasync failed", rc);
+	}
 }
 
 struct state *
@@ -167,18 +218,6 @@ state_open(const struct config *cfg, struct event_base *base)
 	return (st);
 }
 
-/* Log the first failure and then one in a thousand, with the count. */
-static void
-state_failed(struct state *st, const char *what, uint64_t id, int rc)
-{
-	if (st->failures++ % 1000 != 0)
-		return;
-	log_warnx("state file %s: cannot record the %s of session %llu: %s "
-	    "(%llu failure(s) so far)", st->path, what,
-	    (unsigned long long)id, strerror(-rc),
-	    (unsigned long long)st->failures);
-}
-
 static void
 state_record_up(struct state *st, const struct ipc_session *msg)
 {
@@ -198,7 +237,33 @@ state_record_up(struct state *st, const struct ipc_session *msg)
 	s.reconnects = msg->reconnects;
 	s.flags = msg->flags & STATE_FLAGS;
 	if ((rc = journal_append_up(st->journal, &s)) != 0)
-		state_failed(st, "login", s.id, rc);
+		state_record_failed(st, "login", s.id, rc);
+	else
+		state_succeeded(st);
+}
+
+/*
+ * A logout whose record is lost still ends the session in the journal's
+ * memory, and the sync timer rewrites the file from there until it can.
+ */
+static void
+state_record_down(struct state *st, uint64_t id)
+{
+	struct timeval tv = { STATE_SYNC_DELAY, 0 };
+	int rc = journal_append_down(st->journal, id);
+
+	if (rc == -ENOENT)
+		return;		/* its login was never recorded */
+	if (rc != 0) {
+		state_record_failed(st, "logout", id, rc);
+		if (!evtimer_pending(st->sync, NULL))
+			evtimer_add(st->sync, &tv);
+		return;
+	}
+	state_succeeded(st);
+	if (journal_compact_due(st->journal) &&
+	    (rc = journal_compact(st->journal)) != 0)
+		state_failed(st, "compaction failed", rc);
 }
 
 void
@@ -221,15 +286,13 @@ state_record(struct state *st, const struct ipc_session *msg)
 			evtimer_add(st->sync, &tv);
 		break;
 	case IPC_SESSION_DOWN:
-		rc = journal_append_down(st->journal, msg->id);
-		if (rc == 0 && journal_compact_due(st->journal) &&
-		    (rc = journal_compact(st->journal)) != 0)
-			log_warnx("state file %s: compaction failed: %s",
-			    st->path, strerror(-rc));
+		state_record_down(st, msg->id);
 		return;
 	}
 	if (rc != 0)
-		state_failed(st, "update", msg->id, rc);
+		state_record_failed(st, "update", msg->id, rc);
+	else
+		state_succeeded(st);
 }
 
 /* The journal's sessions as IPC_SESSION_UP messages. */

@@ -1161,6 +1161,47 @@ test_failed_write_cut(void **state)
 	journal_close(j);
 }
 
+/*
+ * A logout whose record cannot be written still ends the session, and
+ * journal_sync rewrites the file without it once it can.
+ */
+static void
+test_failed_down_rewritten(void **state)
+{
+	struct fixture *f = *state;
+	struct rlimit old, limit;
+	struct journal *j;
+	struct collect c;
+
+	j = journal_open_empty(f);
+	session_append(j, 1);
+	session_append(j, 2);
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_ptr_not_equal(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+	limit = old;
+	limit.rlim_cur = journal_file_size(j);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	assert_int_equal(journal_append_down(j, 1), -EFBIG);
+	assert_int_equal(journal_count(j), 1);
+	assert_true(journal_needs_rewrite(j));
+	limit.rlim_cur = JOURNAL_HEADER_LEN + 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	assert_int_equal(journal_sync(j), -EFBIG);
+	assert_true(journal_needs_rewrite(j));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	assert_int_equal(journal_sync(j), 0);
+	assert_false(journal_needs_rewrite(j));
+	journal_close(j);
+
+	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.s[0].id, 2);
+	journal_close(j);
+}
+
 static double
 elapsed_ms(const struct timespec *start)
 {
@@ -1354,6 +1395,7 @@ main(void)
 		FIXTURE_TEST(test_foreach_login_order),
 		FIXTURE_TEST(test_close_in_child_keeps_lock),
 		FIXTURE_TEST(test_failed_write_cut),
+		FIXTURE_TEST(test_failed_down_rewritten),
 		FIXTURE_TEST(test_many_sessions_load),
 		FIXTURE_TEST(test_key_created_0600),
 		FIXTURE_TEST(test_key_wrong_size_rejected),
