@@ -17,7 +17,7 @@
 
 #define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
 #define PARENT_RESTART_MAX	32	/* the longest delay, after crashes */
-#define PARENT_STABLE_TIME	10	/* a child that ran this long was fine */
+#define PARENT_STABLE_TIME	10	/* seconds of running that reset the count */
 #define PARENT_QUICK_EXITS	3	/* exits before the delay grows */
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
@@ -38,7 +38,7 @@ struct parent {
 	pid_t		net_pid;
 	struct event	*restart;
 	int		restart_delay;	/* seconds, doubled by quick crashes */
-	int		quick_exits;	/* in a row, each soon after its start */
+	int		quick_exits;	/* in a row, each soon after a start */
 	time_t		authd_started;
 	time_t		net_started;
 	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
