@@ -17,7 +17,7 @@
 
 #define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
 #define PARENT_RESTART_MAX	32	/* the longest delay, after crashes */
-#define PARENT_STABLE_TIME	10	/* seconds of running that reset the count */
+#define PARENT_STABLE_TIME	10	/* seconds up that reset quick_exits */
 #define PARENT_QUICK_EXITS	3	/* exits before the delay grows */
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
