@@ -34,6 +34,8 @@ enum ipc_type {
 	IPC_RELOAD_RESULT = 27,	/* parent -> network, ipc_reload_result */
 	IPC_BAN = 28,		/* network -> parent, struct ipc_ban */
 	IPC_BANS = 29,		/* parent -> network, memfd attached */
+	IPC_AUTHD_NEXT = 30,	/* parent -> network, fd attached: the */
+				/* authd of the IPC_CONFIG that follows */
 };
 
 /* The outcome of a reload that the status socket requested. */

@@ -80,6 +80,9 @@ netproc_reload_result(const void *buf, size_t len)
 	return (true);
 }
 
+/* The socket of the authd for the configuration that comes next. */
+static int netproc_authd_next = -1;
+
 static void
 netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -100,10 +103,20 @@ netproc_parent_cb(evutil_socket_t fd, short events, void *arg)
 		log_info("connected to a new authd");
 		authc_set_socket(np->authc, passed);
 		return;
+	case IPC_AUTHD_NEXT:
+		if (passed < 0)
+			break;
+		/* One whose configuration never came was abandoned. */
+		if (netproc_authd_next >= 0)
+			close(netproc_authd_next);
+		netproc_authd_next = passed;
+		return;
 	case IPC_CONFIG:
 		if (passed < 0)
 			break;
-		netreload_receive(np, buf, (size_t)len, passed);
+		netreload_receive(np, buf, (size_t)len, passed,
+		    netproc_authd_next);
+		netproc_authd_next = -1;
 		return;
 	case IPC_STOP_LOGOFF:
 		if (len == sizeof(struct ipc_header))

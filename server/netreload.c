@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "authc.h"
 #include "ban.h"
 #include "cert.h"
 #include "cfgbundle.h"
@@ -260,7 +261,8 @@ netreload_commit(struct netreload *r)
 }
 
 void
-netreload_receive(struct netproc *np, const void *msg, size_t len, int fd)
+netreload_receive(struct netproc *np, const void *msg, size_t len, int fd,
+    int authd_fd)
 {
 	struct netreload r = { .np = np };
 	struct ipc_config_applied reply;
@@ -272,12 +274,20 @@ netreload_receive(struct netproc *np, const void *msg, size_t len, int fd)
 		    "desynchronized");
 	rc = netreload_prepare(&r, fd, cm.size);
 	close(fd);
-	if (rc == 0)
+	if (rc == 0) {
 		netreload_commit(&r);
-	else
+		if (authd_fd >= 0) {
+			log_info("connected to the authd of the new "
+			    "configuration");
+			authc_set_socket(np->authc, authd_fd);
+		}
+	} else {
 		log_warnx("cannot apply the new configuration, keeping the "
 		    "running one: %s", r.why[0] != '\0' ? r.why :
 		    strerror(-rc));
+		if (authd_fd >= 0)
+			close(authd_fd);
+	}
 	ipc_config_applied_init(&reply, rc, rc == 0 ? NULL : r.why);
 	if (parentc_send(np, &reply, sizeof(reply)) != 0)
 		log_warnx("cannot send the reload result to the parent");

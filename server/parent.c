@@ -326,28 +326,34 @@ parent_child_reset_signals(void)
 }
 
 int
-parent_start_authd(struct parent *p)
+parent_fork_authd(struct parent *p, const struct config *cfg, pid_t *pid)
 {
 	int sv[2];
-	pid_t pid;
 
 	parent_socketpair(sv);
 	p->authd_channel = sv[0];
-	if ((pid = fork()) < 0)
+	if ((*pid = fork()) < 0)
 		fatal("fork of authd failed");
-	if (pid == 0) {
+	if (*pid == 0) {
 		parent_child_reset_signals();
 		close(sv[1]);
 		parent_close_fds(p, sv[0], -1);
 		log_set_role("authd");
-		authd_main(p->cfg, sv[0]);
+		authd_main(cfg, sv[0]);
 	}
 	close(sv[0]);
 	p->authd_channel = -1;
-	p->authd_pid = pid;
-	p->authd_started = time(NULL);
-	log_info("started authd, pid %d", (int)pid);
+	log_info("started authd, pid %d", (int)*pid);
 	return (sv[1]);
+}
+
+int
+parent_start_authd(struct parent *p)
+{
+	int sock = parent_fork_authd(p, p->cfg, &p->authd_pid);
+
+	p->authd_started = time(NULL);
+	return (sock);
 }
 
 static void
@@ -398,7 +404,7 @@ parent_restart_authd(struct parent *p)
  * parent. SIGCONT lets a stopped child take the SIGTERM. The SIGCHLD
  * handler reaps it later as a child it no longer knows.
  */
-static void
+void
 parent_stop_child(pid_t *pid)
 {
 	if (*pid <= 0)
@@ -454,6 +460,12 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 		who = "authd";
 		p->authd_pid = 0;
 		tv.tv_sec = parent_restart_delay(p, p->authd_started);
+	} else if (pid == p->reload_authd_pid && pid > 0) {
+		/* The reload's install starts another authd instead. */
+		log_warnx("the authd of the pending reload (pid %d) exited",
+		    (int)pid);
+		p->reload_authd_pid = 0;
+		return;
 	} else if (pid == p->net_pid) {
 		who = "the network process";
 		p->net_pid = 0;

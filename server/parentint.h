@@ -45,6 +45,7 @@ struct parent {
 	struct state	*state;		/* the session journal */
 	struct banstore	*bans;		/* the network process's bans */
 	struct reload	*reload;	/* sent, waiting for the network */
+	pid_t		reload_authd_pid;	/* authd of p->reload, or 0 */
 	struct event	*reload_timeout;
 	uint32_t	reload_seq;	/* status request of p->reload, or 0 */
 	bool		logoff;		/* the stop ends every session */
@@ -55,6 +56,19 @@ struct parent {
 
 /* Fork authd; returns the network's end of the new authd socket. */
 int	parent_start_authd(struct parent *p);
+
+/*
+ * Fork an authd for cfg, such as a reload's before it is installed, and
+ * store its pid in *pid. Returns the network's end of its socket.
+ */
+int	parent_fork_authd(struct parent *p, const struct config *cfg,
+	    pid_t *pid);
+
+/*
+ * End a child without waiting for it; the SIGCHLD handler reaps it. Sets
+ * *pid to 0.
+ */
+void	parent_stop_child(pid_t *pid);
 
 /* Replace authd, and give the network process its socket. */
 void	parent_restart_authd(struct parent *p);

@@ -99,12 +99,18 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 		    p->cfg->tun.name, strerror(-rc));
 
 	/*
-	 * authd got its configuration by fork, so a new one takes over.
-	 * The old one completes the checks it has started and ends when
-	 * the network process closes its socket. As an unknown child then,
-	 * it is reaped without a restart.
+	 * authd got its configuration by fork, so a new one takes over:
+	 * the one that the network process switched to with the new
+	 * configuration, or a new one now. The old one completes the
+	 * checks it has started and ends when the network process closes
+	 * its socket. As an unknown child then, it is reaped without a
+	 * restart.
 	 */
-	if (old_authd > 0) {
+	if (p->reload_authd_pid > 0) {
+		p->authd_pid = p->reload_authd_pid;
+		p->authd_started = time(NULL);
+		p->reload_authd_pid = 0;
+	} else if (old_authd > 0) {
 		p->authd_pid = 0;
 		parent_restart_authd(p);
 	}
@@ -119,12 +125,29 @@ parentnet_reload_abandon(struct parent *p, const char *why)
 {
 	log_err("reload of %s failed: %s; the running configuration stays",
 	    p->cfg->path, why);
+	parent_stop_child(&p->reload_authd_pid);
 	reload_free(p->reload);
 	p->reload = NULL;
 	evtimer_del(p->reload_timeout);
 	sd_notify(0, "READY=1");
 	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_FAILED);
 	p->reload_seq = 0;
+}
+
+/*
+ * Start the authd of the reload's configuration and pass its socket to
+ * the network process, which switches to it when it applies the
+ * configuration. Returns 0 or -errno.
+ */
+static int
+parentnet_send_authd_next(struct parent *p, struct reload *r)
+{
+	struct ipc_authd_socket msg = { { IPC_AUTHD_NEXT, sizeof(msg) } };
+	int sock = parent_fork_authd(p, r->cfg, &p->reload_authd_pid);
+	int rc = ipc_send(p->net_channel, &msg, sizeof(msg), sock);
+
+	close(sock);
+	return (rc);
 }
 
 void
@@ -155,19 +178,30 @@ parent_reload(struct parent *p, uint32_t seq)
 		return;
 	}
 	p->reload = r;
-	if ((rc = reload_send(r, p->net_channel)) != 0) {
+	if ((rc = parentnet_send_authd_next(p, r)) != 0 ||
+	    (rc = reload_send(r, p->net_channel)) != 0) {
 		parentnet_reload_abandon(p, strerror(-rc));
 		return;
 	}
 	evtimer_add(p->reload_timeout, &tv);
 }
 
+/*
+ * A network process that does not answer may still apply the reload
+ * later and then run another configuration than the parent and authd.
+ * So it is restarted, and its successor gets the configuration in force.
+ */
 void
 parent_reload_timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
+	struct parent *p = arg;
+
 	(void)fd;
 	(void)events;
-	parentnet_reload_abandon(arg, "the network process did not answer");
+	parentnet_reload_abandon(p, "the network process did not answer "
+	    "in time; restarting it with the running configuration");
+	if (p->net_pid > 0)
+		kill(p->net_pid, SIGKILL);
 }
 
 static void

@@ -90,7 +90,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 36
+tap_plan 37
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -173,6 +173,8 @@ lines=$(wc -l <"$HE_LOG")
 tap_ok "headendctl reload is accepted" he_ctl reload
 tap_ok "new group: the network process applies it" wait_until 10 \
 	log_after "$lines" "reloaded $HE_CONF"
+tap_ok "new group: with it, it switches to the new authd" log_after \
+	"$lines" 'connected to the authd of the new configuration'
 tap_ok "new group: a login to its group-url works" xml_login /guests
 tap_ok "new group: the login leases from its pool" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
