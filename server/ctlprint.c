@@ -114,6 +114,14 @@ ctlprint_format_list(json_object *v, char *buf, size_t size)
 	}
 }
 
+/* "yes" for true, empty otherwise: a flag that is mostly off. */
+static void
+ctlprint_format_flag(json_object *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", v != NULL && json_object_is_type(v,
+	    json_type_boolean) && json_object_get_boolean(v) ? "yes" : "");
+}
+
 /* Follow a dotted path such as "pool.used"; return NULL when absent. */
 static json_object *
 ctlprint_lookup(json_object *o, const char *path)
@@ -193,6 +201,7 @@ ctlprint_groups(json_object *root)
 		{ "USED", "pool.used", 7, true, NULL },
 		{ "SIZE", "pool.size", 7, true, NULL },
 		{ "AUTH", "authentication", 11, false, NULL },
+		{ "RETIRED", "retired", 7, false, ctlprint_format_flag },
 		{ "GROUP-URLS", "group_urls", 0, false,
 		  ctlprint_format_list },
 	};
@@ -212,6 +221,7 @@ ctlprint_pools(json_object *root)
 		{ "USED", "used", 8, true, NULL },
 		{ "FREE", "free", 8, true, NULL },
 		{ "STATIC", "static", 6, true, NULL },
+		{ "RETIRED", "retired", 7, false, ctlprint_format_flag },
 	};
 
 	ctlprint_table(ctlprint_member(root, "pools"), cols,

@@ -235,10 +235,16 @@ static void
 metrics_write_pools(FILE *f, struct netproc *np)
 {
 	struct metrics_value size[CONFIG_MAX_POOLS], used[CONFIG_MAX_POOLS];
+	char names[CONFIG_MAX_POOLS][CONFIG_NAME_MAX + 16];
+	const struct config_pool *p;
 	size_t i;
 
+	/* A retired pool keeps its name beside its successor's. */
 	for (i = 0; i < np->cfg->npools; i++) {
-		size[i].label = used[i].label = np->cfg->pools[i].name;
+		p = &np->cfg->pools[i];
+		snprintf(names[i], sizeof(names[i]), "%s%s", p->name,
+		    p->retired ? " (retired)" : "");
+		size[i].label = used[i].label = names[i];
 		size[i].value = pool_size(np->pools[i]);
 		used[i].value = pool_used(np->pools[i]);
 	}

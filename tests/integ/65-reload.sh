@@ -90,7 +90,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 37
+tap_plan 39
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -211,6 +211,11 @@ tap_ok "removed group: it is kept for its session" file_contains \
 tap_ok "removed group: the session passes packets" he_ping_inside
 tap_ok "removed group: alice keeps group and address" session_listed \
 	"$alice" alice staff 198.19.0.1
+tap_ok "shrunk pool: show pools marks the retired one" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' show pools | grep -Eq '^ *staff .* yes *\$'"
+tap_ok "shrunk pool: the metrics keep the two apart" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' metrics |
+	grep -q '^headend_pool_addresses{pool=\"staff (retired)\"}'"
 tap_ok "tun rename is named as needing a restart" file_contains \
 	"$HE_LOG" \
 	'tun name changed from headend0 to renamed0, .* only after a restart'
