@@ -26,7 +26,8 @@ usage(FILE *out, int status)
 {
 	fprintf(out, "usage: headend [-ftv] [-c file]\n"
 	    "  -c file  configuration file (default %s)\n"
-	    "  -f       stay in the foreground and log to stderr\n"
+	    "  -f       log to stderr, not to syslog (headend never\n"
+	    "           puts itself in the background)\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -v       log debug messages too\n"
 	    "  -h       print this help\n", CONFIG_DEFAULT_PATH);

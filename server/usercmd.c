@@ -26,6 +26,7 @@ enum usercmd_status {
 	USERCMD_OK = 0,
 	USERCMD_FAILED = 1,
 	USERCMD_USAGE = 2,
+	USERCMD_NOT_FOUND = 5,	/* as headendctl's "nothing matched" */
 };
 
 struct usercmd_args {
@@ -403,7 +404,7 @@ usercmd_delete(const struct usercmd_args *args)
 	if (rc == -ENOENT) {
 		fprintf(stderr, USERCMD_PREFIX ": user %s not found in %s\n",
 		    args->user, args->file);
-		return USERCMD_FAILED;
+		return USERCMD_NOT_FOUND;
 	}
 
 	if (rc != 0) {
