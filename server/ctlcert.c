@@ -37,7 +37,7 @@ ctlcert_print(void *arg, enum certdiag_level level, const char *line)
 {
 	(void)arg;
 	if (level == CERTDIAG_ERROR)
-		fprintf(stderr, "error: %s\n", line);
+		fprintf(stderr, "headendctl: %s\n", line);
 	else
 		printf("%s%s\n", level == CERTDIAG_WARNING ? "warning: " : "",
 		    line);

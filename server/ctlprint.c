@@ -241,7 +241,8 @@ ctlprint_bans(json_object *root)
 
 	ctlprint_table(ctlprint_member(root, "bans"), cols,
 	    CTLPRINT_LEN(cols));
-	printf("%lld ban(s); USER - bans the whole address\n",
+	printf("%lld ban(s); USER \"-\" means that the whole address is "
+	    "banned\n",
 	    total != NULL ? (long long)json_object_get_int64(total) : 0);
 }
 
@@ -328,7 +329,8 @@ ctlprint_reload(json_object *root)
 	} texts[] = {
 		{ "applied", "reload applied: the configuration was re-read" },
 		{ "rejected", "reload rejected: the file has errors, which the "
-		  "headend log lists; the running configuration stays" },
+		  "headend log lists and \"headend -t -c FILE\" prints; the "
+		  "running configuration stays" },
 		{ "ignored", "reload ignored: another reload was still under "
 		  "way; try again" },
 		{ "failed", "reload failed: the network process did not take "

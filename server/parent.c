@@ -39,8 +39,13 @@
  */
 #define PARENT_BIND_TRIES	50	/* 100 ms apart */
 
+/*
+ * Bind, waiting up to 5 s for an address that a stopping headend still
+ * uses. what names it in the log, such as "0.0.0.0 TCP port 443".
+ */
 static int
-parent_bind_retry(int fd, const struct sockaddr *sa, socklen_t len)
+parent_bind_retry(int fd, const struct sockaddr *sa, socklen_t len,
+    const char *what)
 {
 	int i;
 
@@ -50,7 +55,8 @@ parent_bind_retry(int fd, const struct sockaddr *sa, socklen_t len)
 		if (errno != EADDRINUSE)
 			return (-1);
 		if (i == 0)
-			log_info("address in use; waiting for it to be free");
+			log_info("%s is in use; waiting up to 5 s for it to be "
+			    "free", what);
 		usleep(100000);
 	}
 	return (-1);
@@ -62,7 +68,7 @@ parent_bind_tcp(const struct config_listener *l)
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 	    .ai_flags = AI_NUMERICHOST | AI_PASSIVE };
 	struct addrinfo *ai;
-	char port[8];
+	char port[8], what[INET6_ADDRSTRLEN + 32];
 	int fd, on = 1;
 
 	snprintf(port, sizeof(port), "%u", l->tcp_port);
@@ -73,7 +79,8 @@ parent_bind_tcp(const struct config_listener *l)
 	if (fd < 0)
 		fatal("socket for listener %s failed", l->address);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+	snprintf(what, sizeof(what), "%s TCP port %s", l->address, port);
+	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen, what) != 0)
 		fatal("bind to %s port %s failed", l->address, port);
 	/*
 	 * Phones that come back after a power cut connect all at once. The
@@ -121,8 +128,10 @@ parent_udp_check_free(const struct config_listener *l,
     const struct addrinfo *ai, const char *port)
 {
 	int fd = parent_udp_socket(l, ai);
+	char what[INET6_ADDRSTRLEN + 32];
 
-	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen) != 0)
+	snprintf(what, sizeof(what), "%s UDP port %s", l->address, port);
+	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen, what) != 0)
 		fatal("bind to %s UDP port %s failed", l->address, port);
 	close(fd);
 }
@@ -193,7 +202,7 @@ parent_bind_udp_group(const struct config_listener *l,
 static void
 parent_bind_udp(const struct config_listener *l, size_t nworkers, int *fds)
 {
-	char port[8];
+	char port[8], what[INET6_ADDRSTRLEN + 32];
 	struct addrinfo *ai = parent_udp_address(l, port, sizeof(port));
 
 	if (nworkers > 1) {
@@ -204,7 +213,8 @@ parent_bind_udp(const struct config_listener *l, size_t nworkers, int *fds)
 	fds[0] = parent_udp_socket(l, ai);
 
 	/* No SO_REUSEADDR: it would let two daemons share the port. */
-	if (parent_bind_retry(fds[0], ai->ai_addr, ai->ai_addrlen) != 0)
+	snprintf(what, sizeof(what), "%s UDP port %s", l->address, port);
+	if (parent_bind_retry(fds[0], ai->ai_addr, ai->ai_addrlen, what) != 0)
 		fatal("bind to %s UDP port %s failed", l->address, port);
 	freeaddrinfo(ai);
 }

@@ -57,15 +57,18 @@ state_key_path(const struct config *cfg, char *buf, size_t len)
 	return (n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0);
 }
 
-/* Create the state file's directory when missing, but not its parents. */
+/*
+ * Create the directory of path, the state file or the key file (what),
+ * when missing, but not its parents.
+ */
 static void
-state_make_dir(const char *path)
+state_make_dir(const char *path, const char *what)
 {
 	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (mkdir(dirname(dir), 0700) != 0 && errno != EEXIST)
-		log_warn("cannot create the directory of the state file %s",
+		log_warn("cannot create the directory of the %s %s", what,
 		    path);
 }
 
@@ -88,7 +91,7 @@ state_load_keys(struct state *st, const struct config *cfg,
 		    "will not survive a restart", cfg->state_file);
 		return (rc);
 	}
-	state_make_dir(path);
+	state_make_dir(path, "key file");
 	rc = journal_key_load_or_create(path, master, err, sizeof(err));
 	if (rc == 0 && (journal_key_derive(master, JOURNAL_LABEL_JOURNAL,
 	    journal_key) != 0 || journal_key_derive(master,
@@ -203,7 +206,7 @@ state_open(const struct config *cfg, struct event_base *base)
 	}
 	if (state_load_keys(st, cfg, key) != 0)
 		return (st);
-	state_make_dir(st->path);
+	state_make_dir(st->path, "state file");
 	rc = journal_open(st->path, key, &st->journal, state_keep_session,
 	    &now, err, sizeof(err));
 	OPENSSL_cleanse(key, sizeof(key));

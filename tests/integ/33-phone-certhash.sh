@@ -67,7 +67,7 @@ status=0
 	2>"$HE_TMPDIR/missing.err" || status=$?
 tap_ok "cert-hash of a missing file fails" test "$status" -eq 1
 tap_ok "cert-hash of a missing file: an error on stderr" grep -qF \
-	"error: $HE_TMPDIR/missing.pem: No such file or directory" \
+	"headendctl: $HE_TMPDIR/missing.pem: No such file or directory" \
 	"$HE_TMPDIR/missing.err"
 
 tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
