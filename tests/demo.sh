@@ -24,6 +24,16 @@ step() {
 	exit 1
 }
 
+# A stopped installed headend keeps its sessions there, and the demo's
+# headend would restore them and log them off at its end.
+[ ! -e /var/lib/headend/sessions ] || {
+	echo "demo: /var/lib/headend/sessions exists: it is the state file of" \
+		"an installed headend, whose sessions the demo would restore" \
+		"and log off. Move it aside first, or run the demo on another" \
+		"machine." >&2
+	exit 1
+}
+
 # The default configuration keeps sessions under /var/lib/headend and
 # its status socket in /run/headend. The demo removes those folders at
 # the end, unless they were there before.
