@@ -565,8 +565,9 @@ authd_request_read(int sock, struct ipc_auth_request *req)
 	} buf;
 	int len, type;
 
+	/* A network process that died with requests unread resets. */
 	len = ipc_recv(sock, buf.bytes, sizeof(buf.bytes), NULL);
-	if (len == 0)
+	if (len == 0 || len == -ECONNRESET)
 		return false;
 	if (len == -EBADMSG)
 		fatalx("malformed message from the network process "
