@@ -18,6 +18,7 @@
 #include "config.h"
 #include "hash.h"
 #include "log.h"
+#include "netcheck.h"
 #include "parent.h"
 #include "tls.h"
 
@@ -148,6 +149,7 @@ main(int argc, char **argv)
 	errors = load_tls(cfg, tls);
 	errors += cert_load(cfg, print_config_error, NULL);
 	errors += authcheck_config(cfg, check, print_authcheck, &check);
+	netcheck_pools(cfg, print_authcheck, &check);
 	if (errors != 0) {
 		if (!check)
 			fprintf(stderr, "headend: not started: fix the errors "

@@ -12,6 +12,7 @@
 #include "cfgbundle.h"
 #include "ipc.h"
 #include "log.h"
+#include "netcheck.h"
 #include "reload.h"
 #include "tls.h"
 
@@ -227,6 +228,7 @@ reload_prepare(const struct config *running, struct reload **out)
 		goto fail;
 	/* The file's account, as headend -t checks it, not the running one. */
 	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
+	netcheck_pools(r->cfg, reload_log_authcheck, NULL);
 	errors += reload_keep_restart_only(running, r->cfg);
 	if ((rc = cfgbundle_collect(r->cfg, &r->bundle)) != 0) {
 		log_err("%s: cannot read the files it names: %s",

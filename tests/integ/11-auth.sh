@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 32
+tap_plan 33
 he_setup
 he_write_config
 he_start
@@ -174,5 +174,14 @@ he_check
 tap_ok "-t: PAM service without a file passes" [ "$check_rc" = 0 ]
 tap_ok "-t: warns about the PAM service" grep -qF \
 	'pam-service "headend-test-none" of tunnel-group "staff" has no file /etc/pam.d/headend-test-none' \
+	<<<"$check_out"
+
+# A pool on the network of the headend's outside interface would take
+# the clients' traffic into the tun device.
+he_write_config 198.18.0.0/24
+check_out=$(ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
+	true
+tap_ok "-t: warns about a pool on an interface's network" grep -qF \
+	'pool "staff" overlaps 198.18.0.0/24, the network of interface veth-ho' \
 	<<<"$check_out"
 tap_done
