@@ -19,6 +19,7 @@
 #include <openssl/kdf.h>
 
 #include "journal.h"
+#include "regfile.h"
 
 #define JOURNAL_MAGIC		"HEJRNL\r\n"
 #define JOURNAL_MAGIC_LEN	8
@@ -889,14 +890,12 @@ journal_file_read(const char *path, uint8_t **data, size_t *len)
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = regfile_open(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 
 	if (fstat(fd, &st) != 0)
 		rc = -errno;
-	else if (!S_ISREG(st.st_mode))
-		rc = -EINVAL;
 
 	*data = rc == 0 ? malloc((size_t)st.st_size + 1) : NULL;
 	if (rc == 0 && *data == NULL)
@@ -935,7 +934,7 @@ journal_load(struct journal *j, char *err, size_t errlen)
 
 	if (rc != 0) {
 		journal_err(err, errlen, "cannot read state file %s: %s",
-		    j->path, strerror(-rc));
+		    j->path, regfile_strerror(-rc));
 		return rc;
 	}
 
@@ -1621,12 +1620,11 @@ journal_key_read(const char *path, uint8_t key[JOURNAL_KEY_LEN], char *err,
 	struct stat st;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = regfile_open(path);
 	if (fd < 0) {
-		rc = -errno;
 		journal_err(err, errlen, "cannot open key file %s: %s", path,
-		    strerror(-rc));
-		return rc;
+		    regfile_strerror(-fd));
+		return fd;
 	}
 
 	if (fstat(fd, &st) != 0) {

@@ -424,7 +424,6 @@ dtls_assoc_timer_cb(evutil_socket_t fd, short events, void *arg)
 
 /* ---- input ---- */
 
-/* A resumption mode that fell into a full handshake is not ours. */
 /*
  * The shortest record body the suite produces: the explicit nonce and
  * the tag of an AEAD suite, or the IV and the padded MAC of a CBC suite.
@@ -463,6 +462,7 @@ dtls_assoc_record_min(SSL *ssl)
 	}
 }
 
+/* A resumption mode that fell into a full handshake is not ours. */
 static enum dtls_input
 dtls_assoc_ssl_established(struct dtls_assoc *a)
 {

@@ -239,11 +239,17 @@ metrics_write_pools(FILE *f, struct netproc *np)
 	const struct config_pool *p;
 	size_t i;
 
-	/* A retired pool keeps its name beside its successor's. */
+	/*
+	 * A retired pool keeps its name beside its successor's, and a pool
+	 * retired twice has two such copies, so the slot tells them apart.
+	 */
 	for (i = 0; i < np->cfg->npools; i++) {
 		p = &np->cfg->pools[i];
-		snprintf(names[i], sizeof(names[i]), "%s%s", p->name,
-		    p->retired ? " (retired)" : "");
+		if (p->retired)
+			snprintf(names[i], sizeof(names[i]), "%s (retired %zu)",
+			    p->name, i);
+		else
+			snprintf(names[i], sizeof(names[i]), "%s", p->name);
 		size[i].label = used[i].label = names[i];
 		size[i].value = pool_size(np->pools[i]);
 		used[i].value = pool_used(np->pools[i]);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -427,6 +428,7 @@ parent_stop_child(pid_t *pid)
 static void
 parent_restart_cb(evutil_socket_t fd, short events, void *arg)
 {
+	static const struct timeval wait = { PARENT_RESTART_DELAY, 0 };
 	struct parent *p = arg;
 
 	(void)fd;
@@ -435,6 +437,12 @@ parent_restart_cb(evutil_socket_t fd, short events, void *arg)
 		/* A new network process needs a fresh authd socket too. */
 		parent_stop_child(&p->authd_pid);
 		parent_start_network(p, parent_start_authd(p));
+	} else if (p->authd_pid == 0 && p->reload != NULL) {
+		/*
+		 * The network process gets the reload's authd with the file.
+		 * An authd started now would have the old file and replace it.
+		 */
+		evtimer_add(p->restart, &wait);
 	} else if (p->authd_pid == 0) {
 		parent_restart_authd(p);
 	}
@@ -447,17 +455,36 @@ parent_restart_cb(evutil_socket_t fd, short events, void *arg)
  * every second.
  */
 static int
-parent_restart_delay(struct parent *p, time_t started)
+parent_restart_delay(struct parent_backoff *b, time_t started)
 {
 	if (time(NULL) - started >= PARENT_STABLE_TIME)
-		p->quick_exits = 0;
+		b->quick_exits = 0;
 	else
-		p->quick_exits++;
-	if (p->quick_exits <= PARENT_QUICK_EXITS)
-		p->restart_delay = PARENT_RESTART_DELAY;
-	else if (p->restart_delay < PARENT_RESTART_MAX)
-		p->restart_delay *= 2;
-	return (p->restart_delay);
+		b->quick_exits++;
+	if (b->quick_exits <= PARENT_QUICK_EXITS ||
+	    b->delay < PARENT_RESTART_DELAY)
+		b->delay = PARENT_RESTART_DELAY;
+	else if (b->delay < PARENT_RESTART_MAX)
+		b->delay *= 2;
+	return (b->delay);
+}
+
+/*
+ * Arm the restart in tv, unless it is due later already: one restart
+ * serves both children, and the longer delay of the two wins.
+ */
+static void
+parent_schedule_restart(struct parent *p, const struct timeval *tv)
+{
+	struct timeval due, now, want;
+
+	if (evtimer_pending(p->restart, &due)) {
+		gettimeofday(&now, NULL);
+		timeradd(&now, tv, &want);
+		if (timercmp(&want, &due, <))
+			return;
+	}
+	evtimer_add(p->restart, tv);
 }
 
 static void
@@ -466,10 +493,18 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	struct timeval tv = { 0, 0 };
 	const char *who;
 
-	if (pid == p->authd_pid) {
+	if (pid == p->authd_pid && p->net_pid == 0 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0) {
+		/* Its socket closed with the network process: no fault. */
+		log_info("authd (pid %d) exited after the network process; "
+		    "both start again together", (int)pid);
+		p->authd_pid = 0;
+		return;
+	} else if (pid == p->authd_pid) {
 		who = "authd";
 		p->authd_pid = 0;
-		tv.tv_sec = parent_restart_delay(p, p->authd_started);
+		tv.tv_sec = parent_restart_delay(&p->authd_backoff,
+		    p->authd_started);
 	} else if (pid == p->reload_authd_pid && pid > 0) {
 		/* The reload's install starts another authd instead. */
 		log_warnx("the authd of the pending reload (pid %d) exited",
@@ -479,7 +514,8 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	} else if (pid == p->net_pid) {
 		who = "the network process";
 		p->net_pid = 0;
-		tv.tv_sec = parent_restart_delay(p, p->net_started);
+		tv.tv_sec = parent_restart_delay(&p->net_backoff,
+		    p->net_started);
 		parent_network_gone(p);
 	} else {
 		return;
@@ -492,7 +528,8 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 		log_warnx("%s (pid %d) exited with status %d; restarting it "
 		    "in %d s", who, (int)pid, WEXITSTATUS(status),
 		    (int)tv.tv_sec);
-	evtimer_add(p->restart, &tv);
+
+	parent_schedule_restart(p, &tv);
 }
 
 static void
@@ -661,8 +698,9 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 
 	/*
 	 * A reload request while parent_open waits for the port would end
-	 * the daemon by SIGHUP's default action. The file is being read
-	 * now anyway, so it is ignored until the event loop handles it.
+	 * the daemon by SIGHUP's default action. Until the event loop
+	 * handles SIGHUP, it is dropped: an edit made before then needs
+	 * another reload.
 	 */
 	signal(SIGHUP, SIG_IGN);
 	parent_open(&p);

@@ -17,7 +17,7 @@
 
 #define PARENT_RESTART_DELAY	1	/* seconds before a child restarts */
 #define PARENT_RESTART_MAX	32	/* the longest delay, after crashes */
-#define PARENT_STABLE_TIME	10	/* seconds up that reset quick_exits */
+#define PARENT_STABLE_TIME	10	/* seconds up that end a quick run */
 #define PARENT_QUICK_EXITS	3	/* exits before the delay grows */
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
@@ -25,6 +25,12 @@
 struct banstore;
 struct reload;
 struct state;
+
+/* How soon a child that keeps failing is started again. */
+struct parent_backoff {
+	int		delay;		/* seconds, doubled by quick exits */
+	int		quick_exits;	/* in a row, each soon after a start */
+};
 
 struct parent {
 	struct config	*cfg;
@@ -37,8 +43,8 @@ struct parent {
 	pid_t		authd_pid;
 	pid_t		net_pid;
 	struct event	*restart;
-	int		restart_delay;	/* seconds, doubled by quick crashes */
-	int		quick_exits;	/* in a row, each soon after a start */
+	struct parent_backoff net_backoff;
+	struct parent_backoff authd_backoff;
 	time_t		authd_started;
 	time_t		net_started;
 	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */

@@ -184,7 +184,7 @@ state_sync_cb(evutil_socket_t fd, short events, void *arg)
 		state_failed(st, "cannot rewrite it, trying again", rc);
 		evtimer_add(st->sync, &retry);
 	} else {
-		state_failed(st, "fdatasync failed", rc);
+		state_failed(st, "cannot sync it to disk", rc);
 	}
 }
 

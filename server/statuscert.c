@@ -16,6 +16,7 @@
 
 #include "cfgbundle.h"
 #include "netproc.h"
+#include "regfile.h"
 #include "status.h"
 
 #define STATUSCERT_NAME_MAX	512
@@ -40,7 +41,7 @@ statuscert_load_next(struct netproc *np, const struct cfgbundle *files)
 			continue;
 		if ((bio = cfgbundle_open(files, path, &err)) == NULL) {
 			snprintf(st->next_error[i], sizeof(st->next_error[i]),
-			    "cannot read the file: %s", strerror(err));
+			    "cannot read the file: %s", regfile_strerror(err));
 			continue;
 		}
 		st->next_cert[i] = PEM_read_bio_X509(bio, NULL, NULL, NULL);

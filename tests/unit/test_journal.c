@@ -20,6 +20,7 @@
 #include <openssl/hmac.h>
 
 #include "journal.h"
+#include "regfile.h"
 
 /* Header offsets and record sizes from the format in journal.h. */
 #define OFF_VERSION	8
@@ -1313,7 +1314,12 @@ test_key_open_mode_rejected(void **state)
 
 	assert_int_equal(unlink(f->key_path), 0);
 	assert_int_equal(mkdir(f->key_path, 0700), 0);
-	key_assert_rejected(f, -EINVAL, "not a regular file");
+	key_assert_rejected(f, -EISDIR, "Is a directory");
+
+	/* Opening a FIFO for reading would wait for a writer. */
+	assert_int_equal(rmdir(f->key_path), 0);
+	assert_int_equal(mkfifo(f->key_path, 0600), 0);
+	key_assert_rejected(f, -REGFILE_ENOTREG, "not a regular file");
 }
 
 static void
