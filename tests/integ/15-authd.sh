@@ -43,16 +43,21 @@ tap_ok "stopped authd: the network process comes back" wait_until 15 \
 tap_ok "stopped authd: the stopped one is ended" wait_until 10 \
 	pid_stopped "$stuck"
 
-# A network process that cannot start (here: too few descriptors) is
-# restarted less and less often, and comes back once it can.
-# Only the soft limit changes: raising a hard one needs CAP_SYS_RESOURCE.
-soft=$(prlimit --pid "$HE_PID" --nofile --noheadings --output SOFT)
-prlimit --pid "$HE_PID" --nofile=26:
-ready=$(grep -c 'network.*ready:' "$HE_LOG")
-kill -KILL "$(he_child_pid network)"
-tap_ok "failing starts: the restart delay grows" wait_until 20 \
-	file_contains "$HE_LOG" 'the network process .* restarting it in 4 s'
-prlimit --pid "$HE_PID" --nofile="$soft":
-tap_ok "failing starts: it comes back once it can start" wait_until 20 \
-	sh -c "[ \$(grep -c 'network.*ready:' '$HE_LOG') -gt $ready ]"
+# A network process that keeps dying right after its start is restarted
+# less and less often, and runs on once it no longer dies.
+for kill_round in 1 2 3 4 5; do
+	started=$(grep -c 'started the network process' "$HE_LOG")
+	kill -KILL "$(grep -Eo 'started the network process, pid [0-9]+' \
+		"$HE_LOG" | tail -n 1 | tr -dc '0-9')" 2>/dev/null || true
+	wait_until 40 sh -c "[ \$(grep -c 'started the network process' \
+		'$HE_LOG') -gt $started ]" || break
+done
+tap_diag "network process killed $kill_round time(s) after its start"
+tap_ok "quick deaths: the restart delay grows" file_contains "$HE_LOG" \
+	'the network process .* restarting it in 4 s'
+last=$(grep -Eo 'started the network process, pid [0-9]+' "$HE_LOG" |
+	tail -n 1 | tr -dc '0-9')
+tap_ok "quick deaths: it runs on once it no longer dies" wait_until 20 \
+	sh -c "kill -0 $last && '$HEADENDCTL' -s '$HE_SOCKET' show stats \
+	>/dev/null"
 tap_done
