@@ -36,6 +36,8 @@ enum ipc_type {
 	IPC_BANS = 29,		/* parent -> network, memfd attached */
 	IPC_AUTHD_NEXT = 30,	/* parent -> network, fd attached: the */
 				/* authd of the IPC_CONFIG that follows */
+	IPC_AUTHD_STUCK = 31,	/* network -> parent, header only: authd */
+				/* lets password checks time out */
 };
 
 /* The outcome of a reload that the status socket requested. */

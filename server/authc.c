@@ -19,6 +19,11 @@
  * the phones' own 30 s Fail to Connect timer, after which none waits.
  */
 #define AUTHC_TIMEOUT_SECONDS	30
+/*
+ * Timeouts in a row, with no reply in between, that make authd count as
+ * stuck. A slow password backend still replies to some checks.
+ */
+#define AUTHC_STUCK_TIMEOUTS	3
 
 /*
  * Requests waiting for room in the socket buffer. A burst of logins
@@ -62,6 +67,9 @@ struct authc {
 	uint32_t	next_id;
 	TAILQ_HEAD(, authc_request) pending;
 	TAILQ_HEAD(, authc_old) olds;
+	unsigned	timeouts;	/* in a row, of the current authd */
+	authc_stuck_fn	*stuck;
+	void		*stuck_arg;
 };
 
 static void	authc_old_close(struct authc *ac, struct authc_old *o,
@@ -162,6 +170,8 @@ authc_handle_reply(struct authc *ac, const struct ipc_auth_reply *rep)
 
 	TAILQ_FOREACH(r, &ac->pending, entry) {
 		if (r->id == rep->id) {
+			if (r->old == NULL)
+				ac->timeouts = 0;
 			authc_finish(ac, r, rep->result, rep->message);
 			return;
 		}
@@ -215,10 +225,22 @@ static void
 authc_timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct authc_request *r = arg;
+	struct authc *ac = r->ac;
+	bool stuck = r->old == NULL &&
+	    ++ac->timeouts == AUTHC_STUCK_TIMEOUTS && ac->stuck != NULL;
 
 	(void)fd;
 	(void)events;
-	authc_finish(r->ac, r, IPC_AUTH_ERROR, "authd did not answer in time");
+	authc_finish(ac, r, IPC_AUTH_ERROR, "authd did not answer in time");
+	if (stuck)
+		ac->stuck(ac->stuck_arg);
+}
+
+void
+authc_on_stuck(struct authc *ac, authc_stuck_fn *fn, void *arg)
+{
+	ac->stuck = fn;
+	ac->stuck_arg = arg;
 }
 
 struct authc *
@@ -299,6 +321,7 @@ authc_set_socket(struct authc *ac, int fd)
 {
 	if (ac->fd >= 0)
 		authc_retire(ac);
+	ac->timeouts = 0;
 	if (fd < 0)
 		return;
 	evutil_make_socket_nonblocking(fd);

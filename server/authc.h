@@ -20,6 +20,15 @@ typedef void authc_done_fn(void *arg, enum ipc_auth_result result,
 
 struct authc *authc_new(struct event_base *base);
 
+/* Receives the news that authd let several checks in a row time out. */
+typedef void authc_stuck_fn(void *arg);
+
+/*
+ * Call fn once each time AUTHC_STUCK_TIMEOUTS checks in a row sent to
+ * the current authd time out without any reply from it in between.
+ */
+void	authc_on_stuck(struct authc *ac, authc_stuck_fn *fn, void *arg);
+
 /* Use a new authd socket (-1: none until the parent sends one). */
 void	authc_set_socket(struct authc *ac, int fd);
 

@@ -24,6 +24,7 @@
 #include "ban.h"
 #include "netproc.h"
 #include "netreload.h"
+#include "parentc.h"
 #include "persist.h"
 #include "source.h"
 #include "pool.h"
@@ -78,6 +79,18 @@ netproc_reload_result(const void *buf, size_t len)
 		return (false);
 	statusadmin_reload_done(msg.seq, (enum ipc_reload_outcome)msg.outcome);
 	return (true);
+}
+
+/* Ask the parent to replace an authd that lets every check time out. */
+static void
+netproc_authd_stuck(void *arg)
+{
+	struct ipc_header msg = { IPC_AUTHD_STUCK, sizeof(msg) };
+
+	log_warnx("authd let several password checks in a row time out; "
+	    "asking the parent to replace it");
+	if (parentc_send(arg, &msg, sizeof(msg)) != 0)
+		log_warnx("cannot reach the parent to replace authd");
 }
 
 /* The socket of the authd for the configuration that comes next. */
@@ -248,6 +261,8 @@ netproc_init(struct netproc *np, const struct config *cfg, SSL_CTX **tls,
 	if ((np->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	np->authc = authc_new(np->base);
+	if (np->authc != NULL)
+		authc_on_stuck(np->authc, netproc_authd_stuck, np);
 	np->sessions = sessions_new(np);
 	np->leases = lease_table_new(LEASE_STICKY_MAX);
 	np->sources = source_table_new();

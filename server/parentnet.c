@@ -248,6 +248,21 @@ parentnet_request(struct parent *p, const void *buf, size_t len)
 	event_base_loopbreak(p->base);
 }
 
+/*
+ * End an authd that lets password checks time out, such as one stuck in
+ * a PAM module: SIGCHLD then starts another, as after a crash. During a
+ * reload the reload's authd is about to take over anyway.
+ */
+static void
+parentnet_authd_stuck(struct parent *p)
+{
+	if (p->authd_pid <= 0 || p->reload != NULL)
+		return;
+	log_warnx("authd (pid %d) let several password checks in a row time "
+	    "out; ending it so that a new one takes over", (int)p->authd_pid);
+	kill(p->authd_pid, SIGKILL);
+}
+
 /* Keep the network process's ban for the next one; see banstore.h. */
 static void
 parentnet_ban(struct parent *p, const void *buf, size_t len)
@@ -311,6 +326,9 @@ parentnet_read(struct parent *p)
 		return (1);
 	else if (type == IPC_CONFIG_APPLIED)
 		parentnet_reload_answer(p, &buf, (size_t)len);
+	else if (type == IPC_AUTHD_STUCK &&
+	    len == (int)sizeof(struct ipc_header))
+		parentnet_authd_stuck(p);
 	else
 		parentnet_request(p, &buf, (size_t)len);
 	return (1);

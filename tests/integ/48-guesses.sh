@@ -44,7 +44,7 @@ logins_at_most() {
 	test "$(logins_in_progress)" -le "$1"
 }
 
-tap_plan 15
+tap_plan 16
 he_setup
 he_add_user alice alice-secret
 # bob's hash takes about half a second to check, so that clients can
@@ -95,17 +95,21 @@ tap_ok "one account, twenty phones at once: all log in" grep -qx \
 # With authd stopped, five checks of one user wait for it and three more
 # logins wait in the queue. The queued ones get "try again later" after
 # 20 s and the others after authd's 30 s, before the connection's 60 s.
+# Those timeouts in a row make the parent replace the stuck authd.
 authd_pid=$(he_child_pid authd)
+authds=$(grep -c 'connected to a new authd' "$HE_LOG" || true)
 kill -STOP "$authd_pid"
 he_add_user stuck stuck-secret
 start=$SECONDS
 out=$(guesses shared 198.18.0.24 stuck 8)
 took=$((SECONDS - start))
-kill -CONT "$authd_pid"
+kill -CONT "$authd_pid" 2>/dev/null || true
 tap_diag "$out (after $took s)"
 tap_ok "authd stopped: all eight logins get a response" grep -qx \
 	'8 HTTP/1.1 200 OK' <<<"$out"
 tap_ok "authd stopped: within 40 s" test "$took" -le 40
+tap_ok "authd stopped: the parent replaces it" wait_until 10 sh -c \
+	"[ \$(grep -c 'connected to a new authd' '$HE_LOG') -gt $authds ]"
 
 # Guesses whose client closes before authd replies still count.
 out=$(guesses hangup 198.18.0.20 bob 8)
