@@ -227,7 +227,7 @@ authc_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	struct authc_request *r = arg;
 	struct authc *ac = r->ac;
 	bool stuck = r->old == NULL &&
-	    ++ac->timeouts == AUTHC_STUCK_TIMEOUTS && ac->stuck != NULL;
+	    ++ac->timeouts % AUTHC_STUCK_TIMEOUTS == 0 && ac->stuck != NULL;
 
 	(void)fd;
 	(void)events;

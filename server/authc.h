@@ -24,8 +24,9 @@ struct authc *authc_new(struct event_base *base);
 typedef void authc_stuck_fn(void *arg);
 
 /*
- * Call fn once each time AUTHC_STUCK_TIMEOUTS checks in a row sent to
- * the current authd time out without any reply from it in between.
+ * Call fn each time another AUTHC_STUCK_TIMEOUTS checks in a row sent to
+ * the current authd time out without any reply from it in between, so
+ * that a request the parent could not act on is made again.
  */
 void	authc_on_stuck(struct authc *ac, authc_stuck_fn *fn, void *arg);
 
