@@ -28,6 +28,7 @@
 #include "groupurl.h"
 #include "pool.h"
 #include "regfile.h"
+#include "userfile.h"
 
 #define CFG_MESSAGE_MAX		2048
 #define CFG_WHERE_MAX		(CONFIG_NAME_MAX + 32)
@@ -2004,7 +2005,7 @@ cfg_static_check_unique(struct cfg_ctx *ctx, const config_setting_t *elem,
  */
 static void
 cfg_static_add(struct cfg_ctx *ctx, const config_setting_t *elem,
-    const size_t *pool)
+    const size_t *pool, bool typed)
 {
 	struct config *cfg = ctx->cfg;
 	struct config_static_address *st =
@@ -2015,6 +2016,11 @@ cfg_static_add(struct cfg_ctx *ctx, const config_setting_t *elem,
 	/* The group being parsed becomes tgroups[ntgroups] when done. */
 	st->tgroup = cfg->ntgroups;
 	cfg_group_parse(ctx, elem, &cfg_static_section, st);
+	if (ctx->nerrors == errors && typed && !userfile_name_valid(st->user))
+		cfg_error(ctx, elem, "static address user \"%s\"%s cannot "
+		    "log in with a password, since usernames may not contain "
+		    "spaces, colons or control characters nor start with "
+		    "'#': correct the name", st->user, ctx->where);
 	if (ctx->nerrors != errors || pool == NULL)
 		return;
 	cfg_static_check_pool(ctx, elem, st, *pool);
@@ -2029,13 +2035,13 @@ cfg_parse_static_addresses(struct cfg_ctx *ctx, const config_setting_t *s,
     const struct cfg_field *f, void *obj)
 {
 	unsigned int n = (unsigned int)config_setting_length(s);
+	const struct config_tgroup *tg = obj;
 	const char *name = NULL;
 	size_t pool = 0;
 	bool known;
 	unsigned int i;
 
 	(void)f;
-	(void)obj;
 	known = config_setting_lookup_string(config_setting_parent(s), "pool",
 	    &name) && cfg_list_find(ctx->cfg, &cfg_pool_list, name,
 	    &pool) == 0;
@@ -2056,7 +2062,8 @@ cfg_parse_static_addresses(struct cfg_ctx *ctx, const config_setting_t *s,
 			    CONFIG_MAX_STATIC_ADDRESSES);
 			return;
 		}
-		cfg_static_add(ctx, elem, known ? &pool : NULL);
+		cfg_static_add(ctx, elem, known ? &pool : NULL,
+		    tg->auth == AUTH_METHOD_PASSWORD);
 	}
 }
 

@@ -1181,6 +1181,18 @@ test_static_tun_address(void **state)
 	    "\"staff\" is the tun address");
 }
 
+/* A password login cannot send a space, so such a user is unusable. */
+static void
+test_static_user_with_space(void **state)
+{
+	(void)state;
+	check_one_error(24, "pool = \"staff\"; group-policy = "
+	    "\"tunnel-all\"; static-addresses = ( { user = \"a b\"; "
+	    "address = \"198.19.0.50\"; } ); },", 24,
+	    "static address user \"a b\" in tunnel-group \"staff\" cannot "
+	    "log in with a password");
+}
+
 /* A reload that keeps the running tun address keeps it from clients. */
 static void
 test_set_tun_address(void **state)
@@ -1312,6 +1324,7 @@ main(void)
 		cmocka_unit_test(test_static_excluded),
 		cmocka_unit_test(test_static_tun_address),
 		cmocka_unit_test(test_set_tun_address),
+		cmocka_unit_test(test_static_user_with_space),
 		cmocka_unit_test(test_static_invalid_address),
 		cmocka_unit_test(test_static_missing_address),
 		cmocka_unit_test(test_static_not_a_group),
