@@ -20,8 +20,9 @@
  */
 #define AUTHC_TIMEOUT_SECONDS	30
 /*
- * Timeouts in a row, with no reply in between, that make authd count as
- * stuck. A slow password backend still replies to some checks.
+ * Timeouts in a row, with no reply in between and none for a whole
+ * timeout, that make authd count as stuck. A slow password backend still
+ * replies to some checks, even when a queue of them times out at once.
  */
 #define AUTHC_STUCK_TIMEOUTS	3
 
@@ -68,12 +69,22 @@ struct authc {
 	TAILQ_HEAD(, authc_request) pending;
 	TAILQ_HEAD(, authc_old) olds;
 	unsigned	timeouts;	/* in a row, of the current authd */
+	time_t		last_reply;	/* or its start: monotonic seconds */
 	authc_stuck_fn	*stuck;
 	void		*stuck_arg;
 };
 
 static void	authc_old_close(struct authc *ac, struct authc_old *o,
 		    const char *why);
+
+static time_t
+authc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
 
 static void
 authc_request_free(struct authc *ac, struct authc_request *r)
@@ -170,8 +181,6 @@ authc_handle_reply(struct authc *ac, const struct ipc_auth_reply *rep)
 
 	TAILQ_FOREACH(r, &ac->pending, entry) {
 		if (r->id == rep->id) {
-			if (r->old == NULL)
-				ac->timeouts = 0;
 			authc_finish(ac, r, rep->result, rep->message);
 			return;
 		}
@@ -218,6 +227,12 @@ authc_read_cb(evutil_socket_t fd, short events, void *arg)
 		authc_socket_failed(ac, fd, "malformed reply");
 		return;
 	}
+
+	/* Even a late reply shows that the current authd works. */
+	if (fd == ac->fd) {
+		ac->timeouts = 0;
+		ac->last_reply = authc_now();
+	}
 	authc_handle_reply(ac, &rep);
 }
 
@@ -227,7 +242,8 @@ authc_timeout_cb(evutil_socket_t fd, short events, void *arg)
 	struct authc_request *r = arg;
 	struct authc *ac = r->ac;
 	bool stuck = r->old == NULL &&
-	    ++ac->timeouts % AUTHC_STUCK_TIMEOUTS == 0 && ac->stuck != NULL;
+	    ++ac->timeouts % AUTHC_STUCK_TIMEOUTS == 0 && ac->stuck != NULL &&
+	    authc_now() - ac->last_reply >= AUTHC_TIMEOUT_SECONDS;
 
 	(void)fd;
 	(void)events;
@@ -322,6 +338,7 @@ authc_set_socket(struct authc *ac, int fd)
 	if (ac->fd >= 0)
 		authc_retire(ac);
 	ac->timeouts = 0;
+	ac->last_reply = authc_now();
 	if (fd < 0)
 		return;
 	evutil_make_socket_nonblocking(fd);

@@ -425,6 +425,72 @@ parent_stop_child(pid_t *pid)
 	*pid = 0;
 }
 
+/* End the replaced authds that did not exit, such as one stuck in PAM. */
+static void
+parent_old_authd_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct timeval tv = { PARENT_OLD_AUTHD_TIME, 0 };
+	struct parent *p = arg;
+	time_t now = time(NULL);
+	bool left = false;
+	size_t i;
+
+	(void)fd;
+	(void)events;
+	for (i = 0; i < PARENT_OLD_AUTHDS; i++) {
+		if (p->old_authd_pid[i] <= 0)
+			continue;
+		if (now < p->old_authd_until[i]) {
+			left = true;
+			continue;
+		}
+		log_warnx("the replaced authd (pid %d) is still running; "
+		    "ending it", (int)p->old_authd_pid[i]);
+		parent_stop_child(&p->old_authd_pid[i]);
+	}
+	if (left)
+		evtimer_add(p->old_authd_timer, &tv);
+}
+
+void
+parent_retire_authd(struct parent *p)
+{
+	struct timeval tv = { PARENT_OLD_AUTHD_TIME, 0 };
+	size_t i, slot = 0;
+
+	if (p->authd_pid <= 0)
+		return;
+	for (i = 0; i < PARENT_OLD_AUTHDS; i++) {
+		if (p->old_authd_pid[i] <= 0) {
+			slot = i;
+			break;
+		}
+		if (p->old_authd_until[i] < p->old_authd_until[slot])
+			slot = i;
+	}
+	parent_stop_child(&p->old_authd_pid[slot]);
+	p->old_authd_pid[slot] = p->authd_pid;
+	p->old_authd_until[slot] = time(NULL) + PARENT_OLD_AUTHD_TIME;
+	p->authd_pid = 0;
+	if (!evtimer_pending(p->old_authd_timer, NULL))
+		evtimer_add(p->old_authd_timer, &tv);
+}
+
+/* Forget a replaced authd that exited; returns whether pid was one. */
+static bool
+parent_old_authd_gone(struct parent *p, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < PARENT_OLD_AUTHDS; i++) {
+		if (p->old_authd_pid[i] == pid) {
+			p->old_authd_pid[i] = 0;
+			return (true);
+		}
+	}
+	return (false);
+}
+
 static void
 parent_restart_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -493,6 +559,8 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	struct timeval tv = { 0, 0 };
 	const char *who;
 
+	if (pid > 0 && parent_old_authd_gone(p, pid))
+		return;		/* a replaced authd that finished */
 	if (pid == p->authd_pid && p->net_pid == 0 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0) {
 		/* Its socket closed with the network process: no fault. */
@@ -532,16 +600,30 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 	parent_schedule_restart(p, &tv);
 }
 
+/*
+ * Reap every child that exited. The network process goes first, because
+ * authd's own exit is expected once the network process is gone, and
+ * waitpid reports the older child, authd, first.
+ */
 static void
 parent_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
-	int status;
-	pid_t pid;
+	struct parent *p = arg;
+	int status, authd_status = 0;
+	pid_t pid, authd = 0;
 
 	(void)sig;
 	(void)events;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		parent_child_exited(arg, pid, status);
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == p->authd_pid && authd == 0) {
+			authd = pid;
+			authd_status = status;
+		} else {
+			parent_child_exited(p, pid, status);
+		}
+	}
+	if (authd != 0)
+		parent_child_exited(p, authd, authd_status);
 }
 
 static void
@@ -577,18 +659,20 @@ parent_stop(struct parent *p)
 {
 	struct ipc_header logoff = { IPC_STOP_LOGOFF, sizeof(logoff) };
 	time_t deadline = time(NULL) + PARENT_STOP_TIMEOUT;
-	pid_t pids[2] = { p->net_pid, p->authd_pid };
-	size_t i;
+	pid_t pids[3 + PARENT_OLD_AUTHDS] = { p->net_pid, p->authd_pid,
+	    p->reload_authd_pid };
+	size_t i, n = sizeof(pids) / sizeof(pids[0]);
 
 	p->stopping = true;
+	memcpy(pids + 3, p->old_authd_pid, sizeof(p->old_authd_pid));
 	if (p->logoff && p->net_pid > 0 &&
 	    ipc_send(p->net_channel, &logoff, sizeof(logoff), -1) == 0)
 		pids[0] = 0;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
 	pids[0] = p->net_pid;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < n; i++) {
 		while (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) == 0) {
 			if (time(NULL) >= deadline) {
 				kill(pids[i], SIGKILL);
@@ -652,7 +736,8 @@ parent_watch_signals(struct parent *p)
 		fatalx("cannot watch SIGHUP");
 	p->signals[3] = ev;
 	p->restart = evtimer_new(p->base, parent_restart_cb, p);
-	if (p->restart == NULL)
+	p->old_authd_timer = evtimer_new(p->base, parent_old_authd_cb, p);
+	if (p->restart == NULL || p->old_authd_timer == NULL)
 		fatalx("out of memory");
 }
 
@@ -668,6 +753,7 @@ parent_free_events(struct parent *p)
 	if (p->net_event != NULL)
 		event_free(p->net_event);
 	event_free(p->restart);
+	event_free(p->old_authd_timer);
 	event_free(p->reload_timeout);
 	event_base_free(p->base);
 }

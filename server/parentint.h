@@ -19,6 +19,9 @@
 #define PARENT_RESTART_MAX	32	/* the longest delay, after crashes */
 #define PARENT_STABLE_TIME	10	/* seconds up that end a quick run */
 #define PARENT_QUICK_EXITS	3	/* exits before the delay grows */
+/* Seconds a replaced authd may run: its checks have timed out by then. */
+#define PARENT_OLD_AUTHD_TIME	35
+#define PARENT_OLD_AUTHDS	4	/* replaced authds kept at once */
 #define PARENT_STOP_TIMEOUT	5	/* seconds children get to exit */
 #define PARENT_RELOAD_TIMEOUT	60	/* seconds the network may take */
 
@@ -52,6 +55,10 @@ struct parent {
 	struct banstore	*bans;		/* the network process's bans */
 	struct reload	*reload;	/* sent, waiting for the network */
 	pid_t		reload_authd_pid;	/* authd of p->reload, or 0 */
+	/* Replaced authds that finish their checks, and when each must end. */
+	pid_t		old_authd_pid[PARENT_OLD_AUTHDS];
+	time_t		old_authd_until[PARENT_OLD_AUTHDS];
+	struct event	*old_authd_timer;	/* ends those that hang */
 	struct event	*reload_timeout;
 	uint32_t	reload_seq;	/* status request of p->reload, or 0 */
 	bool		logoff;		/* the stop ends every session */
@@ -78,6 +85,14 @@ void	parent_stop_child(pid_t *pid);
 
 /* Replace authd, and give the network process its socket. */
 void	parent_restart_authd(struct parent *p);
+
+/*
+ * Move authd aside for a new one. It completes the checks it has started
+ * and exits when the network process closes its socket. One that is
+ * still running after PARENT_OLD_AUTHD_TIME seconds is ended, and so is
+ * the oldest when PARENT_OLD_AUTHDS are kept already.
+ */
+void	parent_retire_authd(struct parent *p);
 
 /* parentnet.c */
 

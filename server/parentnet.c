@@ -101,18 +101,20 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 	/*
 	 * authd got its configuration by fork, so a new one takes over:
 	 * the one that the network process switched to with the new
-	 * configuration, or a new one now. The old one completes the
-	 * checks it has started and ends when the network process closes
-	 * its socket. As an unknown child then, it is reaped without a
-	 * restart.
+	 * configuration, or a new one now. The old one is retired (see
+	 * parent_retire_authd).
 	 */
 	if (p->reload_authd_pid > 0) {
+		parent_retire_authd(p);
 		p->authd_pid = p->reload_authd_pid;
 		p->authd_started = time(NULL);
 		p->reload_authd_pid = 0;
-	} else if (old_authd > 0) {
-		p->authd_pid = 0;
+	} else if (old_authd > 0 && p->net_pid > 0) {
+		parent_retire_authd(p);
 		parent_restart_authd(p);
+	} else if (old_authd > 0) {
+		/* The pending restart starts both with the new file. */
+		parent_stop_child(&p->authd_pid);
 	}
 	log_notice("reloaded %s", p->cfg->path);
 	sd_notify(0, "READY=1");
