@@ -2,8 +2,10 @@
  * Opening the files that the configuration names: certificates, keys,
  * CRLs, user files and the configuration itself. An operator may name a
  * FIFO or a device by mistake, and reading one would block the parent or
- * fill its memory, so only regular files are read, and the open itself
- * never waits for a FIFO's writer.
+ * fill its memory. So only regular files are read, and the open itself
+ * does not wait for a FIFO's writer.
+ *
+ * NOTE: libconfig opens @include files itself, so those are not checked.
  */
 #ifndef HEADEND_REGFILE_H
 #define HEADEND_REGFILE_H

@@ -25,8 +25,8 @@ typedef void authc_stuck_fn(void *arg);
 
 /*
  * Call fn each time another AUTHC_STUCK_TIMEOUTS checks in a row sent to
- * the current authd time out while it sent no reply at all for a whole
- * timeout, so that a request the parent could not act on is made again.
+ * the current authd time out while it sent no reply for a whole timeout.
+ * The repeats cover a request that the parent could not act on.
  */
 void	authc_on_stuck(struct authc *ac, authc_stuck_fn *fn, void *arg);
 

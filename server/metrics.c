@@ -241,7 +241,7 @@ metrics_write_pools(FILE *f, struct netproc *np)
 
 	/*
 	 * A retired pool keeps its name beside its successor's, and a pool
-	 * retired twice has two such copies, so the slot tells them apart.
+	 * retired twice has two such copies, so the label adds the slot.
 	 */
 	for (i = 0; i < np->cfg->npools; i++) {
 		p = &np->cfg->pools[i];

@@ -19,9 +19,9 @@ struct netproc;
 /*
  * Handle an IPC_CONFIG message of len bytes with the memfd fd attached
  * (closed here), and send the parent IPC_CONFIG_APPLIED. authd_fd is the
- * socket of the authd that knows the new configuration, or -1: it takes
+ * socket of the authd started with the new configuration, or -1. It takes
  * over in the same step as the configuration, so that no login of a new
- * tunnel-group reaches the old authd, and is closed when the
+ * tunnel-group reaches the old authd. It is closed when the
  * configuration is not applied.
  */
 void	netreload_receive(struct netproc *np, const void *msg, size_t len,

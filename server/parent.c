@@ -413,7 +413,7 @@ parent_restart_authd(struct parent *p)
  * End a child without waiting for it, so that one that does not exit,
  * such as a stopped authd or one stuck in a PAM module, cannot stop the
  * parent. SIGCONT lets a stopped child take the SIGTERM. The SIGCHLD
- * handler reaps it later as a child it no longer knows.
+ * handler reaps it later as a child that is no longer tracked.
  */
 void
 parent_stop_child(pid_t *pid)

@@ -29,7 +29,7 @@ struct banstore;
 struct reload;
 struct state;
 
-/* How soon a child that keeps failing is started again. */
+/* The restart delay of a child that keeps failing. */
 struct parent_backoff {
 	int		delay;		/* seconds, doubled by quick exits */
 	int		quick_exits;	/* in a row, each soon after a start */

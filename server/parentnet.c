@@ -189,9 +189,9 @@ parent_reload(struct parent *p, uint32_t seq)
 }
 
 /*
- * A network process that does not answer may still apply the reload
- * later and then run another configuration than the parent and authd.
- * So it is restarted, and its successor gets the configuration in force.
+ * A network process that sends no reload result may still apply the
+ * reload later and then run another configuration than the parent and
+ * authd. So it is restarted, and its successor gets the running one.
  */
 void
 parent_reload_timeout_cb(evutil_socket_t fd, short events, void *arg)

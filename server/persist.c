@@ -256,8 +256,8 @@ persist_restore_one(struct netproc *np, const struct ipc_session *msg,
 	lease_remember(np->leases, sv.pool, se->se_user, se->se_addr);
 
 	/*
-	 * The client's absence starts now, and the state file must say so:
-	 * the next restart then gives the rest of the window, not all of it.
+	 * The client's absence starts now, and the state file must record
+	 * it, so that the next restart gives the rest of the window only.
 	 */
 	if ((msg->flags & IPC_SESSION_ATTACHED) != 0)
 		persist_session_update(se);

@@ -127,8 +127,9 @@ state_report_open(const struct state *st, int status, const char *err)
 }
 
 /*
- * Log the first failure and then one in a thousand, with the count. what
- * says what failed, such as "cannot record the login of session 5".
+ * Log the first failure and then one in a thousand, with the count. The
+ * text what names the failed step, such as "cannot record the login of
+ * session 5".
  */
 static void
 state_failed(struct state *st, const char *what, int rc)

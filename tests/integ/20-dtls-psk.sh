@@ -124,12 +124,12 @@ tap_ok "and the established association keeps working" dtls_ping_counts
 tap_ok "with the same UDP peer" test \
 	"$(dtls_field 's["peer_udp"]')" = "$CLIENT_ADDR:$OC_UDP_PORT"
 
-# Neither of two things that other clients can do from the client's
-# address may end this session's DTLS: a record in epoch 1 shorter than
-# AES-GCM's nonce and tag (libssl would fail the association on it), and
-# a tunnel on the same worker whose TCP connection breaks (its failed
-# shutdown used to leave an error that the next DTLS read took as its
-# own).
+# Two things that other clients can do from the client's address must
+# not end this session's DTLS. One is a record in epoch 1 shorter than
+# AES-GCM's nonce and tag, on which libssl would fail the association.
+# The other is a tunnel on the same worker whose TCP connection breaks:
+# its failed shutdown left an error that the next DTLS read took as its
+# own.
 down0=$(grep -c 'DTLS is down' "$HE_LOG" || true)
 dtls_send_raw "17fefd0001000000123456000c$(printf '%024d' 0)"
 he_add_user bob bob-secret

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A session that a restart of the network process restores waits for its
-# client for the rest of its reconnect window, not a fresh one each time:
-# otherwise restarts closer together than the window would keep a gone
+# client for the rest of its reconnect window, not a fresh one each time.
+# Otherwise restarts closer together than the window would keep a gone
 # client's session, and its address, for ever.
 set -eu
 . "$(dirname "$0")/lib.sh"

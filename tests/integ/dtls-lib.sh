@@ -153,9 +153,9 @@ EOF
 }
 
 # dtls_send_hellos COUNT ID-HEX [SOURCE]: send COUNT DTLS 1.2 ClientHellos
-# whose session id is ID-HEX to the headend's UDP port 443, each from a
-# new source port of SOURCE (default: the client's address), as a forger
-# who saw the id on the wire could. They offer PSK-AES256-GCM-SHA384 and
+# whose session id is ID-HEX to the headend's UDP port 443. Each comes
+# from a new source port of SOURCE (default: the client's address), as
+# from a forger who saw the id on the wire. They offer PSK-AES256-GCM-SHA384 and
 # never finish a handshake.
 dtls_send_hellos() {
 	ip netns exec "$NS_CLIENT" python3 - "$HEADEND_OUTSIDE_ADDR" "$1" \
