@@ -16,9 +16,8 @@ he_connect alice alice-secret "$HE_TMPDIR/alice.log" ||
 
 old=$(he_child_pid authd)
 kill -KILL "$old"
-tap_ok "parent restarts authd" wait_until 10 sh -c \
-	"grep -q 'started authd, pid' '$HE_LOG' &&
-	[ \"\$(grep -c 'started authd, pid' '$HE_LOG')\" -ge 2 ]"
+tap_ok "parent restarts authd" \
+	wait_file_count_above "$HE_LOG" 'started authd, pid' 1 10
 new=$(grep -Eo 'started authd, pid [0-9]+' "$HE_LOG" | tail -n 1 |
 	tr -dc '0-9')
 tap_ok "the new authd is another process" test "$new" != "$old"
@@ -36,21 +35,21 @@ tap_ok "password login works again" wait_until 15 sh -c \
 # restart of the network process: the parent does not wait for it.
 stuck=$(he_child_pid authd)
 kill -STOP "$stuck"
-ready=$(grep -c 'network.*ready:' "$HE_LOG")
+ready=$(file_count "$HE_LOG" 'network.*ready:')
 kill -KILL "$(he_child_pid network)"
-tap_ok "stopped authd: the network process comes back" wait_until 15 \
-	sh -c "[ \$(grep -c 'network.*ready:' '$HE_LOG') -gt $ready ]"
+tap_ok "stopped authd: the network process comes back" \
+	wait_file_count_above "$HE_LOG" 'network.*ready:' "$ready" 15
 tap_ok "stopped authd: the stopped one is ended" wait_until 10 \
 	pid_stopped "$stuck"
 
 # A network process that keeps dying right after its start is restarted
 # less and less often, and runs on once it no longer dies.
 for kill_round in 1 2 3 4 5; do
-	started=$(grep -c 'started the network process' "$HE_LOG")
+	started=$(file_count "$HE_LOG" 'started the network process')
 	kill -KILL "$(grep -Eo 'started the network process, pid [0-9]+' \
 		"$HE_LOG" | tail -n 1 | tr -dc '0-9')" 2>/dev/null || true
-	wait_until 40 sh -c "[ \$(grep -c 'started the network process' \
-		'$HE_LOG') -gt $started ]" || break
+	wait_file_count_above "$HE_LOG" 'started the network process' \
+		"$started" 40 || break
 done
 tap_diag "network process killed $kill_round time(s) after its start"
 tap_ok "quick deaths: the restart delay grows" file_contains "$HE_LOG" \

@@ -18,7 +18,7 @@ guesses() {
 
 # denied_for USER: how many wrong passwords of USER authd has checked.
 denied_for() {
-	grep -c "authd.*user=$1 group=staff result=denied" "$HE_LOG" || true
+	file_count "$HE_LOG" "authd.*user=$1 group=staff result=denied"
 }
 
 pair_banned() {
@@ -97,7 +97,7 @@ tap_ok "one account, twenty phones at once: all log in" grep -qx \
 # 20 s and the others after authd's 30 s, before the connection's 60 s.
 # Those timeouts in a row make the parent replace the stuck authd.
 authd_pid=$(he_child_pid authd)
-authds=$(grep -c 'connected to a new authd' "$HE_LOG" || true)
+authds=$(file_count "$HE_LOG" 'connected to a new authd')
 kill -STOP "$authd_pid"
 he_add_user stuck stuck-secret
 start=$SECONDS
@@ -108,8 +108,8 @@ tap_diag "$out (after $took s)"
 tap_ok "authd stopped: all eight logins get a response" grep -qx \
 	'8 HTTP/1.1 200 OK' <<<"$out"
 tap_ok "authd stopped: within 40 s" test "$took" -le 40
-tap_ok "authd stopped: the parent replaces it" wait_until 10 sh -c \
-	"[ \$(grep -c 'connected to a new authd' '$HE_LOG') -gt $authds ]"
+tap_ok "authd stopped: the parent replaces it" wait_file_count_above \
+	"$HE_LOG" 'connected to a new authd' "$authds" 10
 
 # Guesses whose client closes before authd replies still count.
 out=$(guesses hangup 198.18.0.20 bob 8)

@@ -18,10 +18,9 @@ no_sessions() {
 restart_network() {
 	local lines
 
-	lines=$(grep -c 'network.*ready:' "$HE_LOG" || true)
+	lines=$(file_count "$HE_LOG" 'network.*ready:')
 	kill -KILL "$(he_child_pid network)"
-	wait_until 10 sh -c "[ \$(grep -c 'network.*ready:' \
-		'$HE_LOG') -gt $lines ]"
+	wait_file_count_above "$HE_LOG" 'network.*ready:' "$lines" 10
 }
 
 tap_plan 3

@@ -69,10 +69,13 @@ CONF
 
 # he_start [ENV=VALUE...]: start headend and wait until it serves.
 he_start() {
+	local ready
+
+	ready=$(file_count "$HE_LOG" 'network.*ready:')
 	spawn_in_ns "$NS_HEADEND" env "$@" "$HEADEND" -f -v -c "$HE_CONF" \
 		>>"$HE_LOG" 2>&1
 	HE_PID=$SPAWNED_PID
-	if ! wait_file_contains "$HE_LOG" 'network.*ready:' 10 ||
+	if ! wait_file_count_above "$HE_LOG" 'network.*ready:' "$ready" 10 ||
 		! wait_tcp_listen "$NS_HEADEND" 443; then
 		tap_diag_file "$HE_LOG"
 		return 1
@@ -179,13 +182,18 @@ he_filter_clean() {
 }
 
 # Replaces the EXIT trap of lib.sh. The processes are stopped first, so
-# the reports they write while exiting (leaks above all) are complete.
+# the reports they write while exiting (leaks above all) are complete. A
+# failed test shows the end of headend's log, as a failure in CI can
+# seldom be run again to see it.
 he_cleanup() {
 	local status=$?
 
 	netns_teardown
 	he_sanitizer_clean || status=1
 	he_filter_clean || status=1
+	if [ "$status" -ne 0 ] || [ "$TAP_FAILED" -ne 0 ]; then
+		[ ! -s "$HE_LOG" ] || tap_diag_file "$HE_LOG" 60
+	fi
 	lib_cleanup
 	exit "$status"
 }

@@ -41,8 +41,10 @@ VPN_HOSTNAME=vpn.example.net
 HE_WORKERS=${HE_WORKERS:-2}
 
 # Seconds that netns_teardown waits for a process after SIGTERM before it
-# sends SIGKILL. openconnect needs this to send its disconnect message.
-TEARDOWN_TIMEOUT=5
+# sends SIGKILL. openconnect needs this to send its disconnect message,
+# and headend's parent gives its children 5 s before it kills them, which
+# it must be left to do.
+TEARDOWN_TIMEOUT=8
 
 TAP_COUNT=0
 TAP_FAILED=0
@@ -182,6 +184,27 @@ wait_file_contains() {
 	wait_until "$3" file_contains "$1" "$2"
 }
 
+# file_count FILE REGEX: the number of lines of FILE that match REGEX, 0
+# when there are none or FILE is missing.
+file_count() {
+	local count
+
+	count=$(grep -Ec -- "$2" "$1" 2>/dev/null) || true
+	echo "${count:-0}"
+}
+
+# file_count_above FILE REGEX N: true once more than N lines match.
+file_count_above() {
+	[ "$(file_count "$1" "$2")" -gt "$3" ]
+}
+
+# wait_file_count_above FILE REGEX N TIMEOUT: wait for a line that
+# matches REGEX beyond the first N, such as the log line of a restart
+# when earlier starts wrote the same line.
+wait_file_count_above() {
+	wait_until "$4" file_count_above "$1" "$2" "$3"
+}
+
 # ---- processes -------------------------------------------------------------
 
 # shellcheck disable=SC2034 # SPAWNED_PID is for the tests that source this
@@ -239,7 +262,8 @@ pid_stop() {
 	if pid_running "$pid" && pid_is_ours "$pid"; then
 		kill -TERM "$pid" 2>/dev/null || true
 		if ! wait_until "$TEARDOWN_TIMEOUT" pid_stopped "$pid"; then
-			tap_diag "PID $pid ignored SIGTERM, sending SIGKILL"
+			tap_diag "PID $pid ($(ps -o comm= -p "$pid")) ignored" \
+				"SIGTERM, sending SIGKILL"
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
