@@ -42,8 +42,8 @@ HE_WORKERS=${HE_WORKERS:-2}
 
 # Seconds that netns_teardown waits for a process after SIGTERM before it
 # sends SIGKILL. openconnect needs this to send its disconnect message,
-# and headend's parent gives its children 5 s before it kills them, which
-# it must be left to do.
+# and headend's parent must be left the 5 s it gives its children before
+# it kills them.
 TEARDOWN_TIMEOUT=8
 
 TAP_COUNT=0
@@ -184,8 +184,8 @@ wait_file_contains() {
 	wait_until "$3" file_contains "$1" "$2"
 }
 
-# file_count FILE REGEX: the number of lines of FILE that match REGEX, 0
-# when there are none or FILE is missing.
+# file_count FILE REGEX: print how many lines of FILE match REGEX, or 0
+# when FILE is missing.
 file_count() {
 	local count
 
