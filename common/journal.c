@@ -1375,6 +1375,13 @@ journal_clear(struct journal *j)
 
 /* ---- opening and closing ---- */
 
+/* The path of the lock file: the journal's path with ".lock". */
+static void
+journal_lock_path(const struct journal *j, char *lock, size_t len)
+{
+	snprintf(lock, len, "%s.lock", j->path);
+}
+
 /* Take the lock that keeps a second process away from the journal. */
 static int
 journal_lock(struct journal *j, char *err, size_t errlen)
@@ -1382,7 +1389,7 @@ journal_lock(struct journal *j, char *err, size_t errlen)
 	char lock[PATH_MAX];
 	int rc;
 
-	snprintf(lock, sizeof(lock), "%s.lock", j->path);
+	journal_lock_path(j, lock, sizeof(lock));
 	j->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->lock_fd < 0) {
 		rc = -errno;
@@ -1521,6 +1528,65 @@ journal_close_in_child(struct journal *j)
 	j->fd = j->lock_fd = -1;
 }
 
+/* Whether path names a file other than the open fd, or nothing. */
+static bool
+journal_path_moved(const char *path, int fd)
+{
+	struct stat open_st, path_st;
+
+	if (fstat(fd, &open_st) != 0)
+		return false;
+	if (stat(path, &path_st) != 0)
+		return errno == ENOENT;
+	return open_st.st_dev != path_st.st_dev ||
+	    open_st.st_ino != path_st.st_ino;
+}
+
+bool
+journal_file_gone(const struct journal *j)
+{
+	char lock[PATH_MAX];
+
+	journal_lock_path(j, lock, sizeof(lock));
+	return journal_path_moved(j->path, j->fd) ||
+	    journal_path_moved(lock, j->lock_fd);
+}
+
+/*
+ * Lock a new lock file in place of a deleted one, which keeps a second
+ * daemon away from the new journal file. The old lock stays on failure.
+ */
+static int
+journal_relock(struct journal *j)
+{
+	int old_lock = j->lock_fd, rc;
+	char err[256];
+
+	rc = journal_lock(j, err, sizeof(err));
+	if (rc != 0) {
+		if (j->lock_fd >= 0)
+			close(j->lock_fd);
+		j->lock_fd = old_lock;
+		return rc;
+	}
+
+	close(old_lock);
+	return 0;
+}
+
+int
+journal_recreate(struct journal *j)
+{
+	char lock[PATH_MAX];
+	int rc;
+
+	journal_lock_path(j, lock, sizeof(lock));
+	if (journal_path_moved(lock, j->lock_fd) &&
+	    (rc = journal_relock(j)) != 0)
+		return rc;
+	return journal_compact(j);
+}
+
 const struct journal_session *
 journal_find(const struct journal *j, uint64_t id)
 {
@@ -1650,20 +1716,15 @@ journal_key_read(const char *path, uint8_t key[JOURNAL_KEY_LEN], char *err,
 	return rc;
 }
 
-/* Write new random bytes to fd and fsync them. */
+/* Write key to fd and fsync it. */
 static int
-journal_key_fill(int fd)
+journal_key_fill(int fd, const uint8_t key[JOURNAL_KEY_LEN])
 {
-	uint8_t key[JOURNAL_KEY_LEN];
 	int rc;
 
-	rc = journal_random(key, sizeof(key));
-	if (rc == 0)
-		rc = journal_write_at(fd, key, sizeof(key), 0);
+	rc = journal_write_at(fd, key, JOURNAL_KEY_LEN, 0);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = -errno;
-
-	explicit_bzero(key, sizeof(key));
 	return rc;
 }
 
@@ -1672,8 +1733,8 @@ journal_key_fill(int fd)
  * link it to path. link fails with -EEXIST instead of replacing a key
  * that another process created meanwhile.
  */
-static int
-journal_key_create(const char *path)
+int
+journal_key_write(const char *path, const uint8_t key[JOURNAL_KEY_LEN])
 {
 	char tmp[PATH_MAX];
 	int fd, rc;
@@ -1688,7 +1749,7 @@ journal_key_create(const char *path)
 
 	rc = fchmod(fd, 0600) != 0 ? -errno : 0;
 	if (rc == 0)
-		rc = journal_key_fill(fd);
+		rc = journal_key_fill(fd, key);
 	close(fd);
 	if (rc == 0 && link(tmp, path) != 0)
 		rc = -errno;
@@ -1697,6 +1758,21 @@ journal_key_create(const char *path)
 		return rc;
 
 	return journal_dir_sync(path);
+}
+
+/* Create the key file with new random bytes. */
+static int
+journal_key_create(const char *path)
+{
+	uint8_t key[JOURNAL_KEY_LEN];
+	int rc;
+
+	rc = journal_random(key, sizeof(key));
+	if (rc == 0)
+		rc = journal_key_write(path, key);
+
+	explicit_bzero(key, sizeof(key));
+	return rc;
 }
 
 int

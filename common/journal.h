@@ -172,6 +172,21 @@ journal_append_update(struct journal *j, uint64_t id, int64_t last_seen,
 int
 journal_append_down(struct journal *j, uint64_t id);
 
+/*
+ * Whether the journal's file or its lock file was deleted or replaced,
+ * as by an operator who removed the state directory.
+ */
+bool
+journal_file_gone(const struct journal *j);
+
+/*
+ * Write the journal's file and lock file again at their paths, whose
+ * directory must exist. Returns 0 or -errno: -EBUSY when another process
+ * has locked the new lock file.
+ */
+int
+journal_recreate(struct journal *j);
+
 /* Whether the file misses a change that only a rewrite can add. */
 bool
 journal_needs_rewrite(const struct journal *j);
@@ -248,6 +263,13 @@ journal_close_in_child(struct journal *j);
 int
 journal_cookie_hash(const char *cookie,
     uint8_t hash[JOURNAL_COOKIE_HASH_LEN]);
+
+/*
+ * Write key to a new key file at path, complete or not at all, with mode
+ * 0600. Returns 0 or -errno: -EEXIST when path exists.
+ */
+int
+journal_key_write(const char *path, const uint8_t key[JOURNAL_KEY_LEN]);
 
 /*
  * Read the JOURNAL_KEY_LEN random bytes of the key file at path into key,

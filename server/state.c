@@ -18,6 +18,7 @@
 
 #define STATE_SYNC_DELAY	1	/* seconds an update may wait */
 #define STATE_RETRY_DELAY	5	/* seconds between rewrite attempts */
+#define STATE_CHECK_INTERVAL	10	/* seconds between looks at the files */
 #define STATE_KEY_SUFFIX	".key"
 
 /* The session flags the journal keeps; IPC and the journal share them. */
@@ -30,7 +31,11 @@ struct state {
 	struct journal	*journal;	/* NULL: sessions are not kept */
 	char		path[PATH_MAX];
 	uint8_t		opaque_key[JOURNAL_KEY_LEN];
+	char		key_path[PATH_MAX];
+	uint8_t		master[JOURNAL_KEY_LEN]; /* the key file's bytes */
+	bool		have_master;
 	struct event	*sync;		/* batches the updates' fdatasync */
+	struct event	*check;		/* looks for deleted files */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -98,6 +103,12 @@ state_load_keys(struct state *st, const struct config *cfg,
 	    JOURNAL_LABEL_OPAQUE, st->opaque_key) != 0)) {
 		snprintf(err, sizeof(err), "key derivation failed");
 		rc = -EIO;
+	}
+	/* Kept to write the key file again if someone deletes it. */
+	if (rc == 0) {
+		memcpy(st->master, master, sizeof(st->master));
+		snprintf(st->key_path, sizeof(st->key_path), "%s", path);
+		st->have_master = true;
 	}
 	OPENSSL_cleanse(master, sizeof(master));
 	if (rc != 0)
@@ -189,6 +200,66 @@ state_sync_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
+/* Write the key file again when it is missing. */
+static void
+state_check_key(struct state *st)
+{
+	int rc;
+
+	if (!st->have_master || access(st->key_path, F_OK) == 0 ||
+	    errno != ENOENT)
+		return;
+	log_warnx("key file %s was deleted; writing it again", st->key_path);
+	state_make_dir(st->key_path, "key file");
+	rc = journal_key_write(st->key_path, st->master);
+	if (rc != 0 && rc != -EEXIST)
+		log_warnx("cannot write the key file %s again: %s; sessions "
+		    "will not survive a restart", st->key_path, strerror(-rc));
+}
+
+/*
+ * Write the state and key files again when someone deleted them, for
+ * example with the state directory, so that the sessions still survive
+ * the next restart.
+ */
+static void
+state_check_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct state *st = arg;
+	int rc;
+
+	(void)fd;
+	(void)events;
+	if (st->journal == NULL)
+		return;
+	state_check_key(st);
+	if (!journal_file_gone(st->journal))
+		return;
+
+	log_warnx("state file %s was deleted or replaced; writing it again",
+	    st->path);
+	state_make_dir(st->path, "state file");
+	if ((rc = journal_recreate(st->journal)) != 0) {
+		state_failed(st, "cannot write it again", rc);
+		return;
+	}
+	st->failing = false;
+	log_notice("state file %s: written again with %zu session(s)",
+	    st->path, journal_count(st->journal));
+}
+
+/* Look at the files every STATE_CHECK_INTERVAL seconds. */
+static int
+state_watch(struct state *st, struct event_base *base)
+{
+	static const struct timeval every = { STATE_CHECK_INTERVAL, 0 };
+
+	st->check = event_new(base, -1, EV_PERSIST, state_check_cb, st);
+	if (st->check == NULL || event_add(st->check, &every) != 0)
+		return (-ENOMEM);
+	return (0);
+}
+
 struct state *
 state_open(const struct config *cfg, struct event_base *base)
 {
@@ -219,6 +290,9 @@ state_open(const struct config *cfg, struct event_base *base)
 		return (st);
 	}
 	state_report_open(st, rc, err);
+	if (state_watch(st, base) != 0)
+		log_warnx("cannot watch the state file %s: out of memory",
+		    st->path);
 	return (st);
 }
 
@@ -378,8 +452,10 @@ state_discard(struct state *st)
 void
 state_close_in_child(struct state *st)
 {
-	if (st != NULL)
-		journal_close_in_child(st->journal);
+	if (st == NULL)
+		return;
+	journal_close_in_child(st->journal);
+	OPENSSL_cleanse(st->master, sizeof(st->master));
 }
 
 void
@@ -389,6 +465,9 @@ state_close(struct state *st)
 		return;
 	journal_close(st->journal);
 	event_free(st->sync);
+	if (st->check != NULL)
+		event_free(st->check);
 	OPENSSL_cleanse(st->opaque_key, sizeof(st->opaque_key));
+	OPENSSL_cleanse(st->master, sizeof(st->master));
 	free(st);
 }

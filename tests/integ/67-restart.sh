@@ -71,7 +71,16 @@ restart_checks() {
 		wait_until 5 he_ping_inside
 }
 
-tap_plan 21
+# kill_all: SIGKILL every headend process, which leaves no chance to
+# write anything, and wait until they are gone.
+kill_all() {
+	kill -KILL "$HE_PID" "$(he_child_pid network)" "$(he_child_pid authd)"
+	wait_until 10 pid_stopped "$HE_PID" || true
+	wait "$HE_PID" 2>/dev/null || true
+	wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
+}
+
+tap_plan 30
 tap_require_commands stdbuf
 he_setup
 he_write_config
@@ -91,14 +100,22 @@ HE_LOG="$HE_TMPDIR/headend-2.log"
 he_start
 restart_checks "after SIGTERM" 2
 
-# SIGKILL of every headend process: no chance to write anything.
-kill -KILL "$HE_PID" "$(he_child_pid network)" "$(he_child_pid authd)"
-wait_until 10 pid_stopped "$HE_PID" || true
-wait "$HE_PID" 2>/dev/null || true
-wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
+kill_all
 HE_LOG="$HE_TMPDIR/headend-3.log"
 he_start
 restart_checks "after SIGKILL" 3
+
+# State, key and lock files deleted while headend runs, as by an
+# operator who empties the state directory, are written again.
+rm "$HE_TMPDIR/state" "$HE_TMPDIR/state.key" "$HE_TMPDIR/state.lock"
+tap_ok "deleted files: the state file is written again" \
+	wait_file_contains "$HE_LOG" 'written again with 1 session' 20
+tap_ok "deleted files: the key file is written again" \
+	test -s "$HE_TMPDIR/state.key"
+kill_all
+HE_LOG="$HE_TMPDIR/headend-4.log"
+he_start
+restart_checks "after deleted files" 4
 
 # A second headend with the same file, in a namespace of its own, where
 # its listeners bind, must leave the running one its status socket.

@@ -1068,6 +1068,59 @@ test_second_open_busy(void **state)
 	journal_close(second);
 }
 
+/*
+ * A journal whose file and lock file were deleted writes both again, with
+ * its live sessions, and keeps a second process away from the new ones.
+ */
+static void
+test_deleted_file_recreated(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j, *second = NULL;
+	struct collect c;
+	char lock[160];
+
+	snprintf(lock, sizeof(lock), "%s.lock", f->path);
+	j = journal_open_empty(f);
+	session_append(j, 7);
+	assert_false(journal_file_gone(j));
+
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(unlink(lock), 0);
+	assert_true(journal_file_gone(j));
+	assert_int_equal(journal_recreate(j), 0);
+	assert_false(journal_file_gone(j));
+	assert_int_equal(journal_open(f->path, f->key, &second, NULL, NULL,
+	    f->err, sizeof(f->err)), -EBUSY);
+	journal_close(j);
+
+	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.s[0].id, 7);
+	journal_close(j);
+}
+
+/* A file put in the journal's place counts as gone and is replaced. */
+static void
+test_replaced_file_recreated(void **state)
+{
+	struct fixture *f = *state;
+	struct journal *j;
+	struct collect c;
+
+	j = journal_open_empty(f);
+	session_append(j, 3);
+	assert_int_equal(unlink(f->path), 0);
+	file_write_all(f->path, "old", 3);
+	assert_true(journal_file_gone(j));
+	assert_int_equal(journal_recreate(j), 0);
+	journal_close(j);
+
+	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
+	assert_int_equal(c.n, 1);
+	journal_close(j);
+}
+
 /* journal_foreach visits the live sessions in login order. */
 static void
 test_foreach_login_order(void **state)
@@ -1270,6 +1323,29 @@ test_key_created_0600(void **state)
 	assert_int_equal(dir_count(f->dir), 1);
 }
 
+/* journal_key_write writes the given key and never replaces a file. */
+static void
+test_key_write_given(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t key[JOURNAL_KEY_LEN];
+	struct stat st;
+
+	assert_int_equal(journal_key_write(f->key_path, f->key), 0);
+	assert_int_equal(stat(f->key_path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(journal_key_load_or_create(f->key_path, key, f->err,
+	    sizeof(f->err)), 0);
+	assert_memory_equal(key, f->key, sizeof(key));
+
+	assert_int_equal(journal_key_write(f->key_path, f->other_key),
+	    -EEXIST);
+	assert_int_equal(journal_key_load_or_create(f->key_path, key, f->err,
+	    sizeof(f->err)), 0);
+	assert_memory_equal(key, f->key, sizeof(key));
+	assert_int_equal(dir_count(f->dir), 1);
+}
+
 static void
 key_assert_rejected(struct fixture *f, int expected, const char *message)
 {
@@ -1398,12 +1474,15 @@ main(void)
 		FIXTURE_TEST(test_inconsistent_records_ignored),
 		FIXTURE_TEST(test_moved_records_ignored),
 		FIXTURE_TEST(test_second_open_busy),
+		FIXTURE_TEST(test_deleted_file_recreated),
+		FIXTURE_TEST(test_replaced_file_recreated),
 		FIXTURE_TEST(test_foreach_login_order),
 		FIXTURE_TEST(test_close_in_child_keeps_lock),
 		FIXTURE_TEST(test_failed_write_cut),
 		FIXTURE_TEST(test_failed_down_rewritten),
 		FIXTURE_TEST(test_many_sessions_load),
 		FIXTURE_TEST(test_key_created_0600),
+		FIXTURE_TEST(test_key_write_given),
 		FIXTURE_TEST(test_key_wrong_size_rejected),
 		FIXTURE_TEST(test_key_open_mode_rejected),
 		FIXTURE_TEST(test_key_derive_rfc5869),
