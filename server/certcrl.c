@@ -71,15 +71,20 @@ certcrl_reply(const struct certcrl_message *req)
 /*
  * The thread only opens files and sends descriptors. It allocates no
  * memory, so a fork by the parent's main thread cannot catch it holding
- * a lock of malloc. Its own lock is never taken in a child.
+ * a lock of malloc. Its own lock is never taken in a child. The start of
+ * a thread may allocate, as AddressSanitizer's does, so the thread tells
+ * certcrl_start through started_fd when that is over.
  */
 static void *
 certcrl_main(void *arg)
 {
+	int started_fd = *(int *)arg;
 	struct certcrl_message req;
+	char byte = 0;
 	int n;
 
-	(void)arg;
+	while (write(started_fd, &byte, 1) < 0 && errno == EINTR)
+		;
 	for (;;) {
 		n = ipc_recv(certcrl_state.thread_end, &req, sizeof(req),
 		    NULL);
@@ -90,31 +95,63 @@ certcrl_main(void *arg)
 	}
 }
 
+/*
+ * Start the thread with every signal blocked, because signals stay with
+ * the main thread, whose event loop handles them. Returns 0 or -errno.
+ */
+static int
+certcrl_spawn(int *started_fd)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&certcrl_state.thread, NULL, certcrl_main,
+	    started_fd);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (-rc);
+}
+
+/* Wait until the thread has started, so that a fork cannot catch it. */
+static void
+certcrl_wait_started(int fd)
+{
+	char byte;
+
+	while (read(fd, &byte, 1) < 0 && errno == EINTR)
+		;
+}
+
 int
 certcrl_start(const struct config *cfg)
 {
-	sigset_t all, old;
-	int sv[2], rc;
+	int sv[2], started[2], rc;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+	if (pipe2(started, O_CLOEXEC) != 0)
 		return (-errno);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		rc = -errno;
+		close(started[0]);
+		close(started[1]);
+		return (rc);
+	}
 	certcrl_state.cfg = cfg;
 	certcrl_state.thread_end = sv[0];
 	certcrl_state.network_end = sv[1];
 
-	/* Signals stay with the main thread, whose event loop handles them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&certcrl_state.thread, NULL, certcrl_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	rc = certcrl_spawn(&started[1]);
+	if (rc == 0) {
+		certcrl_wait_started(started[0]);
+		pthread_detach(certcrl_state.thread);
+	} else {
 		close(sv[0]);
 		close(sv[1]);
 		certcrl_state.thread_end = certcrl_state.network_end = -1;
-		return (-rc);
 	}
-	pthread_detach(certcrl_state.thread);
-	return (0);
+	close(started[0]);
+	close(started[1]);
+	return (rc);
 }
 
 void
