@@ -72,8 +72,8 @@ certcrl_reply(const struct certcrl_message *req)
  * The thread only opens files and sends descriptors. It allocates no
  * memory, so a fork by the parent's main thread cannot catch it holding
  * a lock of malloc. Its own lock is never taken in a child. The start of
- * a thread may allocate, as AddressSanitizer's does, so the thread tells
- * certcrl_start through started_fd when that is over.
+ * a thread may allocate, as AddressSanitizer's does, so the thread writes
+ * a byte to started_fd for certcrl_start when that is over.
  */
 static void *
 certcrl_main(void *arg)
