@@ -19,6 +19,7 @@
 #include "status.h"
 
 #define STATUS_LINE_MAX		1024	/* bytes of one command line */
+#define STATUS_LINES_PER_WAKEUP	16	/* commands before others' turn */
 #define STATUS_WORDS_MAX	8	/* words of one command line */
 #define STATUS_IDLE_TIMEOUT	60	/* seconds a client may stay silent */
 /*
@@ -404,6 +405,12 @@ status_check_partial(struct status_conn *sc, struct evbuffer *in)
 	}
 }
 
+/*
+ * Run the complete lines in the input, at most STATUS_LINES_PER_WAKEUP of
+ * them. The rest wait for a deferred call, which the event loop makes
+ * after the other clients' events, so that one client that sends many
+ * commands at once delays the others by that many commands at most.
+ */
 static void
 status_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -412,11 +419,17 @@ status_read_cb(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t len;
 	bool closing;
+	int lines;
 
-	for (;;) {
+	for (lines = 0;; lines++) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) >
 		    STATUS_OUTPUT_PAUSE) {
 			status_pause(sc);
+			return;
+		}
+		if (lines == STATUS_LINES_PER_WAKEUP) {
+			bufferevent_trigger(bev, EV_READ,
+			    BEV_TRIG_DEFER_CALLBACKS);
 			return;
 		}
 		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
