@@ -88,11 +88,13 @@ check_own_packets() {
 		>"$HE_TMPDIR/$2.check"
 }
 
-erin_tun_up() {
+# user_tun_up USER NS: USER's session has an address, and a tun device
+# in NS carries it. he_tunnel_ready would find an earlier client's.
+user_tun_up() {
 	local addr
 
-	addr=$(session_of erin address 2>/dev/null) &&
-		[ -n "$(tun_of "$NS_CLIENT2" "$addr")" ]
+	addr=$(session_of "$1" address 2>/dev/null) &&
+		[ -n "$(tun_of "$2" "$addr")" ]
 }
 
 flood() {
@@ -204,12 +206,15 @@ tap_ok "ping crosses on DTLS through worker 0" test "$dtls_in1" -gt "$dtls_in0"
 # Frames of tunnels on two workers are built at the same time.
 he_add_user dave dave-secret
 he_add_user erin erin-secret
-he_connect dave dave-secret "$HE_TMPDIR/dave.log" --no-dtls ||
-	tap_diag_file "$HE_TMPDIR/dave.log"
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" dave dave-secret \
+	"$HE_TMPDIR/dave.log" --no-dtls
 HEADEND_OUTSIDE_ADDR=$HEADEND_OUTSIDE2_ADDR oc_connect "$NS_CLIENT2" \
 	"https://$VPN_HOSTNAME/staff" erin erin-secret "$HE_TMPDIR/erin.log" \
 	--no-dtls
-wait_until 20 erin_tun_up || tap_diag_file "$HE_TMPDIR/erin.log"
+wait_until 20 user_tun_up dave "$NS_CLIENT" ||
+	tap_diag_file "$HE_TMPDIR/dave.log"
+wait_until 20 user_tun_up erin "$NS_CLIENT2" ||
+	tap_diag_file "$HE_TMPDIR/erin.log"
 tap_diag "dave on worker $(session_of dave worker)," \
 	"erin on worker $(session_of erin worker)"
 check_own_packets "$NS_CLIENT" dave D
