@@ -177,12 +177,15 @@ for _ in range(count):
 PY
 }
 
-# dtls_send_raw HEX: send one datagram of the given bytes to UDP port 443
-# from a new source port.
+# dtls_send_raw HEX [SOURCE]: send one datagram of the given bytes to UDP
+# port 443 from a new source port of SOURCE (default: the client's
+# address).
 dtls_send_raw() {
 	ip netns exec "$NS_CLIENT" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if sys.argv[3]:
+    s.bind((sys.argv[3], 0))
 s.sendto(bytes.fromhex(sys.argv[2]), (sys.argv[1], 443))' \
-		"$HEADEND_OUTSIDE_ADDR" "$1"
+		"$HEADEND_OUTSIDE_ADDR" "$1" "${2:-}"
 }
