@@ -112,9 +112,18 @@ he_ping_inside() {
 	ip netns exec "$NS_CLIENT" ping -c 1 -W 2 "$INSIDE_ADDR" >/dev/null
 }
 
-# he_pid_of ROLE: PID of the headend child whose log lines carry ROLE.
+# he_child_pid ROLE: PID of the headend process whose log lines carry
+# ROLE. For authd and the network process it is the parent's line about
+# their start, which comes before the network process is ready, while
+# their own first line may come later.
 he_child_pid() {
-	grep -Eo "$1\[[0-9]+\]" "$HE_LOG" | tail -n 1 | tr -dc '0-9'
+	local pattern="$1\[[0-9]+\]"
+
+	case $1 in
+	authd) pattern='started authd, pid [0-9]+' ;;
+	network) pattern='started the network process, pid [0-9]+' ;;
+	esac
+	grep -Eo "$pattern" "$HE_LOG" | tail -n 1 | tr -dc '0-9'
 }
 
 # he_session_field JQ-PATH: a field of the first session, via python's
