@@ -80,7 +80,7 @@ kill_all() {
 	wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
 }
 
-tap_plan 30
+tap_plan 31
 tap_require_commands stdbuf
 he_setup
 he_write_config
