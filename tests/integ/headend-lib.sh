@@ -67,6 +67,20 @@ tunnel-groups = ( { name = "staff";
 CONF
 }
 
+# he_diag_stacks: show the threads' stacks of the network process, when
+# gdb is installed, so that a test that finds it stuck shows where.
+he_diag_stacks() {
+	local pid
+
+	pid=$(he_child_pid network)
+	command -v gdb >/dev/null && [ -n "$pid" ] && pid_running "$pid" ||
+		return 0
+	tap_diag "stacks of the network process $pid:"
+	timeout 30 gdb -nx -batch -p "$pid" -ex 'thread apply all bt 20' \
+		2>/dev/null | grep -E '^(Thread|#)' | cut -c 1-160 |
+		tap_diag_stdin
+}
+
 # he_start [ENV=VALUE...]: start headend and wait until it serves.
 he_start() {
 	local ready
@@ -78,6 +92,7 @@ he_start() {
 	if ! wait_file_count_above "$HE_LOG" 'network.*ready:' "$ready" 10 ||
 		! wait_tcp_listen "$NS_HEADEND" 443; then
 		tap_diag_file "$HE_LOG"
+		he_diag_stacks
 		return 1
 	fi
 }
@@ -95,7 +110,9 @@ he_connect() {
 	oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" "$user" \
 		"$password" "$log" "$@"
 	OC_PID=$SPAWNED_PID
-	wait_until 15 he_tunnel_ready
+	wait_until 15 he_tunnel_ready && return 0
+	he_diag_stacks
+	return 1
 }
 
 # True once openconnect's script has given the tun device an address and
