@@ -441,7 +441,10 @@ status_read_cb(struct bufferevent *bev, void *arg)
 		if (closing)
 			return;
 	}
-	status_check_partial(sc, in);
+	if (sc->client_closed)
+		status_close_after_write(sc);
+	else
+		status_check_partial(sc, in);
 }
 
 static void
@@ -458,18 +461,23 @@ status_log_timeout(const struct status_conn *sc, short what)
 
 /*
  * A client such as "socat" may shut down its side right after the
- * command, so replies still queued are sent before the connection ends.
+ * commands, so the commands still in the input run, and their replies
+ * are sent, before the connection ends.
  */
 static void
 status_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct status_conn *sc = arg;
+
 	if (what & BEV_EVENT_TIMEOUT)
-		status_log_timeout(arg, what);
-	if ((what & BEV_EVENT_EOF) &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
-		status_close_after_write(arg);
-	else
-		status_conn_free(arg);
+		status_log_timeout(sc, what);
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		sc->client_closed = true;
+		bufferevent_disable(bev, EV_READ);
+		status_read_cb(bev, sc);
+		return;
+	}
+	status_conn_free(sc);
 }
 
 /*

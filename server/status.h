@@ -70,6 +70,7 @@ struct status_conn {
 	time_t		accepted;	/* CLOCK_MONOTONIC seconds */
 	bool		requested;	/* has sent a complete request */
 	bool		paused;		/* reading waits for the output */
+	bool		client_closed;	/* EOF: run what is read, then close */
 	status_after_fn	*after;	/* runs once the last reply is written */
 };
 

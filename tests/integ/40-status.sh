@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 35
+tap_plan 36
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -336,6 +336,32 @@ assert json.loads(lines[1])["code"] == "unknown-command", lines[1]
 PYEOF
 }
 tap_ok "two commands on one connection get two lines" raw_two_commands
+
+# Many short commands and then a half-close: every command gets its reply,
+# in order, although the headend runs them in turns with other clients.
+raw_many_commands() {
+	python3 - "$HE_SOCKET" 3000 <<'PYEOF'
+import json, socket, sys
+count = int(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(b"".join(b"%d\n" % i for i in range(count)))
+s.shutdown(socket.SHUT_WR)
+s.settimeout(30)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+lines = data.decode("utf-8").split("\n")[:-1]
+assert len(lines) == count, f"{len(lines)} replies to {count} commands"
+for i, line in enumerate(lines):
+    assert f'"{i}"' in json.loads(line)["error"], (i, line)
+PYEOF
+}
+tap_ok "3000 short commands and a half-close get 3000 replies" \
+	raw_many_commands
 
 # ---- clients that do not read ----------------------------------------------
 
