@@ -407,9 +407,9 @@ status_check_partial(struct status_conn *sc, struct evbuffer *in)
 
 /*
  * Run the complete lines in the input, at most STATUS_LINES_PER_WAKEUP of
- * them. The rest wait for a deferred call, which the event loop makes
- * after the other clients' events, so that one client that sends many
- * commands at once delays the others by that many commands at most.
+ * them. The rest wait for a deferred call, which the event loop queues
+ * behind the events already waiting, so that the commands of a client
+ * that sends many at once run in turns with the other clients' events.
  */
 static void
 status_read_cb(struct bufferevent *bev, void *arg)
