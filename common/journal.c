@@ -1390,7 +1390,8 @@ journal_lock(struct journal *j, char *err, size_t errlen)
 	int rc;
 
 	journal_lock_path(j, lock, sizeof(lock));
-	j->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	j->lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 	if (j->lock_fd < 0) {
 		rc = -errno;
 		journal_err(err, errlen, "cannot open lock file %s: %s",
@@ -1537,7 +1538,7 @@ journal_path_moved(const char *path, int fd)
 	if (fstat(fd, &open_st) != 0)
 		return false;
 	if (stat(path, &path_st) != 0)
-		return errno == ENOENT;
+		return errno == ENOENT || errno == ENOTDIR;
 	return open_st.st_dev != path_st.st_dev ||
 	    open_st.st_ino != path_st.st_ino;
 }

@@ -383,6 +383,9 @@ parent_start_network(struct parent *p, int authd_sock)
 		parent_child_reset_signals();
 		close(sv[0]);
 		p->net_channel = -1;
+
+		/* The state arrives in the start message, keys included. */
+		state_close_in_child(p->state);
 		netproc_main(p->cfg, p->tls, &p->fds);
 	}
 	close(sv[1]);

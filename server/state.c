@@ -19,6 +19,7 @@
 #define STATE_SYNC_DELAY	1	/* seconds an update may wait */
 #define STATE_RETRY_DELAY	5	/* seconds between rewrite attempts */
 #define STATE_CHECK_INTERVAL	10	/* seconds between looks at the files */
+#define STATE_REWRITE_LOG_EVERY	360	/* failed rewrites per log line */
 #define STATE_KEY_SUFFIX	".key"
 
 /* The session flags the journal keeps; IPC and the journal share them. */
@@ -36,6 +37,7 @@ struct state {
 	bool		have_master;
 	struct event	*sync;		/* batches the updates' fdatasync */
 	struct event	*check;		/* looks for deleted files */
+	uint64_t	rewrite_tries;	/* failed since the files went */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -62,17 +64,23 @@ state_key_path(const struct config *cfg, char *buf, size_t len)
 	return (n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0);
 }
 
-/*
- * Create the directory of path, the state file or the key file (what),
- * when missing, but not its parents.
- */
-static void
-state_make_dir(const char *path, const char *what)
+/* Create the directory of path, but not its parents, when missing. */
+static int
+state_mkdir(const char *path)
 {
 	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	if (mkdir(dirname(dir), 0700) != 0 && errno != EEXIST)
+		return (-errno);
+	return (0);
+}
+
+/* state_mkdir for the state file or the key file (what), logged. */
+static void
+state_make_dir(const char *path, const char *what)
+{
+	if (state_mkdir(path) != 0)
 		log_warn("cannot create the directory of the %s %s", what,
 		    path);
 }
@@ -200,52 +208,85 @@ state_sync_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
-/* Write the key file again when it is missing. */
-static void
-state_check_key(struct state *st)
+/* Whether nothing is at the key file's path, not even a dangling link. */
+static bool
+state_key_gone(const struct state *st)
 {
-	int rc;
+	struct stat sb;
 
-	if (!st->have_master || access(st->key_path, F_OK) == 0 ||
-	    errno != ENOENT)
-		return;
-	log_warnx("key file %s was deleted; writing it again", st->key_path);
-	state_make_dir(st->key_path, "key file");
-	rc = journal_key_write(st->key_path, st->master);
-	if (rc != 0 && rc != -EEXIST)
-		log_warnx("cannot write the key file %s again: %s; sessions "
-		    "will not survive a restart", st->key_path, strerror(-rc));
+	return (st->have_master && lstat(st->key_path, &sb) != 0 &&
+	    (errno == ENOENT || errno == ENOTDIR));
 }
 
 /*
- * Write the state and key files again when someone deleted them, for
- * example with the state directory, so that the sessions still survive
- * the next restart.
+ * Write the files that are gone again: the key file first, as the state
+ * file is of no use without it. Returns 0 or -errno with *failed_path
+ * naming the file that failed.
+ */
+static int
+state_rewrite(struct state *st, bool key, bool journal,
+    const char **failed_path)
+{
+	int rc = 0;
+
+	if (key) {
+		*failed_path = st->key_path;
+		rc = state_mkdir(st->key_path);
+		if (rc == 0)
+			rc = journal_key_write(st->key_path, st->master);
+		if (rc != 0 && rc != -EEXIST)
+			return (rc);
+	}
+	if (journal) {
+		*failed_path = st->path;
+		rc = state_mkdir(st->path);
+		if (rc == 0)
+			rc = journal_recreate(st->journal);
+	}
+	return (rc == -EEXIST ? 0 : rc);
+}
+
+/*
+ * Write the state, lock and key files again when someone deleted them,
+ * for example with the state directory, so that the sessions still
+ * survive the next restart. The loss is logged once, and failures to
+ * write the files again once an hour.
  */
 static void
 state_check_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct state *st = arg;
+	const char *failed_path = st->path;
+	bool key, journal;
 	int rc;
 
 	(void)fd;
 	(void)events;
 	if (st->journal == NULL)
 		return;
-	state_check_key(st);
-	if (!journal_file_gone(st->journal))
+	key = state_key_gone(st);
+	journal = journal_file_gone(st->journal);
+	if (!key && !journal)
 		return;
 
-	log_warnx("state file %s was deleted or replaced; writing it again",
-	    st->path);
-	state_make_dir(st->path, "state file");
-	if ((rc = journal_recreate(st->journal)) != 0) {
-		state_failed(st, "cannot write it again", rc);
+	if (st->rewrite_tries == 0 && key)
+		log_warnx("key file %s was deleted; writing it again",
+		    st->key_path);
+	if (st->rewrite_tries == 0 && journal)
+		log_warnx("state file %s or its lock file was deleted or "
+		    "replaced; writing them again", st->path);
+	rc = state_rewrite(st, key, journal, &failed_path);
+	if (rc == 0) {
+		log_notice("state file %s: written again with %zu session(s)",
+		    st->path, journal_count(st->journal));
+		st->rewrite_tries = 0;
 		return;
 	}
-	st->failing = false;
-	log_notice("state file %s: written again with %zu session(s)",
-	    st->path, journal_count(st->journal));
+	if (st->rewrite_tries++ % STATE_REWRITE_LOG_EVERY == 0)
+		log_warnx("cannot write %s again: %s; sessions will not "
+		    "survive a restart until it is (%llu tries)", failed_path,
+		    rc == -EBUSY ? "another process has its lock file" :
+		    strerror(-rc), (unsigned long long)st->rewrite_tries);
 }
 
 /* Look at the files every STATE_CHECK_INTERVAL seconds. */
