@@ -25,6 +25,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -647,6 +648,23 @@ emu_conn_fill(struct emu_conn *ec, int timeout_ms)
 	    SSL_get_error(ec->ssl, n) == SSL_ERROR_SYSCALL ? 0 : -1);
 }
 
+/*
+ * emu_conn_fill without waiting: with only part of a TLS record in the
+ * socket, SSL_read on the blocking socket would wait for the rest, and
+ * the tunnel loop would send no keepalive meanwhile.
+ */
+static int
+emu_conn_fill_now(struct emu_conn *ec)
+{
+	int flags = fcntl(ec->fd, F_GETFL), n;
+
+	if (flags < 0 || fcntl(ec->fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		return (-1);
+	n = emu_conn_fill(ec, 0);
+	fcntl(ec->fd, F_SETFL, flags);
+	return (n);
+}
+
 static void
 emu_conn_consume(struct emu_conn *ec, size_t n)
 {
@@ -1250,7 +1268,7 @@ emu_wait(struct emu_tunnel *t, int timeout_ms)
 		return;
 	if (SSL_pending(t->ec->ssl) == 0 && (pfd[0].revents & POLLIN) == 0)
 		return;
-	if (emu_conn_fill(t->ec, 0) == 0) {
+	if (emu_conn_fill_now(t->ec) == 0) {
 		t->closed = true;
 		snprintf(t->close_reason, sizeof(t->close_reason),
 		    "the server closed the TLS connection");
