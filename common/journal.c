@@ -1680,7 +1680,7 @@ journal_key_check(const char *path, const struct stat *st, char *err,
 	return 0;
 }
 
-static int
+int
 journal_key_read(const char *path, uint8_t key[JOURNAL_KEY_LEN], char *err,
     size_t errlen)
 {

@@ -265,6 +265,15 @@ journal_cookie_hash(const char *cookie,
     uint8_t hash[JOURNAL_COOKIE_HASH_LEN]);
 
 /*
+ * Read the key file at path into key, with the checks of
+ * journal_key_load_or_create, but never create it. Returns 0, or -errno
+ * with err set: -ENOENT when it is missing.
+ */
+int
+journal_key_read(const char *path, uint8_t key[JOURNAL_KEY_LEN], char *err,
+    size_t errlen);
+
+/*
  * Write key to a new key file at path, complete or not at all, with mode
  * 0600. Returns 0 or -errno: -EEXIST when path exists.
  */

@@ -38,6 +38,7 @@ struct state {
 	struct event	*sync;		/* batches the updates' fdatasync */
 	struct event	*check;		/* looks for deleted files */
 	uint64_t	rewrite_tries;	/* failed since the files went */
+	bool		key_replaced;	/* the key file holds another key */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -219,6 +220,35 @@ state_key_gone(const struct state *st)
 }
 
 /*
+ * Warn once when the key file holds another key than the one in use: the
+ * next start would then set the state file aside with its sessions.
+ */
+static void
+state_check_key_bytes(struct state *st)
+{
+	uint8_t key[JOURNAL_KEY_LEN];
+	char err[512];
+	bool same;
+
+	if (!st->have_master ||
+	    journal_key_read(st->key_path, key, err, sizeof(err)) != 0)
+		return;
+	same = CRYPTO_memcmp(key, st->master, sizeof(key)) == 0;
+	OPENSSL_cleanse(key, sizeof(key));
+	if (same || st->key_replaced) {
+		st->key_replaced = !same;
+		return;
+	}
+
+	st->key_replaced = true;
+	log_warnx("key file %s holds another key than the one that state "
+	    "file %s is written with, so the next start will set the state "
+	    "file aside with its %zu session(s): put the old key file back "
+	    "to keep them", st->key_path, st->path,
+	    journal_count(st->journal));
+}
+
+/*
  * Write the files that are gone again: the key file first, as the state
  * file is of no use without it. Returns 0 or -errno with *failed_path
  * naming the file that failed.
@@ -250,7 +280,7 @@ state_rewrite(struct state *st, bool key, bool journal,
  * Write the state, lock and key files again when someone deleted them,
  * for example with the state directory, so that the sessions still
  * survive the next restart. The loss is logged once, and failures to
- * write the files again once an hour.
+ * write the files again once an hour. A replaced key file is reported.
  */
 static void
 state_check_cb(evutil_socket_t fd, short events, void *arg)
@@ -266,6 +296,8 @@ state_check_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	key = state_key_gone(st);
 	journal = journal_file_gone(st->journal);
+	if (!key)
+		state_check_key_bytes(st);
 	if (!key && !journal)
 		return;
 

@@ -80,7 +80,7 @@ kill_all() {
 	wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
 }
 
-tap_plan 31
+tap_plan 32
 tap_require_commands stdbuf
 he_setup
 he_write_config
@@ -116,6 +116,16 @@ kill_all
 HE_LOG="$HE_TMPDIR/headend-4.log"
 he_start
 restart_checks "after deleted files" 4
+
+# A key file replaced while headend runs is reported: the next start
+# would set the state file aside with the session.
+key="$HE_TMPDIR/state.key"
+cp -p "$key" "$key.old"
+(umask 077 && head -c 32 /dev/urandom >"$key.new")
+mv "$key.new" "$key"
+tap_ok "replaced key file: the log says the sessions are at risk" \
+	wait_file_contains "$HE_LOG" 'holds another key than the one' 20
+mv "$key.old" "$key"
 
 # A second headend with the same file, in a namespace of its own, where
 # its listeners bind, must leave the running one its status socket.
