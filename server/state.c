@@ -38,7 +38,7 @@ struct state {
 	struct event	*sync;		/* batches the updates' fdatasync */
 	struct event	*check;		/* looks for deleted files */
 	uint64_t	rewrite_tries;	/* failed since the files went */
-	bool		key_replaced;	/* the key file holds another key */
+	bool		key_replaced;	/* the key file has another key */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -220,8 +220,8 @@ state_key_gone(const struct state *st)
 }
 
 /*
- * Warn once when the key file holds another key than the one in use: the
- * next start would then set the state file aside with its sessions.
+ * Warn once when the key file contains another key than the one in use:
+ * the next start would then set the state file aside with its sessions.
  */
 static void
 state_check_key_bytes(struct state *st)
@@ -241,7 +241,7 @@ state_check_key_bytes(struct state *st)
 	}
 
 	st->key_replaced = true;
-	log_warnx("key file %s holds another key than the one that state "
+	log_warnx("key file %s contains another key than the one that state "
 	    "file %s is written with, so the next start will set the state "
 	    "file aside with its %zu session(s): put the old key file back "
 	    "to keep them", st->key_path, st->path,

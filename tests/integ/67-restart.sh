@@ -124,7 +124,7 @@ cp -p "$key" "$key.old"
 (umask 077 && head -c 32 /dev/urandom >"$key.new")
 mv "$key.new" "$key"
 tap_ok "replaced key file: the log says the sessions are at risk" \
-	wait_file_contains "$HE_LOG" 'holds another key than the one' 20
+	wait_file_contains "$HE_LOG" 'contains another key than the one' 20
 mv "$key.old" "$key"
 
 # A second headend with the same file, in a namespace of its own, where
