@@ -313,52 +313,49 @@ tap_ok "a trickling scraper is closed 10 s after the accept" test \
 
 # ---- framing ---------------------------------------------------------------
 
-# Two commands on one connection, then a half-close as socat does after
-# its input: two reply lines arrive before the headend closes.
-raw_two_commands() {
-	python3 - "$HE_SOCKET" <<'PYEOF'
-import json, socket, sys
+# raw_exchange: send stdin to the status socket in one write, half-close
+# as socat does after its input, and print the replies until the
+# headend closes.
+raw_exchange() {
+	python3 -c '
+import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-s.sendall(b"show stats\nbogus\n")
+s.sendall(sys.stdin.buffer.read())
 s.shutdown(socket.SHUT_WR)
-data = b""
+s.settimeout(30)
 while True:
     chunk = s.recv(65536)
     if not chunk:
         break
-    data += chunk
-lines = data.decode("utf-8").split("\n")
+    sys.stdout.buffer.write(chunk)' "$HE_SOCKET"
+}
+
+# Two commands on one connection, then a half-close: two reply lines
+# arrive before the headend closes.
+raw_two_commands() {
+	set -o pipefail
+	printf 'show stats\nbogus\n' | raw_exchange | python3 -c '
+import json, sys
+lines = sys.stdin.read().split("\n")
 assert lines[-1] == "", "no newline after the last reply"
 assert len(lines) == 3, lines
 assert "uptime" in json.loads(lines[0]), lines[0]
-assert json.loads(lines[1])["code"] == "unknown-command", lines[1]
-PYEOF
+assert json.loads(lines[1])["code"] == "unknown-command", lines[1]'
 }
 tap_ok "two commands on one connection get two lines" raw_two_commands
 
 # Many short commands and then a half-close: every command gets its reply,
 # in order, although the headend runs them in turns with other clients.
 raw_many_commands() {
-	python3 - "$HE_SOCKET" 3000 <<'PYEOF'
-import json, socket, sys
-count = int(sys.argv[2])
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(b"".join(b"%d\n" % i for i in range(count)))
-s.shutdown(socket.SHUT_WR)
-s.settimeout(30)
-data = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-lines = data.decode("utf-8").split("\n")[:-1]
+	set -o pipefail
+	seq 0 2999 | raw_exchange | python3 -c '
+import json, sys
+count = 3000
+lines = sys.stdin.read().split("\n")[:-1]
 assert len(lines) == count, f"{len(lines)} replies to {count} commands"
 for i, line in enumerate(lines):
-    assert f'"{i}"' in json.loads(line)["error"], (i, line)
-PYEOF
+    assert f"\"{i}\"" in json.loads(line)["error"], (i, line)'
 }
 tap_ok "3000 short commands and a half-close get 3000 replies" \
 	raw_many_commands
