@@ -1529,7 +1529,7 @@ journal_close_in_child(struct journal *j)
 	j->fd = j->lock_fd = -1;
 }
 
-/* Whether path names a file other than the open fd, or nothing. */
+/* Return whether path names nothing, or a file other than the open fd. */
 static bool
 journal_path_moved(const char *path, int fd)
 {

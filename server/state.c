@@ -77,7 +77,7 @@ state_mkdir(const char *path)
 	return (0);
 }
 
-/* state_mkdir for the state file or the key file (what), logged. */
+/* Create the directory of the state file or key file (what), or log why not. */
 static void
 state_make_dir(const char *path, const char *what)
 {
@@ -209,7 +209,7 @@ state_sync_cb(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
-/* Whether nothing is at the key file's path, not even a dangling link. */
+/* Return whether nothing, not even a dangling link, is at the key path. */
 static bool
 state_key_gone(const struct state *st)
 {
@@ -309,8 +309,11 @@ state_check_cb(evutil_socket_t fd, short events, void *arg)
 		    "replaced; writing them again", st->path);
 	rc = state_rewrite(st, key, journal, &failed_path);
 	if (rc == 0) {
-		log_notice("state file %s: written again with %zu session(s)",
-		    st->path, journal_count(st->journal));
+		if (journal)
+			log_notice("state file %s: written again with %zu "
+			    "session(s)", st->path, journal_count(st->journal));
+		else
+			log_notice("key file %s: written again", st->key_path);
 		st->rewrite_tries = 0;
 		return;
 	}

@@ -12,8 +12,8 @@ set -eu
 
 # logged_seconds_since START REGEX: whole seconds from START (an
 # EPOCHREALTIME) to the time stamp of the last log line that matches
-# REGEX, which, unlike the time the test sees the change, does not grow
-# with the polling of a loaded machine.
+# REGEX. Unlike the time when polling detects the change, it does not
+# grow with the polling delay of a loaded machine.
 logged_seconds_since() {
 	local stamp
 
