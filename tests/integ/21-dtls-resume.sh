@@ -47,8 +47,8 @@ assert d == {"mode": "dtls1.2-resume", "version": "DTLSv1.2",
 tap_ok "ping crosses on DTLS" dtls_ping_counts
 tap_ok "iperf3 transfer crosses on DTLS" dtls_iperf_on_dtls
 pid_stop "$OC_PID"
-wait_until 10 sh -c "! '$HEADENDCTL' -s '$HE_SOCKET' show sessions |
-	grep -q alice"
+wait_or_diag 10 "alice's session ended" sh -c \
+	"! '$HEADENDCTL' -s '$HE_SOCKET' show sessions | grep -q alice"
 
 # --- Cisco's way, in X-DTLS12-CipherSuite ------------------------------
 # This client connects to a second address of the headend, from which

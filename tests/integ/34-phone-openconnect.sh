@@ -41,8 +41,8 @@ oc_up() {
 
 oc_stop() {
 	pid_stop "$OC_PID"
-	wait_until 5 sh -c "! ip -n '$NS_CLIENT' -o link show type tun |
-		grep -q ."
+	wait_or_diag 5 "the client's tun device was gone" \
+		sh -c "! ip -n '$NS_CLIENT' -o link show type tun | grep -q ."
 }
 
 cert_args=(--certificate "$HE_TMPDIR/alice.crt" --sslkey

@@ -50,7 +50,8 @@ first=$(lc_connect_address "$cookie")
 lc_client connect "$VPN_HOSTNAME" "$cookie" --hold 20 \
 	>"$HE_TMPDIR/held.out" 2>&1 &
 held=$!
-wait_until 10 file_contains "$HE_TMPDIR/held.out" '^address='
+wait_or_diag 10 "the held client got an address" \
+	file_contains "$HE_TMPDIR/held.out" '^address='
 held_peer=$(grep -E 'user=alice .*tunnel up' "$HE_LOG" | tail -n 1 |
 	sed -E 's/.* peer=([^ ]+): .*/\1/')
 second=$(lc_connect_address "$cookie")

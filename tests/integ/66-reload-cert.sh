@@ -42,7 +42,8 @@ reload_and_wait() {
 
 	lines=$(wc -l <"$HE_LOG")
 	kill -HUP "$HE_PID"
-	wait_until 10 sh -c "tail -n +$((lines + 1)) '$HE_LOG' |
+	wait_or_diag 10 "the reload's outcome was logged" sh -c \
+		"tail -n +$((lines + 1)) '$HE_LOG' |
 		grep -Eq 'reloaded |reload of .* (rejected|failed)'"
 }
 

@@ -77,7 +77,8 @@ kill_all() {
 	kill -KILL "$HE_PID" "$(he_child_pid network)" "$(he_child_pid authd)"
 	wait_until 10 pid_stopped "$HE_PID" || true
 	wait "$HE_PID" 2>/dev/null || true
-	wait_until 10 sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
+	wait_or_diag 10 "no process was left in $NS_HEADEND" \
+		sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
 }
 
 tap_plan 32

@@ -158,6 +158,17 @@ wait_until() {
 	done
 }
 
+# wait_or_diag TIMEOUT WHAT CMD...: wait_until, and when it times out,
+# say what did not happen and go on. The checks after it then fail by
+# name, where set -e would end the test with a bad plan.
+wait_or_diag() {
+	local timeout=$1 what=$2
+
+	shift 2
+	wait_until "$timeout" "$@" && return 0
+	tap_diag "gave up after $timeout s waiting until $what"
+}
+
 tcp_listening() {
 	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]
 }
