@@ -1,18 +1,31 @@
 /* The parent's copy of the bans, declared in banstore.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "banstore.h"
 #include "log.h"
+#include "regfile.h"
 
 struct banstore {
 	struct ipc_ban	*bans;
 	size_t		count;
 	size_t		size;		/* allocated */
+
+	/* The ban file, when banstore_persist set one. */
+	struct event	*save;		/* a change waits for it */
+	char		path[PATH_MAX];
+	uint8_t		key[BANFILE_KEY_LEN];
+	bool		save_failing;	/* the last write failed (logged) */
 };
 
 struct banstore *
@@ -26,6 +39,9 @@ banstore_free(struct banstore *bs)
 {
 	if (bs == NULL)
 		return;
+	if (bs->save != NULL)
+		event_free(bs->save);
+	OPENSSL_cleanse(bs->key, sizeof(bs->key));
 	free(bs->bans);
 	free(bs);
 }
@@ -98,6 +114,16 @@ banstore_slot(struct banstore *bs)
 	return (&bs->bans[bs->count++]);
 }
 
+/* Have the ban file written soon, when there is one. */
+static void
+banstore_changed(struct banstore *bs)
+{
+	static const struct timeval delay = { BANSTORE_SAVE_DELAY, 0 };
+
+	if (bs->save != NULL && !evtimer_pending(bs->save, NULL))
+		evtimer_add(bs->save, &delay);
+}
+
 int
 banstore_record(struct banstore *bs, const struct ipc_ban *msg, time_t now)
 {
@@ -106,6 +132,7 @@ banstore_record(struct banstore *bs, const struct ipc_ban *msg, time_t now)
 	banstore_drop_if(bs, NULL, now);
 	if (msg->until == 0) {
 		banstore_drop_if(bs, msg->address, now);
+		banstore_changed(bs);
 		return (0);
 	}
 	if (msg->until <= now)
@@ -114,6 +141,7 @@ banstore_record(struct banstore *bs, const struct ipc_ban *msg, time_t now)
 	    (slot = banstore_slot(bs)) == NULL)
 		return (-ENOMEM);
 	*slot = *msg;
+	banstore_changed(bs);
 	return (0);
 }
 
@@ -140,4 +168,184 @@ banstore_export(struct banstore *bs, time_t now, uint64_t *count)
 	}
 	*count = bs->count;
 	return (fd);
+}
+
+/* ---- the ban file ---- */
+
+/* Write len bytes of buf to a new file at tmp and move it to path. */
+static int
+banstore_write_file(const char *path, const char *tmp, const uint8_t *buf,
+    size_t len)
+{
+	ssize_t n = -1;
+	int fd, rc = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return (-errno);
+	if ((n = write(fd, buf, len)) != (ssize_t)len)
+		rc = n < 0 ? -errno : -EIO;
+	if (rc == 0 && fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0)
+		unlink(tmp);
+	return (rc);
+}
+
+/* Encode the bans and write them. Returns 0 or -errno. */
+static int
+banstore_save_now(struct banstore *bs)
+{
+	char tmp[PATH_MAX + 8];
+	uint8_t *buf;
+	size_t len;
+	long n;
+	int rc;
+
+	banstore_drop_if(bs, NULL, time(NULL));
+	len = banfile_size(bs->bans, bs->count);
+	if ((buf = malloc(len)) == NULL)
+		return (-ENOMEM);
+	n = banfile_encode(bs->bans, bs->count, bs->key, buf, len);
+	if (n < 0) {
+		free(buf);
+		return ((int)n);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", bs->path);
+	rc = banstore_write_file(bs->path, tmp, buf, (size_t)n);
+	free(buf);
+	return (rc);
+}
+
+/* Write the file, and log the first failure and the recovery. */
+static void
+banstore_save(struct banstore *bs)
+{
+	int rc = banstore_save_now(bs);
+
+	if (rc != 0 && !bs->save_failing)
+		log_warnx("cannot write the ban file %s: %s; a restart of "
+		    "headend would lift the bans since the last write "
+		    "(retried on the next ban)", bs->path, strerror(-rc));
+	else if (rc == 0 && bs->save_failing)
+		log_info("the ban file %s is written again", bs->path);
+	bs->save_failing = rc != 0;
+}
+
+static void
+banstore_save_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	banstore_save(arg);
+}
+
+void
+banstore_close_in_child(struct banstore *bs)
+{
+	if (bs != NULL)
+		OPENSSL_cleanse(bs->key, sizeof(bs->key));
+}
+
+void
+banstore_flush(struct banstore *bs)
+{
+	if (bs->save == NULL || !evtimer_pending(bs->save, NULL))
+		return;
+	evtimer_del(bs->save);
+	banstore_save(bs);
+}
+
+struct banstore_load {
+	struct banstore	*bs;
+	time_t		now;
+	size_t		kept;
+};
+
+static void
+banstore_load_one(const struct ipc_ban *ban, void *arg)
+{
+	struct banstore_load *load = arg;
+
+	if (ban->until > load->now &&
+	    banstore_record(load->bs, ban, load->now) == 0)
+		load->kept++;
+}
+
+/*
+ * Read the whole ban file into *buf. Returns its length, or -errno:
+ * -EFBIG for a file larger than any ban file.
+ */
+static long
+banstore_read_file(const char *path, uint8_t **buf)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	if ((fd = regfile_open(path)) < 0)
+		return (fd);
+	if (fstat(fd, &sb) != 0 || sb.st_size > BANFILE_SIZE_MAX) {
+		close(fd);
+		return (-EFBIG);
+	}
+	if ((*buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return (-ENOMEM);
+	}
+	n = read(fd, *buf, (size_t)sb.st_size + 1);
+	close(fd);
+	if (n < 0 || n > sb.st_size) {
+		free(*buf);
+		return (n < 0 ? -errno : -EFBIG);
+	}
+	return ((long)n);
+}
+
+/* Take the running bans of the ban file, and log any problem. */
+static void
+banstore_load(struct banstore *bs, time_t now)
+{
+	struct banstore_load load = { bs, now, 0 };
+	const char *reason = NULL;
+	uint8_t *buf = NULL;
+	long len, rc;
+
+	if ((len = banstore_read_file(bs->path, &buf)) < 0) {
+		if (len != -ENOENT)
+			log_warnx("cannot read the ban file %s: %s; headend "
+			    "starts without its bans", bs->path, len == -EFBIG ?
+			    "larger than a ban file can be" :
+			    regfile_strerror((int)-len));
+		return;
+	}
+	rc = banfile_decode(buf, (size_t)len, bs->key, banstore_load_one,
+	    &load, &reason);
+	free(buf);
+	if (rc < 0) {
+		log_warnx("ignoring the ban file %s: %s; headend starts "
+		    "without its bans", bs->path, reason != NULL ? reason :
+		    "HMAC-SHA256 failed");
+		return;
+	}
+	if (load.kept > 0)
+		log_info("restored %zu ban(s) from %s", load.kept, bs->path);
+}
+
+int
+banstore_persist(struct banstore *bs, struct event_base *base,
+    const char *path, const uint8_t key[BANFILE_KEY_LEN], time_t now)
+{
+	snprintf(bs->path, sizeof(bs->path), "%s", path);
+	memcpy(bs->key, key, sizeof(bs->key));
+	banstore_load(bs, now);
+
+	/* Set after the load, so that the bans read do not rewrite it. */
+	if ((bs->save = evtimer_new(base, banstore_save_cb, bs)) == NULL)
+		return (-ENOMEM);
+	return (0);
 }

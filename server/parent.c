@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <libgen.h>
 #include <linux/filter.h>
 #include <netdb.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/crypto.h>
 #include <systemd/sd-daemon.h>
 
 #include "authd.h"
@@ -320,6 +322,7 @@ parent_close_fds(struct parent *p, int keep1, int keep2)
 			close(fds[i]);
 	}
 	state_close_in_child(p->state);
+	banstore_close_in_child(p->bans);
 }
 
 /*
@@ -386,6 +389,7 @@ parent_start_network(struct parent *p, int authd_sock)
 
 		/* The state arrives in the start message, keys included. */
 		state_close_in_child(p->state);
+		banstore_close_in_child(p->bans);
 		netproc_main(p->cfg, p->tls, &p->fds);
 	}
 	close(sv[1]);
@@ -691,6 +695,7 @@ parent_stop(struct parent *p)
 		state_discard(p->state);
 	state_close(p->state);
 	p->state = NULL;
+	banstore_flush(p->bans);
 	banstore_free(p->bans);
 	p->bans = NULL;
 	reload_free(p->reload);
@@ -777,6 +782,29 @@ parent_free_config(struct parent *p)
 	p->cfg = NULL;
 }
 
+/*
+ * Keep the bans in the ban file next to the state file, when headend
+ * keeps sessions there. Returns 0, or -ENOMEM.
+ */
+static int
+parent_keep_bans(struct parent *p)
+{
+	uint8_t key[BANFILE_KEY_LEN];
+	char path[PATH_MAX];
+	int rc;
+
+	rc = state_ban_file(p->state, path, sizeof(path), key);
+	if (rc != 0 && rc != -ENOENT)
+		log_warnx("cannot keep the bans in %s.bans: %s; a restart "
+		    "of headend will lift them", p->cfg->state_file,
+		    rc == -ENAMETOOLONG ? "the path is too long" :
+		    "deriving its key failed");
+	if (rc == 0)
+		rc = banstore_persist(p->bans, p->base, path, key, time(NULL));
+	OPENSSL_cleanse(key, sizeof(key));
+	return (rc == -ENOMEM ? rc : 0);
+}
+
 int
 parent_main(struct config *cfg, SSL_CTX **tls)
 {
@@ -798,6 +826,7 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	parent_watch_signals(&p);
 	if ((p.state = state_open(cfg, p.base)) == NULL ||
 	    (p.bans = banstore_new()) == NULL ||
+	    parent_keep_bans(&p) != 0 ||
 	    (p.reload_timeout = evtimer_new(p.base, parent_reload_timeout_cb,
 	    &p)) == NULL)
 		fatalx("out of memory");

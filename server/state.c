@@ -21,6 +21,7 @@
 #define STATE_CHECK_INTERVAL	10	/* seconds between looks at the files */
 #define STATE_REWRITE_LOG_EVERY	360	/* failed rewrites per log line */
 #define STATE_KEY_SUFFIX	".key"
+#define STATE_BANS_SUFFIX	".bans"
 
 /* The session flags the journal keeps; IPC and the journal share them. */
 #define STATE_FLAGS	(JOURNAL_ATTACHED | JOURNAL_CONNECTED)
@@ -508,6 +509,21 @@ state_start_message(struct state *st, struct ipc_start *msg)
 	}
 	msg->nsessions = ex.count;
 	return (ex.fd);
+}
+
+int
+state_ban_file(const struct state *st, char *path, size_t len,
+    uint8_t key[BANFILE_KEY_LEN])
+{
+	int n;
+
+	/* Without the journal's lock, the file may be another's. */
+	if (st->journal == NULL || !st->have_master)
+		return (-ENOENT);
+	n = snprintf(path, len, "%s%s", st->path, STATE_BANS_SUFFIX);
+	if (n < 0 || (size_t)n >= len)
+		return (-ENAMETOOLONG);
+	return (journal_key_derive(st->master, BANFILE_LABEL, key));
 }
 
 void

@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "banfile.h"
 #include "config.h"
 #include "ipc.h"
 
@@ -35,6 +36,14 @@ void	state_record(struct state *st, const struct ipc_session *msg);
  * be written (logged); then msg->nsessions is 0.
  */
 int	state_start_message(struct state *st, struct ipc_start *msg);
+
+/*
+ * Write the path of the ban file, next to the state file, and derive its
+ * key from the key file. Returns 0, or -ENOENT when the state file is
+ * not in use (its problem is logged at open), or -errno.
+ */
+int	state_ban_file(const struct state *st, char *path, size_t len,
+	    uint8_t key[BANFILE_KEY_LEN]);
 
 /* Forget every session, for a stop that logs everyone off. */
 void	state_discard(struct state *st);

@@ -212,6 +212,19 @@ def ipc_seeds():
     write("ipc", "ban", ban)
 
 
+def banfile_seeds():
+    """Ban files without their MAC, which the target adds."""
+    def ban(address, user, until):
+        return (bytes([len(address)]) + address.encode() +
+                bytes([len(user)]) + user.encode() + struct.pack(">q", until))
+    bans = [ban("198.18.0.2", "alice", 1700000000),
+            ban("198.18.0.3", "", 1700000300),
+            ban("2001:db8::1", "bob", 4102444800)]
+    write("banfile", "empty", b"HEBANS\r\n" + struct.pack(">II", 1, 0))
+    write("banfile", "three", b"HEBANS\r\n" + struct.pack(">II", 1, 3) +
+          b"".join(bans))
+
+
 def groupurl_seeds():
     write("groupurl", "plain", "https://vpn.example.net/staff")
     write("groupurl", "port", "HTTPS://VPN.Example.NET:443/phones/")
@@ -271,6 +284,7 @@ def main():
     dtls_seeds()
     config_seeds()
     ipc_seeds()
+    banfile_seeds()
     groupurl_seeds()
     return 0
 

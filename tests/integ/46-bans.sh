@@ -22,7 +22,16 @@ bans_json() {
 	he_ctl --json show bans
 }
 
-tap_plan 13
+# address_ban_listed: show bans lists a ban of the client's whole address.
+address_ban_listed() {
+	bans_json | python3 -c '
+import json, sys
+bans = json.load(sys.stdin)["bans"]
+assert any(b["address"] == sys.argv[1] and b["user"] is None
+           for b in bans), bans' "$CLIENT_ADDR"
+}
+
+tap_plan 17
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -89,12 +98,29 @@ tap_ok "restarted network process: the address is still banned" \
 	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
 	'$VPN_HOSTNAME' /staff /staff phone2 phone2-secret"
 tap_ok "restarted network process: show bans lists the address" \
-	sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show bans |
-	python3 -c '
-import json, sys
-bans = json.load(sys.stdin)[\"bans\"]
-assert any(b[\"address\"] == \"$CLIENT_ADDR\" and b[\"user\"] is None
-           for b in bans), bans'"
+	address_ban_listed
 tap_ok "restarted network process: the log says so" file_contains \
 	"$HE_LOG" 'restored [0-9]+ ban\(s\) that an earlier network process'
+
+# A restart of the whole daemon keeps them too, through the ban file.
+pid_stop "$HE_PID"
+HE_LOG="$HE_TMPDIR/headend-2.log"
+he_start
+tap_ok "restarted headend: the log names the ban file" file_contains \
+	"$HE_LOG" "restored [0-9]+ ban\\(s\\) from $HE_TMPDIR/state.bans"
+tap_ok "restarted headend: the address is still banned" \
+	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
+	'$VPN_HOSTNAME' /staff /staff phone2 phone2-secret"
+tap_ok "restarted headend: show bans lists the address" address_ban_listed
+
+# Lifting a ban is kept as well: the file is written within a second.
+before=$(stat -c %s "$HE_TMPDIR/state.bans")
+he_ctl unban "$CLIENT_ADDR" >/dev/null
+wait_or_diag 5 "the ban file was written without the address" sh -c \
+	"[ \$(stat -c %s '$HE_TMPDIR/state.bans') -lt $before ]"
+pid_stop "$HE_PID"
+HE_LOG="$HE_TMPDIR/headend-3.log"
+he_start
+tap_ok "unbanned, then restarted: the address logs in" \
+	login phone2 phone2-secret
 tap_done

@@ -10,9 +10,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 
 #include "banstore.h"
 #include "ipc.h"
+
+static const uint8_t FILE_KEY[BANFILE_KEY_LEN] = { 7, 7, 7 };
+static const uint8_t OTHER_KEY[BANFILE_KEY_LEN] = { 8 };
 
 static int
 setup(void **state)
@@ -146,6 +150,134 @@ test_full_drops_first_to_end(void **state)
 	free(out);
 }
 
+/* A ban file in a new directory, and the event base that stores need. */
+struct file_fixture {
+	char			 dir[64];
+	char			 path[96];
+	struct event_base	*base;
+};
+
+static int
+file_setup(void **state)
+{
+	struct file_fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return (-1);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_banstore.XXXXXX");
+	if (mkdtemp(f->dir) == NULL || (f->base = event_base_new()) == NULL)
+		return (-1);
+	snprintf(f->path, sizeof(f->path), "%s/state.bans", f->dir);
+	*state = f;
+	return (0);
+}
+
+static int
+file_teardown(void **state)
+{
+	struct file_fixture *f = *state;
+	char tmp[128];
+
+	unlink(f->path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->path);
+	unlink(tmp);
+	rmdir(f->dir);
+	event_base_free(f->base);
+	free(f);
+	return (0);
+}
+
+/* A store that keeps its bans in the fixture's file under key. */
+static struct banstore *
+file_store(struct file_fixture *f, const uint8_t *key, time_t now)
+{
+	struct banstore *bs = banstore_new();
+
+	assert_non_null(bs);
+	assert_int_equal(banstore_persist(bs, f->base, f->path, key, now), 0);
+	return (bs);
+}
+
+static void
+test_file_keeps_bans(void **state)
+{
+	struct file_fixture *f = *state;
+	time_t now = time(NULL);
+	struct banstore *bs = file_store(f, FILE_KEY, now);
+	struct ipc_ban out[3];
+
+	record(bs, "198.18.0.2", "alice", now + 300, now);
+	record(bs, "198.18.0.3", "", now + 600, now);
+	banstore_flush(bs);
+	banstore_free(bs);
+
+	bs = file_store(f, FILE_KEY, now);
+	assert_int_equal(export(bs, now, out, 3), 2);
+	banstore_free(bs);
+
+	/* Bans that ended while headend was down are not taken. */
+	bs = file_store(f, FILE_KEY, now + 400);
+	assert_int_equal(export(bs, now + 400, out, 3), 1);
+	assert_string_equal(out[0].address, "198.18.0.3");
+	banstore_free(bs);
+}
+
+static void
+test_file_keeps_lifted_bans_lifted(void **state)
+{
+	struct file_fixture *f = *state;
+	time_t now = time(NULL);
+	struct banstore *bs = file_store(f, FILE_KEY, now);
+	struct ipc_ban out[1];
+
+	record(bs, "198.18.0.2", "alice", now + 300, now);
+	banstore_flush(bs);
+	record(bs, "198.18.0.2", "", 0, now);
+	banstore_flush(bs);
+	banstore_free(bs);
+
+	bs = file_store(f, FILE_KEY, now);
+	assert_int_equal(export(bs, now, out, 1), 0);
+	banstore_free(bs);
+}
+
+/* A file under another key is ignored, and the next change replaces it. */
+static void
+test_file_other_key_ignored(void **state)
+{
+	struct file_fixture *f = *state;
+	time_t now = time(NULL);
+	struct banstore *bs = file_store(f, FILE_KEY, now);
+	struct ipc_ban out[2];
+
+	record(bs, "198.18.0.2", "alice", now + 300, now);
+	banstore_flush(bs);
+	banstore_free(bs);
+
+	bs = file_store(f, OTHER_KEY, now);
+	assert_int_equal(export(bs, now, out, 2), 0);
+	record(bs, "198.18.0.4", "carol", now + 300, now);
+	banstore_flush(bs);
+	banstore_free(bs);
+
+	bs = file_store(f, OTHER_KEY, now);
+	assert_int_equal(export(bs, now, out, 2), 1);
+	assert_string_equal(out[0].user, "carol");
+	banstore_free(bs);
+}
+
+/* Without a change, nothing is written. */
+static void
+test_file_not_written_unchanged(void **state)
+{
+	struct file_fixture *f = *state;
+	struct banstore *bs = file_store(f, FILE_KEY, time(NULL));
+
+	banstore_flush(bs);
+	banstore_free(bs);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -160,6 +292,16 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_drops_first_to_end,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_keeps_bans,
+		    file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_keeps_lifted_bans_lifted, file_setup,
+		    file_teardown),
+		cmocka_unit_test_setup_teardown(test_file_other_key_ignored,
+		    file_setup, file_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_file_not_written_unchanged, file_setup,
+		    file_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
