@@ -31,6 +31,7 @@
 #include "netproc.h"
 #include "parent.h"
 #include "parentint.h"
+#include "poolroute.h"
 #include "reload.h"
 #include "state.h"
 #include "tun.h"
@@ -763,6 +764,8 @@ parent_free_events(struct parent *p)
 	event_free(p->restart);
 	event_free(p->old_authd_timer);
 	event_free(p->reload_timeout);
+	event_free(p->route_prune);
+	poolroute_free(p->routes);
 	event_base_free(p->base);
 }
 
@@ -827,6 +830,9 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	if ((p.state = state_open(cfg, p.base)) == NULL ||
 	    (p.bans = banstore_new()) == NULL ||
 	    parent_keep_bans(&p) != 0 ||
+	    (p.routes = poolroute_new()) == NULL ||
+	    (p.route_prune = evtimer_new(p.base, parent_route_prune_cb,
+	    &p)) == NULL ||
 	    (p.reload_timeout = evtimer_new(p.base, parent_reload_timeout_cb,
 	    &p)) == NULL)
 		fatalx("out of memory");

@@ -53,6 +53,8 @@ struct parent {
 	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
 	struct state	*state;		/* the session journal */
 	struct banstore	*bans;		/* the network process's bans */
+	struct poolroute *routes;	/* routes of removed pools */
+	struct event	*route_prune;	/* deletes those no session uses */
 	struct reload	*reload;	/* sent, waiting for the network */
 	pid_t		reload_authd_pid;	/* authd of p->reload, or 0 */
 	/* Replaced authds that finish their checks, and when each must end. */
@@ -119,6 +121,9 @@ void	parent_drain_network(struct parent *p);
  * whose request seq gets the outcome through the network process.
  */
 void	parent_reload(struct parent *p, uint32_t seq);
+
+/* Delete the routes of removed pools that no session uses any more. */
+void	parent_route_prune_cb(evutil_socket_t fd, short events, void *arg);
 
 /* The network process did not reply to a reload in time. */
 void	parent_reload_timeout_cb(evutil_socket_t fd, short events,

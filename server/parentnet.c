@@ -20,6 +20,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "parentint.h"
+#include "poolroute.h"
 #include "reload.h"
 #include "state.h"
 #include "tun.h"
@@ -84,19 +85,58 @@ parentnet_reload_result(struct parent *p, uint32_t seq,
 		    "network process: %s", seq, strerror(-rc));
 }
 
+static bool
+parentnet_any_address(poolroute_match_fn *match, void *match_arg, void *arg)
+{
+	return (state_any_address(arg, match, match_arg));
+}
+
+static void
+parentnet_prune_routes(struct parent *p)
+{
+	if (poolroute_pending(p->routes))
+		poolroute_prune(p->routes, p->cfg, parentnet_any_address,
+		    p->state);
+}
+
+void
+parent_route_prune_cb(evutil_socket_t fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	parentnet_prune_routes(arg);
+}
+
+/*
+ * Route the pools of the installed configuration, and delete the routes
+ * of old's pools that it removed, once no session uses them.
+ */
+static void
+parentnet_reload_routes(struct parent *p, const struct config *old)
+{
+	int rc;
+
+	if ((rc = tun_route_add_pools(p->cfg)) != 0)
+		log_warnx("cannot route the pools into %s: %s",
+		    p->cfg->tun.name, strerror(-rc));
+	if (poolroute_reload(p->routes, old, p->cfg) != 0)
+		log_warnx("more than %d routes of removed pools wait for "
+		    "their sessions; the others stay until a restart",
+		    POOLROUTE_STALE_MAX);
+	parentnet_prune_routes(p);
+}
+
 /* Take the checked configuration into the parent and a new authd. */
 static void
 parentnet_reload_install(struct parent *p, struct reload *r)
 {
 	pid_t old_authd = p->authd_pid;
-	int rc;
 
+	/* After the install, r keeps the old configuration. */
 	reload_install(r, &p->cfg, p->tls);
+	parentnet_reload_routes(p, r->cfg);
 	reload_free(r);
 	certdiag_config(p->cfg, parentnet_log_certdiag, NULL);
-	if ((rc = tun_route_add_pools(p->cfg)) != 0)
-		log_warnx("cannot route the pools into %s: %s",
-		    p->cfg->tun.name, strerror(-rc));
 
 	/*
 	 * authd got its configuration by fork, so a new one takes over:
@@ -285,6 +325,7 @@ parentnet_ban(struct parent *p, const void *buf, size_t len)
 static void
 parentnet_session(struct parent *p, const void *buf, size_t len)
 {
+	static const struct timeval prune_delay = { 1, 0 };
 	struct ipc_session msg;
 
 	if (ipc_session_decode(buf, len, &msg) != 0) {
@@ -294,6 +335,11 @@ parentnet_session(struct parent *p, const void *buf, size_t len)
 		return;
 	}
 	state_record(p->state, &msg);
+
+	/* One look a second is enough, also when many sessions end. */
+	if (msg.hdr.type == IPC_SESSION_DOWN && poolroute_pending(p->routes) &&
+	    !evtimer_pending(p->route_prune, NULL))
+		evtimer_add(p->route_prune, &prune_delay);
 }
 
 /*

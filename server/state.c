@@ -511,6 +511,33 @@ state_start_message(struct state *st, struct ipc_start *msg)
 	return (ex.fd);
 }
 
+struct state_address_query {
+	bool	(*match)(uint32_t addr, void *arg);
+	void	*arg;
+	bool	found;
+};
+
+static bool
+state_address_one(const struct journal_session *s, void *arg)
+{
+	struct state_address_query *q = arg;
+
+	q->found = q->match(s->addr, q->arg);
+	return (!q->found);
+}
+
+bool
+state_any_address(const struct state *st,
+    bool (*match)(uint32_t addr, void *arg), void *arg)
+{
+	struct state_address_query q = { match, arg, false };
+
+	if (st->journal == NULL)
+		return (true);
+	journal_foreach(st->journal, state_address_one, &q);
+	return (q.found);
+}
+
 int
 state_ban_file(const struct state *st, char *path, size_t len,
     uint8_t key[BANFILE_KEY_LEN])

@@ -13,6 +13,9 @@
 #ifndef HEADEND_STATE_H
 #define HEADEND_STATE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <event2/event.h>
 
 #include "banfile.h"
@@ -44,6 +47,14 @@ int	state_start_message(struct state *st, struct ipc_start *msg);
  */
 int	state_ban_file(const struct state *st, char *path, size_t len,
 	    uint8_t key[BANFILE_KEY_LEN]);
+
+/*
+ * Return whether a live session has an address for which match is true.
+ * Without a state file in use, the sessions are unknown, and the answer
+ * is true.
+ */
+bool	state_any_address(const struct state *st,
+	    bool (*match)(uint32_t addr, void *arg), void *arg);
 
 /* Forget every session, for a stop that logs everyone off. */
 void	state_discard(struct state *st);

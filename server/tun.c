@@ -23,6 +23,7 @@
 #include "log.h"
 #include "netproc.h"
 #include "packet.h"
+#include "poolroute.h"
 #include "session.h"
 #include "tun.h"
 #include "tunnel.h"
@@ -68,64 +69,56 @@ tun_configure(int sock, const struct config_tun *t)
 	return (0);
 }
 
+/* Add (SIOCADDRT) or delete (SIOCDELRT) the route of one block. */
 static int
-tun_add_route(int sock, const char *dev, uint32_t net, int prefix)
+tun_route_block(int sock, unsigned long request, const char *dev,
+    const struct poolroute_block *b)
 {
 	struct rtentry rt;
-	uint32_t mask = prefix == 0 ? 0 : 0xffffffffu << (32 - prefix);
+	uint32_t mask = b->prefix == 0 ? 0 : 0xffffffffu << (32 - b->prefix);
 
 	memset(&rt, 0, sizeof(rt));
-	tun_sockaddr(&rt.rt_dst, net);
+	tun_sockaddr(&rt.rt_dst, b->net);
 	tun_sockaddr(&rt.rt_genmask, mask);
 	rt.rt_flags = RTF_UP;
 	rt.rt_dev = (char *)dev;
-	if (ioctl(sock, SIOCADDRT, &rt) != 0 && errno != EEXIST)
+	if (ioctl(sock, request, &rt) != 0)
 		return (-errno);
-	return (0);
-}
-
-/* Route first..last into the device as the fewest aligned blocks. */
-static int
-tun_route_range(int sock, const char *dev, uint32_t first, uint32_t last)
-{
-	uint64_t a = first;
-	int prefix, rc;
-
-	while (a <= last) {
-		prefix = 32;
-		while (prefix > 0) {
-			uint64_t size = 1ull << (33 - prefix);
-
-			if ((a & (size - 1)) != 0 || a + size - 1 > last)
-				break;
-			prefix--;
-		}
-		if ((rc = tun_add_route(sock, dev, (uint32_t)a, prefix)) != 0)
-			return (rc);
-		a += 1ull << (32 - prefix);
-	}
 	return (0);
 }
 
 static int
 tun_route_pools(int sock, const struct config *cfg)
 {
-	const struct config_pool *p;
-	size_t i;
+	struct poolroute_block blocks[POOLROUTE_SPLIT_MAX];
+	size_t i, j, n;
 	int rc;
 
 	for (i = 0; i < cfg->npools; i++) {
-		p = &cfg->pools[i];
-		if (p->prefix >= 0)
-			rc = tun_add_route(sock, cfg->tun.name, p->network,
-			    p->prefix);
-		else
-			rc = tun_route_range(sock, cfg->tun.name, p->first,
-			    p->last);
-		if (rc != 0)
-			return (rc);
+		n = poolroute_pool_blocks(&cfg->pools[i], blocks);
+		for (j = 0; j < n; j++) {
+			rc = tun_route_block(sock, SIOCADDRT, cfg->tun.name,
+			    &blocks[j]);
+			if (rc != 0 && rc != -EEXIST)
+				return (rc);
+		}
 	}
 	return (0);
+}
+
+int
+tun_route_delete(const char *dev, uint32_t net, int prefix)
+{
+	struct poolroute_block b = { net, prefix };
+	int sock, rc;
+
+	if ((sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (-errno);
+	rc = tun_route_block(sock, SIOCDELRT, dev, &b);
+	close(sock);
+
+	/* A route that is gone already is what the caller wants. */
+	return (rc == -ESRCH ? 0 : rc);
 }
 
 int

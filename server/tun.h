@@ -28,6 +28,12 @@ int	tun_create(const struct config *cfg, size_t nqueues, int *fds,
  */
 int	tun_route_add_pools(const struct config *cfg);
 
+/*
+ * Delete the route of net/prefix (host order) from device dev. Returns 0,
+ * also when there is no such route, or -errno.
+ */
+int	tun_route_delete(const char *dev, uint32_t net, int prefix);
+
 /* Start forwarding packets from the device to the sessions. */
 int	tun_start(struct netproc *np);
 

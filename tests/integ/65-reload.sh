@@ -57,6 +57,11 @@ reload_and_wait() {
 	wait_until 10 log_after "$lines" "$1"
 }
 
+# route_present NET/PREFIX: the headend routes exactly that block.
+route_present() {
+	ip -n "$NS_HEADEND" -o route show "$1" | grep -q .
+}
+
 # session_listed ID USER GROUP ADDRESS: whether show sessions has it.
 session_listed() {
 	he_ctl --json show sessions | python3 -c '
@@ -90,7 +95,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 39
+tap_plan 43
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -234,4 +239,18 @@ print([s["address"] for s in json.load(sys.stdin)["sessions"]
 tap_diag "leased in tunnet: $tunnet_addr"
 tap_ok "moved tun address: the running one is not leased" test \
 	"$tunnet_addr" = 198.19.255.2
+
+# The route of the staff pool's old /24 stays while sessions use its
+# addresses, and goes when the last one ends. The shrunk range keeps its
+# own routes.
+tap_ok "shrunk pool: the old route stays for its sessions" \
+	route_present 198.19.0.0/24
+he_ctl logoff group staff >/dev/null
+tap_ok "shrunk pool: the old route goes with the last session" \
+	wait_until 10 sh -c "! ip -n '$NS_HEADEND' -o route show \
+	198.19.0.0/24 | grep -q ."
+tap_ok "shrunk pool: the log names the deleted route" file_contains \
+	"$HE_LOG" 'deleted the route of 198\.19\.0\.0/24 from headend0'
+tap_ok "shrunk pool: the new range is still routed" \
+	route_present 198.19.0.128/26
 tap_done
