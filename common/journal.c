@@ -1409,8 +1409,9 @@ journal_lock(struct journal *j, char *err, size_t errlen)
 	return rc;
 }
 
+/* Set up a journal for path under key, without touching any file. */
 static int
-journal_new(struct journal **jp, const char *path,
+journal_alloc(struct journal **jp, const char *path,
     const uint8_t key[JOURNAL_KEY_LEN], char *err, size_t errlen)
 {
 	struct journal *j;
@@ -1441,8 +1442,16 @@ journal_new(struct journal **jp, const char *path,
 		    path);
 		return -ENOMEM;
 	}
+	return 0;
+}
 
-	return journal_lock(j, err, errlen);
+static int
+journal_new(struct journal **jp, const char *path,
+    const uint8_t key[JOURNAL_KEY_LEN], char *err, size_t errlen)
+{
+	int rc = journal_alloc(jp, path, key, err, errlen);
+
+	return rc == 0 ? journal_lock(*jp, err, errlen) : rc;
 }
 
 /* Load, filter and rewrite the file. Returns the status or -errno. */
@@ -1492,6 +1501,25 @@ journal_open(const char *path, const uint8_t key[JOURNAL_KEY_LEN],
 	}
 
 	*jp = j;
+	return rc;
+}
+
+int
+journal_parse_buffer(const uint8_t *data, size_t len,
+    const uint8_t key[JOURNAL_KEY_LEN], journal_session_fn *on_session,
+    void *arg, char *err, size_t errlen)
+{
+	struct journal *j = NULL;
+	int rc;
+
+	journal_err_clear(err, errlen);
+	rc = journal_alloc(&j, "(in memory)", key, err, errlen);
+	if (rc == 0 && len > 0)
+		rc = journal_parse(j, data, len, err, errlen);
+	if ((rc == JOURNAL_LOADED || rc == JOURNAL_TRUNCATED) &&
+	    on_session != NULL)
+		journal_foreach(j, on_session, arg);
+	journal_close(j);
 	return rc;
 }
 

@@ -142,6 +142,19 @@ journal_open(const char *path, const uint8_t key[JOURNAL_KEY_LEN],
     char *err, size_t errlen);
 
 /*
+ * Check the contents of a journal file, data, under key as journal_open
+ * does. Then call on_session (may be NULL) for each session that is live
+ * at the end, until it returns false. This is the parser alone, for
+ * tests and fuzzing: it reads and writes no file. Returns an enum
+ * journal_status with err set as journal_open sets it (JOURNAL_FRESH for
+ * no data), or -errno.
+ */
+int
+journal_parse_buffer(const uint8_t *data, size_t len,
+    const uint8_t key[JOURNAL_KEY_LEN], journal_session_fn *on_session,
+    void *arg, char *err, size_t errlen);
+
+/*
  * Append a record. journal_append_up and journal_append_down call
  * fdatasync before they return, because a lost login makes a client
  * authenticate again and a lost logout would revive a cookie that the

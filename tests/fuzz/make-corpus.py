@@ -225,6 +225,26 @@ def banfile_seeds():
           b"".join(bans))
 
 
+def journal_seeds():
+    """Journal records as type, length and payload; the target seals them."""
+    def string(text):
+        return bytes([len(text)]) + text.encode()
+
+    def record(kind, payload):
+        return bytes([kind, len(payload)]) + payload
+
+    up = (struct.pack(">Q", 7) + b"\x11" * 32 + string("alice") +
+          string("staff") + string("staff") + struct.pack(">I", 0xC6130001) +
+          struct.pack(">qqq", 1700000000, 0, 1700000100) +
+          struct.pack(">II", 0, 3))
+    update = struct.pack(">QqII", 7, 1700000200, 1, 1)
+    down = struct.pack(">Q", 7)
+    write("journal", "up", record(1, up))
+    write("journal", "up-update-down", record(1, up) + record(2, update) +
+          record(3, down))
+    write("journal", "torn-tail", record(1, up) + b"\x00\x41\xff")
+
+
 def groupurl_seeds():
     write("groupurl", "plain", "https://vpn.example.net/staff")
     write("groupurl", "port", "HTTPS://VPN.Example.NET:443/phones/")
@@ -285,6 +305,7 @@ def main():
     config_seeds()
     ipc_seeds()
     banfile_seeds()
+    journal_seeds()
     groupurl_seeds()
     return 0
 

@@ -1445,6 +1445,42 @@ test_cookie_hash_sha256(void **state)
 	assert_memory_equal(hash, expected, sizeof(hash));
 }
 
+/* The parser alone gives what journal_open gives, and writes nothing. */
+static void
+test_parse_buffer_like_open(void **state)
+{
+	struct fixture *f = *state;
+	struct collect c;
+	size_t last, len, after;
+	uint8_t *data, *again;
+
+	journal_write_sample(f, &last);
+	data = file_read_all(f->path, &len);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(journal_parse_buffer(data, len, f->key,
+	    collect_session, &c, f->err, sizeof(f->err)), JOURNAL_LOADED);
+	sample_assert_live(&c);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(journal_parse_buffer(data, last + 3, f->key,
+	    collect_session, &c, f->err, sizeof(f->err)), JOURNAL_TRUNCATED);
+	sample_assert_before_last(&c);
+
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(journal_parse_buffer(data, len, f->other_key,
+	    collect_session, &c, f->err, sizeof(f->err)), JOURNAL_FOREIGN);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(journal_parse_buffer(data, 0, f->key, NULL, NULL,
+	    f->err, sizeof(f->err)), JOURNAL_FRESH);
+
+	again = file_read_all(f->path, &after);
+	assert_int_equal(after, len);
+	assert_memory_equal(again, data, len);
+	free(again);
+	free(data);
+}
+
 #define FIXTURE_TEST(name) \
 	cmocka_unit_test_setup_teardown(name, fixture_setup, fixture_teardown)
 
@@ -1468,6 +1504,7 @@ main(void)
 		FIXTURE_TEST(test_second_rejection_kept_apart),
 		FIXTURE_TEST(test_garbage_file_ignored),
 		FIXTURE_TEST(test_empty_file_fresh),
+		FIXTURE_TEST(test_parse_buffer_like_open),
 		FIXTURE_TEST(test_unsupported_version_ignored),
 		FIXTURE_TEST(test_format_as_documented),
 		FIXTURE_TEST(test_header_as_documented),
