@@ -2351,6 +2351,37 @@ cfg_dir_init(struct cfg_ctx *ctx, const char *path)
 	return 0;
 }
 
+/*
+ * Report each @include line of the file and rewind it. libconfig would
+ * open the named file itself, where regfile_open cannot check it, so a
+ * FIFO there would block the parent, and libconfig 1.5 puts the
+ * configuration's folder in front of absolute paths. headend reads one
+ * file instead. Returns whether there was one.
+ */
+static bool
+cfg_has_include(struct cfg_ctx *ctx, FILE *fp)
+{
+	char *line = NULL;
+	size_t size = 0;
+	int number = 0;
+	bool found = false;
+	const char *p;
+
+	while (getline(&line, &size, fp) >= 0) {
+		number++;
+		p = line + strspn(line, " \t");
+		if (strncmp(p, "@include", 8) != 0)
+			continue;
+		cfg_report(ctx, ctx->path, number, "@include is not "
+		    "supported: headend reads one configuration file, so copy "
+		    "the settings of the included file into this one");
+		found = true;
+	}
+	free(line);
+	rewind(fp);
+	return (found);
+}
+
 static int
 cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 {
@@ -2366,7 +2397,10 @@ cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 		return -err;
 	}
 
-	config_set_include_dir(lc, ctx->dir);
+	if (cfg_has_include(ctx, fp)) {
+		fclose(fp);
+		return -EINVAL;
+	}
 	rc = config_read(lc, fp);
 	fclose(fp);
 	if (rc == CONFIG_TRUE)

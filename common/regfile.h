@@ -3,9 +3,8 @@
  * CRLs, user files and the configuration itself. An operator may name a
  * FIFO or a device by mistake, and reading one would block the parent or
  * fill its memory. So only regular files are read, and the open itself
- * does not wait for a FIFO's writer.
- *
- * NOTE: libconfig opens @include files itself, so those are not checked.
+ * does not wait for a FIFO's writer. The configuration may not @include
+ * other files (config.c rejects it), so libconfig opens none itself.
  */
 #ifndef HEADEND_REGFILE_H
 #define HEADEND_REGFILE_H

@@ -176,6 +176,10 @@ poolroute_delete(const struct config *cfg, const struct poolroute_block *b)
 
 	inet_ntop(AF_INET, &in, net, sizeof(net));
 	rc = tun_route_delete(cfg->tun.name, b->net, b->prefix);
+
+	/* Gone already, as when the kernel never took it: nothing to say. */
+	if (rc == -ESRCH)
+		return;
 	if (rc == 0)
 		log_info("deleted the route of %s/%d from %s: no pool "
 		    "contains it and no session uses it", net, b->prefix,

@@ -116,9 +116,7 @@ tun_route_delete(const char *dev, uint32_t net, int prefix)
 		return (-errno);
 	rc = tun_route_block(sock, SIOCDELRT, dev, &b);
 	close(sock);
-
-	/* A route that is gone already is what the caller wants. */
-	return (rc == -ESRCH ? 0 : rc);
+	return (rc);
 }
 
 int

@@ -30,7 +30,7 @@ int	tun_route_add_pools(const struct config *cfg);
 
 /*
  * Delete the route of net/prefix (host order) from device dev. Returns 0,
- * also when there is no such route, or -errno.
+ * or -ESRCH when there is no such route, or another -errno.
  */
 int	tun_route_delete(const char *dev, uint32_t net, int prefix);
 

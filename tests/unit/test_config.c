@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -482,6 +483,34 @@ test_string_syntax_errors(void **state)
 		assert_null(cfg);
 		assert_error_at(&errors, 1, "syntax error");
 	}
+}
+
+/*
+ * @include is rejected before libconfig could open the named file, so
+ * a FIFO there does not block the load.
+ */
+static void
+test_include_rejected(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	char fifo[PATH_MAX + 32], text[PATH_MAX + 128];
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/groups.conf", test_dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "# groups\n  @include \"%s\"\n", fifo);
+	file_write(test_file, text);
+
+	/* Before the fix, the load blocked: SIGALRM ends such a run. */
+	alarm(10);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 1);
+	alarm(0);
+	unlink(fifo);
+	assert_null(cfg);
+	assert_int_equal(errors.count, 1);
+	assert_error_at(&errors, 2, "@include is not supported");
 }
 
 static void
@@ -1338,6 +1367,7 @@ main(void)
 		cmocka_unit_test(test_source_config_valid),
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_string_syntax_errors),
+		cmocka_unit_test(test_include_rejected),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_unknown_key),
