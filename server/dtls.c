@@ -312,6 +312,13 @@ dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 	    errno == ENOPROTOOPT))
 		return (-EOPNOTSUPP);
 
+	/*
+	 * A segment above the path MTU: GSO cannot fragment, but a single
+	 * datagram is fragmented by the kernel, so the caller sends each.
+	 */
+	if (gso_size > 0 && errno == EMSGSIZE)
+		return (-EMSGSIZE);
+
 	/* Like a router, drop what does not fit now; UDP may lose it. */
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
 	    errno == EINTR || errno == EMSGSIZE) {
@@ -320,6 +327,20 @@ dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 		return (0);
 	}
 	return (-errno);
+}
+
+void
+dtls_send_failed(struct dtls *d, const struct dtls_peer *peer, int rc)
+{
+	struct dtls_channel *chs[DTLS_ADDR_SHARED];
+	size_t n, i;
+
+	n = dtls_addr_channels(d, peer, chs, DTLS_ADDR_SHARED);
+	for (i = 0; i < n; i++) {
+		if (chs[i]->ch_cur != NULL &&
+		    dtls_peer_equal(&chs[i]->ch_cur->a_peer, peer))
+			dtls_channel_send_failed(chs[i], rc);
+	}
 }
 
 int

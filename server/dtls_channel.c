@@ -517,7 +517,8 @@ dtls_channel_authenticated(struct dtls_channel *ch, struct dtls_assoc *a,
 	ch->ch_last_rx = time(NULL);
 	if (!dtls_peer_equal(&a->a_peer, from))
 		dtls_channel_rebind(ch, a, s, from);
-	if (a == ch->ch_cur && !ch->ch_active) {
+	if (a == ch->ch_cur && !ch->ch_active &&
+	    ch->ch_last_rx - ch->ch_send_failed >= DTLS_SEND_RETRY) {
 		dtls_channel_activate(ch);
 		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
 		    LOG_INFO, "DTLS carries packets again");
@@ -574,7 +575,6 @@ int
 dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt, size_t len)
 {
 	struct session_stats *st;
-	char why[96];
 	int rc;
 
 	if (ch == NULL || !ch->ch_active || ch->ch_cur == NULL)
@@ -588,11 +588,20 @@ dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt, size_t len)
 		counter_add(&st->dtls_packets_out, 1);
 		counter_add(&st->dtls_bytes_out, len);
 	} else if (rc != -EMSGSIZE) {
-		snprintf(why, sizeof(why), "sending failed: %s",
-		    strerror(-rc));
-		dtls_channel_deactivate(ch, why);
+		dtls_channel_send_failed(ch, rc);
 	}
 	return (rc);
+}
+
+void
+dtls_channel_send_failed(struct dtls_channel *ch, int rc)
+{
+	char why[96];
+
+	/* Such errors (a firewall, a route gone) tend to last a while. */
+	ch->ch_send_failed = time(NULL);
+	snprintf(why, sizeof(why), "sending failed: %s", strerror(-rc));
+	dtls_channel_deactivate(ch, why);
 }
 
 void

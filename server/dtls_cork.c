@@ -77,17 +77,20 @@ dtls_cork_flush(struct dtls_cork_state *c)
 			log_info("UDP GSO is not available, sending DTLS "
 			    "datagrams one by one");
 			c->no_gso = true;
-		} else if (rc != 0) {
+		} else if (rc != 0 && rc != -EMSGSIZE) {
 			failed = c->count;
 		}
 	}
-	if (c->count == 1 || c->no_gso)
+	if (c->count == 1 || c->no_gso || rc == -EMSGSIZE)
 		failed = dtls_cork_send_each(c, &rc);
 	if (failed > 0) {
 		counter_add(&c->sock->s_dtls->d_np->stats.dtls_send_drops,
 		    failed);
 		log_debug("sending %zu of %zu DTLS datagram(s) failed: %s",
 		    failed, c->count, strerror(-rc));
+
+		/* The datagrams came from the peer's channel: it falls back. */
+		dtls_send_failed(c->sock->s_dtls, &c->peer, rc);
 	}
 	c->count = 0;
 	c->used = 0;

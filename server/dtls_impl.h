@@ -30,6 +30,8 @@
 #define DTLS_PSK_LEN		32
 #define DTLS_BUCKETS		16384	/* power of two */
 #define DTLS_DATAGRAM_MAX	65535
+/* Seconds after a failed send before the client's records bring DTLS back. */
+#define DTLS_SEND_RETRY		10
 
 /* Payload types inside DTLS records: the CSTP type byte. */
 #define DTLS_PKT_DATA		0x00
@@ -117,6 +119,7 @@ struct dtls_channel {
 	bool		ch_registered;	/* in the id table */
 	time_t		ch_last_rx;	/* last authenticated record */
 	time_t		ch_last_dpd;	/* last DPD request we sent */
+	time_t		ch_send_failed;	/* last failed send, or 0 */
 	struct event	*ch_tick;	/* liveness check while up */
 	/*
 	 * Handshakes allowed now: from the address of the client's TLS
@@ -192,10 +195,19 @@ int	dtls_socket_send(struct dtls_socket *s, const struct dtls_peer *peer,
  * Send len bytes as one datagram, or with gso_size > 0 as datagrams of
  * gso_size bytes, the last one shorter (UDP GSO). Returns 0 when sent
  * or dropped like a full queue drops, -EOPNOTSUPP when the kernel
- * rejects GSO, or -errno.
+ * rejects GSO, -EMSGSIZE when a GSO segment exceeds the path MTU, or
+ * -errno.
  */
 int	dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 	    const void *data, size_t len, int tos, uint16_t gso_size);
+
+/*
+ * Make the channels whose association sends to peer fall back to CSTP,
+ * because sending to it failed with rc (-errno), as a flush of the cork
+ * reports.
+ */
+void	dtls_send_failed(struct dtls *d, const struct dtls_peer *peer,
+	    int rc);
 
 /* dtls_cork.c: take the datagram into the cork if it is on. */
 bool	dtls_cork_add(struct dtls_socket *s, const struct dtls_peer *peer,
@@ -215,6 +227,8 @@ void	dtls_assoc_describe(const struct dtls_assoc *a, char *version,
 int	dtls_assoc_ssl_setup(struct dtls *d);
 
 /* dtls_channel.c: called by the association code. */
+/* Fall back to CSTP after a send that failed with rc (-errno). */
+void	dtls_channel_send_failed(struct dtls_channel *ch, int rc);
 void	dtls_channel_authenticated(struct dtls_channel *ch,
 	    struct dtls_assoc *a, struct dtls_socket *s,
 	    const struct dtls_peer *from);
