@@ -46,6 +46,9 @@
  * much more, so that a queue full of data still takes them.
  */
 #define TUNNEL_QUEUE_CONTROL_EXTRA	(16 * 1024)
+
+/* Bytes held while corked, before they go to the socket anyway. */
+#define TUNNEL_CORK_BYTES	(64 * 1024)
 #define TUNNEL_MTU_MIN		576	/* RFC 791 minimum datagram size */
 
 #define TUNNEL_IPV4_UDP		(20 + 8)
@@ -239,11 +242,17 @@ tunnel_push(struct tunnel *t)
 	return (0);
 }
 
-/* Write the held records now, or at tunnel_uncork while corked. */
+/*
+ * Write the held records now, or at tunnel_uncork while corked. A cork
+ * may last for dozens of 64 KiB reads from the tun device, so once
+ * TUNNEL_CORK_BYTES wait, they go to the socket anyway. Otherwise the
+ * queue limit would count bytes that the socket had room for.
+ */
 static int
 tunnel_push_soon(struct tunnel *t)
 {
-	if (!tunnel_corked)
+	if (!tunnel_corked ||
+	    evbuffer_get_length(t->t_out) >= TUNNEL_CORK_BYTES)
 		return (tunnel_push(t));
 	if (!t->t_out_held) {
 		LIST_INSERT_HEAD(&tunnel_held, t, t_held_entry);

@@ -90,6 +90,16 @@ for i in range(5):
 	[ "$(cat "$got")" = 5 ] && [ "${errors:-1}" = 0 ]
 }
 
+# queue_full_drops: the session's packets dropped for a full TLS queue.
+queue_full_drops() {
+	he_ctl --json show session "$(he_ctl --json show sessions |
+		python3 -c 'import json, sys
+print(json.load(sys.stdin)["sessions"][0]["id"])')" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s.get("session", s)["drops"]["queue_full"])'
+}
+
 # connect_and_transfer NAME [OPENCONNECT ARGS]
 connect_and_transfer() {
 	local name=$1 addr
@@ -104,10 +114,14 @@ connect_and_transfer() {
 		"$NS_INSIDE" "$NS_CLIENT" "$addr"
 	tap_ok "$name: UDP to the client arrives with valid checksums" \
 		udp_to_client "$addr"
+
+	# The client reads all the time, so its TLS queue never fills.
+	tap_ok "$name: no packet dropped for a full queue" \
+		test "$(queue_full_drops)" = 0
 	pid_stop "$OC_PID"
 }
 
-tap_plan 11
+tap_plan 13
 tap_require_root
 tap_require_commands openconnect python3
 he_setup
