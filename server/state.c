@@ -40,6 +40,7 @@ struct state {
 	struct event	*check;		/* looks for deleted files */
 	uint64_t	rewrite_tries;	/* failed since the files went */
 	bool		key_replaced;	/* the key file has another key */
+	bool		key_unusable;	/* the key file cannot be read */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -183,6 +184,9 @@ state_succeeded(struct state *st)
 	st->failing = false;
 	log_notice("state file %s: written again after %llu failure(s)",
 	    st->path, (unsigned long long)st->failures);
+
+	/* The next outage is logged from its first failure again. */
+	st->failures = 0;
 }
 
 static void
@@ -221,6 +225,40 @@ state_key_gone(const struct state *st)
 }
 
 /*
+ * Warn once when the key file cannot be used: the next start would then
+ * run without the saved sessions. A file of the wrong size (emptied or
+ * cut short) is moved to KEY.damaged, and the key in use is written
+ * again. A key that is missing is state_key_gone's case.
+ */
+static void
+state_key_unusable(struct state *st, int rc, const char *err)
+{
+	char aside[PATH_MAX + 16];
+
+	/* Warned and tried once already. The next good read clears the flag. */
+	if (rc == -ENOENT || rc == -ENOTDIR || st->key_unusable)
+		return;
+	st->key_unusable = true;
+	log_warnx("%s; the next start would not restore the %zu session(s) "
+	    "of state file %s%s", err, journal_count(st->journal), st->path,
+	    rc == -EINVAL ? ", so the key in use is written again" : "");
+	if (rc != -EINVAL)
+		return;
+
+	snprintf(aside, sizeof(aside), "%s.damaged", st->key_path);
+	rc = rename(st->key_path, aside) != 0 ? -errno :
+	    journal_key_write(st->key_path, st->master);
+	if (rc != 0) {
+		log_warnx("cannot write key file %s again: %s", st->key_path,
+		    strerror(-rc));
+		return;
+	}
+	st->key_unusable = false;
+	log_notice("key file %s: written again; the damaged one is %s",
+	    st->key_path, aside);
+}
+
+/*
  * Warn once when the key file contains another key than the one in use:
  * the next start would then set the state file aside with its sessions.
  */
@@ -230,10 +268,16 @@ state_check_key_bytes(struct state *st)
 	uint8_t key[JOURNAL_KEY_LEN];
 	char err[512];
 	bool same;
+	int rc;
 
-	if (!st->have_master ||
-	    journal_key_read(st->key_path, key, err, sizeof(err)) != 0)
+	if (!st->have_master)
 		return;
+	err[0] = '\0';
+	if ((rc = journal_key_read(st->key_path, key, err, sizeof(err))) != 0) {
+		state_key_unusable(st, rc, err);
+		return;
+	}
+	st->key_unusable = false;
 	same = CRYPTO_memcmp(key, st->master, sizeof(key)) == 0;
 	OPENSSL_cleanse(key, sizeof(key));
 	if (same || st->key_replaced) {
@@ -299,8 +343,13 @@ state_check_cb(evutil_socket_t fd, short events, void *arg)
 	journal = journal_file_gone(st->journal);
 	if (!key)
 		state_check_key_bytes(st);
-	if (!key && !journal)
+	if (!key && !journal) {
+		if (st->rewrite_tries > 0)
+			log_notice("state file %s and key file %s are back",
+			    st->path, st->key_path);
+		st->rewrite_tries = 0;
 		return;
+	}
 
 	if (st->rewrite_tries == 0 && key)
 		log_warnx("key file %s was deleted; writing it again",
@@ -580,8 +629,19 @@ state_close_in_child(struct state *st)
 void
 state_close(struct state *st)
 {
+	int rc;
+
 	if (st == NULL)
 		return;
+
+	/* A logout that the file still misses would come back at the start. */
+	if (st->journal != NULL && journal_needs_rewrite(st->journal) &&
+	    (rc = journal_sync(st->journal)) != 0)
+		log_err("state file %s cannot be written (%s), and it misses "
+		    "the end of sessions that were logged off, so the next "
+		    "start would restore them with their cookies: make it "
+		    "writable before the start, or delete it to log everyone "
+		    "off", st->path, strerror(-rc));
 	journal_close(st->journal);
 	event_free(st->sync);
 	if (st->check != NULL)
