@@ -199,9 +199,11 @@ static json_object *
 status_run(struct status_request *req, const struct status_entry *e)
 {
 	if (req->access < e->access)
-		return (status_error(STATUS_DENIED, "\"%s\" needs root: "
-		    "members of the headend group may only run the show "
-		    "commands, metrics and help", e->words[0]));
+		return (status_error(STATUS_DENIED, "\"%s%s%s\" needs root: "
+		    "members of the headend group may run the other show "
+		    "commands, metrics and help", e->words[0],
+		    e->words[1] != NULL ? " " : "",
+		    e->words[1] != NULL ? e->words[1] : ""));
 	if (req->argc < e->min_args || req->argc > e->max_args)
 		return (status_error(STATUS_INVALID, "wrong number of "
 		    "arguments; usage: %s", e->usage));

@@ -125,6 +125,17 @@ statusshow_pools(struct status_request *req)
 	return (o);
 }
 
+/* Return part / whole as a JSON number of three digits, as 0.4 or 1. */
+static json_object *
+statusshow_share(uint64_t part, uint64_t whole)
+{
+	double share = (double)part / (double)whole;
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.3g", share);
+	return (json_object_new_double_s(share, text));
+}
+
 static json_object *
 statusshow_sessions(const struct metrics_snapshot *snap)
 {
@@ -136,8 +147,7 @@ statusshow_sessions(const struct metrics_snapshot *snap)
 	statusshow_add_u64(o, "dtls_up", snap->dtls_up);
 	/* The share of sessions with DTLS up, from 0 to 1, or null. */
 	json_object_object_add(o, "dtls_share", snap->sessions == 0 ? NULL :
-	    json_object_new_double((double)snap->dtls_up /
-	    (double)snap->sessions));
+	    statusshow_share(snap->dtls_up, snap->sessions));
 	statusshow_add_u64(o, "logged_off", snap->stats.logoffs);
 	return (o);
 }

@@ -21,7 +21,7 @@ GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
 
 CSTPCLIENT="$(dirname "$0")/tools/cstpclient.py"
 
-tap_plan 27
+tap_plan 28
 tap_require_commands iperf3 nft
 he_setup
 dtls_write_config "" "data-mtu = 1500;"
@@ -47,6 +47,10 @@ assert d["version"] == "DTLSv1.2", d
 assert "PSK" in d["cipher"], d
 assert s["peer_udp"] == "'"$CLIENT_ADDR"':'"$OC_UDP_PORT"'", s["peer_udp"]
 ' "$(he_ctl --json show session "$(dtls_session_id)")"
+
+tap_ok "show stats: the DTLS share is 1, written as such" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats |
+	grep -q '\"dtls_share\":1[,}]'"
 
 tap_ok "openconnect uses an AES-GCM suite" \
 	file_contains "$OC_LOG" 'Established DTLS connection.*AES-256-GCM'

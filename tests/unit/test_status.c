@@ -290,6 +290,20 @@ test_group_member_cannot_administer(void **state)
 	assert_int_equal(sessions_count(fx->np.sessions), 1);
 }
 
+/* The refusal of a two-word command names both words. */
+static void
+test_denied_names_command(void **state)
+{
+	struct fixture *fx = *state;
+	json_object *reply = run_parsed(fx, STATUS_ACCESS_READ,
+	    "show reload 1");
+	const char *text = json_object_to_json_string(reply);
+
+	assert_string_equal(fixture_error_code(reply), "denied");
+	assert_non_null(strstr(text, "show reload\\\" needs root"));
+	json_object_put(reply);
+}
+
 static void
 test_logoff_user(void **state)
 {
@@ -990,6 +1004,7 @@ main(void)
 		T(test_dispatch_errors),
 		T(test_dispatch_extra_spaces),
 		T(test_group_member_cannot_administer),
+		T(test_denied_names_command),
 		T(test_logoff_user),
 		T(test_logoff_by_each_field),
 		T(test_logoff_cookie_forgotten),
