@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 
 #include "dtls.h"
 #include "dtls_impl.h"
@@ -15,10 +16,17 @@
 
 #define DTLS_CORK_SEGMENTS	64	/* the kernel's UDP_MAX_SEGMENTS */
 #define DTLS_CORK_BYTES		65000	/* below the IPv4 datagram limit */
+/*
+ * Seconds without GSO after the kernel rejected it. The reason may be
+ * one client's route (an IPsec path, a device without checksum offload),
+ * so GSO is tried again later rather than given up for every client.
+ */
+#define DTLS_CORK_NO_GSO_TIME	60
 
 struct dtls_cork_state {
 	bool			 on;
-	bool			 no_gso;	/* the kernel rejected it */
+	time_t			 no_gso_until;	/* GSO rejected: try again then */
+	bool			 gso_logged;
 	struct dtls_socket	*sock;
 	struct dtls_peer	 peer;
 	int			 tos;
@@ -65,23 +73,29 @@ dtls_cork_send_each(struct dtls_cork_state *c, int *rc)
 static void
 dtls_cork_flush(struct dtls_cork_state *c)
 {
+	bool no_gso = c->no_gso_until > time(NULL);
 	size_t failed = 0;
 	int rc = 0;
 
 	if (c->count == 0)
 		return;
-	if (c->count > 1 && !c->no_gso) {
+	if (c->count > 1 && !no_gso) {
 		rc = dtls_socket_sendmsg(c->sock, &c->peer, c->buf, c->used,
 		    c->tos, (uint16_t)c->segment);
 		if (rc == -EOPNOTSUPP) {
-			log_info("UDP GSO is not available, sending DTLS "
-			    "datagrams one by one");
-			c->no_gso = true;
+			if (!c->gso_logged)
+				log_info("the kernel rejected UDP GSO; sending "
+				    "DTLS datagrams one by one, and trying "
+				    "GSO again every %d s",
+				    DTLS_CORK_NO_GSO_TIME);
+			c->gso_logged = true;
+			c->no_gso_until = time(NULL) + DTLS_CORK_NO_GSO_TIME;
+			no_gso = true;
 		} else if (rc != 0 && rc != -EMSGSIZE) {
 			failed = c->count;
 		}
 	}
-	if (c->count == 1 || c->no_gso || rc == -EMSGSIZE)
+	if (c->count == 1 || no_gso || rc == -EMSGSIZE)
 		failed = dtls_cork_send_each(c, &rc);
 	if (failed > 0) {
 		counter_add(&c->sock->s_dtls->d_np->stats.dtls_send_drops,
