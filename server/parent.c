@@ -576,6 +576,20 @@ parent_child_exited(struct parent *p, pid_t pid, int status)
 		    "both start again together", (int)pid);
 		p->authd_pid = 0;
 		return;
+	} else if (pid == p->authd_pid && p->reload_authd_pid > 0 &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		/*
+		 * The network process switched to the reload's authd, which
+		 * closed this one's socket, before the parent installed the
+		 * reload. The install makes that authd the current one, and
+		 * the restart only serves a reload that fails meanwhile.
+		 */
+		log_info("authd (pid %d) exited: the network process uses "
+		    "the authd of the pending reload", (int)pid);
+		p->authd_pid = 0;
+		tv.tv_sec = PARENT_RESTART_DELAY;
+		parent_schedule_restart(p, &tv);
+		return;
 	} else if (pid == p->authd_pid) {
 		who = "authd";
 		p->authd_pid = 0;
