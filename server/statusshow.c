@@ -104,6 +104,11 @@ statusshow_pool(struct netproc *np, size_t i)
 	json_object_object_add(o, "prefix", cp->prefix < 0 ? NULL :
 	    json_object_new_int(cp->prefix));
 	statusshow_add_pool_use(o, np->pools[i]);
+
+	/* A retired pool keeps its leases but hands out no address. */
+	if (cp->retired)
+		statusshow_add_u64(o, "free", 0);
+
 	/* Reserved for their users, whether leased or free. */
 	statusshow_add_u64(o, "static", pool_reserved(np->pools[i]));
 	/* The range before a reload shrank or removed it, for its leases. */

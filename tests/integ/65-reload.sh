@@ -95,7 +95,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 43
+tap_plan 44
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -218,6 +218,11 @@ tap_ok "removed group: alice keeps group and address" session_listed \
 	"$alice" alice staff 198.19.0.1
 tap_ok "shrunk pool: show pools marks the retired one" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' show pools | grep -Eq '^ *staff .* yes *\$'"
+tap_ok "shrunk pool: the retired one offers no free address" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show pools | python3 -c '
+import json, sys
+pools = [p for p in json.load(sys.stdin)[\"pools\"] if p[\"retired\"]]
+assert pools and all(p[\"free\"] == 0 for p in pools), pools'"
 tap_ok "shrunk pool: the metrics keep the two apart" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' metrics |
 	grep -q '^headend_pool_addresses{pool=\"staff (retired [0-9]*)\"}'"
