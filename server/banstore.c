@@ -1,6 +1,7 @@
 /* The parent's copy of the bans, declared in banstore.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -172,6 +173,20 @@ banstore_export(struct banstore *bs, time_t now, uint64_t *count)
 
 /* ---- the ban file ---- */
 
+/* Make a rename in the folder of path survive a power loss. */
+static void
+banstore_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	fsync(fd);
+	close(fd);
+}
+
 /* Write len bytes of buf to a new file at tmp and move it to path. */
 static int
 banstore_write_file(const char *path, const char *tmp, const uint8_t *buf,
@@ -193,6 +208,8 @@ banstore_write_file(const char *path, const char *tmp, const uint8_t *buf,
 		rc = -errno;
 	if (rc != 0)
 		unlink(tmp);
+	else
+		banstore_sync_dir(path);
 	return (rc);
 }
 

@@ -518,7 +518,7 @@ dtls_channel_authenticated(struct dtls_channel *ch, struct dtls_assoc *a,
 	if (!dtls_peer_equal(&a->a_peer, from))
 		dtls_channel_rebind(ch, a, s, from);
 	if (a == ch->ch_cur && !ch->ch_active &&
-	    ch->ch_last_rx - ch->ch_send_failed >= DTLS_SEND_RETRY) {
+	    ch->ch_last_rx - ch->ch_send_failed >= ch->ch_send_hold) {
 		dtls_channel_activate(ch);
 		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
 		    LOG_INFO, "DTLS carries packets again");
@@ -596,11 +596,19 @@ dtls_channel_send(struct dtls_channel *ch, const uint8_t *pkt, size_t len)
 void
 dtls_channel_send_failed(struct dtls_channel *ch, int rc)
 {
+	time_t now = time(NULL);
 	char why[96];
 
 	/* Such errors (a firewall, a route gone) tend to last a while. */
-	ch->ch_send_failed = time(NULL);
-	snprintf(why, sizeof(why), "sending failed: %s", strerror(-rc));
+	if (ch->ch_send_failed != 0 &&
+	    now - ch->ch_send_failed < 2 * ch->ch_send_hold)
+		ch->ch_send_hold = ch->ch_send_hold * 2 > DTLS_SEND_RETRY_MAX ?
+		    DTLS_SEND_RETRY_MAX : ch->ch_send_hold * 2;
+	else
+		ch->ch_send_hold = DTLS_SEND_RETRY;
+	ch->ch_send_failed = now;
+	snprintf(why, sizeof(why), "sending failed: %s; DTLS stays off for "
+	    "at least %d s", strerror(-rc), ch->ch_send_hold);
 	dtls_channel_deactivate(ch, why);
 }
 

@@ -30,8 +30,13 @@
 #define DTLS_PSK_LEN		32
 #define DTLS_BUCKETS		16384	/* power of two */
 #define DTLS_DATAGRAM_MAX	65535
-/* Seconds after a failed send before the client's records bring DTLS back. */
+/*
+ * Seconds after a failed send before the client's records bring DTLS
+ * back. Each failure soon after the previous one doubles the wait, up to
+ * DTLS_SEND_RETRY_MAX, so a lasting fault costs few packets and lines.
+ */
 #define DTLS_SEND_RETRY		10
+#define DTLS_SEND_RETRY_MAX	320
 
 /* Payload types inside DTLS records: the CSTP type byte. */
 #define DTLS_PKT_DATA		0x00
@@ -120,6 +125,7 @@ struct dtls_channel {
 	time_t		ch_last_rx;	/* last authenticated record */
 	time_t		ch_last_dpd;	/* last DPD request we sent */
 	time_t		ch_send_failed;	/* last failed send, or 0 */
+	int		ch_send_hold;	/* seconds DTLS stays down after it */
 	struct event	*ch_tick;	/* liveness check while up */
 	/*
 	 * Handshakes allowed now: from the address of the client's TLS

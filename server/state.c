@@ -41,6 +41,7 @@ struct state {
 	uint64_t	rewrite_tries;	/* failed since the files went */
 	bool		key_replaced;	/* the key file has another key */
 	bool		key_unusable;	/* the key file cannot be read */
+	bool		sessions_missed; /* a login failed to reach the table */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -440,10 +441,13 @@ state_record_up(struct state *st, const struct ipc_session *msg)
 	s.last_seen = msg->last_seen;
 	s.reconnects = msg->reconnects;
 	s.flags = msg->flags & STATE_FLAGS;
-	if ((rc = journal_append_up(st->journal, &s)) != 0)
+	if ((rc = journal_append_up(st->journal, &s)) != 0) {
+		/* The journal's table now misses a live session. */
+		st->sessions_missed = true;
 		state_record_failed(st, "login", s.id, rc);
-	else
+	} else {
 		state_succeeded(st);
+	}
 }
 
 /*
@@ -581,7 +585,7 @@ state_any_address(const struct state *st,
 {
 	struct state_address_query q = { match, arg, false };
 
-	if (st->journal == NULL)
+	if (st->journal == NULL || st->sessions_missed)
 		return (true);
 	journal_foreach(st->journal, state_address_one, &q);
 	return (q.found);
