@@ -1,4 +1,5 @@
 /* The ban file's format, described in banfile.h. */
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -20,24 +21,30 @@ struct banfile_in {
 	size_t		left;
 };
 
+/* Big-endian fields, through <endian.h>. */
 static void
 banfile_put_u32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = htobe32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static uint32_t
+banfile_get_u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return (be32toh(v));
 }
 
 static uint64_t
-banfile_get_be(const uint8_t *p, size_t n)
+banfile_get_u64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	size_t i;
+	uint64_t v;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return (v);
+	memcpy(&v, p, sizeof(v));
+	return (be64toh(v));
 }
 
 static int
@@ -78,11 +85,10 @@ static size_t
 banfile_put_ban(uint8_t *p, const struct ipc_ban *ban)
 {
 	size_t off = banfile_put_string(p, ban->address);
-	uint64_t until = (uint64_t)ban->until;
+	uint64_t until = htobe64((uint64_t)ban->until);
 
 	off += banfile_put_string(p + off, ban->user);
-	banfile_put_u32(p + off, (uint32_t)(until >> 32));
-	banfile_put_u32(p + off + 4, (uint32_t)until);
+	memcpy(p + off, &until, sizeof(until));
 	return (off + 8);
 }
 
@@ -143,7 +149,7 @@ banfile_get_ban(struct banfile_in *in, struct ipc_ban *out,
 		*reason = "a ban is cut short or has an invalid name";
 		return (false);
 	}
-	until = (int64_t)banfile_get_be(in->p, 8);
+	until = (int64_t)banfile_get_u64(in->p);
 	in->p += 8;
 	in->left -= 8;
 
@@ -193,7 +199,7 @@ banfile_check(const uint8_t *buf, size_t len,
 		*reason = "not a ban file";
 		return (-EBADMSG);
 	}
-	if (banfile_get_be(buf + 8, 4) != BANFILE_VERSION) {
+	if (banfile_get_u32(buf + 8) != BANFILE_VERSION) {
 		*reason = "a version this headend does not read";
 		return (-EBADMSG);
 	}
@@ -204,7 +210,7 @@ banfile_check(const uint8_t *buf, size_t len,
 		    "another key file";
 		return (-EBADMSG);
 	}
-	count = banfile_get_be(buf + 12, 4);
+	count = banfile_get_u32(buf + 12);
 	if (count > BANFILE_MAX) {
 		*reason = "more bans than headend keeps";
 		return (-EBADMSG);

@@ -879,47 +879,6 @@ journal_parse(struct journal *j, const uint8_t *data, size_t len,
 	return status;
 }
 
-/* Read the whole file into *data. */
-static int
-journal_file_read(const char *path, uint8_t **data, size_t *len)
-{
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
-
-	*data = NULL;
-	*len = 0;
-	fd = regfile_open(path);
-	if (fd < 0)
-		return fd;
-
-	if (fstat(fd, &st) != 0)
-		rc = -errno;
-
-	*data = rc == 0 ? malloc((size_t)st.st_size + 1) : NULL;
-	if (rc == 0 && *data == NULL)
-		rc = -ENOMEM;
-
-	while (rc == 0 && got < (size_t)st.st_size) {
-		n = read(fd, *data + got, (size_t)st.st_size - got);
-		if (n < 0 && errno != EINTR)
-			rc = -errno;
-		else if (n == 0)
-			break;
-		else if (n > 0)
-			got += (size_t)n;
-	}
-
-	close(fd);
-	if (rc != 0) {
-		free(*data);
-		*data = NULL;
-	}
-	*len = got;
-	return rc;
-}
-
 /* Read and check the file. Returns an enum journal_status or -errno. */
 static int
 journal_load(struct journal *j, char *err, size_t errlen)
@@ -928,7 +887,7 @@ journal_load(struct journal *j, char *err, size_t errlen)
 	size_t len;
 	int rc;
 
-	rc = journal_file_read(j->path, &data, &len);
+	rc = regfile_read_all(j->path, 0, &data, &len);
 	if (rc == -ENOENT)
 		return JOURNAL_FRESH;
 
@@ -1256,43 +1215,6 @@ journal_tmp_fill(struct journal *j, int fd, const uint8_t *file_id,
 	return rc;
 }
 
-/* Open the directory that contains path, to fsync a rename. */
-static int
-journal_dir_open(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
-/* Make a rename in the directory of path durable. */
-static int
-journal_dir_sync(const char *path)
-{
-	int dirfd, rc = 0;
-
-	dirfd = journal_dir_open(path);
-	if (dirfd < 0)
-		return dirfd;
-
-	if (fsync(dirfd) != 0)
-		rc = -errno;
-	close(dirfd);
-	return rc;
-}
-
 /* Start appending to the new file fd, whose records the table matches. */
 static void
 journal_switch(struct journal *j, int fd, const uint8_t *file_id,
@@ -1350,7 +1272,7 @@ journal_compact(struct journal *j)
 
 	/* Renamed, maybe not yet durable: the new file is the journal now. */
 	journal_switch(j, fd, file_id, size);
-	return journal_dir_sync(j->path);
+	return regfile_dir_sync(j->path);
 }
 
 bool
@@ -1786,7 +1708,7 @@ journal_key_write(const char *path, const uint8_t key[JOURNAL_KEY_LEN])
 	if (rc != 0)
 		return rc;
 
-	return journal_dir_sync(path);
+	return regfile_dir_sync(path);
 }
 
 /* Create the key file with new random bytes. */

@@ -1,5 +1,7 @@
 /* Regular files only, declared in regfile.h. */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,6 +47,84 @@ regfile_fopen(const char *path)
 	if ((fp = fdopen(fd, "r")) == NULL)
 		close(fd);
 	return (fp);
+}
+
+int
+regfile_read_all(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc = 0;
+
+	*data = NULL;
+	*len = 0;
+	fd = regfile_open(path);
+	if (fd < 0)
+		return (fd);
+
+	if (fstat(fd, &st) != 0)
+		rc = -errno;
+	else if (max > 0 && (size_t)st.st_size > max)
+		rc = -EFBIG;
+
+	*data = rc == 0 ? malloc((size_t)st.st_size + 1) : NULL;
+	if (rc == 0 && *data == NULL)
+		rc = -ENOMEM;
+
+	while (rc == 0 && got < (size_t)st.st_size) {
+		n = read(fd, *data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno != EINTR)
+			rc = -errno;
+		else if (n == 0)
+			break;
+		else if (n > 0)
+			got += (size_t)n;
+	}
+
+	close(fd);
+	if (rc != 0) {
+		free(*data);
+		*data = NULL;
+	}
+	*len = got;
+	return (rc);
+}
+
+int
+regfile_dir_open(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd;
+
+	if (strlen(path) >= sizeof(dir))
+		return (-ENAMETOOLONG);
+
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return (fd < 0 ? -errno : fd);
+}
+
+int
+regfile_dir_sync(const char *path)
+{
+	int fd, rc = 0;
+
+	if ((fd = regfile_dir_open(path)) < 0)
+		return (fd);
+	if (fsync(fd) != 0)
+		rc = -errno;
+	close(fd);
+	return (rc);
 }
 
 const char *

@@ -10,6 +10,8 @@
 #define HEADEND_REGFILE_H
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /*
@@ -28,6 +30,26 @@ int	regfile_open(const char *path);
 
 /* As regfile_open, as a stdio stream; NULL with errno set on failure. */
 FILE	*regfile_fopen(const char *path);
+
+/*
+ * Read the whole regular file at path into *data (malloc'd) and *len.
+ * With max > 0, a file larger than max bytes fails with -EFBIG. Returns 0
+ * or -errno as regfile_open, with *data NULL on failure.
+ */
+int	regfile_read_all(const char *path, size_t max, uint8_t **data,
+	    size_t *len);
+
+/*
+ * Open the folder that contains path, for locking or fsync. Returns the
+ * descriptor, or -errno (-ENAMETOOLONG for a path of PATH_MAX or more).
+ */
+int	regfile_dir_open(const char *path);
+
+/*
+ * Sync the folder that contains path, so that a rename there survives a
+ * power loss. Returns 0 or -errno.
+ */
+int	regfile_dir_sync(const char *path);
 
 /* Describe an error of regfile_open: strerror, but for REGFILE_ENOTREG. */
 const char *regfile_strerror(int err);

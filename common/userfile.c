@@ -490,33 +490,6 @@ userfile_record_new(const char *user, const char *password, char *record,
 	return 0;
 }
 
-/* Open the directory that contains path, for locking and fsync. */
-static int
-userfile_dir_open(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd;
-
-	if (strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-
-	return fd;
-}
-
 /* Give the new file the mode it must have and the owner of the old one. */
 static int
 userfile_tmp_attributes(int fd, FILE *old)
@@ -716,7 +689,7 @@ userfile_rewrite(const char *path, const char *user, const char *record)
 	if (realpath(path, target) != NULL)
 		path = target;
 
-	dirfd = userfile_dir_open(path);
+	dirfd = regfile_dir_open(path);
 	if (dirfd < 0)
 		return dirfd;
 

@@ -1,14 +1,12 @@
 /* The parent's copy of the bans, declared in banstore.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -173,20 +171,6 @@ banstore_export(struct banstore *bs, time_t now, uint64_t *count)
 
 /* ---- the ban file ---- */
 
-/* Make a rename in the folder of path survive a power loss. */
-static void
-banstore_sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return;
-	fsync(fd);
-	close(fd);
-}
-
 /* Write len bytes of buf to a new file at tmp and move it to path. */
 static int
 banstore_write_file(const char *path, const char *tmp, const uint8_t *buf,
@@ -209,7 +193,7 @@ banstore_write_file(const char *path, const char *tmp, const uint8_t *buf,
 	if (rc != 0)
 		unlink(tmp);
 	else
-		banstore_sync_dir(path);
+		regfile_dir_sync(path);
 	return (rc);
 }
 
@@ -293,36 +277,6 @@ banstore_load_one(const struct ipc_ban *ban, void *arg)
 		load->kept++;
 }
 
-/*
- * Read the whole ban file into *buf. Returns its length, or -errno:
- * -EFBIG for a file larger than any ban file.
- */
-static long
-banstore_read_file(const char *path, uint8_t **buf)
-{
-	struct stat sb;
-	ssize_t n;
-	int fd;
-
-	if ((fd = regfile_open(path)) < 0)
-		return (fd);
-	if (fstat(fd, &sb) != 0 || sb.st_size > BANFILE_SIZE_MAX) {
-		close(fd);
-		return (-EFBIG);
-	}
-	if ((*buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		close(fd);
-		return (-ENOMEM);
-	}
-	n = read(fd, *buf, (size_t)sb.st_size + 1);
-	close(fd);
-	if (n < 0 || n > sb.st_size) {
-		free(*buf);
-		return (n < 0 ? -errno : -EFBIG);
-	}
-	return ((long)n);
-}
-
 /* Take the running bans of the ban file, and log any problem. */
 static void
 banstore_load(struct banstore *bs, time_t now)
@@ -330,18 +284,20 @@ banstore_load(struct banstore *bs, time_t now)
 	struct banstore_load load = { bs, now, 0 };
 	const char *reason = NULL;
 	uint8_t *buf = NULL;
-	long len, rc;
+	size_t len;
+	long rc;
 
-	if ((len = banstore_read_file(bs->path, &buf)) < 0) {
-		if (len != -ENOENT)
+	rc = regfile_read_all(bs->path, BANFILE_SIZE_MAX, &buf, &len);
+	if (rc < 0) {
+		if (rc != -ENOENT)
 			log_warnx("cannot read the ban file %s: %s; headend "
-			    "starts without its bans", bs->path, len == -EFBIG ?
+			    "starts without its bans", bs->path, rc == -EFBIG ?
 			    "larger than a ban file can be" :
-			    regfile_strerror((int)-len));
+			    regfile_strerror((int)-rc));
 		return;
 	}
-	rc = banfile_decode(buf, (size_t)len, bs->key, banstore_load_one,
-	    &load, &reason);
+	rc = banfile_decode(buf, len, bs->key, banstore_load_one, &load,
+	    &reason);
 	free(buf);
 	if (rc < 0) {
 		log_warnx("ignoring the ban file %s: %s; headend starts "

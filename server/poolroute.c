@@ -78,7 +78,7 @@ poolroute_same(const struct poolroute_block *a,
 	return (a->net == b->net && a->prefix == b->prefix);
 }
 
-/* Whether one of cfg's pools is routed by exactly block b. */
+/* Return whether one of cfg's pools is routed by exactly block b. */
 static bool
 poolroute_routed(const struct config *cfg, const struct poolroute_block *b)
 {
@@ -177,7 +177,7 @@ poolroute_delete(const struct config *cfg, const struct poolroute_block *b)
 	inet_ntop(AF_INET, &in, net, sizeof(net));
 	rc = tun_route_delete(cfg->tun.name, b->net, b->prefix);
 
-	/* Gone already, as when the kernel never took it: nothing to say. */
+	/* Gone already, as when the kernel never took it: nothing to log. */
 	if (rc == -ESRCH)
 		return;
 	if (rc == 0)

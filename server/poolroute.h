@@ -14,7 +14,7 @@
 
 #include "config.h"
 
-/* A range splits into at most 62 aligned blocks; a network is one. */
+/* A range splits into at most 62 aligned blocks, and a network is one. */
 #define POOLROUTE_SPLIT_MAX	64
 #define POOLROUTE_STALE_MAX	1024	/* stale blocks kept */
 
@@ -49,7 +49,7 @@ void	poolroute_free(struct poolroute *pr);
 int	poolroute_reload(struct poolroute *pr, const struct config *old,
 	    const struct config *new);
 
-/* Whether stale blocks wait to be deleted. */
+/* Return whether stale blocks wait to be deleted. */
 bool	poolroute_pending(const struct poolroute *pr);
 
 /* Return whether addr is one that poolroute_prune looks for. */

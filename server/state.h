@@ -51,7 +51,7 @@ int	state_ban_file(const struct state *st, char *path, size_t len,
 /*
  * Return whether a live session has an address for which match is true.
  * Without a state file in use, or after a login that could not be
- * recorded, the sessions are not all known, and the answer is true.
+ * recorded, the sessions are not all known, so it returns true.
  */
 bool	state_any_address(const struct state *st,
 	    bool (*match)(uint32_t addr, void *arg), void *arg);
