@@ -467,6 +467,164 @@ userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
 	return rc;
 }
 
+/* A username of a well-formed line, for userfile_duplicates. */
+struct userfile_name {
+	char		*name;
+	unsigned long	line;
+	unsigned long	first;	/* the line that counts, 0 for this one */
+};
+
+/* A growing list of the file's usernames. */
+struct userfile_names {
+	struct userfile_name	*v;
+	size_t			count;
+	size_t			cap;
+};
+
+static int
+userfile_names_add(struct userfile_names *names, const char *name,
+    unsigned long line)
+{
+	struct userfile_name *v;
+	size_t cap;
+
+	if (names->count == names->cap) {
+		cap = names->cap == 0 ? 64 : names->cap * 2;
+		v = reallocarray(names->v, cap, sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+
+		names->v = v;
+		names->cap = cap;
+	}
+
+	v = &names->v[names->count];
+	v->name = strdup(name);
+	if (v->name == NULL)
+		return -ENOMEM;
+
+	v->line = line;
+	v->first = 0;
+	names->count++;
+	return 0;
+}
+
+/* Collect the username of every well-formed line. */
+static int
+userfile_names_read(FILE *fp, struct userfile_names *names)
+{
+	unsigned long number = 0;
+	char *line = NULL, *name, *hash;
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = userfile_line_read(fp, &line, &cap)) != 0) {
+		number++;
+		if (rc == -EBADMSG)
+			continue;
+		if (rc < 0)
+			break;
+
+		if (userfile_line_ignored(line) ||
+		    userfile_record_parse(line, &name, &hash) != 0)
+			continue;
+
+		rc = userfile_names_add(names, name, number);
+		if (rc < 0)
+			break;
+	}
+
+	free(line);
+	return rc;
+}
+
+static void
+userfile_names_free(struct userfile_names *names)
+{
+	size_t i;
+
+	for (i = 0; i < names->count; i++)
+		free(names->v[i].name);
+	free(names->v);
+}
+
+static int
+userfile_name_cmp(const void *a, const void *b)
+{
+	const struct userfile_name *x = a, *y = b;
+	int rc;
+
+	rc = strcmp(x->name, y->name);
+	if (rc != 0)
+		return rc;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static int
+userfile_line_cmp(const void *a, const void *b)
+{
+	const struct userfile_name *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * Mark each later line of a username with the line that counts, and
+ * return how many were marked. The list ends in line order.
+ */
+static int
+userfile_names_mark(struct userfile_names *names)
+{
+	struct userfile_name *v = names->v;
+	size_t i, first = 0;
+	int marked = 0;
+
+	if (names->count < 2)
+		return 0;
+
+	qsort(v, names->count, sizeof(*v), userfile_name_cmp);
+	for (i = 1; i < names->count; i++) {
+		if (strcmp(v[i].name, v[first].name) != 0) {
+			first = i;
+			continue;
+		}
+
+		v[i].first = v[first].line;
+		marked++;
+	}
+
+	qsort(v, names->count, sizeof(*v), userfile_line_cmp);
+	return marked;
+}
+
+int
+userfile_duplicates(const char *path, userfile_duplicate_fn *fn, void *arg)
+{
+	struct userfile_names names = { NULL, 0, 0 };
+	FILE *fp;
+	size_t i;
+	int rc;
+
+	fp = regfile_fopen(path);
+	if (fp == NULL)
+		return -errno;
+
+	rc = userfile_names_read(fp, &names);
+	fclose(fp);
+	if (rc == 0)
+		rc = userfile_names_mark(&names);
+
+	for (i = 0; rc > 0 && i < names.count; i++) {
+		if (names.v[i].first != 0)
+			fn(arg, names.v[i].line, names.v[i].first,
+			    names.v[i].name);
+	}
+
+	userfile_names_free(&names);
+	return rc;
+}
+
 /* Make the "username:hash\n" line for a new password. */
 static int
 userfile_record_new(const char *user, const char *password, char *record,

@@ -77,6 +77,19 @@ typedef void userfile_problem_fn(void *arg, unsigned long line,
  */
 int	userfile_check(const char *path, userfile_problem_fn *fn, void *arg);
 
+typedef void userfile_duplicate_fn(void *arg, unsigned long line,
+	    unsigned long first_line, const char *user);
+
+/*
+ * Find usernames that appear on more than one well-formed line, which the
+ * lookup allows (the first line counts) but which an operator rarely means.
+ * Calls fn for each later line, in the order of the lines, with the line
+ * that counts. Returns the number of calls, or -errno when the file cannot
+ * be read or memory runs out.
+ */
+int	userfile_duplicates(const char *path, userfile_duplicate_fn *fn,
+	    void *arg);
+
 /*
  * Add the user, or replace the password of an existing one. The file is
  * created if missing and always gets mode USERFILE_MODE. Returns 0,

@@ -56,6 +56,19 @@ authcheck_user_line(void *arg, unsigned long line, const char *reason)
 	    line, reason);
 }
 
+static void
+authcheck_user_duplicate(void *arg, unsigned long line,
+    unsigned long first_line, const char *user)
+{
+	struct authcheck *ac = arg;
+
+	authcheck_say(ac, false, "%s:%lu: user \"%s\" is also on line %lu, "
+	    "whose hash counts, so this line is ignored: delete one of the "
+	    "two lines, or set the password again with \"headendctl user "
+	    "add\", which keeps only the first", ac->user_file, line, user,
+	    first_line);
+}
+
 /* Return whether an earlier password group uses tg's user file. */
 static bool
 authcheck_user_file_seen(const struct config *cfg,
@@ -90,6 +103,9 @@ authcheck_user_file(struct authcheck *ac, const struct config_tgroup *tg)
 		authcheck_say(ac, true, "%s:%d: cannot read user file %s of "
 		    "tunnel-group \"%s\": %s", path, tg->line, tg->user_file,
 		    tg->name, regfile_strerror(-rc));
+	else
+		userfile_duplicates(tg->user_file, authcheck_user_duplicate,
+		    ac);
 }
 
 /*

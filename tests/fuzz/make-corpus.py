@@ -296,6 +296,14 @@ def gro_seeds():
                                    tcp_segment(0, b"", 0x11)]))
 
 
+def userfile_seeds():
+    hash1 = "$6$fuzzsalt$" + "A" * 86
+    write("userfile", "valid", "# users\nalice:%s\n\nbob:!locked\n" % hash1)
+    write("userfile", "duplicate", "alice:x\nbob:y\nalice:z\n")
+    write("userfile", "malformed", "alice b:x\ncarol\n  dave : y\n"
+          "eve:\x00z\r\n")
+
+
 def main():
     gro_seeds()
     http_seeds()
@@ -309,6 +317,7 @@ def main():
     banfile_seeds()
     journal_seeds()
     groupurl_seeds()
+    userfile_seeds()
     return 0
 
 

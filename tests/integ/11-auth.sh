@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 33
+tap_plan 35
 he_setup
 he_write_config
 he_start
@@ -109,6 +109,18 @@ he_check() {
 he_write_config
 he_check
 tap_ok "-t: valid user file passes" [ "$check_rc" = 0 ]
+
+# A second line of the same user only warns: the first line counts.
+cp "$HE_USERS" "$HE_USERS.orig"
+dup_user=$(sed -n '1s/:.*//p' "$HE_USERS")
+sed -n 1p "$HE_USERS" >>"$HE_USERS"
+dup_line=$(wc -l <"$HE_USERS")
+he_check
+tap_ok "-t: a duplicate username passes" [ "$check_rc" = 0 ]
+tap_ok "-t: names the duplicate line and the one that counts" grep -qF \
+	"$HE_USERS:$dup_line: user \"$dup_user\" is also on line 1, whose hash counts" \
+	<<<"$check_out"
+mv "$HE_USERS.orig" "$HE_USERS"
 
 echo 'broken line' >>"$HE_USERS"
 he_check

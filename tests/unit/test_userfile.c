@@ -509,6 +509,66 @@ test_duplicate_first_counts(void **state)
 	assert_int_equal(userfile_verify(f->path, "alice", "three"), 0);
 }
 
+/* The later lines of a username, each with the line that counts. */
+struct dup_report {
+	int		count;
+	unsigned long	lines[4];
+	unsigned long	firsts[4];
+	char		users[4][16];
+};
+
+static void
+dup_collect(void *arg, unsigned long line, unsigned long first_line,
+    const char *user)
+{
+	struct dup_report *r = arg;
+
+	assert_true(r->count < 4);
+	r->lines[r->count] = line;
+	r->firsts[r->count] = first_line;
+	snprintf(r->users[r->count], sizeof(r->users[0]), "%s", user);
+	r->count++;
+}
+
+/*
+ * Later lines come in file order. Comments, malformed lines and a name
+ * that is only a prefix of another are not duplicates.
+ */
+static void
+test_duplicates_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct dup_report report = { 0 };
+
+	file_write_string(f->path, "bob:x\nalice:a\n#alice:c\nbob:y\n"
+	    "alice b\nal:d\nalice:e\nbob:z\n");
+	assert_int_equal(userfile_duplicates(f->path, dup_collect, &report),
+	    3);
+	assert_int_equal(report.count, 3);
+	assert_int_equal(report.lines[0], 4);
+	assert_int_equal(report.firsts[0], 1);
+	assert_string_equal(report.users[0], "bob");
+	assert_int_equal(report.lines[1], 7);
+	assert_int_equal(report.firsts[1], 2);
+	assert_string_equal(report.users[1], "alice");
+	assert_int_equal(report.lines[2], 8);
+	assert_int_equal(report.firsts[2], 1);
+}
+
+static void
+test_duplicates_none(void **state)
+{
+	struct fixture *f = *state;
+	struct dup_report report = { 0 };
+
+	assert_int_equal(userfile_duplicates(f->path, dup_collect, &report),
+	    -ENOENT);
+	file_write_string(f->path, "alice:a\nbob:b\n\n# bob:c\n");
+	assert_int_equal(userfile_duplicates(f->path, dup_collect, &report),
+	    0);
+	assert_int_equal(report.count, 0);
+}
+
 static void
 test_missing_file_error(void **state)
 {
@@ -612,6 +672,8 @@ main(void)
 		FIXTURE_TEST(test_check_valid_file),
 		FIXTURE_TEST(test_locked_user_denied),
 		FIXTURE_TEST(test_duplicate_first_counts),
+		FIXTURE_TEST(test_duplicates_listed),
+		FIXTURE_TEST(test_duplicates_none),
 		FIXTURE_TEST(test_missing_file_error),
 		FIXTURE_TEST(test_unreadable_path_error),
 		FIXTURE_TEST(test_delete_user),
