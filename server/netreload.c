@@ -1,5 +1,7 @@
 /* The network process's side of a reload, declared in netreload.h. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +237,54 @@ netreload_update_tunnels(struct netproc *np)
 	}
 }
 
+/* Return the static address entry of addr in pool, or NULL. */
+static const struct config_static_address *
+netreload_static_of(const struct config *cfg, size_t pool, uint32_t addr)
+{
+	const struct config_static_address *st;
+	size_t i;
+
+	for (i = 0; i < cfg->nstatic_addresses; i++) {
+		st = &cfg->static_addresses[i];
+		if (st->address == addr &&
+		    cfg->tgroups[st->tgroup].pool == pool)
+			return (st);
+	}
+	return (NULL);
+}
+
+/*
+ * A reload may give a user a static address that another user's session
+ * holds. The address then goes to its user only after that session ends,
+ * and the user gets another one until then.
+ */
+static void
+netreload_static_conflicts(struct netproc *np)
+{
+	const struct config *cfg = np->cfg;
+	const struct config_static_address *st;
+	char addr[INET_ADDRSTRLEN];
+	struct session *se;
+	struct in_addr in;
+
+	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
+		if (!pool_is_reserved(np->pools[se->se_pool], se->se_addr))
+			continue;
+		st = netreload_static_of(cfg, se->se_pool, se->se_addr);
+		if (st == NULL || (st->tgroup == se->se_tgroup &&
+		    strcmp(st->user, se->se_user) == 0))
+			continue;
+
+		in.s_addr = htonl(se->se_addr);
+		inet_ntop(AF_INET, &in, addr, sizeof(addr));
+		log_warnx("%s:%d: static address %s of user \"%s\" is held "
+		    "by the session of user \"%s\", so \"%s\" gets another "
+		    "address until it ends: end it with \"headendctl logoff "
+		    "id %" PRIu64 "\"", cfg->path, st->line, addr, st->user,
+		    se->se_user, st->user, se->se_id);
+	}
+}
+
 static void
 netreload_commit(struct netreload *r)
 {
@@ -244,6 +294,7 @@ netreload_commit(struct netreload *r)
 
 	netreload_swap(r);
 	netreload_update_tunnels(np);
+	netreload_static_conflicts(np);
 	cfg = np->cfg;
 	ban_table_set_limits(np->bans, &(struct ban_limits){
 	    .user_threshold = (unsigned)cfg->limits.ban_user_threshold,

@@ -3,7 +3,9 @@
 # static address .3. Alice always gets .3, and no other user gets it,
 # even when it is the last free address. A user who logs in again gets
 # the previous address while it is free, although a lower one is free.
-# A static address outside the pool is a configuration error.
+# A reload that gives a user an address that another user's session holds
+# warns, and the address is the user's once that session ends. A static
+# address outside the pool is a configuration error.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -20,7 +22,7 @@ logout() {
 	lc_client logout "$VPN_HOSTNAME" /staff "${COOKIES[$1]}" >/dev/null
 }
 
-tap_plan 12
+tap_plan 15
 he_setup
 for user in bob carol dave eve frank gina; do
 	he_add_user "$user" "$user-secret"
@@ -80,6 +82,24 @@ login alice
 tap_ok "alice still gets her static address" \
 	lc_field_is alice address "$STATIC"
 tap_ok "the pool is now full" test "$(lc_pool_used)" -eq 6
+
+# ---- a reload gives gina the address of dave's session ---------------------
+
+dave=$(lc_field dave address)
+dave_id=$(lc_field dave id)
+he_write_config 198.19.0.0/29 "user-file = \"$HE_USERS\";
+	static-addresses = ( { user = \"alice\"; address = \"$STATIC\"; },
+		{ user = \"gina\"; address = \"$dave\"; } );"
+rc=0
+out=$(he_ctl reload 2>&1) || rc=$?
+tap_diag "headendctl reload: exit $rc: $out"
+tap_ok "static address held by a session: reload accepted" test "$rc" -eq 0
+tap_ok "the reload warns with the session to end" file_contains "$HE_LOG" \
+	"static address $dave of user \"gina\" is held by the session of user \"dave\", .*logoff id $dave_id\""
+logout dave
+login gina
+tap_ok "once dave's session ends, gina gets her static address" \
+	lc_field_is gina address "$dave"
 
 # ---- a static address outside the pool -------------------------------------
 
