@@ -298,6 +298,8 @@ dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 	struct iovec iov = { (void *)data, len };
 	struct msghdr msg = { .msg_name = (void *)&peer->ss,
 	    .msg_namelen = peer->len, .msg_iov = &iov, .msg_iovlen = 1 };
+	size_t datagrams;
+	int rc;
 
 	dtls_control_build(&msg, &control, peer, tos);
 	if (gso_size > 0) {
@@ -320,13 +322,18 @@ dtls_socket_sendmsg(struct dtls_socket *s, const struct dtls_peer *peer,
 		return (-EMSGSIZE);
 
 	/* Like a router, drop what does not fit now; UDP may lose it. */
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
-	    errno == EINTR || errno == EMSGSIZE) {
+	rc = -errno;
+	datagrams = gso_size > 0 ? (len + gso_size - 1) / gso_size : 1;
+	if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ENOBUFS ||
+	    rc == -EINTR || rc == -EMSGSIZE) {
 		counter_add(&s->s_dtls->d_np->stats.dtls_send_drops,
-		    gso_size > 0 ? (len + gso_size - 1) / gso_size : 1);
+		    datagrams);
 		return (0);
 	}
-	return (-errno);
+
+	/* A firewall rule or a lost route: the caller falls back to CSTP. */
+	counter_add(&s->s_dtls->d_np->stats.dtls_send_errors, datagrams);
+	return (rc);
 }
 
 void
@@ -656,6 +663,7 @@ dtls_stats_json(const struct netproc_stats *s)
 	dtls_json_u64(drops, "unknown_peer", s->dtls_drops_unknown_peer);
 	dtls_json_u64(drops, "malformed", s->dtls_drops_malformed);
 	dtls_json_u64(drops, "socket_full", s->dtls_send_drops);
+	dtls_json_u64(drops, "send_error", s->dtls_send_errors);
 	json_object_object_add(o, "drops", drops);
 	return (o);
 }

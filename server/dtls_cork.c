@@ -98,8 +98,6 @@ dtls_cork_flush(struct dtls_cork_state *c)
 	if (c->count == 1 || no_gso || rc == -EMSGSIZE)
 		failed = dtls_cork_send_each(c, &rc);
 	if (failed > 0) {
-		counter_add(&c->sock->s_dtls->d_np->stats.dtls_send_drops,
-		    failed);
 		log_debug("sending %zu of %zu DTLS datagram(s) failed: %s",
 		    failed, c->count, strerror(-rc));
 

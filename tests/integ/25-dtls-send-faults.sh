@@ -37,7 +37,7 @@ dtls_back() {
 	file_contains "$HE_LOG" 'DTLS carries packets again'
 }
 
-tap_plan 9
+tap_plan 10
 tap_require_commands nft iperf3
 he_setup
 
@@ -61,6 +61,8 @@ tap_ok "low path MTU: DTLS stays up" dtls_state_is up
 ip -n "$NS_HEADEND" route del "$CLIENT_ADDR/32"
 
 # --- sends rejected by a firewall rule ------------------------------------
+errors0=$(dtls_drop send_error)
+full0=$(dtls_drop socket_full)
 ip netns exec "$NS_HEADEND" nft -f - <<'NFT'
 table ip he_send_faults {
 	chain out {
@@ -79,6 +81,11 @@ tap_ok "rejected sends: the log names the failed send" file_contains \
 	"$HE_LOG" "$down_line"
 tap_ok "rejected sends: DTLS is not taken up again at once" sh -c \
 	"! grep -q 'DTLS carries packets again' '$HE_LOG'"
+send_errors=$(dtls_drop send_error)
+socket_full=$(dtls_drop socket_full)
+tap_diag "DTLS drops: send_error $send_errors, socket_full $socket_full"
+tap_ok "rejected sends: counted as send errors, not a full socket" \
+	test "$send_errors" -gt "$errors0" -a "$socket_full" -eq "$full0"
 ip netns exec "$NS_HEADEND" nft delete table ip he_send_faults
 
 tap_ok "rule gone: DTLS carries packets again after the hold-down" \
