@@ -121,7 +121,7 @@ unit: $(UNIT_BIN)
 # tells them that the seccomp filter is off in this build.
 integ: all $(TOOL_BIN)
 	$(Q)HEADEND_BUILD=$(CURDIR)/$(B) HEADEND_SANITIZE=$(SANITIZE) \
-		prove -v -e bash tests/integ/[0-9]*.sh
+		prove -v --timer -e bash tests/integ/[0-9]*.sh
 
 sanitize:
 	$(Q)$(SANITIZE_ENV) $(MAKE) --no-print-directory SANITIZE=1 \
