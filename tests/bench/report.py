@@ -380,6 +380,7 @@ class Report:
                     self.get(k + ".sent"), load))
         self.out()
 
+        negative = False
         self.out("| Added latency under load | p50 | p99 | p99.9 |")
         self.out("| --- | --- | --- | --- |")
         for s in SERVERS:
@@ -390,12 +391,22 @@ class Report:
                 cells.append("%.3f" % (a - b) if a is not None and
                              b is not None else "-")
             self.out("| %s | %s |" % (s, " | ".join(cells)))
+            negative = negative or any(c.startswith("-") and c != "-"
+                                       for c in cells)
             if s == "headend" and cells[1] != "-" and \
                     float(cells[1]) >= VOICE_P99_TARGET_MS:
                 self.missed.append(("voice p99 added latency under load",
                                     float(cells[1]), VOICE_P99_TARGET_MS,
                                     "lower-absolute"))
         self.out()
+        if negative:
+            self.out("A negative figure means that the stream through the "
+                     "VPN was faster at that percentile than the baseline. "
+                     "Without a VPN, the iperf3 load runs many times "
+                     "faster (the load column), so it fills the shared "
+                     "core and the queues more than one tunnel's load "
+                     "does.")
+            self.out()
 
     def storm_table(self):
         n = self.get("meta.params").split()[0].replace("storm=", "")
