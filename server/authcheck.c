@@ -1,7 +1,8 @@
 /*
  * The checks behind headend -t, a start and a reload that look past the
- * configuration file at the system: accounts, user files and PAM
- * service files. Each finding goes to the caller's report function.
+ * configuration file at the system: accounts, user files, PAM service
+ * files, and the paths that headend writes. Each finding goes to the
+ * caller's report function.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 
 #include "authcheck.h"
 #include "regfile.h"
+#include "state.h"
 #include "userfile.h"
 
 /*
@@ -167,6 +169,106 @@ authcheck_account(struct authcheck *ac)
 		    cfg->user_line > 0 ? "" : " (the default)", cfg->user);
 }
 
+/*
+ * The status socket replaces what is at its path, so anything else there
+ * would be deleted at the start.
+ */
+static void
+authcheck_status_socket(struct authcheck *ac)
+{
+	const char *path = ac->cfg->status_socket;
+	struct stat st;
+
+	if (lstat(path, &st) != 0 || S_ISSOCK(st.st_mode))
+		return;
+
+	authcheck_say(ac, true, "%s: status-socket %s exists and is not a "
+	    "socket: a start would delete it; move it away, or set "
+	    "status-socket to another path", ac->cfg->path, path);
+}
+
+/* Return whether path names the same existing file as st. */
+static bool
+authcheck_same_file(const char *path, const struct stat *st)
+{
+	struct stat other;
+
+	return (path[0] != '\0' && stat(path, &other) == 0 &&
+	    other.st_dev == st->st_dev && other.st_ino == st->st_ino);
+}
+
+/* Return the role of a file the configuration reads that is st, or NULL. */
+static const char *
+authcheck_input_role(const struct config *cfg, const struct stat *st)
+{
+	const struct config_listener *l;
+	const struct config_tgroup *tg;
+	size_t i, j;
+
+	if (authcheck_same_file(cfg->path, st))
+		return ("configuration file");
+	for (i = 0; i < cfg->nlisteners; i++) {
+		l = &cfg->listeners[i];
+		if (authcheck_same_file(l->certificate, st) ||
+		    authcheck_same_file(l->key, st) ||
+		    authcheck_same_file(l->chain, st) ||
+		    authcheck_same_file(l->next_certificate, st))
+			return ("certificate or key of a listener");
+	}
+	for (i = 0; i < cfg->ntgroups; i++) {
+		tg = &cfg->tgroups[i];
+		if (tg->backend == PASSWORD_USER_FILE &&
+		    tg->auth != AUTH_METHOD_CERTIFICATE &&
+		    authcheck_same_file(tg->user_file, st))
+			return ("user file of a tunnel-group");
+		for (j = 0; j < tg->nca_files; j++)
+			if (authcheck_same_file(tg->ca_files[j], st))
+				return ("CA file of a tunnel-group");
+		if (authcheck_same_file(tg->crl_file, st))
+			return ("CRL file of a tunnel-group");
+	}
+	return (NULL);
+}
+
+/*
+ * headend writes the session journal and its key, and a start sets aside
+ * a file that is not a journal, so neither may be a file it reads.
+ */
+static void
+authcheck_state_path(struct authcheck *ac, const char *what,
+    const char *fix, const char *path)
+{
+	const char *role;
+	struct stat st;
+
+	if (path[0] == '\0' || stat(path, &st) != 0)
+		return;
+
+	role = authcheck_input_role(ac->cfg, &st);
+	if (role != NULL)
+		authcheck_say(ac, true, "%s: %s %s is also the %s: headend "
+		    "writes its session state there; set %s to another path",
+		    ac->cfg->path, what, path, role, fix);
+}
+
+static void
+authcheck_state_files(struct authcheck *ac)
+{
+	char key[PATH_MAX];
+
+	if (ac->cfg->state_file[0] == '\0')
+		return;
+
+	authcheck_state_path(ac, "state-file", "state-file",
+	    ac->cfg->state_file);
+	if (ac->cfg->key_file[0] != '\0')
+		authcheck_state_path(ac, "key-file", "key-file",
+		    ac->cfg->key_file);
+	else if (state_key_path(ac->cfg, key, sizeof(key)) == 0)
+		authcheck_state_path(ac, "the state file's key file",
+		    "state-file, or key-file,", key);
+}
+
 int
 authcheck_config(const struct config *cfg, bool lines_fatal,
     authcheck_report_fn *report, void *arg)
@@ -176,6 +278,8 @@ authcheck_config(const struct config *cfg, bool lines_fatal,
 	size_t i;
 
 	authcheck_account(&ac);
+	authcheck_status_socket(&ac);
+	authcheck_state_files(&ac);
 	for (i = 0; i < cfg->ntgroups; i++) {
 		tg = &cfg->tgroups[i];
 		if (tg->auth == AUTH_METHOD_CERTIFICATE)

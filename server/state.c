@@ -55,7 +55,7 @@ state_keep_session(const struct journal_session *s, void *arg)
 	return (s->expires == 0 || s->expires > now);
 }
 
-static int
+int
 state_key_path(const struct config *cfg, char *buf, size_t len)
 {
 	int n;

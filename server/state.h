@@ -41,6 +41,12 @@ void	state_record(struct state *st, const struct ipc_session *msg);
 int	state_start_message(struct state *st, struct ipc_start *msg);
 
 /*
+ * Write the path of the journal's key file: key-file, or state-file with
+ * ".key". Returns 0 or -ENAMETOOLONG.
+ */
+int	state_key_path(const struct config *cfg, char *buf, size_t len);
+
+/*
  * Write the path of the ban file, next to the state file, and derive its
  * key from the key file. Returns 0, or -ENOENT when the state file is
  * not in use (its problem is logged at open), or -errno.

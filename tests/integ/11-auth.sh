@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 35
+tap_plan 39
 he_setup
 he_write_config
 he_start
@@ -121,6 +121,25 @@ tap_ok "-t: names the duplicate line and the one that counts" grep -qF \
 	"$HE_USERS:$dup_line: user \"$dup_user\" is also on line 1, whose hash counts" \
 	<<<"$check_out"
 mv "$HE_USERS.orig" "$HE_USERS"
+
+# Paths that headend writes must not be files that it reads: the start
+# would delete or set aside the user file.
+good_conf="$HE_CONF.good"
+cp "$HE_CONF" "$good_conf"
+sed -i "s|^status-socket = .*|status-socket = \"$HE_USERS\";|" "$HE_CONF"
+he_check
+tap_ok "-t: a status-socket path that is a file fails" [ "$check_rc" = 1 ]
+tap_ok "-t: says the start would delete it" grep -qF \
+	"status-socket $HE_USERS exists and is not a socket: a start would delete it" \
+	<<<"$check_out"
+cp "$good_conf" "$HE_CONF"
+sed -i "s|^state-file = .*|state-file = \"$HE_USERS\";|" "$HE_CONF"
+he_check
+tap_ok "-t: a state-file that is the user file fails" grep -qF \
+	"state-file $HE_USERS is also the user file of a tunnel-group" \
+	<<<"$check_out"
+tap_ok "-t: the user file is still there" test -s "$HE_USERS"
+cp "$good_conf" "$HE_CONF"
 
 echo 'broken line' >>"$HE_USERS"
 he_check
