@@ -246,7 +246,13 @@ parent_socket_served(const struct sockaddr_un *sun)
 static void
 parent_claim_status(const struct sockaddr_un *sun)
 {
+	struct stat st;
 	int i;
+
+	if (lstat(sun->sun_path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		fatalx("status-socket %s exists and is not a socket; move it "
+		    "away, or set status-socket to another path",
+		    sun->sun_path);
 
 	for (i = 0; i < PARENT_BIND_TRIES; i++) {
 		if (!parent_socket_served(sun)) {
@@ -730,10 +736,13 @@ parent_open(struct parent *p)
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		parent_bind_udp(&p->cfg->listeners[i], p->fds.nworkers,
 		    p->fds.udp[i]);
-	if (tun_create(p->cfg, p->fds.nworkers, p->fds.tun, err,
-	    sizeof(err)) != 0)
-		fatalx("cannot create tun device: %s", err);
+	/* A start refused for the status socket must not touch the tun. */
 	p->fds.status = parent_bind_status(p->cfg);
+	if (tun_create(p->cfg, p->fds.nworkers, p->fds.tun, err,
+	    sizeof(err)) != 0) {
+		unlink(p->cfg->status_socket);
+		fatalx("cannot create tun device: %s", err);
+	}
 }
 
 static void

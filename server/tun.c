@@ -150,8 +150,14 @@ tun_open_queue(const struct config *cfg, short flags, char *err,
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", cfg->tun.name);
 	if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
 		rc = -errno;
-		snprintf(err, errlen, "TUNSETIFF %s failed: %s", cfg->tun.name,
-		    strerror(-rc));
+		if (rc == -EBUSY && (flags & IFF_TUN_EXCL))
+			snprintf(err, errlen, "tun device %s already exists, "
+			    "so another headend or another program uses it: "
+			    "stop that one, or set tun.name to a name that no "
+			    "interface has", cfg->tun.name);
+		else
+			snprintf(err, errlen, "TUNSETIFF %s failed: %s",
+			    cfg->tun.name, strerror(-rc));
 		close(fd);
 		return (rc);
 	}
@@ -187,7 +193,13 @@ tun_open_queues(const struct config *cfg, size_t nqueues, int *fds,
 	if (nqueues > 1)
 		flags |= IFF_MULTI_QUEUE;
 	for (i = 0; i < nqueues; i++) {
-		if ((fd = tun_open_queue(cfg, flags, err, errlen)) < 0) {
+		/*
+		 * Joining a device that exists would take over the address
+		 * and routes of the process that has it.
+		 */
+		fd = tun_open_queue(cfg, i == 0 ? flags | IFF_TUN_EXCL : flags,
+		    err, errlen);
+		if (fd < 0) {
 			tun_close_queues(fds, i);
 			return (fd);
 		}

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The data path. A packet whose source is not the client's leased
 # address is dropped and counted. A packet from the inside that exceeds
-# the tunnel's data MTU gets ICMP fragmentation-needed. Client-to-client
+# the tunnel's data MTU gets ICMP fragmentation-needed. A second headend
+# with the same tun.name leaves the running one's device alone. Client-to-client
 # traffic is dropped when the group-policy does not allow it.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -29,7 +30,7 @@ field_at_least() {
 	[ "$(session_field "$1" "$2")" -ge "$3" ]
 }
 
-tap_plan 6
+tap_plan 10
 he_setup
 he_write_config
 he_start
@@ -46,6 +47,25 @@ tap_ok "spoofed source: ping fails" sh -c "! ip netns exec $NS_CLIENT \
 tap_ok "spoofed source: dropped and counted" \
 	field_at_least alice spoofed 2
 tap_ok "real source still works" he_ping_inside
+
+# A second headend in the same namespace, with its own ports and status
+# socket but the same tun.name, must not join the running one's device:
+# it would take over its address and routes.
+second="$HE_TMPDIR/second.conf"
+sed -e "s|^status-socket = .*|status-socket = \"$HE_TMPDIR/second.sock\";|" \
+	-e "s|^state-file = .*|state-file = \"$HE_TMPDIR/second-state\";|" \
+	-e 's|key = "server.key"; }|key = "server.key"; tcp-port = 8443; udp-port = 8443; }|' \
+	"$HE_CONF" >"$second"
+rc=0
+ip netns exec "$NS_HEADEND" timeout 20 "$HEADEND" -f -c "$second" \
+	>"$HE_TMPDIR/second.log" 2>&1 || rc=$?
+tap_diag_file "$HE_TMPDIR/second.log"
+tap_ok "same tun.name: the second headend does not start" test "$rc" -eq 1
+tap_ok "same tun.name: it names the device and the fix" file_contains \
+	"$HE_TMPDIR/second.log" 'tun device headend0 already exists, .*set tun.name'
+tap_ok "same tun.name: the first one's tunnel still works" he_ping_inside
+tap_ok "same tun.name: the second one's status socket is gone" \
+	test ! -e "$HE_TMPDIR/second.sock"
 
 mtu=$(ip -n "$NS_CLIENT" -o link show dev "$dev" | grep -Eo 'mtu [0-9]+' |
 	cut -d' ' -f2)
