@@ -103,11 +103,28 @@ tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
 	return (0);
 }
 
+/*
+ * Without a callback, OpenSSL asks for a key's passphrase on the terminal,
+ * which a service does not have. This one notes the request and fails it.
+ */
+static int
+tls_passphrase_cb(char *buf, int size, int rwflag, void *arg)
+{
+	bool *asked = arg;
+
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	*asked = true;
+	return (-1);
+}
+
 static int
 tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
     const struct cfgbundle *files, char *err, size_t errlen)
 {
 	EVP_PKEY *key = NULL;
+	bool encrypted = false;
 	char why[512];
 	BIO *bio;
 	int rc = -1, e;
@@ -119,8 +136,16 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 	}
 	/* OpenSSL checks the key against the certificate as it loads it. */
 	ERR_clear_error();
-	if ((key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+	key = PEM_read_bio_PrivateKey(bio, NULL, tls_passphrase_cb,
+	    &encrypted);
+	if (key == NULL && encrypted) {
+		ERR_clear_error();
+		snprintf(err, errlen, "key %s is encrypted with a passphrase, "
+		    "which headend cannot ask for: write an unencrypted copy "
+		    "with \"openssl pkey -in %s -out NEW.key\", make it "
+		    "readable by root only, and set key to it", l->key,
+		    l->key);
+	} else if (key == NULL || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
 		if (ERR_GET_REASON(ERR_peek_last_error()) ==
 		    X509_R_KEY_VALUES_MISMATCH) {
 			ERR_clear_error();

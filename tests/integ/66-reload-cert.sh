@@ -2,7 +2,8 @@
 # Certificate rollover by reload. A certificate whose key does not match
 # is rejected, and the old one stays in use. A new certificate and key
 # are served to new connections after SIGHUP. The tunnel that was up
-# before keeps running on its old TLS connection.
+# before keeps running on its old TLS connection. A key with a passphrase
+# is an error that says how to fix it, not a prompt.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -55,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 8
+tap_plan 10
 he_setup
 he_write_config
 he_start
@@ -90,4 +91,18 @@ tap_ok "existing tunnel: still connected" alice_connected "$alice"
 tap_ok "existing tunnel: passes packets" he_ping_inside
 tap_ok "existing tunnel: openconnect did not reconnect" sh -c \
 	"! grep -qiE 'reconnect' '$HE_TMPDIR/alice.log'"
+
+# A key with a passphrase: headend -t on a terminal (script gives it one)
+# must not wait for the passphrase, and must say what to do.
+openssl pkey -in "$HE_TMPDIR/server.key" -aes256 -passout pass:secret \
+	-out "$HE_TMPDIR/enc.key"
+sed 's|key = "server.key"|key = "enc.key"|' "$HE_CONF" >"$HE_TMPDIR/enc.conf"
+rc=0
+out=$(script -qec "timeout 10 '$HEADEND' -t -c '$HE_TMPDIR/enc.conf'" \
+	/dev/null </dev/null 2>&1) || rc=$?
+tap_diag_stdin <<<"$out"
+tap_ok "encrypted key: headend -t fails without a prompt" test "$rc" -eq 1
+tap_ok "encrypted key: the error says how to write an unencrypted copy" \
+	grep -qF "enc.key is encrypted with a passphrase, which headend cannot ask for: write an unencrypted copy" \
+	<<<"$out"
 tap_done
