@@ -104,8 +104,9 @@ tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
 }
 
 /*
- * Without a callback, OpenSSL asks for a key's passphrase on the terminal,
- * which a service does not have. This one notes the request and fails it.
+ * Without a callback, OpenSSL prompts for a key's passphrase on the
+ * terminal, which a service does not have. This one notes the request and
+ * fails it.
  */
 static int
 tls_passphrase_cb(char *buf, int size, int rwflag, void *arg)
