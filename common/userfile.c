@@ -35,6 +35,9 @@ struct userfile_match {
 
 #define USERFILE_REASON_NUL	"it contains a NUL byte"
 #define USERFILE_REASON_HASH	"the hash is not one that crypt(3) accepts"
+#define USERFILE_REASON_DES	"the hash is a traditional DES hash, or a " \
+	"password written in clear: DES uses only the first 8 bytes of a " \
+	"password, so set it again with \"headendctl user add\""
 
 /* A replacement file being written next to the original. */
 struct userfile_tmp {
@@ -115,6 +118,16 @@ userfile_hash_locked(const char *hash)
 }
 
 /*
+ * crypt(3) takes any hash without a "$id$" prefix as DES, whose salt is
+ * any two characters, so a password written in clear passes as a hash.
+ */
+static bool
+userfile_hash_des(const char *hash)
+{
+	return hash[0] != '$' && !userfile_hash_locked(hash);
+}
+
+/*
  * Read the next line into *line without its newline. Returns 1 for a line,
  * 0 at end of file, -EBADMSG for a line with a NUL byte, or -errno.
  */
@@ -139,6 +152,17 @@ userfile_line_read(FILE *fp, char **line, size_t *cap)
 		return -EBADMSG;
 
 	return 1;
+}
+
+/* Skip a UTF-8 byte order mark, which some Windows editors write first. */
+static void
+userfile_bom_skip(FILE *fp)
+{
+	char bom[3];
+
+	if (fread(bom, 1, sizeof(bom), fp) != sizeof(bom) ||
+	    memcmp(bom, "\xef\xbb\xbf", sizeof(bom)) != 0)
+		rewind(fp);
 }
 
 /* Blank lines and comments. */
@@ -246,7 +270,8 @@ userfile_match_line(char *line, unsigned long number, const char *user,
 		return;
 	}
 
-	if (m->dummy[0] == '\0' && !userfile_hash_locked(hash))
+	if (m->dummy[0] == '\0' && !userfile_hash_locked(hash) &&
+	    !userfile_hash_des(hash))
 		strcpy(m->dummy, hash);
 
 	if (m->hash[0] == '\0' && strcmp(name, user) == 0) {
@@ -273,6 +298,7 @@ userfile_lookup(const char *path, const char *user, struct userfile_match *m)
 	fp = regfile_fopen(path);
 	if (fp == NULL)
 		return -errno;
+	userfile_bom_skip(fp);
 
 	/* The text of a line with a NUL byte ends at that byte. */
 	while ((rc = userfile_line_read(fp, &line, &cap)) != 0) {
@@ -351,6 +377,13 @@ userfile_verify_crypt(struct userfile_match *m, const char *password,
 	*known = m->hash[0] != '\0' && !m->owns_malformed &&
 	    !userfile_hash_locked(m->hash) && userfile_password_valid(password);
 
+	/* The time of the dummy check hides nothing here: the reply differs. */
+	if (*known && userfile_hash_des(m->hash)) {
+		userfile_problem_set(&m->problem, m->hash_line,
+		    USERFILE_REASON_DES);
+		return -EBADMSG;
+	}
+
 	rc = userfile_crypt(password, *known ? m->hash : m->dummy, computed);
 
 	/*
@@ -407,6 +440,8 @@ userfile_hash_problem(const char *hash)
 
 	if (userfile_hash_locked(hash))
 		return NULL;
+	if (userfile_hash_des(hash))
+		return USERFILE_REASON_DES;
 
 	status = crypt_checksalt(hash);
 	if (status == CRYPT_SALT_INVALID ||
@@ -446,6 +481,7 @@ userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
 	fp = regfile_fopen(path);
 	if (fp == NULL)
 		return -errno;
+	userfile_bom_skip(fp);
 
 	while ((rc = userfile_line_read(fp, &line, &cap)) != 0) {
 		number++;
@@ -609,6 +645,7 @@ userfile_duplicates(const char *path, userfile_duplicate_fn *fn, void *arg)
 	fp = regfile_fopen(path);
 	if (fp == NULL)
 		return -errno;
+	userfile_bom_skip(fp);
 
 	rc = userfile_names_read(fp, &names);
 	fclose(fp);
@@ -822,6 +859,10 @@ userfile_rewrite_locked(const char *path, const char *user,
 	old = regfile_fopen(path);
 	if (old == NULL && (errno != ENOENT || record == NULL))
 		return -errno;
+
+	/* The new file is written without the mark. */
+	if (old != NULL)
+		userfile_bom_skip(old);
 
 	rc = userfile_tmp_open(&tmp, path, old);
 	if (rc == 0)

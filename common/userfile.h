@@ -5,10 +5,13 @@
  *	username:hash
  *
  * hash is a crypt(3) string. userfile_set writes yescrypt ("$y$...") with
- * the default cost of libxcrypt, and any method that libxcrypt supports is
- * accepted when reading. A hash that starts with '!' or '*' locks the
- * user: no password matches it. Empty lines, lines of only spaces and
- * tabs, and lines that start with '#' are ignored.
+ * the default cost of libxcrypt, and any method with a "$id$" prefix that
+ * libxcrypt supports is accepted when reading. A hash without that prefix
+ * is traditional DES, or a password written in clear, so it is unusable
+ * like a hash that crypt(3) rejects. A hash that starts with '!' or '*'
+ * locks the user: no password matches it. Empty lines, lines of only
+ * spaces and tabs, lines that start with '#', and a UTF-8 byte order mark
+ * at the start of the file are ignored.
  *
  * A username is 1 to USERFILE_NAME_MAX bytes and contains no space, no
  * ':' and no control character, and does not start with '#'. When a

@@ -13,8 +13,9 @@
 #include "fuzz.h"
 #include "userfile.h"
 
-/* userfile_check's reason for a well-formed line with an unusable hash. */
+/* userfile_check's reasons for a well-formed line with an unusable hash. */
 #define FUZZ_REASON_HASH	"the hash is not one that crypt(3) accepts"
+#define FUZZ_REASON_DES		"the hash is a traditional DES hash"
 
 /* More lines than an input of this size can hold. */
 #define FUZZ_INPUT_MAX	8192
@@ -33,7 +34,8 @@ fuzz_malformed(void *arg, unsigned long line, const char *reason)
 	FUZZ_CHECK(line > got->last && line <= FUZZ_INPUT_MAX + 1);
 	FUZZ_CHECK(reason != NULL && reason[0] != '\0');
 	/* A line whose hash crypt(3) rejects is still that user's line. */
-	if (strcmp(reason, FUZZ_REASON_HASH) != 0)
+	if (strcmp(reason, FUZZ_REASON_HASH) != 0 &&
+	    strncmp(reason, FUZZ_REASON_DES, strlen(FUZZ_REASON_DES)) != 0)
 		got->bad[line] = true;
 	got->last = line;
 	got->calls++;

@@ -459,8 +459,7 @@ test_check_lists_lines(void **state)
 	assert_string_equal(report.reasons[0],
 	    "it has no ':' between the username and the hash");
 	assert_int_equal(report.lines[1], 5);
-	assert_string_equal(report.reasons[1],
-	    "the hash is not one that crypt(3) accepts");
+	assert_non_null(strstr(report.reasons[1], "traditional DES hash"));
 	assert_int_equal(report.lines[2], 7);
 	assert_string_equal(report.reasons[2], "it contains a NUL byte");
 }
@@ -507,6 +506,51 @@ test_duplicate_first_counts(void **state)
 	assert_int_equal(userfile_set(f->path, "alice", "three"), 0);
 	assert_int_equal(file_count_prefix(f->path, "alice:"), 1);
 	assert_int_equal(userfile_verify(f->path, "alice", "three"), 0);
+}
+
+/*
+ * crypt(3) takes a password written in clear as a DES hash. Such a line
+ * fails its user's logins with the reason, and a new password replaces it.
+ */
+static void
+test_des_hash_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct check_report report = { 0 };
+	struct userfile_problem problem;
+
+	file_write_string(f->path, "# users\nbob:secret-password\n");
+	assert_int_equal(userfile_verify_report(f->path, "bob",
+	    "secret-password", &problem), -EBADMSG);
+	assert_int_equal(problem.line, 2);
+	assert_non_null(strstr(problem.reason, "traditional DES hash"));
+
+	assert_int_equal(userfile_check(f->path, check_collect, &report),
+	    -EBADMSG);
+	assert_int_equal(report.count, 1);
+	assert_int_equal(report.lines[0], 2);
+
+	assert_int_equal(userfile_set(f->path, "bob", "pw"), 0);
+	assert_int_equal(userfile_verify(f->path, "bob", "pw"), 0);
+}
+
+/* A UTF-8 byte order mark before the first line is skipped, and dropped. */
+static void
+test_byte_order_mark_skipped(void **state)
+{
+	struct fixture *f = *state;
+	struct check_report report = { 0 };
+	char text[1024];
+
+	snprintf(text, sizeof(text), "\xef\xbb\xbf" "alice:%s\n",
+	    hash_make("pw"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), 0);
+	assert_int_equal(userfile_check(f->path, check_collect, &report), 0);
+
+	assert_int_equal(userfile_set(f->path, "bob", "pw2"), 0);
+	assert_int_equal(file_count_prefix(f->path, "alice:"), 1);
+	assert_int_equal(userfile_verify(f->path, "alice", "pw"), 0);
 }
 
 /* The later lines of a username, each with the line that counts. */
@@ -672,6 +716,8 @@ main(void)
 		FIXTURE_TEST(test_check_valid_file),
 		FIXTURE_TEST(test_locked_user_denied),
 		FIXTURE_TEST(test_duplicate_first_counts),
+		FIXTURE_TEST(test_des_hash_refused),
+		FIXTURE_TEST(test_byte_order_mark_skipped),
 		FIXTURE_TEST(test_duplicates_listed),
 		FIXTURE_TEST(test_duplicates_none),
 		FIXTURE_TEST(test_missing_file_error),
