@@ -5,7 +5,8 @@ SBINDIR ?= $(PREFIX)/sbin
 BINDIR ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= /lib/systemd/system
-PAMDIR ?= $(SYSCONFDIR)/pam.d
+# Linux-PAM reads only /etc/pam.d and /usr/lib/pam.d, whatever SYSCONFDIR.
+PAMDIR ?= /etc/pam.d
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
 DESTDIR ?=
@@ -20,7 +21,7 @@ PKGS := openssl libevent libevent_openssl libevent_pthreads libconfig \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS += $(PKG_LIBS) -lpam -lpthread
-CFLAGS += $(PKG_CFLAGS)
+CFLAGS += $(PKG_CFLAGS) -DHEADEND_SYSCONFDIR='"$(SYSCONFDIR)"'
 
 ifeq ($(V),1)
 Q :=
@@ -66,7 +67,13 @@ all: $(B)/headend $(B)/headendctl
 deps:
 	$(Q)scripts/install-deps
 
-$(B)/%.o: %.c
+# The objects compile SYSCONFDIR in, so they are built again when it
+# changes; the stamp changes only then.
+$(B)/sysconfdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' >$@
+
+$(B)/%.o: %.c $(B)/sysconfdir.stamp
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -197,7 +204,8 @@ install: all
 		install -m 640 etc/headend.conf \
 			$(DESTDIR)$(SYSCONFDIR)/headend/headend.conf
 	install -m 644 etc/pam.d/headend $(DESTDIR)$(PAMDIR)/headend
-	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/headend.service > \
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/headend.service > \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/headend.service
 	install -m 644 systemd/headend.sysusers \
 		$(DESTDIR)$(SYSUSERSDIR)/headend.conf
@@ -211,7 +219,7 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all bench deps unit integ sanitize check fuzz fuzz-build demo install \
-	clean
+	clean FORCE
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

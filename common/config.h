@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONFIG_DEFAULT_PATH	"/etc/headend/headend.conf"
+/* The build sets it from SYSCONFDIR. */
+#ifndef HEADEND_SYSCONFDIR
+#define HEADEND_SYSCONFDIR	"/etc"
+#endif
+#define CONFIG_DEFAULT_PATH	HEADEND_SYSCONFDIR "/headend/headend.conf"
 
 #define CONFIG_NAME_MAX		64	/* pool, policy, group names */
 #define CONFIG_URL_MAX		512

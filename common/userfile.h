@@ -34,7 +34,10 @@
 
 #include <stdbool.h>
 
-#define USERFILE_DEFAULT_PATH	"/etc/headend/users"
+#ifndef HEADEND_SYSCONFDIR
+#define HEADEND_SYSCONFDIR	"/etc"
+#endif
+#define USERFILE_DEFAULT_PATH	HEADEND_SYSCONFDIR "/headend/users"
 #define USERFILE_MODE		0640
 #define USERFILE_NAME_MAX	127	/* bytes, without NUL */
 #define USERFILE_PASSWORD_MAX	255	/* bytes, without NUL */

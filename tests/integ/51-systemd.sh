@@ -85,7 +85,7 @@ with open(sys.argv[2], "a", buffering=1) as log:
 	wait_until 5 test -S "$NOTIFY_SOCKET_PATH"
 }
 
-tap_plan 10
+tap_plan 11
 tap_require_root
 tap_require_commands systemd-analyze systemd-sysusers systemd-tmpfiles \
 	python3
@@ -94,6 +94,8 @@ unit_for_host
 tap_ok "systemd-analyze verify accepts the unit" unit_verifies
 tap_ok "unit exposure at most $EXPOSURE_MAX tenths" unit_exposure_ok
 tap_ok "unit is Type=notify" unit_has "Type=notify"
+tap_ok "unit checks and runs the installed configuration" unit_has \
+	"ExecStartPre=/usr/local/sbin/headend -t -c /etc/headend/headend.conf"
 tap_ok "unit sets NoNewPrivileges" unit_has "NoNewPrivileges=yes"
 tap_ok "sysusers.d creates the headend user" sysusers_creates_user
 tap_ok "tmpfiles.d creates /run/headend" tmpfiles_creates_run_dir
