@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,23 @@ netcheck_one(const struct config *cfg, const struct config_pool *p,
 	return (1);
 }
 
+/*
+ * The tun device of this configuration, also under the name it had
+ * before a reload renamed it: it holds the tun address alone, as a /32.
+ */
+static bool
+netcheck_own_tun(const struct config *cfg, const struct ifaddrs *ifa)
+{
+	const struct sockaddr_in *addr = (const void *)ifa->ifa_addr;
+	const struct sockaddr_in *mask = (const void *)ifa->ifa_netmask;
+
+	if (strcmp(ifa->ifa_name, cfg->tun.name) == 0)
+		return (true);
+
+	return (addr->sin_addr.s_addr == cfg->tun.address.s_addr &&
+	    mask->sin_addr.s_addr == 0xffffffffu);
+}
+
 int
 netcheck_pools(const struct config *cfg, authcheck_report_fn *report,
     void *arg)
@@ -49,7 +67,7 @@ netcheck_pools(const struct config *cfg, authcheck_report_fn *report,
 		if (ifa->ifa_addr == NULL || ifa->ifa_netmask == NULL ||
 		    ifa->ifa_addr->sa_family != AF_INET ||
 		    (ifa->ifa_flags & IFF_LOOPBACK) != 0 ||
-		    strcmp(ifa->ifa_name, cfg->tun.name) == 0)
+		    netcheck_own_tun(cfg, ifa))
 			continue;
 		for (i = 0; i < cfg->npools; i++)
 			if (!cfg->pools[i].retired)

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 39
+tap_plan 40
 he_setup
 he_write_config
 he_start
@@ -215,4 +215,17 @@ check_out=$(ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
 tap_ok "-t: warns about a pool on an interface's network" grep -qF \
 	'pool "staff" overlaps 198.18.0.0/24, the network of interface veth-ho' \
 	<<<"$check_out"
+
+# The running headend's tun device under its old name, after tun.name
+# changed in the file: it holds the tun address alone, and is no other
+# network that the pool could take over.
+ip -n "$NS_HEADEND" tuntap add he-oldtun mode tun
+ip -n "$NS_HEADEND" addr add 198.19.255.1/32 dev he-oldtun
+ip -n "$NS_HEADEND" link set he-oldtun up
+he_write_config 198.19.0.0/16
+check_out=$(ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
+	true
+tap_diag_stdin <<<"$check_out"
+tap_ok "-t: no warning for the headend's own tun under another name" \
+	test -z "$(grep 'interface he-oldtun' <<<"$check_out")"
 tap_done
