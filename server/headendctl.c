@@ -455,6 +455,25 @@ ctl_unknown_option(const char *option)
 	ctl_usage(stderr);
 }
 
+/*
+ * Remove every --json from argv, so that it may also follow the command,
+ * as in "show sessions --json". Returns the new argc.
+ */
+static int
+ctl_take_json(int argc, char **argv, bool *json)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = true;
+		else
+			argv[n++] = argv[i];
+	}
+	argv[n] = NULL;
+	return (n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -464,11 +483,14 @@ main(int argc, char **argv)
 	int i;
 
 	signal(SIGPIPE, SIG_IGN);
+	argc = ctl_take_json(argc, argv, &json);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			path = argv[++i];
+		} else if (strcmp(argv[i], "-s") == 0) {
+			fprintf(stderr, "headendctl: -s needs the path of the "
+			    "status socket, such as -s %s\n", CTL_DEFAULT_SOCKET);
+			return (CTL_USAGE);
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			ctl_usage(stdout);

@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 36
+tap_plan 38
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -476,4 +476,17 @@ escaped_argument() {
 	grep -qF 'a\x7fb' <<<"$err" && ! grep -q $'\x7f' <<<"$err"
 }
 tap_ok "an invalid argument is shown escaped" escaped_argument
+
+# --json may follow the command; -s without a path names what it needs.
+tap_ok "--json after the command gives JSON" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' show stats --json | python3 -m json.tool"
+socket_missing() {
+	local err got=0
+
+	err=$("$HEADENDCTL" -s 2>&1) || got=$?
+	printf '%s\n' "$err"
+	[ "$got" -eq 2 ] && grep -qF -- '-s needs the path of the status socket' \
+		<<<"$err"
+}
+tap_ok "-s without a path exits 2 and says so" socket_missing
 tap_done
