@@ -63,7 +63,20 @@ parent_bind_retry(int fd, const struct sockaddr *sa, socklen_t len,
 			    "free", what);
 		usleep(100000);
 	}
+	errno = EADDRINUSE;
 	return (-1);
+}
+
+/* Stop after a failed bind of what, a listener's port set by setting. */
+static void __attribute__((noreturn))
+parent_bind_failed(const struct config_listener *l, const char *what,
+    const char *setting)
+{
+	if (errno == EADDRINUSE)
+		fatalx("%s of the listener at line %d is in use by another "
+		    "program: stop it (ss -ltunp names it), or set the "
+		    "listener's %s to a free port", what, l->line, setting);
+	fatal("bind to %s of the listener at line %d failed", what, l->line);
 }
 
 static int
@@ -85,7 +98,7 @@ parent_bind_tcp(const struct config_listener *l)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	snprintf(what, sizeof(what), "%s TCP port %s", l->address, port);
 	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen, what) != 0)
-		fatal("bind to %s port %s failed", l->address, port);
+		parent_bind_failed(l, what, "tcp-port");
 	/*
 	 * Phones that come back after a power cut connect all at once. The
 	 * kernel caps the queue at net.core.somaxconn; a connection that
@@ -136,7 +149,7 @@ parent_udp_check_free(const struct config_listener *l,
 
 	snprintf(what, sizeof(what), "%s UDP port %s", l->address, port);
 	if (parent_bind_retry(fd, ai->ai_addr, ai->ai_addrlen, what) != 0)
-		fatal("bind to %s UDP port %s failed", l->address, port);
+		parent_bind_failed(l, what, "udp-port");
 	close(fd);
 }
 
@@ -219,7 +232,7 @@ parent_bind_udp(const struct config_listener *l, size_t nworkers, int *fds)
 	/* No SO_REUSEADDR: it would let two daemons share the port. */
 	snprintf(what, sizeof(what), "%s UDP port %s", l->address, port);
 	if (parent_bind_retry(fds[0], ai->ai_addr, ai->ai_addrlen, what) != 0)
-		fatal("bind to %s UDP port %s failed", l->address, port);
+		parent_bind_failed(l, what, "udp-port");
 	freeaddrinfo(ai);
 }
 
