@@ -198,6 +198,15 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	ss->group_count[se->se_tgroup]--;
 }
 
+/* A network pool's netmask; a range has none, so a host mask. */
+static uint32_t
+session_pool_netmask(const struct config_pool *p)
+{
+	if (p->prefix < 0)
+		return (0xffffffffu);
+	return (p->prefix == 0 ? 0 : 0xffffffffu << (32 - p->prefix));
+}
+
 static struct session *
 session_new(struct sessions *ss, const char *user, size_t tgroup,
     size_t pool, uint32_t addr, const char *peer)
@@ -225,6 +234,7 @@ session_new(struct sessions *ss, const char *user, size_t tgroup,
 	    cfg->tgroups[tgroup].name);
 	se->se_pool = pool;
 	se->se_addr = addr;
+	se->se_netmask = session_pool_netmask(&cfg->pools[pool]);
 	snprintf(se->se_peer, sizeof(se->se_peer), "%s", peer);
 	session_make_cookie(se->se_cookie);
 	sessions_link(ss, se);

@@ -78,6 +78,11 @@ struct session {
 	char		se_group[CONFIG_NAME_MAX];
 	size_t		se_pool;	/* index into config pools */
 	uint32_t	se_addr;	/* leased address, host order */
+	/*
+	 * The pool's netmask when the session began. A client refuses a
+	 * reconnect that brings another, so a reload keeps it.
+	 */
+	uint32_t	se_netmask;	/* host order */
 	/* The cookie is "" while a restored session waits for its client. */
 	char		se_cookie[SESSION_COOKIE_TEXT];
 	uint8_t		se_cookie_hash[SESSION_COOKIE_HASH_LEN];

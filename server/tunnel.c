@@ -671,14 +671,12 @@ tunnel_build_reply(struct evbuffer *b, const struct session *se,
 {
 	const struct config_tgroup *tg = &cfg->tgroups[se->se_tgroup];
 	const struct config_policy *pol = &cfg->policies[tg->policy];
-	const struct config_pool *pool = &cfg->pools[se->se_pool];
 	size_t i;
 
 	evbuffer_add_printf(b, "HTTP/1.1 200 CONNECTED\r\n"
 	    "X-CSTP-Version: 1\r\nX-CSTP-Server-Name: headend\r\n");
 	tunnel_header_addr(b, "X-CSTP-Address", se->se_addr);
-	tunnel_header_addr(b, "X-CSTP-Netmask", pool->prefix >= 0 ?
-	    tunnel_prefix_mask(pool->prefix) : 0xffffffffu);
+	tunnel_header_addr(b, "X-CSTP-Netmask", se->se_netmask);
 	for (i = 0; i < pol->ndns; i++)
 		tunnel_header_addr(b, "X-CSTP-DNS", ntohl(pol->dns[i].s_addr));
 	if (pol->default_domain[0] != '\0')

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Session persistence. A client that reconnects with its webvpn cookie
 # gets the same session and address without a second lease, also after
-# its TCP connection was reset from outside. A second CONNECT closes the
+# its TCP connection was reset from outside, after a reload changed its
+# pool's netmask. A second CONNECT closes the
 # first connection. DISCONNECT 0x91 (reconnecting) keeps the session,
 # while 0xb0 (logout), openconnect's exit and an XML logout end it, and
 # the cookie stops working. A phone's cookie reconnect keeps its address.
@@ -26,6 +27,10 @@ addr=$(lc_field alice address)
 id=$(lc_field alice id)
 tap_diag "alice: session $id, address $addr"
 tap_ok "openconnect: tunnel up" he_ping_inside
+# A reload that shrinks the pool changes its netmask. openconnect refuses
+# a reconnect that brings another netmask, so the session keeps its own.
+sed -i 's|"198.19.0.0/24"|"198.19.0.0/25"|' "$HE_CONF"
+he_ctl reload >/dev/null
 lc_kill_tcp
 tap_ok "TCP reset: openconnect reconnects by itself" \
 	wait_until 30 lc_reconnected alice 1
