@@ -198,7 +198,11 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	ss->group_count[se->se_tgroup]--;
 }
 
-/* A network pool's netmask; a range has none, so a host mask. */
+/*
+ * A network pool's netmask; a range has none, so a host mask.
+ * NOTE: the journal does not keep it, so a session restored after a
+ * restart takes its pool's netmask at that time.
+ */
 static uint32_t
 session_pool_netmask(const struct config_pool *p)
 {
