@@ -288,22 +288,26 @@ login_wait_expired(struct login *lg)
 	    "progress");
 }
 
-/* The caps of the limits section (all groups) and of the tunnel-group. */
+/*
+ * The caps of the limits section (all groups) and of the tunnel-group,
+ * once the replaced sessions of the user, which are in that group, end.
+ */
 static bool
-login_over_session_limit(struct login *lg, struct conn *c)
+login_over_session_limit(struct login *lg, struct conn *c, size_t replaced)
 {
 	struct netproc *np = c->c_np;
 	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
 	int global = np->cfg->limits.max_sessions;
 
-	if (global > 0 && sessions_count(np->sessions) >= (size_t)global) {
+	if (global > 0 &&
+	    sessions_count(np->sessions) - replaced >= (size_t)global) {
 		counter_add(&np->stats.sessions_over_limit, 1);
 		conn_log(c, LOG_INFO, "login refused: user=%s: %d sessions, "
 		    "the max-sessions limit", lg->lg_user, global);
 		return (true);
 	}
 	if (tg->max_sessions > 0 && sessions_count_group(np->sessions,
-	    lg->lg_tgroup) >= (size_t)tg->max_sessions) {
+	    lg->lg_tgroup) - replaced >= (size_t)tg->max_sessions) {
 		counter_add(&np->stats.sessions_over_limit, 1);
 		conn_log(c, LOG_INFO, "login refused: user=%s group=%s: %d "
 		    "sessions, the group's max-sessions", lg->lg_user,
@@ -390,6 +394,26 @@ login_check_simultaneous(struct login *lg, struct conn *c)
 	return (0);
 }
 
+/*
+ * How many of the user's sessions logoff-oldest ends for this login. The
+ * limits are checked with them gone, but before they end, so that a login
+ * that the limits refuse does not cost the user the sessions.
+ */
+static size_t
+login_replaced_count(struct login *lg, struct netproc *np)
+{
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+	const struct config_policy *pol = &np->cfg->policies[tg->policy];
+	size_t count;
+
+	if (pol->simultaneous_action != SIMULTANEOUS_LOGOFF_OLDEST)
+		return (0);
+	if (login_session_to_replace(np, lg->lg_user, lg->lg_tgroup,
+	    &count) == NULL || count < (size_t)pol->simultaneous_logins)
+		return (0);
+	return (count - (size_t)pol->simultaneous_logins + 1);
+}
+
 static int
 login_lease(struct login *lg, struct conn *c, uint32_t *addr,
     enum lease_kind *kind)
@@ -419,10 +443,10 @@ login_open_session(struct login *lg, struct conn *c, struct session **out)
 	char text[INET_ADDRSTRLEN];
 	int rc;
 
+	if (login_over_session_limit(lg, c, login_replaced_count(lg, np)))
+		return (-EUSERS);
 	if ((rc = login_check_simultaneous(lg, c)) != 0)
 		return (rc);
-	if (login_over_session_limit(lg, c))
-		return (-EUSERS);
 	if ((rc = login_lease(lg, c, &addr, &kind)) != 0)
 		return (rc);
 	se = session_create(np->sessions, lg->lg_user, lg->lg_tgroup,

@@ -4,7 +4,8 @@
 # TERMINATE, and a phone whose old session is dead logs in again at
 # once with the same address. With "reject" the second login is
 # rejected with a message. A cookie reconnect never counts as a second
-# login, and the limit counts per tunnel-group.
+# login, and the limit counts per tunnel-group. A login that max-sessions
+# refuses leaves the user's old session alone.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -63,7 +64,7 @@ alice_ids() {
     s['id'] for s in sessions if s['user'] == 'alice')))"
 }
 
-tap_plan 20
+tap_plan 22
 phone_setup
 he_add_user "$PHONE" phone-secret
 start logoff-oldest
@@ -153,4 +154,24 @@ after=$(alice_ids)
 tap_diag "alice's sessions before the third login: $before, after: $after"
 tap_ok "same second: the earliest login is logged off" \
 	test "${after%% *}" = "${before##* }"
+
+# ---- logoff-oldest and a max-sessions cap ----------------------------------
+
+# The tunnel-group is over its max-sessions, which a reload lowered below
+# the sessions there are. A new login of a user who has a session there
+# is refused, and that session stays: logoff-oldest must not end it for
+# a login that cannot open.
+start logoff-oldest 1
+lc_login alice alice-secret >/dev/null
+he_add_user bob bob-secret
+lc_login bob bob-secret >/dev/null
+he_add_user carol carol-secret
+lc_login carol carol-secret >/dev/null
+sed -i 's/pool = "staff";/pool = "staff"; max-sessions = 2;/' "$HE_CONF"
+he_ctl reload >/dev/null
+out=$(lc_client login "$VPN_HOSTNAME" /staff alice alice-secret) || true
+lc_diag "$out"
+tap_ok "full group: the login is refused by max-sessions" file_contains \
+	"$HE_LOG" "login refused: user=alice group=staff: 2 sessions, the group's max-sessions"
+tap_ok "full group: alice keeps her session" lc_has_count alice 1
 tap_done
