@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <syslog.h>
@@ -48,6 +50,22 @@ drain_unsent(int fd, struct evbuffer *out)
 	if (ioctl(fd, SIOCOUTQ, &in_socket) != 0 || in_socket < 0)
 		in_socket = 0;
 	return (evbuffer_get_length(out) + (size_t)in_socket);
+}
+
+/*
+ * Whether the client reset the connection, as a client that closes
+ * without reading the last bytes makes its kernel do. The kernel still
+ * counts those bytes as unsent then, but none of them can arrive.
+ */
+static bool
+drain_peer_reset(int fd)
+{
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+		return (true);
+	return (info.tcpi_state == TCP_CLOSE);
 }
 
 /*
@@ -123,7 +141,7 @@ drain_check_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (drain_unsent(d->fd, d->out) == 0)
+	if (drain_unsent(d->fd, d->out) == 0 || drain_peer_reset(d->fd))
 		drain_free(d);
 }
 
@@ -161,7 +179,7 @@ drain_deadline_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (unsent > 0)
+	if (unsent > 0 && !drain_peer_reset(d->fd))
 		log_write(LOG_INFO, "%s: %zu bytes not delivered after the "
 		    "tunnel closed: the client did not read them within %d s; "
 		    "resetting the connection", d->label, unsent,

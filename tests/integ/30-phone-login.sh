@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 18
+tap_plan 19
 phone_setup
 he_add_user SEP001122334455 'ph%one&pa+ss'
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -52,6 +52,21 @@ tap_ok "7962 pings the inside host through CSTP" grep -q \
 	"^ping: reply from $INSIDE_ADDR seq=2" <<<"$out"
 tap_ok "log names the phone's session" file_contains "$HE_LOG" \
 	'user=SEP001122334455 group=phones .*logged in'
+
+# The phone sends DISCONNECT and closes without reading the server's
+# last bytes, so its kernel resets the connection. The server must see
+# that at once, not keep the socket for the 10 s a slow reader gets.
+net_sockets() {
+	find "/proc/$(he_child_pid network)/fd" -lname 'socket:*' | wc -l
+}
+net_sockets_at_most() {
+	[ "$(net_sockets)" -le "$1" ]
+}
+sockets0=$(net_sockets)
+phone_emu --user SEP001122334455 --password 'ph%one&pa+ss' \
+	--ping "$INSIDE_ADDR" --count 1 "$PHONE_URL" >/dev/null 2>&1 || true
+tap_ok "logout: the server lets go of the phone's socket within 3 s" \
+	wait_until 3 net_sockets_at_most "$sockets0"
 
 out=$(phone_emu --profile 8841 --user SEP001122334455 \
 	--password 'ph%one&pa+ss' --login-tail --ping "$INSIDE_ADDR" \
