@@ -380,8 +380,17 @@ status_run_line(struct status_conn *sc, char *line, size_t len)
 	    .uid = sc->uid, .pid = sc->pid };
 
 	if (len > 0 && line[len - 1] == '\r')
-		line[len - 1] = '\0';
-	status_send(sc, status_command(&req, line));
+		line[--len] = '\0';
+
+	/* A whole line arrives past status_check_partial's limit. */
+	if (len > STATUS_LINE_MAX)
+		status_send(sc, status_error(STATUS_INVALID, "command line "
+		    "longer than %d bytes", STATUS_LINE_MAX));
+	else if (strlen(line) != len)
+		status_send(sc, status_error(STATUS_INVALID, "the command "
+		    "contains control characters"));
+	else
+		status_send(sc, status_command(&req, line));
 	if (req.after == NULL)
 		return (false);
 	sc->after = req.after;
