@@ -21,6 +21,7 @@
 #define STATE_CHECK_INTERVAL	10	/* seconds between looks at the files */
 #define STATE_REWRITE_LOG_EVERY	360	/* failed rewrites per log line */
 #define STATE_KEY_SUFFIX	".key"
+#define STATE_STALE_SUFFIX	".stale"	/* a file no start could use */
 #define STATE_BANS_SUFFIX	".bans"
 
 /* The session flags the journal keeps; IPC and the journal share them. */
@@ -42,6 +43,7 @@ struct state {
 	bool		key_replaced;	/* the key file has another key */
 	bool		key_unusable;	/* the key file cannot be read */
 	bool		sessions_missed; /* a login failed to reach the table */
+	bool		reopen;		/* the start could not open the file */
 	uint64_t	failures;	/* appends that failed */
 	bool		failing;	/* the last write failed */
 };
@@ -322,6 +324,48 @@ state_rewrite(struct state *st, bool key, bool journal,
 	return (rc == -EEXIST ? 0 : rc);
 }
 
+/* Every session of a file opened late is stale: none was restored. */
+static bool
+state_drop_session(const struct journal_session *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	return (false);
+}
+
+/*
+ * Try again to open a state file that the start could not open. The
+ * logins of this run before now are not in it, so they are missed.
+ */
+static void
+state_reopen(struct state *st)
+{
+	uint8_t key[JOURNAL_KEY_LEN];
+	char err[512];
+	int rc;
+
+	if (journal_key_derive(st->master, JOURNAL_LABEL_JOURNAL, key) != 0)
+		return;
+	rc = journal_open(st->path, key, &st->journal, state_drop_session,
+	    NULL, err, sizeof(err));
+	OPENSSL_cleanse(key, sizeof(key));
+	if (rc < 0) {
+		st->journal = NULL;
+		if (st->rewrite_tries++ % STATE_REWRITE_LOG_EVERY == 0)
+			log_warnx("cannot open the state file %s yet: %s (%llu "
+			    "tries)", st->path, rc == -EBUSY ? "another "
+			    "process has it open" : err,
+			    (unsigned long long)st->rewrite_tries);
+		return;
+	}
+
+	st->reopen = false;
+	st->rewrite_tries = 0;
+	st->sessions_missed = true;
+	log_notice("state file %s: opened; new sessions survive a restart "
+	    "from now on, those of this run before now do not", st->path);
+}
+
 /*
  * Write the state, lock and key files again when someone deleted them,
  * for example with the state directory, so that the sessions still
@@ -338,6 +382,8 @@ state_check_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
+	if (st->journal == NULL && st->reopen)
+		state_reopen(st);
 	if (st->journal == NULL)
 		return;
 	key = state_key_gone(st);
@@ -387,6 +433,31 @@ state_watch(struct state *st, struct event_base *base)
 	return (0);
 }
 
+/*
+ * A start that cannot use the state file restores none of its sessions,
+ * and their clients' reconnects are refused. So a later start must not
+ * bring them back: the file is moved aside.
+ */
+static void
+state_set_aside(const char *path)
+{
+	char aside[PATH_MAX + 16];
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return;
+
+	snprintf(aside, sizeof(aside), "%s%s", path, STATE_STALE_SUFFIX);
+	if (rename(path, aside) == 0)
+		log_notice("state file %s moved to %s: this start restores "
+		    "none of its sessions, so no later start may", path,
+		    aside);
+	else
+		log_warnx("cannot move state file %s aside: %s; a later "
+		    "start would restore sessions that this one dropped, so "
+		    "delete the file", path, strerror(errno));
+}
+
 struct state *
 state_open(const struct config *cfg, struct event_base *base)
 {
@@ -403,20 +474,30 @@ state_open(const struct config *cfg, struct event_base *base)
 		free(st);
 		return (NULL);
 	}
-	if (state_load_keys(st, cfg, key) != 0)
+	if (state_load_keys(st, cfg, key) != 0) {
+		state_set_aside(st->path);
 		return (st);
+	}
 	state_make_dir(st->path, "state file");
 	rc = journal_open(st->path, key, &st->journal, state_keep_session,
 	    &now, err, sizeof(err));
 	OPENSSL_cleanse(key, sizeof(key));
-	if (rc < 0) {
-		log_warnx("cannot open the state file %s: %s; sessions will "
-		    "not survive a restart", st->path, rc == -EBUSY ?
-		    "another process has it open" : err);
+	if (rc == -EBUSY) {
+		log_warnx("cannot open the state file %s: another process has "
+		    "it open; sessions will not survive a restart", st->path);
 		st->journal = NULL;
 		return (st);
 	}
-	state_report_open(st, rc, err);
+	if (rc < 0) {
+		log_warnx("cannot open the state file %s: %s; sessions will "
+		    "not survive a restart until it opens (tried every %d s)",
+		    st->path, err, STATE_CHECK_INTERVAL);
+		st->journal = NULL;
+		st->reopen = true;
+		state_set_aside(st->path);
+	} else {
+		state_report_open(st, rc, err);
+	}
 	if (state_watch(st, base) != 0)
 		log_warnx("cannot watch the state file %s: out of memory",
 		    st->path);

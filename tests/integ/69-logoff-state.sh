@@ -4,7 +4,8 @@
 # openconnect exits, and discards the state: the next start restores
 # nothing. logoff-on-stop does the same on SIGTERM. A state file written
 # under another key, and one that is damaged, are reported, moved aside
-# and ignored.
+# and ignored. So is one that a start cannot open, which is opened once
+# it can be.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -34,7 +35,7 @@ no_sessions() {
 	[ "$(he_ctl --json show sessions)" = '{"sessions":[]}' ]
 }
 
-tap_plan 13
+tap_plan 17
 he_setup
 he_write_config
 
@@ -90,4 +91,24 @@ tap_ok "damaged file: reported as not a session journal" file_contains \
 	"$HE_LOG" "state file $STATE is not a session journal"
 he_connect alice alice-secret "$HE_TMPDIR/oc-seventh.log" || true
 tap_ok "damaged file: the daemon serves" tun_has_address "$NS_CLIENT"
+
+# A start that cannot open the state file (its lock file is a symbolic
+# link, which the journal refuses) restores nothing. It moves the file
+# aside, so that no later start restores alice, and opens the file once
+# the lock is fixed.
+pid_stop "$HE_PID"
+rm -f "$STATE.lock"
+ln -s "$HE_TMPDIR/elsewhere" "$STATE.lock"
+HE_LOG="$HE_TMPDIR/eighth.log"
+he_start
+tap_ok "unusable lock: the file is moved aside" file_contains "$HE_LOG" \
+	"state file $STATE moved to $STATE.stale"
+tap_ok "unusable lock: no session is restored" no_sessions
+rm "$STATE.lock"
+tap_ok "lock fixed: the state file opens while headend runs" \
+	wait_file_contains "$HE_LOG" "state file $STATE: opened" 15
+pid_stop "$HE_PID"
+HE_LOG="$HE_TMPDIR/ninth.log"
+he_start
+tap_ok "lock fixed: the next start restores nothing" restored_nothing
 tap_done
