@@ -347,6 +347,8 @@ conn_status_reason(int status)
 	switch (status) {
 	case 400:
 		return "Bad Request";
+	case 405:
+		return "Method Not Allowed";
 	case 413:
 		return "Content Too Large";
 	case 414:
@@ -380,7 +382,7 @@ conn_respond(struct conn *c, int status, const char *reason,
 	if (extra_headers != NULL)
 		evbuffer_add(out, extra_headers, strlen(extra_headers));
 	evbuffer_add(out, "\r\n", 2);
-	if (body_len > 0)
+	if (body_len > 0 && !c->c_head)
 		evbuffer_add(out, body, body_len);
 	if (!close)
 		return;
@@ -402,6 +404,7 @@ void
 conn_request_done(struct conn *c)
 {
 	c->c_busy = false;
+	c->c_head = false;
 	http_parser_reset(c->c_parser);
 	if (!c->c_closing)
 		conn_enter(c, CONN_IDLE);
@@ -411,8 +414,17 @@ static void
 conn_dispatch(struct conn *c, const struct http_request *req)
 {
 	c->c_busy = true;
+	c->c_head = req->method == HTTP_METHOD_HEAD;
 	conn_enter(c, CONN_BUSY);
-	if (req->method == HTTP_METHOD_CONNECT)
+
+	/* VPN clients and phones use GET, POST and CONNECT. */
+	if (req->method == HTTP_METHOD_OTHER)
+		conn_reject(c, 405, "method not allowed: use GET, POST or "
+		    "CONNECT");
+	else if (req->version_minor > 0 &&
+	    http_request_header(req, "Host") == NULL)
+		conn_reject(c, 400, "HTTP/1.1 request without a Host header");
+	else if (req->method == HTTP_METHOD_CONNECT)
 		tunnel_connect(c, req);
 	else
 		login_handle(c, req);

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 19
+tap_plan 22
 phone_setup
 he_add_user SEP001122334455 'ph%one&pa+ss'
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -40,6 +40,40 @@ tap_ok "GET answers 200" grep -qx 'HTTP/1.1 200 OK' <<<"$headers"
 tap_ok "GET has X-Transcend-Version" grep -qx 'X-Transcend-Version: 1' \
 	<<<"$headers"
 tap_ok "GET has Content-Length 0" grep -qx 'Content-Length: 0' <<<"$headers"
+
+# Methods that no VPN client uses get 405, HEAD gets no body, and an
+# HTTP/1.1 request without Host gets 400.
+http_status() {
+	ip netns exec "$NS_CLIENT" curl -sk -o "$HE_TMPDIR/body" \
+		-w '%{http_code}' --resolve \
+		"$VPN_HOSTNAME:443:$HEADEND_OUTSIDE_ADDR" "$@" "$PHONE_URL" ||
+		true
+}
+tap_ok "DELETE gets 405" test "$(http_status -X DELETE)" = 405
+# head_reply: a raw HEAD request; prints the status line
+# and how many bytes came after the header block.
+head_reply() {
+	ip netns exec "$NS_CLIENT" python3 -c '
+import socket, ssl, sys
+ctx = ssl._create_unverified_context()
+s = ctx.wrap_socket(socket.create_connection((sys.argv[1], 443)),
+                    server_hostname="vpn.example.net")
+s.sendall(b"HEAD /PhoneVPN HTTP/1.1\r\nHost: vpn.example.net\r\n\r\n")
+s.settimeout(5)
+data = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except (socket.timeout, ssl.SSLError):
+    pass
+head, _, rest = data.partition(b"\r\n\r\n")
+print(head.split(b"\r\n")[0].decode(), len(rest))' "$HEADEND_OUTSIDE_ADDR"
+}
+tap_ok "HEAD gets 200 and no body" test "$(head_reply)" = "HTTP/1.1 200 OK 0"
+tap_ok "HTTP/1.1 without Host gets 400" test "$(http_status -H 'Host:')" = 400
 
 out=$(phone_emu --user SEP001122334455 --password 'ph%one&pa+ss' \
 	--ping "$INSIDE_ADDR" --count 2 "$PHONE_URL" 2>&1) || true
