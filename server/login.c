@@ -659,6 +659,9 @@ login_check(struct conn *c, struct login *lg,
 		    "unavailable; try again later.");
 }
 
+static const char login_group_gone[] = "The tunnel-group of this login "
+    "was removed. Connect again with another group URL.\n";
+
 static void
 login_reply(struct conn *c, const struct http_request *req,
     const struct xmlauth_request *x)
@@ -686,6 +689,16 @@ login_reply(struct conn *c, const struct http_request *req,
 		return;
 	}
 	group = c->c_np->cfg->tgroups[lg->lg_tgroup].name;
+	if (c->c_np->cfg->tgroups[lg->lg_tgroup].retired) {
+		/* authd runs the new file, which no longer has the group. */
+		counter_add(&c->c_np->stats.logins_expired, 1);
+		conn_log(c, LOG_INFO, "login ended: a reload removed its "
+		    "tunnel-group %s", group);
+		login_free(lg);
+		conn_respond(c, 404, "Not Found", NULL, "text/plain",
+		    login_group_gone, strlen(login_group_gone), true);
+		return;
+	}
 	if (x->group_select[0] != '\0' && strcmp(x->group_select, group)) {
 		conn_log(c, LOG_INFO, "group-select %s differs from the group "
 		    "%s chosen by the login's first request", x->group_select,

@@ -95,7 +95,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 44
+tap_plan 46
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -207,10 +207,24 @@ tap_ok "slow check: the replaced authd ends" wait_until 10 \
 	sh -c "[ \"\$(pgrep -P $HE_PID | wc -l)\" -eq 2 ]"
 
 # Remove the staff group, shrink its pool away from alice's address and
-# rename the tun device, which needs a restart.
+# rename the tun device, which needs a restart. A login to the staff
+# group is half done: its password comes after the reload.
+lines=$(wc -l <"$HE_LOG")
+ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
+	/staff alice alice-secret --wait-file "$HE_TMPDIR/go" \
+	>"$HE_TMPDIR/late.out" 2>&1 &
+late_login=$!
+wait_until 10 log_after "$lines" 'login started: group=staff' || true
 write_config "$SHRUNK_POOL, $GUESTS_POOL" "$GUESTS_GROUP" renamed0
 tap_ok "removed group: the reload applies" reload_and_wait \
 	"reloaded $HE_CONF|reload of .* (rejected|failed)"
+touch "$HE_TMPDIR/go"
+wait "$late_login" || true
+tap_diag_file "$HE_TMPDIR/late.out"
+tap_ok "removed group: a login begun before ends with 404" \
+	grep -q '^HTTP/1.1 404' "$HE_TMPDIR/late.out"
+tap_ok "removed group: the log says why" file_contains "$HE_LOG" \
+	'login ended: a reload removed its tunnel-group staff'
 tap_ok "removed group: it is kept for its session" file_contains \
 	"$HE_LOG" '1 retired one\(s\) kept for their sessions, 1 retired pool'
 tap_ok "removed group: the session passes packets" he_ping_inside

@@ -5,7 +5,7 @@ the opaque element echoed as received or altered.
 
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
                    [--race N] [--source ADDRESS] [--init-only]
-                   [--group-access URL]
+                   [--group-access URL] [--wait-file FILE]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
 
@@ -16,13 +16,17 @@ ADDRESS, to log in from one of several client addresses. With
 --init-only it sends only the init request, leaves the login unfinished
 and exits 0 when the server answered it with a login form.
 --group-access sends URL as the group the user picked, in place of the
-init request's own URL.
+init request's own URL. With --wait-file FILE the auth-reply waits until
+FILE exists and goes on a new connection, so that a test can change the
+server between the two requests.
 """
+import os
 import re
 import socket
 import ssl
 import sys
 import threading
+import time
 
 INIT = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<config-auth client="vpn" type="init" aggregate-auth-version="2">'
@@ -111,6 +115,12 @@ def main():
     if '--init-only' in sys.argv[6:]:
         print(head.splitlines()[0])
         return 0
+    if '--wait-file' in sys.argv[6:]:
+        flag = sys.argv[sys.argv.index('--wait-file') + 1]
+        while not os.path.exists(flag):
+            time.sleep(0.05)
+        conn.close()
+        conn = connect(host)
     if forge:
         sig = re.search(r'<auth-sig>([0-9a-f]*)</auth-sig>', opaque).group(1)
         forged = ''.join('1' if c == '0' else '0' for c in sig)
