@@ -82,6 +82,30 @@ state_mkdir(const char *path)
 	return (0);
 }
 
+/*
+ * Whoever may write the folder may put an old copy of the state file
+ * back while headend is stopped, and so bring back sessions that were
+ * logged off. Only root should.
+ */
+static void
+state_dir_check(const char *path, const char *what)
+{
+	char dir[PATH_MAX];
+	struct stat sb;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (stat(dirname(dir), &sb) != 0)
+		return;
+	if (sb.st_uid == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return;
+
+	log_warnx("the folder %s of the %s is writable by others than root "
+	    "(owner uid %u, mode %04o): they could put back an old copy and "
+	    "restore sessions that were logged off; make it owned by root "
+	    "with mode 0700", dir, what, (unsigned)sb.st_uid,
+	    (unsigned)(sb.st_mode & 07777));
+}
+
 /* Create the directory of the state file or key file (what), or log why not. */
 static void
 state_make_dir(const char *path, const char *what)
@@ -89,6 +113,8 @@ state_make_dir(const char *path, const char *what)
 	if (state_mkdir(path) != 0)
 		log_warn("cannot create the directory of the %s %s", what,
 		    path);
+	else
+		state_dir_check(path, what);
 }
 
 /*

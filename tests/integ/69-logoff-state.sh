@@ -35,7 +35,7 @@ no_sessions() {
 	[ "$(he_ctl --json show sessions)" = '{"sessions":[]}' ]
 }
 
-tap_plan 17
+tap_plan 18
 he_setup
 he_write_config
 
@@ -111,4 +111,15 @@ pid_stop "$HE_PID"
 HE_LOG="$HE_TMPDIR/ninth.log"
 he_start
 tap_ok "lock fixed: the next start restores nothing" restored_nothing
+
+# A state folder that others may write is reported at the start.
+pid_stop "$HE_PID"
+mkdir -m 0777 "$HE_TMPDIR/open"
+chmod 0777 "$HE_TMPDIR/open"
+sed -i "s|^state-file = .*|state-file = \"$HE_TMPDIR/open/state\";|" \
+	"$HE_CONF"
+HE_LOG="$HE_TMPDIR/tenth.log"
+he_start
+tap_ok "open state folder: the start warns" file_contains "$HE_LOG" \
+	"the folder $HE_TMPDIR/open of the state file is writable by others"
 tap_done
