@@ -425,6 +425,8 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 		return;
 	if (n == 0 && rec.epoch > 0)
 		dtls_route_unknown(d, s, from, dgram, len);
+	else if (n > 0)
+		counter_add(&d->d_np->stats.dtls_drops_rejected, 1);
 	else
 		counter_add(&d->d_np->stats.dtls_drops_unknown_peer, 1);
 }
@@ -662,6 +664,7 @@ dtls_stats_json(const struct netproc_stats *s)
 	dtls_json_u64(drops, "unknown_id", s->dtls_drops_unknown_id);
 	dtls_json_u64(drops, "unknown_peer", s->dtls_drops_unknown_peer);
 	dtls_json_u64(drops, "malformed", s->dtls_drops_malformed);
+	dtls_json_u64(drops, "rejected", s->dtls_drops_rejected);
 	dtls_json_u64(drops, "socket_full", s->dtls_send_drops);
 	dtls_json_u64(drops, "send_error", s->dtls_send_errors);
 	json_object_object_add(o, "drops", drops);

@@ -54,6 +54,7 @@ struct netproc_stats {
 	uint64_t	dtls_drops_unknown_id;	/* ClientHello for no session */
 	uint64_t	dtls_drops_unknown_peer; /* no association took it */
 	uint64_t	dtls_drops_malformed;
+	uint64_t	dtls_drops_rejected;	/* a known peer's, refused */
 	uint64_t	dtls_send_drops;	/* the UDP socket was full */
 	uint64_t	dtls_send_errors;	/* the kernel refused them */
 	uint64_t	handshake_timeouts;	/* TLS not done in time */

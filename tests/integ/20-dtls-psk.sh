@@ -21,7 +21,7 @@ GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
 
 CSTPCLIENT="$(dirname "$0")/tools/cstpclient.py"
 
-tap_plan 28
+tap_plan 29
 tap_require_commands iperf3 nft
 he_setup
 dtls_write_config "" "data-mtu = 1500;"
@@ -106,6 +106,7 @@ limited_at_least() {
 # Datagrams that belong to no session, or forge one's id, change nothing.
 malformed0=$(dtls_drop malformed)
 peer0=$(dtls_drop unknown_peer)
+rejected0=$(dtls_drop rejected)
 id0=$(dtls_drop unknown_id)
 dtls_send_raw 68656c6c6f
 dtls_send_raw "17fefd0001000000000005002000$(printf '%064d' 0)"
@@ -114,6 +115,22 @@ tap_ok "garbage is counted as malformed" \
 	wait_until 5 drop_above malformed "$malformed0"
 tap_ok "a record from an unknown port is counted" \
 	wait_until 5 drop_above unknown_peer "$peer0"
+
+# A forged record from the client's own address and port, sent through a
+# raw socket, fails its association's check and is counted as rejected.
+udp_peer=$(dtls_field 's["peer_udp"]')
+tap_diag "client's DTLS address: $udp_peer"
+ip netns exec "$NS_CLIENT" python3 -c '
+import socket, struct, sys
+src, sport = sys.argv[1].rsplit(":", 1)
+payload = bytes.fromhex("17fefd00010000000000090020") + bytes(32)
+udp = struct.pack("!HHHH", int(sport), 443, 8 + len(payload), 0) + payload
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                 socket.inet_aton(src), socket.inet_aton(sys.argv[2]))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(ip + udp, (sys.argv[2], 0))' "$udp_peer" "$HEADEND_OUTSIDE_ADDR"
+tap_ok "a forged record from the client's own port counts as rejected" \
+	wait_until 5 drop_above rejected "$rejected0"
 tap_ok "a ClientHello with an unknown id is counted" \
 	wait_until 5 drop_above unknown_id "$id0"
 app_id=$(sed -n 's/^X-DTLS-App-ID: //p' "$OC_LOG")
