@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -114,6 +115,15 @@ ctl_usage(FILE *f)
 	    CTL_DEFAULT_SOCKET);
 }
 
+/* Whether something other than a socket is at path. */
+static bool
+ctl_not_socket(const char *path)
+{
+	struct stat sb;
+
+	return (stat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode));
+}
+
 static int
 ctl_connect(const char *path)
 {
@@ -135,7 +145,11 @@ ctl_connect(const char *path)
 			    "group\n", path);
 			exit(CTL_DENIED);
 		}
-		if (errno == ENOENT || errno == ECONNREFUSED)
+		if (errno == ECONNREFUSED && ctl_not_socket(path))
+			fprintf(stderr, "headendctl: %s is not a socket: give "
+			    "the status-socket of headend.conf with -s\n",
+			    path);
+		else if (errno == ENOENT || errno == ECONNREFUSED)
 			fprintf(stderr, "headendctl: cannot connect to %s: "
 			    "%s; is headend running? (-s sets the socket)\n",
 			    path, strerror(errno));

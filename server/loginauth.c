@@ -80,6 +80,8 @@ login_form_parse(const void *body, size_t len, struct login_form *f)
 const char *
 login_credentials_problem(const char *user, const char *password)
 {
+	if (user[0] == '\0' || password[0] == '\0')
+		return ("Enter both a username and a password.");
 	if (strchr(user, ' ') || strchr(password, ' '))
 		return ("Usernames and passwords may not contain spaces, "
 		    "because IP phones cannot send them.");

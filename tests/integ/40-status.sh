@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 39
+tap_plan 40
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -505,4 +505,12 @@ socket_missing() {
 		<<<"$err"
 }
 tap_ok "-s without a path exits 2 and says so" socket_missing
+not_a_socket() {
+	local err got=0
+
+	err=$("$HEADENDCTL" -s "$HE_CONF" show stats 2>&1) || got=$?
+	printf '%s\n' "$err"
+	[ "$got" -eq 3 ] && grep -qF "$HE_CONF is not a socket" <<<"$err"
+}
+tap_ok "-s naming a file that is not a socket says so" not_a_socket
 tap_done
