@@ -33,11 +33,11 @@ struct userfile_match {
 	struct userfile_problem problem;
 };
 
+const char userfile_reason_des[] = "the hash is a traditional DES hash, "
+    "which uses only 8 bytes of a password, or a password written in clear";
+
 #define USERFILE_REASON_NUL	"it contains a NUL byte"
 #define USERFILE_REASON_HASH	"the hash is not one that crypt(3) accepts"
-#define USERFILE_REASON_DES	"the hash is a traditional DES hash, or a " \
-	"password written in clear: DES uses only the first 8 bytes of a " \
-	"password, so set it again with \"headendctl user add\""
 
 /* A replacement file being written next to the original. */
 struct userfile_tmp {
@@ -119,7 +119,8 @@ userfile_hash_locked(const char *hash)
 
 /*
  * crypt(3) takes any hash without a "$id$" prefix as DES, whose salt is
- * any two characters, so a password written in clear passes as a hash.
+ * any two characters, so a password written in clear passes as a hash
+ * that no password matches.
  */
 static bool
 userfile_hash_des(const char *hash)
@@ -377,13 +378,6 @@ userfile_verify_crypt(struct userfile_match *m, const char *password,
 	*known = m->hash[0] != '\0' && !m->owns_malformed &&
 	    !userfile_hash_locked(m->hash) && userfile_password_valid(password);
 
-	/* The time of the dummy check hides nothing here: the reply differs. */
-	if (*known && userfile_hash_des(m->hash)) {
-		userfile_problem_set(&m->problem, m->hash_line,
-		    USERFILE_REASON_DES);
-		return -EBADMSG;
-	}
-
 	rc = userfile_crypt(password, *known ? m->hash : m->dummy, computed);
 
 	/*
@@ -441,7 +435,7 @@ userfile_hash_problem(const char *hash)
 	if (userfile_hash_locked(hash))
 		return NULL;
 	if (userfile_hash_des(hash))
-		return USERFILE_REASON_DES;
+		return userfile_reason_des;
 
 	status = crypt_checksalt(hash);
 	if (status == CRYPT_SALT_INVALID ||
@@ -492,7 +486,7 @@ userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
 		    userfile_line_problem(line);
 		if (reason != NULL) {
 			fn(arg, number, reason);
-			bad = true;
+			bad = bad || reason != userfile_reason_des;
 		}
 	}
 

@@ -7,8 +7,9 @@
  * hash is a crypt(3) string. userfile_set writes yescrypt ("$y$...") with
  * the default cost of libxcrypt, and any method with a "$id$" prefix that
  * libxcrypt supports is accepted when reading. A hash without that prefix
- * is traditional DES, or a password written in clear, so it is unusable
- * like a hash that crypt(3) rejects. A hash that starts with '!' or '*'
+ * is traditional DES, which still works, or a password written in clear,
+ * which no password matches; userfile_check reports both with
+ * userfile_reason_des, as a warning. A hash that starts with '!' or '*'
  * locks the user: no password matches it. Empty lines, lines of only
  * spaces and tabs, lines that start with '#', and a UTF-8 byte order mark
  * at the start of the file are ignored.
@@ -41,6 +42,9 @@
 #define USERFILE_MODE		0640
 #define USERFILE_NAME_MAX	127	/* bytes, without NUL */
 #define USERFILE_PASSWORD_MAX	255	/* bytes, without NUL */
+
+/* userfile_check's reason for a line it only warns about. */
+extern const char userfile_reason_des[];
 
 /* A malformed line of the file, for the caller's messages. */
 struct userfile_problem {
@@ -77,9 +81,10 @@ typedef void userfile_problem_fn(void *arg, unsigned long line,
 /*
  * Check every line of the file without any crypt(), for "headend -t" and
  * for messages about a file that cannot be rewritten. Calls fn for each
- * malformed line and for each hash that crypt_checksalt(3) finds invalid
- * or disabled. Returns 0, -EBADMSG after at least one call of fn, or
- * -errno when the file cannot be read.
+ * malformed line, for each hash that crypt_checksalt(3) finds invalid or
+ * disabled, and with userfile_reason_des (this pointer) for each
+ * hash without a "$id$" prefix. Returns 0, -EBADMSG after at least one
+ * call of fn for another reason, or -errno when the file cannot be read.
  */
 int	userfile_check(const char *path, userfile_problem_fn *fn, void *arg);
 

@@ -51,6 +51,13 @@ authcheck_user_line(void *arg, unsigned long line, const char *reason)
 {
 	struct authcheck *ac = arg;
 
+	if (reason == userfile_reason_des) {
+		authcheck_say(ac, false, "%s:%lu: %s: set that user's "
+		    "password again with \"headendctl user add\"",
+		    ac->user_file, line, reason);
+		return;
+	}
+
 	authcheck_say(ac, ac->lines_fatal, "%s:%lu: invalid line, %s: write "
 	    "\"username:hash\" with a crypt(3) hash, a comment starting with "
 	    "'#' or a blank line; or delete the line and set that user's "

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 40
+tap_plan 42
 he_setup
 he_write_config
 he_start
@@ -119,6 +119,18 @@ he_check
 tap_ok "-t: a duplicate username passes" [ "$check_rc" = 0 ]
 tap_ok "-t: names the duplicate line and the one that counts" grep -qF \
 	"$HE_USERS:$dup_line: user \"$dup_user\" is also on line 1, whose hash counts" \
+	<<<"$check_out"
+mv "$HE_USERS.orig" "$HE_USERS"
+
+# A traditional DES hash, or a password written in clear, only warns: a
+# start under systemd runs -t first, and DES logins still work.
+cp "$HE_USERS" "$HE_USERS.orig"
+echo 'legacy:secret-password' >>"$HE_USERS"
+des_line=$(wc -l <"$HE_USERS")
+he_check
+tap_ok "-t: a hash without \$id\$ passes" [ "$check_rc" = 0 ]
+tap_ok "-t: warns about it by line" grep -qF \
+	"warning: $HE_USERS:$des_line: the hash is a traditional DES hash" \
 	<<<"$check_out"
 mv "$HE_USERS.orig" "$HE_USERS"
 

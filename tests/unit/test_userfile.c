@@ -509,26 +509,29 @@ test_duplicate_first_counts(void **state)
 }
 
 /*
- * crypt(3) takes a password written in clear as a DES hash. Such a line
- * fails its user's logins with the reason, and a new password replaces it.
+ * crypt(3) takes a password written in clear as a DES hash, which no
+ * password matches. userfile_check warns about it, and about a real DES
+ * hash, which still works, without failing.
  */
 static void
-test_des_hash_refused(void **state)
+test_des_hash_warned(void **state)
 {
 	struct fixture *f = *state;
 	struct check_report report = { 0 };
-	struct userfile_problem problem;
+	char text[256];
 
-	file_write_string(f->path, "# users\nbob:secret-password\n");
-	assert_int_equal(userfile_verify_report(f->path, "bob",
-	    "secret-password", &problem), -EBADMSG);
-	assert_int_equal(problem.line, 2);
-	assert_non_null(strstr(problem.reason, "traditional DES hash"));
+	snprintf(text, sizeof(text), "# users\nbob:secret-password\n"
+	    "carol:%s\n", crypt("carol-pw", "ab"));
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_verify(f->path, "bob", "secret-password"),
+	    -EACCES);
+	assert_int_equal(userfile_verify(f->path, "carol", "carol-pw"), 0);
 
-	assert_int_equal(userfile_check(f->path, check_collect, &report),
-	    -EBADMSG);
-	assert_int_equal(report.count, 1);
+	assert_int_equal(userfile_check(f->path, check_collect, &report), 0);
+	assert_int_equal(report.count, 2);
 	assert_int_equal(report.lines[0], 2);
+	assert_int_equal(report.lines[1], 3);
+	assert_string_equal(report.reasons[0], userfile_reason_des);
 
 	assert_int_equal(userfile_set(f->path, "bob", "pw"), 0);
 	assert_int_equal(userfile_verify(f->path, "bob", "pw"), 0);
@@ -716,7 +719,7 @@ main(void)
 		FIXTURE_TEST(test_check_valid_file),
 		FIXTURE_TEST(test_locked_user_denied),
 		FIXTURE_TEST(test_duplicate_first_counts),
-		FIXTURE_TEST(test_des_hash_refused),
+		FIXTURE_TEST(test_des_hash_warned),
 		FIXTURE_TEST(test_byte_order_mark_skipped),
 		FIXTURE_TEST(test_duplicates_listed),
 		FIXTURE_TEST(test_duplicates_none),
