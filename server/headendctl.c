@@ -89,7 +89,7 @@ static void
 ctl_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: headendctl [-s SOCKET] [--json] COMMAND\n"
+	    "usage: headendctl [-s SOCKET] [--json] COMMAND [--json]\n"
 	    "commands:\n"
 	    "  show sessions [user NAME | group NAME | address ADDRESS]\n"
 	    "  show session ID\n"
@@ -470,22 +470,18 @@ ctl_unknown_option(const char *option)
 }
 
 /*
- * Remove every --json from argv, so that it may also follow the command,
- * as in "show sessions --json". Returns the new argc.
+ * Take a --json that ends a remote command, as in "show sessions --json".
+ * Only the last word counts, so that an argument such as a username is
+ * never taken for it. Returns the new argc.
  */
 static int
 ctl_take_json(int argc, char **argv, bool *json)
 {
-	int i, n = 1;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			*json = true;
-		else
-			argv[n++] = argv[i];
+	if (argc > 1 && strcmp(argv[argc - 1], "--json") == 0) {
+		*json = true;
+		argv[--argc] = NULL;
 	}
-	argv[n] = NULL;
-	return (n);
+	return (argc);
 }
 
 int
@@ -497,13 +493,15 @@ main(int argc, char **argv)
 	int i;
 
 	signal(SIGPIPE, SIG_IGN);
-	argc = ctl_take_json(argc, argv, &json);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+		} else if (strcmp(argv[i], "-s") == 0 && i + 1 < argc) {
 			path = argv[++i];
 		} else if (strcmp(argv[i], "-s") == 0) {
 			fprintf(stderr, "headendctl: -s needs the path of the "
-			    "status socket, such as -s %s\n", CTL_DEFAULT_SOCKET);
+			    "status socket, such as -s %s\n",
+			    CTL_DEFAULT_SOCKET);
 			return (CTL_USAGE);
 		} else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
@@ -522,5 +520,6 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], ctl_local_commands[j].name) == 0)
 			return (ctl_local_commands[j].run(argc - i, argv + i));
 	}
+	argc = i + ctl_take_json(argc - i, argv + i, &json);
 	return (ctl_remote(path, json, argc - i, argv + i));
 }

@@ -2,8 +2,9 @@
  * Fuzz the user file's line checks. userfile_check and userfile_duplicates
  * read a file, so each input is written to a temporary file first. The
  * two must agree with their headers: userfile_check fails with -EBADMSG
- * exactly when it reported a line other than a warning, userfile_duplicates returns the number
- * of lines it reported, and no malformed line is part of a duplicate.
+ * exactly when it reported a line other than a warning,
+ * userfile_duplicates returns the number of lines it reported, and no
+ * malformed line is part of a duplicate.
  */
 #include <errno.h>
 #include <stdbool.h>
