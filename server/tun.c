@@ -176,10 +176,9 @@ tun_close_queues(int *fds, size_t nqueues)
 }
 
 /*
- * NOTE: with IFF_MULTI_QUEUE, TUNSETIFF adds a queue to a device whose
- * other queues another process still has open, where a single-queue
- * device fails with EBUSY. A lingering old network process then goes
- * unnoticed and keeps receiving part of the traffic.
+ * Open the device's queues. The first must create the device, so that a
+ * device that another process holds is refused rather than joined; the
+ * others join the device it created.
  */
 static int
 tun_open_queues(const struct config *cfg, size_t nqueues, int *fds,
