@@ -434,6 +434,27 @@ login_lease(struct login *lg, struct conn *c, uint32_t *addr,
 	return (-ENOSPC);
 }
 
+/*
+ * With "reject", the user's own limit comes first, because its message
+ * says what to do. With "logoff-oldest", the caps come first, counting
+ * the sessions that would be replaced as gone, and those end only after.
+ */
+static int
+login_check_limits(struct login *lg, struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	size_t replaced = login_replaced_count(lg, np);
+	const struct config_tgroup *tg = &np->cfg->tgroups[lg->lg_tgroup];
+	int rc;
+
+	if (np->cfg->policies[tg->policy].simultaneous_action ==
+	    SIMULTANEOUS_REJECT && (rc = login_check_simultaneous(lg, c)) != 0)
+		return (rc);
+	if (login_over_session_limit(lg, c, replaced))
+		return (-EUSERS);
+	return (login_check_simultaneous(lg, c));
+}
+
 int
 login_open_session(struct login *lg, struct conn *c, struct session **out)
 {
@@ -445,9 +466,7 @@ login_open_session(struct login *lg, struct conn *c, struct session **out)
 	char text[INET_ADDRSTRLEN];
 	int rc;
 
-	if (login_over_session_limit(lg, c, login_replaced_count(lg, np)))
-		return (-EUSERS);
-	if ((rc = login_check_simultaneous(lg, c)) != 0)
+	if ((rc = login_check_limits(lg, c)) != 0)
 		return (rc);
 	if ((rc = login_lease(lg, c, &addr, &kind)) != 0)
 		return (rc);
