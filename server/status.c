@@ -383,10 +383,13 @@ status_run_line(struct status_conn *sc, char *line, size_t len)
 		line[--len] = '\0';
 
 	/* A whole line arrives past status_check_partial's limit. */
-	if (len > STATUS_LINE_MAX)
+	if (len > STATUS_LINE_MAX) {
 		status_send(sc, status_error(STATUS_INVALID, "command line "
 		    "longer than %d bytes", STATUS_LINE_MAX));
-	else if (strlen(line) != len)
+		status_close_after_write(sc);
+		return (true);
+	}
+	if (strlen(line) != len)
 		status_send(sc, status_error(STATUS_INVALID, "the command "
 		    "contains control characters"));
 	else
@@ -402,7 +405,8 @@ status_run_line(struct status_conn *sc, char *line, size_t len)
 static void
 status_check_partial(struct status_conn *sc, struct evbuffer *in)
 {
-	if (evbuffer_get_length(in) > STATUS_LINE_MAX) {
+	/* The limit is without the line's CR, which may come before its LF. */
+	if (evbuffer_get_length(in) > STATUS_LINE_MAX + 1) {
 		status_send(sc, status_error(STATUS_INVALID, "command line "
 		    "longer than %d bytes", STATUS_LINE_MAX));
 		status_close_after_write(sc);

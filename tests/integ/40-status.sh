@@ -360,19 +360,21 @@ for i, line in enumerate(lines):
 tap_ok "3000 short commands and a half-close get 3000 replies" \
 	raw_many_commands
 
-# A whole line over the limit in one write, and a NUL inside a line, get
-# errors instead of running what the line holds.
+# A NUL inside a line, and a whole line over the limit in one write, get
+# errors instead of running what the line holds; the long one also ends
+# the connection, as a long line that arrives in pieces does.
 raw_bad_lines() {
 	set -o pipefail
 	python3 -c '
 import sys
-sys.stdout.buffer.write(b"show sessions user " + b"a" * 2000 + b"\n"
-                        + b"show\0 stats\n")' | raw_exchange | python3 -c '
+sys.stdout.buffer.write(b"show\0 stats\n" + b"show sessions user "
+                        + b"a" * 2000 + b"\nshow stats\n")' |
+		raw_exchange | python3 -c '
 import json, sys
 lines = sys.stdin.read().split("\n")[:-1]
 assert len(lines) == 2, lines
-assert "longer than 1024 bytes" in json.loads(lines[0])["error"], lines[0]
-assert "control characters" in json.loads(lines[1])["error"], lines[1]'
+assert "control characters" in json.loads(lines[0])["error"], lines[0]
+assert "longer than 1024 bytes" in json.loads(lines[1])["error"], lines[1]'
 }
 tap_ok "a long line and a NUL byte are rejected" raw_bad_lines
 
