@@ -2382,16 +2382,19 @@ cfg_has_include(struct cfg_ctx *ctx, FILE *fp)
 	return (found);
 }
 
-/* libconfig's two terse messages, with what to look for. */
+/* libconfig's two terse messages, with what to look for at line. */
 static const char *
-cfg_syntax_text(const char *text)
+cfg_syntax_text(const char *text, int line)
 {
 	if (text == NULL)
 		return "unreadable file";
+	if (strcmp(text, "syntax error") == 0 && line == 1)
+		return "syntax error: look for a missing ';', quote or bracket "
+		    "on this line, or for a byte order mark at the start of "
+		    "the file";
 	if (strcmp(text, "syntax error") == 0)
 		return "syntax error: look for a missing ';', quote or bracket "
-		    "on this line or the one before, or for a byte order mark "
-		    "at the start of the file";
+		    "on this line or the one before";
 	if (strcmp(text, "duplicate setting name") == 0)
 		return "duplicate setting name: a setting appears twice in "
 		    "the same group, so delete one of them";
@@ -2424,7 +2427,8 @@ cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 
 	file = config_error_file(lc);
 	cfg_report(ctx, file != NULL ? file : ctx->path,
-	    config_error_line(lc), cfg_syntax_text(config_error_text(lc)));
+	    config_error_line(lc), cfg_syntax_text(config_error_text(lc),
+	    config_error_line(lc)));
 	return -EINVAL;
 }
 
