@@ -84,4 +84,11 @@ pool_size(const struct pool *p);
 size_t
 pool_used(const struct pool *p);
 
+/* The netmask of a prefix length, host order; 0 for a length of 0. */
+static inline uint32_t
+pool_prefix_mask(int prefix)
+{
+	return (prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix));
+}
+
 #endif

@@ -206,9 +206,7 @@ sessions_unlink(struct sessions *ss, struct session *se)
 static uint32_t
 session_pool_netmask(const struct config_pool *p)
 {
-	if (p->prefix < 0)
-		return (0xffffffffu);
-	return (p->prefix == 0 ? 0 : 0xffffffffu << (32 - p->prefix));
+	return (p->prefix < 0 ? 0xffffffffu : pool_prefix_mask(p->prefix));
 }
 
 static struct session *

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "netproc.h"
 #include "packet.h"
+#include "pool.h"
 #include "session.h"
 #include "tls.h"
 #include "tun.h"
@@ -603,12 +604,6 @@ tunnel_header_addr(struct evbuffer *b, const char *name, uint32_t addr)
 	evbuffer_add_printf(b, "%s: %s\r\n", name, text);
 }
 
-static uint32_t
-tunnel_prefix_mask(int prefix)
-{
-	return (prefix <= 0 ? 0 : 0xffffffffu << (32 - prefix));
-}
-
 static void
 tunnel_header_timer(struct evbuffer *b, const char *name, int seconds)
 {
@@ -657,7 +652,7 @@ tunnel_header_routes(struct evbuffer *b, const struct config_policy *pol)
 		char net[INET_ADDRSTRLEN], mask[INET_ADDRSTRLEN];
 		struct in_addr n = { htonl(pol->routes[i].network) };
 		struct in_addr m = {
-		    htonl(tunnel_prefix_mask(pol->routes[i].prefix)) };
+		    htonl(pool_prefix_mask(pol->routes[i].prefix)) };
 
 		inet_ntop(AF_INET, &n, net, sizeof(net));
 		inet_ntop(AF_INET, &m, mask, sizeof(mask));
