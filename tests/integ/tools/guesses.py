@@ -61,17 +61,24 @@ def at_once(count, reply):
         conn.settimeout(70)   # past the server's 60 s for a response
     start = threading.Barrier(count)
     status = collections.Counter()
+    lock = threading.Lock()
+
+    def count_result(key):
+        # Counter's += reads and writes in two steps: two threads that
+        # end at once could lose a count.
+        with lock:
+            status[key] += 1
 
     def send(i):
         start.wait()
         try:
             head, _ = xmllogin.request(conns[i], HOST, PATH,
                                        reply(i, forms[i]))
-            status[head.splitlines()[0]] += 1
+            count_result(head.splitlines()[0])
             if 'Set-Cookie: webvpn=' in head:
-                status['cookie'] += 1
+                count_result('cookie')
         except OSError as err:
-            status['no answer: {}'.format(err)] += 1
+            count_result('no answer: {}'.format(err))
 
     threads = [threading.Thread(target=send, args=(i,))
                for i in range(count)]
