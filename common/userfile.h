@@ -8,8 +8,8 @@
  * the default cost of libxcrypt, and any method with a "$id$" prefix that
  * libxcrypt supports is accepted when reading. A hash without that prefix
  * is traditional DES, which still works, or a password written in clear,
- * which no password matches; userfile_check reports both with
- * userfile_reason_des, as a warning. A hash that starts with '!' or '*'
+ * which no password matches. userfile_check reports both as a warning,
+ * with userfile_reason_des. A hash that starts with '!' or '*'
  * locks the user: no password matches it. Empty lines, lines of only
  * spaces and tabs, lines that start with '#', and a UTF-8 byte order mark
  * at the start of the file are ignored.

@@ -399,7 +399,7 @@ login_check_simultaneous(struct login *lg, struct conn *c)
 /*
  * How many of the user's sessions logoff-oldest ends for this login. The
  * limits are checked with them gone, but before they end, so that a login
- * that the limits refuse does not cost the user the sessions.
+ * that the limits reject does not cost the user the sessions.
  */
 static size_t
 login_replaced_count(struct login *lg, struct netproc *np)
@@ -435,9 +435,10 @@ login_lease(struct login *lg, struct conn *c, uint32_t *addr,
 }
 
 /*
- * With "reject", the user's own limit comes first, because its message
- * says what to do. With "logoff-oldest", the caps come first, counting
- * the sessions that would be replaced as gone, and those end only after.
+ * Check the limits of a login. With "reject", the user's own limit comes
+ * first, because its message tells the user what to do. With
+ * "logoff-oldest", the caps come first, counting the sessions to be
+ * replaced as gone, and those sessions end only after the caps pass.
  */
 static int
 login_check_limits(struct login *lg, struct conn *c)

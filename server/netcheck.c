@@ -37,8 +37,9 @@ netcheck_one(const struct config *cfg, const struct config_pool *p,
 }
 
 /*
- * The tun device of this configuration, also under the name it had
- * before a reload renamed it: it holds the tun address alone, as a /32.
+ * Return whether ifa is this configuration's tun device, also under the
+ * name it had before a reload renamed it. Its only address is the tun
+ * address, as a /32.
  */
 static bool
 netcheck_own_tun(const struct config *cfg, const struct ifaddrs *ifa)

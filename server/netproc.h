@@ -54,9 +54,9 @@ struct netproc_stats {
 	uint64_t	dtls_drops_unknown_id;	/* ClientHello for no session */
 	uint64_t	dtls_drops_unknown_peer; /* no association took it */
 	uint64_t	dtls_drops_malformed;
-	uint64_t	dtls_drops_rejected;	/* a known peer's, refused */
+	uint64_t	dtls_drops_rejected;	/* a known peer's, rejected */
 	uint64_t	dtls_send_drops;	/* the UDP socket was full */
-	uint64_t	dtls_send_errors;	/* the kernel refused them */
+	uint64_t	dtls_send_errors;	/* the kernel rejected them */
 	uint64_t	handshake_timeouts;	/* TLS not done in time */
 	uint64_t	request_timeouts;	/* request trickled too slowly */
 	uint64_t	idle_closes;		/* no request while idle */

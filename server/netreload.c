@@ -254,9 +254,9 @@ netreload_static_of(const struct config *cfg, size_t pool, uint32_t addr)
 }
 
 /*
- * A reload may give a user a static address that another user's session
- * holds. The address then goes to its user only after that session ends,
- * and the user gets another one until then.
+ * Warn about each static address that a reload gives to a user while
+ * another user's session has it. The address goes to its user only after
+ * that session ends, and the user gets another one until then.
  */
 static void
 netreload_static_conflicts(struct netproc *np)

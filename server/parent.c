@@ -749,7 +749,7 @@ parent_open(struct parent *p)
 	for (i = 0; i < p->cfg->nlisteners; i++)
 		parent_bind_udp(&p->cfg->listeners[i], p->fds.nworkers,
 		    p->fds.udp[i]);
-	/* A start refused for the status socket must not touch the tun. */
+	/* A start rejected for the status socket must not touch the tun. */
 	p->fds.status = parent_bind_status(p->cfg);
 	if (tun_create(p->cfg, p->fds.nworkers, p->fds.tun, err,
 	    sizeof(err)) != 0) {

@@ -79,7 +79,7 @@ struct session {
 	size_t		se_pool;	/* index into config pools */
 	uint32_t	se_addr;	/* leased address, host order */
 	/*
-	 * The pool's netmask when the session began. A client refuses a
+	 * The pool's netmask when the session began. A client rejects a
 	 * reconnect that brings another, so a reload keeps it.
 	 */
 	uint32_t	se_netmask;	/* host order */

@@ -83,9 +83,9 @@ state_mkdir(const char *path)
 }
 
 /*
- * Whoever may write the folder may put an old copy of the state file
- * back while headend is stopped, and so bring back sessions that were
- * logged off. Only root should.
+ * Warn when others than root may write the folder: they could put an old
+ * copy of the state file back while headend is stopped, which would
+ * restore sessions that were logged off.
  */
 static void
 state_dir_check(const char *path, const char *what)
@@ -461,7 +461,7 @@ state_watch(struct state *st, struct event_base *base)
 
 /*
  * A start that cannot use the state file restores none of its sessions,
- * and their clients' reconnects are refused. So a later start must not
+ * and their clients' reconnects are rejected. So a later start must not
  * bring them back: the file is moved aside.
  */
 static void

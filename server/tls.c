@@ -111,12 +111,12 @@ tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
 static int
 tls_passphrase_cb(char *buf, int size, int rwflag, void *arg)
 {
-	bool *asked = arg;
+	bool *requested = arg;
 
 	(void)buf;
 	(void)size;
 	(void)rwflag;
-	*asked = true;
+	*requested = true;
 	return (-1);
 }
 

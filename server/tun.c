@@ -177,8 +177,8 @@ tun_close_queues(int *fds, size_t nqueues)
 
 /*
  * Open the device's queues. The first must create the device, so that a
- * device that another process holds is refused rather than joined; the
- * others join the device it created.
+ * device another process has open is rejected, not joined. The others
+ * join the device that the first created.
  */
 static int
 tun_open_queues(const struct config *cfg, size_t nqueues, int *fds,

@@ -110,29 +110,31 @@ he_write_config
 he_check
 tap_ok "-t: valid user file passes" [ "$check_rc" = 0 ]
 
+# check_with_line LINE: run headend -t with LINE appended to the user
+# file, then restore the file. Sets check_out, check_rc and added_line.
+check_with_line() {
+	cp "$HE_USERS" "$HE_USERS.orig"
+	printf '%s\n' "$1" >>"$HE_USERS"
+	added_line=$(wc -l <"$HE_USERS")
+	he_check
+	mv "$HE_USERS.orig" "$HE_USERS"
+}
+
 # A second line of the same user only warns: the first line counts.
-cp "$HE_USERS" "$HE_USERS.orig"
 dup_user=$(sed -n '1s/:.*//p' "$HE_USERS")
-sed -n 1p "$HE_USERS" >>"$HE_USERS"
-dup_line=$(wc -l <"$HE_USERS")
-he_check
+check_with_line "$(sed -n 1p "$HE_USERS")"
 tap_ok "-t: a duplicate username passes" [ "$check_rc" = 0 ]
 tap_ok "-t: names the duplicate line and the one that counts" grep -qF \
-	"$HE_USERS:$dup_line: user \"$dup_user\" is also on line 1, whose hash counts" \
+	"$HE_USERS:$added_line: user \"$dup_user\" is also on line 1, whose hash counts" \
 	<<<"$check_out"
-mv "$HE_USERS.orig" "$HE_USERS"
 
-# A traditional DES hash, or a password written in clear, only warns: a
-# start under systemd runs -t first, and DES logins still work.
-cp "$HE_USERS" "$HE_USERS.orig"
-echo 'legacy:secret-password' >>"$HE_USERS"
-des_line=$(wc -l <"$HE_USERS")
-he_check
+# A traditional DES hash, or a password written in clear, only warns,
+# because a start under systemd runs -t first and DES logins still work.
+check_with_line 'legacy:secret-password'
 tap_ok "-t: a hash without \$id\$ passes" [ "$check_rc" = 0 ]
 tap_ok "-t: warns about it by line" grep -qF \
-	"warning: $HE_USERS:$des_line: the hash is a traditional DES hash" \
+	"warning: $HE_USERS:$added_line: the hash is a traditional DES hash" \
 	<<<"$check_out"
-mv "$HE_USERS.orig" "$HE_USERS"
 
 # Paths that headend writes must not be files that it reads: the start
 # would delete or set aside the user file.
@@ -229,7 +231,7 @@ tap_ok "-t: warns about a pool on an interface's network" grep -qF \
 	<<<"$check_out"
 
 # The running headend's tun device under its old name, after tun.name
-# changed in the file: it holds the tun address alone, and is no other
+# changed in the file. Its only address is the tun address, so it is no
 # network that the pool could take over.
 ip -n "$NS_HEADEND" tuntap add he-oldtun mode tun
 ip -n "$NS_HEADEND" addr add 198.19.255.1/32 dev he-oldtun

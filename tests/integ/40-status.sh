@@ -361,8 +361,8 @@ tap_ok "3000 short commands and a half-close get 3000 replies" \
 	raw_many_commands
 
 # A NUL inside a line, and a whole line over the limit in one write, get
-# errors instead of running what the line holds; the long one also ends
-# the connection, as a long line that arrives in pieces does.
+# errors instead of running the command. The long line also ends the
+# connection, as a long line that arrives in pieces does.
 raw_bad_lines() {
 	set -o pipefail
 	python3 -c '

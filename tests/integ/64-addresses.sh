@@ -3,7 +3,7 @@
 # static address .3. Alice always gets .3, and no other user gets it,
 # even when it is the last free address. A user who logs in again gets
 # the previous address while it is free, although a lower one is free.
-# A reload that gives a user an address that another user's session holds
+# A reload that gives a user an address in use by another user's session
 # warns, and the address is the user's once that session ends. A static
 # address outside the pool is a configuration error.
 set -eu

@@ -3,7 +3,7 @@
 # is rejected, and the old one stays in use. A new certificate and key
 # are served to new connections after SIGHUP. The tunnel that was up
 # before keeps running on its old TLS connection. A key with a passphrase
-# is an error that says how to fix it, not a prompt.
+# gives an error that explains the fix, not a prompt.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -92,8 +92,8 @@ tap_ok "existing tunnel: passes packets" he_ping_inside
 tap_ok "existing tunnel: openconnect did not reconnect" sh -c \
 	"! grep -qiE 'reconnect' '$HE_TMPDIR/alice.log'"
 
-# A key with a passphrase: headend -t on a terminal (script gives it one)
-# must not wait for the passphrase, and must say what to do.
+# A key with a passphrase: headend -t on a terminal (script provides one)
+# must not wait for the passphrase, and its error must explain the fix.
 openssl pkey -in "$HE_TMPDIR/server.key" -aes256 -passout pass:secret \
 	-out "$HE_TMPDIR/enc.key"
 sed 's|key = "server.key"|key = "enc.key"|' "$HE_CONF" >"$HE_TMPDIR/enc.conf"
