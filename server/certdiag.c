@@ -127,6 +127,14 @@ certdiag_print_stack(struct certdiag *d, STACK_OF(X509) *certs,
 	}
 }
 
+/* Return why cert_read_file returned rc, for a message. */
+static const char *
+certdiag_read_error(int rc)
+{
+	return (rc == -EINVAL ? "it holds no PEM certificate" :
+	    regfile_strerror(-rc));
+}
+
 int
 certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 {
@@ -136,8 +144,7 @@ certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 
 	if (n < 0) {
 		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s", path,
-		    n == -EINVAL ? "no PEM certificate in the file" :
-		    regfile_strerror(-n));
+		    certdiag_read_error(n));
 		return (n);
 	}
 	certdiag_say(&d, CERTDIAG_INFO, "%s", path);
@@ -157,7 +164,7 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 	memset(dl, 0, sizeof(*dl));
 	if ((n = cert_read_file(l->certificate, &dl->sent)) < 0) {
 		certdiag_say(d, CERTDIAG_ERROR, "cannot read certificate "
-		    "%s: %s", l->certificate, regfile_strerror(-n));
+		    "%s: %s", l->certificate, certdiag_read_error(n));
 		return (n);
 	}
 	if (l->chain[0] != '\0' && cert_read_file(l->chain, &chain) > 0) {
@@ -167,9 +174,10 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 	}
 	if (l->next_certificate[0] != '\0' &&
 	    (n = cert_read_file(l->next_certificate, &dl->next)) < 0) {
-		certdiag_say(d, CERTDIAG_WARNING, "cannot read "
-		    "next-certificate %s: %s", l->next_certificate,
-		    regfile_strerror(-n));
+		certdiag_say(d, CERTDIAG_WARNING, "next-certificate %s: %s, "
+		    "so phones cannot be given its certHash: put the new "
+		    "certificate in it, in PEM", l->next_certificate,
+		    certdiag_read_error(n));
 		return (n);
 	}
 	return (0);

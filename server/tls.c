@@ -64,8 +64,15 @@ tls_ctx_load_certificate(SSL_CTX *ctx, const struct config_listener *l,
 		    l->certificate, regfile_strerror(e));
 		return (-1);
 	}
-	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_certificate(ctx, x) != 1 ||
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL) {
+		tls_error_string(why, sizeof(why));
+		snprintf(err, errlen, "cannot load certificate %s: no PEM "
+		    "certificate could be read from it. It must hold a whole "
+		    "-----BEGIN CERTIFICATE----- block, the server's own "
+		    "first; a DER file converts with \"openssl x509 -inform "
+		    "der -in %s -out NEW.crt\" (OpenSSL: %s)",
+		    l->certificate, l->certificate, why);
+	} else if (SSL_CTX_use_certificate(ctx, x) != 1 ||
 	    SSL_CTX_clear_chain_certs(ctx) != 1 ||
 	    tls_ctx_add_chain_bio(ctx, bio) < 0) {
 		tls_error_string(why, sizeof(why));
@@ -152,6 +159,14 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 			ERR_clear_error();
 			snprintf(err, errlen, "key %s does not match "
 			    "certificate %s", l->key, l->certificate);
+		} else if (key == NULL) {
+			tls_error_string(why, sizeof(why));
+			snprintf(err, errlen, "cannot load key %s: no PEM "
+			    "private key could be read from it. It must hold "
+			    "a whole -----BEGIN PRIVATE KEY----- block (or RSA "
+			    "or EC PRIVATE KEY); a DER key converts with "
+			    "\"openssl pkey -inform der -in %s -out NEW.key\" "
+			    "(OpenSSL: %s)", l->key, l->key, why);
 		} else {
 			tls_error_string(why, sizeof(why));
 			snprintf(err, errlen, "cannot load key %s: %s",

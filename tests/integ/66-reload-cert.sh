@@ -56,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 10
+tap_plan 13
 he_setup
 he_write_config
 he_start
@@ -105,4 +105,36 @@ tap_ok "encrypted key: headend -t fails without a prompt" test "$rc" -eq 1
 tap_ok "encrypted key: the error says how to write an unencrypted copy" \
 	grep -qF "enc.key is encrypted with a passphrase, which headend cannot ask for: write an unencrypted copy" \
 	<<<"$out"
+
+# check_with SED: print headend -t's output for the configuration that SED
+# makes of the running one.
+check_with() {
+	sed "$1" "$HE_CONF" >"$HE_TMPDIR/variant.conf"
+	"$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1 || true
+}
+
+# A DER certificate, and a certificate where the key belongs: the error
+# names what the file must hold and how to convert a DER file.
+openssl x509 -in "$HE_TMPDIR/server.crt" -outform der -out "$HE_TMPDIR/der.crt"
+out=$(check_with 's|certificate = "server.crt"|certificate = "der.crt"|')
+tap_diag_stdin <<<"$out"
+want="no PEM certificate could be read from it. It must hold a whole"
+want+=" -----BEGIN CERTIFICATE----- block, the server's own first; a DER"
+want+=" file converts with \"openssl x509 -inform der -in $HE_TMPDIR/der.crt"
+tap_ok "DER certificate: the error names the conversion" grep -qF "$want" \
+	<<<"$out"
+out=$(check_with 's|key = "server.key"|key = "server.crt"|')
+tap_diag_stdin <<<"$out"
+want="cannot load key $HE_TMPDIR/server.crt: no PEM private key could be"
+want+=" read from it"
+tap_ok "certificate as key: the error names the missing key" grep -qF \
+	"$want" <<<"$out"
+
+# A next-certificate without a certificate cannot give phones a certHash.
+out=$(check_with 's|key = "server.key"|&; next-certificate = "server.key"|')
+tap_diag_stdin <<<"$out"
+want="warning: next-certificate $HE_TMPDIR/server.key: it holds no PEM"
+want+=" certificate, so phones cannot be given its certHash"
+tap_ok "next-certificate without a certificate: -t warns" grep -qF \
+	"$want" <<<"$out"
 tap_done
