@@ -125,10 +125,18 @@ unit: $(UNIT_BIN)
 		echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 # The tests find the binaries through HEADEND_BUILD; HEADEND_SANITIZE
-# tells them that the seccomp filter is off in this build.
+# tells them that the seccomp filter is off in this build. Each test
+# has its own namespaces and folder, and most of their time is spent
+# waiting for protocol timers, so two run at once. The longest start
+# first, so that none of them is left running alone at the end.
+INTEG_JOBS ?= 2
+INTEG_FIRST := tests/integ/48-guesses.sh tests/integ/67-restart.sh
+INTEG_TESTS := $(INTEG_FIRST) \
+	$(filter-out $(INTEG_FIRST),$(sort $(wildcard tests/integ/[0-9]*.sh)))
+
 integ: all $(TOOL_BIN)
 	$(Q)HEADEND_BUILD=$(CURDIR)/$(B) HEADEND_SANITIZE=$(SANITIZE) \
-		prove -v --timer -e bash tests/integ/[0-9]*.sh
+		prove -j$(INTEG_JOBS) -v --timer -e bash $(INTEG_TESTS)
 
 sanitize:
 	$(Q)$(SANITIZE_ENV) $(MAKE) --no-print-directory SANITIZE=1 \

@@ -17,11 +17,13 @@ HE_SOCKET="$HE_TMPDIR/status.sock"
 HE_USERS="$HE_TMPDIR/users"
 HE_PID=
 
-# The unprivileged user of the network process must exist.
+# The unprivileged user of the network process must exist. Tests run in
+# parallel, so another may add it first.
 he_ensure_user() {
 	getent passwd headend >/dev/null ||
 		useradd --system --no-create-home --home-dir /nonexistent \
-			--shell /usr/sbin/nologin headend
+			--shell /usr/sbin/nologin headend 2>/dev/null ||
+		wait_until 5 getent passwd headend >/dev/null
 }
 
 # he_add_user NAME PASSWORD: add a user to the test's user file.
