@@ -97,6 +97,7 @@ struct ipc_reload_result {
 	struct ipc_header hdr;
 	uint32_t	seq;
 	uint32_t	outcome;	/* enum ipc_reload_outcome */
+	uint32_t	warnings;	/* logged while it was applied */
 };
 
 /*
@@ -113,6 +114,7 @@ struct ipc_config {
 struct ipc_config_applied {
 	struct ipc_header hdr;
 	int32_t		result;	/* 0 or -errno */
+	uint32_t	warnings;	/* logged while it was applied */
 	char		message[IPC_MESSAGE_MAX];	/* why it failed */
 };
 

@@ -22,6 +22,7 @@
 static const char *log_role = "headend";
 static bool log_stderr = true;
 static int log_verbose;
+static unsigned long log_warnings;	/* atomic: workers log too */
 
 void
 log_init(const char *role, bool to_stderr, int verbose)
@@ -91,6 +92,8 @@ log_vwrite(int priority, const char *fmt, va_list ap)
 
 	if (priority == LOG_DEBUG && log_verbose < 1)
 		return;
+	if (priority <= LOG_WARNING)
+		__atomic_add_fetch(&log_warnings, 1, __ATOMIC_RELAXED);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	log_escape(raw, line, sizeof(line));
 	if (!log_stderr) {
@@ -103,6 +106,12 @@ log_vwrite(int priority, const char *fmt, va_list ap)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_role,
 	    (int)getpid(), log_level_name(priority), line);
+}
+
+unsigned long
+log_warning_count(void)
+{
+	return (__atomic_load_n(&log_warnings, __ATOMIC_RELAXED));
 }
 
 void

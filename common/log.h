@@ -26,6 +26,13 @@ void	log_write(int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vwrite(int priority, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * Lines this process logged at LOG_WARNING or worse, so far. A caller
+ * takes the count before a step and after it, to say how many warnings
+ * the step logged.
+ */
+unsigned long	log_warning_count(void);
+
 void	fatal(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *fmt, ...)

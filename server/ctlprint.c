@@ -1,4 +1,5 @@
 /* The output of headendctl declared in ctlprint.h. */
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -338,9 +339,17 @@ ctlprint_reload(json_object *root)
 		  "configuration stays" },
 	};
 	json_object *state = ctlprint_member(root, "reload");
+	json_object *warnings = ctlprint_member(root, "warnings");
 	const char *name = state != NULL ? json_object_get_string(state) : "";
+	uint64_t n = warnings != NULL ? json_object_get_uint64(warnings) : 0;
 	size_t i;
 
+	if (strcmp(name, "applied") == 0 && n > 0) {
+		printf("reload applied: the configuration was re-read, with "
+		    "%" PRIu64 " warning(s), which the headend log lists and "
+		    "\"headend -t -c FILE\" prints\n", n);
+		return;
+	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		if (strcmp(name, texts[i].state) == 0) {
 			printf("%s\n", texts[i].text);

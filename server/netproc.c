@@ -77,7 +77,8 @@ netproc_reload_result(const void *buf, size_t len)
 
 	if (ipc_reload_result_decode(buf, len, &msg) != 0)
 		return (false);
-	statusadmin_reload_done(msg.seq, (enum ipc_reload_outcome)msg.outcome);
+	statusadmin_reload_done(msg.seq, (enum ipc_reload_outcome)msg.outcome,
+	    msg.warnings);
 	return (true);
 }
 

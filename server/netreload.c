@@ -316,6 +316,7 @@ netreload_receive(struct netproc *np, const void *msg, size_t len, int fd,
     int authd_fd)
 {
 	struct netreload r = { .np = np };
+	unsigned long mark = log_warning_count();
 	struct ipc_config_applied reply;
 	struct ipc_config cm;
 	int rc;
@@ -340,6 +341,7 @@ netreload_receive(struct netproc *np, const void *msg, size_t len, int fd,
 			close(authd_fd);
 	}
 	ipc_config_applied_init(&reply, rc, rc == 0 ? NULL : r.why);
+	reply.warnings = (uint32_t)(log_warning_count() - mark);
 	if (parentc_send(np, &reply, sizeof(reply)) != 0)
 		log_warnx("cannot send the reload result to the parent");
 	netreload_discard(&r);

@@ -63,6 +63,9 @@ struct parent {
 	struct event	*old_authd_timer;	/* ends those that hang */
 	struct event	*reload_timeout;
 	uint32_t	reload_seq;	/* status request of p->reload, or 0 */
+	/* log_warning_count() as the reload began, and the network's. */
+	unsigned long	reload_log_mark;
+	uint32_t	reload_net_warnings;
 	bool		logoff;		/* the stop ends every session */
 	bool		stopping;	/* only session reports count now */
 };

@@ -69,10 +69,13 @@ parentnet_log_certdiag(void *arg, enum certdiag_level level,
 	log_write(certdiag_priority(level), "%s", line);
 }
 
-/* Tell the status request seq, if any, how its reload ended. */
+/*
+ * Tell the status request seq, if any, how its reload ended and how many
+ * warnings the processes logged while they applied it.
+ */
 static void
 parentnet_reload_result(struct parent *p, uint32_t seq,
-    enum ipc_reload_outcome outcome)
+    enum ipc_reload_outcome outcome, unsigned long warnings)
 {
 	struct ipc_reload_result msg;
 	int rc;
@@ -80,6 +83,7 @@ parentnet_reload_result(struct parent *p, uint32_t seq,
 	if (seq == 0 || p->net_pid <= 0)
 		return;
 	ipc_reload_result_init(&msg, seq, outcome);
+	msg.warnings = warnings > UINT32_MAX ? UINT32_MAX : (uint32_t)warnings;
 	if ((rc = ipc_send(p->net_channel, &msg, sizeof(msg), -1)) != 0)
 		log_warnx("cannot report the end of reload request %u to the "
 		    "network process: %s", seq, strerror(-rc));
@@ -131,6 +135,7 @@ static void
 parentnet_reload_install(struct parent *p, struct reload *r)
 {
 	pid_t old_authd = p->authd_pid;
+	unsigned long warnings;
 
 	/* After the install, r keeps the old configuration. */
 	reload_install(r, &p->cfg, p->tls);
@@ -156,9 +161,16 @@ parentnet_reload_install(struct parent *p, struct reload *r)
 		/* The pending restart starts both with the new file. */
 		parent_stop_child(&p->authd_pid);
 	}
-	log_notice("reloaded %s", p->cfg->path);
+	warnings = log_warning_count() - p->reload_log_mark +
+	    p->reload_net_warnings;
+	if (warnings > 0)
+		log_notice("reloaded %s, with %lu warning(s) above",
+		    p->cfg->path, warnings);
+	else
+		log_notice("reloaded %s", p->cfg->path);
 	sd_notify(0, "READY=1");
-	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_APPLIED);
+	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_APPLIED,
+	    warnings);
 	p->reload_seq = 0;
 }
 
@@ -172,7 +184,7 @@ parentnet_reload_abandon(struct parent *p, const char *why)
 	p->reload = NULL;
 	evtimer_del(p->reload_timeout);
 	sd_notify(0, "READY=1");
-	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_FAILED);
+	parentnet_reload_result(p, p->reload_seq, IPC_RELOAD_FAILED, 0);
 	p->reload_seq = 0;
 }
 
@@ -202,16 +214,18 @@ parent_reload(struct parent *p, uint32_t seq)
 	if (p->reload != NULL) {
 		log_warnx("a reload is still waiting for the network process; "
 		    "ignoring this one");
-		parentnet_reload_result(p, seq, IPC_RELOAD_IGNORED);
+		parentnet_reload_result(p, seq, IPC_RELOAD_IGNORED, 0);
 		return;
 	}
 	parentnet_notify_reloading();
+	p->reload_log_mark = log_warning_count();
+	p->reload_net_warnings = 0;
 	log_notice("reloading %s", p->cfg->path);
 	if ((errors = reload_prepare(p->cfg, &r)) != 0) {
 		log_err("reload of %s rejected with %d error(s); the running "
 		    "configuration stays", p->cfg->path, errors);
 		sd_notify(0, "READY=1");
-		parentnet_reload_result(p, seq, IPC_RELOAD_REJECTED);
+		parentnet_reload_result(p, seq, IPC_RELOAD_REJECTED, 0);
 		return;
 	}
 	p->reload_seq = seq;
@@ -262,6 +276,7 @@ parentnet_reload_answer(struct parent *p, const void *buf, size_t len)
 	}
 	p->reload = NULL;
 	evtimer_del(p->reload_timeout);
+	p->reload_net_warnings = msg.warnings;
 	parentnet_reload_install(p, r);
 }
 

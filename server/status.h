@@ -213,8 +213,12 @@ status_handler_fn statusadmin_logoff;	/* logoff FIELD VALUE */
 status_handler_fn statusadmin_reload;	/* reload */
 status_handler_fn statusadmin_reload_show;	/* show reload ID */
 
-/* Record how the reload that request seq asked for ended. */
-void	statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome);
+/*
+ * Record how the reload that request seq asked for ended, and how many
+ * warnings were logged while it was applied.
+ */
+void	statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome,
+	    uint32_t warnings);
 status_handler_fn statusadmin_shutdown;	/* shutdown [logoff] */
 
 #endif

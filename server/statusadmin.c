@@ -100,16 +100,19 @@ statusadmin_ask_parent(struct netproc *np, enum ipc_type type, uid_t uid,
 static struct {
 	uint32_t	seq;
 	enum ipc_reload_outcome outcome;
+	uint32_t	warnings;
 } statusadmin_reloads[STATUSADMIN_RELOADS];
 static uint32_t statusadmin_reload_last;	/* the last request number */
 
 void
-statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome)
+statusadmin_reload_done(uint32_t seq, enum ipc_reload_outcome outcome,
+    uint32_t warnings)
 {
 	size_t slot = seq % STATUSADMIN_RELOADS;
 
 	statusadmin_reloads[slot].seq = seq;
 	statusadmin_reloads[slot].outcome = outcome;
+	statusadmin_reloads[slot].warnings = warnings;
 }
 
 static const char *
@@ -155,6 +158,9 @@ statusadmin_reload_show(struct status_request *req)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_uint64(seq));
 	json_object_object_add(o, "reload", json_object_new_string(state));
+	if (strcmp(state, "applied") == 0)
+		json_object_object_add(o, "warnings", json_object_new_uint64(
+		    statusadmin_reloads[slot].warnings));
 	return (o);
 }
 

@@ -22,7 +22,7 @@ logout() {
 	lc_client logout "$VPN_HOSTNAME" /staff "${COOKIES[$1]}" >/dev/null
 }
 
-tap_plan 15
+tap_plan 16
 he_setup
 for user in bob carol dave eve frank gina; do
 	he_add_user "$user" "$user-secret"
@@ -94,6 +94,9 @@ rc=0
 out=$(he_ctl reload 2>&1) || rc=$?
 tap_diag "headendctl reload: exit $rc: $out"
 tap_ok "static address held by a session: reload accepted" test "$rc" -eq 0
+tap_ok "headendctl reload counts the network process's warning" grep -qE \
+	'^reload applied: the configuration was re-read, with [1-9][0-9]* warning\(s\), which the headend log lists' \
+	<<<"$out"
 tap_ok "the reload warns with the session to end" file_contains "$HE_LOG" \
 	"static address $dave of user \"gina\" is held by the session of user \"dave\", .*logoff id $dave_id\""
 logout dave

@@ -526,9 +526,12 @@ test_reload_result_round_trip(void **state)
 
 	(void)state;
 	ipc_reload_result_init(&msg, 7, IPC_RELOAD_REJECTED);
+	assert_int_equal(msg.warnings, 0);
+	msg.warnings = 3;
 	assert_int_equal(ipc_reload_result_decode(&msg, sizeof(msg), &out), 0);
 	assert_int_equal(out.seq, 7);
 	assert_int_equal(out.outcome, IPC_RELOAD_REJECTED);
+	assert_int_equal(out.warnings, 3);
 	assert_int_equal(ipc_reload_result_decode(&msg, sizeof(msg) - 1,
 	    &out), -EBADMSG);
 	msg.outcome = IPC_RELOAD_FAILED + 1;
