@@ -64,7 +64,7 @@ netreload_usage(struct netreload *r, bool used[CONFIG_MAX_TGROUPS])
 static int
 netreload_tls(struct netreload *r)
 {
-	char err[1000];
+	char err[960];
 	size_t i;
 
 	for (i = 0; i < r->cfg->nlisteners; i++) {
