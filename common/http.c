@@ -381,9 +381,8 @@ http_header_apply(struct http_parser *p, const char *name, const char *value)
 		return http_content_length_parse(p, value);
 
 	/*
-	 * NOTE: an HTTP/1.1 request without Host is accepted, although
-	 * RFC 9112 section 3.2 requires a 400, because not every Cisco IP
-	 * phone firmware has been checked to send it.
+	 * A request without Host parses: HTTP/1.0 may leave it out, and
+	 * conn.c answers an HTTP/1.1 one with 400 (RFC 9112 section 3.2).
 	 */
 	if (strcasecmp(name, "Host") == 0) {
 		if (p->have_host)
