@@ -75,15 +75,26 @@ cert_read_bio(BIO *bio, STACK_OF(X509) **out)
 			break;
 		}
 	}
-	ERR_clear_error();	/* the loop ends on "no start line" */
+	n = tls_pem_ended() ? sk_X509_num(certs) : -EBADMSG;
 	BIO_free(bio);
-	n = sk_X509_num(certs);
 	if (n <= 0) {
 		sk_X509_pop_free(certs, X509_free);
-		return (-EINVAL);
+		return (n < 0 ? n : -EINVAL);
 	}
 	*out = certs;
 	return (n);
+}
+
+const char *
+cert_read_strerror(int err, bool crl)
+{
+	if (err == EINVAL)
+		return (crl ? "it holds no PEM or DER CRL" :
+		    "it holds no PEM certificate");
+	if (err == EBADMSG)
+		return ("a PEM block in it is damaged or cut short: put a "
+		    "whole copy in its place");
+	return (regfile_strerror(err));
 }
 
 int
@@ -112,6 +123,10 @@ cert_read_crls_bio(BIO *bio, STACK_OF(X509_CRL) **out)
 	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL)
 		if (sk_X509_CRL_push(crls, crl) <= 0)
 			X509_CRL_free(crl);
+	if (!tls_pem_ended()) {
+		rc = -EBADMSG;
+		goto out;
+	}
 	if (sk_X509_CRL_num(crls) == 0 && BIO_reset(bio) == 0 &&
 	    (crl = d2i_X509_CRL_bio(bio, NULL)) != NULL &&
 	    sk_X509_CRL_push(crls, crl) <= 0)
@@ -196,8 +211,7 @@ cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
 		if (n < 0) {
 			cert_report(on_error, arg, cfg, tg, "cannot read CA "
 			    "certificates from ca-files entry %s: %s",
-			    tg->ca_files[i], n == -EINVAL ? "it holds no PEM "
-			    "certificate" : regfile_strerror(-n));
+			    tg->ca_files[i], cert_read_strerror(-n, false));
 			errors++;
 			continue;
 		}
@@ -232,8 +246,7 @@ cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
 		rc = cert_read_crls_bio(bio, &g->cg_crls);
 	if (rc != 0) {
 		cert_report(on_error, arg, cfg, tg, "cannot read crl-file %s: "
-		    "%s", tg->crl_file, rc == -EINVAL ? "it holds no PEM or "
-		    "DER CRL" : regfile_strerror(-rc));
+		    "%s", tg->crl_file, cert_read_strerror(-rc, true));
 		return (1);
 	}
 	return (0);
@@ -527,8 +540,7 @@ cert_crl_failed(struct cert_group *g, const struct config_tgroup *tg,
 	g->cg_crl_warned = true;
 	log_warnx("tunnel-group %s: cannot read crl-file %s (%s); the "
 	    "previous CRL stays in force", tg->name, tg->crl_file,
-	    err == EINVAL ? "it holds no PEM or DER CRL" :
-	    regfile_strerror(err));
+	    cert_read_strerror(err, true));
 }
 
 /* Read the CRLs of an open CRL file and put them in force. */

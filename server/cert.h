@@ -101,13 +101,21 @@ bool	cert_matches(SSL *ssl, const struct cert_identity *id);
 /*
  * Read every PEM certificate of path into a new stack. Returns the
  * number read (> 0), or -ENOENT and the like when the file cannot be
- * opened, or -EINVAL when it holds no certificate.
+ * opened, -EINVAL when it holds no certificate, or -EBADMSG when a PEM
+ * block in it is damaged or cut short.
  */
 int	cert_read_file(const char *path, STACK_OF(X509) **out);
 
 /*
+ * Return why cert_read_file (crl false) or cert_read_crl_file (crl true)
+ * failed with -err, for a message.
+ */
+const char *cert_read_strerror(int err, bool crl);
+
+/*
  * Read every PEM CRL of path, or its one DER CRL, into a new stack.
- * Returns 0, -EINVAL when the file holds no CRL, or another -errno.
+ * Returns 0, -EINVAL when the file holds no CRL, -EBADMSG when a PEM
+ * block is damaged, or another -errno.
  */
 int	cert_read_crl_file(const char *path, STACK_OF(X509_CRL) **out);
 

@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
@@ -127,14 +128,6 @@ certdiag_print_stack(struct certdiag *d, STACK_OF(X509) *certs,
 	}
 }
 
-/* Return why cert_read_file returned rc, for a message. */
-static const char *
-certdiag_read_error(int rc)
-{
-	return (rc == -EINVAL ? "it holds no PEM certificate" :
-	    regfile_strerror(-rc));
-}
-
 int
 certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 {
@@ -144,7 +137,7 @@ certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 
 	if (n < 0) {
 		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s", path,
-		    certdiag_read_error(n));
+		    cert_read_strerror(-n, false));
 		return (n);
 	}
 	certdiag_say(&d, CERTDIAG_INFO, "%s", path);
@@ -164,7 +157,7 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 	memset(dl, 0, sizeof(*dl));
 	if ((n = cert_read_file(l->certificate, &dl->sent)) < 0) {
 		certdiag_say(d, CERTDIAG_ERROR, "cannot read certificate "
-		    "%s: %s", l->certificate, certdiag_read_error(n));
+		    "%s: %s", l->certificate, cert_read_strerror(-n, false));
 		return (n);
 	}
 	if (l->chain[0] != '\0' && cert_read_file(l->chain, &chain) > 0) {
@@ -177,8 +170,8 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 		certdiag_say(d, CERTDIAG_WARNING, "next-certificate %s: %s, "
 		    "so phones cannot be given its certHash: put the new "
 		    "certificate in it, in PEM", l->next_certificate,
-		    certdiag_read_error(n));
-		return (n);
+		    cert_read_strerror(-n, false));
+		dl->next = NULL;	/* only a warning: go on */
 	}
 	return (0);
 }
@@ -390,23 +383,95 @@ certdiag_check_crl(struct certdiag *d, const struct config_tgroup *tg,
 		    tg->crl_file, tg->name, issuer, date);
 }
 
+/* Return the CAs of the group's ca-files that can be read, or NULL. */
+static STACK_OF(X509) *
+certdiag_group_cas(const struct config_tgroup *tg)
+{
+	STACK_OF(X509) *cas = sk_X509_new_null(), *certs;
+	size_t i;
+
+	for (i = 0; cas != NULL && i < tg->nca_files; i++) {
+		if (cert_read_file(tg->ca_files[i], &certs) < 0)
+			continue;	/* the trust store load reports it */
+		while (sk_X509_num(certs) > 0)
+			sk_X509_push(cas, sk_X509_shift(certs));
+		sk_X509_free(certs);
+	}
+	return (cas);
+}
+
+/*
+ * Return whether crl comes from one of the CAs, by name and signature. A
+ * CRL that names one of them but fails its signature gets a warning of
+ * its own, as the checks of that CA's certificates cannot use it.
+ */
+static bool
+certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
+    X509_CRL *crl, STACK_OF(X509) *cas)
+{
+	char issuer[CERT_NAME_MAX];
+	bool named = false;
+	X509 *ca;
+	int i;
+
+	for (i = 0; i < sk_X509_num(cas); i++) {
+		ca = sk_X509_value(cas, i);
+		if (X509_NAME_cmp(X509_get_subject_name(ca),
+		    X509_CRL_get_issuer(crl)) != 0)
+			continue;
+		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+			return (true);
+		named = true;
+	}
+	ERR_clear_error();
+	cert_name_format(X509_CRL_get_issuer(crl), issuer, sizeof(issuer));
+	if (named)
+		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
+		    "%s: the CRL of \"%s\" does not verify with that CA's key "
+		    "in ca-files, so logins with certificates of that CA get "
+		    "503: take the CRL from the CA itself", tg->crl_file,
+		    tg->name, issuer);
+	return (false);
+}
+
+/*
+ * Certificate checks need the CRL of the CA that issued the client's
+ * certificate, so a file with no CRL of the group's CAs fails them all.
+ */
+static void
+certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
+{
+	STACK_OF(X509_CRL) *crls;
+	STACK_OF(X509) *cas;
+	int j, matched = 0;
+
+	if (tg->crl_file[0] == '\0' ||
+	    cert_read_crl_file(tg->crl_file, &crls) != 0)
+		return;
+	cas = certdiag_group_cas(tg);
+	for (j = 0; j < sk_X509_CRL_num(crls); j++) {
+		certdiag_check_crl(d, tg, sk_X509_CRL_value(crls, j));
+		if (cas != NULL && certdiag_crl_from_cas(d, tg,
+		    sk_X509_CRL_value(crls, j), cas))
+			matched++;
+	}
+	if (cas != NULL && sk_X509_num(cas) > 0 && matched == 0)
+		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
+		    "%s holds no CRL of a CA in its ca-files, so every "
+		    "certificate login to this group gets 503: put in it the "
+		    "CRL of each CA that issues client certificates",
+		    tg->crl_file, tg->name);
+	sk_X509_pop_free(cas, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+
 static void
 certdiag_check_crls(struct certdiag *d, const struct config *cfg)
 {
-	STACK_OF(X509_CRL) *crls;
 	size_t i;
-	int j;
 
-	for (i = 0; i < cfg->ntgroups; i++) {
-		const struct config_tgroup *tg = &cfg->tgroups[i];
-
-		if (tg->crl_file[0] == '\0' ||
-		    cert_read_crl_file(tg->crl_file, &crls) != 0)
-			continue;
-		for (j = 0; j < sk_X509_CRL_num(crls); j++)
-			certdiag_check_crl(d, tg, sk_X509_CRL_value(crls, j));
-		sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	}
+	for (i = 0; i < cfg->ntgroups; i++)
+		certdiag_check_group_crls(d, &cfg->tgroups[i]);
 }
 
 int

@@ -1,4 +1,5 @@
 /* TLS contexts for the listeners. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,21 @@ tls_error_string(char *buf, size_t len)
 		snprintf(buf, len, "no OpenSSL error recorded");
 }
 
-/* Add every certificate left in bio to the chain the listener sends. */
+bool
+tls_pem_ended(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	bool ended = e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+
+	ERR_clear_error();
+	return (ended);
+}
+
+/*
+ * Add every certificate left in bio to the chain the listener sends.
+ * Returns how many, -EBADMSG when a block is damaged, or -ENOMEM.
+ */
 static int
 tls_ctx_add_chain_bio(SSL_CTX *ctx, BIO *bio)
 {
@@ -38,23 +53,42 @@ tls_ctx_add_chain_bio(SSL_CTX *ctx, BIO *bio)
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (SSL_CTX_add0_chain_cert(ctx, x) != 1) {
 			X509_free(x);
-			return (-1);
+			return (-ENOMEM);
 		}
 		n++;
 	}
-	ERR_clear_error();	/* the loop ends on "no start line" */
-	return (n);
+	return (tls_pem_ended() ? n : -EBADMSG);
+}
+
+/* Write into err why the leaf of the certificate file is unusable. */
+static void
+tls_leaf_error(const struct config_listener *l, bool read, char *err,
+    size_t errlen)
+{
+	char why[512];
+
+	tls_error_string(why, sizeof(why));
+	if (read) {
+		snprintf(err, errlen, "cannot load certificate %s: %s",
+		    l->certificate, why);
+		return;
+	}
+	snprintf(err, errlen, "cannot load certificate %s: no PEM "
+	    "certificate could be read from it. It must hold a whole "
+	    "-----BEGIN CERTIFICATE----- block, the server's own first; a "
+	    "DER file converts with \"openssl x509 -inform der -in %s -out "
+	    "NEW.crt\" (OpenSSL: %s)", l->certificate, l->certificate, why);
 }
 
 /*
- * The certificate file contains the leaf first, then any intermediates, as
- * SSL_CTX_use_certificate_chain_file reads it.
+ * The certificate file has the leaf first, then any intermediates. A
+ * damaged block after the leaf fails the load, as it would leave the
+ * chain short without a word.
  */
 static int
 tls_ctx_load_certificate(SSL_CTX *ctx, const struct config_listener *l,
     const struct cfgbundle *files, char *err, size_t errlen)
 {
-	char why[512];
 	X509 *x = NULL;
 	BIO *bio;
 	int rc = -1, e;
@@ -64,23 +98,20 @@ tls_ctx_load_certificate(SSL_CTX *ctx, const struct config_listener *l,
 		    l->certificate, regfile_strerror(e));
 		return (-1);
 	}
-	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL) {
-		tls_error_string(why, sizeof(why));
-		snprintf(err, errlen, "cannot load certificate %s: no PEM "
-		    "certificate could be read from it. It must hold a whole "
-		    "-----BEGIN CERTIFICATE----- block, the server's own "
-		    "first; a DER file converts with \"openssl x509 -inform "
-		    "der -in %s -out NEW.crt\" (OpenSSL: %s)",
-		    l->certificate, l->certificate, why);
-	} else if (SSL_CTX_use_certificate(ctx, x) != 1 ||
-	    SSL_CTX_clear_chain_certs(ctx) != 1 ||
-	    tls_ctx_add_chain_bio(ctx, bio) < 0) {
-		tls_error_string(why, sizeof(why));
+	if ((x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1 ||
+	    SSL_CTX_clear_chain_certs(ctx) != 1)
+		tls_leaf_error(l, x != NULL, err, errlen);
+	else if ((e = tls_ctx_add_chain_bio(ctx, bio)) == -EBADMSG)
+		snprintf(err, errlen, "cannot load certificate %s: a PEM "
+		    "block after its first certificate is damaged or cut "
+		    "short: put whole copies of the certificates in it",
+		    l->certificate);
+	else if (e < 0)
 		snprintf(err, errlen, "cannot load certificate %s: %s",
-		    l->certificate, why);
-	} else {
+		    l->certificate, strerror(-e));
+	else
 		rc = 0;
-	}
 	X509_free(x);
 	BIO_free(bio);
 	return (rc);
@@ -102,6 +133,12 @@ tls_ctx_load_chain(SSL_CTX *ctx, const struct config_listener *l,
 	}
 	n = tls_ctx_add_chain_bio(ctx, bio);
 	BIO_free(bio);
+	if (n == -EBADMSG) {
+		snprintf(err, errlen, "cannot load chain %s: a PEM block in it "
+		    "is damaged or cut short: put whole copies of the "
+		    "certificates in it", l->chain);
+		return (-1);
+	}
 	if (n <= 0) {
 		snprintf(err, errlen, "cannot load chain %s: no PEM "
 		    "certificate could be read from it", l->chain);

@@ -2,6 +2,7 @@
 #ifndef HEADEND_TLS_H
 #define HEADEND_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/err.h>
@@ -41,6 +42,13 @@ tls_errors_clear(void)
 
 /* Copy OpenSSL's error queue into buf as one line, and clear it. */
 void	tls_error_string(char *buf, size_t len);
+
+/*
+ * After a loop of PEM reads has ended, return whether it ended at the end
+ * of the input ("no start line"), not at a damaged or cut-short block.
+ * Clears the error queue.
+ */
+bool	tls_pem_ended(void);
 
 /*
  * Ask clients for a certificate without requiring one, and accept any

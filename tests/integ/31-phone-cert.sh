@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 21
+tap_plan 24
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -144,4 +144,41 @@ status=0
 out=$(cert_login lost "$PHONE_URL" 2>&1) || status=$?
 tap_ok "a new login with the revoked certificate gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+
+# check_crl FILE: print headend -t's output with crl-file set to FILE.
+check_crl() {
+	sed "s|crl-file = \"phones.crl\"|crl-file = \"$1\"|" "$HE_CONF" \
+		>"$HE_TMPDIR/variant.conf"
+	"$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1 || true
+}
+
+# A CRL of a CA outside ca-files fails every certificate check.
+phone_crl rogue
+out=$(check_crl rogue/crl.pem)
+tap_diag_stdin <<<"$out"
+want="rogue/crl.pem of tunnel-group phones holds no CRL of a CA in its"
+want+=" ca-files, so every certificate login to this group gets 503"
+tap_ok "a CRL of no group CA: -t warns of the 503s" grep -qF "$want" \
+	<<<"$out"
+
+# A CRL that bears the CA's name but another key's signature.
+phone_ca_init fake "/CN=Test CAPF"
+phone_crl fake
+cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/crl.pem" >"$HE_TMPDIR/fake.crl"
+out=$(check_crl fake.crl)
+tap_diag_stdin <<<"$out"
+want='the CRL of "CN=Test CAPF" does not verify with that CA'"'"'s key in'
+want+=" ca-files, so logins with certificates of that CA get 503"
+tap_ok "a CRL under the CA's name but another key: -t warns" grep -qF \
+	"$want" <<<"$out"
+
+# A CRL cut short behind a whole one would lose that CA's revocations.
+{ cat "$HE_TMPDIR/mic/crl.pem"; head -c 300 "$HE_TMPDIR/capf/crl.pem"; } \
+	>"$HE_TMPDIR/short.crl"
+out=$(check_crl short.crl)
+tap_diag_stdin <<<"$out"
+want="cannot read crl-file $HE_TMPDIR/short.crl: a PEM block in it is"
+want+=" damaged or cut short"
+tap_ok "a CRL cut short behind a whole one: -t fails" grep -qF "$want" \
+	<<<"$out"
 tap_done

@@ -56,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 13
+tap_plan 15
 he_setup
 he_write_config
 he_start
@@ -136,5 +136,17 @@ tap_diag_stdin <<<"$out"
 want="warning: next-certificate $HE_TMPDIR/server.key: it holds no PEM"
 want+=" certificate, so phones cannot be given its certHash"
 tap_ok "next-certificate without a certificate: -t warns" grep -qF \
+	"$want" <<<"$out"
+tap_ok "next-certificate without a certificate: the rest is checked" \
+	grep -q "certHash (base64 of SHA-1): " <<<"$out"
+
+# A certificate cut short behind the leaf would shorten the chain sent.
+{ cat "$HE_TMPDIR/server.crt"; head -c 500 "$HE_TMPDIR/server.crt"; } \
+	>"$HE_TMPDIR/short.crt"
+out=$(check_with 's|certificate = "server.crt"|certificate = "short.crt"|')
+tap_diag_stdin <<<"$out"
+want="cannot load certificate $HE_TMPDIR/short.crt: a PEM block after its"
+want+=" first certificate is damaged or cut short"
+tap_ok "a certificate cut short behind the leaf: -t fails" grep -qF \
 	"$want" <<<"$out"
 tap_done
