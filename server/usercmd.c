@@ -401,6 +401,14 @@ usercmd_delete(const struct usercmd_args *args)
 	int rc;
 
 	rc = userfile_delete(args->file, args->user);
+
+	/* The user or the file may be missing: a script must tell them apart. */
+	if (rc == -ENOENT && access(args->file, F_OK) != 0 && errno == ENOENT) {
+		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: it does "
+		    "not exist: name the user file with -f FILE\n",
+		    args->file);
+		return USERCMD_FAILED;
+	}
 	if (rc == -ENOENT) {
 		fprintf(stderr, USERCMD_PREFIX ": user %s not found in %s\n",
 		    args->user, args->file);

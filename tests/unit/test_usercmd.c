@@ -261,6 +261,17 @@ test_delete_user(void **state)
 	assert_int_equal(usercmd_run("", del), 5);
 }
 
+/* A mistyped file is an error (1), not a user already gone (5). */
+static void
+test_delete_missing_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *del[] = { "delete", "-f", f->path, "alice", NULL };
+
+	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(usercmd_run("", del), 1);
+}
+
 static void
 test_usage_errors(void **state)
 {
@@ -300,6 +311,7 @@ main(void)
 		FIXTURE_TEST(test_add_missing_directory),
 		FIXTURE_TEST(test_add_name_space),
 		FIXTURE_TEST(test_delete_user),
+		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
 	};
 
