@@ -36,6 +36,24 @@ struct userfile_match {
 const char userfile_reason_des[] = "the hash is a traditional DES hash, "
     "which uses only 8 bytes of a password, or a password written in clear";
 
+const char userfile_reason_short[] = "the hash is cut short, so no "
+    "password matches it";
+
+/*
+ * The length of the last "$" field of a whole hash, for the methods that
+ * libxcrypt writes by default or that other tools commonly write. crypt(3)
+ * accepts a hash that lacks it as a bare setting, which no password
+ * matches.
+ */
+static const struct {
+	const char	*prefix;
+	size_t		len;
+} userfile_hash_ends[] = {
+	{ "$y$", 43 }, { "$gy$", 43 }, { "$7$", 43 }, { "$6$", 86 },
+	{ "$5$", 43 }, { "$1$", 22 }, { "$2a$", 53 }, { "$2b$", 53 },
+	{ "$2y$", 53 },
+};
+
 #define USERFILE_REASON_NUL	"it contains a NUL byte"
 #define USERFILE_REASON_HASH	"the hash is not one that crypt(3) accepts"
 
@@ -426,6 +444,29 @@ userfile_verify(const char *path, const char *user, const char *password)
 	return userfile_verify_report(path, user, password, NULL);
 }
 
+bool
+userfile_reason_warns(const char *reason)
+{
+	return reason == userfile_reason_des ||
+	    reason == userfile_reason_short;
+}
+
+/* Return whether the hash of a known method lacks its whole last field. */
+static bool
+userfile_hash_short(const char *hash)
+{
+	const char *end = strrchr(hash, '$') + 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(userfile_hash_ends) /
+	    sizeof(userfile_hash_ends[0]); i++) {
+		if (strncmp(hash, userfile_hash_ends[i].prefix,
+		    strlen(userfile_hash_ends[i].prefix)) == 0)
+			return strlen(end) != userfile_hash_ends[i].len;
+	}
+	return false;
+}
+
 /* Return why a well-formed line is still unusable, or NULL. */
 static const char *
 userfile_hash_problem(const char *hash)
@@ -441,6 +482,8 @@ userfile_hash_problem(const char *hash)
 	if (status == CRYPT_SALT_INVALID ||
 	    status == CRYPT_SALT_METHOD_DISABLED)
 		return USERFILE_REASON_HASH;
+	if (userfile_hash_short(hash))
+		return userfile_reason_short;
 	return NULL;
 }
 
@@ -486,7 +529,7 @@ userfile_check(const char *path, userfile_problem_fn *fn, void *arg)
 		    userfile_line_problem(line);
 		if (reason != NULL) {
 			fn(arg, number, reason);
-			bad = bad || reason != userfile_reason_des;
+			bad = bad || !userfile_reason_warns(reason);
 		}
 	}
 

@@ -9,8 +9,8 @@
  * libxcrypt supports is accepted when reading. A hash without that prefix
  * is traditional DES, which still works, or a password written in clear,
  * which no password matches. userfile_check reports both as a warning,
- * with userfile_reason_des. A hash that starts with '!' or '*'
- * locks the user: no password matches it. Empty lines, lines of only
+ * with userfile_reason_des, and a hash cut short as one too. A hash that
+ * starts with '!' or '*' locks the user: no password matches it. Empty lines, lines of only
  * spaces and tabs, lines that start with '#', and a UTF-8 byte order mark
  * at the start of the file are ignored.
  *
@@ -43,8 +43,12 @@
 #define USERFILE_NAME_MAX	127	/* bytes, without NUL */
 #define USERFILE_PASSWORD_MAX	255	/* bytes, without NUL */
 
-/* userfile_check's reason for a line it only warns about. */
+/* userfile_check's reasons for lines it only warns about. */
 extern const char userfile_reason_des[];
+extern const char userfile_reason_short[];
+
+/* Return whether a reason of userfile_check is only a warning. */
+bool	userfile_reason_warns(const char *reason);
 
 /* A malformed line of the file, for the caller's messages. */
 struct userfile_problem {
@@ -82,9 +86,11 @@ typedef void userfile_problem_fn(void *arg, unsigned long line,
  * Check every line of the file without any crypt(), for "headend -t" and
  * for messages about a file that cannot be rewritten. Calls fn for each
  * malformed line, for each hash that crypt_checksalt(3) finds invalid or
- * disabled, and with userfile_reason_des (this pointer) for each
- * hash without a "$id$" prefix. Returns 0, -EBADMSG after at least one
- * call of fn for another reason, or -errno when the file cannot be read.
+ * disabled, with userfile_reason_des (this pointer) for each hash
+ * without a "$id$" prefix, and with userfile_reason_short for a hash of a
+ * common method whose last field is cut short or missing. Returns 0,
+ * -EBADMSG after at least one call of fn for another reason, or -errno
+ * when the file cannot be read.
  */
 int	userfile_check(const char *path, userfile_problem_fn *fn, void *arg);
 

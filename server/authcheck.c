@@ -51,7 +51,7 @@ authcheck_user_line(void *arg, unsigned long line, const char *reason)
 {
 	struct authcheck *ac = arg;
 
-	if (reason == userfile_reason_des) {
+	if (userfile_reason_warns(reason)) {
 		authcheck_say(ac, false, "%s:%lu: %s: set that user's "
 		    "password again with \"headendctl user add\"",
 		    ac->user_file, line, reason);

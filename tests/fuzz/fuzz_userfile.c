@@ -24,7 +24,7 @@ struct fuzz_lines {
 	bool		bad[FUZZ_INPUT_MAX + 2];	/* by line number */
 	unsigned long	last;		/* the last line reported */
 	long		calls;
-	long		warnings;	/* calls with userfile_reason_des */
+	long		warnings;	/* calls with a warning-only reason */
 };
 
 static void
@@ -35,7 +35,7 @@ fuzz_malformed(void *arg, unsigned long line, const char *reason)
 	FUZZ_CHECK(line > got->last && line <= FUZZ_INPUT_MAX + 1);
 	FUZZ_CHECK(reason != NULL && reason[0] != '\0');
 	/* A line whose hash crypt(3) rejects is still that user's line. */
-	if (reason == userfile_reason_des)
+	if (userfile_reason_warns(reason))
 		got->warnings++;
 	else if (strcmp(reason, FUZZ_REASON_HASH) != 0)
 		got->bad[line] = true;

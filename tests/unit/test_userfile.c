@@ -537,6 +537,48 @@ test_des_hash_warned(void **state)
 	assert_int_equal(userfile_verify(f->path, "bob", "pw"), 0);
 }
 
+/*
+ * Whole hashes of each method with a known length pass the check. The
+ * same hashes one character short, and bare settings, get a warning: no
+ * password matches them, although crypt(3) takes them.
+ */
+static void
+test_short_hash_warned(void **state)
+{
+	static const char *const prefixes[] = {
+		"$y$", "$6$", "$5$", "$1$", "$2b$"
+	};
+	struct fixture *f = *state;
+	struct check_report report = { 0 };
+	char text[2048], setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	size_t i, used = 0, n;
+	const char *hash;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		assert_non_null(crypt_gensalt_rn(prefixes[i], 0, NULL, 0,
+		    setting, sizeof(setting)));
+		assert_non_null(hash = crypt("pw", setting));
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+		    "u%zu:%s\n", i, hash);
+	}
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_check(f->path, check_collect, &report), 0);
+	assert_int_equal(report.count, 0);
+
+	/* Cut each line's hash by one character, then add bare settings. */
+	for (i = 0, n = 0; text[i] != '\0'; i++)
+		if (text[i + 1] != '\n')
+			text[n++] = text[i];
+	text[n] = '\0';
+	snprintf(text + n, sizeof(text) - n, "frank:$6$x\nzed:$y$j9T$a\n");
+	file_write_string(f->path, text);
+	assert_int_equal(userfile_check(f->path, check_collect, &report), 0);
+	assert_int_equal(report.count, 7);
+	for (i = 0; i < 7; i++)
+		assert_string_equal(report.reasons[i], userfile_reason_short);
+	assert_true(userfile_reason_warns(userfile_reason_short));
+}
+
 /* A UTF-8 byte order mark before the first line is skipped, and dropped. */
 static void
 test_byte_order_mark_skipped(void **state)
@@ -720,6 +762,7 @@ main(void)
 		FIXTURE_TEST(test_locked_user_denied),
 		FIXTURE_TEST(test_duplicate_first_counts),
 		FIXTURE_TEST(test_des_hash_warned),
+		FIXTURE_TEST(test_short_hash_warned),
 		FIXTURE_TEST(test_byte_order_mark_skipped),
 		FIXTURE_TEST(test_duplicates_listed),
 		FIXTURE_TEST(test_duplicates_none),
