@@ -510,7 +510,9 @@ state_open(const struct config *cfg, struct event_base *base)
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc == -EBUSY) {
 		log_warnx("cannot open the state file %s: another process has "
-		    "it open; sessions will not survive a restart", st->path);
+		    "it open, such as another headend with the same "
+		    "state-file; sessions will not survive a restart: give "
+		    "each headend its own state-file", st->path);
 		st->journal = NULL;
 		return (st);
 	}
