@@ -272,10 +272,8 @@ static int
 tunnel_write(struct tunnel *t, const uint8_t *data, size_t len,
     size_t limit)
 {
-	if (evbuffer_get_length(t->t_out) + len > limit) {
-		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
+	if (evbuffer_get_length(t->t_out) + len > limit)
 		return (-ENOBUFS);
-	}
 
 	/*
 	 * The write goes to memory, so it fails only on a libssl error or
@@ -316,13 +314,19 @@ tunnel_send_frame(struct tunnel *t, enum cstp_type type,
 	/* Per thread: every worker builds frames at the same time. */
 	static __thread uint8_t frame[TUNNEL_FRAME_MAX];
 	size_t limit = TUNNEL_QUEUE_BYTES_MAX;
+	int rc;
 
 	if (type != CSTP_DATA)
 		limit += TUNNEL_QUEUE_CONTROL_EXTRA;
 	cstp_header_write(frame, type, (uint16_t)len);
 	if (len > 0)	/* a DPD request may come with no payload */
 		memcpy(frame + CSTP_HEADER_LEN, payload, len);
-	return (tunnel_write(t, frame, CSTP_HEADER_LEN + len, limit));
+	rc = tunnel_write(t, frame, CSTP_HEADER_LEN + len, limit);
+
+	/* The counter is of packets lost, not of DPD replies to a flood. */
+	if (rc == -ENOBUFS && type == CSTP_DATA)
+		counter_add(&t->t_session->se_stats.drops_queue_full, 1);
+	return (rc);
 }
 
 /* Returns -EPIPE when a failed write closed and freed the tunnel. */

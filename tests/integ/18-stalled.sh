@@ -15,7 +15,7 @@ flood_client() {
 		"$FLOOD_SECONDS" 4 >/dev/null
 }
 
-tap_plan 5
+tap_plan 7
 he_setup
 he_write_config
 he_add_user alice alice-secret
@@ -43,4 +43,15 @@ tap_ok "it read TERMINATE behind the queued packets" \
 tap_ok "it did not try to reconnect" \
 	sh -c "! grep -Eq 'Reconnect|SSL read error|Failed to' \
 	'$HE_TMPDIR/oc.log'"
+
+# A client that floods DPD requests and reads none of the replies: the
+# replies that find the queue full are dropped, but they are no traffic,
+# so the session's queue-full count of lost packets stays 0.
+he_add_user bob bob-secret
+cookie=$(lc_login bob bob-secret)
+out=$(lc_client connect "$VPN_HOSTNAME" "$cookie" --dpd-flood 3 2>&1) || true
+tap_diag "$out"
+tap_ok "DPD flood: the client sent it" grep -q '^dpd-flooded [1-9]' \
+	<<<"$out"
+tap_ok "DPD flood: no packet counted as lost" lc_field_is bob queue_full 0
 tap_done

@@ -8,6 +8,7 @@ usage: cstpclient.py login HOST PATH USER PASSWORD
        cstpclient.py logout HOST PATH COOKIE
        cstpclient.py connect HOST COOKIE [--disconnect REASON]
                      [--hold SECONDS] [--flood SECONDS DEST]
+                     [--dpd-flood SECONDS]
 
 login prints "cookie=TOKEN" and exits 0 when a cookie was set, or
 prints the reply's status line and a message and exits 1.
@@ -19,7 +20,9 @@ server ends the tunnel, printing "terminate" for a TERMINATE frame,
 "closed" when the connection ends, or "held" when the time ran out.
 --flood sends 1300-byte UDP packets to the IPv4 address DEST, port 9,
 as fast as TLS takes them for SECONDS, then prints "flooded N" with the
-number of packets.
+number of packets. --dpd-flood sends DPD requests of 16,000 bytes for
+SECONDS without reading the replies, from a socket with a small receive
+buffer, then prints "dpd-flooded N".
 Exits 0, or 1 when CONNECT did not get 200.
 """
 import re
@@ -49,11 +52,15 @@ CSTP_DISCONNECT = 0x05
 CSTP_TERMINATE = 0x09
 
 
-def connect(host):
+def connect(host, rcvbuf=0):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    raw = socket.create_connection(HEADEND, timeout=10)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    raw.settimeout(10)
+    raw.connect(HEADEND)
     return ctx.wrap_socket(raw, server_hostname=host)
 
 
@@ -190,8 +197,22 @@ def flood(conn, address, dest, seconds):
     print('flooded {}'.format(sent))
 
 
+def dpd_flood(conn, seconds):
+    burst = frame(CSTP_DPD_REQ, bytes(16000)) * 4
+    deadline = time.monotonic() + seconds
+    sent = 0
+    conn.settimeout(1)
+    while time.monotonic() < deadline:
+        try:
+            conn.sendall(burst)
+            sent += 4
+        except socket.timeout:
+            pass
+    print('dpd-flooded {}'.format(sent))
+
+
 def tunnel(host, cookie, args):
-    conn = connect(host)
+    conn = connect(host, 4096 if '--dpd-flood' in args else 0)
     request = ('CONNECT /CSCOSSLC/tunnel HTTP/1.1\r\nHost: {}\r\n'
                'User-Agent: Open AnyConnect VPN Agent v9.01\r\n'
                'Cookie: webvpn={}\r\nX-CSTP-Version: 1\r\n'
@@ -212,7 +233,9 @@ def tunnel(host, cookie, args):
     frames = Frames(conn, rest)
     address = [line.split(':', 1)[1].strip() for line in lines
                if line.startswith('X-CSTP-Address:')]
-    if '--flood' in args and address:
+    if '--dpd-flood' in args:
+        dpd_flood(conn, float(args[args.index('--dpd-flood') + 1]))
+    elif '--flood' in args and address:
         at = args.index('--flood')
         flood(conn, address[0], args[at + 2], float(args[at + 1]))
     elif '--disconnect' in args:
