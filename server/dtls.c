@@ -659,6 +659,7 @@ dtls_stats_json(const struct netproc_stats *s)
 
 	dtls_json_u64(o, "succeeded", s->dtls_handshakes);
 	dtls_json_u64(o, "failed", s->dtls_handshake_failures);
+	dtls_json_u64(o, "superseded", s->dtls_handshakes_superseded);
 	dtls_json_u64(o, "rebindings", s->dtls_rebindings);
 	dtls_json_u64(o, "hellos_rate_limited", s->dtls_hellos_rate_limited);
 	dtls_json_u64(drops, "unknown_id", s->dtls_drops_unknown_id);

@@ -378,8 +378,11 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
 		return;
 	}
-	if (ch->ch_pend != NULL)
+	if (ch->ch_pend != NULL) {
+		counter_add(&dtls_channel_np(ch)->stats.
+		    dtls_handshakes_superseded, 1);
 		dtls_channel_drop(ch, ch->ch_pend, "superseded");
+	}
 	if ((a = dtls_assoc_new(ch, s, from)) == NULL)
 		return;
 	ch->ch_pend = a;

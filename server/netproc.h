@@ -49,6 +49,7 @@ struct netproc_stats {
 	struct session_stats sessions_ended;	/* sums of ended sessions */
 	uint64_t	dtls_handshakes;	/* completed */
 	uint64_t	dtls_handshake_failures;
+	uint64_t	dtls_handshakes_superseded;	/* by a newer hello */
 	uint64_t	dtls_rebindings;	/* a client's UDP address moved */
 	uint64_t	dtls_hellos_rate_limited;
 	uint64_t	dtls_drops_unknown_id;	/* ClientHello for no session */

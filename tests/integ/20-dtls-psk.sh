@@ -21,7 +21,7 @@ GCM_MTU=$((1500 - 20 - 8 - 13 - 8 - 16 - 1))
 
 CSTPCLIENT="$(dirname "$0")/tools/cstpclient.py"
 
-tap_plan 29
+tap_plan 30
 tap_require_commands iperf3 nft
 he_setup
 dtls_write_config "" "data-mtu = 1500;"
@@ -139,6 +139,7 @@ app_id=$(sed -n 's/^X-DTLS-App-ID: //p' "$OC_LOG")
 # addresses: a hello from the client's own address still gets through.
 ip -n "$NS_CLIENT" addr add 198.18.0.77/24 dev veth-c
 limited0=$(dtls_stat hellos_rate_limited)
+superseded0=$(dtls_stat superseded)
 # Both addresses are odd, so one worker reads every datagram below in
 # order: once the garbage after the hellos is counted, they were handled.
 malformed0=$(dtls_drop malformed)
@@ -148,6 +149,9 @@ wait_until 5 drop_above malformed "$malformed0" || true
 limited1=$(dtls_stat hellos_rate_limited)
 tap_ok "forged hellos from another address are rate-limited" \
 	test "$limited1" -ge "$((limited0 + 14))"
+passed=$((20 - limited1 + limited0))
+tap_ok "the handshakes that the next hello replaced are counted" test \
+	"$(dtls_stat superseded)" -ge "$((superseded0 + passed - 1))"
 malformed0=$(dtls_drop malformed)
 dtls_send_hellos 1 "$app_id"
 dtls_send_raw 68656c6c6f
