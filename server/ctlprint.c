@@ -123,6 +123,13 @@ ctlprint_format_flag(json_object *v, char *buf, size_t size)
 	    json_type_boolean) && json_object_get_boolean(v) ? "yes" : "");
 }
 
+static void
+ctlprint_format_yes_no(json_object *v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", v == NULL ? "" :
+	    json_object_get_boolean(v) ? "yes" : "no");
+}
+
 /* Follow a dotted path such as "pool.used"; return NULL when absent. */
 static json_object *
 ctlprint_lookup(json_object *o, const char *path)
@@ -180,6 +187,7 @@ ctlprint_sessions(json_object *root)
 		{ "GROUP", "group", 12, false, NULL },
 		{ "ADDRESS", "address", 15, false, NULL },
 		{ "PEER", "peer_tcp", 21, false, NULL },
+		{ "CONN", "connected", 4, false, ctlprint_format_yes_no },
 		{ "DTLS", "dtls_state", 5, false, NULL },
 		{ "BYTES-IN", "bytes_in", 12, true, NULL },
 		{ "BYTES-OUT", "bytes_out", 12, true, NULL },

@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 7
+tap_plan 8
 he_setup
 he_write_config
 he_start
@@ -29,6 +29,9 @@ assert s[0]["bytes_in"] > 0, "bytes_in"
 ' "$sessions"
 tap_ok "headendctl prints a table" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' show sessions | grep -q alice"
+tap_ok "the table says that alice's client is connected" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' show sessions |
+	awk '\$2 == \"alice\" { print \$6 }' | grep -qx yes"
 
 net_pid=$(he_child_pid network)
 tap_ok "network process is not uid 0" sh -c \
