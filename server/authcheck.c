@@ -276,6 +276,43 @@ authcheck_state_files(struct authcheck *ac)
 		    "state-file, or key-file,", key);
 }
 
+/*
+ * Warn about a secret that every user of the host may read or change: a
+ * key lets them pose as the headend, and a user file's hashes let them
+ * guess passwords offline.
+ */
+static void
+authcheck_secret_mode(struct authcheck *ac, const char *what,
+    const char *path, const char *mode)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & (S_IROTH | S_IWOTH)) == 0)
+		return;
+	authcheck_say(ac, false, "%s %s can be %s by every user of the "
+	    "host: chmod %s %s", what, path, st.st_mode & S_IWOTH ?
+	    "changed" : "read", mode, path);
+}
+
+static void
+authcheck_secrets(struct authcheck *ac)
+{
+	const struct config *cfg = ac->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->nlisteners; i++)
+		authcheck_secret_mode(ac, "key", cfg->listeners[i].key,
+		    "600");
+	for (i = 0; i < cfg->ntgroups; i++) {
+		if (cfg->tgroups[i].auth != AUTH_METHOD_CERTIFICATE &&
+		    cfg->tgroups[i].backend != PASSWORD_PAM &&
+		    !authcheck_user_file_seen(cfg, &cfg->tgroups[i]))
+			authcheck_secret_mode(ac, "user file",
+			    cfg->tgroups[i].user_file, "640");
+	}
+}
+
 int
 authcheck_config(const struct config *cfg, bool lines_fatal,
     authcheck_report_fn *report, void *arg)
@@ -287,6 +324,7 @@ authcheck_config(const struct config *cfg, bool lines_fatal,
 	authcheck_account(&ac);
 	authcheck_status_socket(&ac);
 	authcheck_state_files(&ac);
+	authcheck_secrets(&ac);
 	for (i = 0; i < cfg->ntgroups; i++) {
 		tg = &cfg->tgroups[i];
 		if (tg->auth == AUTH_METHOD_CERTIFICATE)

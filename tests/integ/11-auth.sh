@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 42
+tap_plan 45
 he_setup
 he_write_config
 he_start
@@ -242,4 +242,19 @@ check_out=$(ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
 tap_diag_stdin <<<"$check_out"
 tap_ok "-t: no warning for the headend's own tun under another name" \
 	test -z "$(grep 'interface he-oldtun' <<<"$check_out")"
+
+# A key and a user file that every user of the host may read.
+tap_ok "-t: no warning about secrets that only root reads" \
+	test -z "$(grep 'by every user of the host' <<<"$check_out")"
+chmod 644 "$HE_TMPDIR/server.key" "$HE_USERS"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+chmod 600 "$HE_TMPDIR/server.key"
+chmod 640 "$HE_USERS"
+tap_diag_stdin <<<"$check_out"
+tap_ok "-t: warns about a key that every user may read" grep -qF \
+	"key $HE_TMPDIR/server.key can be read by every user of the host" \
+	<<<"$check_out"
+tap_ok "-t: warns about a user file that every user may read" grep -qF \
+	"user file $HE_USERS can be read by every user of the host" \
+	<<<"$check_out"
 tap_done
