@@ -201,6 +201,60 @@ certdiag_check_expiry(struct certdiag *d, STACK_OF(X509) *certs,
 	}
 }
 
+/* A certificate sent before its notBefore is refused by every client. */
+static void
+certdiag_check_not_yet(struct certdiag *d, STACK_OF(X509) *certs,
+    const char *path)
+{
+	char subject[CERT_NAME_MAX], from[64];
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
+		if (X509_cmp_current_time(X509_get0_notBefore(x)) <= 0)
+			continue;
+		cert_name_format(X509_get_subject_name(x), subject,
+		    sizeof(subject));
+		certdiag_date(X509_get0_notBefore(x), from, sizeof(from));
+		certdiag_say(d, CERTDIAG_WARNING, "certificate \"%s\" in %s is "
+		    "valid only from %s, so clients refuse it until then: "
+		    "check the host's clock, or issue it again", subject,
+		    path, from);
+	}
+}
+
+/*
+ * Each certificate sent after the leaf must be the issuer of the one
+ * before it, or clients that need the intermediates cannot build the
+ * chain. A root at the end is allowed, as it issued the one before.
+ */
+static void
+certdiag_check_chain_order(struct certdiag *d, STACK_OF(X509) *certs,
+    const char *path)
+{
+	char subject[CERT_NAME_MAX], issued[CERT_NAME_MAX];
+	int i;
+
+	for (i = 0; i + 1 < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+		X509 *next = sk_X509_value(certs, i + 1);
+
+		if (X509_check_issued(next, x) == X509_V_OK)
+			continue;
+		cert_name_format(X509_get_subject_name(next), subject,
+		    sizeof(subject));
+		cert_name_format(X509_get_subject_name(x), issued,
+		    sizeof(issued));
+		certdiag_say(d, CERTDIAG_WARNING, "certificate %s: \"%s\" "
+		    "comes after \"%s\" in the chain sent to clients but did "
+		    "not issue it, so clients that need the chain cannot "
+		    "build it: put each certificate's issuer right after it, "
+		    "in the certificate file or in chain", path, subject,
+		    issued);
+	}
+}
+
 /* Split a normalised group-url host into name and port. */
 static void
 certdiag_host_port(const char *hostport, char *host, size_t len,
@@ -383,18 +437,36 @@ certdiag_check_crl(struct certdiag *d, const struct config_tgroup *tg,
 		    tg->crl_file, tg->name, issuer, date);
 }
 
-/* Return the CAs of the group's ca-files that can be read, or NULL. */
+/*
+ * Return the CAs of the group's ca-files that can be read, or NULL. With
+ * d, warn about each that is no CA: no client certificate verifies
+ * against it.
+ */
 static STACK_OF(X509) *
-certdiag_group_cas(const struct config_tgroup *tg)
+certdiag_group_cas(const struct config_tgroup *tg, struct certdiag *d)
 {
 	STACK_OF(X509) *cas = sk_X509_new_null(), *certs;
+	char subject[CERT_NAME_MAX];
+	X509 *x;
 	size_t i;
 
 	for (i = 0; cas != NULL && i < tg->nca_files; i++) {
 		if (cert_read_file(tg->ca_files[i], &certs) < 0)
 			continue;	/* the trust store load reports it */
-		while (sk_X509_num(certs) > 0)
-			sk_X509_push(cas, sk_X509_shift(certs));
+		while ((x = sk_X509_shift(certs)) != NULL) {
+			if (d != NULL && X509_check_ca(x) == 0) {
+				cert_name_format(X509_get_subject_name(x),
+				    subject, sizeof(subject));
+				certdiag_say(d, CERTDIAG_WARNING, "ca-files "
+				    "entry %s of tunnel-group %s: \"%s\" is "
+				    "no CA certificate, so no client "
+				    "certificate verifies against it: give "
+				    "the CA that issued the clients' "
+				    "certificates", tg->ca_files[i], tg->name,
+				    subject);
+			}
+			sk_X509_push(cas, x);
+		}
 		sk_X509_free(certs);
 	}
 	return (cas);
@@ -448,7 +520,7 @@ certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
 	if (tg->crl_file[0] == '\0' ||
 	    cert_read_crl_file(tg->crl_file, &crls) != 0)
 		return;
-	cas = certdiag_group_cas(tg);
+	cas = certdiag_group_cas(tg, NULL);
 	for (j = 0; j < sk_X509_CRL_num(crls); j++) {
 		certdiag_check_crl(d, tg, sk_X509_CRL_value(crls, j));
 		if (cas != NULL && certdiag_crl_from_cas(d, tg,
@@ -474,6 +546,16 @@ certdiag_check_crls(struct certdiag *d, const struct config *cfg)
 		certdiag_check_group_crls(d, &cfg->tgroups[i]);
 }
 
+static void
+certdiag_check_cas(struct certdiag *d, const struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->ntgroups; i++)
+		sk_X509_pop_free(certdiag_group_cas(&cfg->tgroups[i], d),
+		    X509_free);
+}
+
 int
 certdiag_config(const struct config *cfg, certdiag_print_fn *print,
     void *arg)
@@ -494,6 +576,8 @@ certdiag_config(const struct config *cfg, certdiag_print_fn *print,
 		    l->certificate);
 		certdiag_print_stack(&d, dls[i].sent, "leaf", "chain");
 		certdiag_check_expiry(&d, dls[i].sent, l->certificate);
+		certdiag_check_not_yet(&d, dls[i].sent, l->certificate);
+		certdiag_check_chain_order(&d, dls[i].sent, l->certificate);
 		if (dls[i].next == NULL)
 			continue;
 		certdiag_say(&d, CERTDIAG_INFO, "listener %zu: "
@@ -503,6 +587,7 @@ certdiag_config(const struct config *cfg, certdiag_print_fn *print,
 	}
 	if (rc == 0) {
 		certdiag_check_groups(&d, cfg, dls);
+		certdiag_check_cas(&d, cfg);
 		certdiag_check_crls(&d, cfg);
 	}
 	for (i = 0; i < cfg->nlisteners; i++) {

@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 24
+tap_plan 25
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -180,5 +180,15 @@ tap_diag_stdin <<<"$out"
 want="cannot read crl-file $HE_TMPDIR/short.crl: a PEM block in it is"
 want+=" damaged or cut short"
 tap_ok "a CRL cut short behind a whole one: -t fails" grep -qF "$want" \
+	<<<"$out"
+
+# A client certificate given as a CA verifies no login.
+sed 's|"capf/ca.crt" \]|"capf/ca.crt", "lsc.crt" ]|' "$HE_CONF" \
+	>"$HE_TMPDIR/variant.conf"
+out=$("$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1) || true
+tap_diag_stdin <<<"$out"
+want="ca-files entry $HE_TMPDIR/lsc.crt of tunnel-group phones:"
+want+=' "CN=SEP0011223344AA,OU=phones,O=Example" is no CA certificate'
+tap_ok "a leaf certificate in ca-files: -t warns" grep -qF "$want" \
 	<<<"$out"
 tap_done

@@ -56,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 15
+tap_plan 18
 he_setup
 he_write_config
 he_start
@@ -149,4 +149,38 @@ want="cannot load certificate $HE_TMPDIR/short.crt: a PEM block after its"
 want+=" first certificate is damaged or cut short"
 tap_ok "a certificate cut short behind the leaf: -t fails" grep -qF \
 	"$want" <<<"$out"
+
+# A certificate after the leaf that did not issue it breaks the chain;
+# the leaf's own CA after it is fine.
+cat "$HE_TMPDIR/server.crt" "$HE_TMPDIR/old.crt" >"$HE_TMPDIR/badchain.crt"
+out=$(check_with 's|certificate = "server.crt"|certificate = "badchain.crt"|')
+tap_diag_stdin <<<"$out"
+tap_ok "a chain in the wrong order: -t warns" grep -qF \
+	"but did not issue it, so clients that need the chain cannot build it" \
+	<<<"$out"
+cat "$HE_TMPDIR/server.crt" "$HE_TMPDIR/ca.crt" >"$HE_TMPDIR/goodchain.crt"
+out=$(check_with 's|certificate = "server.crt"|certificate = "goodchain.crt"|')
+tap_ok "a chain in order: no such warning" test -z \
+	"$(grep 'did not issue it' <<<"$out")"
+
+# A certificate that is valid only from a later date, issued by openssl ca,
+# which can set the start date.
+mkdir -p "$HE_TMPDIR/later"
+: >"$HE_TMPDIR/later/index.txt"
+printf '%s\n' "[ ca ]" "default_ca = c" "[ c ]" \
+	"database = $HE_TMPDIR/later/index.txt" \
+	"new_certs_dir = $HE_TMPDIR/later" "certificate = $HE_TMPDIR/ca.crt" \
+	"private_key = $HE_TMPDIR/ca.key" "default_md = sha256" "policy = p" \
+	"rand_serial = yes" "[ p ]" "commonName = supplied" \
+	>"$HE_TMPDIR/later/ca.cnf"
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$VPN_HOSTNAME" \
+	-keyout "$HE_TMPDIR/later.key" -out "$HE_TMPDIR/later.csr" 2>/dev/null
+openssl ca -batch -config "$HE_TMPDIR/later/ca.cnf" -notext \
+	-startdate 20300101000000Z -enddate 20300201000000Z \
+	-in "$HE_TMPDIR/later.csr" -out "$HE_TMPDIR/later.crt" 2>/dev/null
+out=$(check_with 's|"server.crt"|"later.crt"|; s|"server.key"|"later.key"|')
+tap_diag_stdin <<<"$out"
+tap_ok "a certificate not valid yet: -t warns" grep -qF \
+	"is valid only from 2030-01-01 00:00:00 UTC, so clients refuse it" \
+	<<<"$out"
 tap_done
