@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <openssl/tls1.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,6 +83,8 @@ struct cfg_ctx {
 	config_error_fn	*on_error;
 	void		*arg;
 	int		nerrors;
+	char		*text;		/* the file's lines, for cfg_int_cut */
+	size_t		text_len;
 };
 
 struct cfg_field;
@@ -445,17 +448,91 @@ cfg_int_range_error(struct cfg_ctx *ctx, const config_setting_t *s,
 		    space, unit);
 }
 
+/* Return the start of line number (from 1) of the file's text, or NULL. */
+static const char *
+cfg_text_line(const struct cfg_ctx *ctx, int number)
+{
+	const char *p = ctx->text, *end = ctx->text + ctx->text_len;
+
+	while (p != NULL && p < end && --number > 0)
+		if ((p = memchr(p, '\n', (size_t)(end - p))) != NULL)
+			p++;
+	return (p != NULL && p < end && number == 0 ? p : NULL);
+}
+
 /*
- * NOTE: libconfig 1.5 silently truncates an integer that does not fit in
- * 32 bits unless it carries an L suffix, so a huge value can pass here as
- * a small one.
+ * Read the integer written after "key =" or "key:" at p, which starts
+ * the key, into *value and its digits into literal. Returns false when
+ * no integer follows.
  */
+static bool
+cfg_int_literal(const char *p, const char *key, long long *value,
+    char *literal, size_t len)
+{
+	const char *q = p + strlen(key);
+	char *end;
+
+	q += strspn(q, " \t");
+	if (*q != '=' && *q != ':')
+		return (false);
+	q += 1 + strspn(q + 1, " \t");
+	errno = 0;
+	*value = strncasecmp(q, "0x", 2) == 0 ? strtoll(q, &end, 16) :
+	    strtoll(q, &end, 10);
+	if (end == q)
+		return (false);
+	if (errno == ERANGE)
+		*value = LLONG_MAX;	/* matches no setting */
+	snprintf(literal, len, "%.*s", (int)(end - q), q);
+	return (true);
+}
+
+/*
+ * libconfig 1.5 keeps only the low 32 bits of an integer written without
+ * an L suffix, so 4294967739 would pass as 443. Return whether the
+ * setting's line has its key with another value than value, and copy
+ * that literal. A key may appear more than once on a line, so any
+ * occurrence with value clears it.
+ */
+static bool
+cfg_int_cut(const struct cfg_ctx *ctx, const config_setting_t *s,
+    const char *key, long long value, char *literal, size_t len)
+{
+	const char *line = cfg_text_line(ctx,
+	    (int)config_setting_source_line(s));
+	const char *eol, *p;
+	bool cut = false;
+	long long written;
+
+	if (line == NULL)
+		return (false);
+	eol = memchr(line, '\n', ctx->text_len - (size_t)(line -
+	    ctx->text));
+	for (p = line; (p = strstr(p, key)) != NULL &&
+	    (eol == NULL || p < eol); p++) {
+		if (p > line && strchr(" \t{(;,", p[-1]) == NULL)
+			continue;
+		if (!cfg_int_literal(p, key, &written, literal, len))
+			continue;
+		if (written == value)
+			return (false);
+		cut = true;
+	}
+	return (cut);
+}
+
 static void
 cfg_parse_int(struct cfg_ctx *ctx, const config_setting_t *s,
     const struct cfg_field *f, void *obj)
 {
 	long long value = config_setting_get_int64(s);
+	char literal[32];
 
+	if (cfg_int_cut(ctx, s, f->key, value, literal, sizeof(literal))) {
+		cfg_error(ctx, s, "invalid %s %s%s: use a value from %lld to "
+		    "%lld", f->key, literal, ctx->where, f->min, f->max);
+		return;
+	}
 	if (value < f->min || value > f->max) {
 		cfg_int_range_error(ctx, s, f, value);
 		return;
@@ -2401,6 +2478,31 @@ cfg_syntax_text(const char *text, int line)
 	return text;
 }
 
+#define CFG_TEXT_MAX	(1024 * 1024)	/* bytes of the file kept */
+
+/*
+ * Keep the file's text, NUL-terminated, for cfg_int_cut. A file too large
+ * to keep is left unchecked there; libconfig still reads all of it.
+ */
+static void
+cfg_text_keep(struct cfg_ctx *ctx, FILE *fp)
+{
+	char *text = malloc(CFG_TEXT_MAX + 1);
+	size_t n;
+
+	if (text == NULL)
+		return;
+	n = fread(text, 1, CFG_TEXT_MAX + 1, fp);
+	rewind(fp);
+	if (n > CFG_TEXT_MAX || ferror(fp)) {
+		free(text);
+		return;
+	}
+	text[n] = '\0';
+	ctx->text = text;
+	ctx->text_len = n;
+}
+
 static int
 cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 {
@@ -2420,6 +2522,7 @@ cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 		fclose(fp);
 		return -EINVAL;
 	}
+	cfg_text_keep(ctx, fp);
 	rc = config_read(lc, fp);
 	fclose(fp);
 	if (rc == CONFIG_TRUE)
@@ -2452,6 +2555,8 @@ cfg_parse_file(struct cfg_ctx *ctx)
 		    &cfg_root_section, ctx->cfg);
 	}
 	config_destroy(&lc);
+	free(ctx->text);
+	ctx->text = NULL;
 }
 
 int

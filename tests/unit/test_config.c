@@ -960,6 +960,36 @@ test_workers_setting(void **state)
 	    "invalid workers -1: use a value from 0 to 16");
 }
 
+/*
+ * libconfig 1.5 keeps the low 32 bits of a large integer, so each of
+ * these would pass as a small valid value without the check of the
+ * written digits.
+ */
+static void
+test_int_over_32_bits(void **state)
+{
+	struct edit hex = { 1, "workers = 0x3;" };
+	struct edit suffix = { 1, "workers = 3L;" };
+	struct config *cfg;
+
+	(void)state;
+	check_one_error(1, "workers = 4294967298;", 1,
+	    "invalid workers 4294967298: use a value from 0 to 16");
+	check_one_error(5, "  tcp-port = 4294967739;", 5,
+	    "invalid tcp-port 4294967739 in listener 1: use a value from 1 "
+	    "to 65535");
+	check_one_error(19, "    routes = [ \"198.18.1.0/24\" ]; "
+	    "idle-timeout = 4294967296; }", 19, "invalid idle-timeout "
+	    "4294967296 in group-policy \"split\"");
+
+	cfg = load_edited_ok(&hex, 1);
+	assert_int_equal(cfg->workers, 3);
+	config_free(cfg);
+	cfg = load_edited_ok(&suffix, 1);
+	assert_int_equal(cfg->workers, 3);
+	config_free(cfg);
+}
+
 static void
 test_phone_profile_defaults(void **state)
 {
@@ -1393,6 +1423,7 @@ main(void)
 		cmocka_unit_test(test_wrong_type),
 		cmocka_unit_test(test_port_out_of_range),
 		cmocka_unit_test(test_workers_setting),
+		cmocka_unit_test(test_int_over_32_bits),
 		cmocka_unit_test(test_empty_certificate),
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_missing_tun_address),
