@@ -517,8 +517,15 @@ main(int argc, char **argv)
 		return (CTL_USAGE);
 	}
 	for (j = 0; j < CTL_LEN(ctl_local_commands); j++) {
-		if (strcmp(argv[i], ctl_local_commands[j].name) == 0)
-			return (ctl_local_commands[j].run(argc - i, argv + i));
+		if (strcmp(argv[i], ctl_local_commands[j].name) != 0)
+			continue;
+		if (json) {
+			fprintf(stderr, "headendctl: --json is for commands "
+			    "that the headend answers; %s prints text\n",
+			    argv[i]);
+			return (CTL_USAGE);
+		}
+		return (ctl_local_commands[j].run(argc - i, argv + i));
 	}
 	argc = i + ctl_take_json(argc - i, argv + i, &json);
 	return (ctl_remote(path, json, argc - i, argv + i));

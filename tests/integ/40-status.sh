@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 40
+tap_plan 41
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -515,4 +515,14 @@ not_a_socket() {
 	[ "$got" -eq 3 ] && grep -qF "$HE_CONF is not a socket" <<<"$err"
 }
 tap_ok "-s naming a file that is not a socket says so" not_a_socket
+json_local() {
+	local err got=0
+
+	err=$("$HEADENDCTL" --json cert-hash "$HE_TMPDIR/server.crt" 2>&1) ||
+		got=$?
+	printf '%s\n' "$err"
+	[ "$got" -eq 2 ] && grep -qF -- '--json is for commands that the' \
+		<<<"$err"
+}
+tap_ok "--json with a local command exits 2 and says so" json_local
 tap_done
