@@ -8,6 +8,7 @@
 
 #include "regfile.h"
 #include "userfile.h"
+#include "utf8.h"
 #include "usercmd.h"
 
 #define USERCMD_PREFIX		"headendctl user"
@@ -293,6 +294,19 @@ usercmd_escape(char *buf, size_t size, const char *text)
 	buf[used] = '\0';
 }
 
+/* Return whether text is valid UTF-8 throughout. */
+static bool
+usercmd_utf8(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n;
+
+	for (; *p != '\0'; p += n)
+		if ((n = utf8_length(p)) == 0)
+			return (false);
+	return (true);
+}
+
 /* Explain why userfile_name_valid rejected user. */
 static void
 usercmd_name_error(const char *user)
@@ -402,7 +416,7 @@ usercmd_delete(const struct usercmd_args *args)
 
 	rc = userfile_delete(args->file, args->user);
 
-	/* The user or the file may be missing: a script must tell them apart. */
+	/* A script must tell a missing user from a missing file. */
 	if (rc == -ENOENT && access(args->file, F_OK) != 0 && errno == ENOENT) {
 		fprintf(stderr, USERCMD_PREFIX ": cannot update %s: it does "
 		    "not exist: name the user file with -f FILE\n",
@@ -444,6 +458,14 @@ usercmd_main(int argc, char **argv)
 
 	if (!userfile_name_valid(args.user)) {
 		usercmd_name_error(args.user);
+		return USERCMD_USAGE;
+	}
+
+	/* XML logins carry UTF-8, so no client could send another name. */
+	if (strcmp(args.action, "add") == 0 && !usercmd_utf8(args.user)) {
+		fprintf(stderr, USERCMD_PREFIX ": invalid username: it is not "
+		    "valid UTF-8, the encoding of VPN clients' logins: "
+		    "write it in UTF-8\n");
 		return USERCMD_USAGE;
 	}
 

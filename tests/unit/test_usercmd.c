@@ -248,6 +248,19 @@ test_add_name_space(void **state)
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* XML logins carry UTF-8, so a name in another encoding could not log in. */
+static void
+test_add_name_not_utf8(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad[] = { "add", "-f", f->path, "x\xffy", NULL };
+	const char *good[] = { "add", "-f", f->path, "\xc3\xbcmit", NULL };
+
+	assert_int_equal(usercmd_run("Secret1!\n", bad), 2);
+	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(usercmd_run("Secret1!\n", good), 0);
+}
+
 static void
 test_delete_user(void **state)
 {
@@ -310,6 +323,7 @@ main(void)
 		FIXTURE_TEST(test_add_malformed_file_line),
 		FIXTURE_TEST(test_add_missing_directory),
 		FIXTURE_TEST(test_add_name_space),
+		FIXTURE_TEST(test_add_name_not_utf8),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
