@@ -475,7 +475,7 @@ cfg_int_literal(const char *p, const char *key, long long *value,
 	q += strspn(q, " \t");
 	if (*q != '=' && *q != ':')
 		return (false);
-	q += 1 + strspn(q + 1, " \t");
+	q += 1 + strspn(q + 1, " \t\r\n");
 	errno = 0;
 	*value = strncasecmp(q, "0x", 2) == 0 ? strtoll(q, &end, 16) :
 	    strtoll(q, &end, 10);
@@ -488,11 +488,11 @@ cfg_int_literal(const char *p, const char *key, long long *value,
 }
 
 /*
- * libconfig 1.5 keeps only the low 32 bits of an integer written without
- * an L suffix, so 4294967739 would pass as 443. Return whether the
- * setting's line has its key with another value than value, and copy
- * that literal. A key may appear more than once on a line, so any
- * occurrence with value clears it.
+ * Find an integer that libconfig cut: libconfig 1.5 keeps only the low 32
+ * bits of one written without an L suffix, so 4294967739 would pass as
+ * 443. Return whether the setting's line has its key with another value
+ * than value, and copy that literal. A key may appear more than once on
+ * a line, so any occurrence with value clears it.
  */
 static bool
 cfg_int_cut(const struct cfg_ctx *ctx, const config_setting_t *s,
@@ -510,7 +510,7 @@ cfg_int_cut(const struct cfg_ctx *ctx, const config_setting_t *s,
 	    ctx->text));
 	for (p = line; (p = strstr(p, key)) != NULL &&
 	    (eol == NULL || p < eol); p++) {
-		if (p > line && strchr(" \t{(;,", p[-1]) == NULL)
+		if (p > line && strchr(" \t{(;,/", p[-1]) == NULL)
 			continue;
 		if (!cfg_int_literal(p, key, &written, literal, len))
 			continue;

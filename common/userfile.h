@@ -10,9 +10,9 @@
  * is traditional DES, which still works, or a password written in clear,
  * which no password matches. userfile_check reports both as a warning,
  * with userfile_reason_des, and a hash cut short as one too. A hash that
- * starts with '!' or '*' locks the user: no password matches it. Empty lines, lines of only
- * spaces and tabs, lines that start with '#', and a UTF-8 byte order mark
- * at the start of the file are ignored.
+ * starts with '!' or '*' locks the user: no password matches it. Empty
+ * lines, lines of only spaces and tabs, lines that start with '#', and a
+ * UTF-8 byte order mark at the start of the file are ignored.
  *
  * A username is 1 to USERFILE_NAME_MAX bytes and contains no space, no
  * ':' and no control character, and does not start with '#'. When a

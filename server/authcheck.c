@@ -277,6 +277,25 @@ authcheck_state_files(struct authcheck *ac)
 }
 
 /*
+ * Return whether every folder above path lets every user through, so
+ * that the file's own mode decides who may open it.
+ */
+static bool
+authcheck_path_open(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) != 0 || (st.st_mode & S_IXOTH) == 0)
+			return (false);
+	}
+	return (true);
+}
+
+/*
  * Warn about a secret that every user of the host may read or change: a
  * key lets them pose as the headend, and a user file's hashes let them
  * guess passwords offline.
@@ -288,7 +307,8 @@ authcheck_secret_mode(struct authcheck *ac, const char *what,
 	struct stat st;
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & (S_IROTH | S_IWOTH)) == 0)
+	    (st.st_mode & (S_IROTH | S_IWOTH)) == 0 ||
+	    !authcheck_path_open(path))
 		return;
 	authcheck_say(ac, false, "%s %s can be %s by every user of the "
 	    "host: chmod %s %s", what, path, st.st_mode & S_IWOTH ?

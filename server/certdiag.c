@@ -201,7 +201,7 @@ certdiag_check_expiry(struct certdiag *d, STACK_OF(X509) *certs,
 	}
 }
 
-/* A certificate sent before its notBefore is refused by every client. */
+/* Warn about a certificate sent before its notBefore: clients refuse it. */
 static void
 certdiag_check_not_yet(struct certdiag *d, STACK_OF(X509) *certs,
     const char *path)
@@ -225,9 +225,11 @@ certdiag_check_not_yet(struct certdiag *d, STACK_OF(X509) *certs,
 }
 
 /*
- * Each certificate sent after the leaf must be the issuer of the one
- * before it, or clients that need the intermediates cannot build the
- * chain. A root at the end is allowed, as it issued the one before.
+ * Warn about a certificate sent after the leaf that is not the issuer of
+ * the one before it: clients that take the chain in order cannot build
+ * it. A root at the end issued the one before, and a certificate listed
+ * twice in a row (certificate and chain both with the intermediate) is
+ * harmless.
  */
 static void
 certdiag_check_chain_order(struct certdiag *d, STACK_OF(X509) *certs,
@@ -240,7 +242,8 @@ certdiag_check_chain_order(struct certdiag *d, STACK_OF(X509) *certs,
 		X509 *x = sk_X509_value(certs, i);
 		X509 *next = sk_X509_value(certs, i + 1);
 
-		if (X509_check_issued(next, x) == X509_V_OK)
+		if (X509_check_issued(next, x) == X509_V_OK ||
+		    X509_cmp(next, x) == 0)
 			continue;
 		cert_name_format(X509_get_subject_name(next), subject,
 		    sizeof(subject));
@@ -248,10 +251,10 @@ certdiag_check_chain_order(struct certdiag *d, STACK_OF(X509) *certs,
 		    sizeof(issued));
 		certdiag_say(d, CERTDIAG_WARNING, "certificate %s: \"%s\" "
 		    "comes after \"%s\" in the chain sent to clients but did "
-		    "not issue it, so clients that need the chain cannot "
-		    "build it: put each certificate's issuer right after it, "
-		    "in the certificate file or in chain", path, subject,
-		    issued);
+		    "not issue it, so clients that take the chain in order "
+		    "cannot build it: put each certificate's issuer right "
+		    "after it, in the certificate file or in chain", path,
+		    subject, issued);
 	}
 }
 
@@ -454,7 +457,9 @@ certdiag_group_cas(const struct config_tgroup *tg, struct certdiag *d)
 		if (cert_read_file(tg->ca_files[i], &certs) < 0)
 			continue;	/* the trust store load reports it */
 		while ((x = sk_X509_shift(certs)) != NULL) {
-			if (d != NULL && X509_check_ca(x) == 0) {
+			/* A self-signed one is its own trust anchor. */
+			if (d != NULL && X509_check_ca(x) == 0 &&
+			    X509_check_issued(x, x) != X509_V_OK) {
 				cert_name_format(X509_get_subject_name(x),
 				    subject, sizeof(subject));
 				certdiag_say(d, CERTDIAG_WARNING, "ca-files "
@@ -491,8 +496,10 @@ certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
 		if (X509_NAME_cmp(X509_get_subject_name(ca),
 		    X509_CRL_get_issuer(crl)) != 0)
 			continue;
-		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
+			ERR_clear_error();
 			return (true);
+		}
 		named = true;
 	}
 	ERR_clear_error();
@@ -507,8 +514,9 @@ certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
 }
 
 /*
- * Certificate checks need the CRL of the CA that issued the client's
- * certificate, so a file with no CRL of the group's CAs fails them all.
+ * Warn about a crl-file with no CRL of the group's CAs. Certificate
+ * checks need the CRL of the CA that issued the client's certificate,
+ * which may also be an intermediate that the client sends.
  */
 static void
 certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
@@ -529,10 +537,11 @@ certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
 	}
 	if (cas != NULL && sk_X509_num(cas) > 0 && matched == 0)
 		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
-		    "%s holds no CRL of a CA in its ca-files, so every "
-		    "certificate login to this group gets 503: put in it the "
-		    "CRL of each CA that issues client certificates",
-		    tg->crl_file, tg->name);
+		    "%s has no CRL signed by a CA in its ca-files, so "
+		    "certificate logins to this group get 503 unless the "
+		    "clients send the intermediate CAs that signed its CRLs: "
+		    "put in it the CRL of each CA that issues client "
+		    "certificates", tg->crl_file, tg->name);
 	sk_X509_pop_free(cas, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 }
@@ -594,5 +603,6 @@ certdiag_config(const struct config *cfg, certdiag_print_fn *print,
 		sk_X509_pop_free(dls[i].sent, X509_free);
 		sk_X509_pop_free(dls[i].next, X509_free);
 	}
+	ERR_clear_error();	/* what the checks left, for later messages */
 	return (rc != 0 ? rc : d.warnings);
 }

@@ -354,8 +354,8 @@ ctlprint_reload(json_object *root)
 
 	if (strcmp(name, "applied") == 0 && n > 0) {
 		printf("reload applied: the configuration was re-read, with "
-		    "%" PRIu64 " warning(s), which the headend log lists and "
-		    "\"headend -t -c FILE\" prints\n", n);
+		    "%" PRIu64 " warning(s) logged meanwhile, which the "
+		    "headend log lists\n", n);
 		return;
 	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {

@@ -150,7 +150,9 @@ limited1=$(dtls_stat hellos_rate_limited)
 tap_ok "forged hellos from another address are rate-limited" \
 	test "$limited1" -ge "$((limited0 + 14))"
 passed=$((20 - limited1 + limited0))
+tap_diag "forged hellos that started a handshake: $passed"
 tap_ok "the handshakes that the next hello replaced are counted" test \
+	"$passed" -ge 2 -a \
 	"$(dtls_stat superseded)" -ge "$((superseded0 + passed - 1))"
 malformed0=$(dtls_drop malformed)
 dtls_send_hellos 1 "$app_id"

@@ -156,8 +156,8 @@ check_crl() {
 phone_crl rogue
 out=$(check_crl rogue/crl.pem)
 tap_diag_stdin <<<"$out"
-want="rogue/crl.pem of tunnel-group phones holds no CRL of a CA in its"
-want+=" ca-files, so every certificate login to this group gets 503"
+want="rogue/crl.pem of tunnel-group phones has no CRL signed by a CA in"
+want+=" its ca-files, so certificate logins to this group get 503"
 tap_ok "a CRL of no group CA: -t warns of the 503s" grep -qF "$want" \
 	<<<"$out"
 
