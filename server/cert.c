@@ -466,9 +466,59 @@ cert_identity_fill(X509 *x, struct cert_identity *id)
 	return (rc);
 }
 
+/*
+ * Return whether crl may revoke: false when its issuer's name is one of
+ * the CAs but the CA's key did not sign it. The CRL of an intermediate
+ * that clients send cannot be checked here, and is taken by its name,
+ * as the file is the operator's.
+ */
+static bool
+cert_crl_trusted(STACK_OF(X509) *cas, X509_CRL *crl)
+{
+	bool named = false;
+	X509 *ca;
+	int i;
+
+	for (i = 0; i < sk_X509_num(cas); i++) {
+		ca = sk_X509_value(cas, i);
+		if (X509_NAME_cmp(X509_get_subject_name(ca),
+		    X509_CRL_get_issuer(crl)) != 0)
+			continue;
+		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
+			ERR_clear_error();
+			return (true);
+		}
+		named = true;
+	}
+	ERR_clear_error();
+	return (!named);
+}
+
+/* Warn about each CRL that cert_crl_trusted refuses, as it revokes none. */
+static void
+cert_crls_warn_untrusted(const struct config_tgroup *tg,
+    STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls)
+{
+	char issuer[CERT_NAME_MAX];
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+		if (cert_crl_trusted(cas, sk_X509_CRL_value(crls, i)))
+			continue;
+		cert_name_format(X509_CRL_get_issuer(sk_X509_CRL_value(crls,
+		    i)), issuer, sizeof(issuer));
+		log_warnx("tunnel-group %s: crl-file %s: the CRL of \"%s\" "
+		    "does not verify with that CA's key in ca-files, so it "
+		    "revokes no session and logins with certificates of that "
+		    "CA get 503: take the CRL from the CA itself", tg->name,
+		    tg->crl_file, issuer);
+	}
+}
+
 /* Whether one of crls, from id's issuer, lists id's serial. */
 static bool
-cert_crls_revoke(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
+cert_crls_revoke(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls,
+    const struct cert_identity *id)
 {
 	char issuer[CERT_NAME_MAX];
 	BIGNUM *bn = NULL;
@@ -486,7 +536,8 @@ cert_crls_revoke(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
 		cert_name_format(X509_CRL_get_issuer(crl), issuer,
 		    sizeof(issuer));
 		if (strcmp(issuer, id->ci_issuer) == 0 &&
-		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1)
+		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1 &&
+		    cert_crl_trusted(cas, crl))
 			revoked = true;
 	}
 out:
@@ -508,7 +559,7 @@ cert_sweep(size_t tgroup)
 	for (; se != NULL; se = next) {
 		next = TAILQ_NEXT(se, se_entry);
 		if (se->se_tgroup != tgroup || se->se_cert.ci_serial[0] == '\0'
-		    || !cert_crls_revoke(g->cg_crls, &se->se_cert))
+		    || !cert_crls_revoke(g->cg_cas, g->cg_crls, &se->se_cert))
 			continue;
 		session_log(se, LOG_INFO, "client certificate serial %s "
 		    "(%s) is revoked by the new CRL", se->se_cert.ci_serial,
@@ -576,6 +627,7 @@ cert_crl_apply(size_t tgroup, int fd)
 	g->cg_crl_stat = st;
 	log_notice("tunnel-group %s: read %d CRL(s) from %s", tg->name,
 	    sk_X509_CRL_num(crls), tg->crl_file);
+	cert_crls_warn_untrusted(tg, g->cg_cas, crls);
 	cert_sweep(tgroup);
 }
 

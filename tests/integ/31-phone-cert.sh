@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 25
+tap_plan 27
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -191,4 +191,26 @@ want="ca-files entry $HE_TMPDIR/lsc.crt of tunnel-group phones:"
 want+=' "CN=SEP0011223344AA,OU=phones,O=Example" is no CA certificate'
 tap_ok "a leaf certificate in ca-files: -t warns" grep -qF "$want" \
 	<<<"$out"
+
+# A CRL under the CAPF's name but signed by another key, put in force
+# while an LSC phone's session runs, lists that phone: it ends nothing.
+lsc_out="$HE_TMPDIR/lsc.out"
+spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
+	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/lsc.crt" \
+	--key "$HE_TMPDIR/lsc.key" --cert-mode \
+	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$lsc_out" 2>&1
+wait_file_contains "$lsc_out" '^ping: reply from' 15 ||
+	tap_diag_file "$lsc_out"
+openssl ca -config "$HE_TMPDIR/fake/ca.cnf" -revoke "$HE_TMPDIR/lsc.crt" \
+	2>/dev/null
+phone_crl fake
+cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/crl.pem" \
+	>"$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+want='crl-file .*: the CRL of "CN=Test CAPF" does not verify with that'
+want+=" CA's key in ca-files, so it revokes no session"
+tap_ok "a forged CRL put in force: the log warns" wait_until 15 \
+	file_contains "$HE_LOG" "$want"
+tap_ok "a forged CRL ends no session" phone_has_session SEP0011223344AA
 tap_done
