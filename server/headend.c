@@ -150,6 +150,7 @@ main(int argc, char **argv)
 	errors += cert_load(cfg, print_config_error, NULL);
 	errors += authcheck_config(cfg, check, print_authcheck, &check);
 	netcheck_pools(cfg, print_authcheck, &check);
+	netcheck_forwarding(print_authcheck, &check);
 	if (errors != 0) {
 		if (!check)
 			fprintf(stderr, "headend: not started: fix the errors "

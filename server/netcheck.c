@@ -54,6 +54,23 @@ netcheck_own_tun(const struct config *cfg, const struct ifaddrs *ifa)
 	    mask->sin_addr.s_addr == 0xffffffffu);
 }
 
+bool
+netcheck_forwarding(authcheck_report_fn *report, void *arg)
+{
+	FILE *fp = fopen("/proc/sys/net/ipv4/ip_forward", "re");
+	int c = fp != NULL ? fgetc(fp) : EOF;
+
+	if (fp != NULL)
+		fclose(fp);
+	if (c != '0')
+		return (false);
+	report(arg, false, "IPv4 forwarding is off (net.ipv4.ip_forward = "
+	    "0), so the clients' packets reach no host beyond the headend: "
+	    "run \"sysctl -w net.ipv4.ip_forward=1\" and keep it in a file "
+	    "in /etc/sysctl.d");
+	return (true);
+}
+
 int
 netcheck_pools(const struct config *cfg, authcheck_report_fn *report,
     void *arg)

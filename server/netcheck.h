@@ -15,4 +15,11 @@
 int	netcheck_pools(const struct config *cfg, authcheck_report_fn *report,
 	    void *arg);
 
+/*
+ * Warn through report when the host does not forward IPv4: the tunnel
+ * then comes up, but the clients' packets reach no host beyond the
+ * headend. Returns whether it warned.
+ */
+bool	netcheck_forwarding(authcheck_report_fn *report, void *arg);
+
 #endif

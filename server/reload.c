@@ -229,6 +229,7 @@ reload_prepare(const struct config *running, struct reload **out)
 	/* The file's account, as headend -t checks it, not the running one. */
 	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
 	netcheck_pools(r->cfg, reload_log_authcheck, NULL);
+	netcheck_forwarding(reload_log_authcheck, NULL);
 	errors += reload_keep_restart_only(running, r->cfg);
 	if ((rc = cfgbundle_collect(r->cfg, &r->bundle)) != 0) {
 		log_err("%s: cannot read the files it names: %s",

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 45
+tap_plan 47
 he_setup
 he_write_config
 he_start
@@ -257,4 +257,14 @@ tap_ok "-t: warns about a key that every user may read" grep -qF \
 tap_ok "-t: warns about a user file that every user may read" grep -qF \
 	"user file $HE_USERS can be read by every user of the host" \
 	<<<"$check_out"
+
+# The client's namespace does not forward IPv4, the headend's does.
+check_out=$(ip netns exec "$NS_CLIENT" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
+	true
+tap_ok "-t: warns where IPv4 forwarding is off" grep -qF \
+	"IPv4 forwarding is off (net.ipv4.ip_forward = 0)" <<<"$check_out"
+check_out=$(ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
+	true
+tap_ok "-t: no such warning where it is on" \
+	test -z "$(grep 'IPv4 forwarding is off' <<<"$check_out")"
 tap_done
