@@ -346,12 +346,14 @@ usercmd_password_error(const char *password)
 	    "changed, choose another password.\n", reason);
 }
 
+/* Print a line that stops the rewrite; warnings do not, so they wait. */
 static void
 usercmd_problem_print(void *arg, unsigned long line, const char *reason)
 {
 	const char *file = arg;
 
-	fprintf(stderr, "%s:%lu: %s\n", file, line, reason);
+	if (!userfile_reason_warns(reason))
+		fprintf(stderr, "%s:%lu: %s\n", file, line, reason);
 }
 
 /*
