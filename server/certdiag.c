@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 
 #include "cert.h"
@@ -89,11 +90,31 @@ certdiag_date(const ASN1_TIME *t, char *buf, size_t len)
 		snprintf(buf, len, "(unreadable date)");
 }
 
+/*
+ * Write the pin that openconnect's --servercert takes: the base64 of the
+ * SHA-256 of the certificate's public key. Returns 0 or -EINVAL.
+ */
+static int
+certdiag_pin(X509 *x, char *pin, size_t len)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH], *der = NULL;
+	char base64[4 * SHA256_DIGEST_LENGTH / 3 + 4];
+	int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+
+	if (n <= 0)
+		return (-EINVAL);
+	SHA256(der, (size_t)n, md);
+	OPENSSL_free(der);
+	EVP_EncodeBlock((unsigned char *)base64, md, sizeof(md));
+	snprintf(pin, len, "pin-sha256:%s", base64);
+	return (0);
+}
+
 static void
 certdiag_print_cert(struct certdiag *d, X509 *x, const char *label)
 {
 	char subject[CERT_NAME_MAX], sha1[CERTDIAG_SHA1_TEXT];
-	char base64[CERTDIAG_BASE64_TEXT], until[64];
+	char base64[CERTDIAG_BASE64_TEXT], until[64], pin[64];
 
 	cert_name_format(X509_get_subject_name(x), subject, sizeof(subject));
 	certdiag_say(d, CERTDIAG_INFO, "  %s: %s", label, subject);
@@ -103,6 +124,10 @@ certdiag_print_cert(struct certdiag *d, X509 *x, const char *label)
 		certdiag_say(d, CERTDIAG_INFO, "    certHash (base64 of "
 		    "SHA-1): %s", base64);
 	}
+	if (strcmp(label, "leaf") == 0 &&
+	    certdiag_pin(x, pin, sizeof(pin)) == 0)
+		certdiag_say(d, CERTDIAG_INFO, "    openconnect --servercert "
+		    "%s", pin);
 	certdiag_date(X509_get0_notAfter(x), until, sizeof(until));
 	certdiag_say(d, CERTDIAG_INFO, "    valid until: %s", until);
 }

@@ -56,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 18
+tap_plan 19
 he_setup
 he_write_config
 he_start
@@ -185,5 +185,11 @@ out=$(check_with 's|"server.crt"|"later.crt"|; s|"server.key"|"later.key"|')
 tap_diag_stdin <<<"$out"
 tap_ok "a certificate not valid yet: -t warns" grep -qF \
 	"is valid only from 2030-01-01 00:00:00 UTC, so clients refuse it" \
+	<<<"$out"
+
+# -t gives the pin that openconnect's --servercert takes for the leaf.
+out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+tap_ok "-t prints the leaf's openconnect pin" grep -qF \
+	"openconnect --servercert $(cert_sha256_pin "$HE_TMPDIR/server.crt")" \
 	<<<"$out"
 tap_done
