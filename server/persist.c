@@ -333,7 +333,10 @@ persist_logoff_all(struct netproc *np)
 	}
 	/* The workers send the TERMINATE frames and close the tunnels. */
 	workers_wait_tunnels(np, 1000);
-	log_notice("logged off %zu session(s) before stopping", n);
+
+	/* After "shutdown --logoff", which logs its own count, none is left. */
+	if (n > 0)
+		log_notice("logged off %zu session(s) before stopping", n);
 	parentc_flush(1000);
 
 	/*
