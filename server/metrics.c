@@ -177,6 +177,7 @@ metrics_write_traffic(FILE *f, const struct metrics_snapshot *snap)
 		{ "queue_full", t->drops_queue_full },
 		{ "no_tunnel", t->drops_no_tunnel },
 		{ "malformed", t->drops_malformed },
+		{ "ipv6", t->drops_ipv6 },
 		{ "no_session", snap->stats.tun_drops_no_session },
 		{ "offload", snap->stats.tun_drops_offload },
 		{ "tun_write", snap->stats.tun_drops_write },

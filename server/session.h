@@ -38,6 +38,7 @@ struct session_stats {
 	uint64_t	drops_queue_full;
 	uint64_t	drops_no_tunnel;	/* client not connected */
 	uint64_t	drops_malformed;
+	uint64_t	drops_ipv6;	/* the tunnel carries IPv4 only */
 	uint64_t	dtls_packets_in;	/* the part that came on DTLS */
 	uint64_t	dtls_packets_out;
 	uint64_t	dtls_bytes_in;

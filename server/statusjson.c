@@ -191,6 +191,7 @@ static const struct {
 	{ "queue_full", offsetof(struct session_stats, drops_queue_full) },
 	{ "no_tunnel", offsetof(struct session_stats, drops_no_tunnel) },
 	{ "malformed", offsetof(struct session_stats, drops_malformed) },
+	{ "ipv6", offsetof(struct session_stats, drops_ipv6) },
 };
 
 json_object *

@@ -365,7 +365,10 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 	uint32_t src, dst;
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &dst)) {
-		counter_add(&se->se_stats.drops_malformed, 1);
+		/* Every openconnect client sends some IPv6 of its own. */
+		counter_add(len > 0 && pkt[0] >> 4 == 6 ?
+		    &se->se_stats.drops_ipv6 : &se->se_stats.drops_malformed,
+		    1);
 		return (false);
 	}
 	if (ntohl(src) != se->se_addr) {

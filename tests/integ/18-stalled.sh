@@ -15,7 +15,7 @@ flood_client() {
 		"$FLOOD_SECONDS" 4 >/dev/null
 }
 
-tap_plan 7
+tap_plan 9
 he_setup
 he_write_config
 he_add_user alice alice-secret
@@ -54,4 +54,9 @@ tap_diag "$out"
 tap_ok "DPD flood: the client sent it" grep -q '^dpd-flooded [1-9]' \
 	<<<"$out"
 tap_ok "DPD flood: no packet counted as lost" lc_field_is bob queue_full 0
+
+# The tunnel carries IPv4 only; a client's IPv6 packet is no malformed one.
+lc_client connect "$VPN_HOSTNAME" "$cookie" --ipv6 >/dev/null 2>&1 || true
+tap_ok "an IPv6 packet is counted as ipv6" lc_field_is bob ipv6 1
+tap_ok "and not as malformed" lc_field_is bob malformed 0
 tap_done

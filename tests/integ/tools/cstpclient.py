@@ -8,7 +8,7 @@ usage: cstpclient.py login HOST PATH USER PASSWORD
        cstpclient.py logout HOST PATH COOKIE
        cstpclient.py connect HOST COOKIE [--disconnect REASON]
                      [--hold SECONDS] [--flood SECONDS DEST]
-                     [--dpd-flood SECONDS]
+                     [--dpd-flood SECONDS] [--ipv6]
 
 login prints "cookie=TOKEN" and exits 0 when a cookie was set, or
 prints the reply's status line and a message and exits 1.
@@ -22,7 +22,8 @@ server ends the tunnel, printing "terminate" for a TERMINATE frame,
 as fast as TLS takes them for SECONDS, then prints "flooded N" with the
 number of packets. --dpd-flood sends DPD requests of 16,000 bytes for
 SECONDS without reading the replies, from a socket with a small receive
-buffer, then prints "dpd-flooded N".
+buffer, then prints "dpd-flooded N". --ipv6 sends one IPv6 packet, then
+holds the tunnel for a second.
 Exits 0, or 1 when CONNECT did not get 200.
 """
 import re
@@ -233,7 +234,12 @@ def tunnel(host, cookie, args):
     frames = Frames(conn, rest)
     address = [line.split(':', 1)[1].strip() for line in lines
                if line.startswith('X-CSTP-Address:')]
-    if '--dpd-flood' in args:
+    if '--ipv6' in args:
+        # An IPv6 header, as clients send for their own link: the
+        # headend carries IPv4 only.
+        conn.sendall(frame(0, bytes([0x60]) + bytes(7) + bytes(32)))
+        hold(conn, frames, 1)
+    elif '--dpd-flood' in args:
         dpd_flood(conn, float(args[args.index('--dpd-flood') + 1]))
     elif '--flood' in args and address:
         at = args.index('--flood')
