@@ -111,7 +111,7 @@ ctl_usage(FILE *f)
 	    "2 usage error or\n"
 	    "  invalid argument, 3 headend unreachable, 4 access denied, "
 	    "5 nothing\n"
-	    "  matched (no such session, ban or reload)\n",
+	    "  matched (no such session, ban, reload or user)\n",
 	    CTL_DEFAULT_SOCKET);
 }
 
