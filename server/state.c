@@ -755,6 +755,9 @@ state_close(struct state *st)
 		    "start would restore them with their cookies: make it "
 		    "writable before the start, or delete it to log everyone "
 		    "off", st->path, strerror(-rc));
+	else if (st->journal != NULL)
+		log_notice("state file %s: %zu session(s) kept for the next "
+		    "start", st->path, journal_count(st->journal));
 	journal_close(st->journal);
 	event_free(st->sync);
 	if (st->check != NULL)

@@ -81,7 +81,7 @@ kill_all() {
 		sh -c "! ip netns pids '$NS_HEADEND' | grep -q ."
 }
 
-tap_plan 34
+tap_plan 35
 tap_require_commands stdbuf
 he_setup
 he_write_config
@@ -97,6 +97,8 @@ tap_ok "first login: a session with an address" sh -c \
 pid_stop "$HE_PID"
 tap_ok "SIGTERM: nobody is logged off" sh -c \
 	"! grep -q 'session ended' '$HE_LOG'"
+tap_ok "SIGTERM: the log counts the sessions kept" file_contains "$HE_LOG" \
+	'state file .*: 1 session\(s\) kept for the next start'
 HE_LOG="$HE_TMPDIR/headend-2.log"
 he_start
 restart_checks "after SIGTERM" 2
