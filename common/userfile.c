@@ -55,7 +55,8 @@ static const struct {
 };
 
 #define USERFILE_REASON_NUL	"it contains a NUL byte"
-#define USERFILE_REASON_HASH	"the hash is not one that crypt(3) accepts"
+const char userfile_reason_hash[] = "the hash is not one that crypt(3) "
+    "accepts";
 
 /* A replacement file being written next to the original. */
 struct userfile_tmp {
@@ -408,7 +409,7 @@ userfile_verify_crypt(struct userfile_match *m, const char *password,
 
 	if (rc == -EBADMSG && *known)
 		userfile_problem_set(&m->problem, m->hash_line,
-		    USERFILE_REASON_HASH);
+		    userfile_reason_hash);
 	return rc;
 }
 
@@ -481,7 +482,7 @@ userfile_hash_problem(const char *hash)
 	status = crypt_checksalt(hash);
 	if (status == CRYPT_SALT_INVALID ||
 	    status == CRYPT_SALT_METHOD_DISABLED)
-		return USERFILE_REASON_HASH;
+		return userfile_reason_hash;
 	if (userfile_hash_short(hash))
 		return userfile_reason_short;
 	return NULL;

@@ -47,6 +47,12 @@
 extern const char userfile_reason_des[];
 extern const char userfile_reason_short[];
 
+/*
+ * Its reason for a hash that crypt(3) rejects: an error, but a rewrite
+ * of the file copies such a line as it is.
+ */
+extern const char userfile_reason_hash[];
+
 /* Return whether a reason of userfile_check is only a warning. */
 bool	userfile_reason_warns(const char *reason);
 

@@ -467,13 +467,25 @@ cert_identity_fill(X509 *x, struct cert_identity *id)
 }
 
 /*
- * Return whether crl may revoke: false when its issuer's name is one of
- * the CAs but the CA's key did not sign it. The CRL of an intermediate
- * that clients send cannot be checked here, and is taken by its name,
- * as the file is the operator's.
+ * Return whether crl names ca's key as its signer, or names no key: an
+ * authority key identifier that differs from ca's own belongs to another
+ * key of that name, such as a renewed intermediate that clients send.
  */
 static bool
-cert_crl_trusted(STACK_OF(X509) *cas, X509_CRL *crl)
+cert_crl_claims_key(X509 *ca, X509_CRL *crl)
+{
+	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl,
+	    NID_authority_key_identifier, NULL, NULL);
+	const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(ca);
+	bool same = akid == NULL || akid->keyid == NULL || skid == NULL ||
+	    ASN1_OCTET_STRING_cmp(akid->keyid, skid) == 0;
+
+	AUTHORITY_KEYID_free(akid);
+	return (same);
+}
+
+int
+cert_crl_signer(STACK_OF(X509) *cas, X509_CRL *crl)
 {
 	bool named = false;
 	X509 *ca;
@@ -482,16 +494,29 @@ cert_crl_trusted(STACK_OF(X509) *cas, X509_CRL *crl)
 	for (i = 0; i < sk_X509_num(cas); i++) {
 		ca = sk_X509_value(cas, i);
 		if (X509_NAME_cmp(X509_get_subject_name(ca),
-		    X509_CRL_get_issuer(crl)) != 0)
+		    X509_CRL_get_issuer(crl)) != 0 ||
+		    !cert_crl_claims_key(ca, crl))
 			continue;
 		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
 			ERR_clear_error();
-			return (true);
+			return (1);
 		}
 		named = true;
 	}
 	ERR_clear_error();
-	return (!named);
+	return (named ? -1 : 0);
+}
+
+/*
+ * Return whether crl may revoke: not when it claims the key of one of
+ * the CAs but that key did not sign it. The CRL of an intermediate that
+ * clients send cannot be checked here, and is taken by its name, as the
+ * file is the operator's.
+ */
+static bool
+cert_crl_trusted(STACK_OF(X509) *cas, X509_CRL *crl)
+{
+	return (cert_crl_signer(cas, crl) >= 0);
 }
 
 /* Warn about each CRL that cert_crl_trusted refuses, as it revokes none. */
@@ -517,8 +542,7 @@ cert_crls_warn_untrusted(const struct config_tgroup *tg,
 
 /* Whether one of crls, from id's issuer, lists id's serial. */
 static bool
-cert_crls_revoke(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls,
-    const struct cert_identity *id)
+cert_crls_revoke(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
 {
 	char issuer[CERT_NAME_MAX];
 	BIGNUM *bn = NULL;
@@ -536,8 +560,7 @@ cert_crls_revoke(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls,
 		cert_name_format(X509_CRL_get_issuer(crl), issuer,
 		    sizeof(issuer));
 		if (strcmp(issuer, id->ci_issuer) == 0 &&
-		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1 &&
-		    cert_crl_trusted(cas, crl))
+		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1)
 			revoked = true;
 	}
 out:
@@ -546,26 +569,39 @@ out:
 	return (revoked);
 }
 
-/* End the group's sessions whose certificate the current CRLs revoke. */
+/*
+ * End the group's sessions whose certificate the current CRLs revoke.
+ * Each CRL's signature is checked once, not once per session.
+ */
 static void
 cert_sweep(size_t tgroup)
 {
 	struct cert_group *g = &cert_state.groups[tgroup];
+	STACK_OF(X509_CRL) *revoking = sk_X509_CRL_new_null();
 	struct session *se, *next;
+	int i;
 
-	if (cert_state.np == NULL)
+	if (cert_state.np == NULL || revoking == NULL) {
+		sk_X509_CRL_free(revoking);
 		return;
+	}
+	for (i = 0; i < sk_X509_CRL_num(g->cg_crls); i++)
+		if (cert_crl_trusted(g->cg_cas, sk_X509_CRL_value(g->cg_crls,
+		    i)))
+			sk_X509_CRL_push(revoking, sk_X509_CRL_value(
+			    g->cg_crls, i));
 	se = TAILQ_FIRST(sessions_list(cert_state.np->sessions));
 	for (; se != NULL; se = next) {
 		next = TAILQ_NEXT(se, se_entry);
 		if (se->se_tgroup != tgroup || se->se_cert.ci_serial[0] == '\0'
-		    || !cert_crls_revoke(g->cg_cas, g->cg_crls, &se->se_cert))
+		    || !cert_crls_revoke(revoking, &se->se_cert))
 			continue;
 		session_log(se, LOG_INFO, "client certificate serial %s "
 		    "(%s) is revoked by the new CRL", se->se_cert.ci_serial,
 		    se->se_cert.ci_subject);
 		session_destroy(se, "client certificate revoked");
 	}
+	sk_X509_CRL_free(revoking);	/* g->cg_crls owns the CRLs */
 }
 
 static bool

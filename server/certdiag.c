@@ -512,24 +512,12 @@ certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
     X509_CRL *crl, STACK_OF(X509) *cas)
 {
 	char issuer[CERT_NAME_MAX];
-	bool named = false;
-	X509 *ca;
-	int i;
+	int signer = cert_crl_signer(cas, crl);
 
-	for (i = 0; i < sk_X509_num(cas); i++) {
-		ca = sk_X509_value(cas, i);
-		if (X509_NAME_cmp(X509_get_subject_name(ca),
-		    X509_CRL_get_issuer(crl)) != 0)
-			continue;
-		if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1) {
-			ERR_clear_error();
-			return (true);
-		}
-		named = true;
-	}
-	ERR_clear_error();
+	if (signer > 0)
+		return (true);
 	cert_name_format(X509_CRL_get_issuer(crl), issuer, sizeof(issuer));
-	if (named)
+	if (signer < 0)
 		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
 		    "%s: the CRL of \"%s\" does not verify with that CA's key "
 		    "in ca-files, so logins with certificates of that CA get "

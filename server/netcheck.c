@@ -54,15 +54,29 @@ netcheck_own_tun(const struct config *cfg, const struct ifaddrs *ifa)
 	    mask->sin_addr.s_addr == 0xffffffffu);
 }
 
-bool
-netcheck_forwarding(authcheck_report_fn *report, void *arg)
+/* Return whether the sysctl file at path starts with '0'. */
+static bool
+netcheck_sysctl_off(const char *path)
 {
-	FILE *fp = fopen("/proc/sys/net/ipv4/ip_forward", "re");
+	FILE *fp = fopen(path, "re");
 	int c = fp != NULL ? fgetc(fp) : EOF;
 
 	if (fp != NULL)
 		fclose(fp);
-	if (c != '0')
+	return (c == '0');
+}
+
+/*
+ * Linux forwards by the setting of the interface a packet came in on.
+ * The tun device takes the default one when headend creates it, so a
+ * host that forwards only on chosen interfaces still works if that
+ * default is on.
+ */
+bool
+netcheck_forwarding(authcheck_report_fn *report, void *arg)
+{
+	if (!netcheck_sysctl_off("/proc/sys/net/ipv4/ip_forward") ||
+	    !netcheck_sysctl_off("/proc/sys/net/ipv4/conf/default/forwarding"))
 		return (false);
 	report(arg, false, "IPv4 forwarding is off (net.ipv4.ip_forward = "
 	    "0), so the clients' packets reach no host beyond the headend: "

@@ -201,7 +201,7 @@ status_run(struct status_request *req, const struct status_entry *e)
 	if (req->access < e->access)
 		return (status_error(STATUS_DENIED, "\"%s%s%s\" needs root: "
 		    "members of the headend group may run the show commands "
-		    "but show reload, and metrics and help", e->words[0],
+		    "except show reload, and metrics and help", e->words[0],
 		    e->words[1] != NULL ? " " : "",
 		    e->words[1] != NULL ? e->words[1] : ""));
 	if (req->argc < e->min_args || req->argc > e->max_args)

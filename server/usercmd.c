@@ -352,7 +352,7 @@ usercmd_problem_print(void *arg, unsigned long line, const char *reason)
 {
 	const char *file = arg;
 
-	if (!userfile_reason_warns(reason))
+	if (!userfile_reason_warns(reason) && reason != userfile_reason_hash)
 		fprintf(stderr, "%s:%lu: %s\n", file, line, reason);
 }
 
