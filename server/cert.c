@@ -42,7 +42,7 @@ struct cert_stores {
 	struct cert_group groups[CONFIG_MAX_TGROUPS];
 };
 
-static void	cert_sweep(size_t tgroup);
+static void	cert_sweep(size_t tgroup, bool warn);
 
 /*
  * Loaded by the parent before it forks, so the network process inherits
@@ -331,7 +331,7 @@ cert_stores_install(struct cert_stores *st, const struct config *cfg)
 		return;
 	for (i = 0; i < cfg->ntgroups; i++)
 		if (cert_state.groups[i].cg_crls != NULL)
-			cert_sweep(i);
+			cert_sweep(i, false);
 }
 
 int
@@ -508,36 +508,38 @@ cert_crl_signer(STACK_OF(X509) *cas, X509_CRL *crl)
 }
 
 /*
- * Return whether crl may revoke: not when it claims the key of one of
- * the CAs but that key did not sign it. The CRL of an intermediate that
- * clients send cannot be checked here, and is taken by its name, as the
- * file is the operator's.
+ * Return the CRLs of the group that may revoke, without copies. A CRL
+ * that names the key of one of the CAs, but that key did not sign it,
+ * revokes nothing, and with warn a warning is logged for it. The CRL of an
+ * intermediate that clients send cannot be checked here, so it counts
+ * by its name, as the file is the operator's.
  */
-static bool
-cert_crl_trusted(STACK_OF(X509) *cas, X509_CRL *crl)
+static STACK_OF(X509_CRL) *
+cert_crls_revoking(const struct config_tgroup *tg, struct cert_group *g,
+    bool warn)
 {
-	return (cert_crl_signer(cas, crl) >= 0);
-}
-
-/* Warn about each CRL that cert_crl_trusted refuses, as it revokes none. */
-static void
-cert_crls_warn_untrusted(const struct config_tgroup *tg,
-    STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls)
-{
+	STACK_OF(X509_CRL) *revoking = sk_X509_CRL_new_null();
 	char issuer[CERT_NAME_MAX];
+	X509_CRL *crl;
 	int i;
 
-	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
-		if (cert_crl_trusted(cas, sk_X509_CRL_value(crls, i)))
+	for (i = 0; revoking != NULL && i < sk_X509_CRL_num(g->cg_crls); i++) {
+		crl = sk_X509_CRL_value(g->cg_crls, i);
+		if (cert_crl_signer(g->cg_cas, crl) >= 0) {
+			sk_X509_CRL_push(revoking, crl);
 			continue;
-		cert_name_format(X509_CRL_get_issuer(sk_X509_CRL_value(crls,
-		    i)), issuer, sizeof(issuer));
+		}
+		if (!warn)
+			continue;
+		cert_name_format(X509_CRL_get_issuer(crl), issuer,
+		    sizeof(issuer));
 		log_warnx("tunnel-group %s: crl-file %s: the CRL of \"%s\" "
 		    "does not verify with that CA's key in ca-files, so it "
 		    "revokes no session and logins with certificates of that "
 		    "CA get 503: take the CRL from the CA itself", tg->name,
 		    tg->crl_file, issuer);
 	}
+	return (revoking);
 }
 
 /* Whether one of crls, from id's issuer, lists id's serial. */
@@ -570,26 +572,22 @@ out:
 }
 
 /*
- * End the group's sessions whose certificate the current CRLs revoke.
- * Each CRL's signature is checked once, not once per session.
+ * End the group's sessions whose certificate the current CRLs revoke,
+ * with warn logging the CRLs that revoke nothing. Each CRL's signature is
+ * checked once, not once per session.
  */
 static void
-cert_sweep(size_t tgroup)
+cert_sweep(size_t tgroup, bool warn)
 {
+	const struct config_tgroup *tg = &cert_state.cfg->tgroups[tgroup];
 	struct cert_group *g = &cert_state.groups[tgroup];
-	STACK_OF(X509_CRL) *revoking = sk_X509_CRL_new_null();
+	STACK_OF(X509_CRL) *revoking = cert_crls_revoking(tg, g, warn);
 	struct session *se, *next;
-	int i;
 
 	if (cert_state.np == NULL || revoking == NULL) {
 		sk_X509_CRL_free(revoking);
 		return;
 	}
-	for (i = 0; i < sk_X509_CRL_num(g->cg_crls); i++)
-		if (cert_crl_trusted(g->cg_cas, sk_X509_CRL_value(g->cg_crls,
-		    i)))
-			sk_X509_CRL_push(revoking, sk_X509_CRL_value(
-			    g->cg_crls, i));
 	se = TAILQ_FIRST(sessions_list(cert_state.np->sessions));
 	for (; se != NULL; se = next) {
 		next = TAILQ_NEXT(se, se_entry);
@@ -663,8 +661,7 @@ cert_crl_apply(size_t tgroup, int fd)
 	g->cg_crl_stat = st;
 	log_notice("tunnel-group %s: read %d CRL(s) from %s", tg->name,
 	    sk_X509_CRL_num(crls), tg->crl_file);
-	cert_crls_warn_untrusted(tg, g->cg_cas, crls);
-	cert_sweep(tgroup);
+	cert_sweep(tgroup, true);
 }
 
 /*

@@ -107,10 +107,10 @@ bool	cert_matches(SSL *ssl, const struct cert_identity *id);
 int	cert_read_file(const char *path, STACK_OF(X509) **out);
 
 /*
- * Find which of cas signed crl. Returns 1 when one of them did, -1 when
- * one claims it (by name, and by key identifier when the CRL has one)
- * but its key did not sign it, and 0 when none claims it, as for the CRL
- * of an intermediate that clients send.
+ * Find which of cas signed crl. Returns 1 when one of them did. Returns
+ * -1 when one matches the CRL's issuer (by name, and by key identifier
+ * when the CRL has one) but its key did not sign it. Returns 0 when none
+ * matches, as for the CRL of an intermediate that clients send.
  */
 int	cert_crl_signer(STACK_OF(X509) *cas, X509_CRL *crl);
 

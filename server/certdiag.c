@@ -466,12 +466,12 @@ certdiag_check_crl(struct certdiag *d, const struct config_tgroup *tg,
 }
 
 /*
- * Return the CAs of the group's ca-files that can be read, or NULL. With
- * d, warn about each that is no CA: no client certificate verifies
+ * Return the CAs of the group's ca-files that can be read, or NULL, and
+ * warn about each that is not a CA: no client certificate verifies
  * against it.
  */
 static STACK_OF(X509) *
-certdiag_group_cas(const struct config_tgroup *tg, struct certdiag *d)
+certdiag_group_cas(struct certdiag *d, const struct config_tgroup *tg)
 {
 	STACK_OF(X509) *cas = sk_X509_new_null(), *certs;
 	char subject[CERT_NAME_MAX];
@@ -483,13 +483,13 @@ certdiag_group_cas(const struct config_tgroup *tg, struct certdiag *d)
 			continue;	/* the trust store load reports it */
 		while ((x = sk_X509_shift(certs)) != NULL) {
 			/* A self-signed one is its own trust anchor. */
-			if (d != NULL && X509_check_ca(x) == 0 &&
+			if (X509_check_ca(x) == 0 &&
 			    X509_check_issued(x, x) != X509_V_OK) {
 				cert_name_format(X509_get_subject_name(x),
 				    subject, sizeof(subject));
 				certdiag_say(d, CERTDIAG_WARNING, "ca-files "
 				    "entry %s of tunnel-group %s: \"%s\" is "
-				    "no CA certificate, so no client "
+				    "not a CA certificate, so no client "
 				    "certificate verifies against it: give "
 				    "the CA that issued the clients' "
 				    "certificates", tg->ca_files[i], tg->name,
@@ -503,9 +503,9 @@ certdiag_group_cas(const struct config_tgroup *tg, struct certdiag *d)
 }
 
 /*
- * Return whether crl comes from one of the CAs, by name and signature. A
- * CRL that names one of them but fails its signature gets a warning of
- * its own, as the checks of that CA's certificates cannot use it.
+ * Return whether one of the CAs signed crl. A CRL whose issuer matches one
+ * of them but whose signature fails gets a warning of its own, because
+ * the checks of that CA's certificates cannot use it.
  */
 static bool
 certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
@@ -514,16 +514,16 @@ certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
 	char issuer[CERT_NAME_MAX];
 	int signer = cert_crl_signer(cas, crl);
 
-	if (signer > 0)
-		return (true);
-	cert_name_format(X509_CRL_get_issuer(crl), issuer, sizeof(issuer));
-	if (signer < 0)
+	if (signer < 0) {
+		cert_name_format(X509_CRL_get_issuer(crl), issuer,
+		    sizeof(issuer));
 		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
 		    "%s: the CRL of \"%s\" does not verify with that CA's key "
 		    "in ca-files, so logins with certificates of that CA get "
 		    "503: take the CRL from the CA itself", tg->crl_file,
 		    tg->name, issuer);
-	return (false);
+	}
+	return (signer > 0);
 }
 
 /*
@@ -532,16 +532,15 @@ certdiag_crl_from_cas(struct certdiag *d, const struct config_tgroup *tg,
  * which may also be an intermediate that the client sends.
  */
 static void
-certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
+certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg,
+    STACK_OF(X509) *cas)
 {
 	STACK_OF(X509_CRL) *crls;
-	STACK_OF(X509) *cas;
 	int j, matched = 0;
 
 	if (tg->crl_file[0] == '\0' ||
 	    cert_read_crl_file(tg->crl_file, &crls) != 0)
 		return;
-	cas = certdiag_group_cas(tg, NULL);
 	for (j = 0; j < sk_X509_CRL_num(crls); j++) {
 		certdiag_check_crl(d, tg, sk_X509_CRL_value(crls, j));
 		if (cas != NULL && certdiag_crl_from_cas(d, tg,
@@ -555,27 +554,21 @@ certdiag_check_group_crls(struct certdiag *d, const struct config_tgroup *tg)
 		    "clients send the intermediate CAs that signed its CRLs: "
 		    "put in it the CRL of each CA that issues client "
 		    "certificates", tg->crl_file, tg->name);
-	sk_X509_pop_free(cas, X509_free);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 }
 
+/* Check each group's ca-files, then its crl-file against those CAs. */
 static void
-certdiag_check_crls(struct certdiag *d, const struct config *cfg)
+certdiag_check_trust(struct certdiag *d, const struct config *cfg)
 {
+	STACK_OF(X509) *cas;
 	size_t i;
 
-	for (i = 0; i < cfg->ntgroups; i++)
-		certdiag_check_group_crls(d, &cfg->tgroups[i]);
-}
-
-static void
-certdiag_check_cas(struct certdiag *d, const struct config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->ntgroups; i++)
-		sk_X509_pop_free(certdiag_group_cas(&cfg->tgroups[i], d),
-		    X509_free);
+	for (i = 0; i < cfg->ntgroups; i++) {
+		cas = certdiag_group_cas(d, &cfg->tgroups[i]);
+		certdiag_check_group_crls(d, &cfg->tgroups[i], cas);
+		sk_X509_pop_free(cas, X509_free);
+	}
 }
 
 int
@@ -609,8 +602,7 @@ certdiag_config(const struct config *cfg, certdiag_print_fn *print,
 	}
 	if (rc == 0) {
 		certdiag_check_groups(&d, cfg, dls);
-		certdiag_check_cas(&d, cfg);
-		certdiag_check_crls(&d, cfg);
+		certdiag_check_trust(&d, cfg);
 	}
 	for (i = 0; i < cfg->nlisteners; i++) {
 		sk_X509_pop_free(dls[i].sent, X509_free);

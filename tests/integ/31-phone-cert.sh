@@ -161,7 +161,7 @@ want+=" its ca-files, so certificate logins to this group get 503"
 tap_ok "a CRL of no group CA: -t warns of the 503s" grep -qF "$want" \
 	<<<"$out"
 
-# A CRL that bears the CA's name but another key's signature.
+# A CRL with the CA's name but another key's signature gets a warning.
 phone_ca_init fake "/CN=Test CAPF"
 phone_crl fake
 cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/crl.pem" >"$HE_TMPDIR/fake.crl"
@@ -188,7 +188,7 @@ sed 's|"capf/ca.crt" \]|"capf/ca.crt", "lsc.crt" ]|' "$HE_CONF" \
 out=$("$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1) || true
 tap_diag_stdin <<<"$out"
 want="ca-files entry $HE_TMPDIR/lsc.crt of tunnel-group phones:"
-want+=' "CN=SEP0011223344AA,OU=phones,O=Example" is no CA certificate'
+want+=' "CN=SEP0011223344AA,OU=phones,O=Example" is not a CA certificate'
 tap_ok "a leaf certificate in ca-files: -t warns" grep -qF "$want" \
 	<<<"$out"
 
