@@ -33,3 +33,16 @@ utf8_length(const unsigned char *s)
 		return (0);
 	return (n);
 }
+
+bool
+utf8_valid(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8_length(p)) == 0)
+			return (false);
+	}
+	return (true);
+}

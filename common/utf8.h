@@ -2,6 +2,7 @@
 #ifndef HEADEND_UTF8_H
 #define HEADEND_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -12,5 +13,8 @@
  * sequence cut short is never read past the end.
  */
 size_t	utf8_length(const unsigned char *s);
+
+/* Return whether the NUL-terminated text is valid UTF-8 throughout. */
+bool	utf8_valid(const char *text);
 
 #endif

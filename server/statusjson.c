@@ -19,19 +19,6 @@
 
 #define STATUSJSON_REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
 
-static bool
-statusjson_utf8_valid(const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t n;
-
-	for (; *p != '\0'; p += n) {
-		if ((n = utf8_length(p)) == 0)
-			return (false);
-	}
-	return (true);
-}
-
 /* Copy text with each invalid byte replaced by U+FFFD. */
 static char *
 statusjson_utf8_repair(const char *text)
@@ -62,7 +49,7 @@ statusjson_string(const char *text)
 	json_object *o;
 	char *repaired;
 
-	if (statusjson_utf8_valid(text))
+	if (utf8_valid(text))
 		return (json_object_new_string(text));
 	if ((repaired = statusjson_utf8_repair(text)) == NULL)
 		return (json_object_new_string("?"));

@@ -294,19 +294,6 @@ usercmd_escape(char *buf, size_t size, const char *text)
 	buf[used] = '\0';
 }
 
-/* Return whether text is valid UTF-8 throughout. */
-static bool
-usercmd_utf8(const char *text)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t n;
-
-	for (; *p != '\0'; p += n)
-		if ((n = utf8_length(p)) == 0)
-			return (false);
-	return (true);
-}
-
 /* Explain why userfile_name_valid rejected user. */
 static void
 usercmd_name_error(const char *user)
@@ -346,7 +333,7 @@ usercmd_password_error(const char *password)
 	    "changed, choose another password.\n", reason);
 }
 
-/* Print a line that stops the rewrite; warnings do not, so they wait. */
+/* Print a line that stops the rewrite. Lines that do not are left out. */
 static void
 usercmd_problem_print(void *arg, unsigned long line, const char *reason)
 {
@@ -464,7 +451,7 @@ usercmd_main(int argc, char **argv)
 	}
 
 	/* XML logins carry UTF-8, so no client could send another name. */
-	if (strcmp(args.action, "add") == 0 && !usercmd_utf8(args.user)) {
+	if (strcmp(args.action, "add") == 0 && !utf8_valid(args.user)) {
 		fprintf(stderr, USERCMD_PREFIX ": invalid username: it is not "
 		    "valid UTF-8, the encoding of VPN clients' logins: "
 		    "write it in UTF-8\n");
