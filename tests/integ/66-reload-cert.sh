@@ -106,63 +106,58 @@ tap_ok "encrypted key: the error says how to write an unencrypted copy" \
 	grep -qF "enc.key is encrypted with a passphrase, which headend cannot ask for: write an unencrypted copy" \
 	<<<"$out"
 
-# check_with SED: print headend -t's output for the configuration that SED
-# makes of the running one.
+# check_with SED: run headend -t on the configuration that SED makes of
+# the running one, and keep its output in out.
 check_with() {
 	sed "$1" "$HE_CONF" >"$HE_TMPDIR/variant.conf"
-	"$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1 || true
+	out=$("$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1) || true
+	tap_diag_stdin <<<"$out"
+}
+
+# out_has TEXT: whether the output that check_with kept contains TEXT.
+out_has() {
+	grep -qF -- "$1" <<<"$out"
 }
 
 # A DER certificate, and a certificate where the key belongs: the error
 # names what the file must hold and how to convert a DER file.
 openssl x509 -in "$HE_TMPDIR/server.crt" -outform der -out "$HE_TMPDIR/der.crt"
-out=$(check_with 's|certificate = "server.crt"|certificate = "der.crt"|')
-tap_diag_stdin <<<"$out"
+check_with 's|certificate = "server.crt"|certificate = "der.crt"|'
 want="no PEM certificate could be read from it. It must hold a whole"
 want+=" -----BEGIN CERTIFICATE----- block, the server's own first; a DER"
 want+=" file converts with \"openssl x509 -inform der -in $HE_TMPDIR/der.crt"
-tap_ok "DER certificate: the error names the conversion" grep -qF "$want" \
-	<<<"$out"
-out=$(check_with 's|key = "server.key"|key = "server.crt"|')
-tap_diag_stdin <<<"$out"
+tap_ok "DER certificate: the error names the conversion" out_has "$want"
+check_with 's|key = "server.key"|key = "server.crt"|'
 want="cannot load key $HE_TMPDIR/server.crt: no PEM private key could be"
 want+=" read from it"
-tap_ok "certificate as key: the error names the missing key" grep -qF \
-	"$want" <<<"$out"
+tap_ok "certificate as key: the error names the missing key" out_has "$want"
 
 # A next-certificate without a certificate cannot give phones a certHash.
-out=$(check_with 's|key = "server.key"|&; next-certificate = "server.key"|')
-tap_diag_stdin <<<"$out"
+check_with 's|key = "server.key"|&; next-certificate = "server.key"|'
 want="warning: next-certificate $HE_TMPDIR/server.key: it holds no PEM"
 want+=" certificate, so phones cannot be given its certHash"
-tap_ok "next-certificate without a certificate: -t warns" grep -qF \
-	"$want" <<<"$out"
+tap_ok "next-certificate without a certificate: -t warns" out_has "$want"
 tap_ok "next-certificate without a certificate: the rest is checked" \
-	grep -q "certHash (base64 of SHA-1): " <<<"$out"
+	out_has "certHash (base64 of SHA-1): "
 
 # A certificate cut short behind the leaf would shorten the chain sent.
 { cat "$HE_TMPDIR/server.crt"; head -c 500 "$HE_TMPDIR/server.crt"; } \
 	>"$HE_TMPDIR/short.crt"
-out=$(check_with 's|certificate = "server.crt"|certificate = "short.crt"|')
-tap_diag_stdin <<<"$out"
+check_with 's|certificate = "server.crt"|certificate = "short.crt"|'
 want="cannot load certificate $HE_TMPDIR/short.crt: a PEM block after its"
 want+=" first certificate is damaged or cut short"
-tap_ok "a certificate cut short behind the leaf: -t fails" grep -qF \
-	"$want" <<<"$out"
+tap_ok "a certificate cut short behind the leaf: -t fails" out_has "$want"
 
-# A certificate after the leaf that did not issue it breaks the chain;
-# the leaf's own CA after it is fine.
+# A certificate after the leaf that did not issue it breaks the chain,
+# while the leaf's own CA after it is fine.
 cat "$HE_TMPDIR/server.crt" "$HE_TMPDIR/old.crt" >"$HE_TMPDIR/badchain.crt"
-out=$(check_with 's|certificate = "server.crt"|certificate = "badchain.crt"|')
-tap_diag_stdin <<<"$out"
-tap_ok "a chain in the wrong order: -t warns" grep -qF \
-	"but did not issue it, so clients that take the chain in order cannot" \
-	<<<"$out"
+check_with 's|certificate = "server.crt"|certificate = "badchain.crt"|'
+tap_ok "a chain in the wrong order: -t warns" out_has \
+	"but did not issue it, so clients that take the chain in order cannot"
 cat "$HE_TMPDIR/server.crt" "$HE_TMPDIR/ca.crt" >"$HE_TMPDIR/goodchain.crt"
-out=$(check_with 's|certificate = "server.crt"|certificate = "goodchain.crt"|')
+check_with 's|certificate = "server.crt"|certificate = "goodchain.crt"|'
 chain_in_order() {
-	grep -q 'configuration is valid' <<<"$out" &&
-		! grep -q 'did not issue it' <<<"$out"
+	out_has 'configuration is valid' && ! out_has 'did not issue it'
 }
 tap_ok "a chain in order: valid, and no such warning" chain_in_order
 
@@ -181,15 +176,12 @@ openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$VPN_HOSTNAME" \
 openssl ca -batch -config "$HE_TMPDIR/later/ca.cnf" -notext \
 	-startdate 20300101000000Z -enddate 20300201000000Z \
 	-in "$HE_TMPDIR/later.csr" -out "$HE_TMPDIR/later.crt" 2>/dev/null
-out=$(check_with 's|"server.crt"|"later.crt"|; s|"server.key"|"later.key"|')
-tap_diag_stdin <<<"$out"
-tap_ok "a certificate not valid yet: -t warns" grep -qF \
-	"is valid only from 2030-01-01 00:00:00 UTC, so clients refuse it" \
-	<<<"$out"
+check_with 's|"server.crt"|"later.crt"|; s|"server.key"|"later.key"|'
+tap_ok "a certificate not valid yet: -t warns" out_has \
+	"is valid only from 2030-01-01 00:00:00 UTC, so clients refuse it"
 
 # -t gives the pin that openconnect's --servercert takes for the leaf.
-out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
-tap_ok "-t prints the leaf's openconnect pin" grep -qF \
-	"openconnect --servercert $(cert_sha256_pin "$HE_TMPDIR/server.crt")" \
-	<<<"$out"
+check_with 's|^||'
+tap_ok "-t prints the leaf's openconnect pin" out_has \
+	"openconnect --servercert $(cert_sha256_pin "$HE_TMPDIR/server.crt")"
 tap_done
