@@ -2481,8 +2481,8 @@ cfg_syntax_text(const char *text, int line)
 #define CFG_TEXT_MAX	(1024 * 1024)	/* bytes of the file kept */
 
 /*
- * Keep the file's text, NUL-terminated, for cfg_int_cut. A file too large
- * to keep is left unchecked there; libconfig still reads all of it.
+ * Keep the file's text, NUL-terminated, for cfg_int_cut. cfg_int_cut
+ * skips a file too large to keep, and libconfig still reads all of it.
  */
 static void
 cfg_text_keep(struct cfg_ctx *ctx, FILE *fp)

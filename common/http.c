@@ -382,7 +382,7 @@ http_header_apply(struct http_parser *p, const char *name, const char *value)
 
 	/*
 	 * A request without Host parses: HTTP/1.0 may leave it out, and
-	 * conn.c answers an HTTP/1.1 one with 400 (RFC 9112 section 3.2).
+	 * conn.c rejects an HTTP/1.1 one with 400 (RFC 9112 section 3.2).
 	 */
 	if (strcasecmp(name, "Host") == 0) {
 		if (p->have_host)

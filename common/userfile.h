@@ -48,8 +48,8 @@ extern const char userfile_reason_des[];
 extern const char userfile_reason_short[];
 
 /*
- * Its reason for a hash that crypt(3) rejects: an error, but a rewrite
- * of the file copies such a line as it is.
+ * userfile_check's reason for a hash that crypt(3) rejects: an error,
+ * but a rewrite of the file copies such a line as it is.
  */
 extern const char userfile_reason_hash[];
 

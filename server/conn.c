@@ -432,12 +432,13 @@ conn_dispatch(struct conn *c, const struct http_request *req)
 
 /*
  * Feed the input to the parser. Bytes beyond a complete request, or any
- * byte that this callback sees while a request is being answered, are
- * rejected: VPN clients never pipeline, and a second request must not
- * ride on the checks of the first. A request sent a few milliseconds
- * after the previous one may reach this callback only after the answer,
- * as libevent does not always read the socket while a login waits for
- * authd; it is then parsed as the next request, with its own checks.
+ * byte that reaches this callback while a request is being answered,
+ * are rejected: VPN clients do not pipeline, and a second request must
+ * not ride on the checks of the first. A request sent a few milliseconds
+ * after the previous one may reach this callback only after the
+ * response, as libevent does not always read the socket while a login
+ * waits for authd. It is then parsed as the next request, with its own
+ * checks.
  */
 static void
 conn_read_cb(struct bufferevent *bev, void *arg)

@@ -23,7 +23,7 @@ as fast as TLS takes them for SECONDS, then prints "flooded N" with the
 number of packets. --dpd-flood sends DPD requests of 16,000 bytes for
 SECONDS without reading the replies, from a socket with a small receive
 buffer, then prints "dpd-flooded N". --ipv6 sends one IPv6 packet, then
-holds the tunnel for a second.
+keeps the tunnel open for a second.
 Exits 0, or 1 when CONNECT did not get 200.
 """
 import re
