@@ -97,11 +97,23 @@ conn_uncount(struct conn *c)
 	c->c_counted = false;
 }
 
+/* Stop waiting for the client's first bytes. */
+static void
+conn_unsilence(struct conn *c)
+{
+	if (c->c_silent == NULL)
+		return;
+	event_free(c->c_silent);
+	c->c_silent = NULL;
+	c->c_np->conns_silent--;
+}
+
 static void
 conn_free(struct conn *c)
 {
 	c->c_np->conns_open--;
 	conn_uncount(c);
+	conn_unsilence(c);
 	if (c->c_timer != NULL)
 		event_free(c->c_timer);
 	if (c->c_login != NULL)
@@ -163,7 +175,11 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if (c->c_phase == CONN_HANDSHAKE) {
+	if (c->c_phase == CONN_HANDSHAKE && c->c_silent != NULL) {
+		counter_add(&st->handshake_timeouts, 1);
+		conn_log(c, LOG_INFO, "closed: the client sent nothing within "
+		    "%d seconds", seconds);
+	} else if (c->c_phase == CONN_HANDSHAKE) {
 		counter_add(&st->handshake_timeouts, 1);
 		conn_log(c, LOG_INFO, "closed: TLS handshake not finished "
 		    "within %d seconds", seconds);
@@ -210,11 +226,49 @@ conn_admit(struct conn *c)
 	return (false);
 }
 
+/* Hand the socket to the worker that will own the client's tunnel. */
+static void
+conn_start_handshake(struct conn *c)
+{
+	struct netproc *np = c->c_np;
+	struct http_limits lim;
+
+	http_limits_default(&lim);
+	c->c_parser = http_parser_new(&lim);
+	c->c_ssl = SSL_new(np->tls[c->c_listener]);
+	if (c->c_parser == NULL || c->c_ssl == NULL) {
+		conn_log(c, LOG_WARNING, "cannot set up the connection: out "
+		    "of memory");
+		conn_free(c);
+		return;
+	}
+	c->c_worker = workers_steer(np, c->c_addr);
+	c->c_handshaking = true;
+	worker_handshake(np, c->c_worker, c, c->c_id, c->c_fd, c->c_ssl);
+	conn_log(c, LOG_DEBUG, "TLS handshake on worker %zu", c->c_worker);
+}
+
+/*
+ * The TLS state of a connection, its SSL object and the buffers of its
+ * first handshake step, takes about 44 KiB. It is made only once the
+ * client has sent something, so that connections that send nothing
+ * hold little more than their socket until the handshake timeout.
+ */
+static void
+conn_first_bytes_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)events;
+	conn_unsilence(c);
+	conn_start_handshake(c);
+}
+
 void
 conn_accept(struct netproc *np, size_t listener, int fd,
     const struct sockaddr *sa, int salen)
 {
-	struct http_limits lim;
 	struct conn *c;
 
 	(void)salen;
@@ -245,18 +299,14 @@ conn_accept(struct netproc *np, size_t listener, int fd,
 	if ((c->c_timer = evtimer_new(np->base, conn_timer_cb, c)) == NULL)
 		goto fail;
 	conn_enter(c, CONN_HANDSHAKE);
-	http_limits_default(&lim);
-	c->c_parser = http_parser_new(&lim);
-	c->c_ssl = SSL_new(np->tls[listener]);
-	if (c->c_parser == NULL || c->c_ssl == NULL)
+	c->c_silent = event_new(np->base, fd, EV_READ, conn_first_bytes_cb,
+	    c);
+	if (c->c_silent == NULL)
 		goto fail;
-
-	/* The worker that will own the client's tunnel, if it gets one. */
-	c->c_worker = workers_steer(np, c->c_addr);
-	c->c_handshaking = true;
-	worker_handshake(np, c->c_worker, c, c->c_id, fd, c->c_ssl);
-	conn_log(c, LOG_DEBUG, "accepted; TLS handshake on worker %zu",
-	    c->c_worker);
+	np->conns_silent++;
+	if (event_add(c->c_silent, NULL) != 0)
+		goto fail;
+	conn_log(c, LOG_DEBUG, "accepted");
 	return;
 fail:
 	conn_log(c, LOG_WARNING, "cannot set up the connection: out of "

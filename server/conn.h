@@ -33,6 +33,7 @@ struct conn {
 	char		c_addr[SESSION_PEER_MAX];	/* address alone */
 	bool		c_counted;	/* holds a per-source slot */
 	bool		c_established;	/* TLS handshake finished */
+	struct event	*c_silent;	/* waits for the first bytes */
 	/*
 	 * The handshake runs on worker c_worker, which owns c_fd and c_ssl
 	 * until it reports back; c_abandoned when the deadline passed.
@@ -48,7 +49,10 @@ struct conn {
 	struct login	*c_login;	/* login waiting on this connection */
 };
 
-/* Take over an accepted socket and start the TLS handshake. */
+/*
+ * Take over an accepted socket. The TLS handshake starts once the client
+ * sends its first bytes.
+ */
 void	conn_accept(struct netproc *np, size_t listener, int fd,
 	    const struct sockaddr *sa, int salen);
 

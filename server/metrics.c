@@ -37,6 +37,7 @@ metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 	workers_stats_total(np, &snap->stats);
 	snap->nworkers = workers_count(np);
 	snap->totals = np->stats.sessions_ended;
+	snap->conns_silent = np->conns_silent;
 	TAILQ_FOREACH(se, sessions_list(np->sessions), se_entry) {
 		session_view_take(se, &v);
 		snap->sessions++;
@@ -158,6 +159,9 @@ metrics_write_logins(FILE *f, const struct metrics_snapshot *snap)
 	metrics_family(f, "headend_tls_handshakes_total", "counter", "TLS "
 	    "handshakes on the listeners by result.", "result", tls,
 	    METRICS_LEN(tls));
+	metrics_single(f, "headend_connections_awaiting_hello", "gauge",
+	    "Connections whose client has sent nothing yet.",
+	    snap->conns_silent);
 }
 
 static void

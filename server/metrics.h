@@ -29,6 +29,7 @@ struct metrics_snapshot {
 	size_t		group_sessions[CONFIG_MAX_TGROUPS];
 	uint64_t	tls_accepts;		/* handshakes started */
 	uint64_t	tls_accepts_good;	/* handshakes completed */
+	size_t		conns_silent;	/* connections that sent nothing */
 	size_t		nworkers;
 	size_t		worker_tunnels[CONFIG_MAX_WORKERS];
 };

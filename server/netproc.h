@@ -116,6 +116,7 @@ struct netproc {
 	uint8_t		secret[32];	/* signs login context handles */
 	uint64_t	next_conn_id;
 	size_t		conns_open;	/* accepted, not yet a tunnel or gone */
+	size_t		conns_silent;	/* of those, nothing received yet */
 	uint64_t	sessions_closed;	/* sessions ended so far */
 	struct memtrim	*memtrim;	/* heap trims after bursts */
 	size_t		tunnels_open;	/* sessions with a tunnel on a worker */

@@ -10,6 +10,21 @@ set -eu
 
 TOOLS="$(dirname "$0")/tools"
 
+# stat_value KEY: print the value of show stats at a dotted path.
+stat_value() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+value = json.load(sys.stdin)
+for key in sys.argv[1].split("."):
+    value = value[key]
+print(value)
+' "$1"
+}
+
+stat_is() {
+	test "$(stat_value "$1")" = "$2"
+}
+
 stat_at_least() {
 	he_ctl --json show stats | python3 -c '
 import json, sys
@@ -50,7 +65,7 @@ listen_queue() {
 		awk '{ print $3; exit }'
 }
 
-tap_plan 13
+tap_plan 17
 he_setup
 # The kernel caps a listen queue at this, and headend requests more.
 ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
@@ -80,6 +95,8 @@ start = time.monotonic()
 assert s.recv(1) == b""
 assert time.monotonic() - start < 6
 '
+tap_ok "the log says that the client sent nothing" wait_file_contains \
+	"$HE_LOG" "closed: the client sent nothing within 2 seconds" 5
 
 # Four client addresses, 250 idle connections each: within the share.
 for i in 10 11 12 13; do
@@ -129,6 +146,33 @@ tap_ok "the sixth is refused" sh -c "echo '$out' | grep -q '^refused 5$'"
 he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
 	tap_diag_file "$HE_TMPDIR/oc2.log"
 tap_ok "another source is still served" he_ping_inside
+
+# Connections that send nothing get no TLS state until their first
+# bytes. The client holds four and sends a byte on each once "go" exists.
+started=$(stat_value handshakes.tls.started)
+spawn_in_ns "$NS_CLIENT" python3 -c '
+import os, socket, sys, time
+conns = [socket.create_connection(("198.18.0.1", 443), timeout=10,
+                                  source_address=("198.18.0.11", 0))
+         for i in range(4)]
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.1)
+for c in conns:
+    c.sendall(b"\x16")
+time.sleep(30)
+' "$HE_TMPDIR/go" >"$HE_TMPDIR/silent.log" 2>&1
+wait_or_diag 20 "four connections await their hello" \
+	stat_is handshakes.tls.awaiting_hello 4
+tap_ok "four silent connections await their hello" \
+	stat_is handshakes.tls.awaiting_hello 4
+tap_ok "and started no TLS handshake" \
+	stat_is handshakes.tls.started "$started"
+touch "$HE_TMPDIR/go"
+wait_or_diag 20 "the first bytes start four handshakes" \
+	stat_at_least handshakes.tls.started $((started + 4))
+tap_ok "their first bytes start the handshakes" \
+	stat_is handshakes.tls.awaiting_hello 0
+pid_stop "$SPAWNED_PID"
 
 # Logins in progress per source: at the limit, a new login ends the
 # oldest one that waits for its client, so logins that one client opened
