@@ -315,6 +315,30 @@ class Report:
             self.out("| %d | %s |" % (level, " | ".join(cells)))
         self.out()
         self.memory_per_session(per)
+        self.silent_table()
+
+    def silent_table(self):
+        """Print the memory that connections which send nothing take."""
+        rows = []
+        for s in SERVERS:
+            v = self.get("%s.silent" % s).split()
+            if len(v) < 7 or int(v[6]) == 0:
+                rows.append("| %s | not run | - | - | - |" % s)
+                continue
+            before, after, n = int(v[0]), int(v[3]), int(v[6])
+            rows.append("| %s | %d | %.1f MiB | %.1f MiB | %.1f KiB |" % (
+                s, n, before / 1024, after / 1024, (after - before) / n))
+        self.out("Connections that send nothing (a port scan, or a client "
+                 "stalled before its TLS hello), opened at once and "
+                 "measured 2 s later, within both servers' handshake "
+                 "timeouts. PSS as above.")
+        self.out()
+        self.out("| Server | connections | PSS before | PSS with them "
+                 "| PSS per connection |")
+        self.out("| --- | --- | --- | --- | --- |")
+        for row in rows:
+            self.out(row)
+        self.out()
 
     def idle_levels(self):
         """Return the idle levels that run.sh recorded for the run."""

@@ -7,7 +7,8 @@
 #       first ping answered;
 #   (b) iperf3 TCP throughput through one tunnel, over DTLS and TLS only;
 #   (c) server CPU seconds per GB forwarded in (b);
-#   (d) memory (PSS, summed over all server processes) with idle sessions;
+#   (d) memory (PSS, summed over all server processes) with idle sessions,
+#       and with connections that send nothing;
 #   (e) new sessions per second;
 #   (f) added latency of a voice-like stream while another session
 #       saturates the link, against the same stream without the VPN;
@@ -42,6 +43,7 @@ RCVBUF_PRELOAD="$BUILD/tests/rcvbuf.so"
 BENCH_IDLE_TOP=$(( ($(ulimit -Hn) - 1000) / 1000 * 1000 ))
 [ "$BENCH_IDLE_TOP" -le 50000 ] || BENCH_IDLE_TOP=50000
 : "${BENCH_IDLE_LEVELS:=0 100 1000 10000 $BENCH_IDLE_TOP}"
+: "${BENCH_SILENT:=2000}"		# connections that send nothing
 : "${BENCH_RATE_COUNT:=2000}"		# sessions for the rate test
 : "${BENCH_RATE_CONCURRENCY:=100}"	# logins in flight in the rate test
 : "${BENCH_CONNECT_RUNS:=5}"		# openconnect connects to time
@@ -58,7 +60,8 @@ BENCH_IDLE_TOP=$(( ($(ulimit -Hn) - 1000) / 1000 * 1000 ))
 : "${BENCH_PROFILE:=1}"			# perf profiles of the server core
 # Parts to run, for a quick look at one figure; the report marks the rest
 # as not measured.
-: "${BENCH_PARTS:=connect tput shared ceiling voice rate idle storm threads}"
+: "${BENCH_PARTS:=connect tput shared ceiling voice rate idle silent storm \
+	threads}"
 # The threads part: headend alone, on these CPUs, with 1 and 2 workers.
 : "${BENCH_THREADS_CPUS:=0-$(($(nproc) - 1))}"
 : "${BENCH_THREADS_STORM:=$BENCH_STORM}"
@@ -911,6 +914,33 @@ measure_idle() {
 	done
 }
 
+# ---- (d) memory with connections that send nothing --------------------------
+
+# A port scan, a client stalled before its first bytes or a slow attack
+# leaves connections that send nothing. Measured right after they open,
+# well within both servers' handshake timeouts.
+measure_silent() {
+	local name=$1 ready="$HE_TMPDIR/ready-silent-$1" before after n=0
+	local sources
+
+	server_restart "$name"
+	sleep 1
+	before=$(server_memory)
+	sources=$(echo "$CLIENT_ADDR $EXTRA_SOURCES" | tr ' ' ',')
+	spawn_in_ns "$NS_CLIENT" taskset -c "$BENCH_CLIENT_CPUS" python3 \
+		"$BENCH_DIR/silentconns.py" "$HEADEND_OUTSIDE_ADDR" \
+		"$SERVER_PORT" "$BENCH_SILENT" "$sources" "$ready" 60 \
+		2>>"$HE_TMPDIR/loadgen.log"
+	wait_until 30 test -s "$ready" || true
+	sleep 2
+	after=$(server_memory)
+	[ -s "$ready" ] && n=$(cat "$ready")
+	pid_stop "$SPAWNED_PID"
+	log "$name: $n silent connections: PSS/RSS/processes $before ->" \
+		"$after"
+	record "$name.silent" "$before $after $n"
+}
+
 # ---- (e) new sessions per second -------------------------------------------
 
 measure_rate() {
@@ -1111,6 +1141,7 @@ bench_server() {
 	! bench_part voice || measure_voice "$name"
 	! bench_part rate || measure_rate "$name"
 	! bench_part idle || measure_idle "$name"
+	! bench_part silent || measure_silent "$name"
 	! bench_part storm || measure_storm "$name"
 	cp "$SERVER_LOG" "$HE_TMPDIR/$name-final.log" 2>/dev/null || true
 	server_stop
@@ -1138,6 +1169,7 @@ bench_versions() {
 	record meta.pinning "server $BENCH_SERVER_CPUS," \
 		"client $BENCH_CLIENT_CPUS, inside $BENCH_INSIDE_CPUS"
 	record meta.params "storm=$BENCH_STORM idle='$BENCH_IDLE_LEVELS'" \
+		"silent=$BENCH_SILENT" \
 		"rate=$BENCH_RATE_COUNT/$BENCH_RATE_CONCURRENCY" \
 		"iperf=${BENCH_IPERF_SECONDS}s voice=${BENCH_VOICE_SECONDS}s" \
 		"hash=$BENCH_HASH"
