@@ -205,6 +205,9 @@ metrics_write_traffic(FILE *f, const struct metrics_snapshot *snap)
 	metrics_single(f, "headend_tun_split_segments_total", "counter",
 	    "TCP segments to clients cut from larger packets of the device.",
 	    snap->stats.tun_split_segments);
+	metrics_single(f, "headend_fragmented_packets_total", "counter",
+	    "Packets to clients cut into IP fragments to fit their MTU.",
+	    snap->stats.tun_fragmented);
 }
 
 /* Tunnels and handed-over packets of each worker thread. */

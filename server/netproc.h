@@ -43,6 +43,7 @@ struct netproc_stats {
 	uint64_t	tun_writes;
 	uint64_t	tun_merged_segments;	/* in multi-segment writes */
 	uint64_t	tun_split_segments;	/* cut from large reads */
+	uint64_t	tun_fragmented;		/* cut to a client's MTU */
 	uint64_t	sessions_peak;		/* most sessions at once */
 	uint64_t	logins_expired;		/* reply to an unknown login */
 	uint64_t	logoffs;		/* by the status socket */

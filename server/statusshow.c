@@ -214,6 +214,7 @@ statusshow_traffic(const struct metrics_snapshot *snap)
 	    snap->stats.tun_merged_segments);
 	statusshow_add_u64(o, "tun_split_segments",
 	    snap->stats.tun_split_segments);
+	statusshow_add_u64(o, "fragmented", snap->stats.tun_fragmented);
 	json_object_object_add(o, "drops", drops);
 	return (o);
 }

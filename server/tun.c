@@ -20,6 +20,7 @@
 #include "addrmap.h"
 #include "dtls.h"
 #include "gro.h"
+#include "ipfrag.h"
 #include "log.h"
 #include "netproc.h"
 #include "packet.h"
@@ -369,6 +370,32 @@ tun_drop_unrouted(struct netproc *np, uint32_t dst)
 }
 
 static void
+tun_send_fragment(void *arg, uint8_t *frag, size_t len)
+{
+	tunnel_send_packet(arg, frag, len);
+}
+
+/*
+ * A packet that allows fragmentation is cut to the client's data MTU, as
+ * a router on the path would. The kernel does not, because the device's
+ * MTU is that of the largest client.
+ */
+static void
+tun_fragment(struct netproc *np, struct tunnel *t, struct session *se,
+    const uint8_t *pkt, size_t len, int mtu)
+{
+	static __thread uint8_t frag[65536];
+
+	if (ipfrag_split(pkt, len, (size_t)mtu, frag, sizeof(frag),
+	    tun_send_fragment, t) > 0) {
+		counter_add(&np->stats.tun_fragmented, 1);
+		return;
+	}
+	counter_add(&se->se_stats.drops_too_big, 1);
+	counter_add(&np->stats.tun_drops_too_big, 1);
+}
+
+static void
 tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 {
 	struct addrmap_entry *e;
@@ -385,8 +412,12 @@ tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 	}
 	se = tunnel_session(e->tunnel);
 	mtu = tunnel_data_mtu(e->tunnel);
-	if (len > (size_t)mtu) {
+	if (len > (size_t)mtu && ipfrag_dont_fragment(pkt, len)) {
 		tun_reject_too_big(np, se, pkt, len, dst, mtu);
+		return;
+	}
+	if (len > (size_t)mtu) {
+		tun_fragment(np, e->tunnel, se, pkt, len, mtu);
 		return;
 	}
 	packet_clamp_mss(pkt, len, (uint16_t)(mtu - 40));

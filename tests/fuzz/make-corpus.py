@@ -296,6 +296,26 @@ def gro_seeds():
                                    tcp_segment(0, b"", 0x11)]))
 
 
+def udp_packet(size, frag=0, options=b""):
+    """A UDP/IPv4 packet of size bytes from the inside to a client."""
+    header_len = 20 + len(options)
+    payload = bytes(i & 0xFF for i in range(size - header_len))
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | header_len // 4, 0, size, 7,
+                     frag, 64, 17, 0, bytes([198, 18, 1, 2]),
+                     bytes([198, 19, 0, 5])) + options
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    return ip + payload
+
+
+def ipfrag_seeds():
+    write("ipfrag", "udp", struct.pack("!H", 1406) + udp_packet(3028))
+    write("ipfrag", "fragment", struct.pack("!H", 1000) +
+          udp_packet(1500, 0x2000 | 185))
+    write("ipfrag", "options", struct.pack("!H", 576) +
+          udp_packet(1400, 0, bytes([0x94, 4, 0, 0, 7, 7, 4, 0, 0, 0, 0,
+                                     0])))
+
+
 def userfile_seeds():
     hash1 = "$6$fuzzsalt$" + "A" * 86
     write("userfile", "valid", "# users\nalice:%s\n\nbob:!locked\n" % hash1)
@@ -306,6 +326,7 @@ def userfile_seeds():
 
 def main():
     gro_seeds()
+    ipfrag_seeds()
     http_seeds()
     cookie_seeds()
     form_seeds()

@@ -30,7 +30,7 @@ field_at_least() {
 	[ "$(session_field "$1" "$2")" -ge "$3" ]
 }
 
-tap_plan 10
+tap_plan 13
 he_setup
 he_write_config
 he_start
@@ -70,6 +70,18 @@ tap_ok "same tun.name: the second one's status socket is gone" \
 mtu=$(ip -n "$NS_CLIENT" -o link show dev "$dev" | grep -Eo 'mtu [0-9]+' |
 	cut -d' ' -f2)
 tap_diag "tunnel data MTU $mtu"
+# Without DF, the headend cuts such packets to the tunnel's MTU, and
+# fragments made on the inside link again. These go before the DF ping,
+# whose ICMP answer makes the inside host cut its packets itself.
+tap_ok "too big without DF: the headend fragments it" \
+	ip netns exec "$NS_INSIDE" ping -c 1 -W 2 -M dont -s "$mtu" "$addr"
+tap_ok "fragments of the inside link: fragmented again" \
+	ip netns exec "$NS_INSIDE" ping -c 1 -W 2 -M dont -s 3000 "$addr"
+tap_ok "fragmented packets counted" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' \
+	--json show stats | python3 -c '
+import json, sys
+assert json.load(sys.stdin)[\"traffic\"][\"fragmented\"] >= 3'"
+
 # Larger than the tunnel's MTU, smaller than the inside link's 1500.
 out=$(ip netns exec "$NS_INSIDE" ping -c 1 -W 2 -M do -s $((mtu - 20)) \
 	"$addr" 2>&1 || true)
