@@ -16,6 +16,7 @@
 #define IPV4_OFF_SRC		12
 #define IPV4_FLAG_DF		0x4000
 #define IPV4_PROTO_TCP		6
+#define IPV4_PROTO_UDP		17
 
 #define TCP_OFF_SEQ		4
 #define TCP_OFF_ACK		8
@@ -417,9 +418,19 @@ int
 gro_complete_csum(uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr)
 {
 	size_t start = hdr->csum_start, field = start + hdr->csum_offset;
+	uint16_t sum;
 
 	if (start >= len || field + 2 > len)
 		return (-EINVAL);
-	gro_put16(pkt + field, packet_checksum(pkt + start, len - start));
+	sum = packet_checksum(pkt + start, len - start);
+
+	/*
+	 * In UDP, a zero checksum means "none", so a sum that comes out as
+	 * zero is sent as its other form, all ones (RFC 768).
+	 */
+	if (sum == 0 && len > IPV4_OFF_PROTOCOL &&
+	    pkt[IPV4_OFF_PROTOCOL] == IPV4_PROTO_UDP)
+		sum = 0xffff;
+	gro_put16(pkt + field, sum);
 	return (0);
 }

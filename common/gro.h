@@ -118,8 +118,9 @@ gro_split(const uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr,
 /*
  * Finish a packet read from the device with GRO_F_NEEDS_CSUM: sum the
  * bytes from csum_start to the end, fold in the partial sum already at
- * csum_start + csum_offset, and store the result there. Returns 0, or
- * -EINVAL when the offsets do not fit in len bytes.
+ * csum_start + csum_offset, and store the result there; a UDP sum of
+ * zero is stored as 0xffff. Returns 0, or -EINVAL when the offsets do
+ * not fit in len bytes.
  */
 int
 gro_complete_csum(uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr);

@@ -566,6 +566,30 @@ test_complete_csum(void **state)
 	assert_int_equal(gro_complete_csum(pkt, len, &hdr), -EINVAL);
 }
 
+/*
+ * A UDP sum that comes out as zero goes out as 0xffff, because zero in
+ * the field means that the sender computed no checksum (RFC 768).
+ */
+static void
+test_complete_csum_udp_zero(void **state)
+{
+	/* 198.18.1.2:7000 to 198.19.0.1:9999, 10 payload bytes. */
+	uint8_t pkt[38] = {
+		0x45, 0, 0, 38, 0, 0, 0x40, 0, 63, 17, 0, 0,
+		198, 18, 1, 2, 198, 19, 0, 1,
+		0x1b, 0x58, 0x27, 0x0f, 0, 18, 0, 0,
+		'h', 'e', 'a', 'd', 'e', 'n', 'd', 0, 0x9d, 0x01,
+	};
+	uint8_t pseudo[12] = { 198, 18, 1, 2, 198, 19, 0, 1, 0, 17, 0, 18 };
+	struct gro_vnet_hdr hdr = { .flags = GRO_F_NEEDS_CSUM,
+	    .csum_start = 20, .csum_offset = 6 };
+
+	(void)state;
+	put16(pkt + 26, (uint16_t)~packet_checksum(pseudo, sizeof(pseudo)));
+	assert_int_equal(gro_complete_csum(pkt, sizeof(pkt), &hdr), 0);
+	assert_int_equal(pkt[26] << 8 | pkt[27], 0xffff);
+}
+
 /* What gro_split emitted, kept for the checks. */
 struct split_out {
 	uint8_t	segs[SLOTS][SLOT_SIZE];
@@ -718,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_unmergeable_packets),
 		cmocka_unit_test(test_malformed_packets),
 		cmocka_unit_test(test_complete_csum),
+		cmocka_unit_test(test_complete_csum_udp_zero),
 		cmocka_unit_test(test_split_restores_segments),
 		cmocka_unit_test(test_split_fin_and_cwr),
 		cmocka_unit_test(test_split_rejects_bad_input),
