@@ -361,6 +361,20 @@ login_session_to_replace(struct netproc *np, const char *user,
 }
 
 /*
+ * With fewer sessions in the group than the simultaneous-logins limit,
+ * no user is at it, and the scan of the user's sessions can be skipped.
+ * Phones that share one account would otherwise make every login scan
+ * all of their sessions.
+ */
+static bool
+login_user_may_be_at_limit(struct netproc *np, size_t tgroup,
+    const struct config_policy *pol)
+{
+	return (sessions_count_group(np->sessions, tgroup) >=
+	    (size_t)pol->simultaneous_logins);
+}
+
+/*
  * The simultaneous-logins limit counts the user's sessions in the
  * tunnel-group, those waiting for a reconnect included. A reconnect with
  * the cookie never comes here, so it is never counted twice. Returns 0
@@ -375,9 +389,7 @@ login_check_simultaneous(struct login *lg, struct conn *c)
 	struct session *old;
 	size_t count;
 
-	/* With fewer sessions in the group than the limit, no user is at it. */
-	if (sessions_count_group(np->sessions, lg->lg_tgroup) <
-	    (size_t)pol->simultaneous_logins)
+	if (!login_user_may_be_at_limit(np, lg->lg_tgroup, pol))
 		return (0);
 	while ((old = login_session_to_replace(np, lg->lg_user, lg->lg_tgroup,
 	    &count)) != NULL && count >= (size_t)pol->simultaneous_logins) {
@@ -409,6 +421,9 @@ login_replaced_count(struct login *lg, struct netproc *np)
 	size_t count;
 
 	if (pol->simultaneous_action != SIMULTANEOUS_LOGOFF_OLDEST)
+		return (0);
+
+	if (!login_user_may_be_at_limit(np, lg->lg_tgroup, pol))
 		return (0);
 	if (login_session_to_replace(np, lg->lg_user, lg->lg_tgroup,
 	    &count) == NULL || count < (size_t)pol->simultaneous_logins)
