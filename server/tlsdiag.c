@@ -180,6 +180,31 @@ tls_errors_have(const unsigned long *errors, size_t n, int reason)
 	return (false);
 }
 
+/*
+ * Return whether the errors hold an alert by which the client rejected
+ * the server's certificate. The server never sends these, because it
+ * checks client certificates only after the handshake.
+ */
+static bool
+tls_errors_have_certificate_alert(const unsigned long *errors, size_t n)
+{
+	static const int alerts[] = {
+		SSL_R_SSLV3_ALERT_BAD_CERTIFICATE,
+		SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE,
+		SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED,
+		SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED,
+		SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN,
+		SSL_R_TLSV1_ALERT_UNKNOWN_CA,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
+		if (tls_errors_have(errors, n, alerts[i]))
+			return (true);
+	}
+	return (false);
+}
+
 static void
 tls_errors_join(const unsigned long *errors, size_t n, char *buf,
     size_t len)
@@ -232,6 +257,14 @@ tls_describe_failure(SSL *ssl, const unsigned long *errors, size_t nerrors,
 		return;
 	}
 	tls_errors_join(errors, nerrors, why, sizeof(why));
+	if (tls_errors_have_certificate_alert(errors, nerrors)) {
+		snprintf(buf, len, "the client rejected the server "
+		    "certificate (%s): check that the client trusts its "
+		    "issuer or pins its hash, that it names the host of the "
+		    "client's URL, and that chain contains the intermediate CAs; "
+		    "headend -t checks the names and prints the hashes", why);
+		return;
+	}
 	if (h != NULL)
 		snprintf(buf, len, "%s (the client offers %s with %s)", why,
 		    h->suites, tls_version_name(h->max_version, offered,

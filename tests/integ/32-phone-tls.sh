@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 10
+tap_plan 11
 phone_setup
 he_add_user SEP001122334455 phone-secret
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -59,6 +59,12 @@ tap_ok "phone profile stops at TLS 1.2" sh -c \
 	"! grep -q 'New, TLSv1.3, '" <<<"$out"
 tap_ok "log says the version is above the maximum" wait_file_contains \
 	"$HE_LOG" 'TLS version above the listener.s maximum: the client offers only TLS 1\.3 and later, the listener allows up to TLS 1\.2' 5
+
+# A client that does not trust the server certificate sends an alert.
+out=$(tls_client 8443 -verify_return_error) || true
+tap_diag "$(grep -E 'alert|error' <<<"$out" | head -n 2)"
+tap_ok "log says that the client rejected the certificate" \
+	wait_file_contains "$HE_LOG" 'TLS handshake failed: the client rejected the server certificate \(.*unknown ca.*\): check that the client trusts its issuer' 5
 
 out=$(phone_emu --user SEP001122334455 --password phone-secret \
 	--ping "$INSIDE_ADDR" "$PHONE_URL" 2>&1) || true
