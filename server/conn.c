@@ -370,6 +370,25 @@ conn_handshake_done(struct conn *c, const struct handshake_result *r)
 	    SSL_get_version(c->c_ssl), SSL_get_cipher(c->c_ssl));
 }
 
+/*
+ * A phone closes the connection right after the handshake when the
+ * server certificate matches none of its certHash pins or fails its Host
+ * ID check, and says nothing to the server. Health checks do the same,
+ * so after the first few only every 100th is logged at info level.
+ */
+static void
+conn_log_closed_unused(struct conn *c)
+{
+	uint64_t n = counter_add(&c->c_np->stats.conns_closed_unused, 1) + 1;
+
+	conn_log(c, n <= 10 || n % 100 == 0 ? LOG_INFO : LOG_DEBUG,
+	    "closed by the client after the TLS handshake, before any "
+	    "request (%llu so far): a phone does this when the server "
+	    "certificate matches none of its certHash pins or fails its "
+	    "Host ID check; headend -t prints the hashes and checks the "
+	    "names", (unsigned long long)n);
+}
+
 static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -377,7 +396,10 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	(void)what;
-	conn_log(c, LOG_DEBUG, "closed by the client");
+	if (c->c_phase == CONN_IDLE && !c->c_requested)
+		conn_log_closed_unused(c);
+	else
+		conn_log(c, LOG_DEBUG, "closed by the client");
 	ERR_clear_error();
 	conn_free(c);
 }
@@ -464,6 +486,7 @@ static void
 conn_dispatch(struct conn *c, const struct http_request *req)
 {
 	c->c_busy = true;
+	c->c_requested = true;
 	c->c_head = req->method == HTTP_METHOD_HEAD;
 	conn_enter(c, CONN_BUSY);
 

@@ -44,6 +44,7 @@ struct conn {
 	int		c_phase;	/* what c_timer limits */
 	struct event	*c_timer;	/* deadline of the phase */
 	bool		c_busy;		/* a request waits for an answer */
+	bool		c_requested;	/* a request arrived */
 	bool		c_head;		/* a HEAD: respond without a body */
 	bool		c_closing;	/* close once the output is sent */
 	struct login	*c_login;	/* login waiting on this connection */

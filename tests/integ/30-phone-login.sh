@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 22
+tap_plan 24
 phone_setup
 he_add_user SEP001122334455 'ph%one&pa+ss'
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -116,6 +116,21 @@ tap_diag "$out"
 tap_ok "wrong password gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401 Authentication failed'" \
 	<<<"$out"
+
+# A phone whose certHash matches no certificate of the server closes
+# the connection after the handshake, without a request.
+out=$(ip netns exec "$NS_CLIENT" "$PHONE_EMU" --connect \
+	"$HEADEND_OUTSIDE_ADDR" --cert-hash AAAAvSLQGMKfApZFmpXLQQLeQ4s= \
+	--user SEP001122334455 --password phone-secret "$PHONE_URL" 2>&1) ||
+	true
+tap_diag "$out"
+tap_ok "wrong certHash: the log names the likely cause" \
+	wait_file_contains "$HE_LOG" 'closed by the client after the TLS handshake, before any request \(1 so far\): a phone does this when the server certificate matches none of its certHash pins' 5
+tap_ok "wrong certHash: counted" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' \
+	--json show stats | python3 -c '
+import json, sys
+tls = json.load(sys.stdin)[\"handshakes\"][\"tls\"]
+assert tls[\"closed_before_request\"] == 1, tls'"
 
 status=0
 out=$(phone_emu --user SEP001122334455 --password x \
