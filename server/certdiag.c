@@ -1,4 +1,5 @@
 /* Certificate hashes and configuration warnings, declared in certdiag.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -321,12 +322,54 @@ certdiag_names_host(X509 *x, const char *host)
 	return (X509_check_host(x, host, 0, flags, NULL) == 1 ? 0 : -1);
 }
 
+/* Returns whether host is an IPv4 or IPv6 address, not a name. */
+static bool
+certdiag_host_is_ip(const char *host)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	return (inet_pton(AF_INET, host, addr) == 1 ||
+	    inet_pton(AF_INET6, host, addr) == 1);
+}
+
+/*
+ * Warn about an address host that the certificate names only as text,
+ * in its CN or a DNS entry. openconnect 9 compares an address with the
+ * IP entries of subjectAltName alone, so it rejects such a certificate.
+ */
+static void
+certdiag_check_ip_host(struct certdiag *d, const struct config_tgroup *tg,
+    const char *url, const char *host, X509 *leaf, const char *path)
+{
+	if (X509_check_ip_asc(leaf, host, 0) == 1)
+		return;
+	if (certdiag_names_host(leaf, host) > 0)
+		certdiag_say(d, CERTDIAG_WARNING, "group-url %s of "
+		    "tunnel-group %s: address %s is in certificate %s only as "
+		    "text (its CN or DNS:%s), which openconnect rejects: add "
+		    "IP:%s to subjectAltName", url, tg->name, host, path, host,
+		    host);
+	else
+		certdiag_say(d, CERTDIAG_WARNING, "group-url %s of "
+		    "tunnel-group %s: address %s is not a subjectAltName of "
+		    "certificate %s, so clients that check the name (a "
+		    "phone's Host ID check) reject it: issue a certificate "
+		    "with IP:%s in subjectAltName (Cisco's phone guides also "
+		    "put the address in the CN), or use a host name in the "
+		    "group-url", url, tg->name, host, path, host);
+}
+
 static void
 certdiag_check_host(struct certdiag *d, const struct config_tgroup *tg,
     const char *url, const char *host, X509 *leaf, const char *path)
 {
-	int match = certdiag_names_host(leaf, host);
+	int match;
 
+	if (certdiag_host_is_ip(host)) {
+		certdiag_check_ip_host(d, tg, url, host, leaf, path);
+		return;
+	}
+	match = certdiag_names_host(leaf, host);
 	if (match < 0)
 		certdiag_say(d, CERTDIAG_WARNING, "group-url %s of "
 		    "tunnel-group %s: host %s is neither the CN nor a "

@@ -9,13 +9,13 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 17
+tap_plan 19
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-days 10 -subj "/CN=*.example.net" \
-	-addext "subjectAltName = DNS:*.example.net" \
+	-addext "subjectAltName = DNS:*.example.net,DNS:198.18.0.9" \
 	-keyout "$HE_TMPDIR/next.key" -out "$HE_TMPDIR/next.crt" 2>/dev/null
 
 # sha1_hex FILE: the fingerprint as openssl x509 -fingerprint prints it.
@@ -77,7 +77,7 @@ tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 # A configuration with every problem the checks know about.
 bad="$HE_TMPDIR/bad.conf"
 sed -e 's|chain = "ca.crt";|chain = "ca.crt"; udp-port = 8443;|' \
-	-e 's|group-urls = \[ "https://vpn.example.net/PhoneVPN" \];|group-urls = [ "https://vpn.example.net/PhoneVPN", "https://other.example.net/PhoneVPN" ];|' \
+	-e 's|group-urls = \[ "https://vpn.example.net/PhoneVPN" \];|group-urls = [ "https://vpn.example.net/PhoneVPN", "https://other.example.net/PhoneVPN", "https://198.18.0.9/PhoneVPN" ];|' \
 	-e 's|group-policies = ( {|group-policies = ( { name = "split"; split-tunnel = "include"; routes = [ "198.18.1.0/24" ]; }, {|' \
 	-e '/name = "phones"/,/group-policy/s|group-policy = "all"|group-policy = "split"|' \
 	"$HE_CONF" >"$bad"
@@ -89,6 +89,12 @@ tap_ok "-t prints the certHash" grep -qF \
 	<<<"$out"
 tap_ok "warns: host not in the certificate" grep -q \
 	'^warning: group-url https://other.example.net/PhoneVPN of tunnel-group phones: host other.example.net is neither the CN nor a subjectAltName' \
+	<<<"$out"
+tap_ok "warns: address not in the certificate, with the IP: fix" grep -q \
+	'^warning: group-url https://198.18.0.9/PhoneVPN of tunnel-group phones: address 198.18.0.9 is not a subjectAltName of certificate .*server.crt.* with IP:198.18.0.9 in subjectAltName' \
+	<<<"$out"
+tap_ok "warns: address named only as text" grep -q \
+	'^warning: group-url https://198.18.0.9/PhoneVPN of tunnel-group phones: address 198.18.0.9 is in certificate .*next.crt only as text (its CN or DNS:198.18.0.9), which openconnect rejects: add IP:198.18.0.9' \
 	<<<"$out"
 tap_ok "warns: next certificate matches only a wildcard" grep -q \
 	'^warning: .*host vpn.example.net matches certificate .*next.crt only through a wildcard' \
