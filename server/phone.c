@@ -127,6 +127,27 @@ phone_check_cert(struct conn *c, struct login *lg)
 	return (rc);
 }
 
+/*
+ * Log what a POST left out. An empty POST is what a phone in certificate
+ * mode sends, so a password group gets it when the phone's VPN profile
+ * and the group disagree.
+ */
+static void
+phone_log_missing(struct conn *c, const struct login *lg,
+    const struct login_form *f, bool cert_user)
+{
+	if (!cert_user && !f->lf_has_password && !f->lf_has_user)
+		conn_log(c, LOG_INFO, "phone POST without a username or a "
+		    "password, as a phone in certificate mode sends, but "
+		    "tunnel-group %s takes passwords: set the phone's VPN "
+		    "profile to password login, or set authentication = "
+		    "\"certificate\" in the group; asking again",
+		    c->c_np->cfg->tgroups[lg->lg_tgroup].name);
+	else
+		conn_log(c, LOG_INFO, "phone POST without %s; asking again",
+		    f->lf_has_password ? "a username" : "a password");
+}
+
 /* The password step; the username is the certificate's in "both". */
 static void
 phone_check_password(struct conn *c, struct login *lg,
@@ -136,8 +157,7 @@ phone_check_password(struct conn *c, struct login *lg,
 	const char *problem;
 
 	if (!f->lf_has_password || (!cert_user && !f->lf_has_user)) {
-		conn_log(c, LOG_INFO, "phone POST without %s; asking again",
-		    f->lf_has_password ? "a username" : "a password");
+		phone_log_missing(c, lg, f, cert_user);
 		login_destroy(lg);
 		phone_send_prompt(c);
 		return;

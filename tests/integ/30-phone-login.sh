@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 24
+tap_plan 25
 phone_setup
 he_add_user SEP001122334455 'ph%one&pa+ss'
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -116,6 +116,16 @@ tap_diag "$out"
 tap_ok "wrong password gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401 Authentication failed'" \
 	<<<"$out"
+
+# A phone in certificate mode sends an empty POST to this password group.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+	-subj "/CN=CP-8841-SEP001122334455" -keyout "$HE_TMPDIR/mic.key" \
+	-out "$HE_TMPDIR/mic.crt" 2>/dev/null
+out=$(phone_emu --cert-mode --cert "$HE_TMPDIR/mic.crt" \
+	--key "$HE_TMPDIR/mic.key" "$PHONE_URL" 2>&1) || true
+tap_diag "$out"
+tap_ok "certificate mode on a password group: the log says so" \
+	wait_file_contains "$HE_LOG" 'phone POST without a username or a password, as a phone in certificate mode sends, but tunnel-group [a-z]+ takes passwords' 5
 
 # A phone whose certHash matches no certificate of the server closes
 # the connection after the handshake, without a request.
