@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -417,6 +418,16 @@ cert_name_format(const X509_NAME *name, char *buf, size_t len)
 	BIO_free(bio);
 }
 
+void
+cert_date_format(const ASN1_TIME *t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "(unreadable date)");
+}
+
 static void
 cert_hex(const unsigned char *data, size_t n, char *out)
 {
@@ -790,10 +801,53 @@ cert_error_is_server_side(int err)
 	}
 }
 
+/*
+ * Describe a failed check of a client's chain. The usual causes get the
+ * setting that fixes them: a CA missing from ca-files, or the dates of
+ * an expired certificate.
+ */
+static void
+cert_describe_error(X509_STORE_CTX *ctx, int err, const char *group,
+    char *why, size_t whylen)
+{
+	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+	int depth = X509_STORE_CTX_get_error_depth(ctx);
+	const char *text = X509_verify_cert_error_string(err);
+	char date[64];
+
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(why, whylen, "%s (at chain depth %d): the CA that "
+		    "issued it is not in ca-files of tunnel-group %s; add "
+		    "that CA's certificate there", text, depth, group);
+		return;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		if (bad == NULL)
+			break;
+		cert_date_format(X509_get0_notAfter(bad), date, sizeof(date));
+		snprintf(why, whylen, "%s (at chain depth %d, expired on %s)",
+		    text, depth, date);
+		return;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		if (bad == NULL)
+			break;
+		cert_date_format(X509_get0_notBefore(bad), date, sizeof(date));
+		snprintf(why, whylen, "%s (at chain depth %d, valid from %s)",
+		    text, depth, date);
+		return;
+	default:
+		break;
+	}
+	snprintf(why, whylen, "%s (at chain depth %d)", text, depth);
+}
+
 /* Check the chain against the group's store. */
 static int
-cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g, char *why,
-    size_t whylen)
+cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
+    const char *group, char *why, size_t whylen)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -ENOMEM, err;
@@ -809,9 +863,7 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g, char *why,
 		goto out;
 	}
 	err = X509_STORE_CTX_get_error(ctx);
-	snprintf(why, whylen, "%s (at chain depth %d)",
-	    X509_verify_cert_error_string(err),
-	    X509_STORE_CTX_get_error_depth(ctx));
+	cert_describe_error(ctx, err, group, why, whylen);
 	rc = cert_error_is_server_side(err) ? -EAGAIN : -EACCES;
 out:
 	X509_STORE_CTX_free(ctx);
@@ -846,7 +898,8 @@ cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
 		    "too long or the digest failed");
 		return (-EACCES);
 	}
-	rc = cert_check_chain(ssl, leaf, g, reason, sizeof(reason));
+	rc = cert_check_chain(ssl, leaf, g, tg->name, reason,
+	    sizeof(reason));
 	if (rc == 0 && certname_user(leaf, tg->cert_user_field,
 	    tg->cert_user_rule, id->ci_user, sizeof(id->ci_user),
 	    &name_error) != 0) {

@@ -130,4 +130,7 @@ int	cert_read_crl_file(const char *path, STACK_OF(X509_CRL) **out);
 /* Format name as RFC 2253 text into buf, truncated to len. */
 void	cert_name_format(const X509_NAME *name, char *buf, size_t len);
 
+/* Format t as "2026-12-06 07:16:41 UTC" into buf, truncated to len. */
+void	cert_date_format(const ASN1_TIME *t, char *buf, size_t len);
+
 #endif

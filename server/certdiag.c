@@ -81,16 +81,6 @@ certdiag_hashes(X509 *x, char sha1[CERTDIAG_SHA1_TEXT],
 	return (0);
 }
 
-static void
-certdiag_date(const ASN1_TIME *t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(buf, len, "(unreadable date)");
-}
-
 /*
  * Write the pin that openconnect's --servercert takes: the base64 of the
  * SHA-256 of the certificate's public key. Returns 0 or -EINVAL.
@@ -129,7 +119,7 @@ certdiag_print_cert(struct certdiag *d, X509 *x, const char *label)
 	    certdiag_pin(x, pin, sizeof(pin)) == 0)
 		certdiag_say(d, CERTDIAG_INFO, "    openconnect --servercert "
 		    "%s", pin);
-	certdiag_date(X509_get0_notAfter(x), until, sizeof(until));
+	cert_date_format(X509_get0_notAfter(x), until, sizeof(until));
 	certdiag_say(d, CERTDIAG_INFO, "    valid until: %s", until);
 }
 
@@ -218,7 +208,7 @@ certdiag_check_expiry(struct certdiag *d, STACK_OF(X509) *certs,
 			continue;
 		cert_name_format(X509_get_subject_name(x), subject,
 		    sizeof(subject));
-		certdiag_date(X509_get0_notAfter(x), until, sizeof(until));
+		cert_date_format(X509_get0_notAfter(x), until, sizeof(until));
 		certdiag_say(d, CERTDIAG_WARNING, "certificate \"%s\" in %s "
 		    "%s %s: renew it, give phones the new certHash through "
 		    "next-certificate first, then swap", subject, path,
@@ -242,7 +232,7 @@ certdiag_check_not_yet(struct certdiag *d, STACK_OF(X509) *certs,
 			continue;
 		cert_name_format(X509_get_subject_name(x), subject,
 		    sizeof(subject));
-		certdiag_date(X509_get0_notBefore(x), from, sizeof(from));
+		cert_date_format(X509_get0_notBefore(x), from, sizeof(from));
 		certdiag_say(d, CERTDIAG_WARNING, "certificate \"%s\" in %s is "
 		    "valid only from %s, so clients refuse it until then: "
 		    "check the host's clock, or issue it again", subject,
@@ -495,7 +485,7 @@ certdiag_check_crl(struct certdiag *d, const struct config_tgroup *tg,
 	    days >= CERTDIAG_CRL_DAYS)
 		return;
 	cert_name_format(X509_CRL_get_issuer(crl), issuer, sizeof(issuer));
-	certdiag_date(next, date, sizeof(date));
+	cert_date_format(next, date, sizeof(date));
 	if (days < 0 || secs < 0)
 		certdiag_say(d, CERTDIAG_WARNING, "crl-file %s of tunnel-group "
 		    "%s: the CRL of \"%s\" expired on %s, so certificate "

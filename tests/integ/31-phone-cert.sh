@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 27
+tap_plan 30
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -21,6 +21,8 @@ phone_cert capf lsc "/O=Example/OU=phones/CN=SEP0011223344AA"
 phone_cert capf lost "/O=Example/OU=phones/CN=SEP0011223344BB"
 phone_cert rogue rogue "/CN=SEP001122334466"
 phone_cert mic nocn "/O=Cisco Systems Inc./OU=no common name"
+PHONE_CERT_DAYS=-1 phone_cert mic expired \
+	"/O=Cisco Systems Inc./CN=CP-7962G-SEP001122334477"
 he_add_user SEP0011223344AA lsc-secret
 
 # One CRL file for both CAs, replaced in one rename.
@@ -77,6 +79,15 @@ tap_ok "certificate from an untrusted CA gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
 tap_ok "log names the untrusted issuer" file_contains "$HE_LOG" \
 	'client certificate rejected for group=phones: .*issuer="CN=Untrusted CA".*unable to get local issuer'
+tap_ok "log says to add the issuer to ca-files" file_contains "$HE_LOG" \
+	'unable to get local issuer .*: the CA that issued it is not in ca-files of tunnel-group phones; add'
+
+status=0
+out=$(cert_login expired "$PHONE_URL" 2>&1) || status=$?
+tap_ok "expired certificate gets 401" sh -c \
+	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
+tap_ok "log gives the expiry date" file_contains "$HE_LOG" \
+	"certificate has expired \\(at chain depth 0, expired on $(date -u +%Y)-"
 
 status=0
 out=$(phone_emu --cert-mode --cert "$HE_TMPDIR/nocn.crt" \

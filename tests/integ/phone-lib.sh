@@ -64,7 +64,8 @@ CNF
 )
 
 # phone_cert CA NAME SUBJECT [EXTRA-EXT]: a client certificate
-# $HE_TMPDIR/NAME.crt and .key issued by the CA phone_ca_init made.
+# $HE_TMPDIR/NAME.crt and .key issued by the CA phone_ca_init made,
+# valid for PHONE_CERT_DAYS days (30; -1 makes an expired one).
 phone_cert() (
 	set -eu
 	dir="$HE_TMPDIR/$1"
@@ -74,7 +75,8 @@ phone_cert() (
 		"extendedKeyUsage = clientAuth" ${4:+"$4"} >"$out.ext"
 	openssl req -new -newkey rsa:2048 -nodes -subj "$3" \
 		-keyout "$out.key" -out "$out.csr" 2>/dev/null
-	openssl x509 -req -days 30 -in "$out.csr" -CA "$dir/ca.crt" \
+	openssl x509 -req -days "${PHONE_CERT_DAYS:-30}" -in "$out.csr" \
+		-CA "$dir/ca.crt" \
 		-CAkey "$dir/ca.key" -extfile "$out.ext" \
 		-out "$out.crt" 2>/dev/null
 	rm -f "$out.csr" "$out.ext"
