@@ -41,6 +41,9 @@
 
 static void	dtls_channel_tick_cb(evutil_socket_t fd, short events,
 		    void *arg);
+static void	dtls_channel_notice_cb(evutil_socket_t fd, short events,
+		    void *arg);
+static int	dtls_channel_dead_after(const struct dtls_channel *ch);
 
 static struct netproc *
 dtls_channel_np(const struct dtls_channel *ch)
@@ -135,11 +138,15 @@ int
 dtls_channel_start(struct dtls_channel *ch, struct tunnel *t)
 {
 	struct session_dtls *sd = &ch->ch_session->se_dtls;
+	struct timeval notice = { dtls_channel_dead_after(ch), 0 };
 
-	/* On the owner's thread: the timer belongs to the owner's loop. */
+	/* On the owner's thread: the timers belong to the owner's loop. */
 	ch->ch_tick = event_new(ch->ch_dtls->d_np->base, -1, EV_PERSIST,
 	    dtls_channel_tick_cb, ch);
-	if (ch->ch_tick == NULL)
+	ch->ch_notice = evtimer_new(ch->ch_dtls->d_np->base,
+	    dtls_channel_notice_cb, ch);
+	if (ch->ch_tick == NULL || ch->ch_notice == NULL ||
+	    evtimer_add(ch->ch_notice, &notice) != 0)
 		return (-ENOMEM);
 	ch->ch_tunnel = t;
 	dtls_id_insert(ch->ch_dtls, ch);
@@ -176,6 +183,8 @@ dtls_channel_free(struct dtls_channel *ch)
 		dtls_assoc_free(ch->ch_cur);
 	if (ch->ch_tick != NULL)
 		event_free(ch->ch_tick);
+	if (ch->ch_notice != NULL)
+		event_free(ch->ch_notice);
 	dtls_channel_show_down(ch);
 	OPENSSL_cleanse(ch->ch_key, sizeof(ch->ch_key));
 	free(ch);
@@ -373,6 +382,7 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 {
 	struct dtls_assoc *a;
 
+	ch->ch_hello_seen = true;
 	if (!dtls_channel_may_handshake(ch, from)) {
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
@@ -636,6 +646,43 @@ dtls_channel_dead_after(const struct dtls_channel *ch)
 	if (p->dpd > 0)
 		return (2 * p->dpd + 1);
 	return (3 * p->keepalive);
+}
+
+/*
+ * Log once that DTLS did not come up within the time that ends it after
+ * a silence. Otherwise a session whose UDP is blocked runs on TLS alone
+ * without a word in the log, and voice suffers from TCP's retransmits.
+ */
+static void
+dtls_channel_notice_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct dtls_channel *ch = arg;
+	int after = dtls_channel_dead_after(ch), port = ch->ch_params.port;
+	bool never;
+
+	(void)fd;
+	(void)events;
+	event_free(ch->ch_notice);
+	ch->ch_notice = NULL;
+	session_dtls_lock();
+	never = ch->ch_session->se_dtls.state == SESSION_DTLS_NEVER;
+	session_dtls_unlock();
+	if (!never)
+		return;
+	if (!ch->ch_hello_seen)
+		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
+		    LOG_INFO, "no DTLS handshake from the client within %d "
+		    "seconds of CONNECT, so the tunnel runs on TLS only: its "
+		    "UDP datagrams to port %d do not arrive; allow UDP port "
+		    "%d from clients to the headend", after, port, port);
+	else
+		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
+		    LOG_INFO, "DTLS did not come up within %d seconds of "
+		    "CONNECT although the client sent handshakes, so the "
+		    "tunnel runs on TLS only: see the handshake failures "
+		    "logged before, and handshakes.dtls.drops.send_error in "
+		    "show stats when replies could not be sent; allow UDP "
+		    "port %d both ways", after, port);
 }
 
 static void

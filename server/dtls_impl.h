@@ -127,6 +127,8 @@ struct dtls_channel {
 	time_t		ch_send_failed;	/* last failed send, or 0 */
 	int		ch_send_hold;	/* seconds DTLS stays down after it */
 	struct event	*ch_tick;	/* liveness check while up */
+	struct event	*ch_notice;	/* checks once that DTLS came up */
+	bool		ch_hello_seen;	/* a ClientHello arrived */
 	/*
 	 * Handshakes allowed now: from the address of the client's TLS
 	 * connection, and from any other, so that forgers elsewhere who saw

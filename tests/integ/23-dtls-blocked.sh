@@ -3,7 +3,7 @@
 # stays up and carries packets on CSTP, and DTLS comes back without a new
 # CSTP connection once UDP passes again. openconnect 9.01 retries a
 # failed DTLS handshake only every 60 seconds, so this test takes about
-# a minute and a half.
+# a minute and a half. A client whose UDP never arrives is logged.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -11,7 +11,7 @@ set -eu
 
 log="$HE_TMPDIR/oc.log"
 
-tap_plan 10
+tap_plan 12
 tap_require_commands nft
 he_setup
 
@@ -56,4 +56,36 @@ tap_ok "by a new DTLS handshake" \
 tap_ok "ping crosses on DTLS again" dtls_ping_counts
 tap_ok "same session, no reconnect" test \
 	"$(dtls_field '"%s %s" % (s["id"], s["reconnects"])')" = "$session 0"
+
+# A new client whose UDP never arrives: once the time after which a
+# silent DTLS channel counts as down has passed, the log says so.
+pid_stop "$OC_PID"
+ip netns exec "$NS_CLIENT" nft -f - <<'NFT'
+table netdev block_udp {
+	chain out {
+		type filter hook egress device veth-c priority 0;
+		udp dport 443 drop
+	}
+}
+NFT
+he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
+	tap_diag_file "$HE_TMPDIR/oc2.log"
+tap_ok "no DTLS from a new client: the log says so" wait_file_contains \
+	"$HE_LOG" 'no DTLS handshake from the client within 7 seconds of CONNECT, so the tunnel runs on TLS only: its UDP datagrams to port 443 do not arrive' 20
+
+# Hellos that arrive, and replies that do not: the log says that too.
+pid_stop "$OC_PID"
+ip netns exec "$NS_CLIENT" nft delete table netdev block_udp
+ip netns exec "$NS_CLIENT" nft -f - <<'NFT'
+table netdev block_udp {
+	chain in {
+		type filter hook ingress device veth-c priority 0;
+		udp sport 443 drop
+	}
+}
+NFT
+he_connect alice alice-secret "$HE_TMPDIR/oc3.log" ||
+	tap_diag_file "$HE_TMPDIR/oc3.log"
+tap_ok "hellos but no DTLS: the log says so" wait_file_contains \
+	"$HE_LOG" 'DTLS did not come up within 7 seconds of CONNECT although the client sent handshakes' 20
 tap_done
