@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 
 #include "config.h"
@@ -64,14 +65,78 @@ route_find_url(const struct groupurl *u)
 	return (NULL);
 }
 
-static void
-route_reject_url(struct conn *c, const char *url)
-{
-	char body[CONFIG_URL_MAX + 400];
+/* The group-urls shown in a hint, at most. */
+#define ROUTE_HINT_URLS		4
 
+/*
+ * Write the group-urls on the host of u that a hint may show, as
+ * ", https://host/path" each, and return how many there are.
+ */
+static size_t
+route_same_host(const struct groupurl *u, char *buf, size_t len)
+{
+	const struct groupurl *g;
+	size_t i, n = 0, used;
+
+	buf[0] = '\0';
+	for (i = 0; i < route_state.nurls; i++) {
+		g = &route_state.urls[i].ru_url;
+		if (strcmp(g->host, u->host) != 0)
+			continue;
+		used = strlen(buf);
+		if (n++ < ROUTE_HINT_URLS && used < len)
+			snprintf(buf + used, len - used, ", https://%s%s",
+			    g->host, g->path);
+	}
+	return (n);
+}
+
+/*
+ * Write a hint for the log about a URL that no group-url matches: a
+ * group-url that differs only in case, the want of a default group, or
+ * the group-urls on that host. Clients never see it, because it would
+ * list the groups.
+ */
+static void
+route_hint(const struct groupurl *u, char *buf, size_t len)
+{
+	char urls[1024];
+	const struct groupurl *g;
+	size_t i, n;
+
+	for (i = 0; i < route_state.nurls; i++) {
+		g = &route_state.urls[i].ru_url;
+		if (strcmp(g->host, u->host) == 0 &&
+		    strcasecmp(g->path, u->path) == 0) {
+			snprintf(buf, len, " (paths are case-sensitive: "
+			    "group-url https://%s%s differs only in case)",
+			    g->host, g->path);
+			return;
+		}
+	}
+	n = route_same_host(u, urls, sizeof(urls));
+	if (n == 0)
+		snprintf(buf, len, " (no group-url has the host %s: clients "
+		    "must connect with the host of a group-url)", u->host);
+	else if (strcmp(u->path, "/") == 0 || u->path[0] == '\0')
+		snprintf(buf, len, " (there is no default group, so clients "
+		    "must give a group-url's path: %zu on this host: %s%s)",
+		    n, urls + 2, n > ROUTE_HINT_URLS ? ", ..." : "");
+	else
+		snprintf(buf, len, " (%zu group-url(s) on this host: %s%s)",
+		    n, urls + 2, n > ROUTE_HINT_URLS ? ", ..." : "");
+}
+
+static void
+route_reject_url(struct conn *c, const char *url, const struct groupurl *u)
+{
+	char body[CONFIG_URL_MAX + 400], hint[1536] = "";
+
+	if (u != NULL)
+		route_hint(u, hint, sizeof(hint));
 	counter_add(&c->c_np->stats.urls_rejected, 1);
 	conn_log(c, LOG_INFO, "rejected login: no tunnel-group has the "
-	    "group-url %s", url);
+	    "group-url %s%s", url, hint);
 	snprintf(body, sizeof(body), "No tunnel-group is configured for "
 	    "%s: check the VPN address, including its path.\n", url);
 	conn_respond(c, 404, "Not Found", NULL, "text/plain", body,
@@ -133,18 +198,26 @@ route_select_url(struct conn *c, const struct http_request *req,
 	return (by_request);
 }
 
+/* Parse the URL shown in the log, or return NULL when it does not parse. */
+static const struct groupurl *
+route_shown_url(const char *shown, struct groupurl *u)
+{
+	return (groupurl_parse(shown, u) == 0 ? u : NULL);
+}
+
 int
 route_select(struct conn *c, const struct http_request *req,
     const char *group_access, struct route *out)
 {
 	const struct route_url *ru;
 	char shown[CONFIG_URL_MAX + 300];
+	struct groupurl u;
 
 	ru = route_select_url(c, req, group_access, shown, sizeof(shown));
 	if (ru == NULL) {
 		/* An empty shown URL: route_select_url sent the response. */
 		if (shown[0] != '\0')
-			route_reject_url(c, shown);
+			route_reject_url(c, shown, route_shown_url(shown, &u));
 		return (-ENOENT);
 	}
 	out->ro_tgroup = ru->ru_tgroup;

@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 14
+tap_plan 17
 he_setup
 he_write_config
 # A second group, for a group-access that names another group than the
@@ -35,6 +35,28 @@ tap_ok "unknown group-url: no tunnel" sh -c \
 tap_ok "unknown group-url: log names the path and peer" file_contains \
 	"$HE_LOG" \
 	"peer=${CLIENT_ADDR//./\\.}:[0-9]+: rejected login: no tunnel-group has the group-url https://vpn\\.example\\.net/nosuchgroup"
+tap_ok "unknown group-url: log lists the group-urls of the host" \
+	file_contains "$HE_LOG" \
+	'group-url https://vpn\.example\.net/nosuchgroup \(2 group-url\(s\) on this host: https://vpn\.example\.net/staff, https://vpn\.example\.net/lab\)'
+
+# get_path PATH: a GET of PATH on the headend; prints the status line.
+get_path() {
+	ip netns exec "$NS_CLIENT" python3 -c '
+import socket, ssl, sys
+ctx = ssl._create_unverified_context()
+raw = socket.create_connection(("198.18.0.1", 443), timeout=10)
+conn = ctx.wrap_socket(raw, server_hostname="vpn.example.net")
+conn.sendall(b"GET " + sys.argv[1].encode() +
+             b" HTTP/1.1\r\nHost: vpn.example.net\r\n\r\n")
+print(conn.recv(100).split(b"\r\n")[0].decode())
+' "$1"
+}
+tap_diag "$(get_path /Staff)"
+tap_ok "path in another case: log names the group-url" file_contains \
+	"$HE_LOG" 'group-url https://vpn\.example\.net/Staff \(paths are case-sensitive: group-url https://vpn\.example\.net/staff differs only in case\)'
+tap_diag "$(get_path /)"
+tap_ok "no path: log says there is no default group" file_contains \
+	"$HE_LOG" 'group-url https://vpn\.example\.net/ \(there is no default group, so clients must give a group-url.s path: 2 on this host'
 tap_ok "unknown group-url: counted" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' --json show stats | python3 -c '
 import json, sys
@@ -51,7 +73,7 @@ spawn_in_ns_with_input "$NS_CLIENT" alice-secret openconnect -v \
 	>"$log" 2>&1
 wait_until 15 pid_stopped "$SPAWNED_PID" || true
 tap_ok "right path on another host: rejected" file_contains "$HE_LOG" \
-	'no tunnel-group has the group-url https://other\.example\.net/staff'
+	'no tunnel-group has the group-url https://other\.example\.net/staff \(no group-url has the host other\.example\.net'
 
 # group-access names the lab group and the URL the staff group. Neither
 # wins, and the response names both.
