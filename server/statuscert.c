@@ -1,8 +1,9 @@
 /*
  * show certificates, declared in status.h: for each listener the server
- * certificate and the next one. Cisco IP phones pin the server by
+ * certificate, its chain and the next certificate. Cisco IP phones pin the server by
  * certHash, which is base64(SHA-1(DER of the leaf certificate)).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "cfgbundle.h"
 #include "netproc.h"
@@ -149,6 +151,48 @@ statuscert_add_validity(json_object *o, const X509 *x)
 	    (int64_t)((after - time(NULL)) / 86400)));
 }
 
+/* One subjectAltName entry as "DNS:name" or "IP:address", or NULL. */
+static json_object *
+statuscert_alt_name(const GENERAL_NAME *g)
+{
+	const ASN1_OCTET_STRING *ip = g->d.iPAddress;
+	char text[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+
+	if (g->type == GEN_DNS) {
+		snprintf(text, sizeof(text), "DNS:%.*s",
+		    ASN1_STRING_length(g->d.dNSName),
+		    (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		return (statusjson_string(text));
+	}
+	if (g->type != GEN_IPADD || (ip->length != 4 && ip->length != 16) ||
+	    inet_ntop(ip->length == 4 ? AF_INET : AF_INET6, ip->data, addr,
+	    sizeof(addr)) == NULL)
+		return (NULL);
+	snprintf(text, sizeof(text), "IP:%s", addr);
+	return (json_object_new_string(text));
+}
+
+/*
+ * The DNS and IP entries of subjectAltName, which clients and a phone's
+ * Host ID check compare with the host of the URL.
+ */
+static json_object *
+statuscert_alt_names(const X509 *x)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name,
+	    NULL, NULL);
+	json_object *list = json_object_new_array(), *name;
+	int i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+		name = statuscert_alt_name(sk_GENERAL_NAME_value(names, i));
+		if (name != NULL)
+			json_object_array_add(list, name);
+	}
+	GENERAL_NAMES_free(names);
+	return (list);
+}
+
 static json_object *
 statuscert_describe(const X509 *x)
 {
@@ -159,6 +203,7 @@ statuscert_describe(const X509 *x)
 	json_object_object_add(o, "issuer",
 	    statuscert_name(X509_get_issuer_name(x)));
 	json_object_object_add(o, "serial", statuscert_serial(x));
+	json_object_object_add(o, "names", statuscert_alt_names(x));
 	statuscert_add_validity(o, x);
 	json_object_object_add(o, "phone_cert_hash",
 	    statuscert_phone_hash(x));
@@ -192,6 +237,25 @@ statuscert_next(struct netproc *np, size_t i)
 	return (o);
 }
 
+/*
+ * The chain certificates that the listener sends after its own, whose
+ * certHash a phone may pin in place of the leaf's.
+ */
+static json_object *
+statuscert_chain(SSL_CTX *ctx)
+{
+	json_object *list = json_object_new_array();
+	STACK_OF(X509) *chain = NULL;
+	int i;
+
+	if (ctx == NULL || SSL_CTX_get0_chain_certs(ctx, &chain) != 1)
+		return (list);
+	for (i = 0; i < sk_X509_num(chain); i++)
+		json_object_array_add(list,
+		    statuscert_describe(sk_X509_value(chain, i)));
+	return (list);
+}
+
 static json_object *
 statuscert_listener(struct netproc *np, size_t i)
 {
@@ -206,6 +270,7 @@ statuscert_listener(struct netproc *np, size_t i)
 	json_object_object_add(o, "path", statusjson_string(l->certificate));
 	json_object_object_add(o, "current",
 	    x != NULL ? statuscert_describe(x) : NULL);
+	json_object_object_add(o, "chain", statuscert_chain(np->tls[i]));
 	json_object_object_add(o, "next", statuscert_next(np, i));
 	return (o);
 }

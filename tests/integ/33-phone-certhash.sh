@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 19
+tap_plan 20
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -70,6 +70,12 @@ tap_ok "cert-hash of a missing file: an error on stderr" grep -qF \
 	"headendctl: $HE_TMPDIR/missing.pem: No such file or directory" \
 	"$HE_TMPDIR/missing.err"
 
+tap_ok "show certificates: the chain's certHash" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show certificates | python3 -c '
+import json, sys
+chain = json.load(sys.stdin)[\"certificates\"][0][\"chain\"]
+assert [c[\"phone_cert_hash\"] for c in chain] == [sys.argv[1]], chain
+' '$(cert_hash_b64 "$HE_TMPDIR/ca.crt")'"
 tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 	"parent.*certHash \\(base64 of SHA-1\\): $(cert_hash_b64 \
 	"$HE_TMPDIR/server.crt" | sed 's/[+/]/./g')"

@@ -228,6 +228,8 @@ assert c['current']['phone_cert_hash'] == '$(phone_hash \
 	"$HE_TMPDIR/server.crt")'
 assert c['current']['sha256_fingerprint'] == '$SHA256'
 assert c['current']['subject'] == 'CN=$VPN_HOSTNAME'
+assert c['current']['names'] == ['DNS:$VPN_HOSTNAME'], c['current']
+assert c['chain'] == [], c['chain']
 assert 28 <= c['current']['days_left'] <= 30" show certificates
 tap_ok "the next certificate is shown" ctl_json "
 n = doc['certificates'][0]['next']
