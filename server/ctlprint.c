@@ -348,10 +348,18 @@ ctlprint_reload(json_object *root)
 	};
 	json_object *state = ctlprint_member(root, "reload");
 	json_object *warnings = ctlprint_member(root, "warnings");
+	json_object *config = ctlprint_member(root, "config");
 	const char *name = state != NULL ? json_object_get_string(state) : "";
 	uint64_t n = warnings != NULL ? json_object_get_uint64(warnings) : 0;
 	size_t i;
 
+	if (strcmp(name, "rejected") == 0 && config != NULL) {
+		printf("reload rejected: the file has errors, which the "
+		    "headend log lists and \"headend -t -c %s\" prints; the "
+		    "running configuration stays\n",
+		    json_object_get_string(config));
+		return;
+	}
 	if (strcmp(name, "applied") == 0 && n > 0) {
 		printf("reload applied: the configuration was re-read, with "
 		    "%" PRIu64 " warning(s) logged meanwhile, which the "

@@ -161,6 +161,10 @@ statusadmin_reload_show(struct status_request *req)
 	if (strcmp(state, "applied") == 0)
 		json_object_object_add(o, "warnings", json_object_new_uint64(
 		    statusadmin_reloads[slot].warnings));
+
+	/* For the "headend -t -c FILE" that a rejected reload suggests. */
+	json_object_object_add(o, "config",
+	    statusjson_string(req->np->cfg->path));
 	return (o);
 }
 

@@ -95,7 +95,7 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 46
+tap_plan 47
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -124,6 +124,8 @@ tap_diag "headendctl reload: exit $rc: $out"
 tap_ok "broken file: headendctl reload fails" test "$rc" -eq 1
 tap_ok "broken file: headendctl says the file was rejected" \
 	grep -q '^reload rejected: the file has errors' <<<"$out"
+tap_ok "broken file: headendctl names the file for headend -t" \
+	grep -qF "\"headend -t -c $HE_CONF\" prints" <<<"$out"
 tap_ok "show reload gives that request's outcome" sh -c \
 	"'$HEADENDCTL' -s '$HE_SOCKET' --json show reload 1 |
 	grep -q '\"reload\":\"rejected\"'"
