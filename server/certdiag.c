@@ -115,7 +115,9 @@ certdiag_print_cert(struct certdiag *d, X509 *x, const char *label)
 		certdiag_say(d, CERTDIAG_INFO, "    certHash (base64 of "
 		    "SHA-1): %s", base64);
 	}
-	if (strcmp(label, "leaf") == 0 &&
+	/* openconnect pins the leaf, the first certificate of a file. */
+	if ((strcmp(label, "leaf") == 0 ||
+	    strcmp(label, "certificate 1") == 0) &&
 	    certdiag_pin(x, pin, sizeof(pin)) == 0)
 		certdiag_say(d, CERTDIAG_INFO, "    openconnect --servercert "
 		    "%s", pin);

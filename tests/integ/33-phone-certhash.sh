@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 20
+tap_plan 21
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -62,6 +62,11 @@ tap_ok "cert-hash FILE: first certificate" printed_after \
 	'^  certificate 1: CN=vpn' "$HE_TMPDIR/server.crt" "$out"
 tap_ok "cert-hash FILE: second certificate" printed_after \
 	'^  certificate 2: CN=headend test CA' "$HE_TMPDIR/ca.crt" "$out"
+pin=$(openssl x509 -in "$HE_TMPDIR/server.crt" -pubkey -noout |
+	openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary |
+	base64)
+tap_ok "cert-hash FILE: the first certificate's openconnect pin" grep -qF \
+	"openconnect --servercert pin-sha256:$pin" <<<"$out"
 status=0
 "$HEADENDCTL" cert-hash "$HE_TMPDIR/missing.pem" >/dev/null \
 	2>"$HE_TMPDIR/missing.err" || status=$?
