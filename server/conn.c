@@ -373,7 +373,7 @@ conn_handshake_done(struct conn *c, const struct handshake_result *r)
 /*
  * A phone closes the connection right after the handshake when the
  * server certificate matches none of its certHash pins or fails its Host
- * ID check, and says nothing to the server. Health checks do the same,
+ * ID check, and sends the server no reason. Health checks do the same,
  * so after the first few only every 100th is logged at info level.
  */
 static void

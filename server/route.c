@@ -65,7 +65,7 @@ route_find_url(const struct groupurl *u)
 	return (NULL);
 }
 
-/* The group-urls shown in a hint, at most. */
+/* Maximum number of group-urls shown in a hint. */
 #define ROUTE_HINT_URLS		4
 
 /*

@@ -1,10 +1,10 @@
 /*
  * Fuzz IPv4 fragmentation. The input is a 2-byte big-endian MTU, then a
- * packet. The checks are the promises of ipfrag.h: every fragment fits
- * the MTU and is a valid IPv4 packet with a correct header checksum, the
- * offsets follow on from the packet's own, all fragments but the last
- * carry MF and a multiple of 8 bytes, the last one the packet's own MF,
- * and their payloads put together are the packet's payload.
+ * packet. The checks are the promises of ipfrag.h. Every fragment fits
+ * the MTU and is a valid IPv4 packet with a correct header checksum. The
+ * offsets follow on from the packet's own. All fragments but the last
+ * carry MF and a multiple of 8 bytes, and the last one the packet's own
+ * MF. Their payloads put together are the packet's payload.
  */
 #include <string.h>
 

@@ -72,7 +72,7 @@ mtu=$(ip -n "$NS_CLIENT" -o link show dev "$dev" | grep -Eo 'mtu [0-9]+' |
 tap_diag "tunnel data MTU $mtu"
 # Without DF, the headend cuts such packets to the tunnel's MTU, and
 # fragments made on the inside link again. These go before the DF ping,
-# whose ICMP answer makes the inside host cut its packets itself.
+# whose ICMP reply makes the inside host cut its packets itself.
 tap_ok "too big without DF: the headend fragments it" \
 	ip netns exec "$NS_INSIDE" ping -c 1 -W 2 -M dont -s "$mtu" "$addr"
 tap_ok "fragments of the inside link: fragmented again" \

@@ -58,7 +58,7 @@ tap_ok "same session, no reconnect" test \
 	"$(dtls_field '"%s %s" % (s["id"], s["reconnects"])')" = "$session 0"
 
 # A new client whose UDP never arrives: once the time after which a
-# silent DTLS channel counts as down has passed, the log says so.
+# silent DTLS channel counts as down has passed, the log reports it.
 pid_stop "$OC_PID"
 ip netns exec "$NS_CLIENT" nft -f - <<'NFT'
 table netdev block_udp {
@@ -73,7 +73,7 @@ he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
 tap_ok "no DTLS from a new client: the log says so" wait_file_contains \
 	"$HE_LOG" 'no DTLS handshake from the client within 7 seconds of CONNECT, so the tunnel runs on TLS only: its UDP datagrams to port 443 do not arrive' 20
 
-# Hellos that arrive, and replies that do not: the log says that too.
+# Hellos that arrive, and replies that do not: the log reports that too.
 pid_stop "$OC_PID"
 ip netns exec "$NS_CLIENT" nft delete table netdev block_udp
 ip netns exec "$NS_CLIENT" nft -f - <<'NFT'

@@ -148,7 +148,7 @@ he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
 tap_ok "another source is still served" he_ping_inside
 
 # Connections that send nothing get no TLS state until their first
-# bytes. The client holds four and sends a byte on each once "go" exists.
+# bytes. The client opens four and sends a byte on each once "go" exists.
 started=$(stat_value handshakes.tls.started)
 spawn_in_ns "$NS_CLIENT" python3 -c '
 import os, socket, sys, time

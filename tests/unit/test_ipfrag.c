@@ -47,7 +47,7 @@ put16(uint8_t *p, uint16_t v)
 /*
  * A UDP/IPv4 packet of total bytes from 198.18.1.2 to 198.19.0.5 with
  * the options opts (a multiple of 4 bytes) and the flags and offset word
- * frag. The payload counts up from 0, so each byte tells its offset.
+ * frag. The payload counts up from 0, so each byte gives its offset.
  */
 static size_t
 make_packet(uint8_t *pkt, size_t total, const uint8_t *opts,
@@ -73,10 +73,10 @@ make_packet(uint8_t *pkt, size_t total, const uint8_t *opts,
 
 /*
  * Check the fragments of a packet of payload bytes with header length
- * hl: each fits mtu, has a valid header checksum and the original's ID,
- * carries a multiple of 8 bytes but the last, and together they hold
- * the payload in order from first_offset, with MF on all but the last,
- * which carries last_mf.
+ * hl. Each fits mtu, has a valid header checksum and the original's ID,
+ * and all but the last carry MF and a multiple of 8 bytes. The last
+ * carries last_mf. Together they contain the payload in order from
+ * first_offset.
  */
 static void
 check_fragments(const struct frags *f, size_t hl, size_t payload,
