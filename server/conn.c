@@ -259,9 +259,21 @@ conn_first_bytes_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c = arg;
 
-	(void)fd;
+	char byte;
+	ssize_t n;
+
 	(void)events;
 	conn_unsilence(c);
+
+	/* A TCP health check or a port scan closes without a byte. */
+	n = recv(fd, &byte, 1, MSG_PEEK);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		counter_add(&c->c_np->stats.conns_closed_silent, 1);
+		conn_log(c, LOG_DEBUG, "closed by the client before it sent "
+		    "anything");
+		conn_free(c);
+		return;
+	}
 	conn_start_handshake(c);
 }
 

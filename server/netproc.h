@@ -45,6 +45,7 @@ struct netproc_stats {
 	uint64_t	tun_split_segments;	/* cut from large reads */
 	uint64_t	tun_fragmented;		/* cut to a client's MTU */
 	uint64_t	conns_closed_unused;	/* no request after TLS */
+	uint64_t	conns_closed_silent;	/* closed before a byte */
 	uint64_t	sessions_peak;		/* most sessions at once */
 	uint64_t	logins_expired;		/* reply to an unknown login */
 	uint64_t	logoffs;		/* by the status socket */

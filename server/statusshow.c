@@ -188,6 +188,8 @@ statusshow_handshakes(const struct netproc_stats *s,
 	statusshow_add_u64(tls, "awaiting_hello", snap->conns_silent);
 	statusshow_add_u64(tls, "closed_before_request",
 	    s->conns_closed_unused);
+	statusshow_add_u64(tls, "closed_before_hello",
+	    s->conns_closed_silent);
 	json_object_object_add(o, "tls", tls);
 	json_object_object_add(o, "dtls", dtls_stats_json(s));
 	return (o);

@@ -65,7 +65,7 @@ listen_queue() {
 		awk '{ print $3; exit }'
 }
 
-tap_plan 17
+tap_plan 19
 he_setup
 # The kernel caps a listen queue at this, and headend requests more.
 ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
@@ -97,6 +97,19 @@ assert time.monotonic() - start < 6
 '
 tap_ok "the log says that the client sent nothing" wait_file_contains \
 	"$HE_LOG" "closed: the client sent nothing within 2 seconds" 5
+
+# A TCP health check connects and closes: no TLS handshake, no failure.
+failed=$(stat_value handshakes.tls.failed)
+ip netns exec "$NS_CLIENT" python3 -c '
+import socket
+socket.create_connection(("198.18.0.1", 443), timeout=10).close()
+'
+wait_or_diag 10 "the closed connection is counted" \
+	stat_is handshakes.tls.closed_before_hello 1
+tap_ok "connect and close: counted as closed before the hello" \
+	stat_is handshakes.tls.closed_before_hello 1
+tap_ok "connect and close: no failed TLS handshake" \
+	stat_is handshakes.tls.failed "$failed"
 
 # Four client addresses, 250 idle connections each: within the share.
 for i in 10 11 12 13; do
