@@ -369,10 +369,24 @@ tun_drop_unrouted(struct netproc *np, uint32_t dst)
 		counter_add(&np->stats.tun_drops_no_session, 1);
 }
 
+/* The destination of the fragments of one packet. */
+struct tun_fragment_target {
+	struct netproc	*np;
+	uint32_t	 dst;		/* host order */
+};
+
+/*
+ * Sending a fragment may close the tunnel (a TLS write that fails), so
+ * the route is looked up again for each one.
+ */
 static void
 tun_send_fragment(void *arg, uint8_t *frag, size_t len)
 {
-	tunnel_send_packet(arg, frag, len);
+	struct tun_fragment_target *to = arg;
+	struct addrmap_entry *e = worker_route_find(to->np, to->dst);
+
+	if (e != NULL && e->tunnel != NULL)
+		tunnel_send_packet(e->tunnel, frag, len);
 }
 
 /*
@@ -381,13 +395,14 @@ tun_send_fragment(void *arg, uint8_t *frag, size_t len)
  * MTU is that of the largest client.
  */
 static void
-tun_fragment(struct netproc *np, struct tunnel *t, struct session *se,
+tun_fragment(struct netproc *np, uint32_t dst, struct session *se,
     const uint8_t *pkt, size_t len, int mtu)
 {
 	static __thread uint8_t frag[65536];
+	struct tun_fragment_target to = { np, dst };
 
 	if (ipfrag_split(pkt, len, (size_t)mtu, frag, sizeof(frag),
-	    tun_send_fragment, t) > 0) {
+	    tun_send_fragment, &to) > 0) {
 		counter_add(&np->stats.tun_fragmented, 1);
 		return;
 	}
@@ -417,7 +432,7 @@ tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 		return;
 	}
 	if (len > (size_t)mtu) {
-		tun_fragment(np, e->tunnel, se, pkt, len, mtu);
+		tun_fragment(np, ntohl(dst), se, pkt, len, mtu);
 		return;
 	}
 	packet_clamp_mss(pkt, len, (uint16_t)(mtu - 40));
