@@ -39,11 +39,15 @@
 /* Failed handshakes logged per channel; later ones are only counted. */
 #define DTLS_FAILURES_LOGGED	5
 
+/* Seconds after CONNECT to check DTLS when no DPD or keepalive is set. */
+#define DTLS_NOTICE_DEFAULT	30
+
 static void	dtls_channel_tick_cb(evutil_socket_t fd, short events,
 		    void *arg);
 static void	dtls_channel_notice_cb(evutil_socket_t fd, short events,
 		    void *arg);
 static int	dtls_channel_dead_after(const struct dtls_channel *ch);
+static int	dtls_channel_notice_after(const struct dtls_channel *ch);
 
 static struct netproc *
 dtls_channel_np(const struct dtls_channel *ch)
@@ -138,7 +142,7 @@ int
 dtls_channel_start(struct dtls_channel *ch, struct tunnel *t)
 {
 	struct session_dtls *sd = &ch->ch_session->se_dtls;
-	struct timeval notice = { dtls_channel_dead_after(ch), 0 };
+	struct timeval notice = { dtls_channel_notice_after(ch), 0 };
 
 	/* On the owner's thread: the timers belong to the owner's loop. */
 	ch->ch_tick = event_new(ch->ch_dtls->d_np->base, -1, EV_PERSIST,
@@ -382,7 +386,6 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 {
 	struct dtls_assoc *a;
 
-	ch->ch_hello_seen = true;
 	if (!dtls_channel_may_handshake(ch, from)) {
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
@@ -432,6 +435,7 @@ dtls_channel_hello(struct dtls_channel *ch, struct dtls_socket *s,
     const struct dtls_peer *from, const struct dtls_wire_hello *hello,
     const uint8_t *dgram, size_t len)
 {
+	ch->ch_hello_seen = true;
 	if (!dtls_channel_version_fits(ch, hello->version)) {
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_drops_malformed, 1);
@@ -653,11 +657,20 @@ dtls_channel_dead_after(const struct dtls_channel *ch)
  * a silence. Otherwise a session whose UDP is blocked runs on TLS alone
  * without a word in the log, and voice suffers from TCP's retransmits.
  */
+static int
+dtls_channel_notice_after(const struct dtls_channel *ch)
+{
+	int after = dtls_channel_dead_after(ch);
+
+	/* Without DPD and keepalive, DTLS never counts as down. */
+	return (after > 0 ? after : DTLS_NOTICE_DEFAULT);
+}
+
 static void
 dtls_channel_notice_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct dtls_channel *ch = arg;
-	int after = dtls_channel_dead_after(ch), port = ch->ch_params.port;
+	int after = dtls_channel_notice_after(ch), port = ch->ch_params.port;
 	bool never;
 
 	(void)fd;

@@ -87,7 +87,7 @@ out=$(cert_login expired "$PHONE_URL" 2>&1) || status=$?
 tap_ok "expired certificate gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
 tap_ok "log gives the expiry date" file_contains "$HE_LOG" \
-	"certificate has expired \\(at chain depth 0, expired on $(date -u +%Y)-"
+	"certificate has expired \\(at chain depth 0, expired on $(date -u -d yesterday +%Y-%m-%d) "
 
 status=0
 out=$(phone_emu --cert-mode --cert "$HE_TMPDIR/nocn.crt" \
