@@ -390,6 +390,32 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 	return (true);
 }
 
+/*
+ * Only reason 0xb0, a user's logout, ends the session. The others, such
+ * as 0x91 (reconnecting), 0xd1 (paused) and 0x70 (a local error), and a
+ * DISCONNECT without a reason, come from a client that means to come
+ * back, so the session waits for it as after a lost connection.
+ */
+static void
+tunnel_disconnect(struct tunnel *t, const uint8_t *payload, size_t len)
+{
+	char why[64];
+
+	if (len > 0 && payload[0] == CSTP_DISCONNECT_USER_LOGOUT) {
+		tunnel_end(t, "logged out by the client", true);
+		return;
+	}
+	if (len > 0 && payload[0] == CSTP_DISCONNECT_RECONNECTING)
+		snprintf(why, sizeof(why), "client is reconnecting");
+	else if (len > 0)
+		snprintf(why, sizeof(why), "client disconnected with reason "
+		    "0x%02x", payload[0]);
+	else
+		snprintf(why, sizeof(why), "client disconnected without a "
+		    "reason");
+	tunnel_close(t, why);
+}
+
 /* Returns 0 to go on reading, -1 when the tunnel is gone. */
 static int
 tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
@@ -409,11 +435,7 @@ tunnel_handle_frame(struct tunnel *t, enum cstp_type type, uint8_t *payload,
 	case CSTP_KEEPALIVE:
 		return (0);
 	case CSTP_DISCONNECT:
-		if (len > 0 && payload[0] == CSTP_DISCONNECT_RECONNECTING) {
-			tunnel_close(t, "client is reconnecting");
-			return (-1);
-		}
-		tunnel_end(t, "logged out by the client", true);
+		tunnel_disconnect(t, payload, len);
 		return (-1);
 	default:
 		session_log_peer(t->t_session, t->t_peer, LOG_INFO,
@@ -653,6 +675,7 @@ tunnel_header_routes(struct evbuffer *b, const struct config_policy *pol)
 		evbuffer_add_printf(b, "X-CSTP-Tunnel-All-DNS: true\r\n");
 		return;
 	}
+	evbuffer_add_printf(b, "X-CSTP-Tunnel-All-DNS: false\r\n");
 	name = pol->split == SPLIT_INCLUDE ? "X-CSTP-Split-Include" :
 	    "X-CSTP-Split-Exclude";
 	for (i = 0; i < pol->nroutes; i++) {
@@ -690,6 +713,10 @@ tunnel_build_reply(struct evbuffer *b, const struct session *se,
 	tunnel_header_lifetime(b, se, pol);
 	evbuffer_add_printf(b, "X-CSTP-Keep: true\r\n"
 	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n", mtu, link_mtu);
+
+	/* AnyConnect's policy settings, with the ASA's defaults. */
+	evbuffer_add_printf(b, "X-CSTP-Smartcard-Removal-Disconnect: true\r\n"
+	    "X-CSTP-TCP-Keepalive: true\r\nX-CSTP-License: accept\r\n");
 }
 
 static struct tunnel *

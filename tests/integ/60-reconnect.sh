@@ -3,7 +3,8 @@
 # gets the same session and address without a second lease, also after
 # its TCP connection was reset from outside, after a reload changed its
 # pool's netmask. A second CONNECT closes the
-# first connection. DISCONNECT 0x91 (reconnecting) keeps the session,
+# first connection. DISCONNECT 0x91 (reconnecting) or another reason
+# than a logout keeps the session,
 # while 0xb0 (logout), openconnect's exit and an XML logout end it, and
 # the cookie stops working. A phone's cookie reconnect keeps its address.
 set -eu
@@ -12,7 +13,7 @@ set -eu
 . "$(dirname "$0")/phone-lib.sh"
 . "$(dirname "$0")/lifecycle-lib.sh"
 
-tap_plan 23
+tap_plan 26
 phone_setup
 he_add_user SEP001122334455 phone-secret
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -79,6 +80,15 @@ tap_ok "0x91: session kept, waiting for the client" \
 	lc_field_is alice connected false
 tap_ok "0x91: reconnect gets the same address" \
 	test "$(lc_connect_address "$cookie")" = "$first"
+out=$(lc_client connect "$VPN_HOSTNAME" "$cookie" --disconnect 70)
+lc_diag "$out"
+tap_ok "CONNECT reply has AnyConnect's policy headers" test "$(grep -c \
+	-e '^header: X-CSTP-License: accept' \
+	-e '^header: X-CSTP-Smartcard-Removal-Disconnect: true' <<<"$out")" = 2
+tap_ok "0x70 (a local error): session kept" \
+	lc_field_is alice connected false
+tap_ok "0x70: the log gives the reason" file_contains "$HE_LOG" \
+	'tunnel closed: client disconnected with reason 0x70'
 out=$(lc_client connect "$VPN_HOSTNAME" "$cookie" --disconnect b0)
 lc_diag "$out"
 tap_ok "0xb0: session ends" wait_until 5 lc_has_count alice 0
