@@ -74,7 +74,7 @@ dtls_mode_name(enum dtls_mode mode)
 bool
 dtls_offer_is_phone(const char *user_agent)
 {
-	return (user_agent != NULL && strncmp(user_agent,
+	return (user_agent != NULL && strncasecmp(user_agent,
 	    DTLS_OFFER_PHONE_AGENT, strlen(DTLS_OFFER_PHONE_AGENT)) == 0);
 }
 

@@ -22,7 +22,10 @@
 #define DTLS_OFFER_SECRET_LEN	48	/* X-DTLS-Master-Secret, decoded */
 #define DTLS_OFFER_REASON_MAX	160
 
-/* The User-Agent prefix of Cisco IP phones. */
+/*
+ * The User-Agent prefix of Cisco IP phones, compared without case both
+ * for the login dialogue and for the DTLS choice, so the two agree.
+ */
 #define DTLS_OFFER_PHONE_AGENT	"Cisco SVC IPPhone Client"
 
 enum dtls_mode {

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "conn.h"
+#include "dtls_offer.h"
 #include "http.h"
 #include "login.h"
 #include "netproc.h"
@@ -30,8 +31,7 @@ phone_is_phone(const struct http_request *req)
 {
 	const char *agent = http_request_header(req, "User-Agent");
 
-	return (agent != NULL && strncasecmp(agent, PHONE_USER_AGENT,
-	    strlen(PHONE_USER_AGENT)) == 0);
+	return (dtls_offer_is_phone(agent));
 }
 
 /* Step 1, also the response to a POST that lacks a field. */

@@ -22,9 +22,6 @@
 struct conn;
 struct http_request;
 
-/* The prefix of every phone's User-Agent, compared without case. */
-#define PHONE_USER_AGENT	"Cisco SVC IPPhone Client"
-
 bool	phone_is_phone(const struct http_request *req);
 
 /* Respond to a phone's request on a group-url. */
