@@ -699,14 +699,15 @@ login_reply(struct conn *c, const struct http_request *req,
 		    login_group_gone, strlen(login_group_gone), true);
 		return;
 	}
-	if (x->group_select[0] != '\0' && strcmp(x->group_select, group)) {
-		conn_log(c, LOG_INFO, "group-select %s differs from the group "
-		    "%s chosen by the login's first request", x->group_select,
-		    group);
-		login_free(lg);
-		conn_respond(c, 403, "Forbidden", NULL, NULL, NULL, 0, true);
-		return;
-	}
+	/*
+	 * headend offers no group list, so a group-select is a client's
+	 * memory of another gateway. The signed handle fixes the group, so
+	 * the login goes on in it.
+	 */
+	if (x->group_select[0] != '\0' && strcmp(x->group_select, group))
+		conn_log(c, LOG_INFO, "group-select %s ignored: the login "
+		    "stays in tunnel-group %s, which its first request chose",
+		    x->group_select, group);
 	login_check(c, lg, x);
 }
 

@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 17
+tap_plan 19
 he_setup
 he_write_config
 # A second group, for a group-access that names another group than the
@@ -96,6 +96,11 @@ tap_ok "group-access and URL disagree: logged as such" file_contains \
 tap_ok "auth-reply to / stays in the first request's group" \
 	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff / \
 	alice alice-secret
+tap_ok "group-select of another group: ignored, the login goes on" \
+	ip netns exec "$NS_CLIENT" python3 "$xmllogin" "$VPN_HOSTNAME" /staff \
+	/staff alice alice-secret --group-select lab
+tap_ok "group-select of another group: logged" file_contains "$HE_LOG" \
+	'group-select lab ignored: the login stays in tunnel-group staff'
 tap_ok "auth-reply with a forged handle signature is rejected" sh -c \
 	"! ip netns exec $NS_CLIENT python3 '$xmllogin' '$VPN_HOSTNAME' \
 	/staff / alice alice-secret --forge-sig"

@@ -6,6 +6,7 @@ the opaque element echoed as received or altered.
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
                    [--race N] [--source ADDRESS] [--init-only]
                    [--group-access URL] [--wait-file FILE]
+                   [--group-select NAME]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
 
@@ -18,7 +19,8 @@ and exits 0 when the server answered it with a login form.
 --group-access sends URL as the group the user picked, in place of the
 init request's own URL. With --wait-file FILE the auth-reply waits until
 FILE exists and goes on a new connection, so that a test can change the
-server between the two requests.
+server between the two requests. --group-select adds NAME to the
+auth-reply as the group the user picked from a list.
 """
 import os
 import re
@@ -126,6 +128,10 @@ def main():
         forged = ''.join('1' if c == '0' else '0' for c in sig)
         opaque = opaque.replace(sig, forged)
     reply = REPLY.format(opaque=opaque, user=user, password=password)
+    if '--group-select' in sys.argv[6:]:
+        name = sys.argv[sys.argv.index('--group-select') + 1]
+        reply = reply.replace('</config-auth>', '<group-select>' + name +
+                              '</group-select></config-auth>')
     if '--race' in sys.argv[6:]:
         count = int(sys.argv[sys.argv.index('--race') + 1])
         return race(host, reply_path, reply, count)
