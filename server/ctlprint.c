@@ -349,15 +349,17 @@ ctlprint_reload(json_object *root)
 	json_object *state = ctlprint_member(root, "reload");
 	json_object *warnings = ctlprint_member(root, "warnings");
 	json_object *config = ctlprint_member(root, "config");
+	const char *path, *quote;
 	const char *name = state != NULL ? json_object_get_string(state) : "";
 	uint64_t n = warnings != NULL ? json_object_get_uint64(warnings) : 0;
 	size_t i;
 
 	if (strcmp(name, "rejected") == 0 && config != NULL) {
+		path = json_object_get_string(config);
+		quote = strpbrk(path, " \t") != NULL ? "'" : "";
 		printf("reload rejected: the file has errors, which the "
-		    "headend log lists and \"headend -t -c %s\" prints; the "
-		    "running configuration stays\n",
-		    json_object_get_string(config));
+		    "headend log lists and \"headend -t -c %s%s%s\" prints; "
+		    "the running configuration stays\n", quote, path, quote);
 		return;
 	}
 	if (strcmp(name, "applied") == 0 && n > 0) {

@@ -386,6 +386,7 @@ dtls_channel_new_handshake(struct dtls_channel *ch, struct dtls_socket *s,
 {
 	struct dtls_assoc *a;
 
+	ch->ch_hello_seen = true;
 	if (!dtls_channel_may_handshake(ch, from)) {
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_hellos_rate_limited, 1);
@@ -435,8 +436,8 @@ dtls_channel_hello(struct dtls_channel *ch, struct dtls_socket *s,
     const struct dtls_peer *from, const struct dtls_wire_hello *hello,
     const uint8_t *dgram, size_t len)
 {
-	ch->ch_hello_seen = true;
 	if (!dtls_channel_version_fits(ch, hello->version)) {
+		ch->ch_hello_wrong_version = true;
 		counter_add(
 		    &dtls_channel_np(ch)->stats.dtls_drops_malformed, 1);
 		return;
@@ -652,11 +653,6 @@ dtls_channel_dead_after(const struct dtls_channel *ch)
 	return (3 * p->keepalive);
 }
 
-/*
- * Log once that DTLS did not come up within the time that ends it after
- * a silence. Otherwise a session whose UDP is blocked runs on TLS alone
- * without a word in the log, and voice suffers from TCP's retransmits.
- */
 static int
 dtls_channel_notice_after(const struct dtls_channel *ch)
 {
@@ -666,6 +662,11 @@ dtls_channel_notice_after(const struct dtls_channel *ch)
 	return (after > 0 ? after : DTLS_NOTICE_DEFAULT);
 }
 
+/*
+ * Log once that DTLS did not come up within the time that ends it after
+ * a silence. Otherwise a session whose UDP is blocked runs on TLS alone
+ * without a word in the log, and voice suffers from TCP's retransmits.
+ */
 static void
 dtls_channel_notice_cb(evutil_socket_t fd, short events, void *arg)
 {
@@ -682,7 +683,14 @@ dtls_channel_notice_cb(evutil_socket_t fd, short events, void *arg)
 	session_dtls_unlock();
 	if (!never)
 		return;
-	if (!ch->ch_hello_seen)
+	if (!ch->ch_hello_seen && ch->ch_hello_wrong_version)
+		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
+		    LOG_INFO, "DTLS did not come up within %d seconds of "
+		    "CONNECT: the client's handshakes had another DTLS "
+		    "version than the one its CONNECT chose, and were dropped "
+		    "(handshakes.dtls.drops.malformed in show stats), so the "
+		    "tunnel runs on TLS only", after);
+	else if (!ch->ch_hello_seen)
 		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
 		    LOG_INFO, "no DTLS handshake from the client within %d "
 		    "seconds of CONNECT, so the tunnel runs on TLS only: its "

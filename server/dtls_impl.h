@@ -129,6 +129,7 @@ struct dtls_channel {
 	struct event	*ch_tick;	/* liveness check while up */
 	struct event	*ch_notice;	/* checks once that DTLS came up */
 	bool		ch_hello_seen;	/* a ClientHello arrived */
+	bool		ch_hello_wrong_version;	/* one of another version */
 	/*
 	 * Handshakes allowed now: from the address of the client's TLS
 	 * connection, and from any other, so that forgers elsewhere who saw

@@ -22,6 +22,7 @@
 #include "status.h"
 
 #define STATUSCERT_NAME_MAX	512
+#define STATUSCERT_ALT_NAME_MAX	300	/* "DNS:" and a name of 255 */
 
 void
 statuscert_load_next(struct netproc *np, const struct cfgbundle *files)
@@ -156,7 +157,7 @@ static json_object *
 statuscert_alt_name(const GENERAL_NAME *g)
 {
 	const ASN1_OCTET_STRING *ip = g->d.iPAddress;
-	char text[INET6_ADDRSTRLEN + 8], addr[INET6_ADDRSTRLEN];
+	char text[STATUSCERT_ALT_NAME_MAX], addr[INET6_ADDRSTRLEN];
 
 	if (g->type == GEN_DNS) {
 		snprintf(text, sizeof(text), "DNS:%.*s",
@@ -169,7 +170,7 @@ statuscert_alt_name(const GENERAL_NAME *g)
 	    sizeof(addr)) == NULL)
 		return (NULL);
 	snprintf(text, sizeof(text), "IP:%s", addr);
-	return (json_object_new_string(text));
+	return (statusjson_string(text));
 }
 
 /*

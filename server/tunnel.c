@@ -391,10 +391,11 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 }
 
 /*
- * Only reason 0xb0, a user's logout, ends the session. The others, such
- * as 0x91 (reconnecting), 0xd1 (paused) and 0x70 (a local error), and a
- * DISCONNECT without a reason, come from a client that means to come
- * back, so the session waits for it as after a lost connection.
+ * Only reason 0xb0, a user's logout, ends the session, as in ocserv. The
+ * others, such as 0x91 (reconnecting), and a DISCONNECT without a reason
+ * leave the session waiting for the client as after a lost connection,
+ * so a client that meant to come back keeps its address. The session's
+ * timers still end it if it does not.
  */
 static void
 tunnel_disconnect(struct tunnel *t, const uint8_t *payload, size_t len)

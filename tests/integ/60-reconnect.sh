@@ -13,7 +13,7 @@ set -eu
 . "$(dirname "$0")/phone-lib.sh"
 . "$(dirname "$0")/lifecycle-lib.sh"
 
-tap_plan 26
+tap_plan 27
 phone_setup
 he_add_user SEP001122334455 phone-secret
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
@@ -84,7 +84,8 @@ out=$(lc_client connect "$VPN_HOSTNAME" "$cookie" --disconnect 70)
 lc_diag "$out"
 tap_ok "CONNECT reply has AnyConnect's policy headers" test "$(grep -c \
 	-e '^header: X-CSTP-License: accept' \
-	-e '^header: X-CSTP-Smartcard-Removal-Disconnect: true' <<<"$out")" = 2
+	-e '^header: X-CSTP-TCP-Keepalive: true' \
+	-e '^header: X-CSTP-Smartcard-Removal-Disconnect: true' <<<"$out")" = 3
 tap_ok "0x70 (a local error): session kept" \
 	lc_field_is alice connected false
 tap_ok "0x70: the log gives the reason" file_contains "$HE_LOG" \
@@ -130,4 +131,17 @@ tap_ok "phone: the first connection is closed" sh -c \
 	"grep '^tunnel: ' '$HE_TMPDIR/phone1.out' | grep -vq 'still up'"
 tap_ok "phone: traffic flows after the reconnect" \
 	grep -q "^ping: reply from $INSIDE_ADDR" <<<"$out2"
+
+# ---- a split-tunnel policy's CONNECT reply -----------------------------------
+
+sed -i -e 's|group-policies = ( {|group-policies = ( { name = "split"; split-tunnel = "include"; routes = [ "198.18.1.0/24" ]; }, {|' \
+	-e '/name = "staff"/,/group-policy/s|group-policy = "all"|group-policy = "split"|' \
+	"$HE_CONF"
+he_ctl reload >/dev/null
+cookie=$(lc_login alice alice-secret)
+out=$(lc_client connect "$VPN_HOSTNAME" "$cookie" --disconnect b0)
+lc_diag "$out"
+tap_ok "split tunnel: the route and DNS policy in the reply" test "$(grep -c \
+	-e '^header: X-CSTP-Split-Include: 198\.18\.1\.0/255\.255\.255\.0$' \
+	-e '^header: X-CSTP-Tunnel-All-DNS: false$' <<<"$out")" = 2
 tap_done

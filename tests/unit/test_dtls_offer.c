@@ -249,6 +249,9 @@ test_select_phone_legacy(void **state)
 
 	(void)state;
 	assert_true(dtls_offer_is_phone(PHONE_AGENT));
+	assert_true(dtls_offer_is_phone("cisco svc ipphone client v1.0"));
+	assert_false(dtls_offer_is_phone("Cisco SVC IPPhone"));
+	assert_false(dtls_offer_is_phone(NULL));
 	assert_int_equal(dtls_offer_select(&o, true, &c), DTLS_MODE_LEGACY);
 	assert_string_equal(c.suite->name, "AES256-SHA");
 }
