@@ -1,7 +1,7 @@
 /*
  * show certificates, declared in status.h: for each listener the server
- * certificate, its chain and the next certificate. Cisco IP phones pin the server by
- * certHash, which is base64(SHA-1(DER of the leaf certificate)).
+ * certificate, its chain and the next certificate. Cisco IP phones pin
+ * the server by certHash, base64(SHA-1(DER of a certificate)).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -261,8 +261,9 @@ tls_describe_failure(SSL *ssl, const unsigned long *errors, size_t nerrors,
 		snprintf(buf, len, "the client rejected the server "
 		    "certificate (%s): check that the client trusts its "
 		    "issuer or pins its hash, that it names the host of the "
-		    "client's URL, and that chain contains the intermediate CAs; "
-		    "headend -t checks the names and prints the hashes", why);
+		    "client's URL, and that chain contains the intermediate "
+		    "CAs; headend -t checks the names and prints the hashes",
+		    why);
 		return;
 	}
 	if (h != NULL)
