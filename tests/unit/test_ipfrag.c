@@ -64,7 +64,8 @@ make_packet(uint8_t *pkt, size_t total, const uint8_t *opts,
 	pkt[8] = 64;
 	pkt[9] = 17;
 	memcpy(pkt + 12, addrs, sizeof(addrs));
-	memcpy(pkt + 20, opts, opts_len);
+	if (opts_len > 0)
+		memcpy(pkt + 20, opts, opts_len);
 	put16(pkt + 10, packet_checksum(pkt, hl));
 	for (i = hl; i < total; i++)
 		pkt[i] = (uint8_t)(i - hl);
