@@ -57,35 +57,32 @@ tap_ok "ping crosses on DTLS again" dtls_ping_counts
 tap_ok "same session, no reconnect" test \
 	"$(dtls_field '"%s %s" % (s["id"], s["reconnects"])')" = "$session 0"
 
-# A new client whose UDP never arrives: once the time after which a
-# silent DTLS channel counts as down has passed, the log reports it.
-pid_stop "$OC_PID"
-ip netns exec "$NS_CLIENT" nft -f - <<'NFT'
+# reconnect_dropping HOOK PORT-FIELD LOG: a new openconnect client whose
+# DTLS datagrams the client's interface drops at HOOK (egress or
+# ingress), matched by "udp dport 443" or "udp sport 443".
+reconnect_dropping() {
+	pid_stop "$OC_PID"
+	ip netns exec "$NS_CLIENT" nft delete table netdev block_udp \
+		2>/dev/null || true
+	ip netns exec "$NS_CLIENT" nft -f - <<NFT
 table netdev block_udp {
-	chain out {
-		type filter hook egress device veth-c priority 0;
-		udp dport 443 drop
+	chain drop_dtls {
+		type filter hook $1 device veth-c priority 0;
+		udp $2 443 drop
 	}
 }
 NFT
-he_connect alice alice-secret "$HE_TMPDIR/oc2.log" ||
-	tap_diag_file "$HE_TMPDIR/oc2.log"
+	he_connect alice alice-secret "$3" || tap_diag_file "$3"
+}
+
+# A new client whose UDP never arrives: once the time after which a
+# silent DTLS channel counts as down has passed, the log reports it.
+reconnect_dropping egress dport "$HE_TMPDIR/oc2.log"
 tap_ok "no DTLS from a new client: the log says so" wait_file_contains \
 	"$HE_LOG" 'no DTLS handshake from the client within 7 seconds of CONNECT, so the tunnel runs on TLS only: its UDP datagrams to port 443 do not arrive' 20
 
 # Hellos that arrive, and replies that do not: the log reports that too.
-pid_stop "$OC_PID"
-ip netns exec "$NS_CLIENT" nft delete table netdev block_udp
-ip netns exec "$NS_CLIENT" nft -f - <<'NFT'
-table netdev block_udp {
-	chain in {
-		type filter hook ingress device veth-c priority 0;
-		udp sport 443 drop
-	}
-}
-NFT
-he_connect alice alice-secret "$HE_TMPDIR/oc3.log" ||
-	tap_diag_file "$HE_TMPDIR/oc3.log"
+reconnect_dropping ingress sport "$HE_TMPDIR/oc3.log"
 tap_ok "hellos but no DTLS: the log says so" wait_file_contains \
 	"$HE_LOG" 'DTLS did not come up within 7 seconds of CONNECT although the client sent handshakes' 20
 tap_done
