@@ -138,7 +138,7 @@ struct ipc_session {
 	uint32_t	addr;		/* host order */
 	uint32_t	reconnects;
 	uint32_t	flags;		/* IPC_SESSION_* */
-	uint32_t	reserved;	/* zero */
+	uint32_t	netmask;	/* host order; 0 when not known */
 	int64_t		started;	/* first authentication */
 	int64_t		expires;	/* session timeout; 0 when none */
 	int64_t		last_seen;	/* last attach or detach */

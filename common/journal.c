@@ -27,7 +27,7 @@
 #define JOURNAL_KEY_ID_LEN	8
 #define JOURNAL_MAC_LEN		32	/* HMAC-SHA256 */
 #define JOURNAL_FRAME_LEN	4	/* length and check */
-/* Type and payload of one record, bytes. JOURNAL_UP needs at most 333. */
+/* Type and payload of one record, bytes. JOURNAL_UP needs at most 337. */
 #define JOURNAL_BODY_MAX	512
 #define JOURNAL_RECORD_MAX	\
 	(JOURNAL_FRAME_LEN + JOURNAL_BODY_MAX + JOURNAL_MAC_LEN)
@@ -494,7 +494,7 @@ journal_up_size(const struct journal_session *s)
 {
 	return JOURNAL_FRAME_LEN + 1 + 8 + JOURNAL_COOKIE_HASH_LEN +
 	    1 + strlen(s->user) + 1 + strlen(s->group) + 1 + strlen(s->pool) +
-	    4 + 3 * 8 + 4 + 4 + JOURNAL_MAC_LEN;
+	    4 + 3 * 8 + 4 + 4 + 4 + JOURNAL_MAC_LEN;
 }
 
 /* Add n, for which journal_table_reserve has made room. */
@@ -596,6 +596,7 @@ journal_up_encode(struct journal_buf *b, const struct journal_session *s)
 	journal_put_u64(b, (uint64_t)s->last_seen);
 	journal_put_u32(b, s->reconnects);
 	journal_put_u32(b, s->flags);
+	journal_put_u32(b, s->netmask);
 }
 
 static void
@@ -612,6 +613,9 @@ journal_up_decode(struct journal_cursor *c, struct journal_session *s)
 	s->last_seen = journal_get_i64(c);
 	s->reconnects = journal_get_u32(c);
 	s->flags = journal_get_u32(c);
+
+	/* Files of earlier versions end the record here. */
+	s->netmask = c->off < c->len ? journal_get_u32(c) : 0;
 }
 
 /* Apply a JOURNAL_UP payload. Returns 0, -EBADMSG with *reason, or -ENOMEM. */

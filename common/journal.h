@@ -37,7 +37,8 @@
  *
  *	JOURNAL_UP	id u64, cookie hash (32 bytes), user, group, pool
  *			(strings), addr u32, started, expires, last_seen
- *			(i64 each), reconnects u32, flags u32
+ *			(i64 each), reconnects u32, flags u32, netmask u32
+ *			(left out by earlier versions: read as 0)
  *	JOURNAL_UPDATE	id u64, last_seen i64, reconnects u32, flags u32
  *	JOURNAL_DOWN	id u64
  *
@@ -110,6 +111,7 @@ struct journal_session {
 	char		group[JOURNAL_NAME_MAX];	/* tunnel-group */
 	char		pool[JOURNAL_NAME_MAX];
 	uint32_t	addr;		/* leased IPv4 address, host order */
+	uint32_t	netmask;	/* of the login; 0 when not known */
 	int64_t		started;	/* first authentication */
 	int64_t		expires;	/* session timeout; 0 when none */
 	int64_t		last_seen;	/* last attach or detach */

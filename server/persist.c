@@ -99,6 +99,7 @@ persist_message(struct session *se, enum ipc_type type,
 	memcpy(msg->cookie_hash, se->se_cookie_hash,
 	    sizeof(msg->cookie_hash));
 	msg->addr = se->se_addr;
+	msg->netmask = se->se_netmask;
 	msg->reconnects = se->se_reconnects;
 	msg->flags = (se->se_tunnel != NULL ? IPC_SESSION_ATTACHED : 0) |
 	    (se->se_connected ? IPC_SESSION_CONNECTED : 0);
@@ -228,7 +229,8 @@ persist_restore_one(struct netproc *np, const struct ipc_session *msg,
 	const struct config *cfg = np->cfg;
 	const struct config_tgroup *tg = config_find_tgroup(cfg, msg->group);
 	struct session_saved sv = { .id = msg->id, .user = msg->user,
-	    .addr = msg->addr, .started = msg->started,
+	    .addr = msg->addr, .netmask = msg->netmask,
+	    .started = msg->started,
 	    .reconnects = msg->reconnects,
 	    .connected = (msg->flags & IPC_SESSION_CONNECTED) != 0 };
 	struct session *se;

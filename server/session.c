@@ -198,11 +198,16 @@ sessions_unlink(struct sessions *ss, struct session *se)
 	ss->group_count[se->se_tgroup]--;
 }
 
-/*
- * A network pool's netmask; a range has none, so a host mask.
- * NOTE: the journal does not keep it, so a session restored after a
- * restart takes its pool's netmask at that time.
- */
+/* Returns whether mask is a netmask: ones, then zeros, and not 0. */
+static bool
+session_netmask_valid(uint32_t mask)
+{
+	uint32_t hosts = ~mask;
+
+	return (mask != 0 && (hosts & (hosts + 1)) == 0);
+}
+
+/* A network pool's netmask; a range has none, so a host mask. */
 static uint32_t
 session_pool_netmask(const struct config_pool *p)
 {
@@ -301,6 +306,10 @@ session_restore(struct sessions *ss, const struct session_saved *sv)
 	se->se_id = sv->id;
 	se->se_started = sv->started;
 	se->se_reconnects = sv->reconnects;
+
+	/* The client rejects a reconnect that brings another netmask. */
+	if (session_netmask_valid(sv->netmask))
+		se->se_netmask = sv->netmask;
 	se->se_connected = sv->connected;
 	lifecycle_rearm(se);
 	evtimer_add(se->se_expire, &tv);

@@ -81,7 +81,7 @@ struct session {
 	uint32_t	se_addr;	/* leased address, host order */
 	/*
 	 * The pool's netmask when the session began. A client rejects a
-	 * reconnect that brings another, so a reload keeps it.
+	 * reconnect that brings another, so a reload and a restart keep it.
 	 */
 	uint32_t	se_netmask;	/* host order */
 	/* The cookie is "" while a restored session waits for its client. */
@@ -145,6 +145,7 @@ struct session_saved {
 	size_t		tgroup;
 	size_t		pool;
 	uint32_t	addr;		/* leased by the caller */
+	uint32_t	netmask;	/* of the login; 0: the pool's now */
 	time_t		started;	/* the first authentication */
 	unsigned	reconnects;
 	bool		connected;	/* it had a tunnel before */

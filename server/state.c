@@ -545,6 +545,7 @@ state_record_up(struct state *st, const struct ipc_session *msg)
 	snprintf(s.group, sizeof(s.group), "%s", msg->group);
 	snprintf(s.pool, sizeof(s.pool), "%s", msg->pool);
 	s.addr = msg->addr;
+	s.netmask = msg->netmask;
 	s.started = msg->started;
 	s.expires = msg->expires;
 	s.last_seen = msg->last_seen;
@@ -630,6 +631,7 @@ state_export_one(const struct journal_session *s, void *arg)
 		return (true);	/* the journal's limits are IPC's */
 	memcpy(msg.cookie_hash, s->cookie_hash, sizeof(msg.cookie_hash));
 	msg.addr = s->addr;
+	msg.netmask = s->netmask;
 	msg.reconnects = s->reconnects;
 	msg.flags = s->flags & STATE_FLAGS;
 	msg.started = s->started;

@@ -166,6 +166,7 @@ session_make(uint64_t id)
 	strcpy(s.group, id % 2 == 0 ? "staff" : "contractors");
 	strcpy(s.pool, "pool-a");
 	s.addr = 0x0a000000u + (uint32_t)id;
+	s.netmask = 0xffffff00u;
 	s.started = 1700000000 + (int64_t)id;
 	s.expires = s.started + 86400;
 	s.last_seen = s.started;
@@ -185,6 +186,7 @@ session_assert_equal(const struct journal_session *a,
 	assert_string_equal(a->group, b->group);
 	assert_string_equal(a->pool, b->pool);
 	assert_int_equal(a->addr, b->addr);
+	assert_int_equal(a->netmask, b->netmask);
 	assert_int_equal(a->started, b->started);
 	assert_int_equal(a->expires, b->expires);
 	assert_int_equal(a->last_seen, b->last_seen);
@@ -391,6 +393,10 @@ writer_up(struct writer *w, const struct journal_session *s)
 	writer_uint(&body, (uint64_t)s->last_seen, 8);
 	writer_uint(&body, s->reconnects, 4);
 	writer_uint(&body, s->flags, 4);
+
+	/* Without a netmask, the record is as earlier versions wrote it. */
+	if (s->netmask != 0)
+		writer_uint(&body, s->netmask, 4);
 	writer_record(w, body.buf, body.len);
 	free(body.buf);
 }
@@ -930,6 +936,28 @@ test_format_as_documented(void **state)
 	assert_int_equal(c.n, 1);
 	session_assert_equal(&c.s[0], &s1);
 	assert_int_equal(journal_id_max(j), 5);
+	journal_close(j);
+	free(w.buf);
+}
+
+/* A login record without the netmask, as earlier versions wrote it. */
+static void
+test_record_without_netmask(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_session s1 = session_make(1);
+	struct journal *j;
+	struct writer w;
+	struct collect c;
+
+	s1.netmask = 0;
+	writer_init(&w, f->key, 1);
+	writer_up(&w, &s1);
+	file_write_all(f->path, w.buf, w.len);
+
+	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
+	assert_int_equal(c.n, 1);
+	session_assert_equal(&c.s[0], &s1);
 	journal_close(j);
 	free(w.buf);
 }
@@ -1507,6 +1535,7 @@ main(void)
 		FIXTURE_TEST(test_parse_buffer_like_open),
 		FIXTURE_TEST(test_unsupported_version_ignored),
 		FIXTURE_TEST(test_format_as_documented),
+		FIXTURE_TEST(test_record_without_netmask),
 		FIXTURE_TEST(test_header_as_documented),
 		FIXTURE_TEST(test_inconsistent_records_ignored),
 		FIXTURE_TEST(test_moved_records_ignored),
