@@ -48,24 +48,11 @@ struct gro_run {
 	bool			 ended;
 };
 
-static uint16_t
-gro_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static uint32_t
 gro_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-gro_put16(uint8_t *p, uint16_t value)
-{
-	p[0] = (uint8_t)(value >> 8);
-	p[1] = (uint8_t)value;
 }
 
 /* The running sum of the TCP pseudo header of an IPv4 packet. */
@@ -99,8 +86,8 @@ gro_segment_parse(const uint8_t *pkt, size_t len, struct gro_segment *seg)
 	uint8_t flags;
 
 	if (len < IPV4_HEADER_LEN + TCP_HEADER_MIN || pkt[0] != 0x45 ||
-	    gro_get16(pkt + IPV4_OFF_LENGTH) != len ||
-	    gro_get16(pkt + IPV4_OFF_FRAG) != IPV4_FLAG_DF ||
+	    packet_get16(pkt + IPV4_OFF_LENGTH) != len ||
+	    packet_get16(pkt + IPV4_OFF_FRAG) != IPV4_FLAG_DF ||
 	    pkt[IPV4_OFF_PROTOCOL] != IPV4_PROTO_TCP)
 		return (false);
 	seg->ip = pkt;
@@ -192,11 +179,11 @@ gro_write_finish(struct gro_write *w, struct gro_packet *pkts,
 		    TCP_FLAG_PSH)
 			tcp[TCP_OFF_FLAGS] |= TCP_FLAG_PSH;
 	}
-	gro_put16(ip + IPV4_OFF_LENGTH, (uint16_t)w->len);
-	gro_put16(ip + IPV4_OFF_CHECKSUM, 0);
-	gro_put16(ip + IPV4_OFF_CHECKSUM,
+	packet_put16(ip + IPV4_OFF_LENGTH, (uint16_t)w->len);
+	packet_put16(ip + IPV4_OFF_CHECKSUM, 0);
+	packet_put16(ip + IPV4_OFF_CHECKSUM,
 	    packet_checksum(ip, IPV4_HEADER_LEN));
-	gro_put16(tcp + TCP_OFF_CHECKSUM,
+	packet_put16(tcp + TCP_OFF_CHECKSUM,
 	    gro_pseudo_sum(ip, w->len - IPV4_HEADER_LEN));
 
 	w->hdr.flags = GRO_F_NEEDS_CSUM;
@@ -353,7 +340,7 @@ gro_split_headers(const uint8_t *pkt, size_t len)
 		return (0);
 	ip_len = (size_t)(pkt[0] & 0x0f) * 4;
 	if (ip_len < IPV4_HEADER_LEN || ip_len + TCP_HEADER_MIN > len ||
-	    gro_get16(pkt + IPV4_OFF_LENGTH) != len)
+	    packet_get16(pkt + IPV4_OFF_LENGTH) != len)
 		return (0);
 	tcp_len = (size_t)(pkt[ip_len + TCP_OFF_DATA_OFFSET] >> 4) * 4;
 	if (tcp_len < TCP_HEADER_MIN || ip_len + tcp_len > len)
@@ -372,12 +359,12 @@ gro_split_emit(uint8_t *seg, size_t hdr_len, size_t payload, size_t offset,
 	size_t ip_len = (size_t)(seg[0] & 0x0f) * 4, len = hdr_len + payload;
 	uint8_t *tcp = seg + ip_len;
 	uint32_t seq = gro_get32(tcp + TCP_OFF_SEQ) + (uint32_t)offset;
-	uint16_t id = gro_get16(seg + IPV4_OFF_ID);
+	uint16_t id = packet_get16(seg + IPV4_OFF_ID);
 
-	gro_put16(seg + IPV4_OFF_LENGTH, (uint16_t)len);
-	gro_put16(seg + IPV4_OFF_ID, (uint16_t)(id + k));
-	gro_put16(seg + IPV4_OFF_CHECKSUM, 0);
-	gro_put16(seg + IPV4_OFF_CHECKSUM, packet_checksum(seg, ip_len));
+	packet_put16(seg + IPV4_OFF_LENGTH, (uint16_t)len);
+	packet_put16(seg + IPV4_OFF_ID, (uint16_t)(id + k));
+	packet_put16(seg + IPV4_OFF_CHECKSUM, 0);
+	packet_put16(seg + IPV4_OFF_CHECKSUM, packet_checksum(seg, ip_len));
 	tcp[TCP_OFF_SEQ] = (uint8_t)(seq >> 24);
 	tcp[TCP_OFF_SEQ + 1] = (uint8_t)(seq >> 16);
 	tcp[TCP_OFF_SEQ + 2] = (uint8_t)(seq >> 8);
@@ -386,8 +373,8 @@ gro_split_emit(uint8_t *seg, size_t hdr_len, size_t payload, size_t offset,
 		tcp[TCP_OFF_FLAGS] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
 	if (k > 0)
 		tcp[TCP_OFF_FLAGS] &= (uint8_t)~TCP_FLAG_CWR;
-	gro_put16(tcp + TCP_OFF_CHECKSUM, gro_pseudo_sum(seg, len - ip_len));
-	gro_put16(tcp + TCP_OFF_CHECKSUM,
+	packet_put16(tcp + TCP_OFF_CHECKSUM, gro_pseudo_sum(seg, len - ip_len));
+	packet_put16(tcp + TCP_OFF_CHECKSUM,
 	    packet_checksum(tcp, len - ip_len));
 	emit(arg, seg, len);
 }
@@ -431,6 +418,6 @@ gro_complete_csum(uint8_t *pkt, size_t len, const struct gro_vnet_hdr *hdr)
 	if (sum == 0 && len > IPV4_OFF_PROTOCOL &&
 	    pkt[IPV4_OFF_PROTOCOL] == IPV4_PROTO_UDP)
 		sum = 0xffff;
-	gro_put16(pkt + field, sum);
+	packet_put16(pkt + field, sum);
 	return (0);
 }

@@ -17,25 +17,12 @@
 #define IPOPT_NO_OPERATION	1
 #define IPOPT_COPY_FLAG		0x80
 
-static uint16_t
-ipfrag_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-ipfrag_put16(uint8_t *p, uint16_t value)
-{
-	p[0] = (uint8_t)(value >> 8);
-	p[1] = (uint8_t)(value & 0xff);
-}
-
 bool
 ipfrag_dont_fragment(const uint8_t *pkt, size_t len)
 {
 	if (packet_ipv4_length(pkt, len) == 0)
 		return (false);
-	return ((ipfrag_get16(pkt + IPV4_OFF_FRAG) & IPV4_FLAG_DF) != 0);
+	return ((packet_get16(pkt + IPV4_OFF_FRAG) & IPV4_FLAG_DF) != 0);
 }
 
 /*
@@ -74,10 +61,10 @@ ipfrag_finish_header(uint8_t *frag, size_t len, uint16_t frag_field)
 {
 	size_t header_len = (size_t)(frag[0] & 0x0f) * 4;
 
-	ipfrag_put16(frag + IPV4_OFF_LENGTH, (uint16_t)len);
-	ipfrag_put16(frag + IPV4_OFF_FRAG, frag_field);
-	ipfrag_put16(frag + IPV4_OFF_CHECKSUM, 0);
-	ipfrag_put16(frag + IPV4_OFF_CHECKSUM,
+	packet_put16(frag + IPV4_OFF_LENGTH, (uint16_t)len);
+	packet_put16(frag + IPV4_OFF_FRAG, frag_field);
+	packet_put16(frag + IPV4_OFF_CHECKSUM, 0);
+	packet_put16(frag + IPV4_OFF_CHECKSUM,
 	    packet_checksum(frag, header_len));
 }
 
@@ -92,7 +79,7 @@ ipfrag_split(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *frag_buf,
 
 	if ((total = packet_ipv4_length(pkt, len)) == 0 || total <= mtu)
 		return (-EINVAL);
-	field = ipfrag_get16(pkt + IPV4_OFF_FRAG);
+	field = packet_get16(pkt + IPV4_OFF_FRAG);
 	header_len = (size_t)(pkt[0] & 0x0f) * 4;
 	if ((field & IPV4_FLAG_DF) != 0 || mtu < header_len + 8)
 		return (-EINVAL);

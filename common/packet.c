@@ -33,13 +33,13 @@
 #define ICMP_ERROR_TOS		0
 #define ICMP_ERROR_TTL		64
 
-static uint16_t
+uint16_t
 packet_get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void
+void
 packet_put16(uint8_t *p, uint16_t value)
 {
 	p[0] = (uint8_t)(value >> 8);

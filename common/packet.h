@@ -113,4 +113,11 @@ packet_sum(uint64_t sum, const void *data, size_t len);
 uint16_t
 packet_checksum_finish(uint64_t sum);
 
+/* Read or write a big-endian 16-bit field at any alignment. */
+uint16_t
+packet_get16(const uint8_t *p);
+
+void
+packet_put16(uint8_t *p, uint16_t value);
+
 #endif
