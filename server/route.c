@@ -166,43 +166,43 @@ route_reject_conflict(struct conn *c, const char *group_access,
 }
 
 /*
- * Find the group-url of the request, or NULL. When group-access and the
- * URL disagree, the response is sent and shown is left empty.
+ * Find the group-url of the request. Returns NULL after sending the
+ * response when none matches, or when group-access and the URL select
+ * different tunnel-groups.
  */
 static const struct route_url *
 route_select_url(struct conn *c, const struct http_request *req,
-    const char *group_access, char *shown, size_t shownlen)
+    const char *group_access)
 {
 	const char *host = http_request_header(req, "Host");
-	const struct route_url *by_access = NULL, *by_request = NULL;
+	const struct route_url *by_access, *by_request = NULL, *ru;
+	char shown[CONFIG_URL_MAX + 300];
 	struct groupurl u;
+	bool parsed;
 
-	snprintf(shown, shownlen, "https://%s%s", host ? host : "?",
+	snprintf(shown, sizeof(shown), "https://%s%s", host ? host : "?",
 	    req->path);
-	if (host != NULL && groupurl_from_request(host, req->target, &u) == 0)
+	parsed = host != NULL &&
+	    groupurl_from_request(host, req->target, &u) == 0;
+	if (parsed)
 		by_request = route_find_url(&u);
+	ru = by_request;
 	if (group_access != NULL && group_access[0] != '\0') {
-		snprintf(shown, shownlen, "%s", group_access);
-		if (groupurl_parse(group_access, &u) == 0)
-			by_access = route_find_url(&u);
+		snprintf(shown, sizeof(shown), "%s", group_access);
+		parsed = groupurl_parse(group_access, &u) == 0;
+		by_access = parsed ? route_find_url(&u) : NULL;
 		if (by_access != NULL && by_request != NULL &&
 		    by_access->ru_tgroup != by_request->ru_tgroup) {
-			snprintf(shown, shownlen, "https://%s%s", host,
+			snprintf(shown, sizeof(shown), "https://%s%s", host,
 			    req->path);
 			route_reject_conflict(c, group_access, shown);
-			shown[0] = '\0';
 			return (NULL);
 		}
-		return (by_access);
+		ru = by_access;
 	}
-	return (by_request);
-}
-
-/* Parse the URL shown in the log, or return NULL when it does not parse. */
-static const struct groupurl *
-route_shown_url(const char *shown, struct groupurl *u)
-{
-	return (groupurl_parse(shown, u) == 0 ? u : NULL);
+	if (ru == NULL)
+		route_reject_url(c, shown, parsed ? &u : NULL);
+	return (ru);
 }
 
 int
@@ -210,16 +210,9 @@ route_select(struct conn *c, const struct http_request *req,
     const char *group_access, struct route *out)
 {
 	const struct route_url *ru;
-	char shown[CONFIG_URL_MAX + 300];
-	struct groupurl u;
 
-	ru = route_select_url(c, req, group_access, shown, sizeof(shown));
-	if (ru == NULL) {
-		/* An empty shown URL: route_select_url sent the response. */
-		if (shown[0] != '\0')
-			route_reject_url(c, shown, route_shown_url(shown, &u));
+	if ((ru = route_select_url(c, req, group_access)) == NULL)
 		return (-ENOENT);
-	}
 	out->ro_tgroup = ru->ru_tgroup;
 	out->ro_path = ru->ru_url.path;
 	return (0);
