@@ -29,11 +29,12 @@ ipfrag_dont_fragment(const uint8_t *pkt, size_t len);
  * the same length. Each fragment is built in frag_buf, of frag_size
  * bytes, and passed to emit.
  *
- * Returns the number of fragments. Returns -EINVAL when pkt is not a
- * valid IPv4 packet, has DF set, fits mtu already, has malformed options
- * or an offset that its payload would carry past 65535, or when mtu
- * leaves less than 8 bytes of payload per fragment. Returns -EMSGSIZE
- * when a fragment would not fit in frag_size. Nothing is emitted then.
+ * Returns the number of fragments, or, with nothing emitted:
+ *   - -EINVAL when pkt is not a valid IPv4 packet, has DF set, fits mtu
+ *     already or has malformed options;
+ *   - -EINVAL when its offset plus its payload passes 65535, or when mtu
+ *     leaves less than 8 bytes of payload per fragment;
+ *   - -EMSGSIZE when a fragment would not fit in frag_size.
  */
 int
 ipfrag_split(const uint8_t *pkt, size_t len, size_t mtu, uint8_t *frag_buf,

@@ -258,7 +258,6 @@ static void
 conn_first_bytes_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct conn *c = arg;
-
 	char byte;
 	ssize_t n;
 
