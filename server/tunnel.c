@@ -391,7 +391,7 @@ tunnel_input_packet(struct tunnel *t, uint8_t *pkt, size_t len)
 }
 
 /*
- * Only reason 0xb0, a user's logout, ends the session, as in ocserv. The
+ * Only reason 0xb0, a user's logout, ends the session. The
  * others, such as 0x91 (reconnecting), and a DISCONNECT without a reason
  * leave the session waiting for the client as after a lost connection,
  * so a client that meant to come back keeps its address. The session's
@@ -715,7 +715,10 @@ tunnel_build_reply(struct evbuffer *b, const struct session *se,
 	evbuffer_add_printf(b, "X-CSTP-Keep: true\r\n"
 	    "X-CSTP-MTU: %d\r\nX-CSTP-Base-MTU: %d\r\n", mtu, link_mtu);
 
-	/* AnyConnect's policy settings, with the ASA's defaults. */
+	/*
+	 * AnyConnect's policy settings: disconnect when the smartcard is
+	 * removed, TCP keepalive on, and the license accepted.
+	 */
 	evbuffer_add_printf(b, "X-CSTP-Smartcard-Removal-Disconnect: true\r\n"
 	    "X-CSTP-TCP-Keepalive: true\r\nX-CSTP-License: accept\r\n");
 }
