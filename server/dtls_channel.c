@@ -20,6 +20,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "cstp.h"
 #include "dtls_impl.h"
 #include "netproc.h"
 #include "packet.h"
@@ -284,13 +285,19 @@ dtls_channel_handshake_failed(struct dtls_channel *ch, struct dtls_assoc *a,
 	dtls_channel_drop(ch, a, why);
 }
 
-/* Act on what one datagram did to association a. */
+/*
+ * Act on what one datagram did to association a. A logout ends the
+ * tunnel and frees ch, so callers must not touch ch or a after it.
+ */
 static void
 dtls_channel_after_input(struct dtls_channel *ch, struct dtls_assoc *a,
     enum dtls_input r)
 {
 	if (a->a_dead) {
 		dtls_channel_drop(ch, a, "the client sent DISCONNECT");
+		if (ch->ch_logout && ch->ch_tunnel != NULL)
+			tunnel_logout(ch->ch_tunnel,
+			    "logged out by the client over DTLS");
 		return;
 	}
 	switch (r) {
@@ -577,8 +584,10 @@ dtls_channel_payload(struct dtls_channel *ch, struct dtls_assoc *a,
 	case DTLS_PKT_KEEPALIVE:
 		break;
 	case DTLS_PKT_DISCONNECT:
-		/* Only DTLS ends; CSTP carries the session's own goodbye. */
+		/* Reason 0xb0 is a logout, as on CSTP. Others end only DTLS. */
 		a->a_dead = true;
+		ch->ch_logout = len > 1 &&
+		    data[1] == CSTP_DISCONNECT_USER_LOGOUT;
 		break;
 	default:
 		/* Compressed (never agreed) and unknown types. */

@@ -130,6 +130,7 @@ struct dtls_channel {
 	struct event	*ch_notice;	/* checks once that DTLS came up */
 	bool		ch_hello_seen;	/* a ClientHello arrived */
 	bool		ch_hello_wrong_version;	/* one of another version */
+	bool		ch_logout;	/* DISCONNECT 0xb0 came over DTLS */
 	/*
 	 * Handshakes allowed now: from the address of the client's TLS
 	 * connection, and from any other, so that forgers elsewhere who saw

@@ -219,6 +219,12 @@ tunnel_close(struct tunnel *t, const char *reason)
 	tunnel_end(t, reason, false);
 }
 
+void
+tunnel_logout(struct tunnel *t, const char *reason)
+{
+	tunnel_end(t, reason, true);
+}
+
 /*
  * Write the held records to the socket. What it cannot take waits for
  * EV_WRITE. Returns -EPIPE when a failed write closed and freed t.
@@ -403,7 +409,7 @@ tunnel_disconnect(struct tunnel *t, const uint8_t *payload, size_t len)
 	char why[64];
 
 	if (len > 0 && payload[0] == CSTP_DISCONNECT_USER_LOGOUT) {
-		tunnel_end(t, "logged out by the client", true);
+		tunnel_logout(t, "logged out by the client");
 		return;
 	}
 	if (len > 0 && payload[0] == CSTP_DISCONNECT_RECONNECTING)

@@ -72,4 +72,7 @@ int	tunnel_data_mtu(const struct tunnel *t);
  */
 void	tunnel_close(struct tunnel *t, const char *reason);
 
+/* Close the connection as tunnel_close does, and end the session. */
+void	tunnel_logout(struct tunnel *t, const char *reason);
+
 #endif

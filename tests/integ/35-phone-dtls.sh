@@ -9,7 +9,9 @@
 # on AES256-SHA runs legacy DTLS. When the server names a suite other
 # than the TLS one, the handshake fails as a phone's does and the ping
 # goes over CSTP. A phone on a listener whose X-DTLS-Port is 8443 still
-# sends DTLS to port 443, and --dtls-port reply sends it to 8443.
+# sends DTLS to port 443, and --dtls-port reply sends it to 8443. A
+# DISCONNECT over DTLS with reason 0xb0 (logout) ends the session, and
+# one with another reason ends only DTLS.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -20,7 +22,7 @@ PHONE_8443_URL="https://$VPN_HOSTNAME:8443/PhoneVPN"
 PHONE_USER=SEP001122334455
 CERT_USER=SEP001122334466
 
-tap_plan 44
+tap_plan 51
 phone_setup
 he_add_user "$PHONE_USER" phone-secret
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -258,4 +260,33 @@ tap_ok "--dtls-port reply sends it to 8443" out_has \
 	'^dtls: resuming DTLSv0.9 .* on UDP port 8443;'
 tap_ok "both bring DTLS up" test "$(grep -c '^dtls: up DTLSv0.9 ' "$OUT")" \
 	-eq 2
+wait_until 5 phone_has_no_session "$PHONE_USER" || true
+
+# --- DISCONNECT over DTLS -----------------------------------------------
+# goodbye NAME REASON: ping over DTLS, send DISCONNECT with REASON there
+# and wait 3 s for the server to close the tunnel; the output goes to
+# $HE_TMPDIR/NAME.out and the exit status to STATUS.
+goodbye() {
+	OUT="$HE_TMPDIR/$1.out"
+	STATUS=0
+	phone_emu --dtls --user "$PHONE_USER" --password phone-secret \
+		--ping "$INSIDE_ADDR" --dtls-disconnect "$2" --wait-close 3 \
+		"$PHONE_URL" >"$OUT" 2>&1 || STATUS=$?
+	tap_diag_file "$OUT"
+}
+
+goodbye dtls-logout 0xb0
+tap_ok "logout over DTLS: the emulator exits 0" test "$STATUS" -eq 0
+tap_ok "it sent DISCONNECT 0xb0 over DTLS" out_has \
+	'^dtls: sent DISCONNECT with reason 0xb0$'
+tap_ok "the server closed the tunnel" out_has '^tunnel: closed by the server'
+tap_ok "the session ends" wait_until 5 phone_has_no_session "$PHONE_USER"
+tap_ok "the log names the logout over DTLS" file_contains "$HE_LOG" \
+	"logged out by the client over DTLS"
+
+# Reason 0x91 (reconnecting) keeps the tunnel: exit status 6.
+goodbye dtls-reconnecting 0x91
+tap_ok "DISCONNECT 0x91 over DTLS keeps the tunnel" test "$STATUS" -eq 6
+tap_ok "the log says that only DTLS went down" file_contains "$HE_LOG" \
+	"DTLS is down \\(the client sent DISCONNECT\\)"
 tap_done

@@ -114,6 +114,7 @@ struct emu_opts {
 	int		timeout;	/* seconds per ping or response */
 	int		hold;		/* seconds to keep the tunnel up */
 	int		wait_close;	/* seconds until the server ends it */
+	int		dtls_disconnect;	/* reason to send, or -1 */
 	bool		show_cookie;
 };
 
@@ -213,6 +214,9 @@ emu_usage(FILE *fp)
 	    "  --ping ADDR [--count N]    ICMP echo through the tunnel\n"
 	    "  --timeout S            seconds per answer (default 10)\n"
 	    "  --hold S               keep the tunnel up S seconds\n"
+	    "  --dtls-disconnect R    send DISCONNECT with reason R (such as "
+	    "0xb0)\n"
+	    "                         over DTLS before --wait-close\n"
 	    "  --wait-close S         wait up to S seconds for the server to "
 	    "end the tunnel\n");
 }
@@ -261,6 +265,7 @@ emu_defaults(struct emu_opts *o)
 	o->accept_encoding = "";
 	o->master_secret = true;
 	o->dtls_port = EMU_DTLS_PORT;
+	o->dtls_disconnect = -1;
 	o->keepalive = EMU_KEEPALIVE;
 	o->count = 1;
 	o->timeout = 10;
@@ -314,7 +319,8 @@ enum {
 	OPT_DTLS_CIPHERS, OPT_DTLS12_CIPHERS, OPT_FULL_IPV6,
 	OPT_ACCEPT_ENCODING, OPT_NO_MASTER_SECRET, OPT_DTLS, OPT_DTLS_PORT,
 	OPT_KEEPALIVE, OPT_STEP, OPT_COOKIE, OPT_SHOW_COOKIE, OPT_PING,
-	OPT_COUNT, OPT_TIMEOUT, OPT_HOLD, OPT_WAIT_CLOSE, OPT_HELP,
+	OPT_COUNT, OPT_TIMEOUT, OPT_HOLD, OPT_WAIT_CLOSE, OPT_DTLS_DISCONNECT,
+	OPT_HELP,
 };
 
 static const struct option emu_long_options[] = {
@@ -360,6 +366,7 @@ static const struct option emu_long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "wait-close", required_argument, NULL, OPT_WAIT_CLOSE },
+	{ "dtls-disconnect", required_argument, NULL, OPT_DTLS_DISCONNECT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -422,6 +429,11 @@ emu_set_option(struct emu_opts *o, int opt, const char *arg)
 	case OPT_TIMEOUT: o->timeout = atoi(arg); break;
 	case OPT_HOLD: o->hold = atoi(arg); break;
 	case OPT_WAIT_CLOSE: o->wait_close = atoi(arg); break;
+	case OPT_DTLS_DISCONNECT:
+		o->dtls_disconnect = (int)strtol(arg, NULL, 0);
+		if (o->dtls_disconnect < 0 || o->dtls_disconnect > 255)
+			return (-1);
+		break;
 	default: return (-1);
 	}
 	return (0);
@@ -1536,6 +1548,21 @@ emu_report_channels(const struct emu_tunnel *t)
 	}
 }
 
+/* Say goodbye over DTLS, as a client may; without DTLS it is a no-op. */
+static void
+emu_dtls_goodbye(struct emu_tunnel *t, uint8_t reason)
+{
+	if (!t->dtls_up) {
+		emu_say("dtls", "not up; no DISCONNECT sent");
+		return;
+	}
+	if (emu_dtls_send(&t->dtls, CSTP_DISCONNECT, &reason, 1) != 0) {
+		emu_say("dtls", "sending DISCONNECT failed");
+		return;
+	}
+	emu_say("dtls", "sent DISCONNECT with reason 0x%02x", reason);
+}
+
 static int
 emu_tunnel_run(const struct emu_opts *o, struct emu_tunnel *t)
 {
@@ -1548,6 +1575,8 @@ emu_tunnel_run(const struct emu_opts *o, struct emu_tunnel *t)
 		emu_say("tunnel", "%s after %d s", t->closed ? t->close_reason :
 		    "still up", o->hold);
 	}
+	if (o->dtls_disconnect >= 0)
+		emu_dtls_goodbye(t, (uint8_t)o->dtls_disconnect);
 	if (o->wait_close > 0) {
 		emu_idle(t, o->wait_close);
 		if (!t->closed) {
