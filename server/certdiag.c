@@ -15,11 +15,11 @@
 
 #include "cert.h"
 #include "certdiag.h"
+#include "dtls_offer.h"
 #include "groupurl.h"
 #include "regfile.h"
 
 #define CERTDIAG_LINE_MAX	2048
-#define CERTDIAG_PHONE_UDP	443	/* the only DTLS port phones use */
 
 /* One run: where lines go and how many warnings were printed. */
 struct certdiag {
@@ -403,7 +403,7 @@ certdiag_check_phone_listener(struct certdiag *d, size_t i,
 	dl->phone_checked = true;
 	certdiag_check_rsa(d, dl->sent, l->certificate);
 	certdiag_check_rsa(d, dl->next, l->next_certificate);
-	if (l->udp_port != CERTDIAG_PHONE_UDP)
+	if (l->udp_port != DTLS_OFFER_PHONE_PORT)
 		certdiag_say(d, CERTDIAG_WARNING, "listener %zu serves a phone "
 		    "tunnel-group with DTLS on UDP port %u, but phones send "
 		    "DTLS only to port 443: set udp-port = 443", i + 1,

@@ -42,6 +42,7 @@ struct dtls_channel_params {
 	int		dpd;		/* X-DTLS-DPD seconds, 0 for none */
 	int		keepalive;	/* X-DTLS-Keepalive seconds */
 	uint16_t	port;		/* X-DTLS-Port */
+	bool		phone;		/* sends to DTLS_OFFER_PHONE_PORT */
 };
 
 /*

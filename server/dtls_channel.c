@@ -693,10 +693,8 @@ dtls_channel_notice_cb(evutil_socket_t fd, short events, void *arg)
 	if (!never)
 		return;
 
-	/*
-	 * NOTE: the advice names the listener's UDP port, also for phones,
-	 * which send DTLS only to port 443 (headend -t warns about that).
-	 */
+	if (ch->ch_params.phone)
+		port = DTLS_OFFER_PHONE_PORT;
 	if (!ch->ch_hello_seen && ch->ch_hello_wrong_version)
 		session_log_peer(ch->ch_session, dtls_channel_peer(ch),
 		    LOG_INFO, "DTLS did not come up within %d seconds of "

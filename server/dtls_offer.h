@@ -28,6 +28,9 @@
  */
 #define DTLS_OFFER_PHONE_AGENT	"Cisco SVC IPPhone Client"
 
+/* The UDP port phones send DTLS to, whatever X-DTLS-Port names. */
+#define DTLS_OFFER_PHONE_PORT	443
+
 enum dtls_mode {
 	DTLS_MODE_NONE,		/* no DTLS: the session runs on CSTP */
 	DTLS_MODE_PSK,

@@ -973,14 +973,15 @@ tunnel_dtls_overhead(const struct netproc *np,
 
 static struct dtls_channel *
 tunnel_dtls_channel(struct conn *c, struct session *se,
-    const struct dtls_choice *choice, const struct config_policy *pol,
-    const struct tunnel_plan *plan)
+    const struct dtls_offer *offer, const struct dtls_choice *choice,
+    const struct config_policy *pol, const struct tunnel_plan *plan)
 {
 	const struct config_listener *l =
 	    &c->c_np->cfg->listeners[c->c_listener];
 	struct dtls_channel_params p = { .link_mtu = plan->link_mtu,
 	    .data_mtu = plan->mtu, .dpd = pol->dpd,
-	    .keepalive = pol->keepalive, .port = l->udp_port };
+	    .keepalive = pol->keepalive, .port = l->udp_port,
+	    .phone = dtls_offer_is_phone(offer->user_agent) };
 	struct netproc *owner = workers_netproc(c->c_np, plan->owner);
 	struct dtls_channel *ch;
 
@@ -1030,7 +1031,7 @@ tunnel_connect(struct conn *c, const struct http_request *req)
 	plan.mtu = tunnel_compute_mtu(c, req, pol,
 	    tunnel_dtls_overhead(c->c_np, &choice), &plan.link_mtu);
 	if (choice.mode != DTLS_MODE_NONE)
-		ch = tunnel_dtls_channel(c, se, &choice, pol, &plan);
+		ch = tunnel_dtls_channel(c, se, &offer, &choice, pol, &plan);
 	OPENSSL_cleanse(choice.master_secret, sizeof(choice.master_secret));
 	if ((reply = evbuffer_new()) == NULL) {
 		dtls_channel_free(ch);

@@ -9,7 +9,8 @@
 # on AES256-SHA runs legacy DTLS. When the server names a suite other
 # than the TLS one, the handshake fails as a phone's does and the ping
 # goes over CSTP. A phone on a listener whose X-DTLS-Port is 8443 still
-# sends DTLS to port 443, and --dtls-port reply sends it to 8443. A
+# sends DTLS to port 443, and --dtls-port reply sends it to 8443; when
+# its DTLS does not arrive, the log advises UDP port 443. A
 # DISCONNECT over DTLS with reason 0xb0 (logout) ends the session, and
 # one with another reason ends only DTLS.
 set -eu
@@ -22,7 +23,7 @@ PHONE_8443_URL="https://$VPN_HOSTNAME:8443/PhoneVPN"
 PHONE_USER=SEP001122334455
 CERT_USER=SEP001122334466
 
-tap_plan 51
+tap_plan 53
 phone_setup
 he_add_user "$PHONE_USER" phone-secret
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -262,10 +263,23 @@ tap_ok "both bring DTLS up" test "$(grep -c '^dtls: up DTLSv0.9 ' "$OUT")" \
 	-eq 2
 wait_until 5 phone_has_no_session "$PHONE_USER" || true
 
+# A phone on the 8443 listener whose datagrams do not arrive (sent to
+# port 9 here): the notice names port 443, where phones send DTLS, and
+# not the listener's 8443. It comes 2 x DPD + 1 = 5 s after CONNECT.
+OUT="$HE_TMPDIR/port-lost.out"
+phone_emu --dtls --dtls-port 9 --user "$PHONE_USER" \
+	--password phone-secret --hold 6 "$PHONE_8443_URL" >"$OUT" 2>&1 || true
+tap_diag_file "$OUT"
+tap_ok "the DTLS notice names port 443 for a phone" file_contains \
+	"$HE_LOG" "datagrams to port 443 do not arrive; allow UDP port 443 "
+tap_ok "and not the listener's port" sh -c \
+	"! grep -q 'datagrams to port 8443' '$HE_LOG'"
+wait_until 5 phone_has_no_session "$PHONE_USER" || true
+
 # --- DISCONNECT over DTLS -----------------------------------------------
 # goodbye NAME REASON: ping over DTLS, send DISCONNECT with REASON there
-# and wait 3 s for the server to close the tunnel; the output goes to
-# $HE_TMPDIR/NAME.out and the exit status to STATUS.
+# and wait 3 s for the server to close the tunnel. The output goes to
+# $HE_TMPDIR/NAME.out, and the exit status to STATUS.
 goodbye() {
 	OUT="$HE_TMPDIR/$1.out"
 	STATUS=0
