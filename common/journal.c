@@ -65,6 +65,7 @@ struct journal {
 	uint64_t	id_max;
 	bool		unsynced;	/* records written since fdatasync */
 	bool		broken;		/* the file ends in a partial write */
+	bool		ends_missing;	/* a JOURNAL_DOWN was not written */
 	struct journal_node **buckets;
 	size_t		nbuckets;	/* a power of 2 */
 	size_t		count;
@@ -1118,7 +1119,7 @@ journal_append_down(struct journal *j, uint64_t id)
 	 */
 	journal_node_remove(j, n);
 	if (rc != 0)
-		j->broken = true;
+		j->broken = j->ends_missing = true;
 	return rc;
 }
 
@@ -1233,6 +1234,7 @@ journal_switch(struct journal *j, int fd, const uint8_t *file_id,
 	j->size = size;
 	j->unsynced = false;
 	j->broken = false;
+	j->ends_missing = false;
 }
 
 /*
@@ -1283,6 +1285,12 @@ bool
 journal_needs_rewrite(const struct journal *j)
 {
 	return j->broken;
+}
+
+bool
+journal_misses_ends(const struct journal *j)
+{
+	return j->ends_missing;
 }
 
 bool
@@ -1398,13 +1406,13 @@ journal_start(struct journal *j, journal_session_fn *on_session, void *arg,
 	}
 
 	journal_filter(j, on_session, arg);
-	rc = journal_compact(j);
-	if (rc != 0) {
-		journal_err(err, errlen, "cannot write state file %s: %s",
-		    j->path, strerror(-rc));
-		return rc;
-	}
 
+	/*
+	 * A full disk must not cost the sessions just loaded: keep them,
+	 * and let the next append or journal_sync try the rewrite again.
+	 */
+	if (journal_compact(j) != 0)
+		j->broken = true;
 	return status;
 }
 
@@ -1613,14 +1621,15 @@ journal_key_check(const char *path, const struct stat *st, char *err,
 
 	if (st->st_uid != geteuid()) {
 		journal_err(err, errlen, "key file %s is owned by uid %u, "
-		    "expected %u", path, (unsigned)st->st_uid,
-		    (unsigned)geteuid());
+		    "expected %u: chown it to that user", path,
+		    (unsigned)st->st_uid, (unsigned)geteuid());
 		return -EPERM;
 	}
 
 	if ((st->st_mode & 077) != 0) {
 		journal_err(err, errlen, "key file %s has mode %04o, expected "
-		    "0600", path, (unsigned)(st->st_mode & 07777));
+		    "0600: chmod 0600 it", path,
+		    (unsigned)(st->st_mode & 07777));
 		return -EPERM;
 	}
 

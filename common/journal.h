@@ -132,7 +132,9 @@ typedef bool journal_session_fn(const struct journal_session *s, void *arg);
 /*
  * Load the journal at path under key, call on_session (may be NULL) for
  * each live session, and rewrite the file with the kept sessions, so that
- * *jp is ready to append. A missing file is created with mode 0600.
+ * *jp is ready to append. A missing file is created with mode 0600. When
+ * the rewrite fails, the sessions stay loaded and journal_needs_rewrite
+ * is true: journal_sync or the next append tries again.
  * Returns an enum journal_status; for JOURNAL_TRUNCATED, JOURNAL_CORRUPT
  * and JOURNAL_FOREIGN, err describes the problem, for the log. Returns
  * -EBUSY when another process has the journal open, or another -errno
@@ -205,6 +207,13 @@ journal_recreate(struct journal *j);
 /* Whether the file misses a change that only a rewrite can add. */
 bool
 journal_needs_rewrite(const struct journal *j);
+
+/*
+ * Whether the file misses the end of a session, so that loading it would
+ * bring the session back. Implies journal_needs_rewrite.
+ */
+bool
+journal_misses_ends(const struct journal *j);
 
 /*
  * Call fdatasync if a record was written since the last one, or rewrite

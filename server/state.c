@@ -126,7 +126,7 @@ state_load_keys(struct state *st, const struct config *cfg,
     uint8_t journal_key[JOURNAL_KEY_LEN])
 {
 	uint8_t master[JOURNAL_KEY_LEN];
-	char path[PATH_MAX], err[512];
+	char path[PATH_MAX], err[PATH_MAX + 512];
 	int rc;
 
 	if (RAND_bytes(st->opaque_key, sizeof(st->opaque_key)) != 1)
@@ -136,24 +136,26 @@ state_load_keys(struct state *st, const struct config *cfg,
 		    "will not survive a restart", cfg->state_file);
 		return (rc);
 	}
+	snprintf(st->key_path, sizeof(st->key_path), "%s", path);
 	state_make_dir(path, "key file");
 	rc = journal_key_load_or_create(path, master, err, sizeof(err));
 	if (rc == 0 && (journal_key_derive(master, JOURNAL_LABEL_JOURNAL,
 	    journal_key) != 0 || journal_key_derive(master,
 	    JOURNAL_LABEL_OPAQUE, st->opaque_key) != 0)) {
-		snprintf(err, sizeof(err), "key derivation failed");
+		snprintf(err, sizeof(err), "key derivation from key file %s "
+		    "failed", path);
 		rc = -EIO;
 	}
 	/* Kept to write the key file again if someone deletes it. */
 	if (rc == 0) {
 		memcpy(st->master, master, sizeof(st->master));
-		snprintf(st->key_path, sizeof(st->key_path), "%s", path);
 		st->have_master = true;
 	}
 	OPENSSL_cleanse(master, sizeof(master));
 	if (rc != 0)
-		log_warnx("cannot use the key file %s: %s; sessions will not "
-		    "survive a restart", path, err);
+		log_warnx("%s; sessions will not survive a restart until the "
+		    "key file can be used (tried every %d s)", err,
+		    STATE_CHECK_INTERVAL);
 	return (rc);
 }
 
@@ -360,6 +362,34 @@ state_drop_session(const struct journal_session *s, void *arg)
 }
 
 /*
+ * Read the key file again after a start that could not use it. Only the
+ * journal's key comes from it now: the login handles of this run keep
+ * their random key.
+ */
+static int
+state_retry_key(struct state *st)
+{
+	uint8_t master[JOURNAL_KEY_LEN];
+	char err[512];
+	int rc;
+
+	rc = journal_key_load_or_create(st->key_path, master, err,
+	    sizeof(err));
+	if (rc != 0) {
+		if (st->rewrite_tries++ % STATE_REWRITE_LOG_EVERY == 0)
+			log_warnx("%s; still no state file (%llu tries)", err,
+			    (unsigned long long)st->rewrite_tries);
+		return (rc);
+	}
+
+	memcpy(st->master, master, sizeof(st->master));
+	OPENSSL_cleanse(master, sizeof(master));
+	st->have_master = true;
+	log_notice("key file %s: usable now", st->key_path);
+	return (0);
+}
+
+/*
  * Try again to open a state file that the start could not open. The
  * logins of this run before now are not in it, so they are missed.
  */
@@ -370,6 +400,8 @@ state_reopen(struct state *st)
 	char err[512];
 	int rc;
 
+	if (!st->have_master && state_retry_key(st) != 0)
+		return;
 	if (journal_key_derive(st->master, JOURNAL_LABEL_JOURNAL, key) != 0)
 		return;
 	rc = journal_open(st->path, key, &st->journal, state_drop_session,
@@ -484,6 +516,30 @@ state_set_aside(const char *path)
 		    "delete the file", path, strerror(errno));
 }
 
+/*
+ * The journal could not rewrite the file at the start, after it loaded
+ * the sessions: they are restored anyway, and state_sync_cb writes the
+ * file again every STATE_RETRY_DELAY seconds until that works.
+ */
+static void
+state_retry_start_rewrite(struct state *st)
+{
+	static const struct timeval retry = { STATE_RETRY_DELAY, 0 };
+	int rc;
+
+	if (!journal_needs_rewrite(st->journal) ||
+	    (rc = journal_sync(st->journal)) == 0)
+		return;
+	st->failing = true;
+	st->failures = 1;
+	log_warnx("cannot write the state file %s at the start: %s; its %zu "
+	    "session(s) are restored, and the file is written again every "
+	    "%d s until that works (a restart before then brings back "
+	    "sessions that end meanwhile)", st->path, strerror(-rc),
+	    journal_count(st->journal), STATE_RETRY_DELAY);
+	evtimer_add(st->sync, &retry);
+}
+
 struct state *
 state_open(const struct config *cfg, struct event_base *base)
 {
@@ -502,6 +558,10 @@ state_open(const struct config *cfg, struct event_base *base)
 	}
 	if (state_load_keys(st, cfg, key) != 0) {
 		state_set_aside(st->path);
+		st->reopen = st->key_path[0] != '\0';
+		if (st->reopen && state_watch(st, base) != 0)
+			log_warnx("cannot watch the key file %s: out of "
+			    "memory", st->key_path);
 		return (st);
 	}
 	state_make_dir(st->path, "state file");
@@ -525,6 +585,7 @@ state_open(const struct config *cfg, struct event_base *base)
 		state_set_aside(st->path);
 	} else {
 		state_report_open(st, rc, err);
+		state_retry_start_rewrite(st);
 	}
 	if (state_watch(st, base) != 0)
 		log_warnx("cannot watch the state file %s: out of memory",
@@ -741,6 +802,38 @@ state_close_in_child(struct state *st)
 	OPENSSL_cleanse(st->master, sizeof(st->master));
 }
 
+/*
+ * Report a file that the stop cannot write. When it misses a logout,
+ * the next start would restore that session with its cookie, so it is
+ * moved aside: every client logs in again instead.
+ */
+static void
+state_close_unwritten(struct state *st, int rc)
+{
+	char aside[PATH_MAX + 16];
+
+	if (!journal_misses_ends(st->journal)) {
+		log_warnx("state file %s cannot be written (%s); the next "
+		    "start restores the sessions it had when it was last "
+		    "written", st->path, strerror(-rc));
+		return;
+	}
+
+	snprintf(aside, sizeof(aside), "%s%s", st->path, STATE_STALE_SUFFIX);
+	if (rename(st->path, aside) == 0) {
+		log_err("state file %s cannot be written (%s) and misses the "
+		    "end of sessions that were logged off, so it is moved to "
+		    "%s: the next start restores no session, and every "
+		    "client logs in again", st->path, strerror(-rc), aside);
+		return;
+	}
+	log_err("state file %s cannot be written (%s), and it misses the end "
+	    "of sessions that were logged off, so the next start would "
+	    "restore them with their cookies: make it writable before the "
+	    "start, or delete it to log everyone off (moving it to %s "
+	    "failed: %s)", st->path, strerror(-rc), aside, strerror(errno));
+}
+
 void
 state_close(struct state *st)
 {
@@ -749,14 +842,9 @@ state_close(struct state *st)
 	if (st == NULL)
 		return;
 
-	/* A logout that the file still misses would come back at the start. */
 	if (st->journal != NULL && journal_needs_rewrite(st->journal) &&
 	    (rc = journal_sync(st->journal)) != 0)
-		log_err("state file %s cannot be written (%s), and it misses "
-		    "the end of sessions that were logged off, so the next "
-		    "start would restore them with their cookies: make it "
-		    "writable before the start, or delete it to log everyone "
-		    "off", st->path, strerror(-rc));
+		state_close_unwritten(st, rc);
 	else if (st->journal != NULL)
 		log_notice("state file %s: %zu session(s) kept for the next "
 		    "start", st->path, journal_count(st->journal));
