@@ -371,8 +371,13 @@ session_set_tls(struct session *se, const char *version, const char *cipher)
 	snprintf(se->se_tls_cipher, sizeof(se->se_tls_cipher), "%s", cipher);
 }
 
-void
-session_destroy(struct session *se, const char *reason)
+/*
+ * Log the end of a session with its totals, add them to the ended
+ * sessions' and free it. Runs once the session's tunnel is gone, so that
+ * the totals include what the worker forwarded until it closed it.
+ */
+static void
+session_finish(struct session *se, const char *reason)
 {
 	struct netproc *np = se->se_np;
 	struct in_addr in = { htonl(se->se_addr) };
@@ -384,6 +389,15 @@ session_destroy(struct session *se, const char *reason)
 	    (unsigned long long)se->se_stats.bytes_in,
 	    (unsigned long long)se->se_stats.bytes_out,
 	    (long long)(time(NULL) - se->se_started));
+	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
+	free(se->se_end_reason);
+	free(se);
+}
+
+void
+session_destroy(struct session *se, const char *reason)
+{
+	struct netproc *np = se->se_np;
 
 	/* The owner closes the tunnel before it hears the address went. */
 	if (se->se_tunnel != NULL)
@@ -392,17 +406,18 @@ session_destroy(struct session *se, const char *reason)
 	worker_route(np, se->se_addr, -1);
 	sessions_unlink(np->sessions, se);
 	np->sessions_closed++;
-	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
 	pool_release(np->pools[se->se_pool], se->se_addr);
 	persist_session_down(se);
 	event_free(se->se_expire);
 	lifecycle_stop(se);
 	OPENSSL_cleanse(se->se_cookie, sizeof(se->se_cookie));
-	if (se->se_tunnel != NULL) {
-		se->se_dying = true;
+
+	if (se->se_tunnel == NULL) {
+		session_finish(se, reason);
 		return;
 	}
-	free(se);
+	se->se_dying = true;
+	se->se_end_reason = strdup(reason);
 }
 
 struct session *
@@ -475,7 +490,8 @@ session_tunnel_gone(struct session *se, uint64_t id, bool logout)
 	se->se_np->tunnels_open--;
 	session_set_dtls_id(se, NULL);
 	if (se->se_dying) {
-		free(se);
+		session_finish(se, se->se_end_reason != NULL ?
+		    se->se_end_reason : "reason lost: out of memory");
 		return;
 	}
 	worker_route(se->se_np, se->se_addr, 0);

@@ -106,6 +106,7 @@ struct session {
 	uint64_t	se_tunnel_id;	/* of se_tunnel or the last one */
 	size_t		se_worker;
 	bool		se_dying;	/* destroyed; waits for its tunnel */
+	char		*se_end_reason;	/* while dying, for the last line */
 	bool		se_terminate;	/* send CSTP TERMINATE on close */
 	/* The DTLS channel id of the tunnel, which the workers know. */
 	uint8_t		se_dtls_id[SESSION_DTLS_ID_LEN];
