@@ -258,16 +258,33 @@ authcheck_state_path(struct authcheck *ac, const char *what,
 		    ac->cfg->path, what, path, role, fix);
 }
 
+/*
+ * The files headend writes next to the state file: the journal's lock
+ * and rewrite, the bans, and the names that a file set aside gets.
+ */
+static const char *const authcheck_state_suffixes[] = {
+	".lock", ".tmp", ".bans", ".stale", ".rejected",
+};
+
 static void
 authcheck_state_files(struct authcheck *ac)
 {
-	char key[PATH_MAX];
+	char key[PATH_MAX], path[PATH_MAX + 16], what[64];
+	size_t i;
 
 	if (ac->cfg->state_file[0] == '\0')
 		return;
 
 	authcheck_state_path(ac, "state-file", "state-file",
 	    ac->cfg->state_file);
+	for (i = 0; i < sizeof(authcheck_state_suffixes) /
+	    sizeof(authcheck_state_suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", ac->cfg->state_file,
+		    authcheck_state_suffixes[i]);
+		snprintf(what, sizeof(what), "the state file's %s file",
+		    authcheck_state_suffixes[i]);
+		authcheck_state_path(ac, what, "state-file", path);
+	}
 	if (ac->cfg->key_file[0] != '\0')
 		authcheck_state_path(ac, "key-file", "key-file",
 		    ac->cfg->key_file);

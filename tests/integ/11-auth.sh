@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 47
+tap_plan 48
 he_setup
 he_write_config
 he_start
@@ -153,6 +153,17 @@ tap_ok "-t: a state-file that is the user file fails" grep -qF \
 	"state-file $HE_USERS is also the user file of a tunnel-group" \
 	<<<"$check_out"
 tap_ok "-t: the user file is still there" test -s "$HE_USERS"
+# The ban file is the state file's path with ".bans", which may not be a
+# file that headend reads either.
+HE_USERS_BANS="$HE_TMPDIR/users2.bans"
+cp "$HE_USERS" "$HE_USERS_BANS"
+sed -i -e "s|^state-file = .*|state-file = \"$HE_TMPDIR/users2\";|" \
+	-e "s|user-file = \"$HE_USERS\"|user-file = \"$HE_USERS_BANS\"|" \
+	"$HE_CONF"
+he_check
+tap_ok "-t: a ban file that is the user file fails" grep -qF \
+	"the state file's .bans file $HE_USERS_BANS is also the user file of a tunnel-group" \
+	<<<"$check_out"
 cp "$good_conf" "$HE_CONF"
 
 echo 'broken line' >>"$HE_USERS"
