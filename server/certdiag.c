@@ -415,6 +415,25 @@ certdiag_check_phone_listener(struct certdiag *d, size_t i,
 		    "\"phone\" if such phones log in", i + 1);
 }
 
+/*
+ * OpenSSL 3 refuses TLS 1.0 and 1.1 at its default security level, which
+ * only the phone profile lowers, so below TLS 1.2 such a listener fails
+ * every handshake.
+ */
+static void
+certdiag_check_old_tls(struct certdiag *d, size_t i,
+    const struct config_listener *l)
+{
+	if (l->tls_min_version >= TLS1_2_VERSION ||
+	    l->tls_profile == TLS_PROFILE_PHONE)
+		return;
+	certdiag_say(d, CERTDIAG_WARNING, "listener %zu: tls-min-version "
+	    "allows TLS %s, but OpenSSL refuses TLS 1.0 and 1.1 at its "
+	    "default security level, so those clients fail the handshake: "
+	    "set tls-profile = \"phone\", which lowers it", i + 1,
+	    l->tls_min_version == TLS1_VERSION ? "1.0" : "1.1");
+}
+
 static void
 certdiag_check_url(struct certdiag *d, const struct config *cfg,
     const struct config_tgroup *tg, const char *url,
@@ -628,6 +647,7 @@ certdiag_config(const struct config *cfg, certdiag_print_fn *print,
 		certdiag_check_expiry(&d, dls[i].sent, l->certificate);
 		certdiag_check_not_yet(&d, dls[i].sent, l->certificate);
 		certdiag_check_chain_order(&d, dls[i].sent, l->certificate);
+		certdiag_check_old_tls(&d, i, l);
 		if (dls[i].next == NULL)
 			continue;
 		certdiag_say(&d, CERTDIAG_INFO, "listener %zu: "

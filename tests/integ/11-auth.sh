@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 48
+tap_plan 49
 he_setup
 he_write_config
 he_start
@@ -163,6 +163,15 @@ sed -i -e "s|^state-file = .*|state-file = \"$HE_TMPDIR/users2\";|" \
 he_check
 tap_ok "-t: a ban file that is the user file fails" grep -qF \
 	"the state file's .bans file $HE_USERS_BANS is also the user file of a tunnel-group" \
+	<<<"$check_out"
+cp "$good_conf" "$HE_CONF"
+
+# OpenSSL refuses TLS 1.0 unless the phone profile lowers its level.
+sed -i 's|key = "server.key"; }|key = "server.key"; tls-min-version = "1.0"; }|' \
+	"$HE_CONF"
+he_check
+tap_ok "-t: TLS 1.0 without the phone profile warns" grep -qF \
+	"listener 1: tls-min-version allows TLS 1.0, but OpenSSL refuses" \
 	<<<"$check_out"
 cp "$good_conf" "$HE_CONF"
 
