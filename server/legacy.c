@@ -101,15 +101,19 @@ legacy_auth_done(struct login *lg, struct conn *c,
 		return;
 	}
 	if (result == IPC_AUTH_DENIED) {
-		counter_add(&c->c_np->stats.logins_denied, 1);
-		conn_log(c, LOG_INFO, "login failed: user=%s group=%s: wrong "
-		    "username or password", lg->lg_user, group);
+		if (!lg->lg_banned) {
+			counter_add(&c->c_np->stats.logins_denied, 1);
+			conn_log(c, LOG_INFO, "login failed: user=%s group=%s: "
+			    "wrong username or password", lg->lg_user, group);
+		}
 		legacy_fail(c, lg, 401);
 		return;
 	}
-	counter_add(&c->c_np->stats.logins_error, 1);
-	conn_log(c, LOG_WARNING, "login of user=%s group=%s could not be "
-	    "checked: %s", lg->lg_user, group, message);
+	if (!lg->lg_banned) {
+		counter_add(&c->c_np->stats.logins_error, 1);
+		conn_log(c, LOG_WARNING, "login of user=%s group=%s could not "
+		    "be checked: %s", lg->lg_user, group, message);
+	}
 	legacy_fail(c, lg, 503);
 }
 

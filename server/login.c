@@ -535,12 +535,16 @@ login_fail(struct login *lg, struct conn *c, const char *why)
 	char user[4 * IPC_USER_MAX];
 
 	lg->lg_failures++;
-	counter_add(&c->c_np->stats.logins_denied, 1);
-	conn_log(c, LOG_INFO, "login failed: user=%s group=%s: %s "
-	    "(attempt %u of %d)",
-	    login_user_logged(lg->lg_user, user, sizeof(user)),
-	    c->c_np->cfg->tgroups[lg->lg_tgroup].name, why, lg->lg_failures,
-	    LOGIN_MAX_FAILURES);
+
+	/* login_banned logged and counted a refusal by a ban. */
+	if (!lg->lg_banned) {
+		counter_add(&c->c_np->stats.logins_denied, 1);
+		conn_log(c, LOG_INFO, "login failed: user=%s group=%s: %s "
+		    "(attempt %u of %d)",
+		    login_user_logged(lg->lg_user, user, sizeof(user)),
+		    c->c_np->cfg->tgroups[lg->lg_tgroup].name, why,
+		    lg->lg_failures, LOGIN_MAX_FAILURES);
+	}
 	if (lg->lg_failures >= LOGIN_MAX_FAILURES) {
 		login_free(lg);
 		conn_respond(c, 401, "Authentication failed", NULL, NULL,
@@ -599,9 +603,11 @@ login_auth_done(struct login *lg, struct conn *c,
 		    "password.");
 		break;
 	default:
-		counter_add(&c->c_np->stats.logins_error, 1);
-		conn_log(c, LOG_WARNING, "login of user=%s could not be "
-		    "checked: %s", lg->lg_user, msg);
+		if (!lg->lg_banned) {
+			counter_add(&c->c_np->stats.logins_error, 1);
+			conn_log(c, LOG_WARNING, "login of user=%s could not "
+			    "be checked: %s", lg->lg_user, msg);
+		}
 		login_send_form(c, lg, "The authentication service is "
 		    "unavailable; try again later.");
 		break;

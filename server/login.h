@@ -42,6 +42,7 @@ struct login {
 	size_t		lg_tgroup;
 	char		lg_path[CONFIG_URL_MAX];	/* form action */
 	unsigned	lg_failures;
+	bool		lg_banned;	/* a ban refused it: no other count */
 	struct conn	*lg_conn;	/* waiting for authd, or NULL */
 	bool		lg_checking;	/* an authd request is out */
 	bool		lg_waiting;	/* queued for a place to check */

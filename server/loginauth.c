@@ -185,6 +185,7 @@ login_banned(struct login *lg, struct conn *c, const char *user,
 	if (!login_ban_active(np, lg->lg_source, user, now))
 		return (false);
 	counter_add(&np->stats.logins_banned, 1);
+	lg->lg_banned = true;
 	conn_log(c, LOG_INFO, "login of user=%s refused: %s is banned after "
 	    "repeated failed logins", user, whole ? "the address" :
 	    "this user from the address");
@@ -230,6 +231,7 @@ login_authenticate(struct login *lg, struct conn *c, const char *user,
 		return (-EBUSY);	/* one authd request per login */
 	if (user != lg->lg_user)
 		snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
+	lg->lg_banned = false;
 	if (login_banned(lg, c, user, done, now))
 		return (0);
 	snprintf(lg->lg_checked, sizeof(lg->lg_checked), "%s", user);

@@ -96,16 +96,22 @@ phone_auth_done(struct login *lg, struct conn *c,
 		phone_grant(lg, c);
 		break;
 	case IPC_AUTH_DENIED:
-		counter_add(&c->c_np->stats.logins_denied, 1);
-		conn_log(c, LOG_INFO, "phone login failed: user=%s group=%s: "
-		    "wrong username or password", lg->lg_user, group);
+		if (!lg->lg_banned) {
+			counter_add(&c->c_np->stats.logins_denied, 1);
+			conn_log(c, LOG_INFO, "phone login failed: user=%s "
+			    "group=%s: wrong username or password",
+			    lg->lg_user, group);
+		}
 		phone_deny(c, lg);
 		break;
 	default:
-		counter_add(&c->c_np->stats.logins_error, 1);
-		conn_log(c, LOG_WARNING, "phone login of user=%s group=%s "
-		    "could not be checked, answering 503 so the phone keeps "
-		    "its password: %s", lg->lg_user, group, message);
+		if (!lg->lg_banned) {
+			counter_add(&c->c_np->stats.logins_error, 1);
+			conn_log(c, LOG_WARNING, "phone login of user=%s "
+			    "group=%s could not be checked, answering 503 so "
+			    "the phone keeps its password: %s", lg->lg_user,
+			    group, message);
+		}
 		phone_unavailable(c, lg, "authentication service unavailable");
 		break;
 	}

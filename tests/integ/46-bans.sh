@@ -31,7 +31,7 @@ whole = [b for b in bans if b["user"] is None]
 assert sys.argv[1] in [b["address"] for b in whole], bans' "$CLIENT_ADDR"
 }
 
-tap_plan 17
+tap_plan 18
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -87,6 +87,15 @@ tap_ok "bans counted" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json \
 	show stats | python3 -c '
 import json, sys
 assert json.load(sys.stdin)[\"limits\"][\"bans_started\"] >= 2'"
+# Logins that a ban refused count as logins_banned, not as a backend
+# error (authd is fine) or a wrong password.
+tap_ok "refused logins count as banned only" sh -c "'$HEADENDCTL' \
+	-s '$HE_SOCKET' --json show stats | python3 -c '
+import json, sys
+stats = json.load(sys.stdin)
+failed = stats[\"logins\"][\"failed\"]
+assert stats[\"limits\"][\"logins_banned\"] >= 2, stats[\"limits\"]
+assert failed[\"backend_error\"] == 0, failed'"
 
 # A network process that the parent starts again keeps the bans.
 old_net=$(he_child_pid network)
