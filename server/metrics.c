@@ -53,6 +53,8 @@ metrics_snapshot_take(struct netproc *np, struct metrics_snapshot *snap)
 	}
 
 	/* OpenSSL counts the server handshakes of each context. */
+	snap->tls_accepts = np->tls_accepts_retired;
+	snap->tls_accepts_good = np->tls_accepts_good_retired;
 	for (i = 0; i < np->cfg->nlisteners; i++) {
 		if (np->tls[i] == NULL)
 			continue;

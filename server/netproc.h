@@ -100,6 +100,9 @@ struct netproc {
 	struct handshake_queue *handshakes;	/* of this worker */
 	const struct config *cfg;
 	SSL_CTX		*tls[CONFIG_MAX_LISTENERS];
+	/* Handshakes of the contexts that reloads replaced. */
+	uint64_t	tls_accepts_retired;
+	uint64_t	tls_accepts_good_retired;
 	struct evconnlistener *listeners[CONFIG_MAX_LISTENERS];
 	int		tun_fd;
 	struct event	*tun_event;

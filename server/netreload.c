@@ -203,10 +203,16 @@ netreload_swap(struct netreload *r)
 	r->stores = NULL;
 	cert_setup_listeners(r->cfg, r->tls);
 	/*
-	 * NOTE: the TLS handshake counters of the metrics live in the
-	 * contexts, so they start again from 0 after a reload.
+	 * The contexts count their handshakes, so a replaced one leaves
+	 * its counts behind. Handshakes that finish on it later are lost.
 	 */
 	for (i = 0; i < CONFIG_MAX_LISTENERS; i++) {
+		if (np->tls[i] != NULL) {
+			np->tls_accepts_retired +=
+			    (uint64_t)SSL_CTX_sess_accept(np->tls[i]);
+			np->tls_accepts_good_retired +=
+			    (uint64_t)SSL_CTX_sess_accept_good(np->tls[i]);
+		}
 		SSL_CTX_free(np->tls[i]);
 		np->tls[i] = r->tls[i];
 		r->tls[i] = NULL;

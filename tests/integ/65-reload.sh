@@ -95,7 +95,14 @@ print("carol:" + crypt.crypt("carol-secret", "$6$rounds=4000000$carolsalt$"))
 ' >>"$HE_USERS"
 }
 
-tap_plan 47
+# tls_succeeded: the TLS handshakes that succeeded, from show stats.
+tls_succeeded() {
+	he_ctl --json show stats | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["handshakes"]["tls"]["succeeded"])'
+}
+
+tap_plan 48
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -177,9 +184,12 @@ cp "$HE_TMPDIR/users.good" "$HE_USERS"
 # A new tunnel-group, through headendctl this time.
 write_config "$STAFF_POOL, $GUESTS_POOL" "$STAFF_GROUP, $GUESTS_GROUP"
 lines=$(wc -l <"$HE_LOG")
+handshakes=$(tls_succeeded)
 tap_ok "headendctl reload is accepted" he_ctl reload
 tap_ok "new group: the network process applies it" wait_until 10 \
 	log_after "$lines" "reloaded $HE_CONF"
+tap_ok "the TLS handshake count survives the reload" \
+	test "$(tls_succeeded)" -ge "$handshakes" -a "$handshakes" -gt 0
 tap_ok "new group: with it, it switches to the new authd" log_after \
 	"$lines" 'connected to the authd of the new configuration'
 tap_ok "new group: a login to its group-url works" xml_login /guests
