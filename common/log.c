@@ -69,9 +69,7 @@ log_escape(const char *in, char *out, size_t len)
 	size_t used = 0, n;
 
 	while (*p != '\0' && used + 5 < len) {
-		if (*p >= 0x20 && *p < 0x7f) {
-			out[used++] = (char)*p++;
-		} else if (*p >= 0x80 && (n = utf8_length(p)) > 0) {
+		if ((n = utf8_shown_length(p)) > 0) {
 			memcpy(out + used, p, n);
 			used += n;
 			p += n;

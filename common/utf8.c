@@ -3,6 +3,20 @@
 
 #include "utf8.h"
 
+/*
+ * Decode the valid sequence of n bytes at s, as utf8_length checked it.
+ */
+static uint32_t
+utf8_decode(const unsigned char *s, size_t n)
+{
+	uint32_t cp = s[0] & (0x7f >> n);
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		cp = (cp << 6) | (s[i] & 0x3f);
+	return (cp);
+}
+
 size_t
 utf8_length(const unsigned char *s)
 {
@@ -42,6 +56,54 @@ utf8_valid(const char *text)
 
 	for (; *p != '\0'; p += n) {
 		if ((n = utf8_length(p)) == 0)
+			return (false);
+	}
+	return (true);
+}
+
+/* The code points that utf8_shown_length rejects, as ranges. */
+static const struct {
+	uint32_t	first, last;
+} utf8_hidden[] = {
+	{ 0x0080, 0x00a0 },	/* C1 controls, no-break space */
+	{ 0x00ad, 0x00ad },	/* soft hyphen */
+	{ 0x061c, 0x061c },	/* Arabic letter mark */
+	{ 0x1680, 0x1680 },	/* Ogham space mark */
+	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+	{ 0x2000, 0x200f },	/* spaces, zero-width and direction marks */
+	{ 0x2028, 0x202f },	/* separators, embeddings, narrow space */
+	{ 0x205f, 0x2064 },	/* math space, invisible operators */
+	{ 0x2066, 0x206f },	/* isolates, deprecated format characters */
+	{ 0x3000, 0x3000 },	/* ideographic space */
+	{ 0xfeff, 0xfeff },	/* byte order mark */
+};
+
+size_t
+utf8_shown_length(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return (s[0] >= 0x20 && s[0] < 0x7f ? 1 : 0);
+	if ((n = utf8_length(s)) == 0)
+		return (0);
+	cp = utf8_decode(s, n);
+	for (i = 0; i < sizeof(utf8_hidden) / sizeof(utf8_hidden[0]); i++) {
+		if (cp >= utf8_hidden[i].first && cp <= utf8_hidden[i].last)
+			return (0);
+	}
+	return (n);
+}
+
+bool
+utf8_shown(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t n;
+
+	for (; *p != '\0'; p += n) {
+		if ((n = utf8_shown_length(p)) == 0)
 			return (false);
 	}
 	return (true);

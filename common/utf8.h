@@ -17,4 +17,17 @@ size_t	utf8_length(const unsigned char *s);
 /* Return whether the NUL-terminated text is valid UTF-8 throughout. */
 bool	utf8_valid(const char *text);
 
+/*
+ * Return the length of the character at s when it may be shown as it is:
+ * printable ASCII, or a valid multibyte character that is no C1 control
+ * and no invisible or layout character. The latter are spaces other than
+ * U+0020, zero-width and bidirectional marks, line and paragraph
+ * separators and U+FEFF, which could split a log line, hide text or
+ * reorder it on screen. Returns 0 for all the others.
+ */
+size_t	utf8_shown_length(const unsigned char *s);
+
+/* Return whether every character of text passes utf8_shown_length. */
+bool	utf8_shown(const char *text);
+
 #endif

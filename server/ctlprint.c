@@ -30,25 +30,25 @@ ctlprint_cell(const char *text, int width, bool right)
 {
 	const unsigned char *p;
 	int chars = 0;
+	size_t n;
 
-	/* Count characters, not bytes: skip UTF-8 continuation bytes. */
-	for (p = (const unsigned char *)text; *p != '\0'; p++)
-		chars += (*p & 0xc0) != 0x80;
+	/* Count characters, not bytes. A hidden byte shows as one '?'. */
+	for (p = (const unsigned char *)text; *p != '\0'; p += n, chars++) {
+		if ((n = utf8_shown_length(p)) == 0)
+			n = 1;
+	}
 	if (right)
 		printf("%*s", width > chars ? width - chars : 0, "");
-	for (p = (const unsigned char *)text; *p != '\0'; p++)
-		putchar(*p < ' ' || *p == 0x7f ? '?' : *p);
+	for (p = (const unsigned char *)text; *p != '\0'; p += n) {
+		if ((n = utf8_shown_length(p)) > 0) {
+			fwrite(p, 1, n, stdout);
+		} else {
+			putchar('?');
+			n = 1;
+		}
+	}
 	if (!right)
 		printf("%*s", width > chars ? width - chars : 0, "");
-}
-
-/* Bytes at s to copy as they are: printable ASCII or valid UTF-8. */
-static size_t
-ctlprint_plain_length(const unsigned char *s)
-{
-	if (*s >= 0x20 && *s < 0x7f)
-		return (1);
-	return (*s >= 0x80 ? utf8_length(s) : 0);
 }
 
 void
@@ -60,7 +60,7 @@ ctlprint_escape(const char *text, char *out, size_t size)
 	if (size == 0)
 		return;
 	while (*p != '\0') {
-		n = ctlprint_plain_length(p);
+		n = utf8_shown_length(p);
 		if (n == 0) {
 			if (used + 4 >= size)
 				break;

@@ -264,13 +264,43 @@ status_conn_free(struct status_conn *sc)
 	free(sc);
 }
 
+/*
+ * Write JSON text with U+0085, U+2028 and U+2029 escaped, which json-c
+ * leaves raw: line-based readers would split the reply line there. They
+ * can only occur inside strings, where the escape means the same.
+ */
+static void
+status_write_json(struct bufferevent *bev, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	const unsigned char *start = p;
+	const char *escape;
+	size_t n;
+
+	for (; *p != '\0'; p++) {
+		if (p[0] == 0xc2 && p[1] == 0x85) {
+			escape = "\\u0085";
+			n = 2;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 &&
+		    (p[2] == 0xa8 || p[2] == 0xa9)) {
+			escape = p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+			n = 3;
+		} else {
+			continue;
+		}
+		bufferevent_write(bev, start, (size_t)(p - start));
+		bufferevent_write(bev, escape, 6);
+		p += n - 1;
+		start = p + 1;
+	}
+	bufferevent_write(bev, start, (size_t)(p - start));
+}
+
 static void
 status_send(struct status_conn *sc, json_object *reply)
 {
-	const char *text = json_object_to_json_string_ext(reply,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	bufferevent_write(sc->bev, text, strlen(text));
+	status_write_json(sc->bev, json_object_to_json_string_ext(reply,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	bufferevent_write(sc->bev, "\n", 1);
 	json_object_put(reply);
 }

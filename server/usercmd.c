@@ -458,6 +458,14 @@ usercmd_main(int argc, char **argv)
 		return USERCMD_USAGE;
 	}
 
+	/* Logs and tables would show such a name escaped, or not at all. */
+	if (strcmp(args.action, "add") == 0 && !utf8_shown(args.user)) {
+		fprintf(stderr, USERCMD_PREFIX ": invalid username: it contains "
+		    "an invisible, spacing or line-breaking character (such as "
+		    "U+00A0, U+200B, U+2028 or U+202E): remove it\n");
+		return USERCMD_USAGE;
+	}
+
 	if (strcmp(args.action, "add") == 0)
 		return usercmd_add(&args);
 	return usercmd_delete(&args);

@@ -31,7 +31,7 @@ whole = [b for b in bans if b["user"] is None]
 assert sys.argv[1] in [b["address"] for b in whole], bans' "$CLIENT_ADDR"
 }
 
-tap_plan 18
+tap_plan 20
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -68,6 +68,19 @@ tap_ok "show bans prints the pair as a table row" bash -c \
 	grep -q '^1 ban(s)' <<<\"\$he_out\""
 tap_ok "unban lifts it" he_ctl unban "$CLIENT_ADDR"
 tap_ok "after unban the right password works" login stale right-secret
+
+# A username with a line separator (U+2028), which some readers split
+# lines at: the log escapes it, and the JSON of show bans carries it as
+# \u2028, so that the reply stays one line.
+odd=$(printf 'x\xe2\x80\xa8y')
+for i in $(seq 1 6); do
+	login "$odd" wrong || true
+done
+tap_ok "the log escapes a line separator in a username" file_contains \
+	"$HE_LOG" 'user=x\\xe2\\x80\\xa8y'
+tap_ok "show bans in JSON writes it as \\u2028" sh -c \
+	"'$HEADENDCTL' -s '$HE_SOCKET' --json show bans | grep -qF 'x\\u2028y'"
+he_ctl unban "$CLIENT_ADDR" >/dev/null
 
 # An established session keeps running when its address gets banned.
 he_connect phone1 phone1-secret "$HE_TMPDIR/oc.log" ||

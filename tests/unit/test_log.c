@@ -74,6 +74,18 @@ test_utf8_kept(void **state)
 	assert_non_null(strstr(text, "user=j\xc3\xbcrgen-\xe6\x97\xa5 end"));
 }
 
+/* Characters that would break or reorder the line on screen. */
+static void
+test_line_breaking_characters_escaped(void **state)
+{
+	char *text = log_capture("x\xc2\x85y\xe2\x80\xa8z\xe2\x80\xaeq");
+
+	(void)state;
+	assert_non_null(strstr(text,
+	    "user=x\\xc2\\x85y\\xe2\\x80\\xa8z\\xe2\\x80\\xaeq end"));
+	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
+}
+
 int
 main(void)
 {
@@ -82,6 +94,7 @@ main(void)
 		cmocka_unit_test(test_control_and_invalid_bytes_escaped),
 		cmocka_unit_test(test_overlong_and_surrogate_escaped),
 		cmocka_unit_test(test_utf8_kept),
+		cmocka_unit_test(test_line_breaking_characters_escaped),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -261,6 +261,20 @@ test_add_name_not_utf8(void **state)
 	assert_int_equal(usercmd_run("Secret1!\n", good), 0);
 }
 
+/* Logs and tables would not show such a name as it is. */
+static void
+test_add_name_hidden_character(void **state)
+{
+	struct fixture *f = *state;
+	const char *bidi[] = { "add", "-f", f->path, "a\xe2\x80\xae" "b",
+	    NULL };
+	const char *nbsp[] = { "add", "-f", f->path, "a\xc2\xa0" "b", NULL };
+
+	assert_int_equal(usercmd_run("Secret1!\n", bidi), 2);
+	assert_int_equal(usercmd_run("Secret1!\n", nbsp), 2);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
 static void
 test_delete_user(void **state)
 {
@@ -324,6 +338,7 @@ main(void)
 		FIXTURE_TEST(test_add_missing_directory),
 		FIXTURE_TEST(test_add_name_space),
 		FIXTURE_TEST(test_add_name_not_utf8),
+		FIXTURE_TEST(test_add_name_hidden_character),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),

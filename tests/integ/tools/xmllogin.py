@@ -41,10 +41,11 @@ REPLY = ('<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def request(conn, host, path, body):
+    data = body.encode()
     head = ('POST {} HTTP/1.1\r\nHost: {}\r\nX-Aggregate-Auth: 1\r\n'
             'X-Transcend-Version: 1\r\nContent-Type: application/xml\r\n'
-            'Content-Length: {}\r\n\r\n').format(path, host, len(body))
-    conn.sendall(head.encode() + body.encode())
+            'Content-Length: {}\r\n\r\n').format(path, host, len(data))
+    conn.sendall(head.encode() + data)
     data = b''
     while b'\r\n\r\n' not in data:
         data += conn.recv(4096)
