@@ -392,7 +392,7 @@ tun_send_fragment(void *arg, uint8_t *frag, size_t len)
 /*
  * A packet that allows fragmentation is cut to the client's data MTU, as
  * a router on the path would. The kernel does not, because the device's
- * MTU is that of the largest client.
+ * MTU (tun.mtu) caps every client's data MTU, so it is never smaller.
  */
 static void
 tun_fragment(struct netproc *np, uint32_t dst, struct session *se,
