@@ -352,7 +352,8 @@ parent_close_fds(struct parent *p, int keep1, int keep2)
 static void
 parent_child_reset_signals(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGUSR1,
+	    SIGUSR2 };
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -690,6 +691,21 @@ parent_sighup_cb(evutil_socket_t sig, short events, void *arg)
 }
 
 /*
+ * Other daemons take SIGUSR1 or SIGUSR2 to reopen their logs, so an
+ * operator's script may send them. Their default action would end
+ * headend without a word.
+ */
+static void
+parent_sigusr_cb(evutil_socket_t sig, short events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	log_notice("received %s, which headend does not use: nothing "
+	    "changes (logs go to syslog or standard error, so none needs "
+	    "reopening)", sig == SIGUSR1 ? "SIGUSR1" : "SIGUSR2");
+}
+
+/*
  * A plain stop kills the network process, which closes every connection
  * without logging anyone off, so the sessions stay in the state file. A
  * logoff stop sends it IPC_STOP_LOGOFF, so it ends every session with a
@@ -780,6 +796,13 @@ parent_watch_signals(struct parent *p)
 	if (ev == NULL || event_add(ev, NULL) != 0)
 		fatalx("cannot watch SIGHUP");
 	p->signals[3] = ev;
+	for (i = 0; i < 2; i++) {
+		ev = evsignal_new(p->base, i == 0 ? SIGUSR1 : SIGUSR2,
+		    parent_sigusr_cb, p);
+		if (ev == NULL || event_add(ev, NULL) != 0)
+			fatalx("cannot watch SIGUSR%zu", i + 1);
+		p->signals[i + 4] = ev;
+	}
 	p->restart = evtimer_new(p->base, parent_restart_cb, p);
 	p->old_authd_timer = evtimer_new(p->base, parent_old_authd_cb, p);
 	if (p->restart == NULL || p->old_authd_timer == NULL)

@@ -50,7 +50,8 @@ struct parent {
 	struct parent_backoff authd_backoff;
 	time_t		authd_started;
 	time_t		net_started;
-	struct event	*signals[4];	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	/* SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 */
+	struct event	*signals[6];
 	struct state	*state;		/* the session journal */
 	struct banstore	*bans;		/* the network process's bans */
 	struct poolroute *routes;	/* routes of removed pools */

@@ -102,7 +102,7 @@ import json, sys
 print(json.load(sys.stdin)["handshakes"]["tls"]["succeeded"])'
 }
 
-tap_plan 48
+tap_plan 51
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -284,4 +284,14 @@ tap_ok "shrunk pool: the log names the deleted route" file_contains \
 	"$HE_LOG" 'deleted the route of 198\.19\.0\.0/24 from headend0'
 tap_ok "shrunk pool: the new range is still routed" \
 	route_present 198.19.0.128/26
+
+# SIGUSR1 and SIGUSR2, which other daemons take to reopen their logs,
+# are logged and change nothing.
+kill -USR1 "$HE_PID"
+kill -USR2 "$HE_PID"
+tap_ok "SIGUSR1 is logged as unused" wait_file_contains "$HE_LOG" \
+	'received SIGUSR1, which headend does not use' 5
+tap_ok "SIGUSR2 is logged as unused" wait_file_contains "$HE_LOG" \
+	'received SIGUSR2, which headend does not use' 5
+tap_ok "headend still runs after them" pid_running "$HE_PID"
 tap_done
