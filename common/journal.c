@@ -600,6 +600,17 @@ journal_up_encode(struct journal_buf *b, const struct journal_session *s)
 	journal_put_u32(b, s->netmask);
 }
 
+/*
+ * Skip what a later version appended to a record: its MAC vouches for
+ * it, and a rollback to this version keeps the sessions.
+ */
+static void
+journal_skip_later_fields(struct journal_cursor *c)
+{
+	if (!c->bad)
+		c->off = c->len;
+}
+
 static void
 journal_up_decode(struct journal_cursor *c, struct journal_session *s)
 {
@@ -617,6 +628,7 @@ journal_up_decode(struct journal_cursor *c, struct journal_session *s)
 
 	/* Files of earlier versions end the record here. */
 	s->netmask = c->off < c->len ? journal_get_u32(c) : 0;
+	journal_skip_later_fields(c);
 }
 
 /* Apply a JOURNAL_UP payload. Returns 0, -EBADMSG with *reason, or -ENOMEM. */
@@ -633,7 +645,7 @@ journal_apply_up(struct journal *j, struct journal_cursor *c,
 	}
 
 	journal_up_decode(c, &n->s);
-	if (c->bad || c->off != c->len || n->s.user[0] == '\0')
+	if (c->bad || n->s.user[0] == '\0')
 		*reason = "malformed login record";
 	else if (journal_node_find(j, n->s.id) != NULL)
 		*reason = "second login record for a live session";
@@ -662,7 +674,8 @@ journal_apply_update(struct journal *j, struct journal_cursor *c,
 	last_seen = journal_get_i64(c);
 	reconnects = journal_get_u32(c);
 	flags = journal_get_u32(c);
-	if (c->bad || c->off != c->len) {
+	journal_skip_later_fields(c);
+	if (c->bad) {
 		*reason = "malformed update record";
 		return -EBADMSG;
 	}
@@ -687,7 +700,8 @@ journal_apply_down(struct journal *j, struct journal_cursor *c,
 	uint64_t id;
 
 	id = journal_get_u64(c);
-	if (c->bad || c->off != c->len) {
+	journal_skip_later_fields(c);
+	if (c->bad) {
 		*reason = "malformed logout record";
 		return -EBADMSG;
 	}
@@ -763,7 +777,10 @@ journal_header_check(struct journal *j, const uint8_t *data, size_t len,
 	version = journal_be32(data + JOURNAL_OFF_VERSION);
 	if (version != JOURNAL_VERSION) {
 		journal_err(err, errlen, "state file %s has version %u, "
-		    "expected %u", j->path, version, JOURNAL_VERSION);
+		    "expected %u%s", j->path, version, JOURNAL_VERSION,
+		    version > JOURNAL_VERSION ? " (a newer headend wrote it: "
+		    "to keep its sessions, move it back and run that "
+		    "version)" : "");
 		return JOURNAL_CORRUPT;
 	}
 

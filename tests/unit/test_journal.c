@@ -376,8 +376,10 @@ writer_record(struct writer *w, const uint8_t *body, size_t len)
 	writer_put(w, mac, sizeof(mac));
 }
 
+/* A login record with tail extra bytes, as a later version may append. */
 static void
-writer_up(struct writer *w, const struct journal_session *s)
+writer_up_tail(struct writer *w, const struct journal_session *s,
+    size_t tail)
 {
 	struct writer body = { 0 };
 
@@ -397,8 +399,16 @@ writer_up(struct writer *w, const struct journal_session *s)
 	/* Without a netmask, the record is as earlier versions wrote it. */
 	if (s->netmask != 0)
 		writer_uint(&body, s->netmask, 4);
+	for (; tail > 0; tail--)
+		writer_uint(&body, 0xa5, 1);
 	writer_record(w, body.buf, body.len);
 	free(body.buf);
+}
+
+static void
+writer_up(struct writer *w, const struct journal_session *s)
+{
+	writer_up_tail(w, s, 0);
 }
 
 static void
@@ -957,6 +967,45 @@ test_record_without_netmask(void **state)
 
 	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
 	assert_int_equal(c.n, 1);
+	session_assert_equal(&c.s[0], &s1);
+	journal_close(j);
+	free(w.buf);
+}
+
+/*
+ * Records with fields that a later version appended: the fields are
+ * skipped, so that a rollback keeps the sessions.
+ */
+static void
+test_records_with_later_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct journal_session s1 = session_make(1), s2 = session_make(2);
+	struct journal *j;
+	struct writer w;
+	struct collect c;
+	uint8_t update[1 + 8 + 8 + 4 + 4 + 3], down[1 + 8 + 2];
+
+	writer_init(&w, f->key, 1);
+	writer_up_tail(&w, &s1, 4);
+	writer_up_tail(&w, &s2, 4);
+	memset(update, 0x5a, sizeof(update));
+	update[0] = JOURNAL_UPDATE;
+	be_put(update + 1, s1.id, 8);
+	be_put(update + 9, 1234, 8);
+	be_put(update + 17, 7, 4);
+	be_put(update + 21, s1.flags, 4);
+	writer_record(&w, update, sizeof(update));
+	memset(down, 0x5a, sizeof(down));
+	down[0] = JOURNAL_DOWN;
+	be_put(down + 1, s2.id, 8);
+	writer_record(&w, down, sizeof(down));
+	file_write_all(f->path, w.buf, w.len);
+
+	j = journal_open_collect(f, f->key, &c, JOURNAL_LOADED);
+	assert_int_equal(c.n, 1);
+	s1.last_seen = 1234;
+	s1.reconnects = 7;
 	session_assert_equal(&c.s[0], &s1);
 	journal_close(j);
 	free(w.buf);
@@ -1536,6 +1585,7 @@ main(void)
 		FIXTURE_TEST(test_unsupported_version_ignored),
 		FIXTURE_TEST(test_format_as_documented),
 		FIXTURE_TEST(test_record_without_netmask),
+		FIXTURE_TEST(test_records_with_later_fields),
 		FIXTURE_TEST(test_header_as_documented),
 		FIXTURE_TEST(test_inconsistent_records_ignored),
 		FIXTURE_TEST(test_moved_records_ignored),
