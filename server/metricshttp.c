@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -26,13 +27,18 @@
 #define METRICS_HTTP_PATH	"/metrics"
 #define METRICS_HTTP_LINE_MAX	1024	/* bytes of the request line */
 
+struct metrics_conn;
+
 struct metrics_http {
 	struct evconnlistener *listener;
+	TAILQ_HEAD(, metrics_conn) conns;	/* oldest first */
 	size_t		nconns;
 	uint64_t	rejected;	/* connections over the limit */
+	uint64_t	evicted;	/* closed to make room */
 };
 
 struct metrics_conn {
+	TAILQ_ENTRY(metrics_conn) entry;
 	struct netproc	*np;
 	struct bufferevent *bev;
 	struct event	*deadline;	/* from accept, not from a read */
@@ -46,6 +52,7 @@ struct metrics_conn {
 static void
 metrics_conn_free(struct metrics_conn *mc)
 {
+	TAILQ_REMOVE(&mc->np->metrics_http->conns, mc, entry);
 	mc->np->metrics_http->nconns--;
 	if (mc->deadline != NULL)
 		event_free(mc->deadline);
@@ -80,6 +87,32 @@ metrics_conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	metrics_conn_free(arg);
+}
+
+/*
+ * Make room for a new connection by closing the oldest one that has not
+ * sent its request yet, so that clients that connect and send nothing
+ * cannot keep scrapers out. Returns false when every connection is
+ * being answered.
+ */
+static bool
+metrics_evict_idle(struct metrics_http *mh)
+{
+	struct metrics_conn *mc;
+	uint64_t n;
+
+	TAILQ_FOREACH(mc, &mh->conns, entry) {
+		if (!mc->responded)
+			break;
+	}
+	if (mc == NULL)
+		return (false);
+	metrics_conn_free(mc);
+	if ((n = mh->evicted++) % 100 == 0)
+		log_warnx("metrics: %d connections were open, so the oldest "
+		    "that had sent no request was closed (%llu so far)",
+		    METRICS_HTTP_CONNS_MAX, (unsigned long long)n + 1);
+	return (true);
 }
 
 /* Log the first rejection and every 100th, since a flood repeats them. */
@@ -283,7 +316,8 @@ metrics_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	(void)l;
 	(void)sa;
 	(void)salen;
-	if (np->metrics_http->nconns >= METRICS_HTTP_CONNS_MAX ||
+	if ((np->metrics_http->nconns >= METRICS_HTTP_CONNS_MAX &&
+	    !metrics_evict_idle(np->metrics_http)) ||
 	    (mc = calloc(1, sizeof(*mc))) == NULL) {
 		metrics_refuse(np->metrics_http, fd);
 		return;
@@ -303,6 +337,7 @@ metrics_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		free(mc);
 		return;
 	}
+	TAILQ_INSERT_TAIL(&np->metrics_http->conns, mc, entry);
 	np->metrics_http->nconns++;
 	evtimer_add(mc->deadline, &timeout);
 	bufferevent_set_timeouts(mc->bev, &timeout, &timeout);
@@ -323,6 +358,7 @@ metrics_http_start(struct netproc *np)
 		return (-EINVAL);
 	if ((mh = calloc(1, sizeof(*mh))) == NULL)
 		return (-ENOMEM);
+	TAILQ_INIT(&mh->conns);
 	mh->listener = evconnlistener_new_bind(np->base, metrics_accept_cb,
 	    np, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
 	    LEV_OPT_CLOSE_ON_EXEC, 16, (struct sockaddr *)&sin, sizeof(sin));

@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 41
+tap_plan 43
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -312,6 +312,19 @@ wait "$trickle_pid" || true
 tap_diag "trickling scraper kept for $(cat "$HE_TMPDIR/trickle.txt") s"
 tap_ok "a trickling scraper is closed 10 s after the accept" test \
 	"$(cat "$HE_TMPDIR/trickle.txt")" -le 13
+
+# Sixteen connections that send nothing fill every slot. A scrape still
+# gets its answer: the oldest idle connection is closed to make room.
+tap_ok "a scrape gets through 16 idle connections" ip netns exec \
+	"$NS_HEADEND" python3 -c '
+import socket, sys, urllib.request
+url, port = sys.argv[1], int(sys.argv[2])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+r = urllib.request.urlopen(url, timeout=5)
+assert r.status == 200, r.status
+' "http://127.0.0.1:$METRICS_PORT/metrics" "$METRICS_PORT"
+tap_ok "the log says an idle connection made room" file_contains \
+	"$HE_LOG" "metrics: 16 connections were open, so the oldest"
 
 # ---- framing ---------------------------------------------------------------
 
