@@ -451,6 +451,21 @@ status_check_partial(struct status_conn *sc, struct evbuffer *in)
 }
 
 /*
+ * End a connection whose client closed its side. A last line without LF
+ * does not run, because the close may have cut it short: "logoff user
+ * al" must not log off "al".
+ */
+static void
+status_finish_input(struct status_conn *sc, struct evbuffer *in)
+{
+	if (evbuffer_get_length(in) > 0)
+		status_send(sc, status_error(STATUS_INVALID, "the last command "
+		    "line did not end in LF, so it did not run: it may be cut "
+		    "short; end each command with LF"));
+	status_close_after_write(sc);
+}
+
+/*
  * Run the complete lines in the input, at most STATUS_LINES_PER_WAKEUP of
  * them. The rest wait for a deferred call, which the event loop queues
  * behind the events already waiting, so that the commands of a client
@@ -487,7 +502,7 @@ status_read_cb(struct bufferevent *bev, void *arg)
 			return;
 	}
 	if (sc->client_closed)
-		status_close_after_write(sc);
+		status_finish_input(sc, in);
 	else
 		status_check_partial(sc, in);
 }

@@ -15,7 +15,7 @@ QUOTE_USER='quo"te\back'
 UTF8_USER='jürgen-日本'
 METRICS_PORT=9443
 
-tap_plan 43
+tap_plan 44
 he_setup
 tap_require_commands python3 promtool
 he_add_user "$QUOTE_USER" quote-secret
@@ -359,6 +359,18 @@ assert "uptime" in json.loads(lines[0]), lines[0]
 assert json.loads(lines[1])["code"] == "unknown-command", lines[1]'
 }
 tap_ok "two commands on one connection get two lines" raw_two_commands
+
+# A last line without LF before the half-close may be cut short, so it
+# gets an error and does not run: the session stays.
+raw_unterminated_logoff() {
+	set -o pipefail
+	printf 'logoff user al' | raw_exchange | python3 -c '
+import json, sys
+lines = sys.stdin.read().split("\n")[:-1]
+assert len(lines) == 1, lines
+assert "did not end in LF" in json.loads(lines[0])["error"], lines[0]'
+}
+tap_ok "a last line without LF gets an error" raw_unterminated_logoff
 
 # Many short commands and then a half-close: every command gets its reply,
 # in order, although the headend runs them in turns with other clients.
