@@ -190,6 +190,11 @@ tun_open_queues(const struct config *cfg, size_t nqueues, int *fds,
 	size_t i;
 	int fd;
 
+	/*
+	 * NOTE: without a steering program, the kernel moves a flow to the
+	 * queue of the thread that last wrote a packet of it. Packets of
+	 * the flow still in a handover ring then arrive after newer ones.
+	 */
 	if (nqueues > 1)
 		flags |= IFF_MULTI_QUEUE;
 	for (i = 0; i < nqueues; i++) {
