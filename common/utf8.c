@@ -48,17 +48,24 @@ utf8_length(const unsigned char *s)
 	return (n);
 }
 
-bool
-utf8_valid(const char *text)
+/* Return whether length accepts every character of text. */
+static bool
+utf8_every(const char *text, size_t (*length)(const unsigned char *))
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t n;
 
 	for (; *p != '\0'; p += n) {
-		if ((n = utf8_length(p)) == 0)
+		if ((n = length(p)) == 0)
 			return (false);
 	}
 	return (true);
+}
+
+bool
+utf8_valid(const char *text)
+{
+	return (utf8_every(text, utf8_length));
 }
 
 /* The code points that utf8_shown_length rejects, as ranges. */
@@ -99,12 +106,5 @@ utf8_shown_length(const unsigned char *s)
 bool
 utf8_shown(const char *text)
 {
-	const unsigned char *p = (const unsigned char *)text;
-	size_t n;
-
-	for (; *p != '\0'; p += n) {
-		if ((n = utf8_shown_length(p)) == 0)
-			return (false);
-	}
-	return (true);
+	return (utf8_every(text, utf8_shown_length));
 }
