@@ -411,8 +411,10 @@ certdiag_check_phone_listener(struct certdiag *d, size_t i,
 	if (l->tls_min_version > TLS1_VERSION)
 		certdiag_say(d, CERTDIAG_WARNING, "listener %zu serves a phone "
 		    "tunnel-group but accepts no TLS 1.0, the only version of "
-		    "7900, 8900 and 9900 series phones: set tls-profile = "
-		    "\"phone\" if such phones log in", i + 1);
+		    "7900, 8900 and 9900 series phones: %s", i + 1,
+		    l->tls_profile == TLS_PROFILE_PHONE ? "remove its "
+		    "tls-min-version, which overrides tls-profile \"phone\"" :
+		    "set tls-profile = \"phone\" if such phones log in");
 }
 
 /*

@@ -229,13 +229,18 @@ tls_describe_failure(SSL *ssl, const unsigned long *errors, size_t nerrors,
 	int max = SSL_get_max_proto_version(ssl);
 	char offered[32], limit[32], why[512];
 
+	/* Only the phone profile lowers the security level to 0. */
+	bool phone = SSL_get_security_level(ssl) == 0;
+
 	if (h != NULL && min != 0 && h->max_version < min) {
 		snprintf(buf, len, "TLS version below the listener's minimum: "
 		    "the client offers at most %s, the listener requires %s "
-		    "or later; lower tls-min-version or use tls-profile "
-		    "\"phone\" to accept it",
+		    "or later; %s",
 		    tls_version_name(h->max_version, offered, sizeof(offered)),
-		    tls_version_name(min, limit, sizeof(limit)));
+		    tls_version_name(min, limit, sizeof(limit)), phone ?
+		    "remove tls-min-version, which overrides the phone "
+		    "profile's TLS 1.0" : "lower tls-min-version or use "
+		    "tls-profile \"phone\" to accept it");
 		return;
 	}
 	if (h != NULL && max != 0 && h->min_version > max) {
@@ -249,11 +254,12 @@ tls_describe_failure(SSL *ssl, const unsigned long *errors, size_t nerrors,
 	if (h != NULL && tls_errors_have(errors, nerrors,
 	    SSL_R_NO_SHARED_CIPHER)) {
 		snprintf(buf, len, "no cipher suite in common: the client "
-		    "offers %s with %s; add one of them to tls12-ciphers, or "
-		    "use tls-profile \"phone\" for RSA AES-CBC-SHA clients",
+		    "offers %s with %s; add one of them to tls12-ciphers%s",
 		    h->suites[0] != '\0' ? h->suites : "no suite",
 		    tls_version_name(h->max_version, offered,
-		    sizeof(offered)));
+		    sizeof(offered)), phone ? " (a tls12-ciphers setting "
+		    "overrides the phone profile's list)" : ", or use "
+		    "tls-profile \"phone\" for RSA AES-CBC-SHA clients");
 		return;
 	}
 	tls_errors_join(errors, nerrors, why, sizeof(why));

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 21
+tap_plan 22
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -87,7 +87,7 @@ tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 
 # A configuration with every problem the checks know about.
 bad="$HE_TMPDIR/bad.conf"
-sed -e 's|chain = "ca.crt";|chain = "ca.crt"; udp-port = 8443;|' \
+sed -e 's|chain = "ca.crt";|chain = "ca.crt"; udp-port = 8443; tls-profile = "phone"; tls-min-version = "1.2";|' \
 	-e 's|group-urls = \[ "https://vpn.example.net/PhoneVPN" \];|group-urls = [ "https://vpn.example.net/PhoneVPN", "https://other.example.net/PhoneVPN", "https://198.18.0.9/PhoneVPN" ];|' \
 	-e 's|group-policies = ( {|group-policies = ( { name = "split"; split-tunnel = "include"; routes = [ "198.18.1.0/24" ]; }, {|' \
 	-e '/name = "phones"/,/group-policy/s|group-policy = "all"|group-policy = "split"|' \
@@ -115,6 +115,9 @@ tap_ok "warns: phone policy is not tunnel-all" grep -q \
 	<<<"$out"
 tap_ok "warns: DTLS is not on UDP 443" grep -q \
 	'^warning: listener 1 serves a phone tunnel-group with DTLS on UDP port 8443' \
+	<<<"$out"
+tap_ok "warns: tls-min-version overrides the phone profile" grep -q \
+	'^warning: listener 1 serves a phone tunnel-group but accepts no TLS 1.0.*: remove its tls-min-version, which overrides tls-profile "phone"' \
 	<<<"$out"
 tap_ok "warns: key is not RSA" grep -q \
 	"^warning: certificate $HE_TMPDIR/next.crt serves a phone tunnel-group but its key is id-ecPublicKey, not RSA" \
