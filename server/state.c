@@ -99,11 +99,14 @@ state_dir_check(const char *path, const char *what)
 	if (sb.st_uid == 0 && (sb.st_mode & (S_IWGRP | S_IWOTH)) == 0)
 		return;
 
+	/* A shared folder such as /tmp must keep its mode: move the file. */
 	log_warnx("the folder %s of the %s is writable by others than root "
 	    "(owner uid %u, mode %04o): they could put back an old copy and "
-	    "restore sessions that were logged off; make it owned by root "
-	    "with mode 0700", dir, what, (unsigned)sb.st_uid,
-	    (unsigned)(sb.st_mode & 07777));
+	    "restore sessions that were logged off; %s", dir, what,
+	    (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777),
+	    (sb.st_mode & S_ISVTX) != 0 || (sb.st_mode & S_IWOTH) != 0 ?
+	    "give it a folder of its own, such as /var/lib/headend" :
+	    "make the folder owned by root with mode 0700");
 }
 
 /* Create the directory of the state file or key file (what), or log why not. */

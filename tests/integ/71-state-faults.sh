@@ -4,7 +4,8 @@
 # on a full disk, after a logoff that the file could not record, moves
 # the file aside, so that no later start brings that session back. A
 # key file that the start cannot use (mode 0644) is read again once it
-# is fixed, and the logins after that survive a restart.
+# is fixed, and the logins after that survive a restart. A state file in
+# a shared folder gets advice that leaves the folder's mode alone.
 set -eu
 
 # The test mounts a small tmpfs for the state file. In a mount namespace
@@ -66,7 +67,7 @@ login_until_unrecorded() {
 	return 1
 }
 
-tap_plan 12
+tap_plan 13
 he_setup
 for user in bob carol dave; do
 	he_add_user "$user" "$user-secret"
@@ -130,5 +131,17 @@ stop
 start key-2
 tap_ok "key file: the login after the fix survives a restart" count_is 1
 tap_ok "key file: it is carol's" lc_has_count carol 1
+stop
+
+# --- a shared folder ------------------------------------------------------
+# The warning about a folder that others may write must not advise a
+# chmod that would break a shared folder such as /tmp.
+mkdir -m 1777 "$HE_TMPDIR/shared"
+sed -i "s|^state-file = .*|state-file = \"$HE_TMPDIR/shared/sessions\";|" \
+	"$HE_CONF"
+start shared
+tap_ok "shared folder: the warning advises a folder of its own" \
+	file_contains "$HE_LOG" "the folder $HE_TMPDIR/shared of the state \
+file is writable by others.*give it a folder of its own"
 stop
 tap_done
