@@ -83,8 +83,8 @@ log_certdiag(void *arg, enum certdiag_level level, const char *line)
 
 /*
  * headend -t and a start print what authcheck finds: errors to stderr,
- * warnings to stdout with -t and to stderr at a start, which has no
- * other output.
+ * where the operator who starts it sees why it stops. Warnings go to
+ * stdout with -t, and to the log at a start, where they are looked for.
  */
 static void
 print_authcheck(void *arg, bool error, const char *text)
@@ -93,8 +93,10 @@ print_authcheck(void *arg, bool error, const char *text)
 
 	if (error)
 		fprintf(stderr, "%s\n", text);
+	else if (check)
+		printf("warning: %s\n", text);
 	else
-		fprintf(check ? stdout : stderr, "warning: %s\n", text);
+		log_warnx("%s", text);
 }
 
 /* Free everything, so leak checkers see a clean exit after -t. */
@@ -142,6 +144,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, 2);
+	if (!check)
+		log_init("parent", foreground, verbose);
 	if (config_load(path, &cfg, print_config_error, NULL) != 0)
 		return (1);
 
@@ -178,7 +182,6 @@ main(int argc, char **argv)
 		    "privileges)\n");
 		return (1);
 	}
-	log_init("parent", foreground, verbose);
 	certdiag_config(cfg, log_certdiag, NULL);
 	if ((rc = certcrl_start(cfg)) != 0) {
 		log_warnx("cannot start the CRL file opener: %s",

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 49
+tap_plan 50
 he_setup
 he_write_config
 he_start
@@ -290,4 +290,14 @@ forwarding_quiet() {
 		! grep -q 'IPv4 forwarding is off' <<<"$check_out"
 }
 tap_ok "-t: no such warning where it is on" forwarding_quiet
+
+# At a start the warnings go to the log, with the process and level.
+pid_stop "$HE_PID"
+chmod 644 "$HE_USERS"
+HE_LOG="$HE_TMPDIR/warned.log"
+he_start
+chmod 640 "$HE_USERS"
+tap_ok "a start logs its warnings" file_contains "$HE_LOG" \
+	"parent\[[0-9]+\] warning: user file $HE_USERS can be read by every user"
+pid_stop "$HE_PID"
 tap_done
