@@ -83,7 +83,7 @@ log_certdiag(void *arg, enum certdiag_level level, const char *line)
 
 /*
  * headend -t and a start print what authcheck finds: errors to stderr,
- * where the operator who starts it sees why it stops. Warnings go to
+ * which shows the operator who starts it why it stops. Warnings go to
  * stdout with -t, and to the log at a start, where they are looked for.
  */
 static void
