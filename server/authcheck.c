@@ -332,6 +332,48 @@ authcheck_secret_mode(struct authcheck *ac, const char *what,
 	    "changed" : "read", mode, path);
 }
 
+/*
+ * Warn about a file that decides whom clients and headend trust, and
+ * that every user of the host may change: with the configuration, a CA
+ * or a CRL, they could let themselves in or lock others out.
+ */
+static void
+authcheck_trusted_mode(struct authcheck *ac, const char *what,
+    const char *path)
+{
+	struct stat st;
+
+	if (path[0] == '\0' || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & S_IWOTH) == 0 || !authcheck_path_open(path))
+		return;
+	authcheck_say(ac, false, "%s %s can be changed by every user of the "
+	    "host: chmod o-w %s", what, path, path);
+}
+
+static void
+authcheck_trusted_files(struct authcheck *ac)
+{
+	const struct config *cfg = ac->cfg;
+	const struct config_listener *l;
+	size_t i, j;
+
+	authcheck_trusted_mode(ac, "configuration file", cfg->path);
+	for (i = 0; i < cfg->nlisteners; i++) {
+		l = &cfg->listeners[i];
+		authcheck_trusted_mode(ac, "certificate", l->certificate);
+		authcheck_trusted_mode(ac, "chain", l->chain);
+		authcheck_trusted_mode(ac, "next-certificate",
+		    l->next_certificate);
+	}
+	for (i = 0; i < cfg->ntgroups; i++) {
+		for (j = 0; j < cfg->tgroups[i].nca_files; j++)
+			authcheck_trusted_mode(ac, "CA file",
+			    cfg->tgroups[i].ca_files[j]);
+		authcheck_trusted_mode(ac, "CRL file",
+		    cfg->tgroups[i].crl_file);
+	}
+}
+
 static void
 authcheck_secrets(struct authcheck *ac)
 {
@@ -362,6 +404,7 @@ authcheck_config(const struct config *cfg, bool lines_fatal,
 	authcheck_status_socket(&ac);
 	authcheck_state_files(&ac);
 	authcheck_secrets(&ac);
+	authcheck_trusted_files(&ac);
 	for (i = 0; i < cfg->ntgroups; i++) {
 		tg = &cfg->tgroups[i];
 		if (tg->auth == AUTH_METHOD_CERTIFICATE)

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 50
+tap_plan 52
 he_setup
 he_write_config
 he_start
@@ -277,6 +277,14 @@ tap_ok "-t: warns about a key that every user may read" grep -qF \
 tap_ok "-t: warns about a user file that every user may read" grep -qF \
 	"user file $HE_USERS can be read by every user of the host" \
 	<<<"$check_out"
+tap_ok "-t: no warning about trusted files that only root changes" \
+	test -z "$(grep 'can be changed by every user' <<<"$check_out")"
+chmod 666 "$HE_CONF"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+chmod 644 "$HE_CONF"
+tap_ok "-t: warns about a configuration that every user may change" \
+	grep -qF "configuration file $HE_CONF can be changed by every user \
+of the host: chmod o-w $HE_CONF" <<<"$check_out"
 
 # The client's namespace does not forward IPv4, the headend's does.
 check_out=$(ip netns exec "$NS_CLIENT" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
