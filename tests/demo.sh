@@ -54,8 +54,10 @@ printf '%s\n' "$DEMO_PASSWORD" |
 OC_SERVERCERT=$(cert_sha256_pin "$HE_TMPDIR/server.crt")
 export OC_SERVERCERT
 
-step "Checking the configuration: headend -t -c etc/headend.conf"
-"$HEADEND" -t -c "$HE_TMPDIR/headend.conf"
+# In the headend namespace, whose forwarding and interfaces the checks
+# look at, as they would on the headend's host.
+step "Checking a copy of etc/headend.conf: headend -t -c headend.conf"
+ip netns exec "$NS_HEADEND" "$HEADEND" -t -c "$HE_TMPDIR/headend.conf"
 
 step "Starting headend in the headend namespace"
 HE_SOCKET=$DEFAULT_SOCKET
