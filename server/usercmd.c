@@ -254,7 +254,9 @@ usercmd_read_error(int err)
 static int
 usercmd_read_status(int err)
 {
-	if (err == -ENODATA || err == -EMSGSIZE || err == -EILSEQ)
+	/* Input the user can correct: none, too long, not UTF-8, a mismatch. */
+	if (err == -ENODATA || err == -EMSGSIZE || err == -EILSEQ ||
+	    err == -EAGAIN)
 		return USERCMD_USAGE;
 	return USERCMD_FAILED;
 }
