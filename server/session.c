@@ -371,6 +371,23 @@ session_set_tls(struct session *se, const char *version, const char *cipher)
 	snprintf(se->se_tls_cipher, sizeof(se->se_tls_cipher), "%s", cipher);
 }
 
+/* Add to sum what the counters of st gained since then. */
+static void
+session_stats_add_since(struct session_stats *sum,
+    const struct session_stats *st, const struct session_stats *then)
+{
+	struct session_stats now;
+	uint64_t *s = (uint64_t *)sum;
+	const uint64_t *n = (const uint64_t *)&now;
+	const uint64_t *t = (const uint64_t *)then;
+	size_t i;
+
+	memset(&now, 0, sizeof(now));
+	session_stats_add(&now, st);
+	for (i = 0; i < sizeof(now) / sizeof(uint64_t); i++)
+		s[i] += n[i] - t[i];
+}
+
 /*
  * Log the end of a session with its totals, add them to the ended
  * sessions' and free it. Runs once the session's tunnel is gone, so that
@@ -389,7 +406,12 @@ session_finish(struct session *se, const char *reason)
 	    (unsigned long long)se->se_stats.bytes_in,
 	    (unsigned long long)se->se_stats.bytes_out,
 	    (long long)(time(NULL) - se->se_started));
-	session_stats_add(&np->stats.sessions_ended, &se->se_stats);
+	if (se->se_counted != NULL)
+		session_stats_add_since(&np->stats.sessions_ended,
+		    &se->se_stats, se->se_counted);
+	else
+		session_stats_add(&np->stats.sessions_ended, &se->se_stats);
+	free(se->se_counted);
 	free(se->se_end_reason);
 	free(se);
 }
@@ -418,6 +440,15 @@ session_destroy(struct session *se, const char *reason)
 	}
 	se->se_dying = true;
 	se->se_end_reason = strdup(reason);
+
+	/*
+	 * The totals take what the session counted so far now, so that
+	 * they never fall while the worker closes the tunnel.
+	 */
+	if ((se->se_counted = calloc(1, sizeof(*se->se_counted))) != NULL) {
+		session_stats_add(se->se_counted, &se->se_stats);
+		session_stats_add(&np->stats.sessions_ended, se->se_counted);
+	}
 }
 
 struct session *

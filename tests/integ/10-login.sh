@@ -1,12 +1,13 @@
 #!/bin/bash
 # Password login with the real openconnect client: the tunnel comes up,
 # a ping crosses it to the inside host, the status socket lists the
-# session, and the network process does not run as root.
+# session, and the network process does not run as root. The traffic
+# totals do not fall when the session ends.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 8
+tap_plan 9
 he_setup
 he_write_config
 he_start
@@ -41,4 +42,30 @@ tap_ok "log names session, user, group and peer" file_contains "$HE_LOG" \
 	"session=[0-9]+ user=alice group=staff peer=${CLIENT_ADDR//./\\.}:[0-9]+: .*tunnel up"
 tap_ok "unknown inside address is not reachable" sh -c \
 	"! ip netns exec '$NS_CLIENT' ping -c 1 -W 1 198.18.5.5 >/dev/null"
+
+# The traffic totals are counters: they must not fall when a session
+# ends, also before its worker has closed the tunnel. One connection
+# reads them, logs alice off and reads them again at once.
+totals_keep() {
+	python3 - "$HE_SOCKET" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"show stats\nlogoff user alice\nshow stats\n")
+s.shutdown(socket.SHUT_WR)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+before, logoff, after = [json.loads(line) for line in data.splitlines()]
+print("before", before["traffic"], "after", after["traffic"])
+assert "error" not in logoff, logoff
+for key in ("bytes_in", "bytes_out", "packets_in", "packets_out"):
+    assert before["traffic"][key] > 0, key
+    assert after["traffic"][key] >= before["traffic"][key], key
+PY
+}
+tap_ok "the totals do not fall when a session ends" totals_keep
 tap_done
