@@ -1320,8 +1320,14 @@ journal_compact_due(const struct journal *j)
 int
 journal_clear(struct journal *j)
 {
+	int rc;
+
 	journal_table_clear(j);
-	return journal_compact(j);
+
+	/* The file still has every session, whose end it now misses. */
+	if ((rc = journal_compact(j)) != 0)
+		j->broken = j->ends_missing = true;
+	return rc;
 }
 
 /* ---- opening and closing ---- */

@@ -4,7 +4,8 @@
 # on a full disk, after a logoff that the file could not record, moves
 # the file aside, so that no later start brings that session back. A
 # key file that the start cannot use (mode 0644) is read again once it
-# is fixed, and the logins after that survive a restart. A state file in
+# is fixed, and the logins after that survive a restart. A logoff stop
+# on a full disk sets the file aside too. A state file in
 # a shared folder gets advice that leaves the folder's mode alone.
 set -eu
 
@@ -67,7 +68,7 @@ login_until_unrecorded() {
 	return 1
 }
 
-tap_plan 13
+tap_plan 15
 he_setup
 for user in bob carol dave; do
 	he_add_user "$user" "$user-secret"
@@ -131,6 +132,25 @@ stop
 start key-2
 tap_ok "key file: the login after the fix survives a restart" count_is 1
 tap_ok "key file: it is carol's" lc_has_count carol 1
+stop
+
+# --- a logoff stop that cannot empty the file --------------------------
+# With logoff-on-stop and the network process gone, the parent empties
+# the file itself. On a full disk it cannot, so it sets the file aside.
+echo 'logoff-on-stop = true;' >>"$HE_CONF"
+start discard-1
+login carol || tap_diag "carol's login failed"
+fill_disk
+kill -KILL "$(he_child_pid network)"
+kill -TERM "$HE_PID"
+wait_until 15 pid_stopped "$HE_PID" || tap_diag "headend did not stop"
+tap_ok "logoff stop on a full disk: the file is set aside" file_contains \
+	"$HE_LOG" "misses the end of sessions that were logged off, so it is \
+moved to $STATE.stale"
+free_disk
+sed -i '/^logoff-on-stop/d' "$HE_CONF"
+start discard-2
+tap_ok "logoff stop on a full disk: no session comes back" count_is 0
 stop
 
 # --- a shared folder ------------------------------------------------------
