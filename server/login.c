@@ -642,6 +642,8 @@ login_check(struct conn *c, struct login *lg,
 	const char *user = x->username, *problem;
 	bool has_user = x->has_username;
 
+	/* A ban refused the login's previous reply, maybe; not this one. */
+	lg->lg_banned = false;
 	if (tg->auth == AUTH_METHOD_CERTIFICATE ||
 	    !login_cert_user(c, lg, &user)) {
 		login_free(lg);
