@@ -293,11 +293,13 @@ static void
 dtls_channel_after_input(struct dtls_channel *ch, struct dtls_assoc *a,
     enum dtls_input r)
 {
+	if (a->a_dead && ch->ch_logout && ch->ch_tunnel != NULL) {
+		tunnel_logout(ch->ch_tunnel,
+		    "logged out by the client over DTLS");
+		return;
+	}
 	if (a->a_dead) {
 		dtls_channel_drop(ch, a, "the client sent DISCONNECT");
-		if (ch->ch_logout && ch->ch_tunnel != NULL)
-			tunnel_logout(ch->ch_tunnel,
-			    "logged out by the client over DTLS");
 		return;
 	}
 	switch (r) {

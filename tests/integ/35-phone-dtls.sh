@@ -268,7 +268,7 @@ wait_until 5 phone_has_no_session "$PHONE_USER" || true
 # not the listener's 8443. It comes 2 x DPD + 1 = 5 s after CONNECT.
 OUT="$HE_TMPDIR/port-lost.out"
 phone_emu --dtls --dtls-port 9 --user "$PHONE_USER" \
-	--password phone-secret --hold 6 "$PHONE_8443_URL" >"$OUT" 2>&1 || true
+	--password phone-secret --hold 8 "$PHONE_8443_URL" >"$OUT" 2>&1 || true
 tap_diag_file "$OUT"
 tap_ok "the DTLS notice names port 443 for a phone" file_contains \
 	"$HE_LOG" "datagrams to port 443 do not arrive; allow UDP port 443 "
@@ -299,8 +299,12 @@ tap_ok "the log names the logout over DTLS" file_contains "$HE_LOG" \
 	"logged out by the client over DTLS"
 
 # Reason 0x91 (reconnecting) keeps the tunnel: exit status 6.
+dtls_down_lines() {
+	grep -c 'DTLS is down (the client sent DISCONNECT)' "$HE_LOG" || true
+}
+downs=$(dtls_down_lines)
 goodbye dtls-reconnecting 0x91
 tap_ok "DISCONNECT 0x91 over DTLS keeps the tunnel" test "$STATUS" -eq 6
-tap_ok "the log says that only DTLS went down" file_contains "$HE_LOG" \
-	"DTLS is down \\(the client sent DISCONNECT\\)"
+tap_ok "the log says that only DTLS went down" \
+	test "$(dtls_down_lines)" -gt "$downs"
 tap_done
