@@ -74,15 +74,24 @@ static const struct {
 } utf8_hidden[] = {
 	{ 0x0080, 0x00a0 },	/* C1 controls, no-break space */
 	{ 0x00ad, 0x00ad },	/* soft hyphen */
+	{ 0x034f, 0x034f },	/* combining grapheme joiner */
 	{ 0x061c, 0x061c },	/* Arabic letter mark */
+	{ 0x115f, 0x1160 },	/* Hangul fillers */
 	{ 0x1680, 0x1680 },	/* Ogham space mark */
-	{ 0x180e, 0x180e },	/* Mongolian vowel separator */
+	{ 0x17b4, 0x17b5 },	/* Khmer inherent vowels */
+	{ 0x180b, 0x180f },	/* Mongolian selectors and separator */
 	{ 0x2000, 0x200f },	/* spaces, zero-width and direction marks */
 	{ 0x2028, 0x202f },	/* separators, embeddings, narrow space */
 	{ 0x205f, 0x2064 },	/* math space, invisible operators */
 	{ 0x2066, 0x206f },	/* isolates, deprecated format characters */
+	{ 0x2800, 0x2800 },	/* blank Braille pattern */
 	{ 0x3000, 0x3000 },	/* ideographic space */
+	{ 0x3164, 0x3164 },	/* Hangul filler */
+	{ 0xfe00, 0xfe0f },	/* variation selectors */
 	{ 0xfeff, 0xfeff },	/* byte order mark */
+	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
+	{ 0xfff9, 0xfffb },	/* interlinear annotation */
+	{ 0xe0000, 0xe0fff },	/* tags, variation selectors supplement */
 };
 
 size_t

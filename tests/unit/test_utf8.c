@@ -76,6 +76,9 @@ test_utf8_hidden_characters(void **state)
 	assert_int_equal(shown_length_of("\xe2\x80\xae"), 0);	/* U+202E */
 	assert_int_equal(shown_length_of("\xe2\x81\xa6"), 0);	/* U+2066 */
 	assert_int_equal(shown_length_of("\xef\xbb\xbf"), 0);	/* U+FEFF */
+	assert_int_equal(shown_length_of("\xe3\x85\xa4"), 0);	/* U+3164 */
+	assert_int_equal(shown_length_of("\xe2\xa0\x80"), 0);	/* U+2800 */
+	assert_int_equal(shown_length_of("\xf3\xa0\x81\x81"), 0);	/* tag A */
 	assert_int_equal(shown_length_of("\xc3"), 0);		/* cut short */
 }
 
