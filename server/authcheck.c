@@ -263,7 +263,7 @@ authcheck_state_path(struct authcheck *ac, const char *what,
  * and rewrite, the bans, and the names that a file set aside gets.
  */
 static const char *const authcheck_state_suffixes[] = {
-	".lock", ".tmp", ".bans", ".stale", ".rejected",
+	".lock", ".tmp", ".bans", ".bans.tmp", ".stale", ".rejected",
 };
 
 static void

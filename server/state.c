@@ -537,7 +537,7 @@ state_retry_start_rewrite(struct state *st)
 	st->failures = 1;
 	log_warnx("cannot write the state file %s at the start: %s; its %zu "
 	    "session(s) are restored, and the file is written again every "
-	    "%d s until that works (a restart before then brings back "
+	    "%d s until that works (a crash before then brings back "
 	    "sessions that end meanwhile)", st->path, strerror(-rc),
 	    journal_count(st->journal), STATE_RETRY_DELAY);
 	evtimer_add(st->sync, &retry);
