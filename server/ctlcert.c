@@ -1,7 +1,9 @@
 /* The "headendctl cert-hash" command declared in ctlcert.h. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "certdiag.h"
 #include "config.h"
@@ -56,6 +58,13 @@ ctlcert_config(const char *path)
 	struct config *cfg = NULL;
 	int rc;
 
+	/* A file that cannot be read needs no headend -t to say so. */
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "headendctl: cannot read the configuration "
+		    "file %s: %s; name another with -c FILE\n", path,
+		    strerror(errno));
+		return (CTLCERT_FAILED);
+	}
 	if (config_load(path, &cfg, ctlcert_config_error, NULL) != 0) {
 		fprintf(stderr, "headendctl: %s is not a valid configuration; "
 		    "check it with headend -t -c %s\n", path, path);

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 22
+tap_plan 23
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -84,6 +84,15 @@ assert [c[\"phone_cert_hash\"] for c in chain] == [sys.argv[1]], chain
 tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 	"parent.*certHash \\(base64 of SHA-1\\): $(cert_hash_b64 \
 	"$HE_TMPDIR/server.crt" | sed 's/[+/]/./g')"
+
+# A configuration file that is not there gets one line that says so.
+rc=0
+out=$("$HEADENDCTL" cert-hash -c "$HE_TMPDIR/missing.conf" 2>&1) || rc=$?
+tap_diag "$out"
+tap_ok "cert-hash names a missing configuration file in one line" sh -c \
+	"[ $rc -eq 1 ] && [ \$(printf '%s\n' \"\$1\" | wc -l) -eq 1 ] &&
+	printf '%s' \"\$1\" | grep -q 'cannot read the configuration file'" \
+	sh "$out"
 
 # A configuration with every problem the checks know about.
 bad="$HE_TMPDIR/bad.conf"
