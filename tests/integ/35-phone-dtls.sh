@@ -10,7 +10,8 @@
 # than the TLS one, the handshake fails as a phone's does and the ping
 # goes over CSTP. A phone on a listener whose X-DTLS-Port is 8443 still
 # sends DTLS to port 443, and --dtls-port reply sends it to 8443; when
-# its DTLS does not arrive, the log advises UDP port 443. A
+# its DTLS does not arrive, the log advises UDP port 443, and when its
+# hellos have another DTLS version, the log says that. A
 # DISCONNECT over DTLS with reason 0xb0 (logout) ends the session, and
 # one with another reason ends only DTLS.
 set -eu
@@ -23,7 +24,7 @@ PHONE_8443_URL="https://$VPN_HOSTNAME:8443/PhoneVPN"
 PHONE_USER=SEP001122334455
 CERT_USER=SEP001122334466
 
-tap_plan 53
+tap_plan 54
 phone_setup
 he_add_user "$PHONE_USER" phone-secret
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -275,6 +276,19 @@ tap_ok "the DTLS notice names port 443 for a phone" file_contains \
 tap_ok "and not the listener's port" sh -c \
 	"! grep -q 'datagrams to port 8443' '$HE_LOG'"
 wait_until 5 phone_has_no_session "$PHONE_USER" || true
+
+# A 7962 whose ClientHello has DTLS 1.2 in place of the 0x0100 that its
+# CONNECT chose: the server drops such hellos, and the notice says so.
+OUT="$HE_TMPDIR/wrong-version.out"
+phone_emu --dtls --dtls-version 1.2 --user "$PHONE_USER" \
+	--password phone-secret --hold 8 "$PHONE_URL" >"$OUT" 2>&1 || true
+tap_diag_file "$OUT"
+tap_ok "the DTLS notice names hellos of another version" file_contains \
+	"$HE_LOG" "the client's handshakes had another DTLS version than the \
+one its CONNECT chose"
+# Its handshake holds the emulator past three DPD intervals, so the
+# server closes the tunnel and keeps the session for a reconnect.
+he_ctl logoff user "$PHONE_USER" >/dev/null || true
 
 # --- DISCONNECT over DTLS -----------------------------------------------
 # goodbye NAME REASON: ping over DTLS, send DISCONNECT with REASON there

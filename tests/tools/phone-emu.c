@@ -115,6 +115,7 @@ struct emu_opts {
 	int		hold;		/* seconds to keep the tunnel up */
 	int		wait_close;	/* seconds until the server ends it */
 	int		dtls_disconnect;	/* reason to send, or -1 */
+	int		dtls_version;	/* 0: the one the reply chose */
 	bool		show_cookie;
 };
 
@@ -214,6 +215,8 @@ emu_usage(FILE *fp)
 	    "  --ping ADDR [--count N]    ICMP echo through the tunnel\n"
 	    "  --timeout S            seconds per answer (default 10)\n"
 	    "  --hold S               keep the tunnel up S seconds\n"
+	    "  --dtls-version 1.2|0.9 send the ClientHello with this version,\n"
+	    "                         whatever the reply chose\n"
 	    "  --dtls-disconnect R    send DISCONNECT with reason R (such as "
 	    "0xb0)\n"
 	    "                         over DTLS before --wait-close\n"
@@ -320,7 +323,7 @@ enum {
 	OPT_ACCEPT_ENCODING, OPT_NO_MASTER_SECRET, OPT_DTLS, OPT_DTLS_PORT,
 	OPT_KEEPALIVE, OPT_STEP, OPT_COOKIE, OPT_SHOW_COOKIE, OPT_PING,
 	OPT_COUNT, OPT_TIMEOUT, OPT_HOLD, OPT_WAIT_CLOSE, OPT_DTLS_DISCONNECT,
-	OPT_HELP,
+	OPT_DTLS_VERSION, OPT_HELP,
 };
 
 static const struct option emu_long_options[] = {
@@ -367,6 +370,7 @@ static const struct option emu_long_options[] = {
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "wait-close", required_argument, NULL, OPT_WAIT_CLOSE },
 	{ "dtls-disconnect", required_argument, NULL, OPT_DTLS_DISCONNECT },
+	{ "dtls-version", required_argument, NULL, OPT_DTLS_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -429,6 +433,14 @@ emu_set_option(struct emu_opts *o, int opt, const char *arg)
 	case OPT_TIMEOUT: o->timeout = atoi(arg); break;
 	case OPT_HOLD: o->hold = atoi(arg); break;
 	case OPT_WAIT_CLOSE: o->wait_close = atoi(arg); break;
+	case OPT_DTLS_VERSION:
+		if (strcmp(arg, "1.2") == 0)
+			o->dtls_version = DTLS1_2_VERSION;
+		else if (strcmp(arg, "0.9") == 0)
+			o->dtls_version = DTLS1_BAD_VER;
+		else
+			return (-1);
+		break;
 	case OPT_DTLS_DISCONNECT:
 		o->dtls_disconnect = (int)strtol(arg, NULL, 0);
 		if (o->dtls_disconnect < 0 || o->dtls_disconnect > 255)
@@ -1420,7 +1432,8 @@ emu_dtls_dialect(const struct emu_opts *o, const struct emu_response *r,
 		return (-1);
 	}
 	if (r->dtls12_cipher[0] != '\0') {
-		*version = DTLS1_2_VERSION;
+		*version = o->dtls_version != 0 ? o->dtls_version :
+		    DTLS1_2_VERSION;
 		*list = o->dtls12_ciphers;
 		return (0);
 	}
@@ -1430,7 +1443,7 @@ emu_dtls_dialect(const struct emu_opts *o, const struct emu_response *r,
 		    "know; staying on CSTP", *named);
 		return (-1);
 	}
-	*version = DTLS1_BAD_VER;
+	*version = o->dtls_version != 0 ? o->dtls_version : DTLS1_BAD_VER;
 	*list = o->dtls_ciphers;
 	return (0);
 }
