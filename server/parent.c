@@ -348,16 +348,20 @@ parent_close_fds(struct parent *p, int keep1, int keep2)
 /*
  * The parent's libevent signal handlers write to the parent's own event
  * base; a child that kept them would report its signals to the parent.
+ * SIGUSR1 and SIGUSR2 are ignored, as in the parent: a log-rotation
+ * script that sends them to every process named headend must not end
+ * the children.
  */
 static void
 parent_child_reset_signals(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP, SIGUSR1,
-	    SIGUSR2 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP };
 	size_t i;
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 }
 
 int

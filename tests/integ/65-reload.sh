@@ -102,7 +102,7 @@ import json, sys
 print(json.load(sys.stdin)["handshakes"]["tls"]["succeeded"])'
 }
 
-tap_plan 51
+tap_plan 54
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -294,4 +294,15 @@ tap_ok "SIGUSR1 is logged as unused" wait_file_contains "$HE_LOG" \
 tap_ok "SIGUSR2 is logged as unused" wait_file_contains "$HE_LOG" \
 	'received SIGUSR2, which headend does not use' 5
 tap_ok "headend still runs after them" pid_running "$HE_PID"
+# A script may send them to every process named headend.
+net=$(he_child_pid network)
+authd=$(he_child_pid authd)
+kill -USR1 "$net" "$authd"
+kill -USR2 "$net" "$authd"
+# A status reply and a password check need both processes to run after
+# the signals, which would have ended them by then.
+tap_ok "the network process answers after them" he_ctl show stats
+tap_ok "authd checks passwords after them" xml_login /guests
+tap_ok "neither was killed" sh -c "kill -0 $net && kill -0 $authd &&
+	! grep -q 'killed by signal' '$HE_LOG'"
 tap_done
