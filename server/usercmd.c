@@ -189,7 +189,7 @@ usercmd_tty_read(const char *prompt, char *buf, size_t size)
 	return rc;
 }
 
-/* Read the password twice from a terminal. -EAGAIN if the two differ. */
+/* Read the password twice from a terminal. -EKEYREJECTED if they differ. */
 static int
 usercmd_tty_password(const char *user, char *buf, size_t size)
 {
@@ -204,7 +204,7 @@ usercmd_tty_password(const char *user, char *buf, size_t size)
 
 	rc = usercmd_tty_read("Retype the password: ", again, sizeof(again));
 	if (rc >= 0 && strcmp(buf, again) != 0)
-		rc = -EAGAIN;
+		rc = -EKEYREJECTED;
 
 	explicit_bzero(again, sizeof(again));
 	return rc < 0 ? rc : 0;
@@ -228,7 +228,7 @@ usercmd_password_read(const char *user, char *buf, size_t size)
 static void
 usercmd_read_error(int err)
 {
-	if (err == -EAGAIN)
+	if (err == -EKEYREJECTED)
 		fprintf(stderr, USERCMD_PREFIX ": the passwords do not match. "
 		    "Nothing was changed.\n");
 	else if (err == -EINTR)
@@ -254,9 +254,9 @@ usercmd_read_error(int err)
 static int
 usercmd_read_status(int err)
 {
-	/* Input the user can correct: none, too long, not UTF-8, a mismatch. */
+	/* Input the user can correct: none, too long, a NUL, a mismatch. */
 	if (err == -ENODATA || err == -EMSGSIZE || err == -EILSEQ ||
-	    err == -EAGAIN)
+	    err == -EKEYREJECTED)
 		return USERCMD_USAGE;
 	return USERCMD_FAILED;
 }
