@@ -384,8 +384,9 @@ session_stats_add_since(struct session_stats *sum,
 
 	memset(&now, 0, sizeof(now));
 	session_stats_add(&now, st);
+	/* A replaced tunnel's late counts could briefly lag: never wrap. */
 	for (i = 0; i < sizeof(now) / sizeof(uint64_t); i++)
-		s[i] += n[i] - t[i];
+		s[i] += n[i] >= t[i] ? n[i] - t[i] : 0;
 }
 
 /*
@@ -406,12 +407,8 @@ session_finish(struct session *se, const char *reason)
 	    (unsigned long long)se->se_stats.bytes_in,
 	    (unsigned long long)se->se_stats.bytes_out,
 	    (long long)(time(NULL) - se->se_started));
-	if (se->se_counted != NULL)
-		session_stats_add_since(&np->stats.sessions_ended,
-		    &se->se_stats, se->se_counted);
-	else
-		session_stats_add(&np->stats.sessions_ended, &se->se_stats);
-	free(se->se_counted);
+	session_stats_add_since(&np->stats.sessions_ended, &se->se_stats,
+	    &se->se_counted);
 	free(se->se_end_reason);
 	free(se);
 }
@@ -445,10 +442,8 @@ session_destroy(struct session *se, const char *reason)
 	 * The totals take what the session counted so far now, so that
 	 * they never fall while the worker closes the tunnel.
 	 */
-	if ((se->se_counted = calloc(1, sizeof(*se->se_counted))) != NULL) {
-		session_stats_add(se->se_counted, &se->se_stats);
-		session_stats_add(&np->stats.sessions_ended, se->se_counted);
-	}
+	session_stats_add(&se->se_counted, &se->se_stats);
+	session_stats_add(&np->stats.sessions_ended, &se->se_counted);
 }
 
 struct session *

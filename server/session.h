@@ -107,7 +107,7 @@ struct session {
 	size_t		se_worker;
 	bool		se_dying;	/* destroyed; waits for its tunnel */
 	char		*se_end_reason;	/* while dying, for the last line */
-	struct session_stats *se_counted; /* in sessions_ended already */
+	struct session_stats se_counted;	/* in sessions_ended already */
 	bool		se_terminate;	/* send CSTP TERMINATE on close */
 	/* The DTLS channel id of the tunnel, which the workers know. */
 	uint8_t		se_dtls_id[SESSION_DTLS_ID_LEN];
