@@ -778,9 +778,9 @@ journal_header_check(struct journal *j, const uint8_t *data, size_t len,
 	if (version != JOURNAL_VERSION) {
 		journal_err(err, errlen, "state file %s has version %u, "
 		    "expected %u%s", j->path, version, JOURNAL_VERSION,
-		    version > JOURNAL_VERSION ? " (a newer headend wrote it: "
-		    "to keep its sessions, move it back and run that "
-		    "version)" : "");
+		    version > JOURNAL_VERSION ? ", so a newer headend wrote "
+		    "it: its sessions come back if that version starts with "
+		    "the file where it was" : "");
 		return JOURNAL_CORRUPT;
 	}
 
