@@ -11,7 +11,7 @@
 # goes over CSTP. A phone on a listener whose X-DTLS-Port is 8443 still
 # sends DTLS to port 443, and --dtls-port reply sends it to 8443; when
 # its DTLS does not arrive, the log advises UDP port 443, and when its
-# hellos have another DTLS version, the log says that. A
+# hellos have another DTLS version, the log names that cause. A
 # DISCONNECT over DTLS with reason 0xb0 (logout) ends the session, and
 # one with another reason ends only DTLS.
 set -eu
@@ -278,7 +278,7 @@ tap_ok "and not the listener's port" sh -c \
 wait_until 5 phone_has_no_session "$PHONE_USER" || true
 
 # A 7962 whose ClientHello has DTLS 1.2 in place of the 0x0100 that its
-# CONNECT chose: the server drops such hellos, and the notice says so.
+# CONNECT chose: the server drops such hellos, and the notice names them.
 OUT="$HE_TMPDIR/wrong-version.out"
 phone_emu --dtls --dtls-version 1.2 --user "$PHONE_USER" \
 	--password phone-secret --hold 8 "$PHONE_URL" >"$OUT" 2>&1 || true
@@ -286,7 +286,7 @@ tap_diag_file "$OUT"
 tap_ok "the DTLS notice names hellos of another version" file_contains \
 	"$HE_LOG" "the client's handshakes had another DTLS version than the \
 one its CONNECT chose"
-# Its handshake holds the emulator past three DPD intervals, so the
+# Its handshake keeps the emulator busy past three DPD intervals, so the
 # server closes the tunnel and keeps the session for a reconnect.
 he_ctl logoff user "$PHONE_USER" >/dev/null || true
 

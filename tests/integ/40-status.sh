@@ -314,7 +314,7 @@ tap_ok "a trickling scraper is closed 10 s after the accept" test \
 	"$(cat "$HE_TMPDIR/trickle.txt")" -le 13
 
 # Sixteen connections that send nothing fill every slot. A scrape still
-# gets its answer: the oldest idle connection is closed to make room.
+# gets its reply: the oldest idle connection is closed to make room.
 tap_ok "a scrape gets through 16 idle connections" ip netns exec \
 	"$NS_HEADEND" python3 -c '
 import socket, sys, urllib.request
