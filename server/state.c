@@ -121,6 +121,25 @@ state_make_dir(const char *path, const char *what)
 }
 
 /*
+ * Read the key file at st->key_path, or create it, into st->master, which
+ * is kept to write the key file again if someone deletes it.
+ */
+static int
+state_master_load(struct state *st, char *err, size_t errlen)
+{
+	uint8_t master[JOURNAL_KEY_LEN];
+	int rc;
+
+	rc = journal_key_load_or_create(st->key_path, master, err, errlen);
+	if (rc == 0) {
+		memcpy(st->master, master, sizeof(st->master));
+		st->have_master = true;
+	}
+	OPENSSL_cleanse(master, sizeof(master));
+	return (rc);
+}
+
+/*
  * Load the key file and derive the journal's key and the login handle
  * key from it. Without it, the login handle key is random.
  */
@@ -128,7 +147,6 @@ static int
 state_load_keys(struct state *st, const struct config *cfg,
     uint8_t journal_key[JOURNAL_KEY_LEN])
 {
-	uint8_t master[JOURNAL_KEY_LEN];
 	char path[PATH_MAX], err[PATH_MAX + 512];
 	int rc;
 
@@ -141,20 +159,16 @@ state_load_keys(struct state *st, const struct config *cfg,
 	}
 	snprintf(st->key_path, sizeof(st->key_path), "%s", path);
 	state_make_dir(path, "key file");
-	rc = journal_key_load_or_create(path, master, err, sizeof(err));
-	if (rc == 0 && (journal_key_derive(master, JOURNAL_LABEL_JOURNAL,
-	    journal_key) != 0 || journal_key_derive(master,
+	rc = state_master_load(st, err, sizeof(err));
+	if (rc == 0 && (journal_key_derive(st->master, JOURNAL_LABEL_JOURNAL,
+	    journal_key) != 0 || journal_key_derive(st->master,
 	    JOURNAL_LABEL_OPAQUE, st->opaque_key) != 0)) {
 		snprintf(err, sizeof(err), "key derivation from key file %s "
 		    "failed", path);
+		OPENSSL_cleanse(st->master, sizeof(st->master));
+		st->have_master = false;
 		rc = -EIO;
 	}
-	/* Kept to write the key file again if someone deletes it. */
-	if (rc == 0) {
-		memcpy(st->master, master, sizeof(st->master));
-		st->have_master = true;
-	}
-	OPENSSL_cleanse(master, sizeof(master));
 	if (rc != 0)
 		log_warnx("%s; sessions will not survive a restart until the "
 		    "key file can be used (tried every %d s)", err,
@@ -372,22 +386,15 @@ state_drop_session(const struct journal_session *s, void *arg)
 static int
 state_retry_key(struct state *st)
 {
-	uint8_t master[JOURNAL_KEY_LEN];
-	char err[512];
+	char err[PATH_MAX + 512];
 	int rc;
 
-	rc = journal_key_load_or_create(st->key_path, master, err,
-	    sizeof(err));
-	if (rc != 0) {
+	if ((rc = state_master_load(st, err, sizeof(err))) != 0) {
 		if (st->rewrite_tries++ % STATE_REWRITE_LOG_EVERY == 0)
 			log_warnx("%s; still no state file (%llu tries)", err,
 			    (unsigned long long)st->rewrite_tries);
 		return (rc);
 	}
-
-	memcpy(st->master, master, sizeof(st->master));
-	OPENSSL_cleanse(master, sizeof(master));
-	st->have_master = true;
 	log_notice("key file %s: usable now", st->key_path);
 	return (0);
 }
@@ -494,6 +501,14 @@ state_watch(struct state *st, struct event_base *base)
 	return (0);
 }
 
+/* Rename path to path.stale, named in aside. Returns 0 or -errno. */
+static int
+state_move_stale(const char *path, char *aside, size_t len)
+{
+	snprintf(aside, len, "%s%s", path, STATE_STALE_SUFFIX);
+	return (rename(path, aside) == 0 ? 0 : -errno);
+}
+
 /*
  * A start that cannot use the state file restores none of its sessions,
  * and their clients' reconnects are rejected. So a later start must not
@@ -504,19 +519,19 @@ state_set_aside(const char *path)
 {
 	char aside[PATH_MAX + 16];
 	struct stat sb;
+	int rc;
 
 	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
 		return;
 
-	snprintf(aside, sizeof(aside), "%s%s", path, STATE_STALE_SUFFIX);
-	if (rename(path, aside) == 0)
+	if ((rc = state_move_stale(path, aside, sizeof(aside))) == 0)
 		log_notice("state file %s moved to %s: this start restores "
 		    "none of its sessions, so no later start may", path,
 		    aside);
 	else
 		log_warnx("cannot move state file %s aside: %s; a later "
 		    "start would restore sessions that this one dropped, so "
-		    "delete the file", path, strerror(errno));
+		    "delete the file", path, strerror(-rc));
 }
 
 /*
@@ -814,6 +829,7 @@ static void
 state_close_unwritten(struct state *st, int rc)
 {
 	char aside[PATH_MAX + 16];
+	int moved;
 
 	if (!journal_misses_ends(st->journal)) {
 		log_warnx("state file %s cannot be written (%s); the next "
@@ -822,8 +838,7 @@ state_close_unwritten(struct state *st, int rc)
 		return;
 	}
 
-	snprintf(aside, sizeof(aside), "%s%s", st->path, STATE_STALE_SUFFIX);
-	if (rename(st->path, aside) == 0) {
+	if ((moved = state_move_stale(st->path, aside, sizeof(aside))) == 0) {
 		log_err("state file %s cannot be written (%s) and misses the "
 		    "end of sessions that were logged off, so it is moved to "
 		    "%s: the next start restores no session, and every "
@@ -834,7 +849,7 @@ state_close_unwritten(struct state *st, int rc)
 	    "of sessions that were logged off, so the next start would "
 	    "restore them with their cookies: make it writable before the "
 	    "start, or delete it to log everyone off (moving it to %s "
-	    "failed: %s)", st->path, strerror(-rc), aside, strerror(errno));
+	    "failed: %s)", st->path, strerror(-rc), aside, strerror(-moved));
 }
 
 void
