@@ -42,8 +42,9 @@
  *	JOURNAL_UPDATE	id u64, last_seen i64, reconnects u32, flags u32
  *	JOURNAL_DOWN	id u64
  *
- * A later version may append fields to a payload. The loader skips
- * bytes after the fields it knows, so a rollback keeps the sessions.
+ * A later version may append fields to a payload. The loader skips the
+ * bytes after the fields of its own version, so a rollback keeps the
+ * sessions.
  *
  * Loading: the key id distinguishes a file written under another key
  * (foreign) from a damaged one (corrupt). A crash in the middle of an

@@ -92,8 +92,8 @@ metrics_conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * Make room for a new connection by closing the oldest one that has not
  * sent its request yet, so that clients that connect and send nothing
- * cannot keep scrapers out. Returns false when every connection is
- * being answered.
+ * cannot keep scrapers out. Returns false when every connection has its
+ * response under way.
  */
 static bool
 metrics_evict_idle(struct metrics_http *mh)

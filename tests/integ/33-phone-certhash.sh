@@ -85,7 +85,7 @@ tap_ok "startup log has the certHash" file_contains "$HE_LOG" \
 	"parent.*certHash \\(base64 of SHA-1\\): $(cert_hash_b64 \
 	"$HE_TMPDIR/server.crt" | sed 's/[+/]/./g')"
 
-# A configuration file that is not there gets one line that says so.
+# A configuration file that is not there gets a one-line error.
 rc=0
 out=$("$HEADENDCTL" cert-hash -c "$HE_TMPDIR/missing.conf" 2>&1) || rc=$?
 tap_diag "$out"

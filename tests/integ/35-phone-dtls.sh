@@ -264,31 +264,34 @@ tap_ok "both bring DTLS up" test "$(grep -c '^dtls: up DTLSv0.9 ' "$OUT")" \
 	-eq 2
 wait_until 5 phone_has_no_session "$PHONE_USER" || true
 
+# hold_phone NAME ARGS...: run the emulator with DTLS and a tunnel held
+# for 8 s, past the DTLS notice, with its output in $HE_TMPDIR/NAME.out.
+# The session is logged off after it, because a handshake that keeps the
+# emulator busy past three DPD intervals leaves it waiting for a return.
+hold_phone() {
+	OUT="$HE_TMPDIR/$1.out"
+	shift
+	phone_emu --dtls --user "$PHONE_USER" --password phone-secret \
+		--hold 8 "$@" >"$OUT" 2>&1 || true
+	tap_diag_file "$OUT"
+	he_ctl logoff user "$PHONE_USER" >/dev/null || true
+}
+
 # A phone on the 8443 listener whose datagrams do not arrive (sent to
 # port 9 here): the notice names port 443, where phones send DTLS, and
 # not the listener's 8443. It comes 2 x DPD + 1 = 5 s after CONNECT.
-OUT="$HE_TMPDIR/port-lost.out"
-phone_emu --dtls --dtls-port 9 --user "$PHONE_USER" \
-	--password phone-secret --hold 8 "$PHONE_8443_URL" >"$OUT" 2>&1 || true
-tap_diag_file "$OUT"
+hold_phone port-lost --dtls-port 9 "$PHONE_8443_URL"
 tap_ok "the DTLS notice names port 443 for a phone" file_contains \
 	"$HE_LOG" "datagrams to port 443 do not arrive; allow UDP port 443 "
 tap_ok "and not the listener's port" sh -c \
 	"! grep -q 'datagrams to port 8443' '$HE_LOG'"
-wait_until 5 phone_has_no_session "$PHONE_USER" || true
 
 # A 7962 whose ClientHello has DTLS 1.2 in place of the 0x0100 that its
 # CONNECT chose: the server drops such hellos, and the notice names them.
-OUT="$HE_TMPDIR/wrong-version.out"
-phone_emu --dtls --dtls-version 1.2 --user "$PHONE_USER" \
-	--password phone-secret --hold 8 "$PHONE_URL" >"$OUT" 2>&1 || true
-tap_diag_file "$OUT"
+hold_phone wrong-version --dtls-version 1.2 "$PHONE_URL"
 tap_ok "the DTLS notice names hellos of another version" file_contains \
 	"$HE_LOG" "the client's handshakes had another DTLS version than the \
 one its CONNECT chose"
-# Its handshake keeps the emulator busy past three DPD intervals, so the
-# server closes the tunnel and keeps the session for a reconnect.
-he_ctl logoff user "$PHONE_USER" >/dev/null || true
 
 # --- DISCONNECT over DTLS -----------------------------------------------
 # goodbye NAME REASON: ping over DTLS, send DISCONNECT with REASON there
