@@ -91,6 +91,9 @@ static const struct {
 	{ 0xfeff, 0xfeff },	/* byte order mark */
 	{ 0xffa0, 0xffa0 },	/* halfwidth Hangul filler */
 	{ 0xfff9, 0xfffb },	/* interlinear annotation */
+	{ 0x13430, 0x1343f },	/* Egyptian hieroglyph format controls */
+	{ 0x1bca0, 0x1bca3 },	/* shorthand format controls */
+	{ 0x1d173, 0x1d17a },	/* musical symbol format controls */
 	{ 0xe0000, 0xe0fff },	/* tags, variation selectors supplement */
 };
 
