@@ -44,6 +44,7 @@ struct metrics_conn {
 	struct event	*deadline;	/* from accept, not from a read */
 	struct http_parser *parser;
 	bool		responded;
+	bool		started;	/* some of the request arrived */
 	bool		line_complete;
 	size_t		line_len;
 	char		line[METRICS_HTTP_LINE_MAX + 1];	/* as sent */
@@ -90,28 +91,48 @@ metrics_conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Return the oldest connection that has not had its response yet,
+ * preferring one that has sent no byte at all.
+ */
+static struct metrics_conn *
+metrics_eviction_pick(struct metrics_http *mh)
+{
+	struct metrics_conn *mc, *oldest_started = NULL;
+
+	TAILQ_FOREACH(mc, &mh->conns, entry) {
+		if (mc->responded)
+			continue;
+		if (!mc->started)
+			return (mc);
+		if (oldest_started == NULL)
+			oldest_started = mc;
+	}
+	return (oldest_started);
+}
+
+/*
  * Make room for a new connection by closing the oldest one that has not
  * sent its request yet, so that clients that connect and send nothing
- * cannot keep scrapers out. Returns false when every connection has its
- * response under way.
+ * cannot keep scrapers out. A scraper part-way through its request goes
+ * only when every waiting connection has started one. Returns false when
+ * every connection has its response under way.
  */
 static bool
 metrics_evict_idle(struct metrics_http *mh)
 {
 	struct metrics_conn *mc;
+	const char *reason;
 	uint64_t n;
 
-	TAILQ_FOREACH(mc, &mh->conns, entry) {
-		if (!mc->responded)
-			break;
-	}
-	if (mc == NULL)
+	if ((mc = metrics_eviction_pick(mh)) == NULL)
 		return (false);
+	reason = mc->started ? "had not finished its request" :
+	    "had sent no request";
 	metrics_conn_free(mc);
 	if ((n = mh->evicted++) % 100 == 0)
 		log_warnx("metrics: %d connections were open, so the oldest "
-		    "that had sent no request was closed (%llu so far)",
-		    METRICS_HTTP_CONNS_MAX, (unsigned long long)n + 1);
+		    "that %s was closed (%llu so far)",
+		    METRICS_HTTP_CONNS_MAX, reason, (unsigned long long)n + 1);
 	return (true);
 }
 
@@ -276,6 +297,8 @@ metrics_conn_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer_iovec vec;
 	size_t used;
 
+	if (evbuffer_get_length(in) > 0)
+		mc->started = true;
 	while (!mc->responded && r == HTTP_PARSE_INCOMPLETE &&
 	    evbuffer_peek(in, -1, NULL, &vec, 1) > 0) {
 		r = http_parser_feed(mc->parser, vec.iov_base, vec.iov_len,

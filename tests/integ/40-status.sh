@@ -313,18 +313,26 @@ tap_diag "trickling scraper kept for $(cat "$HE_TMPDIR/trickle.txt") s"
 tap_ok "a trickling scraper is closed 10 s after the accept" test \
 	"$(cat "$HE_TMPDIR/trickle.txt")" -le 13
 
-# Sixteen connections that send nothing fill every slot. A scrape still
-# gets its reply: the oldest idle connection is closed to make room.
-tap_ok "a scrape gets through 16 idle connections" ip netns exec \
-	"$NS_HEADEND" python3 -c '
+# A scraper part-way through its request, then fifteen connections that
+# send nothing, fill every slot. A scrape still gets its reply: the
+# oldest connection that sent nothing is closed to make room, and the
+# scraper that started first finishes its request and gets its reply.
+tap_ok "a scrape gets through 15 idle connections and a slow one" \
+	ip netns exec "$NS_HEADEND" python3 -c '
 import socket, sys, urllib.request
 url, port = sys.argv[1], int(sys.argv[2])
-idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+slow = socket.create_connection(("127.0.0.1", port))
+slow.sendall(b"GET /metrics HTTP/1.1\r\n")
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(15)]
 r = urllib.request.urlopen(url, timeout=5)
 assert r.status == 200, r.status
+slow.settimeout(5)
+slow.sendall(b"Host: x\r\nConnection: close\r\n\r\n")
+reply = slow.recv(64)
+assert reply.startswith(b"HTTP/1.0 200 "), reply
 ' "http://127.0.0.1:$METRICS_PORT/metrics" "$METRICS_PORT"
 tap_ok "the log says an idle connection made room" file_contains \
-	"$HE_LOG" "metrics: 16 connections were open, so the oldest"
+	"$HE_LOG" "metrics: 16 connections were open, so the oldest that had sent no"
 
 # ---- framing ---------------------------------------------------------------
 
