@@ -30,6 +30,7 @@ struct authcheck {
 	const char		*user_file;	/* the file being read */
 	bool			lines_fatal;
 	int			errors;
+	char			open_folder[PATH_MAX];	/* last warned */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -313,6 +314,49 @@ authcheck_path_open(const char *path)
 }
 
 /*
+ * Find the lowest folder above path that every user of the host may
+ * write to and whose sticky bit is clear. There they may rename path, or
+ * the folder that leads to it, and put their own in its place.
+ */
+static bool
+authcheck_open_folder(const char *path, char *dir, size_t len)
+{
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, len, "%s", path);
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		slash[slash == dir ? 1 : 0] = '\0';
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    (st.st_mode & (S_IWOTH | S_IXOTH)) == (S_IWOTH | S_IXOTH) &&
+		    (st.st_mode & S_ISVTX) == 0)
+			return (true);
+		if (slash == dir)
+			break;
+	}
+	return (false);
+}
+
+/*
+ * Warn about a file that headend trusts in a folder where every user of
+ * the host may replace it, once per folder.
+ */
+static void
+authcheck_folder_mode(struct authcheck *ac, const char *what,
+    const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (!authcheck_open_folder(path, dir, sizeof(dir)) ||
+	    strcmp(dir, ac->open_folder) == 0)
+		return;
+	snprintf(ac->open_folder, sizeof(ac->open_folder), "%s", dir);
+	authcheck_say(ac, false, "every user of the host may write to the "
+	    "folder %s and so replace the %s %s: chmod o-w %s", dir, what,
+	    path, dir);
+}
+
+/*
  * Warn about a secret that every user of the host may read or change: a
  * key lets them pose as the headend, and a user file's hashes let them
  * guess passwords offline.
@@ -323,6 +367,7 @@ authcheck_secret_mode(struct authcheck *ac, const char *what,
 {
 	struct stat st;
 
+	authcheck_folder_mode(ac, what, path);
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & (S_IROTH | S_IWOTH)) == 0 ||
 	    !authcheck_path_open(path))
@@ -343,7 +388,10 @@ authcheck_trusted_mode(struct authcheck *ac, const char *what,
 {
 	struct stat st;
 
-	if (path[0] == '\0' || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	if (path[0] == '\0')
+		return;
+	authcheck_folder_mode(ac, what, path);
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & S_IWOTH) == 0 || !authcheck_path_open(path))
 		return;
 	authcheck_say(ac, false, "%s %s can be changed by every user of the "
@@ -396,7 +444,7 @@ int
 authcheck_config(const struct config *cfg, bool lines_fatal,
     authcheck_report_fn *report, void *arg)
 {
-	struct authcheck ac = { cfg, report, arg, NULL, lines_fatal, 0 };
+	struct authcheck ac = { cfg, report, arg, NULL, lines_fatal, 0, "" };
 	const struct config_tgroup *tg;
 	size_t i;
 

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 52
+tap_plan 56
 he_setup
 he_write_config
 he_start
@@ -285,6 +285,24 @@ chmod 644 "$HE_CONF"
 tap_ok "-t: warns about a configuration that every user may change" \
 	grep -qF "configuration file $HE_CONF can be changed by every user \
 of the host: chmod o-w $HE_CONF" <<<"$check_out"
+
+# A folder that every user may write to lets them replace the files in
+# it, unless its sticky bit keeps them to their own files.
+tap_ok "-t: no warning about folders that only root changes" \
+	test -z "$(grep 'may write to the folder' <<<"$check_out")"
+chmod o+w "$HE_TMPDIR"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+tap_ok "-t: warns about a folder that every user may write to" \
+	grep -qF "every user of the host may write to the folder $HE_TMPDIR \
+and so replace the key $HE_TMPDIR/server.key: chmod o-w $HE_TMPDIR" \
+	<<<"$check_out"
+tap_ok "-t: warns about that folder once" test \
+	"$(grep -c 'may write to the folder' <<<"$check_out")" -eq 1
+chmod +t "$HE_TMPDIR"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+chmod o-w,-t "$HE_TMPDIR"
+tap_ok "-t: no warning about a folder with its sticky bit" \
+	test -z "$(grep 'may write to the folder' <<<"$check_out")"
 
 # The client's namespace does not forward IPv4, the headend's does.
 check_out=$(ip netns exec "$NS_CLIENT" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
