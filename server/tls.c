@@ -296,7 +296,8 @@ tls_ctx_new_from(const struct config_listener *l,
 	}
 	if (tls_ctx_set_protocols(ctx, l, err, errlen) != 0 ||
 	    tls_ctx_load_keys(ctx, l, files, err, errlen) != 0 ||
-	    tls_ctx_record_hello(ctx) != 0) {
+	    tls_ctx_record_hello(ctx,
+	    l->tls_profile == TLS_PROFILE_PHONE) != 0) {
 		SSL_CTX_free(ctx);
 		return (NULL);
 	}

@@ -60,10 +60,10 @@ void	tls_ctx_request_client_cert(SSL_CTX *ctx,
 	    STACK_OF(X509_NAME) *ca_names);
 
 /*
- * Record each client's ClientHello offer for tls_describe_failure.
- * Returns 0 or -ENOMEM.
+ * Record each client's ClientHello offer, and whether the listener has
+ * the phone profile, for tls_describe_failure. Returns 0 or -ENOMEM.
  */
-int	tls_ctx_record_hello(SSL_CTX *ctx);
+int	tls_ctx_record_hello(SSL_CTX *ctx, bool phone_profile);
 
 /*
  * Describe a failed handshake for the log from the OpenSSL error codes

@@ -27,6 +27,7 @@ struct tls_hello {
 	int	min_version;	/* lowest offered, e.g. TLS1_VERSION */
 	int	max_version;	/* highest offered */
 	char	suites[256];	/* "AES256-SHA, AES128-SHA, ..." */
+	bool	phone_profile;	/* the listener has tls-profile "phone" */
 };
 
 static int tls_hello_index = -1;
@@ -119,7 +120,6 @@ tls_hello_cb(SSL *ssl, int *alert, void *arg)
 	struct tls_hello *h = SSL_get_ex_data(ssl, tls_hello_index);
 
 	(void)alert;
-	(void)arg;
 	if (h == NULL) {
 		if ((h = calloc(1, sizeof(*h))) == NULL)
 			return (SSL_CLIENT_HELLO_SUCCESS);
@@ -128,20 +128,24 @@ tls_hello_cb(SSL *ssl, int *alert, void *arg)
 			return (SSL_CLIENT_HELLO_SUCCESS);
 		}
 	}
+	h->phone_profile = arg != NULL;
 	tls_hello_versions(ssl, h);
 	tls_hello_suites(ssl, h->suites, sizeof(h->suites));
 	return (SSL_CLIENT_HELLO_SUCCESS);
 }
 
 int
-tls_ctx_record_hello(SSL_CTX *ctx)
+tls_ctx_record_hello(SSL_CTX *ctx, bool phone_profile)
 {
+	static int phone_tag;	/* its address marks the phone profile */
+
 	if (tls_hello_index < 0)
 		tls_hello_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    tls_hello_free);
 	if (tls_hello_index < 0)
 		return (-ENOMEM);
-	SSL_CTX_set_client_hello_cb(ctx, tls_hello_cb, NULL);
+	SSL_CTX_set_client_hello_cb(ctx, tls_hello_cb,
+	    phone_profile ? &phone_tag : NULL);
 	return (0);
 }
 
@@ -227,10 +231,8 @@ tls_describe_failure(SSL *ssl, const unsigned long *errors, size_t nerrors,
 	const struct tls_hello *h = SSL_get_ex_data(ssl, tls_hello_index);
 	int min = SSL_get_min_proto_version(ssl);
 	int max = SSL_get_max_proto_version(ssl);
+	bool phone = h != NULL && h->phone_profile;
 	char offered[32], limit[32], why[512];
-
-	/* Only the phone profile lowers the security level to 0. */
-	bool phone = SSL_get_security_level(ssl) == 0;
 
 	if (h != NULL && min != 0 && h->max_version < min) {
 		snprintf(buf, len, "TLS version below the listener's minimum: "

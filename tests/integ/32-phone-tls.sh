@@ -9,14 +9,18 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 11
+tap_plan 13
 phone_setup
 he_add_user SEP001122334455 phone-secret
 phone_write_config "authentication = \"password\"; user-file = \"$HE_USERS\";" \
 	'tls-profile = "phone"; }, { tcp-port = 8443; udp-port = 8443;
-	certificate = "server.crt"; key = "server.key";'
+	certificate = "server.crt"; key = "server.key"; }, {
+	tcp-port = 9443; udp-port = 9443; certificate = "server.crt";
+	key = "server.key";
+	tls12-ciphers = "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0";'
 he_start
 wait_tcp_listen "$NS_HEADEND" 8443
+wait_tcp_listen "$NS_HEADEND" 9443
 
 # tls_client PORT ARGS...: a handshake with openssl s_client from the
 # client namespace; prints its summary.
@@ -48,6 +52,15 @@ tap_ok "default profile has no RSA-CBC suite" sh -c \
 tap_ok "log says no suite is in common and quotes the offer" \
 	wait_file_contains "$HE_LOG" \
 	'TLS handshake failed: no cipher suite in common: the client offers AES128-SHA with TLS 1\.2' 5
+
+# Security level 0 from tls12-ciphers is not the phone profile, so the
+# advice is the default profile's.
+out=$(tls_client 9443 -tls1_2 -cipher AES128-SHA) || true
+tap_ok "security level 0 alone gets the default advice" \
+	wait_file_count_above "$HE_LOG" \
+	'no cipher suite in common: .* or use tls-profile "phone"' 1 5
+tap_ok "no advice about overriding the phone profile" test \
+	"$(file_count "$HE_LOG" 'overrides the phone profile')" -eq 0
 
 # s_client prints the session block for TLS 1.3 only once a ticket
 # arrives, and headend sends none, so look for the handshake line.
