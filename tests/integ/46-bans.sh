@@ -31,7 +31,7 @@ whole = [b for b in bans if b["user"] is None]
 assert sys.argv[1] in [b["address"] for b in whole], bans' "$CLIENT_ADDR"
 }
 
-tap_plan 20
+tap_plan 21
 he_setup
 for i in $(seq 1 29); do
 	he_add_user "phone$i" "phone$i-secret"
@@ -56,6 +56,12 @@ tap_ok "29 other phones behind the address log in" test "$ok" -eq 29
 tap_ok "the stale phone is banned, even with the right password" \
 	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
 	'$VPN_HOSTNAME' /staff /staff stale right-secret"
+# A reply after the one that the ban refused fails for its own reason,
+# and the log says so.
+ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
+	/staff stale right-secret --then-password 'with space' || true
+tap_ok "the next reply's failure is logged" file_contains "$HE_LOG" \
+	'login failed: user=stale group=staff: Usernames and passwords may not'
 tap_ok "show bans lists the pair" sh -c "'$HEADENDCTL' -s '$HE_SOCKET' \
 	--json show bans | python3 -c '
 import json, sys

@@ -6,7 +6,7 @@ the opaque element echoed as received or altered.
 usage: xmllogin.py HOST INIT_PATH REPLY_PATH USER PASSWORD [--forge-sig]
                    [--race N] [--source ADDRESS] [--init-only]
                    [--group-access URL] [--wait-file FILE]
-                   [--group-select NAME]
+                   [--group-select NAME] [--then-password PASSWORD]
 Prints the HTTP status line of the reply and "cookie" when a webvpn
 cookie was set. Exits 0 when the login completed with a cookie.
 
@@ -20,7 +20,9 @@ and exits 0 when the server answered it with a login form.
 init request's own URL. With --wait-file FILE the auth-reply waits until
 FILE exists and goes on a new connection, so that a test can change the
 server between the two requests. --group-select adds NAME to the
-auth-reply as the group the user picked from a list.
+auth-reply as the group the user picked from a list. --then-password
+sends a second auth-reply with PASSWORD on the same connection, with
+the opaque element of the form that the first one got back.
 """
 import os
 import re
@@ -138,6 +140,16 @@ def main():
         return race(host, reply_path, reply, count)
     head, body = request(conn, host, reply_path, reply)
     print(head.splitlines()[0])
+    if '--then-password' in sys.argv[6:]:
+        again = sys.argv[sys.argv.index('--then-password') + 1]
+        found = re.search(r'<opaque.*?</opaque>', body, re.S)
+        if found is None:
+            print(body)
+            return 1
+        reply = REPLY.format(opaque=found.group(0), user=user,
+                             password=again)
+        head, body = request(conn, host, reply_path, reply)
+        print(head.splitlines()[0])
     ok = 'Set-Cookie: webvpn=' in head and 'type="complete"' in body
     if ok:
         print('cookie')
