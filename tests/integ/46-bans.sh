@@ -57,7 +57,7 @@ tap_ok "the stale phone is banned, even with the right password" \
 	sh -c "! ip netns exec $NS_CLIENT python3 '$XMLLOGIN' \
 	'$VPN_HOSTNAME' /staff /staff stale right-secret"
 # A reply after the one that the ban refused fails for its own reason,
-# and the log says so.
+# and the log gives that reason.
 ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
 	/staff stale right-secret --then-password 'with space' || true
 tap_ok "the next reply's failure is logged" file_contains "$HE_LOG" \

@@ -141,13 +141,13 @@ def main():
     head, body = request(conn, host, reply_path, reply)
     print(head.splitlines()[0])
     if '--then-password' in sys.argv[6:]:
-        again = sys.argv[sys.argv.index('--then-password') + 1]
+        second = sys.argv[sys.argv.index('--then-password') + 1]
         found = re.search(r'<opaque.*?</opaque>', body, re.S)
         if found is None:
             print(body)
             return 1
         reply = REPLY.format(opaque=found.group(0), user=user,
-                             password=again)
+                             password=second)
         head, body = request(conn, host, reply_path, reply)
         print(head.splitlines()[0])
     ok = 'Set-Cookie: webvpn=' in head and 'type="complete"' in body
