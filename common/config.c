@@ -145,11 +145,16 @@ struct cfg_field {
 	const struct cfg_list	*list;
 	const struct cfg_section *section;
 	cfg_elem_fn		*elem;		/* for each array entry */
+	size_t			line_at;	/* offset + 1 of an int line */
 };
 
 #define CFG_AT(type, member) \
 	.offset = offsetof(type, member), \
 	.size = sizeof(((type *)0)->member)
+
+/* Where the setting's line goes, for messages about its value. */
+#define CFG_LINE(type, member) \
+	.line_at = offsetof(type, member) + 1
 
 static void	cfg_error(struct cfg_ctx *ctx, const config_setting_t *s,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -973,6 +978,9 @@ cfg_field_parse(struct cfg_ctx *ctx, const config_setting_t *group,
 {
 	const config_setting_t *s = config_setting_get_member(group, f->key);
 
+	if (f->line_at != 0)
+		*(int *)cfg_member(obj, f->line_at - 1) = (int)
+		    config_setting_source_line(s != NULL ? s : group);
 	if (s == NULL) {
 		if (f->required)
 			cfg_error(ctx, group, "missing setting \"%s\"%s",
@@ -1122,11 +1130,12 @@ static const struct cfg_field cfg_listener_fields[] = {
 	  CFG_AT(L, udp_port), .min = 1, .max = 65535 },
 	{ .key = "certificate", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_path, CFG_AT(L, certificate), .min = 1,
-	  .required = true },
+	  .required = true, CFG_LINE(L, certificate_line) },
 	{ .key = "key", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_path,
-	  CFG_AT(L, key), .min = 1, .required = true },
+	  CFG_AT(L, key), .min = 1, .required = true,
+	  CFG_LINE(L, key_line) },
 	{ .key = "chain", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_path,
-	  CFG_AT(L, chain) },
+	  CFG_AT(L, chain), CFG_LINE(L, chain_line) },
 	{ .key = "next-certificate", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_path, CFG_AT(L, next_certificate), .min = 1 },
 	{ .key = "tls-profile", .type = CONFIG_TYPE_STRING,
@@ -1134,14 +1143,16 @@ static const struct cfg_field cfg_listener_fields[] = {
 	  .keywords = cfg_tls_profiles },
 	{ .key = "tls-min-version", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_keyword, CFG_AT(L, tls_min_version),
-	  .keywords = cfg_tls_versions },
+	  .keywords = cfg_tls_versions, CFG_LINE(L, versions_line) },
 	{ .key = "tls-max-version", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_keyword, CFG_AT(L, tls_max_version),
 	  .keywords = cfg_tls_versions },
 	{ .key = "tls12-ciphers", .type = CONFIG_TYPE_STRING,
-	  .parse = cfg_parse_string, CFG_AT(L, tls12_ciphers), .min = 1 },
+	  .parse = cfg_parse_string, CFG_AT(L, tls12_ciphers), .min = 1,
+	  CFG_LINE(L, ciphers_line) },
 	{ .key = "tls13-suites", .type = CONFIG_TYPE_STRING,
-	  .parse = cfg_parse_string, CFG_AT(L, tls13_suites), .min = 1 },
+	  .parse = cfg_parse_string, CFG_AT(L, tls13_suites), .min = 1,
+	  CFG_LINE(L, suites_line) },
 	{ .key = "link-mtu", .type = CONFIG_TYPE_INT, .parse = cfg_parse_int,
 	  CFG_AT(L, link_mtu), .min = CFG_MTU_MIN, .max = CFG_MTU_MAX,
 	  .unit = "bytes" },
@@ -1898,6 +1909,7 @@ cfg_tgroup_ca_add(struct cfg_ctx *ctx, const config_setting_t *elem,
 		    ctx->where, PATH_MAX - 1);
 		return;
 	}
+	tg->ca_file_lines[tg->nca_files] = (int)config_setting_source_line(elem);
 	tg->nca_files++;
 }
 
@@ -2155,14 +2167,17 @@ static const struct cfg_field cfg_tgroup_fields[] = {
 	  .parse = cfg_parse_keyword, CFG_AT(R, auth),
 	  .keywords = cfg_auth_methods },
 	{ .key = "user-file", .type = CONFIG_TYPE_STRING,
-	  .parse = cfg_parse_path, CFG_AT(R, user_file), .min = 1 },
+	  .parse = cfg_parse_path, CFG_AT(R, user_file), .min = 1,
+	  CFG_LINE(R, user_file_line) },
 	{ .key = "pam-service", .type = CONFIG_TYPE_STRING,
-	  .parse = cfg_parse_pam_service, CFG_AT(R, pam_service) },
+	  .parse = cfg_parse_pam_service, CFG_AT(R, pam_service),
+	  CFG_LINE(R, pam_service_line) },
 	{ .key = "ca-files", .type = CONFIG_TYPE_ARRAY,
 	  .parse = cfg_parse_array, .max = CONFIG_MAX_CA_FILES,
 	  .elem = cfg_tgroup_ca_add },
 	{ .key = "crl-file", .type = CONFIG_TYPE_STRING,
-	  .parse = cfg_parse_path, CFG_AT(R, crl_file), .min = 1 },
+	  .parse = cfg_parse_path, CFG_AT(R, crl_file), .min = 1,
+	  CFG_LINE(R, crl_file_line) },
 	{ .key = "cert-user-field", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_keyword, CFG_AT(R, cert_user_field),
 	  .keywords = cfg_cert_user_fields },

@@ -62,6 +62,13 @@ struct config_listener {
 	char		tls13_suites[CONFIG_TEXT_MAX];	/* OpenSSL list */
 	int		link_mtu;	/* outer link MTU, default 1500 */
 	int		line;
+	/* Lines of single settings, or the listener's line without one. */
+	int		certificate_line;
+	int		key_line;
+	int		chain_line;
+	int		versions_line;	/* of tls-min-version */
+	int		ciphers_line;	/* of tls12-ciphers */
+	int		suites_line;	/* of tls13-suites */
 };
 
 struct config_tun {
@@ -156,6 +163,7 @@ struct config_tgroup {
 	char		pam_service[CONFIG_NAME_MAX];	/* PAM backend */
 	char		user_file[PATH_MAX];	/* user-file backend */
 	char		ca_files[CONFIG_MAX_CA_FILES][PATH_MAX];
+	int		ca_file_lines[CONFIG_MAX_CA_FILES];
 	size_t		nca_files;
 	char		crl_file[PATH_MAX];	/* "" when absent */
 	enum cert_user_field cert_user_field;
@@ -166,6 +174,10 @@ struct config_tgroup {
 	int		max_sessions;	/* 0 = no limit */
 	bool		retired;	/* removed by a reload, still in use */
 	int		line;
+	/* Lines of single settings, or the group's line without one. */
+	int		user_file_line;
+	int		pam_service_line;
+	int		crl_file_line;
 };
 
 /*

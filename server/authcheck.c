@@ -107,12 +107,12 @@ authcheck_user_file(struct authcheck *ac, const struct config_tgroup *tg)
 	if (rc == -ENOENT)
 		authcheck_say(ac, true, "%s:%d: user file %s of tunnel-group "
 		    "\"%s\" does not exist: create it with \"headendctl user "
-		    "add -f %s USERNAME\"", path, tg->line, tg->user_file,
-		    tg->name, tg->user_file);
+		    "add -f %s USERNAME\"", path, tg->user_file_line,
+		    tg->user_file, tg->name, tg->user_file);
 	else if (rc < 0 && rc != -EBADMSG)
 		authcheck_say(ac, true, "%s:%d: cannot read user file %s of "
-		    "tunnel-group \"%s\": %s", path, tg->line, tg->user_file,
-		    tg->name, regfile_strerror(-rc));
+		    "tunnel-group \"%s\": %s", path, tg->user_file_line,
+		    tg->user_file, tg->name, regfile_strerror(-rc));
 	else
 		userfile_duplicates(tg->user_file, authcheck_user_duplicate,
 		    ac);
@@ -139,8 +139,8 @@ authcheck_pam_service(struct authcheck *ac, const struct config_tgroup *tg)
 	authcheck_say(ac, false, "%s:%d: pam-service \"%s\" of tunnel-group "
 	    "\"%s\" has no file %s/%s or %s/%s, so PAM uses the \"other\" "
 	    "service: create %s/%s unless that is intended", ac->cfg->path,
-	    tg->line, name, tg->name, pam_dirs[0], name, pam_dirs[1], name,
-	    pam_dirs[0], name);
+	    tg->pam_service_line, name, tg->name, pam_dirs[0], name,
+	    pam_dirs[1], name, pam_dirs[0], name);
 }
 
 /* Check that the account exists: the network process switches to it. */

@@ -177,12 +177,13 @@ cert_store_build(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls)
 
 static void
 cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
-    const struct config_tgroup *tg, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+    const struct config_tgroup *tg, int at, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
+/* Report an error of tunnel-group tg at configuration line at. */
 static void
 cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
-    const struct config_tgroup *tg, const char *fmt, ...)
+    const struct config_tgroup *tg, int at, const char *fmt, ...)
 {
 	char msg[1024], line[PATH_MAX + CONFIG_NAME_MAX + 1100];
 	va_list ap;
@@ -191,7 +192,7 @@ cert_report(cert_error_fn *on_error, void *arg, const struct config *cfg,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "%s:%d: tunnel-group \"%s\": %s",
-	    cfg->path, tg->line, tg->name, msg);
+	    cfg->path, at, tg->name, msg);
 	on_error(arg, line);
 }
 
@@ -210,7 +211,8 @@ cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
 		bio = cfgbundle_open(files, tg->ca_files[i], &n);
 		n = bio == NULL ? -n : cert_read_bio(bio, &certs);
 		if (n < 0) {
-			cert_report(on_error, arg, cfg, tg, "cannot read CA "
+			cert_report(on_error, arg, cfg, tg,
+			    tg->ca_file_lines[i], "cannot read CA "
 			    "certificates from ca-files entry %s: %s",
 			    tg->ca_files[i], cert_read_strerror(-n, false));
 			errors++;
@@ -246,8 +248,9 @@ cert_load_crl(const struct config *cfg, const struct config_tgroup *tg,
 	else
 		rc = cert_read_crls_bio(bio, &g->cg_crls);
 	if (rc != 0) {
-		cert_report(on_error, arg, cfg, tg, "cannot read crl-file %s: "
-		    "%s", tg->crl_file, cert_read_strerror(-rc, true));
+		cert_report(on_error, arg, cfg, tg, tg->crl_file_line,
+		    "cannot read crl-file %s: %s", tg->crl_file,
+		    cert_read_strerror(-rc, true));
 		return (1);
 	}
 	return (0);
@@ -287,7 +290,8 @@ cert_stores_load(const struct config *cfg, const struct cfgbundle *files,
 		if (errors == 0 &&
 		    (g->cg_store = cert_store_build(g->cg_cas,
 		    g->cg_crls)) == NULL) {
-			cert_report(on_error, arg, cfg, tg, "out of memory");
+			cert_report(on_error, arg, cfg, tg, tg->line,
+			    "out of memory");
 			errors++;
 		}
 	}

@@ -48,13 +48,13 @@ load_tls(const struct config *cfg, SSL_CTX **tls)
 {
 	char err[1024];
 	size_t i;
-	int errors = 0;
+	int errors = 0, line;
 
 	for (i = 0; i < cfg->nlisteners; i++) {
-		tls[i] = tls_ctx_new(&cfg->listeners[i], err, sizeof(err));
+		tls[i] = tls_ctx_new(&cfg->listeners[i], err, sizeof(err),
+		    &line);
 		if (tls[i] == NULL) {
-			fprintf(stderr, "%s:%d: %s\n", cfg->path,
-			    cfg->listeners[i].line, err);
+			fprintf(stderr, "%s:%d: %s\n", cfg->path, line, err);
 			errors++;
 		}
 	}

@@ -66,13 +66,14 @@ netreload_tls(struct netreload *r)
 {
 	char err[960];
 	size_t i;
+	int line;
 
 	for (i = 0; i < r->cfg->nlisteners; i++) {
 		r->tls[i] = tls_ctx_new_from(&r->cfg->listeners[i], r->bundle,
-		    err, sizeof(err));
+		    err, sizeof(err), &line);
 		if (r->tls[i] == NULL) {
-			snprintf(r->why, sizeof(r->why), "listener %zu: %s",
-			    i, err);
+			snprintf(r->why, sizeof(r->why), "listener %zu, line "
+			    "%d: %s", i, line, err);
 			return (-EINVAL);
 		}
 	}

@@ -199,14 +199,13 @@ reload_check_tls(struct reload *r)
 {
 	char err[1024];
 	size_t i;
-	int errors = 0;
+	int errors = 0, line;
 
 	for (i = 0; i < r->cfg->nlisteners; i++) {
 		r->tls[i] = tls_ctx_new_from(&r->cfg->listeners[i], r->bundle,
-		    err, sizeof(err));
+		    err, sizeof(err), &line);
 		if (r->tls[i] == NULL) {
-			log_err("%s:%d: %s", r->cfg->path,
-			    r->cfg->listeners[i].line, err);
+			log_err("%s:%d: %s", r->cfg->path, line, err);
 			errors++;
 		}
 	}

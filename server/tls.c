@@ -221,35 +221,44 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 	return (rc);
 }
 
+/* Load the certificate, chain and key; line is set to the failed one's. */
 static int
 tls_ctx_load_keys(SSL_CTX *ctx, const struct config_listener *l,
-    const struct cfgbundle *files, char *err, size_t errlen)
+    const struct cfgbundle *files, char *err, size_t errlen, int *line)
 {
-	if (tls_ctx_load_certificate(ctx, l, files, err, errlen) != 0 ||
-	    tls_ctx_load_chain(ctx, l, files, err, errlen) != 0 ||
-	    tls_ctx_load_key(ctx, l, files, err, errlen) != 0)
+	*line = l->certificate_line;
+	if (tls_ctx_load_certificate(ctx, l, files, err, errlen) != 0)
 		return (-1);
-	return (0);
+
+	*line = l->chain_line;
+	if (tls_ctx_load_chain(ctx, l, files, err, errlen) != 0)
+		return (-1);
+
+	*line = l->key_line;
+	return (tls_ctx_load_key(ctx, l, files, err, errlen));
 }
 
 static int
 tls_ctx_set_protocols(SSL_CTX *ctx, const struct config_listener *l,
-    char *err, size_t errlen)
+    char *err, size_t errlen, int *line)
 {
 	char why[512];
 
 	if (SSL_CTX_set_min_proto_version(ctx, l->tls_min_version) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, l->tls_max_version) != 1) {
+		*line = l->versions_line;
 		snprintf(err, errlen, "unsupported TLS version range");
 		return (-1);
 	}
 	if (SSL_CTX_set_cipher_list(ctx, l->tls12_ciphers) != 1) {
+		*line = l->ciphers_line;
 		tls_error_string(why, sizeof(why));
 		snprintf(err, errlen, "tls12-ciphers \"%s\" selects no "
 		    "cipher: %s", l->tls12_ciphers, why);
 		return (-1);
 	}
 	if (SSL_CTX_set_ciphersuites(ctx, l->tls13_suites) != 1) {
+		*line = l->suites_line;
 		tls_error_string(why, sizeof(why));
 		snprintf(err, errlen, "tls13-suites \"%s\" is invalid: %s",
 		    l->tls13_suites, why);
@@ -279,23 +288,25 @@ tls_ctx_request_client_cert(SSL_CTX *ctx, STACK_OF(X509_NAME) *ca_names)
 }
 
 SSL_CTX *
-tls_ctx_new(const struct config_listener *l, char *err, size_t errlen)
+tls_ctx_new(const struct config_listener *l, char *err, size_t errlen,
+    int *line)
 {
-	return (tls_ctx_new_from(l, NULL, err, errlen));
+	return (tls_ctx_new_from(l, NULL, err, errlen, line));
 }
 
 SSL_CTX *
 tls_ctx_new_from(const struct config_listener *l,
-    const struct cfgbundle *files, char *err, size_t errlen)
+    const struct cfgbundle *files, char *err, size_t errlen, int *line)
 {
 	SSL_CTX *ctx;
 
+	*line = l->line;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
 		snprintf(err, errlen, "SSL_CTX_new failed");
 		return (NULL);
 	}
-	if (tls_ctx_set_protocols(ctx, l, err, errlen) != 0 ||
-	    tls_ctx_load_keys(ctx, l, files, err, errlen) != 0 ||
+	if (tls_ctx_set_protocols(ctx, l, err, errlen, line) != 0 ||
+	    tls_ctx_load_keys(ctx, l, files, err, errlen, line) != 0 ||
 	    tls_ctx_record_hello(ctx,
 	    l->tls_profile == TLS_PROFILE_PHONE) != 0) {
 		SSL_CTX_free(ctx);

@@ -15,17 +15,18 @@ struct cfgbundle;
 /*
  * Build the server context for one listener: certificate chain, key,
  * protocol versions and cipher lists. Returns NULL and fills err on
- * failure.
+ * failure, and line with the configuration line of the setting at fault.
  */
 SSL_CTX	*tls_ctx_new(const struct config_listener *l, char *err,
-	    size_t errlen);
+	    size_t errlen, int *line);
 
 /*
  * The same, reading the certificate, chain and key from a configuration
  * bundle, or from the file system when files is NULL.
  */
 SSL_CTX	*tls_ctx_new_from(const struct config_listener *l,
-	    const struct cfgbundle *files, char *err, size_t errlen);
+	    const struct cfgbundle *files, char *err, size_t errlen,
+	    int *line);
 
 /*
  * Empty the thread's OpenSSL error queue, as SSL_get_error needs before

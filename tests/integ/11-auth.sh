@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 56
+tap_plan 57
 he_setup
 he_write_config
 he_start
@@ -187,6 +187,9 @@ tap_ok "-t: missing user file fails" [ "$check_rc" = 1 ]
 tap_ok "-t: says how to create the user file" grep -qF \
 	"user file $HE_USERS of tunnel-group \"staff\" does not exist: create it with \"headendctl user add -f $HE_USERS USERNAME\"" \
 	<<<"$check_out"
+user_file_line=$(grep -n 'user-file' "$HE_CONF" | cut -d: -f1)
+tap_ok "-t: gives the line of the user-file setting" grep -qF \
+	"$HE_CONF:$user_file_line: user file $HE_USERS" <<<"$check_out"
 
 # A start runs the same checks and stops before it binds anything.
 start_rc=0

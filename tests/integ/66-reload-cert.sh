@@ -56,7 +56,7 @@ sys.exit(not (len(s) == 1 and s[0]["id"] == int(sys.argv[1]) and
               s[0]["connected"]))' "$1"
 }
 
-tap_plan 19
+tap_plan 20
 he_setup
 he_write_config
 he_start
@@ -127,10 +127,13 @@ want="no PEM certificate could be read from it. It must hold a whole"
 want+=" -----BEGIN CERTIFICATE----- block, the server's own first; a DER"
 want+=" file converts with \"openssl x509 -inform der -in $HE_TMPDIR/der.crt"
 tap_ok "DER certificate: the error names the conversion" out_has "$want"
-check_with 's|key = "server.key"|key = "server.crt"|'
+check_with 's|key = "server.key"|\nkey = "server.crt"|'
 want="cannot load key $HE_TMPDIR/server.crt: no PEM private key could be"
 want+=" read from it"
 tap_ok "certificate as key: the error names the missing key" out_has "$want"
+key_line=$(grep -n '^key = ' "$HE_TMPDIR/variant.conf" | cut -d: -f1)
+tap_ok "certificate as key: the error gives the key's line" \
+	out_has "$HE_TMPDIR/variant.conf:$key_line: cannot load key"
 
 # A next-certificate without a certificate cannot give phones a certHash.
 check_with 's|key = "server.key"|&; next-certificate = "server.key"|'

@@ -249,6 +249,11 @@ test_valid_file_values(void **state)
 	assert_non_null(strstr(l->tls13_suites, "TLS_AES_256_GCM_SHA384"));
 	assert_int_equal(l->link_mtu, 1500);
 	assert_int_equal(l->line, 3);
+	assert_int_equal(l->certificate_line, 6);
+	assert_int_equal(l->key_line, 7);
+	assert_int_equal(l->versions_line, 8);
+	assert_int_equal(l->chain_line, 3);	/* not set: the listener's */
+	assert_int_equal(l->ciphers_line, 3);
 
 	assert_string_equal(cfg->tun.name, "headend0");
 	assert_int_equal(ntohl(cfg->tun.address.s_addr), POOL_NET + 1);
@@ -390,6 +395,8 @@ test_valid_file_tgroups(void **state)
 	assert_int_equal(lab->pool, 1);
 	assert_int_equal(lab->policy, 1);
 	assert_int_equal(lab->line, 25);
+	assert_int_equal(lab->pam_service_line, 27);
+	assert_int_equal(staff->user_file_line, 22);	/* the default */
 
 	assert_null(config_find_tgroup(cfg, "Lab"));
 	assert_null(config_find_tgroup(cfg, "missing"));

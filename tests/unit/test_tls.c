@@ -63,6 +63,7 @@ setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char path[128], err[256] = "";
+	int line;
 
 	assert_non_null(fx);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-tls.XXXXXX");
@@ -82,9 +83,9 @@ setup(void **state)
 	assert_int_equal(config_load(path, &fx->cfg,
 	    file_fixture_config_error, NULL), 0);
 	fx->server_ctx = tls_ctx_new(&fx->cfg->listeners[0], err,
-	    sizeof(err));
+	    sizeof(err), &line);
 	if (fx->server_ctx == NULL)
-		fail_msg("tls_ctx_new: %s", err);
+		fail_msg("tls_ctx_new, line %d: %s", line, err);
 	*state = fx;
 	return (0);
 }
