@@ -168,6 +168,10 @@ userfile_line_read(FILE *fp, char **line, size_t *cap)
 	if (n > 0 && (*line)[n - 1] == '\n')
 		(*line)[--n] = '\0';
 
+	/* Windows editors end lines with CR LF, and a hash has no CR. */
+	if (n > 0 && (*line)[n - 1] == '\r')
+		(*line)[--n] = '\0';
+
 	if (strlen(*line) != (size_t)n)
 		return -EBADMSG;
 
@@ -723,20 +727,29 @@ userfile_record_new(const char *user, const char *password, char *record,
 	return 0;
 }
 
-/* Give the new file the mode it must have and the owner of the old one. */
+/* Give the new file the old one's owner and mode, at most 640. */
 static int
 userfile_tmp_attributes(int fd, FILE *old)
 {
 	struct stat now, before;
+	mode_t mode;
 
-	if (fchmod(fd, USERFILE_MODE) != 0 || fstat(fd, &now) != 0)
+	if (old != NULL && fstat(fileno(old), &before) != 0)
+		return -errno;
+
+	/*
+	 * A narrower mode of the old file stays, so that the group of the old
+	 * file does not gain read access to the hashes.
+	 */
+	mode = USERFILE_MODE;
+	if (old != NULL)
+		mode = (before.st_mode & USERFILE_MODE) | S_IRUSR | S_IWUSR;
+
+	if (fchmod(fd, mode) != 0 || fstat(fd, &now) != 0)
 		return -errno;
 
 	if (old == NULL)
 		return 0;
-
-	if (fstat(fileno(old), &before) != 0)
-		return -errno;
 
 	if (before.st_uid == now.st_uid && before.st_gid == now.st_gid)
 		return 0;
@@ -912,6 +925,52 @@ userfile_rewrite_locked(const char *path, const char *user,
 }
 
 /*
+ * Resolve path to the file that a rewrite replaces: the target of a
+ * symbolic link, also when that target does not exist yet, so that the
+ * link stays. Returns 0 or -errno (-ELOOP after 40 links, the kernel's own limit).
+ */
+static int
+userfile_target(const char *path, char *target, size_t size)
+{
+	char link[PATH_MAX], next[PATH_MAX];
+	const char *slash;
+	struct stat st;
+	ssize_t n;
+	int hops;
+
+	if (snprintf(next, sizeof(next), "%s", path) >= (int)sizeof(next))
+		return -ENAMETOOLONG;
+
+	for (hops = 0; hops < 40; hops++) {
+		if (realpath(next, target) != NULL)
+			return 0;
+		if (errno != ENOENT || lstat(next, &st) != 0 ||
+		    !S_ISLNK(st.st_mode))
+			break;
+
+		n = readlink(next, link, sizeof(link) - 1);
+		if (n < 0)
+			return -errno;
+		link[n] = '\0';
+
+		/* A relative target is relative to the link's directory. */
+		slash = strrchr(next, '/');
+		if (link[0] == '/' || slash == NULL)
+			snprintf(next, sizeof(next), "%s", link);
+		else if (snprintf(next + (slash - next) + 1,
+		    sizeof(next) - (size_t)(slash - next) - 1, "%s", link) >=
+		    (int)(sizeof(next) - (size_t)(slash - next) - 1))
+			return -ENAMETOOLONG;
+	}
+
+	if (hops == 40)
+		return -ELOOP;
+	if (snprintf(target, size, "%s", next) >= (int)size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
  * Replace the user's line with record, or delete it when record is NULL.
  * An exclusive flock on the directory serialises concurrent writers,
  * because a lock on the file itself would be lost with the rename.
@@ -923,8 +982,10 @@ userfile_rewrite(const char *path, const char *user, const char *record)
 	int dirfd, rc;
 
 	/* Through a symbolic link, the new file replaces its target. */
-	if (realpath(path, target) != NULL)
-		path = target;
+	rc = userfile_target(path, target, sizeof(target));
+	if (rc != 0)
+		return rc;
+	path = target;
 
 	dirfd = regfile_dir_open(path);
 	if (dirfd < 0)
