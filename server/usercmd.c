@@ -296,6 +296,16 @@ usercmd_escape(char *buf, size_t size, const char *text)
 	buf[used] = '\0';
 }
 
+/* Copy user into buf as typed, or escaped when a character would hide. */
+static void
+usercmd_name_shown(char *buf, size_t size, const char *user)
+{
+	if (utf8_shown(user))
+		snprintf(buf, size, "%s", user);
+	else
+		usercmd_escape(buf, size, user);
+}
+
 /* Explain why userfile_name_valid rejected user. */
 static void
 usercmd_name_error(const char *user)
@@ -403,9 +413,11 @@ usercmd_add(const struct usercmd_args *args)
 static int
 usercmd_delete(const struct usercmd_args *args)
 {
+	char name[4 * USERFILE_NAME_MAX + 4];
 	int rc;
 
 	rc = userfile_delete(args->file, args->user);
+	usercmd_name_shown(name, sizeof(name), args->user);
 
 	/* A script must tell a missing user from a missing file. */
 	if (rc == -ENOENT && access(args->file, F_OK) != 0 && errno == ENOENT) {
@@ -416,7 +428,7 @@ usercmd_delete(const struct usercmd_args *args)
 	}
 	if (rc == -ENOENT) {
 		fprintf(stderr, USERCMD_PREFIX ": user %s not found in %s\n",
-		    args->user, args->file);
+		    name, args->file);
 		return USERCMD_NOT_FOUND;
 	}
 
@@ -425,7 +437,12 @@ usercmd_delete(const struct usercmd_args *args)
 		return USERCMD_FAILED;
 	}
 
-	printf("user %s deleted from %s\n", args->user, args->file);
+	printf("user %s deleted from %s\n", name, args->file);
+
+	/* A connected client keeps its session, and reconnects by cookie. */
+	fprintf(stderr, USERCMD_PREFIX ": sessions of user %s keep running "
+	    "until they end: to end them now, run \"headendctl logoff user "
+	    "%s\"\n", name, name);
 	return USERCMD_OK;
 }
 

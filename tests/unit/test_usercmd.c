@@ -281,11 +281,28 @@ test_delete_user(void **state)
 	struct fixture *f = *state;
 	const char *add[] = { "add", "-f", f->path, "alice", NULL };
 	const char *del[] = { "delete", "-f", f->path, "alice", NULL };
+	char err[512];
 
 	assert_int_equal(usercmd_run("pw\n", add), 0);
-	assert_int_equal(usercmd_run("", del), 0);
+	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "sessions of user alice keep running"));
+	assert_non_null(strstr(err, "\"headendctl logoff user alice\""));
 	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EACCES);
 	assert_int_equal(usercmd_run("", del), 5);
+}
+
+/* Names with hidden characters are escaped in the messages. */
+static void
+test_delete_escapes_name(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "add", "-f", f->path, "x", NULL };
+	const char *del[] = { "delete", "-f", f->path, "a\xc2\x9b" "b", NULL };
+	char err[512];
+
+	assert_int_equal(usercmd_run("pw\n", add), 0);
+	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 5);
+	assert_non_null(strstr(err, "user a\\xc2\\x9bb not found"));
 }
 
 /* A mistyped file is an error (1), not a user already gone (5). */
@@ -340,6 +357,7 @@ main(void)
 		FIXTURE_TEST(test_add_name_not_utf8),
 		FIXTURE_TEST(test_add_name_hidden_character),
 		FIXTURE_TEST(test_delete_user),
+		FIXTURE_TEST(test_delete_escapes_name),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
 	};
