@@ -5,6 +5,7 @@
  * caller's report function.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -357,6 +358,34 @@ authcheck_folder_mode(struct authcheck *ac, const char *what,
 }
 
 /*
+ * Warn about a secret that a group, or the account of the network
+ * process, may change: they could add themselves a VPN account or swap
+ * the key. Only root needs to write it.
+ */
+static void
+authcheck_secret_owner(struct authcheck *ac, const char *what,
+    const char *path, const struct stat *st)
+{
+	struct passwd *pw = getpwnam(ac->cfg->user);
+	struct group *gr;
+	char gid[16];
+
+	if (pw != NULL && pw->pw_uid != 0 && st->st_uid == pw->pw_uid)
+		authcheck_say(ac, false, "%s %s belongs to \"%s\", the "
+		    "account of the network process, which must not be able "
+		    "to change it: chown root %s", what, path, ac->cfg->user,
+		    path);
+	if ((st->st_mode & S_IWGRP) == 0 || st->st_gid == 0)
+		return;
+
+	snprintf(gid, sizeof(gid), "%u", (unsigned int)st->st_gid);
+	gr = getgrgid(st->st_gid);
+	authcheck_say(ac, false, "%s %s can be changed by the members of "
+	    "group %s: chmod g-w %s", what, path, gr != NULL ? gr->gr_name :
+	    gid, path);
+}
+
+/*
  * Warn about a secret that every user of the host may read or change: a
  * key lets them pose as the headend, and a user file's hashes let them
  * guess passwords offline.
@@ -368,8 +397,11 @@ authcheck_secret_mode(struct authcheck *ac, const char *what,
 	struct stat st;
 
 	authcheck_folder_mode(ac, what, path);
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & (S_IROTH | S_IWOTH)) == 0 ||
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+
+	authcheck_secret_owner(ac, what, path, &st);
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) == 0 ||
 	    !authcheck_path_open(path))
 		return;
 	authcheck_say(ac, false, "%s %s can be %s by every user of the "

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 57
+tap_plan 60
 he_setup
 he_write_config
 he_start
@@ -282,6 +282,25 @@ tap_ok "-t: warns about a user file that every user may read" grep -qF \
 	<<<"$check_out"
 tap_ok "-t: no warning about trusted files that only root changes" \
 	test -z "$(grep 'can be changed by every user' <<<"$check_out")"
+# A user file that a group, or the network process's account, may
+# change.
+tap_ok "-t: no warning about secrets that only root changes" \
+	test -z "$(grep -E 'members of group|account of the network' \
+	<<<"$check_out")"
+chgrp "$(id -gn headend)" "$HE_USERS"
+chmod 660 "$HE_USERS"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+tap_ok "-t: warns about a user file that a group may change" grep -qF \
+	"user file $HE_USERS can be changed by the members of group $(id -gn \
+headend): chmod g-w $HE_USERS" <<<"$check_out"
+chmod 640 "$HE_USERS"
+chown headend "$HE_USERS"
+check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
+chown root:root "$HE_USERS"
+tap_ok "-t: warns about a user file of the headend account" grep -qF \
+	"user file $HE_USERS belongs to \"headend\", the account of the \
+network process, which must not be able to change it: chown root \
+$HE_USERS" <<<"$check_out"
 chmod 666 "$HE_CONF"
 check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
 chmod 644 "$HE_CONF"
