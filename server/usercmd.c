@@ -399,6 +399,16 @@ usercmd_add(const struct usercmd_args *args)
 		return USERCMD_USAGE;
 	}
 
+	/* XML logins carry UTF-8, so no client could send it. */
+	if (!utf8_valid(password)) {
+		explicit_bzero(password, sizeof(password));
+		fprintf(stderr, USERCMD_PREFIX ": invalid password: it is not "
+		    "valid UTF-8, the encoding of VPN clients' logins: set "
+		    "the terminal or the input to UTF-8. Nothing was "
+		    "changed.\n");
+		return USERCMD_USAGE;
+	}
+
 	rc = userfile_set(args->file, args->user, password);
 	explicit_bzero(password, sizeof(password));
 	if (rc != 0) {

@@ -187,6 +187,23 @@ test_add_password_nul(void **state)
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* A password in Latin-1, which no VPN client sends, is rejected. */
+static void
+test_add_password_not_utf8(void **state)
+{
+	struct fixture *f = *state;
+	const char *args[] = { "add", "-f", f->path, "latin", NULL };
+	static const char input[] = "caf\xe9\n";
+	char err[1024];
+
+	assert_int_equal(usercmd_run_stderr(input, sizeof(input) - 1, args,
+	    err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "invalid password: it is not valid "
+	    "UTF-8"));
+	assert_int_equal(access(f->path, F_OK), -1);
+	assert_int_equal(usercmd_run("caf\xc3\xa9\n", args), 0);
+}
+
 /* A control character in a name is shown escaped, never sent raw. */
 static void
 test_name_control_escaped(void **state)
@@ -358,6 +375,7 @@ main(void)
 		FIXTURE_TEST(test_add_name_hidden_character),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_escapes_name),
+		FIXTURE_TEST(test_add_password_not_utf8),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
 	};
