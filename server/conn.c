@@ -37,6 +37,13 @@
  */
 #define CONN_BUSY_TIMEOUT	60
 
+/*
+ * Bytes of responses that a client may leave unread before the next
+ * request is read. A client that sends requests and never reads the
+ * responses would otherwise grow the output buffer without limit.
+ */
+#define CONN_OUTPUT_MAX		(64 * 1024)
+
 enum conn_phase {
 	CONN_HANDSHAKE,		/* TLS handshake */
 	CONN_IDLE,		/* between requests */
@@ -193,6 +200,12 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 		counter_add(&st->request_timeouts, 1);
 		conn_log(c, LOG_INFO, "closed: request not complete within %d "
 		    "seconds of its first byte", seconds);
+	} else if (c->c_phase == CONN_IDLE && c->c_bev != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(c->c_bev)) >
+	    CONN_OUTPUT_MAX) {
+		counter_add(&st->idle_closes, 1);
+		conn_log(c, LOG_INFO, "closed: the client did not read its "
+		    "responses within %d seconds", seconds);
 	} else if (c->c_phase == CONN_IDLE) {
 		counter_add(&st->idle_closes, 1);
 		conn_log(c, LOG_DEBUG, "closed: no request for %d seconds",
@@ -514,6 +527,18 @@ conn_dispatch(struct conn *c, const struct http_request *req)
 		login_handle(c, req);
 }
 
+/* Read requests again once the client has taken the responses. */
+static void
+conn_output_drained_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
+	bufferevent_enable(bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		conn_read_cb(bev, c);
+}
+
 /*
  * Feed the input to the parser. Bytes beyond a complete request, or any
  * byte that reaches this callback while a request is being answered,
@@ -539,6 +564,13 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (c->c_busy) {
 		conn_reject(c, 400, "data sent before the previous response");
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) >
+	    CONN_OUTPUT_MAX) {
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setcb(bev, conn_read_cb, conn_output_drained_cb,
+		    conn_event_cb, c);
 		return;
 	}
 	if (c->c_phase == CONN_IDLE && evbuffer_get_length(in) > 0)

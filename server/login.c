@@ -37,6 +37,14 @@
 #define LOGIN_MAX_PENDING	10000	/* logins in progress at once */
 #define LOGIN_BUCKETS		4096	/* power of two */
 
+/*
+ * Logins in progress from one address beyond which, with the table full,
+ * a new login from that address ends one of its own instead of the
+ * oldest of all. Without it, a few dozen addresses that start logins and
+ * never finish them end every other client's login within a second.
+ */
+#define LOGIN_FULL_TABLE_SHARE	16
+
 /* A storm of phones has thousands of logins in flight: find by hash. */
 static struct {
 	TAILQ_HEAD(, login) logins;
@@ -122,12 +130,21 @@ login_evict_oldest(const char *source)
 	return (false);
 }
 
-/* End the oldest waiting login when the table is full, and count it. */
+/*
+ * End a waiting login when the table is full, and count it: the oldest
+ * of source when source has more than its share, else the oldest of all.
+ */
 static bool
-login_make_room(struct netproc *np)
+login_make_room(struct netproc *np, const char *source)
 {
 	uint64_t full = counter_add(&np->stats.logins_table_full, 1);
-	bool room = login_evict_oldest(NULL);
+	bool room = false;
+
+	if (source_count(np->sources, source, SOURCE_LOGIN) >
+	    LOGIN_FULL_TABLE_SHARE)
+		room = login_evict_oldest(source);
+	if (!room)
+		room = login_evict_oldest(NULL);
 
 	/* A flood would log a line per login, so every 1000th is enough. */
 	if (full % 1000 != 0)
@@ -144,7 +161,8 @@ login_make_room(struct netproc *np)
 }
 
 static struct login *
-login_new(struct netproc *np, size_t tgroup, const char *path)
+login_new(struct netproc *np, size_t tgroup, const char *path,
+    const char *source)
 {
 	static const char hex[] = "0123456789abcdef";
 	struct timeval tv = { LOGIN_LIFETIME, 0 };
@@ -152,7 +170,8 @@ login_new(struct netproc *np, size_t tgroup, const char *path)
 	struct login *lg, **bucket;
 	size_t i;
 
-	if (login_state.nlogins >= LOGIN_MAX_PENDING && !login_make_room(np))
+	if (login_state.nlogins >= LOGIN_MAX_PENDING &&
+	    !login_make_room(np, source))
 		return (NULL);
 	if ((lg = calloc(1, sizeof(*lg))) == NULL)
 		return (NULL);
@@ -368,7 +387,8 @@ login_create(struct conn *c, const struct http_request *req,
 	struct login *lg = NULL;
 
 	if (login_source_add(c) &&
-	    (lg = login_new(np, rt->ro_tgroup, rt->ro_path)) == NULL) {
+	    (lg = login_new(np, rt->ro_tgroup, rt->ro_path, c->c_addr)) ==
+	    NULL) {
 		source_del(np->sources, c->c_addr, SOURCE_LOGIN);
 		conn_log(c, LOG_INFO, "login refused: no room for another "
 		    "login in progress, or out of memory");

@@ -73,3 +73,12 @@ source_del(struct source_table *t, const char *address,
 		free(s);
 	}
 }
+
+int
+source_count(struct source_table *t, const char *address,
+    enum source_kind kind)
+{
+	struct source *s = *source_slot(t, address);
+
+	return (s != NULL ? s->count[kind] : 0);
+}

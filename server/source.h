@@ -28,4 +28,8 @@ bool	source_add(struct source_table *t, const char *address,
 void	source_del(struct source_table *t, const char *address,
 	    enum source_kind kind);
 
+/* Return the count of kind for address, 0 for an address not in the table. */
+int	source_count(struct source_table *t, const char *address,
+	    enum source_kind kind);
+
 #endif

@@ -65,7 +65,7 @@ listen_queue() {
 		awk '{ print $3; exit }'
 }
 
-tap_plan 19
+tap_plan 21
 he_setup
 # The kernel caps a listen queue at this, and headend requests more.
 ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
@@ -129,6 +129,40 @@ he_connect alice alice-secret "$HE_TMPDIR/oc.log" ||
 	tap_diag_file "$HE_TMPDIR/oc.log"
 tap_ok "login still works afterwards" he_ping_inside
 pid_stop "$OC_PID"
+
+# A client that sends login requests and never reads the responses:
+# the server stops reading its requests once the unread responses pass
+# a limit, and closes it at the idle timeout, so its memory stays small.
+out=$(ip netns exec "$NS_CLIENT" python3 -c '
+import socket, ssl, time
+body = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth "
+        b"client=\"vpn\" type=\"init\"><group-access>"
+        b"https://vpn.example.net/staff</group-access></config-auth>")
+request = (b"POST /staff HTTP/1.1\r\nHost: vpn.example.net\r\n"
+           b"X-Aggregate-Auth: 1\r\nContent-Length: %d\r\n\r\n"
+           % len(body)) + body
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+raw = socket.socket()
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+raw.connect(("198.18.0.1", 443))
+conn = ctx.wrap_socket(raw, server_hostname="vpn.example.net")
+conn.settimeout(20)
+start = time.monotonic()
+sent = 0
+try:
+    while time.monotonic() - start < 20:
+        conn.sendall(request)
+        sent += 1
+    print("open after", sent, "requests")
+except OSError:
+    print("closed after", sent, "requests")
+' 2>&1) || true
+tap_diag "client that reads nothing: $out"
+tap_ok "client that reads nothing is closed" grep -q '^closed' <<<"$out"
+tap_ok "the log says it did not read" wait_file_contains "$HE_LOG" \
+	"closed: the client did not read its responses" 5
 
 # A small share: the sixth connection from one address is refused.
 pid_stop "$HE_PID"

@@ -44,7 +44,7 @@ logins_at_most() {
 	test "$(logins_in_progress)" -le "$1"
 }
 
-tap_plan 16
+tap_plan 17
 he_setup
 he_add_user alice alice-secret
 # bob's hash takes about half a second to check, so that clients can
@@ -148,4 +148,23 @@ tap_ok "flood: a login from another address completes" \
 	/staff /staff carol carol-secret
 tap_ok "flood: the log says that a login gave up its place" file_contains \
 	"$HE_LOG" 'logins are in progress: ended the oldest that waited'
+
+# A person who takes a while to type the password, while the flood goes
+# on: the flooding addresses give up their own logins, not this one.
+full=$(limits_stat logins_table_full)
+ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" /staff \
+	/staff carol carol-secret --wait-file "$HE_TMPDIR/typed" \
+	>"$HE_TMPDIR/slow-login.txt" 2>&1 &
+slow_pid=$!
+table_full_above() {
+	test "$(limits_stat logins_table_full)" -gt "$1"
+}
+wait_until 20 table_full_above "$full" || true
+out=$(guesses flood 10200 198.18.0.21 198.18.0.22)
+tap_diag "$out"
+touch "$HE_TMPDIR/typed"
+wait "$slow_pid" || true
+tap_diag "$(cat "$HE_TMPDIR/slow-login.txt")"
+tap_ok "flood: a slow login from another address completes" grep -qx \
+	cookie "$HE_TMPDIR/slow-login.txt"
 tap_done
