@@ -68,6 +68,30 @@ conn_log(const struct conn *c, int priority, const char *fmt, ...)
 	    (unsigned long long)c->c_id, c->c_peer, msg);
 }
 
+void
+conn_log_within(const struct conn *c, struct loglimit *limit, int priority,
+    const char *fmt, ...)
+{
+	char msg[1024];
+	uint64_t skipped;
+	va_list ap;
+
+	if (!loglimit_pass(limit, time(NULL), &skipped))
+		return;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (skipped == 0)
+		log_write(priority, "conn=%llu peer=%s: %s",
+		    (unsigned long long)c->c_id, c->c_peer, msg);
+	else
+		log_write(priority, "conn=%llu peer=%s: %s (and %llu lines "
+		    "like it left out, at most %d per second are logged)",
+		    (unsigned long long)c->c_id, c->c_peer, msg,
+		    (unsigned long long)skipped, LOGLIMIT_PER_SECOND);
+}
+
 static void
 conn_format_peer(const struct sockaddr *sa, char *buf, size_t len,
     char *addr, size_t addrlen)
@@ -184,12 +208,12 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 	(void)events;
 	if (c->c_phase == CONN_HANDSHAKE && c->c_silent != NULL) {
 		counter_add(&st->handshake_timeouts, 1);
-		conn_log(c, LOG_INFO, "closed: the client sent nothing within "
-		    "%d seconds", seconds);
+		conn_log_limited(c, LOG_INFO, "closed: the client sent "
+		    "nothing within %d seconds", seconds);
 	} else if (c->c_phase == CONN_HANDSHAKE) {
 		counter_add(&st->handshake_timeouts, 1);
-		conn_log(c, LOG_INFO, "closed: TLS handshake not finished "
-		    "within %d seconds", seconds);
+		conn_log_limited(c, LOG_INFO, "closed: TLS handshake not "
+		    "finished within %d seconds", seconds);
 		if (c->c_handshaking) {
 			/* The worker still has the socket: free c later. */
 			c->c_abandoned = true;
@@ -198,14 +222,14 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 		}
 	} else if (c->c_phase == CONN_REQUEST) {
 		counter_add(&st->request_timeouts, 1);
-		conn_log(c, LOG_INFO, "closed: request not complete within %d "
-		    "seconds of its first byte", seconds);
+		conn_log_limited(c, LOG_INFO, "closed: request not complete "
+		    "within %d seconds of its first byte", seconds);
 	} else if (c->c_phase == CONN_IDLE && c->c_bev != NULL &&
 	    evbuffer_get_length(bufferevent_get_output(c->c_bev)) >
 	    CONN_OUTPUT_MAX) {
 		counter_add(&st->idle_closes, 1);
-		conn_log(c, LOG_INFO, "closed: the client did not read its "
-		    "responses within %d seconds", seconds);
+		conn_log_limited(c, LOG_INFO, "closed: the client did not "
+		    "read its responses within %d seconds", seconds);
 	} else if (c->c_phase == CONN_IDLE) {
 		counter_add(&st->idle_closes, 1);
 		conn_log(c, LOG_DEBUG, "closed: no request for %d seconds",
@@ -360,7 +384,7 @@ conn_log_tls_failure(struct conn *c, const struct handshake_result *r)
 		tls_describe_failure(c->c_ssl, r->errors, r->nerrors, why,
 		    sizeof(why));
 	counter_add(&c->c_np->stats.tls_handshake_failures, 1);
-	conn_log(c, LOG_INFO, "TLS handshake failed: %s", why);
+	conn_log_limited(c, LOG_INFO, "TLS handshake failed: %s", why);
 }
 
 void
@@ -491,7 +515,7 @@ conn_respond(struct conn *c, int status, const char *reason,
 static void
 conn_reject(struct conn *c, int status, const char *why)
 {
-	conn_log(c, LOG_INFO, "rejected request: %s", why);
+	conn_log_limited(c, LOG_INFO, "rejected request: %s", why);
 	conn_respond(c, status, conn_status_reason(status), NULL,
 	    "text/plain", why, strlen(why), true);
 }

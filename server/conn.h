@@ -14,6 +14,7 @@
 
 #include <openssl/ssl.h>
 
+#include "loglimit.h"
 #include "session.h"
 
 struct netproc;
@@ -82,5 +83,20 @@ void	conn_detach(struct conn *c, SSL **ssl, int *fd);
 /* Log a line naming the connection and its peer. */
 void	conn_log(const struct conn *c, int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Log like conn_log within limit: a line that clients can cause without
+ * logging in. The first line after a skip counts the lines left out.
+ */
+void	conn_log_within(const struct conn *c, struct loglimit *limit,
+	    int priority, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+/* conn_log_within with a limit of the call site's own, per thread. */
+#define conn_log_limited(c, priority, ...) do {				\
+	static __thread struct loglimit conn_log_site_;			\
+									\
+	conn_log_within((c), &conn_log_site_, (priority), __VA_ARGS__);	\
+} while (0)
 
 #endif

@@ -145,7 +145,7 @@ legacy_get(struct conn *c, const struct http_request *req,
 	const struct config_tgroup *tg = &c->c_np->cfg->tgroups[rt->ro_tgroup];
 	struct login *lg;
 
-	conn_log(c, LOG_INFO, "form login started: group=%s path=%s",
+	conn_log_limited(c, LOG_INFO, "form login started: group=%s path=%s",
 	    tg->name, rt->ro_path);
 	if (tg->auth == AUTH_METHOD_PASSWORD) {
 		legacy_send_form(c, rt, false);

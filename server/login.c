@@ -493,8 +493,8 @@ login_start(struct conn *c, const struct http_request *req,
 		return;
 	lg->lg_resumable = true;
 	tg = &c->c_np->cfg->tgroups[lg->lg_tgroup];
-	conn_log(c, LOG_INFO, "login started: group=%s path=%s", tg->name,
-	    rt.ro_path);
+	conn_log_limited(c, LOG_INFO, "login started: group=%s path=%s",
+	    tg->name, rt.ro_path);
 	if (tg->auth == AUTH_METHOD_PASSWORD)
 		login_send_form(c, lg, NULL);
 	else
@@ -699,8 +699,8 @@ login_reply(struct conn *c, const struct http_request *req,
 
 	if (lg == NULL) {
 		counter_add(&c->c_np->stats.logins_expired, 1);
-		conn_log(c, LOG_INFO, "auth-reply without a valid login "
-		    "context (expired or forged)");
+		conn_log_limited(c, LOG_INFO, "auth-reply without a valid "
+		    "login context (expired or forged)");
 		conn_respond(c, 401, "Login expired", NULL, NULL, NULL, 0,
 		    true);
 		return;
@@ -766,7 +766,7 @@ login_handle_xml(struct conn *c, const struct http_request *req)
 	}
 	if (xmlauth_parse(req->body, req->body_len, x, err,
 	    sizeof(err)) != 0) {
-		conn_log(c, LOG_INFO, "rejected XML request: %s", err);
+		conn_log_limited(c, LOG_INFO, "rejected XML request: %s", err);
 		conn_respond(c, 400, "Bad Request", NULL, "text/plain", err,
 		    strlen(err), true);
 	} else if (x->type == XMLAUTH_INIT) {
@@ -776,7 +776,8 @@ login_handle_xml(struct conn *c, const struct http_request *req)
 	} else if (x->type == XMLAUTH_LOGOUT) {
 		login_logout(c, x);
 	} else {
-		conn_log(c, LOG_INFO, "rejected XML request of unknown type");
+		conn_log_limited(c, LOG_INFO, "rejected XML request of "
+		    "unknown type");
 		conn_respond(c, 400, "Bad Request", NULL, NULL, NULL, 0, true);
 	}
 	OPENSSL_cleanse(x, sizeof(*x));

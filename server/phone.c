@@ -245,14 +245,15 @@ phone_handle(struct conn *c, const struct http_request *req)
 	if (route_select(c, req, NULL, &rt) != 0)
 		return;
 	if (req->method == HTTP_METHOD_GET) {
-		conn_log(c, LOG_INFO, "phone login started: group=%s path=%s",
+		conn_log_limited(c, LOG_INFO, "phone login started: "
+		    "group=%s path=%s",
 		    c->c_np->cfg->tgroups[rt.ro_tgroup].name, rt.ro_path);
 		phone_send_prompt(c);
 	} else if (req->method == HTTP_METHOD_POST) {
 		phone_login(c, req, &rt);
 	} else {
-		conn_log(c, LOG_INFO, "rejected phone request: method %s",
-		    req->method_name);
+		conn_log_limited(c, LOG_INFO, "rejected phone request: "
+		    "method %s", req->method_name);
 		conn_respond(c, 405, "Method Not Allowed", "Allow: GET, "
 		    "POST\r\n", NULL, NULL, 0, true);
 	}

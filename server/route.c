@@ -135,7 +135,7 @@ route_reject_url(struct conn *c, const char *url, const struct groupurl *u)
 	if (u != NULL)
 		route_hint(u, hint, sizeof(hint));
 	counter_add(&c->c_np->stats.urls_rejected, 1);
-	conn_log(c, LOG_INFO, "rejected login: no tunnel-group has the "
+	conn_log_limited(c, LOG_INFO, "rejected login: no tunnel-group has the "
 	    "group-url %s%s", url, hint);
 	snprintf(body, sizeof(body), "No tunnel-group is configured for "
 	    "%s: check the VPN address, including its path.\n", url);
@@ -155,7 +155,7 @@ route_reject_conflict(struct conn *c, const char *group_access,
 	char body[2 * CONFIG_URL_MAX + 400];
 
 	counter_add(&c->c_np->stats.urls_rejected, 1);
-	conn_log(c, LOG_INFO, "rejected login: group-access %s and the "
+	conn_log_limited(c, LOG_INFO, "rejected login: group-access %s and the "
 	    "request URL %s select different tunnel-groups", group_access,
 	    url);
 	snprintf(body, sizeof(body), "The group chosen (%s) and the VPN "

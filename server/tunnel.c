@@ -787,8 +787,8 @@ tunnel_find_session(struct conn *c, const struct http_request *req)
 	    http_cookie_get(hdr, "webvpn", cookie, sizeof(cookie)))
 		se = session_find_cookie(c->c_np->sessions, cookie, c->c_peer);
 	if (se == NULL) {
-		conn_log(c, LOG_INFO, "CONNECT with a missing, expired or "
-		    "unknown cookie");
+		conn_log_limited(c, LOG_INFO, "CONNECT with a missing, "
+		    "expired or unknown cookie");
 		conn_respond(c, 401, "Cookie is not acceptable", NULL, NULL,
 		    NULL, 0, true);
 	}

@@ -44,7 +44,7 @@ logins_at_most() {
 	test "$(logins_in_progress)" -le "$1"
 }
 
-tap_plan 17
+tap_plan 19
 he_setup
 he_add_user alice alice-secret
 # bob's hash takes about half a second to check, so that clients can
@@ -138,10 +138,25 @@ tap_ok "hung-up phones: none of them stays in progress" wait_until 15 \
 # Ten thousand unfinished logins, the size of the table, from two
 # addresses: a login from a third address still gets in, because the
 # oldest unfinished one gives up its place.
+started=$(file_count "$HE_LOG" 'login started')
 out=$(guesses flood 10200 198.18.0.21 198.18.0.22)
 tap_diag "$out"
 tap_ok "flood: the table of logins in progress was full" test \
 	"$(limits_stat logins_table_full)" -ge 200
+
+# The flood's "login started" lines are logged at most 20 per second,
+# and a later one counts those left out.
+started=$(( $(file_count "$HE_LOG" 'login started') - started ))
+tap_diag "login started lines for 10200 logins: $started"
+tap_ok "flood: its log lines are limited" test "$started" -lt 1000
+init_counts_skipped() {
+	ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" \
+		/staff /staff x x --init-only --source 198.18.0.21 \
+		>/dev/null 2>&1
+	file_contains "$HE_LOG" 'login started: .* lines like it left out'
+}
+tap_ok "flood: a later line counts the lines left out" wait_until 10 \
+	init_counts_skipped
 he_add_user carol carol-secret
 tap_ok "flood: a login from another address completes" \
 	ip netns exec "$NS_CLIENT" python3 "$XMLLOGIN" "$VPN_HOSTNAME" \
