@@ -443,8 +443,8 @@ login_lease(struct login *lg, struct conn *c, uint32_t *addr,
 	if (lease_take(np, lg->lg_user, lg->lg_tgroup, addr, kind) == 0)
 		return (0);
 	/*
-	 * The operator must act, so every 100th is a warning. These come
-	 * only after a password check, which the ban rules bound.
+	 * The operator must act, so every 100th is a warning. Only a
+	 * client with a valid password gets this far.
 	 */
 	conn_log(c,
 	    counter_add(&np->stats.logins_pool_exhausted, 1) % 100 == 0 ?
