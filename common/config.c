@@ -2270,6 +2270,9 @@ static const struct cfg_field cfg_limits_fields[] = {
 	{ .key = "connections-per-source", .type = CONFIG_TYPE_INT,
 	  .parse = cfg_parse_int, CFG_AT(L, connections_per_source),
 	  .min = 0, .max = 1000000 },
+	{ .key = "max-connections", .type = CONFIG_TYPE_INT,
+	  .parse = cfg_parse_int, CFG_AT(L, max_connections), .min = 0,
+	  .max = 10000000 },
 	{ .key = "logins-per-source", .type = CONFIG_TYPE_INT,
 	  .parse = cfg_parse_int, CFG_AT(L, logins_per_source), .min = 0,
 	  .max = 1000000 },
@@ -2309,6 +2312,13 @@ cfg_limits_defaults(struct config_limits *l)
 	 */
 	l->connections_per_source = 256;
 	l->logins_per_source = 256;
+
+	/*
+	 * A TLS handshake in progress takes about 44 KiB (measured with
+	 * OpenSSL 3.0), so this keeps them under 1 GiB, with room for a
+	 * storm of 10,000 phones.
+	 */
+	l->max_connections = 20000;
 	l->max_sessions = 0;
 	l->ban_user_threshold = 5;
 	l->ban_address_threshold = 30;

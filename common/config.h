@@ -212,6 +212,7 @@ struct config_limits {
 						   last, default 10 */
 	int		idle_timeout;		/* between requests, 30 */
 	int		connections_per_source;	/* default 256 */
+	int		max_connections;	/* not yet tunnels, 20000 */
 	int		logins_per_source;	/* in progress, default 256 */
 	int		max_sessions;		/* all groups, default 0 */
 	int		ban_user_threshold;	/* failures, default 5 */

@@ -244,13 +244,25 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 	conn_free(c);
 }
 
-/* Reject a source that already has its share of connections. */
+/*
+ * Reject a connection beyond max-connections, or from a source that
+ * already has its share. conns_open counts this one too.
+ */
 static bool
 conn_admit(struct conn *c)
 {
 	struct netproc *np = c->c_np;
 	int limit = np->cfg->limits.connections_per_source;
+	int max_open = np->cfg->limits.max_connections;
 
+	if (max_open > 0 && np->conns_open > (size_t)max_open) {
+		if (counter_add(&np->stats.conns_over_limit, 1) % 1000 == 0)
+			conn_log(c, LOG_WARNING, "refused: %d connections are "
+			    "not yet tunnels (limit max-connections; %llu "
+			    "refused so far)", max_open,
+			    (unsigned long long)np->stats.conns_over_limit);
+		return (false);
+	}
 	if (source_add(np->sources, c->c_addr, SOURCE_CONNECTION, limit)) {
 		c->c_counted = true;
 		return (true);

@@ -65,6 +65,7 @@ struct netproc_stats {
 	uint64_t	request_timeouts;	/* request trickled too slowly */
 	uint64_t	idle_closes;		/* no request while idle */
 	uint64_t	conns_over_source_limit;
+	uint64_t	conns_over_limit;	/* max-connections reached */
 	uint64_t	logins_over_source_limit;
 	uint64_t	logins_banned;		/* rejected by a ban */
 	uint64_t	logins_waited;	/* for checks in flight to end */

@@ -234,6 +234,7 @@ statusshow_limits(const struct netproc_stats *s)
 	statusshow_add_u64(o, "idle_closes", s->idle_closes);
 	statusshow_add_u64(o, "connections_over_source_limit",
 	    s->conns_over_source_limit);
+	statusshow_add_u64(o, "connections_over_limit", s->conns_over_limit);
 	statusshow_add_u64(o, "logins_over_source_limit",
 	    s->logins_over_source_limit);
 	statusshow_add_u64(o, "sessions_over_limit", s->sessions_over_limit);

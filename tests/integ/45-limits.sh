@@ -65,7 +65,7 @@ listen_queue() {
 		awk '{ print $3; exit }'
 }
 
-tap_plan 21
+tap_plan 24
 he_setup
 # The kernel caps a listen queue at this, and headend requests more.
 ip netns exec "$NS_HEADEND" sysctl -qw net.core.somaxconn=4096
@@ -239,4 +239,42 @@ tap_ok "login from a source at its limit succeeds" \
 	"$VPN_HOSTNAME" /staff /staff alice alice-secret
 tap_ok "logins over the source limit counted" \
 	stat_at_least limits.logins_over_source_limit 1
+
+# A cap on all connections that are not yet tunnels: the fourth silent
+# connection is closed at once, and a place that frees up is taken again.
+pid_stop "$HE_PID"
+he_write_config
+cat >>"$HE_CONF" <<CONF
+limits = { max-connections = 3; handshake-timeout = 30; };
+CONF
+he_start
+out=$(ip netns exec "$NS_CLIENT" python3 -c '
+import socket, time
+def open_one():
+    return socket.create_connection(("198.18.0.1", 443), timeout=5)
+def closed_at_once(s):
+    s.settimeout(1)
+    try:
+        return s.recv(1) == b""
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
+held = [open_one() for _ in range(3)]
+print("fourth closed" if closed_at_once(open_one()) else "fourth open")
+held.pop(0).close()
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    if not closed_at_once(open_one()):
+        print("accepted again")
+        break
+' 2>&1)
+tap_diag "$out"
+tap_ok "max-connections: the fourth is closed" grep -qx 'fourth closed' \
+	<<<"$out"
+tap_ok "max-connections: a freed place is taken again" grep -qx \
+	'accepted again' <<<"$out"
+tap_ok "max-connections: the log names the limit" file_contains "$HE_LOG" \
+	'refused: 3 connections are not yet tunnels \(limit max-connections'
+
 tap_done

@@ -292,6 +292,31 @@ test_state_file_settings(void **state)
 	check_one_error(1, "state-file = \"\";", 1, "state-file");
 }
 
+/* The cap on connections that are not yet tunnels: default, set, range. */
+static void
+test_max_connections_setting(void **state)
+{
+	struct edit edit = { 1, "limits = { max-connections = 5; };" };
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+
+	(void)state;
+	file_write_edited(NULL, 0);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->limits.max_connections, 20000);
+	config_free(cfg);
+
+	file_write_edited(&edit, 1);
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 0);
+	assert_int_equal(cfg->limits.max_connections, 5);
+	config_free(cfg);
+
+	check_one_error(1, "limits = { max-connections = -1; };", 1,
+	    "max-connections");
+}
+
 static void
 test_valid_file_pools(void **state)
 {
@@ -1381,6 +1406,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_file_values),
 		cmocka_unit_test(test_state_file_settings),
+		cmocka_unit_test(test_max_connections_setting),
 		cmocka_unit_test(test_session_timer_values),
 		cmocka_unit_test(test_bad_simultaneous_action),
 		cmocka_unit_test(test_reconnect_window_zero),
