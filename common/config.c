@@ -152,7 +152,7 @@ struct cfg_field {
 	.offset = offsetof(type, member), \
 	.size = sizeof(((type *)0)->member)
 
-/* Where the setting's line goes, for messages about its value. */
+/* The member that receives the setting's line, for messages. */
 #define CFG_LINE(type, member) \
 	.line_at = offsetof(type, member) + 1
 
@@ -1909,7 +1909,8 @@ cfg_tgroup_ca_add(struct cfg_ctx *ctx, const config_setting_t *elem,
 		    ctx->where, PATH_MAX - 1);
 		return;
 	}
-	tg->ca_file_lines[tg->nca_files] = (int)config_setting_source_line(elem);
+	tg->ca_file_lines[tg->nca_files] =
+	    (int)config_setting_source_line(elem);
 	tg->nca_files++;
 }
 
