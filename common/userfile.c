@@ -927,7 +927,8 @@ userfile_rewrite_locked(const char *path, const char *user,
 /*
  * Resolve path to the file that a rewrite replaces: the target of a
  * symbolic link, also when that target does not exist yet, so that the
- * link stays. Returns 0 or -errno (-ELOOP after 40 links, the kernel's own limit).
+ * link stays. Returns 0 or -errno (-ELOOP after 40 links, the kernel's
+ * own limit).
  */
 static int
 userfile_target(const char *path, char *target, size_t size)

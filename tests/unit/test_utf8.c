@@ -79,14 +79,31 @@ test_utf8_hidden_characters(void **state)
 	assert_int_equal(shown_length_of("\xe3\x85\xa4"), 0);	/* U+3164 */
 	assert_int_equal(shown_length_of("\xe2\xa0\x80"), 0);	/* U+2800 */
 	assert_int_equal(shown_length_of("\xf3\xa0\x81\x81"), 0);	/* tag A */
-	assert_int_equal(shown_length_of("\xf0\x93\x90\xb0"), 0);	/* U+13430 */
-	assert_int_equal(shown_length_of("\xf0\x9b\xb2\xa0"), 0);	/* U+1BCA0 */
-	assert_int_equal(shown_length_of("\xf0\x9b\xb2\xa3"), 0);	/* U+1BCA3 */
-	assert_int_equal(shown_length_of("\xf0\x9d\x85\xb3"), 0);	/* U+1D173 */
-	assert_int_equal(shown_length_of("\xf0\x9d\x85\xba"), 0);	/* U+1D17A */
-	assert_int_equal(shown_length_of("\xf0\x9d\x85\xb2"), 4);	/* U+1D172 */
-	assert_int_equal(shown_length_of("\xf0\x9d\x85\xbb"), 4);	/* U+1D17B */
 	assert_int_equal(shown_length_of("\xc3"), 0);		/* cut short */
+}
+
+/* Format controls outside the BMP hide text, their neighbours do not. */
+static void
+test_utf8_rare_format_controls(void **state)
+{
+	static const struct {
+		const char	*text;
+		size_t		 shown;
+	} cases[] = {
+		{ "\xf0\x93\x90\xb0", 0 },	/* U+13430 */
+		{ "\xf0\x9b\xb2\xa0", 0 },	/* U+1BCA0 */
+		{ "\xf0\x9b\xb2\xa3", 0 },	/* U+1BCA3 */
+		{ "\xf0\x9d\x85\xb3", 0 },	/* U+1D173 */
+		{ "\xf0\x9d\x85\xba", 0 },	/* U+1D17A */
+		{ "\xf0\x9d\x85\xb2", 4 },	/* U+1D172 */
+		{ "\xf0\x9d\x85\xbb", 4 },	/* U+1D17B */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(shown_length_of(cases[i].text),
+		    cases[i].shown);
 }
 
 static void
@@ -107,6 +124,7 @@ main(void)
 		cmocka_unit_test(test_utf8_invalid_sequences),
 		cmocka_unit_test(test_utf8_shown_characters),
 		cmocka_unit_test(test_utf8_hidden_characters),
+		cmocka_unit_test(test_utf8_rare_format_controls),
 		cmocka_unit_test(test_utf8_shown_text),
 	};
 
