@@ -283,6 +283,13 @@ xmlauth_on_end(void *data, const XML_Char *name)
 	ctx->depth--;
 }
 
+/* Return whether field is a credential that a person typed. */
+static bool
+xmlauth_credential(enum xmlauth_field_id field)
+{
+	return (field == XMLAUTH_F_USERNAME || field == XMLAUTH_F_PASSWORD);
+}
+
 /* Append text to the captured field. Expat may split one text node over
  * several calls, for example around an entity reference. */
 static void XMLCALL
@@ -297,13 +304,21 @@ xmlauth_on_text(void *data, const XML_Char *text, int len)
 		return;
 
 	field = &xmlauth_fields[ctx->capture];
+	value = (char *)ctx->req + field->offset;
+	if ((size_t)len >= field->size - ctx->capture_len &&
+	    xmlauth_credential(ctx->capture)) {
+		/* The login form, not a 400, gives the user the reason. */
+		ctx->req->credential_too_long = true;
+		ctx->capture_len = field->size;
+		value[0] = '\0';
+		return;
+	}
 	if ((size_t)len >= field->size - ctx->capture_len) {
 		xmlauth_fail(ctx, "<%s> is longer than %zu bytes",
 		    field->name, field->size - 1);
 		return;
 	}
 
-	value = (char *)ctx->req + field->offset;
 	memcpy(value + ctx->capture_len, text, (size_t)len);
 	ctx->capture_len += (size_t)len;
 	value[ctx->capture_len] = '\0';

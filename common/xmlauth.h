@@ -39,6 +39,7 @@ struct xmlauth_request {
 	bool	has_username;
 	char	password[256];		/* <auth><password> */
 	bool	has_password;
+	bool	credential_too_long;	/* either was longer, and is "" */
 	char	version[128];		/* client version string */
 	char	device_id[64];
 	char	session_token[256];	/* logout requests */
@@ -53,7 +54,9 @@ struct xmlauth_request {
  *    bound,
  *  - nesting deeper than XMLAUTH_DEPTH_MAX,
  *  - a root element other than config-auth, or one without a type,
- *  - a value longer than its field, which is never truncated,
+ *  - a value longer than its field, which is never truncated, except
+ *    that a username or password that is too long sets
+ *    credential_too_long and is left empty, for a form with the reason,
  *  - an element that appears twice where one is expected.
  * On error err (errlen bytes, may be NULL) gets a NUL-terminated reason.
  * The reason names the element but never contains a value.

@@ -673,6 +673,11 @@ login_check(struct conn *c, struct login *lg,
 	}
 	has_user |= user != x->username;
 	snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
+	if (x->credential_too_long) {
+		login_fail(lg, c, "The username or password is too long: "
+		    "usernames have at most 127 bytes, passwords 255.");
+		return;
+	}
 	if (!has_user || !x->has_password) {
 		login_send_form(c, lg, "Enter your username and password.");
 		return;

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 60
+tap_plan 61
 he_setup
 he_write_config
 he_start
@@ -56,6 +56,14 @@ tap_ok "username with a space: rejected with a reason" file_contains \
 	"$log" 'may not contain spaces'
 tap_ok "username with a space: logged with the space escaped" \
 	file_contains "$HE_LOG" 'login failed: user=al\\x20ice group=staff'
+# A password over 255 bytes gets the form again with the reason, not a
+# bare 400 that openconnect shows as an unexpected result.
+log=$HE_TMPDIR/long.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" alice \
+	"$(printf 'p%.0s' $(seq 1 300))" "$log"
+wait_until 15 oc_exited "$SPAWNED_PID" || true
+tap_ok "password too long: the client is told why" file_contains "$log" \
+	'username or password is too long'
 tap_ok "user-file command refuses a space" sh -c \
 	"! printf 'pw\n' | '$HEADENDCTL' user add -f '$HE_USERS' 'bad name' 2>'$HE_TMPDIR/add.err'"
 tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \

@@ -178,6 +178,7 @@ test_missing_fields(void **state)
 	assert_string_equal(req.password, "");
 }
 
+/* A username that is too long parses, empty and flagged for the form. */
 static void
 test_username_too_long(void **state)
 {
@@ -190,17 +191,23 @@ test_username_too_long(void **state)
 	memset(name, 'u', 128);
 	name[128] = '\0';
 	snprintf(xml, sizeof(xml), "<config-auth type=\"auth-reply\"><auth>"
-	    "<username>%s</username></auth></config-auth>", name);
-	assert_int_equal(parse_text(xml, &req, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "username"));
+	    "<username>%s</username><password>pw</password></auth>"
+	    "</config-auth>", name);
+	assert_int_equal(parse_text(xml, &req, err, sizeof(err)), 0);
+	assert_true(req.credential_too_long);
+	assert_true(req.has_username);
+	assert_string_equal(req.username, "");
+	assert_string_equal(req.password, "pw");
 
 	name[127] = '\0';
 	snprintf(xml, sizeof(xml), "<config-auth type=\"auth-reply\"><auth>"
 	    "<username>%s</username></auth></config-auth>", name);
 	assert_int_equal(parse_text(xml, &req, err, sizeof(err)), 0);
+	assert_false(req.credential_too_long);
 	assert_int_equal(strlen(req.username), 127);
 }
 
+/* Text that expat splits around an entity still counts as a whole. */
 static void
 test_split_text_too_long(void **state)
 {
@@ -215,7 +222,27 @@ test_split_text_too_long(void **state)
 	snprintf(xml, sizeof(xml), "<config-auth type=\"init\"><auth>"
 	    "<username>%s&amp;%s</username></auth></config-auth>", half,
 	    half);
+	assert_int_equal(parse_text(xml, &req, err, sizeof(err)), 0);
+	assert_true(req.credential_too_long);
+	assert_string_equal(req.username, "");
+}
+
+/* Other fields that are too long still fail the request. */
+static void
+test_other_field_too_long(void **state)
+{
+	struct xmlauth_request req;
+	char xml[1024];
+	char url[600];
+	char err[256];
+
+	(void)state;
+	memset(url, 'u', 520);
+	url[520] = '\0';
+	snprintf(xml, sizeof(xml), "<config-auth type=\"init\">"
+	    "<group-access>%s</group-access></config-auth>", url);
 	assert_int_equal(parse_text(xml, &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "group-access"));
 }
 
 static void
@@ -491,6 +518,7 @@ main(void)
 		cmocka_unit_test(test_missing_fields),
 		cmocka_unit_test(test_username_too_long),
 		cmocka_unit_test(test_split_text_too_long),
+		cmocka_unit_test(test_other_field_too_long),
 		cmocka_unit_test(test_not_well_formed),
 		cmocka_unit_test(test_wrong_root),
 		cmocka_unit_test(test_missing_type),
