@@ -2,7 +2,7 @@
  * Rate limits for log lines that clients can cause without logging in,
  * such as a login started or a connection that timed out, so that a
  * flood of them cannot fill the disk. Each call site keeps its own
- * limit, and the counters of show stats still count every event.
+ * limit, and its next line gives the number of lines left out.
  */
 #ifndef HEADEND_LOGLIMIT_H
 #define HEADEND_LOGLIMIT_H

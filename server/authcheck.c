@@ -24,6 +24,8 @@
  */
 static const char *const pam_dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
 
+#define AUTHCHECK_FOLDERS_MAX	8
+
 struct authcheck {
 	const struct config	*cfg;
 	authcheck_report_fn	*report;
@@ -31,7 +33,9 @@ struct authcheck {
 	const char		*user_file;	/* the file being read */
 	bool			lines_fatal;
 	int			errors;
-	char			open_folder[PATH_MAX];	/* last warned */
+	/* Folders warned about, so that each gets one line. */
+	char			open_folders[AUTHCHECK_FOLDERS_MAX][PATH_MAX];
+	size_t			nopen_folders;
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -347,11 +351,17 @@ authcheck_folder_mode(struct authcheck *ac, const char *what,
     const char *path)
 {
 	char dir[PATH_MAX];
+	size_t i;
 
-	if (!authcheck_open_folder(path, dir, sizeof(dir)) ||
-	    strcmp(dir, ac->open_folder) == 0)
+	if (!authcheck_open_folder(path, dir, sizeof(dir)))
 		return;
-	snprintf(ac->open_folder, sizeof(ac->open_folder), "%s", dir);
+	for (i = 0; i < ac->nopen_folders; i++) {
+		if (strcmp(dir, ac->open_folders[i]) == 0)
+			return;
+	}
+	if (ac->nopen_folders < AUTHCHECK_FOLDERS_MAX)
+		snprintf(ac->open_folders[ac->nopen_folders++], PATH_MAX, "%s",
+		    dir);
 	authcheck_say(ac, false, "every user of the host may write to the "
 	    "folder %s and so replace the %s %s: chmod o-w %s", dir, what,
 	    path, dir);
@@ -476,7 +486,14 @@ int
 authcheck_config(const struct config *cfg, bool lines_fatal,
     authcheck_report_fn *report, void *arg)
 {
-	struct authcheck ac = { cfg, report, arg, NULL, lines_fatal, 0, "" };
+	static struct authcheck ac;
+
+	/* Static, because the folder names are too large for the stack. */
+	memset(&ac, 0, sizeof(ac));
+	ac.cfg = cfg;
+	ac.report = report;
+	ac.arg = arg;
+	ac.lines_fatal = lines_fatal;
 	const struct config_tgroup *tg;
 	size_t i;
 

@@ -224,9 +224,7 @@ conn_timer_cb(evutil_socket_t fd, short events, void *arg)
 		counter_add(&st->request_timeouts, 1);
 		conn_log_limited(c, LOG_INFO, "closed: request not complete "
 		    "within %d seconds of its first byte", seconds);
-	} else if (c->c_phase == CONN_IDLE && c->c_bev != NULL &&
-	    evbuffer_get_length(bufferevent_get_output(c->c_bev)) >
-	    CONN_OUTPUT_MAX) {
+	} else if (c->c_phase == CONN_IDLE && c->c_paused) {
 		counter_add(&st->idle_closes, 1);
 		conn_log_limited(c, LOG_INFO, "closed: the client did not "
 		    "read its responses within %d seconds", seconds);
@@ -569,6 +567,7 @@ conn_output_drained_cb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
+	c->c_paused = false;
 	bufferevent_setcb(bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_enable(bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
@@ -604,6 +603,7 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 	}
 	if (evbuffer_get_length(bufferevent_get_output(bev)) >
 	    CONN_OUTPUT_MAX) {
+		c->c_paused = true;
 		bufferevent_disable(bev, EV_READ);
 		bufferevent_setcb(bev, conn_read_cb, conn_output_drained_cb,
 		    conn_event_cb, c);

@@ -48,6 +48,7 @@ struct conn {
 	bool		c_requested;	/* a request arrived */
 	bool		c_head;		/* a HEAD: respond without a body */
 	bool		c_closing;	/* close once the output is sent */
+	bool		c_paused;	/* reading waits for the output */
 	struct login	*c_login;	/* login waiting on this connection */
 };
 

@@ -138,21 +138,21 @@ static bool
 login_make_room(struct netproc *np, const char *source)
 {
 	uint64_t full = counter_add(&np->stats.logins_table_full, 1);
-	bool room = false;
+	bool own = false, room;
 
 	if (source_count(np->sources, source, SOURCE_LOGIN) >
 	    LOGIN_FULL_TABLE_SHARE)
-		room = login_evict_oldest(source);
-	if (!room)
-		room = login_evict_oldest(NULL);
+		own = login_evict_oldest(source);
+	room = own || login_evict_oldest(NULL);
 
 	/* A flood would log a line per login, so every 1000th is enough. */
 	if (full % 1000 != 0)
 		return (room);
 	if (room)
 		log_warnx("%d logins are in progress: ended the oldest that "
-		    "waited for its client, to start a new one (%llu times "
-		    "so far)", LOGIN_MAX_PENDING, (unsigned long long)full + 1);
+		    "waited for its client%s%s, to start a new one (%llu "
+		    "times so far)", LOGIN_MAX_PENDING, own ? " from " : "",
+		    own ? source : "", (unsigned long long)full + 1);
 	else
 		log_warnx("login rejected: %d logins are in progress, all "
 		    "waiting for authd (%llu times so far)", LOGIN_MAX_PENDING,

@@ -91,6 +91,21 @@ metrics_conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Return whether mc's client has sent a byte, also one that arrived
+ * since the last read: the accept loop may run before the read callback.
+ */
+static bool
+metrics_conn_started(struct metrics_conn *mc)
+{
+	char byte;
+
+	if (!mc->started && recv(bufferevent_getfd(mc->bev), &byte, 1,
+	    MSG_PEEK | MSG_DONTWAIT) > 0)
+		mc->started = true;
+	return (mc->started);
+}
+
+/*
  * Return the oldest connection that has not had its response yet,
  * preferring one that has sent no byte at all.
  */
@@ -102,7 +117,7 @@ metrics_eviction_pick(struct metrics_http *mh)
 	TAILQ_FOREACH(mc, &mh->conns, entry) {
 		if (mc->responded)
 			continue;
-		if (!mc->started)
+		if (!metrics_conn_started(mc))
 			return (mc);
 		if (oldest_started == NULL)
 			oldest_started = mc;

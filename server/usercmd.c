@@ -420,6 +420,42 @@ usercmd_add(const struct usercmd_args *args)
 	return USERCMD_OK;
 }
 
+/*
+ * Remind the operator that a connected client keeps its session, and
+ * reconnects by cookie, with a command to paste. A name that had to be
+ * escaped cannot be pasted, so the command is left out then.
+ */
+static void
+usercmd_logoff_hint(const char *user, const char *shown)
+{
+	char quoted[4 * USERFILE_NAME_MAX + 4];
+	size_t used = 0;
+	const char *p;
+
+	if (strcmp(user, shown) != 0) {
+		fprintf(stderr, USERCMD_PREFIX ": sessions of user %s keep "
+		    "running until they end: end them with headendctl logoff "
+		    "user and that name\n", shown);
+		return;
+	}
+
+	/* Single quotes keep the shell from reading $, ; or spaces. */
+	quoted[used++] = '\'';
+	for (p = user; *p != '\0' && used + 5 < sizeof(quoted); p++) {
+		if (*p == '\'') {
+			memcpy(quoted + used, "'\\''", 4);
+			used += 4;
+		} else {
+			quoted[used++] = *p;
+		}
+	}
+	quoted[used++] = '\'';
+	quoted[used] = '\0';
+	fprintf(stderr, USERCMD_PREFIX ": sessions of user %s keep running "
+	    "until they end: to end them now, run headendctl logoff user "
+	    "%s\n", shown, quoted);
+}
+
 static int
 usercmd_delete(const struct usercmd_args *args)
 {
@@ -448,11 +484,7 @@ usercmd_delete(const struct usercmd_args *args)
 	}
 
 	printf("user %s deleted from %s\n", name, args->file);
-
-	/* A connected client keeps its session, and reconnects by cookie. */
-	fprintf(stderr, USERCMD_PREFIX ": sessions of user %s keep running "
-	    "until they end: to end them now, run \"headendctl logoff user "
-	    "%s\"\n", name, name);
+	usercmd_logoff_hint(args->user, name);
 	return USERCMD_OK;
 }
 

@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 61
+tap_plan 62
 he_setup
 he_write_config
 he_start
@@ -328,6 +328,16 @@ and so replace the key $HE_TMPDIR/server.key: chmod o-w $HE_TMPDIR" \
 	<<<"$check_out"
 tap_ok "-t: warns about that folder once" test \
 	"$(grep -c 'may write to the folder' <<<"$check_out")" -eq 1
+
+# The user file in a second such folder, checked between the key and
+# the configuration of the first: one line for each folder.
+mkdir -m 0777 "$HE_TMPDIR/open"
+cp -p "$HE_USERS" "$HE_TMPDIR/open/users"
+sed "s|$HE_USERS|$HE_TMPDIR/open/users|" "$HE_CONF" >"$HE_TMPDIR/open.conf"
+check_out=$("$HEADEND" -t -c "$HE_TMPDIR/open.conf" 2>&1) || true
+tap_diag_stdin <<<"$check_out"
+tap_ok "-t: two folders, two warnings" test \
+	"$(grep -c 'may write to the folder' <<<"$check_out")" -eq 2
 chmod +t "$HE_TMPDIR"
 check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
 chmod o-w,-t "$HE_TMPDIR"

@@ -156,6 +156,8 @@ try:
         conn.sendall(request)
         sent += 1
     print("open after", sent, "requests")
+except TimeoutError:
+    print("stuck after", sent, "requests")
 except OSError:
     print("closed after", sent, "requests")
 ' 2>&1) || true

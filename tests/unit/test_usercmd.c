@@ -303,7 +303,7 @@ test_delete_user(void **state)
 	assert_int_equal(usercmd_run("pw\n", add), 0);
 	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 0);
 	assert_non_null(strstr(err, "sessions of user alice keep running"));
-	assert_non_null(strstr(err, "\"headendctl logoff user alice\""));
+	assert_non_null(strstr(err, "run headendctl logoff user 'alice'"));
 	assert_int_equal(userfile_verify(f->path, "alice", "pw"), -EACCES);
 	assert_int_equal(usercmd_run("", del), 5);
 }
@@ -320,6 +320,20 @@ test_delete_escapes_name(void **state)
 	assert_int_equal(usercmd_run("pw\n", add), 0);
 	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 5);
 	assert_non_null(strstr(err, "user a\\xc2\\x9bb not found"));
+}
+
+/* The logoff command in the hint is quoted for the shell. */
+static void
+test_delete_hint_quotes_name(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "add", "-f", f->path, "o'neil$x", NULL };
+	const char *del[] = { "delete", "-f", f->path, "o'neil$x", NULL };
+	char err[512];
+
+	assert_int_equal(usercmd_run("pw\n", add), 0);
+	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "logoff user 'o'\\''neil$x'\n"));
 }
 
 /* A mistyped file is an error (1), not a user already gone (5). */
@@ -375,6 +389,7 @@ main(void)
 		FIXTURE_TEST(test_add_name_hidden_character),
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_escapes_name),
+		FIXTURE_TEST(test_delete_hint_quotes_name),
 		FIXTURE_TEST(test_add_password_not_utf8),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
