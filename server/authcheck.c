@@ -33,7 +33,7 @@ struct authcheck {
 	const char		*user_file;	/* the file being read */
 	bool			lines_fatal;
 	int			errors;
-	/* Folders warned about, so that each gets one line. */
+	/* Folders warned about, so that each of the first 8 gets one line. */
 	char			open_folders[AUTHCHECK_FOLDERS_MAX][PATH_MAX];
 	size_t			nopen_folders;
 };

@@ -211,9 +211,20 @@ legacy_handle(struct conn *c, const struct http_request *req)
 		    "POST\r\n", NULL, NULL, 0, true);
 		return;
 	}
-	if ((rc = login_form_parse(req->body, req->body_len, &f)) != 0) {
-		conn_log(c, LOG_INFO, "rejected form login: %s form body",
-		    rc == -E2BIG ? "over-long value in the" : "malformed");
+	rc = login_form_parse(req->body, req->body_len, &f);
+
+	/* A long password is a failed login, as one with a space is. */
+	if (rc == -E2BIG) {
+		counter_add(&c->c_np->stats.logins_denied, 1);
+		conn_log(c, LOG_INFO, "login failed: the username or password "
+		    "is too long: usernames have at most 127 bytes, "
+		    "passwords 255");
+		legacy_fail(c, NULL, 401);
+		return;
+	}
+	if (rc != 0) {
+		conn_log_limited(c, LOG_INFO, "rejected form login: malformed "
+		    "form body");
 		conn_respond(c, 400, "Bad Request", NULL, NULL, NULL, 0, true);
 		return;
 	}

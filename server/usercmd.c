@@ -423,7 +423,8 @@ usercmd_add(const struct usercmd_args *args)
 /*
  * Remind the operator that a connected client keeps its session, and
  * reconnects by cookie, with a command to paste. A name that had to be
- * escaped cannot be pasted, so the command is left out then.
+ * escaped, or that looks like an option, cannot be pasted, so the
+ * command is left out then.
  */
 static void
 usercmd_logoff_hint(const char *user, const char *shown)
@@ -432,7 +433,8 @@ usercmd_logoff_hint(const char *user, const char *shown)
 	size_t used = 0;
 	const char *p;
 
-	if (strcmp(user, shown) != 0) {
+	/* headendctl would take a trailing --json, or -h, as an option. */
+	if (strcmp(user, shown) != 0 || user[0] == '-') {
 		fprintf(stderr, USERCMD_PREFIX ": sessions of user %s keep "
 		    "running until they end: end them with headendctl logoff "
 		    "user and that name\n", shown);

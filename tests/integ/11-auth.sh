@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 62
+tap_plan 63
 he_setup
 he_write_config
 he_start
@@ -64,6 +64,13 @@ oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" alice \
 wait_until 15 oc_exited "$SPAWNED_PID" || true
 tap_ok "password too long: the client is told why" file_contains "$log" \
 	'username or password is too long'
+log=$HE_TMPDIR/long-form.log
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" alice \
+	"$(printf 'p%.0s' $(seq 1 300))" "$log" --no-xmlpost
+wait_until 15 oc_exited "$SPAWNED_PID" || true
+tap_ok "password too long in a form login: a failed login" \
+	file_contains "$HE_LOG" \
+	'login failed: the username or password is too long'
 tap_ok "user-file command refuses a space" sh -c \
 	"! printf 'pw\n' | '$HEADENDCTL' user add -f '$HE_USERS' 'bad name' 2>'$HE_TMPDIR/add.err'"
 tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \

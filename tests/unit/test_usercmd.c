@@ -336,6 +336,21 @@ test_delete_hint_quotes_name(void **state)
 	assert_non_null(strstr(err, "logoff user 'o'\\''neil$x'\n"));
 }
 
+/* A name that headendctl would read as an option gets no command. */
+static void
+test_delete_hint_option_name(void **state)
+{
+	struct fixture *f = *state;
+	const char *add[] = { "add", "-f", f->path, "--", "--json", NULL };
+	const char *del[] = { "delete", "-f", f->path, "--", "--json", NULL };
+	char err[512];
+
+	assert_int_equal(usercmd_run("pw\n", add), 0);
+	assert_int_equal(usercmd_run_stderr("", 0, del, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "logoff user and that name"));
+	assert_null(strstr(err, "'--json'"));
+}
+
 /* A mistyped file is an error (1), not a user already gone (5). */
 static void
 test_delete_missing_file(void **state)
@@ -390,6 +405,7 @@ main(void)
 		FIXTURE_TEST(test_delete_user),
 		FIXTURE_TEST(test_delete_escapes_name),
 		FIXTURE_TEST(test_delete_hint_quotes_name),
+		FIXTURE_TEST(test_delete_hint_option_name),
 		FIXTURE_TEST(test_add_password_not_utf8),
 		FIXTURE_TEST(test_delete_missing_file),
 		FIXTURE_TEST(test_usage_errors),
