@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -347,7 +348,7 @@ authcheck_open_folder(const char *path, char *dir, size_t len)
  * the host may replace it, once per folder.
  */
 static void
-authcheck_folder_mode(struct authcheck *ac, const char *what,
+authcheck_folder_warn(struct authcheck *ac, const char *what,
     const char *path)
 {
 	char dir[PATH_MAX];
@@ -365,6 +366,21 @@ authcheck_folder_mode(struct authcheck *ac, const char *what,
 	authcheck_say(ac, false, "every user of the host may write to the "
 	    "folder %s and so replace the %s %s: chmod o-w %s", dir, what,
 	    path, dir);
+}
+
+/*
+ * Check the folders of path as written and, through a symbolic link,
+ * those of the file it leads to, where a replaced file counts as well.
+ */
+static void
+authcheck_folder_mode(struct authcheck *ac, const char *what,
+    const char *path)
+{
+	char real[PATH_MAX];
+
+	authcheck_folder_warn(ac, what, path);
+	if (realpath(path, real) != NULL && strcmp(real, path) != 0)
+		authcheck_folder_warn(ac, what, real);
 }
 
 /*

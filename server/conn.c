@@ -86,7 +86,7 @@ conn_log_within(const struct conn *c, struct loglimit *limit, int priority,
 		log_write(priority, "conn=%llu peer=%s: %s",
 		    (unsigned long long)c->c_id, c->c_peer, msg);
 	else
-		log_write(priority, "conn=%llu peer=%s: %s (and %llu lines "
+		log_write(priority, "conn=%llu peer=%s: %s (and %llu line(s) "
 		    "like it left out, at most %d per second are logged)",
 		    (unsigned long long)c->c_id, c->c_peer, msg,
 		    (unsigned long long)skipped, LOGLIMIT_PER_SECOND);

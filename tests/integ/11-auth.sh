@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 63
+tap_plan 64
 he_setup
 he_write_config
 he_start
@@ -350,6 +350,14 @@ check_out=$("$HEADEND" -t -c "$HE_CONF" 2>&1) || true
 chmod o-w,-t "$HE_TMPDIR"
 tap_ok "-t: no warning about a folder with its sticky bit" \
 	test -z "$(grep 'may write to the folder' <<<"$check_out")"
+
+# A user file reached through a symbolic link, in an open folder.
+ln -s "$HE_TMPDIR/open/users" "$HE_TMPDIR/ulink"
+sed "s|$HE_USERS|$HE_TMPDIR/ulink|" "$HE_CONF" >"$HE_TMPDIR/link.conf"
+check_out=$("$HEADEND" -t -c "$HE_TMPDIR/link.conf" 2>&1) || true
+tap_ok "-t: warns about the folder behind a symbolic link" grep -qF \
+	"may write to the folder $HE_TMPDIR/open and so replace the user file" \
+	<<<"$check_out"
 
 # The client's namespace does not forward IPv4, the headend's does.
 check_out=$(ip netns exec "$NS_CLIENT" "$HEADEND" -t -c "$HE_CONF" 2>&1) ||
