@@ -502,14 +502,8 @@ int
 authcheck_config(const struct config *cfg, bool lines_fatal,
     authcheck_report_fn *report, void *arg)
 {
-	static struct authcheck ac;
-
-	/* Static, because the folder names are too large for the stack. */
-	memset(&ac, 0, sizeof(ac));
-	ac.cfg = cfg;
-	ac.report = report;
-	ac.arg = arg;
-	ac.lines_fatal = lines_fatal;
+	struct authcheck ac = { .cfg = cfg, .report = report, .arg = arg,
+	    .lines_fatal = lines_fatal };
 	const struct config_tgroup *tg;
 	size_t i;
 
