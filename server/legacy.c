@@ -216,9 +216,7 @@ legacy_handle(struct conn *c, const struct http_request *req)
 	/* A long password is a failed login, as one with a space is. */
 	if (rc == -E2BIG) {
 		counter_add(&c->c_np->stats.logins_denied, 1);
-		conn_log(c, LOG_INFO, "login failed: the username or password "
-		    "is too long: usernames have at most 127 bytes, "
-		    "passwords 255");
+		conn_log(c, LOG_INFO, "login failed: %s", login_too_long);
 		legacy_fail(c, NULL, 401);
 		return;
 	}

@@ -674,8 +674,7 @@ login_check(struct conn *c, struct login *lg,
 	has_user |= user != x->username;
 	snprintf(lg->lg_user, sizeof(lg->lg_user), "%s", user);
 	if (x->credential_too_long) {
-		login_fail(lg, c, "The username or password is too long: "
-		    "usernames have at most 127 bytes, passwords 255.");
+		login_fail(lg, c, login_too_long);
 		return;
 	}
 	if (!has_user || !x->has_password) {

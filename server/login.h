@@ -124,6 +124,9 @@ struct login_form {
  */
 int	login_form_parse(const void *body, size_t len, struct login_form *f);
 
+/* The reason given for a username or password longer than its limit. */
+extern const char login_too_long[];
+
 /* Why user and password cannot be valid, or NULL when they may be. */
 const char *login_credentials_problem(const char *user,
 	    const char *password);

@@ -77,6 +77,9 @@ login_form_parse(const void *body, size_t len, struct login_form *f)
 	return (0);
 }
 
+const char login_too_long[] = "The username or password is too long: "
+    "usernames have at most 127 bytes, passwords 255.";
+
 const char *
 login_credentials_problem(const char *user, const char *password)
 {

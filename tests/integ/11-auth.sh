@@ -70,7 +70,7 @@ oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" alice \
 wait_until 15 oc_exited "$SPAWNED_PID" || true
 tap_ok "password too long in a form login: a failed login" \
 	file_contains "$HE_LOG" \
-	'login failed: the username or password is too long'
+	'login failed: The username or password is too long'
 tap_ok "user-file command refuses a space" sh -c \
 	"! printf 'pw\n' | '$HEADENDCTL' user add -f '$HE_USERS' 'bad name' 2>'$HE_TMPDIR/add.err'"
 tap_ok "user-file command says why" file_contains "$HE_TMPDIR/add.err" \
