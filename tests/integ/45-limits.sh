@@ -262,9 +262,9 @@ def closed_at_once(s):
         return False
     except OSError:
         return True
-held = [open_one() for _ in range(3)]
+open_conns = [open_one() for _ in range(3)]
 print("fourth closed" if closed_at_once(open_one()) else "fourth open")
-held.pop(0).close()
+open_conns.pop(0).close()
 deadline = time.monotonic() + 10
 while time.monotonic() < deadline:
     if not closed_at_once(open_one()):
