@@ -431,13 +431,18 @@ dtls_route(struct dtls *d, struct dtls_socket *s, const struct dtls_peer *from,
 		counter_add(&d->d_np->stats.dtls_drops_unknown_peer, 1);
 }
 
-/* Note the local address that a datagram was sent to. */
-static void
-dtls_read_local(struct msghdr *msg, struct dtls_peer *from)
+/*
+ * Note the local address that a datagram was sent to. Returns the size
+ * of the datagrams that UDP GRO merged into this buffer, or 0 when it
+ * contains one datagram.
+ */
+static size_t
+dtls_read_control(struct msghdr *msg, struct dtls_peer *from)
 {
 	struct in6_pktinfo pi6;
 	struct in_pktinfo pi;
 	struct cmsghdr *cm;
+	int segment = 0;
 
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level == IPPROTO_IP &&
@@ -450,17 +455,43 @@ dtls_read_local(struct msghdr *msg, struct dtls_peer *from)
 			memcpy(&pi6, CMSG_DATA(cm), sizeof(pi6));
 			from->local6 = pi6.ipi6_addr;
 			from->has_local6 = true;
+		} else if (cm->cmsg_level == SOL_UDP &&
+		    cm->cmsg_type == UDP_GRO) {
+			memcpy(&segment, CMSG_DATA(cm), sizeof(segment));
 		}
+	}
+	return (segment > 0 ? (size_t)segment : 0);
+}
+
+/*
+ * Route each datagram of a buffer that UDP GRO filled: all but the last
+ * are segment bytes long, and all come from the same peer.
+ */
+static void
+dtls_route_segments(struct dtls_socket *s, const struct dtls_peer *from,
+    const uint8_t *buf, size_t len, size_t segment)
+{
+	size_t off, n;
+
+	if (segment == 0)
+		segment = len;
+	else
+		counter_add(&s->s_dtls->d_np->stats.dtls_gro_datagrams,
+		    (len + segment - 1) / segment);
+	for (off = 0; off < len; off += n) {
+		n = len - off < segment ? len - off : segment;
+		dtls_route(s->s_dtls, s, from, buf + off, n, true);
 	}
 }
 
 /*
  * One recvmmsg() call fills these slots, so a burst of datagrams costs
- * one system call per DTLS_MMSG_SLOTS. A slot fits a jumbo frame; a
- * larger datagram comes out truncated and is dropped as malformed.
+ * one system call per DTLS_MMSG_SLOTS. A slot fits the largest buffer
+ * that UDP GRO fills with the datagrams of one peer, so GRO never cuts
+ * one short. Only the pages that datagrams reach are ever touched.
  */
 #define DTLS_MMSG_SLOTS		16
-#define DTLS_SLOT_SIZE		9216
+#define DTLS_SLOT_SIZE		DTLS_DATAGRAM_MAX
 
 struct dtls_rx_batch {
 	uint8_t			bufs[DTLS_MMSG_SLOTS][DTLS_SLOT_SIZE];
@@ -497,6 +528,7 @@ dtls_read_batches(int fd, struct dtls_socket *s)
 {
 	struct dtls_rx_batch *b = &dtls_rx;
 	struct dtls_peer *from;
+	size_t segment;
 	int i, n, round;
 
 	for (round = 0; round < DTLS_RECV_BATCH / DTLS_MMSG_SLOTS; round++) {
@@ -512,9 +544,10 @@ dtls_read_batches(int fd, struct dtls_socket *s)
 				    stats.dtls_drops_malformed, 1);
 				continue;
 			}
-			dtls_read_local(&b->msgs[i].msg_hdr, from);
-			dtls_route(s->s_dtls, s, from, b->bufs[i],
-			    b->msgs[i].msg_len, true);
+			segment = dtls_read_control(&b->msgs[i].msg_hdr,
+			    from);
+			dtls_route_segments(s, from, b->bufs[i],
+			    b->msgs[i].msg_len, segment);
 		}
 		if (n < DTLS_MMSG_SLOTS)
 			return;
@@ -551,6 +584,13 @@ dtls_watch_socket(struct dtls *d, struct dtls_socket *s, int fd)
 	/* Only the option of the socket's own family succeeds. */
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on));
+
+	/*
+	 * Best effort: with UDP GRO, the kernel hands a run of datagrams
+	 * from one peer over as one buffer, which saves its per-datagram
+	 * work. A kernel without UDP GRO gives single datagrams.
+	 */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	s->s_event = event_new(d->d_np->base, fd, EV_READ | EV_PERSIST,
 	    dtls_read_cb, s);
 	if (s->s_event == NULL || event_add(s->s_event, NULL) != 0)
@@ -662,6 +702,7 @@ dtls_stats_json(const struct netproc_stats *s)
 	dtls_json_u64(o, "superseded", s->dtls_handshakes_superseded);
 	dtls_json_u64(o, "rebindings", s->dtls_rebindings);
 	dtls_json_u64(o, "hellos_rate_limited", s->dtls_hellos_rate_limited);
+	dtls_json_u64(o, "gro_datagrams", s->dtls_gro_datagrams);
 	dtls_json_u64(drops, "unknown_id", s->dtls_drops_unknown_id);
 	dtls_json_u64(drops, "unknown_peer", s->dtls_drops_unknown_peer);
 	dtls_json_u64(drops, "malformed", s->dtls_drops_malformed);

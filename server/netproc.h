@@ -55,6 +55,7 @@ struct netproc_stats {
 	uint64_t	dtls_handshakes_superseded;	/* by a newer hello */
 	uint64_t	dtls_rebindings;	/* a client's UDP address moved */
 	uint64_t	dtls_hellos_rate_limited;
+	uint64_t	dtls_gro_datagrams;	/* received merged by UDP GRO */
 	uint64_t	dtls_drops_unknown_id;	/* ClientHello for no session */
 	uint64_t	dtls_drops_unknown_peer; /* no association took it */
 	uint64_t	dtls_drops_malformed;

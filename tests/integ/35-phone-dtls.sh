@@ -24,7 +24,7 @@ PHONE_8443_URL="https://$VPN_HOSTNAME:8443/PhoneVPN"
 PHONE_USER=SEP001122334455
 CERT_USER=SEP001122334466
 
-tap_plan 54
+tap_plan 56
 phone_setup
 he_add_user "$PHONE_USER" phone-secret
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -324,4 +324,22 @@ goodbye dtls-reconnecting 0x91
 tap_ok "DISCONNECT 0x91 over DTLS keeps the tunnel" test "$STATUS" -eq 6
 tap_ok "the log says that only DTLS went down" \
 	test "$(dtls_down_lines)" -gt "$downs"
+# --- Datagrams merged by UDP GRO ----------------------------------------
+# A phone sends 40 echo requests as one UDP GSO datagram over DTLS. The
+# server's socket receives them as one buffer, as the datagrams of one
+# client after a network card's GRO, and must reply to each of them.
+gro_datagrams() {
+	he_ctl --json show stats | python3 -c "
+import json, sys
+print(json.load(sys.stdin)['handshakes']['dtls']['gro_datagrams'])"
+}
+gro0=$(gro_datagrams || echo 0)
+OUT="$HE_TMPDIR/burst.out"
+phone_emu --dtls --user "$PHONE_USER" --password phone-secret \
+	--ping "$INSIDE_ADDR" --dtls-burst 40 "$PHONE_URL" >"$OUT" 2>&1 || true
+tap_diag_file "$OUT"
+tap_ok "40 requests in one datagram get 40 replies" out_has \
+	"^burst: 40 of 40 replies from $INSIDE_ADDR\$"
+tap_ok "the server received them merged" test "$(gro_datagrams)" -ge \
+	$((gro0 + 40))
 tap_done

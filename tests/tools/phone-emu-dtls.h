@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -284,6 +285,76 @@ emu_dtls_send(struct emu_dtls *d, enum cstp_type type,
 		memcpy(rec + 1, payload, len);
 	return (SSL_write(d->ssl, rec, (int)(len + 1)) == (int)(len + 1) ?
 	    0 : -1);
+}
+
+/* Capture one record in mem and return its length, or 0. */
+static size_t
+emu_dtls_capture(struct emu_dtls *d, BIO *mem, enum cstp_type type,
+    const uint8_t *payload, size_t len)
+{
+	size_t before = BIO_ctrl_pending(mem);
+
+	if (emu_dtls_send(d, type, payload, len) != 0)
+		return (0);
+	return (BIO_ctrl_pending(mem) - before);
+}
+
+/* Send the count records in buf as one UDP GSO datagram. */
+static int
+emu_dtls_send_gso(struct emu_dtls *d, const char *buf, size_t len,
+    uint16_t segment)
+{
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(uint16_t))];
+	} control;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = control.buf,
+	    .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(segment));
+	memcpy(CMSG_DATA(cm), &segment, sizeof(segment));
+	return (sendmsg(d->fd, &msg, 0) == (ssize_t)len ? 0 : -1);
+}
+
+/*
+ * Send count DATA records of equal length as one UDP GSO datagram, so
+ * that the server's socket receives them merged, as UDP GRO merges a
+ * run of a client's datagrams. The records go to a memory BIO first.
+ * Returns 0, or -1 when a record could not be built or sent.
+ */
+static int
+emu_dtls_send_burst(struct emu_dtls *d, const uint8_t *packets,
+    size_t len, int count)
+{
+	BIO *wire = SSL_get_wbio(d->ssl), *mem = BIO_new(BIO_s_mem());
+	size_t segment = 0, n;
+	char *data;
+	long total;
+	int i, rc = -1;
+
+	if (mem == NULL || !BIO_up_ref(wire)) {
+		BIO_free(mem);
+		return (-1);
+	}
+	SSL_set0_wbio(d->ssl, mem);
+	for (i = 0; i < count; i++) {
+		n = emu_dtls_capture(d, mem, CSTP_DATA, packets + i * len,
+		    len);
+		if (n == 0 || (segment != 0 && n != segment))
+			break;
+		segment = n;
+	}
+	total = BIO_get_mem_data(mem, &data);
+	if (i == count && total > 0)
+		rc = emu_dtls_send_gso(d, data, (size_t)total,
+		    (uint16_t)segment);
+	SSL_set0_wbio(d->ssl, wire);
+	return (rc);
 }
 
 /*

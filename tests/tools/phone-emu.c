@@ -54,6 +54,7 @@
 #define EMU_HEAD_MAX		16384	/* bytes of response headers */
 #define EMU_PINS_MAX		10	/* certHash1 .. certHash10 */
 #define EMU_PING_PAYLOAD	56
+#define EMU_BURST_MAX		64	/* UDP GSO segments per send */
 #define EMU_KEEPALIVE		60	/* phone default, seconds */
 #define EMU_DTLS_PORT		443	/* phones ignore X-DTLS-Port */
 
@@ -116,6 +117,7 @@ struct emu_opts {
 	int		wait_close;	/* seconds until the server ends it */
 	int		dtls_disconnect;	/* reason to send, or -1 */
 	int		dtls_version;	/* 0: the one the reply chose */
+	int		dtls_burst;	/* echo requests in one datagram */
 	bool		show_cookie;
 };
 
@@ -217,6 +219,9 @@ emu_usage(FILE *fp)
 	    "  --hold S               keep the tunnel up S seconds\n"
 	    "  --dtls-version 1.2|0.9 send the ClientHello with this version,\n"
 	    "                         whatever the reply chose\n"
+	    "  --dtls-burst N         with --ping: send N echo requests "
+	    "(at most 64)\n"
+	    "                         as one UDP GSO datagram over DTLS\n"
 	    "  --dtls-disconnect R    send DISCONNECT with reason R (such as "
 	    "0xb0)\n"
 	    "                         over DTLS before --wait-close\n"
@@ -323,7 +328,7 @@ enum {
 	OPT_ACCEPT_ENCODING, OPT_NO_MASTER_SECRET, OPT_DTLS, OPT_DTLS_PORT,
 	OPT_KEEPALIVE, OPT_STEP, OPT_COOKIE, OPT_SHOW_COOKIE, OPT_PING,
 	OPT_COUNT, OPT_TIMEOUT, OPT_HOLD, OPT_WAIT_CLOSE, OPT_DTLS_DISCONNECT,
-	OPT_DTLS_VERSION, OPT_HELP,
+	OPT_DTLS_VERSION, OPT_DTLS_BURST, OPT_HELP,
 };
 
 static const struct option emu_long_options[] = {
@@ -370,6 +375,7 @@ static const struct option emu_long_options[] = {
 	{ "hold", required_argument, NULL, OPT_HOLD },
 	{ "wait-close", required_argument, NULL, OPT_WAIT_CLOSE },
 	{ "dtls-disconnect", required_argument, NULL, OPT_DTLS_DISCONNECT },
+	{ "dtls-burst", required_argument, NULL, OPT_DTLS_BURST },
 	{ "dtls-version", required_argument, NULL, OPT_DTLS_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -439,6 +445,11 @@ emu_set_option(struct emu_opts *o, int opt, const char *arg)
 		else if (strcmp(arg, "0.9") == 0)
 			o->dtls_version = DTLS1_BAD_VER;
 		else
+			return (-1);
+		break;
+	case OPT_DTLS_BURST:
+		o->dtls_burst = atoi(arg);
+		if (o->dtls_burst < 1 || o->dtls_burst > EMU_BURST_MAX)
 			return (-1);
 		break;
 	case OPT_DTLS_DISCONNECT:
@@ -1156,20 +1167,21 @@ emu_build_echo(const struct emu_tunnel *t, uint32_t dst, uint16_t id,
 }
 
 /* Whether pkt is the echo reply from dst with id and seq. */
-static bool
-emu_is_reply(const uint8_t *pkt, size_t len, uint32_t dst, uint16_t id,
-    uint16_t seq)
+/* Return the sequence number of an echo reply from dst, or -1. */
+static int
+emu_reply_seq(const uint8_t *pkt, size_t len, uint32_t dst, uint16_t id)
 {
 	uint32_t src, to;
 	size_t ihl;
 
 	if (!packet_ipv4_addrs(pkt, len, &src, &to) || src != dst ||
 	    pkt[9] != 1)
-		return (false);
+		return (-1);
 	ihl = (size_t)(pkt[0] & 15) * 4;
-	return (len >= ihl + 8 && pkt[ihl] == 0 &&
-	    (pkt[ihl + 4] << 8 | pkt[ihl + 5]) == id &&
-	    (pkt[ihl + 6] << 8 | pkt[ihl + 7]) == seq);
+	if (len < ihl + 8 || pkt[ihl] != 0 ||
+	    (pkt[ihl + 4] << 8 | pkt[ihl + 5]) != id)
+		return (-1);
+	return (pkt[ihl + 6] << 8 | pkt[ihl + 7]);
 }
 
 /*
@@ -1369,13 +1381,55 @@ emu_ping_one(const struct emu_opts *o, struct emu_tunnel *t, uint32_t dst,
 			    "%s)", o->ping, seq, emu_channel_names[via]);
 			return (EMU_NO_REPLY);
 		}
-		if (emu_is_reply(pkt, (size_t)n, dst, id, seq))
+		if (emu_reply_seq(pkt, (size_t)n, dst, id) == seq)
 			break;
 	}
 	emu_say("ping", "reply from %s seq=%u time=%.1f ms, request on %s, "
 	    "reply on %s", o->ping, seq, emu_elapsed_ms(&sent),
 	    emu_channel_names[via], emu_channel_names[from]);
 	return (EMU_OK);
+}
+
+/*
+ * Send --dtls-burst echo requests as one UDP GSO datagram over DTLS and
+ * wait for all their replies, in any order.
+ */
+static int
+emu_ping_burst(const struct emu_opts *o, struct emu_tunnel *t,
+    uint32_t dst)
+{
+	uint8_t pkts[EMU_BURST_MAX][20 + 8 + EMU_PING_PAYLOAD];
+	uint8_t pkt[EMU_BUF_SIZE];
+	uint16_t id = (uint16_t)getpid();
+	bool seen[EMU_BURST_MAX + 1] = { false };
+	enum emu_channel from;
+	int i, n, seq, replies = 0;
+	size_t len = 0;
+
+	if (!t->dtls_up) {
+		emu_say("burst", "DTLS is not up");
+		return (EMU_NETWORK);
+	}
+	for (i = 0; i < o->dtls_burst; i++)
+		emu_build_echo(t, dst, id, (uint16_t)(i + 1), pkts[i], &len);
+	if (emu_dtls_send_burst(&t->dtls, pkts[0], len, o->dtls_burst) != 0) {
+		emu_say("burst", "sending %d records in one datagram failed: "
+		    "%s", o->dtls_burst, strerror(errno));
+		return (EMU_NETWORK);
+	}
+	t->counts[EMU_DTLS].data_out += (unsigned)o->dtls_burst;
+
+	while (replies < o->dtls_burst && (n = emu_next_packet(t, pkt,
+	    sizeof(pkt), o->timeout * 1000, &from)) > 0) {
+		seq = emu_reply_seq(pkt, (size_t)n, dst, id);
+		if (seq >= 1 && seq <= o->dtls_burst && !seen[seq]) {
+			seen[seq] = true;
+			replies++;
+		}
+	}
+	emu_say("burst", "%d of %d replies from %s", replies, o->dtls_burst,
+	    o->ping);
+	return (replies == o->dtls_burst ? EMU_OK : EMU_NO_REPLY);
 }
 
 static int
@@ -1388,6 +1442,8 @@ emu_ping(const struct emu_opts *o, struct emu_tunnel *t)
 		emu_say("ping", "%s is not an IPv4 address", o->ping);
 		return (EMU_USAGE);
 	}
+	if (o->dtls_burst > 0)
+		return (emu_ping_burst(o, t, dst.s_addr));
 	for (i = 1; i <= o->count; i++) {
 		if ((rc = emu_ping_one(o, t, dst.s_addr, (uint16_t)i)) != 0)
 			return (rc);
