@@ -819,6 +819,19 @@ class Report:
         self.out(text)
         return True
 
+    def gro_note(self):
+        """Say how many datagrams of the DTLS runs came merged."""
+        merged = [self.num("headend.gro_datagrams_%s" % kind)
+                  for kind in ("dtls", "dtls_down")]
+        if any(n is None for n in merged):
+            return "which the DTLS runs did not count"
+        if sum(merged) == 0:
+            return ("but in the DTLS runs none came merged, because "
+                    "openconnect sends one datagram per call and a veth "
+                    "device merges none of its own host's datagrams")
+        return ("and in the DTLS runs %d and %d datagrams came merged"
+                % tuple(merged))
+
     def data_path_note(self):
         self.out(
             "- The data path: headend writes runs of TCP segments to the "
@@ -826,14 +839,16 @@ class Report:
             "of up to 64 KiB from it and cuts them for the client, sends "
             "the records of such a burst with one UDP GSO call or one "
             "writev, reads DTLS with recvmmsg and reads TLS records "
-            "ahead. Most of the "
+            "ahead. Its UDP socket takes datagrams merged by UDP GRO, "
+            "%s. Most of the "
             "kernel time left is the delivery of those packets: the tun "
             "write routes them and runs the inside host's TCP receive in "
             "headend's own system call, which the CPU figure counts. In a "
             "guest without a hardware counter, cpu-clock samples taken "
             "while interrupts are disabled are charged to the point where "
             "they are enabled again, which is why "
-            "_raw_spin_unlock_irqrestore leads the kernel symbols.")
+            "_raw_spin_unlock_irqrestore leads the kernel symbols."
+            % self.gro_note())
 
     def workers_note(self):
         workers = self.get("meta.workers")

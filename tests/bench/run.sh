@@ -635,6 +635,18 @@ except Exception:
     print(0)'
 }
 
+# gro_datagrams NAME: for headend, the DTLS datagrams that its sockets
+# received merged by UDP GRO so far; for ocserv, 0.
+gro_datagrams() {
+	[ "$1" = headend ] || { echo 0; return; }
+	"$HEADENDCTL" -s "$HE_TMPDIR/status.sock" --json show stats \
+		2>/dev/null | python3 -c 'import json, sys
+try:
+    print(json.load(sys.stdin)["handshakes"]["dtls"]["gro_datagrams"])
+except Exception:
+    print(0)'
+}
+
 # measure_throughput NAME KIND [PREFIX]: KIND is dtls or tls, for data
 # from the client to the inside host, or dtls_down or tls_down for the
 # reverse. PREFIX goes before KIND in the result keys and file names.
@@ -642,7 +654,7 @@ measure_throughput() {
 	local name=$1 kind=$2 tag=${3:-}$2
 	local log="$HE_TMPDIR/oc-$1-$tag.log"
 	local json="$HE_TMPDIR/iperf-$1-$tag.json" args=() c0 c1 o0 o1 bytes
-	local d0 d1 q0 q1 k0 k1 s0 s1
+	local d0 d1 q0 q1 k0 k1 s0 s1 g0 g1
 	local reverse=()
 
 	case $kind in
@@ -670,6 +682,7 @@ measure_throughput() {
 	q0=$(client_tun_drops)
 	k0=$(core_ticks "$BENCH_CLIENT_CPUS")
 	s0=$(core_ticks "$BENCH_SERVER_CPUS")
+	g0=$(gro_datagrams "$name")
 	profile_start "$HE_TMPDIR/perf-$name-$tag.data" \
 		"$((BENCH_IPERF_SECONDS - 1))"
 	in_client iperf3 -c "$INSIDE_ADDR" -p 5201 -t "$BENCH_IPERF_SECONDS" \
@@ -680,6 +693,7 @@ measure_throughput() {
 	q1=$(client_tun_drops)
 	k1=$(core_ticks "$BENCH_CLIENT_CPUS")
 	s1=$(core_ticks "$BENCH_SERVER_CPUS")
+	g1=$(gro_datagrams "$name")
 	PROFILE_COMMS=$(server_comms)
 	profile_report "$HE_TMPDIR/perf-$name-$tag.data" \
 		"$HE_TMPDIR/profile-$name-$tag.txt"
@@ -697,6 +711,7 @@ measure_throughput() {
 	record "$name.client_tun_drops_$tag" "$((q1 - q0))"
 	record "$name.client_core_busy_$tag" "$(core_busy "$k0" "$k1")"
 	record "$name.server_core_busy_$tag" "$(core_busy "$s0" "$s1")"
+	record "$name.gro_datagrams_$tag" "$((g1 - g0))"
 }
 
 # measure_shared NAME: the four throughput runs again with the inside
