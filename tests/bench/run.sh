@@ -635,8 +635,8 @@ except Exception:
     print(0)'
 }
 
-# gro_datagrams NAME: for headend, the DTLS datagrams that its sockets
-# received merged by UDP GRO so far; for ocserv, 0.
+# gro_datagrams NAME: the DTLS datagrams that headend's sockets received
+# merged by UDP GRO so far, or 0 for ocserv.
 gro_datagrams() {
 	[ "$1" = headend ] || { echo 0; return; }
 	"$HEADENDCTL" -s "$HE_TMPDIR/status.sock" --json show stats \
