@@ -169,7 +169,8 @@ cert_store_build(STACK_OF(X509) *cas, STACK_OF(X509_CRL) *crls)
 	for (i = 0; crls != NULL && i < sk_X509_CRL_num(crls); i++)
 		X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i));
 	if (crls != NULL)
-		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+		    X509_V_FLAG_CRL_CHECK_ALL);
 	/* A CA listed twice leaves "already in hash table" behind. */
 	ERR_clear_error();
 	return (store);
@@ -525,9 +526,9 @@ cert_crl_signer(STACK_OF(X509) *cas, X509_CRL *crl)
 /*
  * Return the CRLs of the group that may revoke, without copies. A CRL
  * that names the key of one of the CAs, but that key did not sign it,
- * revokes nothing, and with warn a warning is logged for it. The CRL of an
- * intermediate that clients send cannot be checked here, so it counts
- * by its name, as the file is the operator's.
+ * revokes nothing, and with warn a warning is logged for it. The CRL of
+ * an intermediate that clients send is checked in the sweep, with the
+ * key of the intermediate that each session sent.
  */
 static STACK_OF(X509_CRL) *
 cert_crls_revoking(const struct config_tgroup *tg, struct cert_group *g,
@@ -557,39 +558,108 @@ cert_crls_revoking(const struct config_tgroup *tg, struct cert_group *g,
 	return (revoking);
 }
 
-/* Whether one of crls, from id's issuer, lists id's serial. */
-static bool
-cert_crls_revoke(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
+/* The sweep's finding about one certificate of a session's chain. */
+enum cert_listing {
+	CERT_NOT_LISTED,
+	CERT_LISTED,		/* by a CRL that its issuer signed */
+	CERT_LISTED_FORGED,	/* only by CRLs that its issuer did not sign */
+};
+
+/*
+ * Find whether a CRL of crls lists the certificate with serial, issued
+ * by issuer. A CRL counts only when it names issuer and verifies with
+ * issuer's key, so a CRL under the same name from another key revokes
+ * nothing. Signatures are checked only for CRLs that list the serial.
+ */
+static enum cert_listing
+cert_listed(STACK_OF(X509_CRL) *crls, const ASN1_INTEGER *serial,
+    X509 *issuer)
 {
-	char issuer[CERT_NAME_MAX];
-	BIGNUM *bn = NULL;
-	ASN1_INTEGER *serial = NULL;
+	enum cert_listing found = CERT_NOT_LISTED;
 	X509_REVOKED *rev;
-	bool revoked = false;
+	X509_CRL *crl;
 	int i;
 
-	if (BN_hex2bn(&bn, id->ci_serial) == 0 ||
-	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
-		goto out;
-	for (i = 0; i < sk_X509_CRL_num(crls) && !revoked; i++) {
-		X509_CRL *crl = sk_X509_CRL_value(crls, i);
-
-		cert_name_format(X509_CRL_get_issuer(crl), issuer,
-		    sizeof(issuer));
-		if (strcmp(issuer, id->ci_issuer) == 0 &&
-		    X509_CRL_get0_by_serial(crl, &rev, serial) == 1)
-			revoked = true;
+	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+		crl = sk_X509_CRL_value(crls, i);
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+		    X509_get_subject_name(issuer)) != 0 ||
+		    X509_CRL_get0_by_serial(crl, &rev,
+		    (ASN1_INTEGER *)serial) != 1)
+			continue;
+		if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) == 1) {
+			ERR_clear_error();
+			return (CERT_LISTED);
+		}
+		found = CERT_LISTED_FORGED;
 	}
-out:
+	ERR_clear_error();
+	return (found);
+}
+
+/* Find whether crls list the client's certificate of id. */
+static enum cert_listing
+cert_leaf_listed(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
+{
+	enum cert_listing found = CERT_NOT_LISTED;
+	ASN1_INTEGER *serial = NULL;
+	BIGNUM *bn = NULL;
+
+	if (sk_X509_num(id->ci_cas) > 0 && BN_hex2bn(&bn, id->ci_serial) > 0 &&
+	    (serial = BN_to_ASN1_INTEGER(bn, NULL)) != NULL)
+		found = cert_listed(crls, serial, sk_X509_value(id->ci_cas, 0));
 	ASN1_INTEGER_free(serial);
 	BN_free(bn);
-	return (revoked);
+	return (found);
 }
 
 /*
- * End the group's sessions whose certificate the current CRLs revoke,
- * with warn logging the CRLs that revoke nothing. Each CRL's signature is
- * checked once, not once per session.
+ * Find whether crls revoke se's certificate or a CA certificate of its
+ * chain, and end the session if so. Returns the listing found, so that
+ * the caller can warn about a forged CRL.
+ */
+static enum cert_listing
+cert_sweep_session(STACK_OF(X509_CRL) *crls, struct session *se)
+{
+	STACK_OF(X509) *cas = se->se_cert.ci_cas;
+	enum cert_listing found, worst = CERT_NOT_LISTED;
+	char subject[CERT_NAME_MAX];
+	X509 *ca;
+	int i;
+
+	found = cert_leaf_listed(crls, &se->se_cert);
+	if (found == CERT_LISTED) {
+		session_log(se, LOG_INFO, "client certificate serial %s "
+		    "(%s) is revoked by the new CRL", se->se_cert.ci_serial,
+		    se->se_cert.ci_subject);
+		session_destroy(se, "client certificate revoked");
+		return (found);
+	}
+	worst = found;
+	for (i = 0; i + 1 < sk_X509_num(cas); i++) {
+		ca = sk_X509_value(cas, i);
+		found = cert_listed(crls, X509_get0_serialNumber(ca),
+		    sk_X509_value(cas, i + 1));
+		if (found == CERT_LISTED_FORGED)
+			worst = found;
+		if (found != CERT_LISTED)
+			continue;
+		cert_name_format(X509_get_subject_name(ca), subject,
+		    sizeof(subject));
+		session_log(se, LOG_INFO, "CA certificate \"%s\" of the "
+		    "client certificate's chain is revoked by the new CRL",
+		    subject);
+		session_destroy(se, "CA certificate revoked");
+		return (found);
+	}
+	return (worst);
+}
+
+/*
+ * End the group's sessions whose certificate chain the current CRLs
+ * revoke. With warn, CRLs that cannot revoke because their CA did not
+ * sign them are logged. Each CRL's signature is checked once against the
+ * CAs of ca-files, and again only for sessions that a CRL lists.
  */
 static void
 cert_sweep(size_t tgroup, bool warn)
@@ -598,6 +668,7 @@ cert_sweep(size_t tgroup, bool warn)
 	struct cert_group *g = &cert_state.groups[tgroup];
 	STACK_OF(X509_CRL) *revoking = cert_crls_revoking(tg, g, warn);
 	struct session *se, *next;
+	bool forged = false;
 
 	if (cert_state.np == NULL || revoking == NULL) {
 		sk_X509_CRL_free(revoking);
@@ -606,14 +677,17 @@ cert_sweep(size_t tgroup, bool warn)
 	se = TAILQ_FIRST(sessions_list(cert_state.np->sessions));
 	for (; se != NULL; se = next) {
 		next = TAILQ_NEXT(se, se_entry);
-		if (se->se_tgroup != tgroup || se->se_cert.ci_serial[0] == '\0'
-		    || !cert_crls_revoke(revoking, &se->se_cert))
+		if (se->se_tgroup != tgroup || se->se_cert.ci_cas == NULL)
 			continue;
-		session_log(se, LOG_INFO, "client certificate serial %s "
-		    "(%s) is revoked by the new CRL", se->se_cert.ci_serial,
-		    se->se_cert.ci_subject);
-		session_destroy(se, "client certificate revoked");
+		if (cert_sweep_session(revoking, se) == CERT_LISTED_FORGED)
+			forged = true;
 	}
+	if (forged && warn)
+		log_warnx("tunnel-group %s: crl-file %s lists the certificate "
+		    "of a session, or a CA of its chain, under the name of the "
+		    "CA that issued it, but that CA's key did not sign it, so "
+		    "it revokes nothing: take the CRL from the CA itself",
+		    tg->name, tg->crl_file);
 	sk_X509_CRL_free(revoking);	/* g->cg_crls owns the CRLs */
 }
 
@@ -848,10 +922,28 @@ cert_describe_error(X509_STORE_CTX *ctx, int err, const char *group,
 	snprintf(why, whylen, "%s (at chain depth %d)", text, depth);
 }
 
-/* Check the chain against the group's store. */
+/*
+ * Require a CRL only from the issuer of the client's certificate. A CA
+ * above it is checked against its issuer's CRL when the file has one,
+ * so a revoked intermediate fails, but it needs none.
+ */
+static int
+cert_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	if (!ok && X509_STORE_CTX_get_error(ctx) ==
+	    X509_V_ERR_UNABLE_TO_GET_CRL &&
+	    X509_STORE_CTX_get_error_depth(ctx) > 0)
+		return (1);
+	return (ok);
+}
+
+/*
+ * Check the chain against the group's store. On success, *cas gets the
+ * verified chain above the leaf, for the CRL sweeps of the session.
+ */
 static int
 cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
-    const char *group, char *why, size_t whylen)
+    const char *group, char *why, size_t whylen, STACK_OF(X509) **cas)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -ENOMEM, err;
@@ -862,7 +954,15 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
 		goto out;
 	}
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	X509_STORE_CTX_set_verify_cb(ctx, cert_verify_cb);
 	if (X509_verify_cert(ctx) == 1) {
+		*cas = X509_STORE_CTX_get1_chain(ctx);
+		if (*cas == NULL) {
+			snprintf(why, whylen, "out of memory");
+			rc = -EAGAIN;
+			goto out;
+		}
+		X509_free(sk_X509_shift(*cas));
 		rc = 0;
 		goto out;
 	}
@@ -873,6 +973,13 @@ out:
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
 	return (rc);
+}
+
+void
+cert_identity_clear(struct cert_identity *id)
+{
+	sk_X509_pop_free(id->ci_cas, X509_free);
+	memset(id, 0, sizeof(*id));
 }
 
 int
@@ -886,7 +993,7 @@ cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
 	char reason[256];
 	int rc;
 
-	memset(id, 0, sizeof(*id));
+	cert_identity_clear(id);
 	if (leaf == NULL) {
 		snprintf(why, whylen, "the client sent no certificate");
 		return (-ENOENT);
@@ -903,7 +1010,7 @@ cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
 		return (-EACCES);
 	}
 	rc = cert_check_chain(ssl, leaf, g, tg->name, reason,
-	    sizeof(reason));
+	    sizeof(reason), &id->ci_cas);
 	if (rc == 0 && certname_user(leaf, tg->cert_user_field,
 	    tg->cert_user_rule, id->ci_user, sizeof(id->ci_user),
 	    &name_error) != 0) {

@@ -8,9 +8,10 @@
  *
  * The network process checks the CRL file every CERT_CRL_POLL seconds and
  * before each verification, and reads it again when its inode, size or
- * times changed. After a good read, sessions whose certificate the new
- * CRL revokes end at once, which also makes their cookies unknown. A CRL
- * file that cannot be read or parsed leaves the previous CRLs in force.
+ * times changed. After a good read, sessions end at once when the new CRL
+ * revokes their certificate or a CA certificate of its chain, which also
+ * makes their cookies unknown. A CRL file that cannot be read or parsed
+ * leaves the previous CRLs in force.
  * The file must be readable by the network process's user.
  */
 #ifndef HEADEND_CERT_H
@@ -38,7 +39,14 @@ struct cert_identity {
 	char	ci_issuer[CERT_NAME_MAX];
 	char	ci_serial[CERT_SERIAL_TEXT];	/* upper-case hex */
 	char	ci_sha256[CERT_SHA256_TEXT];	/* of the DER encoding */
+	STACK_OF(X509) *ci_cas;	/* the verified CAs above it, owned */
 };
+
+/*
+ * Free what id owns and empty it. Copying an identity moves the CAs:
+ * the copy's owner clears it, and the source's pointer is set to NULL.
+ */
+void	cert_identity_clear(struct cert_identity *id);
 
 /* Receives one error, formatted as "file:line: message". */
 typedef void cert_error_fn(void *arg, const char *message);

@@ -218,6 +218,7 @@ login_free(struct login *lg)
 	TAILQ_REMOVE(&login_state.logins, lg, lg_entry);
 	login_state.nlogins--;
 	event_free(lg->lg_expire);
+	cert_identity_clear(&lg->lg_cert);
 	free(lg);
 }
 

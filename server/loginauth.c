@@ -44,7 +44,7 @@ login_verify_cert(struct login *lg, struct conn *c)
 		    "user=%s group=%s: %s", lg->lg_user, group, why);
 		return (0);
 	}
-	memset(&lg->lg_cert, 0, sizeof(lg->lg_cert));
+	cert_identity_clear(&lg->lg_cert);
 	if (rc == -EAGAIN) {
 		counter_add(&c->c_np->stats.logins_error, 1);
 		conn_log(c, LOG_WARNING, "cannot check client certificates "
@@ -506,6 +506,7 @@ login_open_session(struct login *lg, struct conn *c, struct session **out)
 	snprintf(se->se_user_agent, sizeof(se->se_user_agent), "%s",
 	    lg->lg_agent);
 	se->se_cert = lg->lg_cert;
+	lg->lg_cert.ci_cas = NULL;	/* the session owns them now */
 	session_log(se, LOG_INFO, "logged in%s; address %s leased from pool "
 	    "%s (%s)", se->se_cert.ci_user[0] != '\0' ? " with a client "
 	    "certificate" : "", inet_ntop(AF_INET,

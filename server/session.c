@@ -410,6 +410,7 @@ session_finish(struct session *se, const char *reason)
 	session_stats_add_since(&np->stats.sessions_ended, &se->se_stats,
 	    &se->se_counted);
 	free(se->se_end_reason);
+	cert_identity_clear(&se->se_cert);
 	free(se);
 }
 
