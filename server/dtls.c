@@ -28,7 +28,7 @@
 #include "worker.h"
 #include "session.h"
 
-#define DTLS_RECV_BATCH		64	/* datagrams per readiness event */
+#define DTLS_RECV_BATCH		64	/* receive buffers per readiness event */
 #define DTLS_SOCKET_BUFFER	(4 * 1024 * 1024)
 
 /*

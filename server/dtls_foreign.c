@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dtls.h"
 #include "dtls_impl.h"
@@ -127,39 +128,52 @@ dtls_foreign_drop_peer(struct dtls *d, struct dtls_foreign_peer *p)
 }
 
 /*
- * Forget the oldest peer of f. The app id travels in clear, so anyone
- * can send hellos with it from many addresses; a real client uses few.
+ * Make room for a new peer of f by forgetting the one quiet for longest.
+ * The app id travels in clear, so anyone who captures it can send hellos
+ * with it from many addresses. A peer that sent a datagram within the
+ * last DTLS_FOREIGN_QUIET seconds stays, so such hellos cannot push out
+ * the client's own peer while it sends. Returns whether there is room.
  */
-static void
-dtls_foreign_forget_oldest(struct dtls *d, struct dtls_foreign_id *f)
+static bool
+dtls_foreign_make_room(struct dtls *d, struct dtls_foreign_id *f,
+    time_t now)
 {
-	struct dtls_foreign_peer *p = f->peers;
+	struct dtls_foreign_peer *p, *quietest = NULL;
 
-	while (p != NULL && p->next_of_id != NULL)
-		p = p->next_of_id;
-	if (p != NULL)
-		dtls_foreign_drop_peer(d, p);
+	if (f->npeers < DTLS_FOREIGN_PEERS_MAX)
+		return (true);
+	for (p = f->peers; p != NULL; p = p->next_of_id) {
+		if (quietest == NULL || p->last_seen < quietest->last_seen)
+			quietest = p;
+	}
+	if (quietest == NULL || now - quietest->last_seen < DTLS_FOREIGN_QUIET)
+		return (false);
+	dtls_foreign_drop_peer(d, quietest);
+	return (true);
 }
 
-/* Send later datagrams from peer to the owner of f too. */
+/* Send later datagrams from peer to the owner of f too, if there is room. */
 static void
 dtls_foreign_follow(struct dtls *d, struct dtls_foreign_id *f,
     const struct dtls_peer *peer)
 {
 	struct dtls_foreign_peer *p = dtls_foreign_find_peer(d, peer);
+	time_t now = time(NULL);
 	size_t b;
 
-	if (p != NULL && p->fid == f)
+	if (p != NULL && p->fid == f) {
+		p->last_seen = now;
 		return;
+	}
 
 	/* A hello for another id moves the peer: its client started over. */
 	if (p != NULL)
 		dtls_foreign_drop_peer(d, p);
-	if (f->npeers >= DTLS_FOREIGN_PEERS_MAX)
-		dtls_foreign_forget_oldest(d, f);
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if (!dtls_foreign_make_room(d, f, now) ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
 		return;
 	p->peer = *peer;
+	p->last_seen = now;
 	p->fid = f;
 	p->next_of_id = f->peers;
 	f->peers = p;
@@ -204,6 +218,7 @@ dtls_foreign_record(struct dtls *d, struct dtls_socket *s,
 
 	if (p == NULL)
 		return (false);
+	p->last_seen = time(NULL);
 	dtls_foreign_hand_over(d, s, p->fid->owner, from, dgram, len);
 	return (true);
 }

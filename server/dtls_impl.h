@@ -27,6 +27,7 @@
 #define DTLS_ID_LEN		DTLS_CHANNEL_ID_LEN
 #define DTLS_FOREIGN_BUCKETS	4096	/* power of two */
 #define DTLS_FOREIGN_PEERS_MAX	4	/* followed peers per channel id */
+#define DTLS_FOREIGN_QUIET	10	/* seconds before a peer is replaced */
 #define DTLS_PSK_LEN		32
 #define DTLS_BUCKETS		16384	/* power of two */
 #define DTLS_DATAGRAM_MAX	65535
@@ -146,6 +147,7 @@ struct dtls_channel {
 /* A peer whose ClientHello went to the owner of fid, and goes on to. */
 struct dtls_foreign_peer {
 	struct dtls_peer peer;
+	time_t		last_seen;	/* its last datagram */
 	struct dtls_foreign_id *fid;
 	struct dtls_foreign_peer *next_by_peer;
 	struct dtls_foreign_peer *next_of_id;

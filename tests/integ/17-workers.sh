@@ -6,12 +6,14 @@
 # the inside read on the other worker's tun queue reach them through the
 # handover ring. A logoff closes a tunnel on a worker thread. A client
 # whose DTLS comes from another address than its TLS connection still
-# gets DTLS: the worker that receives it hands it to the owner. Two
-# CSTP-only clients on different workers, flooded at once, each get only
-# their own packets, in whole frames.
+# gets DTLS: the worker that receives it hands it to the owner, and
+# forged hellos with its id do not stop that. Two CSTP-only clients on
+# different workers, flooded at once, each get only their own packets,
+# in whole frames.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
+. "$(dirname "$0")/dtls-lib.sh"
 
 TOOLS="$(dirname "$0")/tools"
 
@@ -112,7 +114,7 @@ packets_out_reach() {
 	[ "$(session_of "$1" packets_out)" -ge "$2" ]
 }
 
-tap_plan 23
+tap_plan 24
 he_setup
 HE_WORKERS=2 he_write_config
 he_add_user bob bob-secret
@@ -202,6 +204,16 @@ dtls_in1=$(detail_of carol 's["channels"]["dtls"]["packets_in"]')
 tap_diag "DTLS packets in: $dtls_in0 -> $dtls_in1; worker 1 handovers" \
 	"in: $handed0 -> $(worker_stat 1 handovers_in)"
 tap_ok "ping crosses on DTLS through worker 0" test "$dtls_in1" -gt "$dtls_in0"
+
+# Forged ClientHellos with carol's App-ID from eight other ports of her
+# UDP address, which worker 0 reads too. Worker 0 keeps following her own
+# port, which sent within the last seconds, so her DTLS still works.
+app_id=$(sed -n 's/^X-DTLS-App-ID: //p' "$HE_TMPDIR/carol.log")
+dtls_send_hellos 8 "$app_id" "$OTHER_UDP_ADDR"
+he_ping_inside || true
+dtls_in2=$(detail_of carol 's["channels"]["dtls"]["packets_in"]')
+tap_ok "forged hellos leave her DTLS port followed" \
+	test "$dtls_in2" -gt "$dtls_in1"
 
 # Frames of tunnels on two workers are built at the same time.
 he_add_user dave dave-secret

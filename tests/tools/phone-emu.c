@@ -1166,7 +1166,6 @@ emu_build_echo(const struct emu_tunnel *t, uint32_t dst, uint16_t id,
 	*len = total;
 }
 
-/* Whether pkt is the echo reply from dst with id and seq. */
 /* Return the sequence number of an echo reply from dst, or -1. */
 static int
 emu_reply_seq(const uint8_t *pkt, size_t len, uint32_t dst, uint16_t id)
