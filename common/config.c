@@ -640,6 +640,30 @@ cfg_parse_name(struct cfg_ctx *ctx, const config_setting_t *s,
 	cfg_copy(cfg_member(obj, f->offset), f->size, value);
 }
 
+/*
+ * The tun device's name: a name as above, but not one of the names that
+ * the kernel rejects for a tun device ("." and "..", "all", "default").
+ */
+static void
+cfg_parse_ifname(struct cfg_ctx *ctx, const config_setting_t *s,
+    const struct cfg_field *f, void *obj)
+{
+	static const char *const reserved[] = { ".", "..", "all", "default" };
+	const char *value = config_setting_get_string(s);
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (strcmp(value, reserved[i]) != 0)
+			continue;
+		cfg_error(ctx, s, "invalid %s \"%s\"%s: the kernel rejects this "
+		    "name for a device, so choose another, such as "
+		    "\"headend0\"",
+		    f->key, value, ctx->where);
+		return;
+	}
+	cfg_parse_name(ctx, s, f, obj);
+}
+
 static void
 cfg_parse_keyword(struct cfg_ctx *ctx, const config_setting_t *s,
     const struct cfg_field *f, void *obj)
@@ -1191,7 +1215,7 @@ cfg_tun_init(struct cfg_ctx *ctx, void *obj)
 
 #define T struct config_tun
 static const struct cfg_field cfg_tun_fields[] = {
-	{ .key = "name", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_name,
+	{ .key = "name", .type = CONFIG_TYPE_STRING, .parse = cfg_parse_ifname,
 	  CFG_AT(T, name) },
 	{ .key = "address", .type = CONFIG_TYPE_STRING,
 	  .parse = cfg_parse_host_address, CFG_AT(T, address),
@@ -2455,34 +2479,52 @@ cfg_dir_init(struct cfg_ctx *ctx, const char *path)
 }
 
 /*
- * Report each @include line of the file and rewind it. libconfig would
- * open the named file itself, where regfile_open cannot check it, so a
- * FIFO there would block the parent, and libconfig 1.5 puts the
- * configuration's folder in front of absolute paths. headend reads one
- * file instead. Returns whether there was one.
+ * Report each @include line of the file's text. libconfig would open the
+ * named file itself, where regfile_open cannot check it, so a FIFO there
+ * would block the parent, and libconfig 1.5 puts the configuration's
+ * folder in front of absolute paths. headend reads one file instead.
+ * Returns whether there was one.
  */
 static bool
-cfg_has_include(struct cfg_ctx *ctx, FILE *fp)
+cfg_has_include(struct cfg_ctx *ctx)
 {
-	char *line = NULL;
-	size_t size = 0;
+	const char *line = ctx->text, *end = ctx->text + ctx->text_len;
+	const char *p, *eol;
 	int number = 0;
 	bool found = false;
-	const char *p;
 
-	while (getline(&line, &size, fp) >= 0) {
+	for (; line < end; line = eol + 1) {
 		number++;
+		if ((eol = memchr(line, '\n', (size_t)(end - line))) == NULL)
+			eol = end;
 		p = line + strspn(line, " \t");
-		if (strncmp(p, "@include", 8) != 0)
+		if (end - p < 8 || strncmp(p, "@include", 8) != 0)
 			continue;
 		cfg_report(ctx, ctx->path, number, "@include is not "
 		    "supported: headend reads one configuration file, so copy "
 		    "the settings of the included file into this one");
 		found = true;
 	}
-	free(line);
-	rewind(fp);
 	return (found);
+}
+
+/*
+ * Report a NUL byte in the file's text. libconfig keeps it inside a
+ * string, where it would cut the value short without a word.
+ */
+static bool
+cfg_has_nul(struct cfg_ctx *ctx)
+{
+	const char *nul = memchr(ctx->text, '\0', ctx->text_len), *p;
+	int number = 1;
+
+	if (nul == NULL)
+		return (false);
+	for (p = ctx->text; p < nul; p++)
+		number += *p == '\n';
+	cfg_report(ctx, ctx->path, number, "the line contains a NUL byte: "
+	    "the configuration is text, so delete that byte");
+	return (true);
 }
 
 /* libconfig's two terse messages, with what to look for at line. */
@@ -2504,29 +2546,42 @@ cfg_syntax_text(const char *text, int line)
 	return text;
 }
 
-#define CFG_TEXT_MAX	(1024 * 1024)	/* bytes of the file kept */
+#define CFG_TEXT_MAX	(4 * 1024 * 1024)	/* bytes of the file */
 
 /*
- * Keep the file's text, NUL-terminated, for cfg_int_cut. cfg_int_cut
- * skips a file too large to keep, and libconfig still reads all of it.
+ * Read the whole file into ctx->text, NUL-terminated, so that the checks
+ * and libconfig parse the same bytes, even when the file changes during
+ * the read. Returns 0 or -errno, with the error reported.
  */
-static void
-cfg_text_keep(struct cfg_ctx *ctx, FILE *fp)
+static int
+cfg_text_read(struct cfg_ctx *ctx, FILE *fp)
 {
 	char *text = malloc(CFG_TEXT_MAX + 1);
 	size_t n;
 
-	if (text == NULL)
-		return;
+	if (text == NULL) {
+		cfg_error(ctx, NULL, "cannot read the configuration file: %s",
+		    strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	n = fread(text, 1, CFG_TEXT_MAX + 1, fp);
-	rewind(fp);
-	if (n > CFG_TEXT_MAX || ferror(fp)) {
+	if (ferror(fp)) {
 		free(text);
-		return;
+		cfg_error(ctx, NULL, "cannot read the configuration file: %s",
+		    strerror(EIO));
+		return -EIO;
+	}
+	if (n > CFG_TEXT_MAX) {
+		free(text);
+		cfg_error(ctx, NULL, "the configuration file is larger than "
+		    "%d MiB: give the settings alone, without bulk data such "
+		    "as certificates", CFG_TEXT_MAX / (1024 * 1024));
+		return -EFBIG;
 	}
 	text[n] = '\0';
 	ctx->text = text;
 	ctx->text_len = n;
+	return 0;
 }
 
 static int
@@ -2544,16 +2599,15 @@ cfg_file_read(struct cfg_ctx *ctx, config_t *lc)
 		return -err;
 	}
 
-	if (cfg_has_include(ctx, fp)) {
-		fclose(fp);
-		return -EINVAL;
-	}
-	cfg_text_keep(ctx, fp);
-	rc = config_read(lc, fp);
+	rc = cfg_text_read(ctx, fp);
 	fclose(fp);
-	if (rc == CONFIG_TRUE)
-		return 0;
+	if (rc != 0)
+		return rc;
+	if (cfg_has_nul(ctx) || cfg_has_include(ctx))
+		return -EINVAL;
 
+	if (config_read_string(lc, ctx->text) == CONFIG_TRUE)
+		return 0;
 	file = config_error_file(lc);
 	cfg_report(ctx, file != NULL ? file : ctx->path,
 	    config_error_line(lc), cfg_syntax_text(config_error_text(lc),

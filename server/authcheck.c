@@ -184,8 +184,8 @@ authcheck_account(struct authcheck *ac)
 }
 
 /*
- * The status socket replaces what is at its path, so anything else there
- * would be deleted at the start.
+ * A start binds the status socket only where a socket or nothing is, so
+ * that it never deletes another file there.
  */
 static void
 authcheck_status_socket(struct authcheck *ac)
@@ -197,7 +197,7 @@ authcheck_status_socket(struct authcheck *ac)
 		return;
 
 	authcheck_say(ac, true, "%s: status-socket %s exists and is not a "
-	    "socket: a start would delete it; move it away, or set "
+	    "socket, so a start would fail: move it away, or set "
 	    "status-socket to another path", ac->cfg->path, path);
 }
 
@@ -255,6 +255,11 @@ authcheck_state_path(struct authcheck *ac, const char *what,
 	const char *role;
 	struct stat st;
 
+	if (path[0] != '\0' && strcmp(path, ac->cfg->status_socket) == 0)
+		authcheck_say(ac, true, "%s: status-socket %s is also the path "
+		    "of %s: headend writes its session state there; set "
+		    "status-socket to another path", ac->cfg->path, path,
+		    what);
 	if (path[0] == '\0' || stat(path, &st) != 0)
 		return;
 

@@ -86,6 +86,10 @@ cert_read_bio(BIO *bio, STACK_OF(X509) **out)
 	return (n);
 }
 
+/* The message below gives the size in MiB. */
+_Static_assert(CFGBUNDLE_FILE_MAX == 32u * 1024 * 1024,
+    "cert_read_strerror names another size");
+
 const char *
 cert_read_strerror(int err, bool crl)
 {
@@ -95,6 +99,10 @@ cert_read_strerror(int err, bool crl)
 	if (err == EBADMSG)
 		return ("a PEM block in it is damaged or cut short: put a "
 		    "whole copy in its place");
+	if (err == EFBIG)
+		return ("it is larger than 32 MiB, the most that headend "
+		    "reads: keep only the certificates or CRLs that this "
+		    "setting needs");
 	return (regfile_strerror(err));
 }
 

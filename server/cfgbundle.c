@@ -364,6 +364,7 @@ cfgbundle_config(const struct cfgbundle *b)
 BIO *
 cfgbundle_open(const struct cfgbundle *b, const char *path, int *err)
 {
+	struct stat st;
 	BIO *bio;
 	uint32_t i;
 	int fd;
@@ -372,6 +373,14 @@ cfgbundle_open(const struct cfgbundle *b, const char *path, int *err)
 	if (b == NULL) {
 		if ((fd = regfile_open(path)) < 0) {
 			*err = -fd;
+			return (NULL);
+		}
+
+		/* The limit of a reload's bundle, so that both agree. */
+		if (fstat(fd, &st) == 0 &&
+		    (uint64_t)st.st_size > CFGBUNDLE_FILE_MAX) {
+			close(fd);
+			*err = EFBIG;
 			return (NULL);
 		}
 		if ((bio = BIO_new_fd(fd, BIO_CLOSE)) == NULL) {

@@ -3,6 +3,7 @@
  * configuration, then becomes the parent process.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,14 @@ main(int argc, char **argv)
 		usage(stderr, 2);
 	if (!check)
 		log_init("parent", foreground, verbose);
+
+	/*
+	 * SIGHUP's default action would end a daemon that is still reading
+	 * its configuration. Until parent_main's event loop handles it, a
+	 * reload request is dropped: the start reads the file anyway.
+	 */
+	if (!check)
+		signal(SIGHUP, SIG_IGN);
 	if (config_load(path, &cfg, print_config_error, NULL) != 0)
 		return (1);
 

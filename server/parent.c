@@ -880,12 +880,11 @@ parent_main(struct config *cfg, SSL_CTX **tls)
 	log_set_role("parent");
 
 	/*
-	 * A reload request while parent_open waits for the port would end
-	 * the daemon by SIGHUP's default action. Until the event loop
-	 * handles SIGHUP, it is dropped: an edit made before then needs
-	 * another reload.
+	 * main ignores SIGHUP from the start, so that a reload request while
+	 * parent_open waits for the port does not end the daemon. Until the
+	 * event loop handles SIGHUP, it is dropped: an edit made before then
+	 * needs another reload.
 	 */
-	signal(SIGHUP, SIG_IGN);
 	parent_open(&p);
 	if ((p.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

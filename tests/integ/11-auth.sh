@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 64
+tap_plan 65
 he_setup
 he_write_config
 he_start
@@ -158,8 +158,18 @@ cp "$HE_CONF" "$good_conf"
 sed -i "s|^status-socket = .*|status-socket = \"$HE_USERS\";|" "$HE_CONF"
 he_check
 tap_ok "-t: a status-socket path that is a file fails" [ "$check_rc" = 1 ]
-tap_ok "-t: says the start would delete it" grep -qF \
-	"status-socket $HE_USERS exists and is not a socket: a start would delete it" \
+tap_ok "-t: says the start would fail" grep -qF \
+	"status-socket $HE_USERS exists and is not a socket, so a start would fail" \
+	<<<"$check_out"
+cp "$good_conf" "$HE_CONF"
+
+# The status socket at the state file's lock: the journal could never
+# open its files there.
+sed -i "s|^status-socket = .*|status-socket = \"$HE_TMPDIR/state.lock\";|" \
+	"$HE_CONF"
+he_check
+tap_ok "-t: a status-socket at a state path fails" grep -qF \
+	"status-socket $HE_TMPDIR/state.lock is also the path of the state file's .lock file" \
 	<<<"$check_out"
 cp "$good_conf" "$HE_CONF"
 sed -i "s|^state-file = .*|state-file = \"$HE_USERS\";|" "$HE_CONF"

@@ -117,6 +117,27 @@ test_round_trip(void **state)
 	close(fd);
 }
 
+/*
+ * A file over the bundle's limit fails when read directly too, as at a
+ * start or in headend -t, so that they agree with a reload.
+ */
+static void
+test_direct_open_size_limit(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128];
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/server.crt", fx->dir);
+	assert_int_equal(truncate(path, CFGBUNDLE_FILE_MAX + 1), 0);
+	assert_null(cfgbundle_open(NULL, path, &err));
+	assert_int_equal(err, EFBIG);
+
+	assert_int_equal(truncate(path, CFGBUNDLE_FILE_MAX), 0);
+	BIO_free(cfgbundle_open(NULL, path, &err));
+	assert_int_equal(err, 0);
+}
+
 /* The memfd is sealed, so no process can change what the reader checked. */
 static void
 test_memfd_sealed(void **state)
@@ -196,6 +217,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_direct_open_size_limit,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memfd_sealed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_rejected, setup,

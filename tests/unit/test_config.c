@@ -545,6 +545,49 @@ test_include_rejected(void **state)
 	assert_error_at(&errors, 2, "@include is not supported");
 }
 
+/* A NUL byte in a string would cut its value short inside libconfig. */
+static void
+test_nul_byte_rejected(void **state)
+{
+	static const char text[] = "# status\nstatus-socket = \"/run/a\0b\";\n";
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	FILE *fp = fopen(test_file, "w");
+
+	(void)state;
+	assert_non_null(fp);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, fp),
+	    sizeof(text) - 1);
+	assert_int_equal(fclose(fp), 0);
+
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 1);
+	assert_null(cfg);
+	assert_error_at(&errors, 2, "contains a NUL byte");
+}
+
+/* A file over the size limit is one error, not a long parse. */
+static void
+test_huge_file_rejected(void **state)
+{
+	struct config *cfg = NULL;
+	struct errors errors = { 0 };
+	FILE *fp = fopen(test_file, "w");
+	int i;
+
+	(void)state;
+	assert_non_null(fp);
+	for (i = 0; i < 5 * 1024; i++)
+		assert_int_equal(fprintf(fp, "# %1021d\n", i) > 0, 1);
+	assert_int_equal(fclose(fp), 0);
+
+	assert_int_equal(config_load(test_file, &cfg, errors_collect,
+	    &errors), 1);
+	assert_null(cfg);
+	assert_int_equal(errors.count, 1);
+	assert_non_null(strstr(errors.text[0], "larger than 4 MiB"));
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -851,6 +894,24 @@ test_missing_tun_address(void **state)
 	(void)state;
 	check_one_error(10, "tun = { mtu = 1400; };", 10,
 	    "missing setting \"address\" in tun");
+}
+
+/* Names that the kernel rejects for a tun device fail at the check. */
+static void
+test_tun_name_reserved(void **state)
+{
+	static const char *const names[] = { "all", "default", ".", ".." };
+	char line[128], fragment[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(line, sizeof(line), "tun = { name = \"%s\"; "
+		    "address = \"198.19.0.1\"; };", names[i]);
+		snprintf(fragment, sizeof(fragment), "invalid name \"%s\"",
+		    names[i]);
+		check_one_error(10, line, 10, fragment);
+	}
 }
 
 static void
@@ -1431,6 +1492,8 @@ main(void)
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_string_syntax_errors),
 		cmocka_unit_test(test_include_rejected),
+		cmocka_unit_test(test_nul_byte_rejected),
+		cmocka_unit_test(test_huge_file_rejected),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_unknown_key),
@@ -1460,6 +1523,7 @@ main(void)
 		cmocka_unit_test(test_empty_certificate),
 		cmocka_unit_test(test_missing_key),
 		cmocka_unit_test(test_missing_tun_address),
+		cmocka_unit_test(test_tun_name_reserved),
 		cmocka_unit_test(test_split_include_without_routes),
 		cmocka_unit_test(test_routes_with_tunnel_all),
 		cmocka_unit_test(test_keepalive_out_of_range),
