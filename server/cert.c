@@ -95,7 +95,8 @@ cert_read_strerror(int err, bool crl)
 {
 	if (err == EINVAL)
 		return (crl ? "it holds no PEM or DER CRL" :
-		    "it holds no PEM certificate");
+		    "it holds no PEM certificate (a DER certificate converts "
+		    "with \"openssl x509 -inform der -in FILE -out NEW.pem\")");
 	if (err == EBADMSG)
 		return ("a PEM block in it is damaged or cut short: put a "
 		    "whole copy in its place");

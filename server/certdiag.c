@@ -178,7 +178,14 @@ certdiag_listener_load(struct certdiag *d, const struct config_listener *l,
 		    "%s: %s", l->certificate, cert_read_strerror(-n, false));
 		return (n);
 	}
-	if (l->chain[0] != '\0' && cert_read_file(l->chain, &chain) > 0) {
+	if (l->chain[0] != '\0' && (n = cert_read_file(l->chain, &chain)) < 0) {
+		certdiag_say(d, CERTDIAG_ERROR, "cannot read chain %s: %s",
+		    l->chain, cert_read_strerror(-n, false));
+		sk_X509_pop_free(dl->sent, X509_free);
+		dl->sent = NULL;
+		return (n);
+	}
+	if (l->chain[0] != '\0') {
 		while (sk_X509_num(chain) > 0)
 			sk_X509_push(dl->sent, sk_X509_shift(chain));
 		sk_X509_free(chain);

@@ -238,6 +238,57 @@ tls_ctx_load_keys(SSL_CTX *ctx, const struct config_listener *l,
 	return (tls_ctx_load_key(ctx, l, files, err, errlen));
 }
 
+/* Return the TLS 1.2 authentication that a key of type base_id does. */
+static int
+tls_key_auth_nid(int base_id)
+{
+	switch (base_id) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		return (NID_auth_rsa);
+	case EVP_PKEY_EC:
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		return (NID_auth_ecdsa);
+	case EVP_PKEY_DSA:
+		return (NID_auth_dss);
+	default:
+		return (NID_undef);
+	}
+}
+
+/*
+ * Without TLS 1.3, a handshake needs a TLS 1.2 cipher that signs with
+ * the certificate's key type. An ECDSA certificate on a listener with
+ * the phone profile, whose ciphers are all RSA, would fail them all.
+ */
+static int
+tls_ctx_check_key_ciphers(SSL_CTX *ctx, const struct config_listener *l,
+    char *err, size_t errlen, int *line)
+{
+	STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(ctx);
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	EVP_PKEY *key = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+	int auth, i;
+
+	if (l->tls_max_version >= TLS1_3_VERSION || key == NULL)
+		return (0);
+	auth = tls_key_auth_nid(EVP_PKEY_get_base_id(key));
+	for (i = 0; i < sk_SSL_CIPHER_num(ciphers); i++) {
+		if (SSL_CIPHER_get_auth_nid(sk_SSL_CIPHER_value(ciphers,
+		    i)) == auth)
+			return (0);
+	}
+	*line = l->certificate_line;
+	snprintf(err, errlen, "certificate %s has a key of type %s, but none "
+	    "of the TLS 1.2 ciphers \"%s\" of this listener signs with it, and "
+	    "TLS 1.3 is off, so every handshake would fail: use a "
+	    "certificate with an RSA key, which every phone takes, or "
+	    "ciphers for this key type", l->certificate,
+	    OBJ_nid2sn(EVP_PKEY_get_base_id(key)), l->tls12_ciphers);
+	return (-1);
+}
+
 static int
 tls_ctx_set_protocols(SSL_CTX *ctx, const struct config_listener *l,
     char *err, size_t errlen, int *line)
@@ -307,6 +358,7 @@ tls_ctx_new_from(const struct config_listener *l,
 	}
 	if (tls_ctx_set_protocols(ctx, l, err, errlen, line) != 0 ||
 	    tls_ctx_load_keys(ctx, l, files, err, errlen, line) != 0 ||
+	    tls_ctx_check_key_ciphers(ctx, l, err, errlen, line) != 0 ||
 	    tls_ctx_record_hello(ctx,
 	    l->tls_profile == TLS_PROFILE_PHONE) != 0) {
 		SSL_CTX_free(ctx);

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 23
+tap_plan 27
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -133,5 +133,31 @@ tap_ok "warns: key is not RSA" grep -q \
 	<<<"$out"
 tap_ok "warns: certificate expires within 30 days" grep -q \
 	"^warning: certificate \"CN=\\*.example.net\" in $HE_TMPDIR/next.crt expires on" \
+	<<<"$out"
+# An ECDSA certificate on a listener with the phone profile: its TLS 1.2
+# ciphers are all RSA and TLS 1.3 is off, so no handshake could succeed.
+ec_conf="$HE_TMPDIR/ec.conf"
+sed 's|certificate = "server.crt"; key = "server.key";|certificate = "next.crt"; key = "next.key"; tls-profile = "phone";|' \
+	"$HE_CONF" >"$ec_conf"
+rc=0
+out=$("$HEADEND" -t -c "$ec_conf" 2>&1) || rc=$?
+tap_diag "$out"
+tap_ok "-t rejects an ECDSA certificate for the phone profile" \
+	test "$rc" -eq 1
+tap_ok "-t says that every handshake would fail" grep -qF \
+	"has a key of type id-ecPublicKey, but none of the TLS 1.2 ciphers" \
+	<<<"$out"
+# A chain file that holds no certificate: cert-hash -c must not print
+# the leaf alone, as if the phones needed no chain hash.
+printf 'not a certificate\n' >"$HE_TMPDIR/junk.pem"
+sed 's|chain = "ca.crt";|chain = "junk.pem";|' "$HE_CONF" \
+	>"$HE_TMPDIR/junk.conf"
+rc=0
+out=$("$HEADENDCTL" cert-hash -c "$HE_TMPDIR/junk.conf" 2>&1) || rc=$?
+tap_diag "$out"
+tap_ok "cert-hash -c fails on a chain file without certificates" \
+	test "$rc" -eq 1
+tap_ok "cert-hash -c names the chain file" grep -qF \
+	"cannot read chain $HE_TMPDIR/junk.pem: it holds no PEM certificate" \
 	<<<"$out"
 tap_done
