@@ -529,6 +529,32 @@ certdiag_check_crl(struct certdiag *d, const struct config_tgroup *tg,
 }
 
 /*
+ * Warn about a CA of ca-files outside its dates: every client certificate
+ * under it fails, and the clients get 401 as if theirs were bad.
+ */
+static void
+certdiag_check_ca_dates(struct certdiag *d, const struct config_tgroup *tg,
+    const char *path, X509 *x)
+{
+	char subject[CERT_NAME_MAX], date[64];
+
+	cert_name_format(X509_get_subject_name(x), subject, sizeof(subject));
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0) {
+		cert_date_format(X509_get0_notAfter(x), date, sizeof(date));
+		certdiag_say(d, CERTDIAG_WARNING, "ca-files entry %s of "
+		    "tunnel-group %s: CA \"%s\" expired on %s, so every "
+		    "certificate under it fails with 401: put the CA's renewed "
+		    "certificate in its place", path, tg->name, subject, date);
+	} else if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
+		cert_date_format(X509_get0_notBefore(x), date, sizeof(date));
+		certdiag_say(d, CERTDIAG_WARNING, "ca-files entry %s of "
+		    "tunnel-group %s: CA \"%s\" is valid only from %s, so "
+		    "every certificate under it fails with 401 until then: "
+		    "check the host's clock", path, tg->name, subject, date);
+	}
+}
+
+/*
  * Return the CAs of the group's ca-files that can be read, or NULL, and
  * warn about each that is not a CA: no client certificate verifies
  * against it.
@@ -558,6 +584,7 @@ certdiag_group_cas(struct certdiag *d, const struct config_tgroup *tg)
 				    "certificates", tg->ca_files[i], tg->name,
 				    subject);
 			}
+			certdiag_check_ca_dates(d, tg, tg->ca_files[i], x);
 			sk_X509_push(cas, x);
 		}
 		sk_X509_free(certs);

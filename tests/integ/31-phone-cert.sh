@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 37
+tap_plan 38
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -202,6 +202,20 @@ want="ca-files entry $HE_TMPDIR/lsc.crt of tunnel-group phones:"
 want+=' "CN=SEP0011223344AA,OU=phones,O=Example" is not a CA certificate'
 tap_ok "a leaf certificate in ca-files: -t warns" grep -qF "$want" \
 	<<<"$out"
+
+# An expired CA in ca-files fails every certificate under it with 401.
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=Old CA" \
+	-keyout "$HE_TMPDIR/old-ca.key" -out "$HE_TMPDIR/old-ca.csr" 2>/dev/null
+printf 'basicConstraints = critical, CA:TRUE\n' >"$HE_TMPDIR/old-ca.ext"
+openssl x509 -req -days -1 -in "$HE_TMPDIR/old-ca.csr" \
+	-signkey "$HE_TMPDIR/old-ca.key" -extfile "$HE_TMPDIR/old-ca.ext" \
+	-out "$HE_TMPDIR/old-ca.crt" 2>/dev/null
+sed 's|"capf/ca.crt" \]|"capf/ca.crt", "old-ca.crt" ]|' "$HE_CONF" \
+	>"$HE_TMPDIR/variant.conf"
+out=$("$HEADEND" -t -c "$HE_TMPDIR/variant.conf" 2>&1) || true
+tap_diag_stdin <<<"$out"
+tap_ok "an expired CA in ca-files: -t warns" grep -qF \
+	"CA \"CN=Old CA\" expired on" <<<"$out"
 
 # A CRL under the CAPF's name but signed by another key, put in force
 # while an LSC phone's session runs, lists that phone: it ends nothing.
