@@ -36,6 +36,7 @@ struct cert_group {
 	struct stat	cg_crl_stat;	/* of the CRL file last read */
 	time_t		cg_crl_requested;	/* 0 once the reply came */
 	bool		cg_crl_warned;	/* a failed read of this state */
+	int		cg_crl_warned_err;	/* the error it logged */
 };
 
 /* Trust stores loaded for a configuration, not yet in use. */
@@ -711,16 +712,20 @@ cert_stat_changed(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec != b->st_ctim.tv_nsec);
 }
 
-/* A failed read keeps the old CRLs, and is logged once per file state. */
+/*
+ * A failed read keeps the old CRLs, and is logged once per file state
+ * and error, so that a file deleted after a bad read is logged too.
+ */
 static void
 cert_crl_failed(struct cert_group *g, const struct config_tgroup *tg,
     const struct stat *st, int err)
 {
 	if (st != NULL)
 		g->cg_crl_stat = *st;
-	if (g->cg_crl_warned)
+	if (g->cg_crl_warned && g->cg_crl_warned_err == err)
 		return;
 	g->cg_crl_warned = true;
+	g->cg_crl_warned_err = err;
 	log_warnx("tunnel-group %s: cannot read crl-file %s (%s); the "
 	    "previous CRL stays in force", tg->name, tg->crl_file,
 	    cert_read_strerror(err, true));
@@ -889,18 +894,72 @@ cert_error_is_server_side(int err)
 }
 
 /*
+ * Describe a CRL problem, which is the server's: name the crl-file, the
+ * CA whose CRL it is and what to do. Returns false for other errors.
+ */
+static bool
+cert_describe_crl_error(X509_STORE_CTX *ctx, int err, const char *crl_file,
+    char *why, size_t whylen)
+{
+	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+	const char *text = X509_verify_cert_error_string(err);
+	char issuer[CERT_NAME_MAX], date[64];
+
+	issuer[0] = '\0';
+	if (crl != NULL)
+		cert_name_format(X509_CRL_get_issuer(crl), issuer,
+		    sizeof(issuer));
+	else if (bad != NULL)
+		cert_name_format(X509_get_issuer_name(bad), issuer,
+		    sizeof(issuer));
+
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		snprintf(why, whylen, "%s: crl-file %s has no CRL of \"%s\": "
+		    "add that CA's CRL to it", text, crl_file, issuer);
+		return (true);
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		if (crl == NULL || X509_CRL_get0_nextUpdate(crl) == NULL)
+			break;
+		cert_date_format(X509_CRL_get0_nextUpdate(crl), date,
+		    sizeof(date));
+		snprintf(why, whylen, "%s: the CRL of \"%s\" in crl-file %s "
+		    "was due for renewal on %s: publish a new CRL from that CA",
+		    text, issuer, crl_file, date);
+		return (true);
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		if (crl == NULL)
+			break;
+		cert_date_format(X509_CRL_get0_lastUpdate(crl), date,
+		    sizeof(date));
+		snprintf(why, whylen, "%s: the CRL of \"%s\" in crl-file %s "
+		    "is valid only from %s: check the host's clock", text,
+		    issuer, crl_file, date);
+		return (true);
+	default:
+		break;
+	}
+	return (false);
+}
+
+/*
  * Describe a failed check of a client's chain. The usual causes get the
  * setting that fixes them: a CA missing from ca-files, or the dates of
  * an expired certificate.
  */
 static void
-cert_describe_error(X509_STORE_CTX *ctx, int err, const char *group,
-    char *why, size_t whylen)
+cert_describe_error(X509_STORE_CTX *ctx, int err,
+    const struct config_tgroup *tg, char *why, size_t whylen)
 {
 	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
 	const char *text = X509_verify_cert_error_string(err);
+	const char *group = tg->name;
 	char date[64];
+
+	if (cert_describe_crl_error(ctx, err, tg->crl_file, why, whylen))
+		return;
 
 	switch (err) {
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -952,7 +1011,8 @@ cert_verify_cb(int ok, X509_STORE_CTX *ctx)
  */
 static int
 cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
-    const char *group, char *why, size_t whylen, STACK_OF(X509) **cas)
+    const struct config_tgroup *tg, char *why, size_t whylen,
+    STACK_OF(X509) **cas)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -ENOMEM, err;
@@ -976,7 +1036,7 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
 		goto out;
 	}
 	err = X509_STORE_CTX_get_error(ctx);
-	cert_describe_error(ctx, err, group, why, whylen);
+	cert_describe_error(ctx, err, tg, why, whylen);
 	rc = cert_error_is_server_side(err) ? -EAGAIN : -EACCES;
 out:
 	X509_STORE_CTX_free(ctx);
@@ -999,7 +1059,7 @@ cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
 	struct cert_group *g = &cert_state.groups[tgroup];
 	X509 *leaf = SSL_get0_peer_certificate(ssl);
 	const char *name_error;
-	char reason[256];
+	char reason[768];
 	int rc;
 
 	cert_identity_clear(id);
@@ -1018,8 +1078,8 @@ cert_verify(SSL *ssl, size_t tgroup, struct cert_identity *id, char *why,
 		    "too long or the digest failed");
 		return (-EACCES);
 	}
-	rc = cert_check_chain(ssl, leaf, g, tg->name, reason,
-	    sizeof(reason), &id->ci_cas);
+	rc = cert_check_chain(ssl, leaf, g, tg, reason, sizeof(reason),
+	    &id->ci_cas);
 	if (rc == 0 && certname_user(leaf, tg->cert_user_field,
 	    tg->cert_user_rule, id->ci_user, sizeof(id->ci_user),
 	    &name_error) != 0) {

@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 38
+tap_plan 42
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -319,4 +319,35 @@ tap_ok "a new login under the revoked intermediate gets 401" sh -c \
 	"[ $status -eq 1 ] && grep -q '^login: 401'" <<<"$out"
 tap_ok "other MIC phones still log in" cert_login mic --step login \
 	"$PHONE_URL"
+# A CRL file without the CAPF's CRL: an LSC login gets 503, and the log
+# names the file, the CA and the fix.
+reads=$(crl_reads)
+cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+wait_until 15 crl_reads_above "$reads" || true
+status=0
+out=$(cert_login lsc "$PHONE_URL" 2>&1) || status=$?
+tap_diag_stdin <<<"$out"
+tap_ok "no CRL of the CAPF: an LSC login gets 503" grep -q '^login: 503' \
+	<<<"$out"
+tap_ok "the log names the CRL file and the CA" file_contains "$HE_LOG" \
+	"crl-file $HE_TMPDIR/phones.crl has no CRL of \"CN=Test CAPF\": add that CA's CRL to it"
+# A damaged CRL file, then none: each failure is logged, and the CRLs in
+# force stay.
+crl_failures() {
+	grep -c "cannot read crl-file $HE_TMPDIR/phones.crl" "$HE_LOG" || true
+}
+crl_failures_above() {
+	[ "$(crl_failures)" -gt "$1" ]
+}
+failures=$(crl_failures)
+printf 'not a CRL\n' >"$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+tap_ok "a damaged CRL file is logged" wait_until 15 crl_failures_above \
+	"$failures"
+rm "$HE_TMPDIR/phones.crl"
+tap_ok "and so is its removal after it" wait_until 15 crl_failures_above \
+	"$((failures + 1))"
 tap_done
