@@ -96,16 +96,26 @@ cert_read_strerror(int err, bool crl)
 {
 	if (err == EINVAL)
 		return (crl ? "it holds no PEM or DER CRL" :
-		    "it holds no PEM certificate (a DER certificate converts "
-		    "with \"openssl x509 -inform der -in FILE -out NEW.pem\")");
+		    "it holds no PEM certificate");
 	if (err == EBADMSG)
 		return ("a PEM block in it is damaged or cut short: put a "
 		    "whole copy in its place");
+	if (err == E2BIG && crl)
+		return ("it holds bytes after its one DER CRL: write each CRL "
+		    "as PEM (\"openssl crl -inform der -in FILE\") and put "
+		    "those in the file, one after the other");
 	if (err == EFBIG)
 		return ("it is larger than 32 MiB, the most that headend "
 		    "reads: keep only the certificates or CRLs that this "
 		    "setting needs");
 	return (regfile_strerror(err));
+}
+
+const char *
+cert_der_hint(int err)
+{
+	return (err == EINVAL ? "; a DER certificate converts with \"openssl "
+	    "x509 -inform der -in FILE -out NEW.pem\"" : "");
 }
 
 int
@@ -125,6 +135,7 @@ cert_read_crls_bio(BIO *bio, STACK_OF(X509_CRL) **out)
 {
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	X509_CRL *crl;
+	char extra;
 	int rc = 0;
 
 	if (crls == NULL || bio == NULL) {
@@ -139,11 +150,16 @@ cert_read_crls_bio(BIO *bio, STACK_OF(X509_CRL) **out)
 		goto out;
 	}
 	if (sk_X509_CRL_num(crls) == 0 && BIO_reset(bio) == 0 &&
-	    (crl = d2i_X509_CRL_bio(bio, NULL)) != NULL &&
-	    sk_X509_CRL_push(crls, crl) <= 0)
-		X509_CRL_free(crl);
+	    (crl = d2i_X509_CRL_bio(bio, NULL)) != NULL) {
+		if (sk_X509_CRL_push(crls, crl) <= 0)
+			X509_CRL_free(crl);
+
+		/* A DER file holds one CRL: more would be lost unseen. */
+		if (BIO_read(bio, &extra, 1) > 0)
+			rc = -E2BIG;
+	}
 	ERR_clear_error();
-	if (sk_X509_CRL_num(crls) == 0)
+	if (rc == 0 && sk_X509_CRL_num(crls) == 0)
 		rc = -EINVAL;
 out:
 	BIO_free(bio);
@@ -224,8 +240,9 @@ cert_load_cas(const struct config *cfg, const struct config_tgroup *tg,
 		if (n < 0) {
 			cert_report(on_error, arg, cfg, tg,
 			    tg->ca_file_lines[i], "cannot read CA "
-			    "certificates from ca-files entry %s: %s",
-			    tg->ca_files[i], cert_read_strerror(-n, false));
+			    "certificates from ca-files entry %s: %s%s",
+			    tg->ca_files[i], cert_read_strerror(-n, false),
+			    cert_der_hint(-n));
 			errors++;
 			continue;
 		}

@@ -129,9 +129,16 @@ int	cert_crl_signer(STACK_OF(X509) *cas, X509_CRL *crl);
 const char *cert_read_strerror(int err, bool crl);
 
 /*
+ * Return how to convert a DER certificate file, for messages about a file
+ * whose certificates cert_read_file could not read with -err, or "".
+ */
+const char *cert_der_hint(int err);
+
+/*
  * Read every PEM CRL of path, or its one DER CRL, into a new stack.
  * Returns 0, -EINVAL when the file holds no CRL, -EBADMSG when a PEM
- * block is damaged, or another -errno.
+ * block is damaged, -E2BIG when bytes follow a DER CRL, or another
+ * -errno.
  */
 int	cert_read_crl_file(const char *path, STACK_OF(X509_CRL) **out);
 

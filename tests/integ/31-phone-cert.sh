@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 42
+tap_plan 43
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -191,6 +191,16 @@ tap_diag_stdin <<<"$out"
 want="cannot read crl-file $HE_TMPDIR/short.crl: a PEM block in it is"
 want+=" damaged or cut short"
 tap_ok "a CRL cut short behind a whole one: -t fails" grep -qF "$want" \
+	<<<"$out"
+
+# Two DER CRLs in one file: only the first would be read.
+for ca in mic capf; do
+	openssl crl -in "$HE_TMPDIR/$ca/crl.pem" -outform der
+done >"$HE_TMPDIR/two.der"
+out=$(check_crl two.der)
+tap_diag_stdin <<<"$out"
+tap_ok "two DER CRLs in one file: -t fails" grep -qF \
+	"cannot read crl-file $HE_TMPDIR/two.der: it holds bytes after its one DER CRL" \
 	<<<"$out"
 
 # A client certificate given as a CA verifies no login.
