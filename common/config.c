@@ -814,8 +814,8 @@ cfg_parse_ref(struct cfg_ctx *ctx, const config_setting_t *s,
 
 	cfg_list_names(ctx->cfg, f->list, names, sizeof(names));
 	if (names[0] == '\0')
-		cfg_error(ctx, s, "unknown %s \"%s\"%s: no %s are defined",
-		    f->key, name, ctx->where, f->list->plural);
+		cfg_error(ctx, s, "unknown %s \"%s\"%s: no valid %s are "
+		    "defined", f->key, name, ctx->where, f->list->plural);
 	else
 		cfg_error(ctx, s, "unknown %s \"%s\"%s: the %s defined are %s",
 		    f->key, name, ctx->where, f->list->plural, names);

@@ -62,7 +62,7 @@ log_level_name(int priority)
  * characters (a newline would start a line of the client's choosing) and
  * bytes that are not valid UTF-8 become \xNN.
  */
-static void
+void
 log_escape(const char *in, char *out, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)in;

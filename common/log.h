@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 void	log_init(const char *role, bool to_stderr, int verbose);
 void	log_set_role(const char *role);
@@ -26,6 +27,13 @@ void	log_write(int priority, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	log_vwrite(int priority, const char *fmt, va_list ap)
 	    __attribute__((format(printf, 2, 0)));
+/*
+ * Copy in to out (len bytes, with NUL) with control characters, hidden
+ * characters and bytes that are not UTF-8 written as \xNN, as every log
+ * line is, so that text from a file or a client cannot garble a line.
+ */
+void	log_escape(const char *in, char *out, size_t len);
+
 /*
  * Lines this process logged at LOG_WARNING or worse, so far. A caller
  * takes the count before a step and after it, to say how many warnings

@@ -154,8 +154,8 @@ certdiag_file(const char *path, certdiag_print_fn *print, void *arg)
 	int n = cert_read_file(path, &certs);
 
 	if (n < 0) {
-		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s", path,
-		    cert_read_strerror(-n, false));
+		certdiag_say(&d, CERTDIAG_ERROR, "%s: %s%s", path,
+		    cert_read_strerror(-n, false), cert_der_hint(-n));
 		return (n);
 	}
 	certdiag_say(&d, CERTDIAG_INFO, "%s", path);

@@ -36,11 +36,24 @@ usage(FILE *out, int status)
 	exit(status);
 }
 
+/*
+ * Print one message line, escaped as log lines are: a value from the
+ * file may hold bytes that would garble the operator's terminal.
+ */
+static void
+print_escaped(FILE *fp, const char *prefix, const char *text)
+{
+	char line[4 * 2048];
+
+	log_escape(text, line, sizeof(line));
+	fprintf(fp, "%s%s\n", prefix, line);
+}
+
 static void
 print_config_error(void *arg, const char *message)
 {
 	(void)arg;
-	fprintf(stderr, "%s\n", message);
+	print_escaped(stderr, "", message);
 }
 
 /* Load every listener's certificate and key; count the failures. */
@@ -68,10 +81,10 @@ print_certdiag(void *arg, enum certdiag_level level, const char *line)
 {
 	(void)arg;
 	if (level == CERTDIAG_ERROR)
-		fprintf(stderr, "error: %s\n", line);
+		print_escaped(stderr, "error: ", line);
 	else
-		printf("%s%s\n", level == CERTDIAG_WARNING ? "warning: " : "",
-		    line);
+		print_escaped(stdout, level == CERTDIAG_WARNING ?
+		    "warning: " : "", line);
 }
 
 /* At startup they go to the log, where operators look for them. */
@@ -93,9 +106,9 @@ print_authcheck(void *arg, bool error, const char *text)
 	bool check = *(const bool *)arg;
 
 	if (error)
-		fprintf(stderr, "%s\n", text);
+		print_escaped(stderr, "", text);
 	else if (check)
-		printf("warning: %s\n", text);
+		print_escaped(stdout, "warning: ", text);
 	else
 		log_warnx("%s", text);
 }

@@ -309,16 +309,17 @@ login_over_session_limit(struct login *lg, struct conn *c, size_t replaced)
 	if (global > 0 &&
 	    sessions_count(np->sessions) - replaced >= (size_t)global) {
 		counter_add(&np->stats.sessions_over_limit, 1);
-		conn_log(c, LOG_INFO, "login refused: user=%s: %d sessions, "
-		    "the max-sessions limit", lg->lg_user, global);
+		conn_log(c, LOG_INFO, "login refused: user=%s: the "
+		    "max-sessions limit of %d sessions is reached",
+		    lg->lg_user, global);
 		return (true);
 	}
 	if (tg->max_sessions > 0 && sessions_count_group(np->sessions,
 	    lg->lg_tgroup) - replaced >= (size_t)tg->max_sessions) {
 		counter_add(&np->stats.sessions_over_limit, 1);
-		conn_log(c, LOG_INFO, "login refused: user=%s group=%s: %d "
-		    "sessions, the group's max-sessions", lg->lg_user,
-		    tg->name, tg->max_sessions);
+		conn_log(c, LOG_INFO, "login refused: user=%s group=%s: the "
+		    "group's max-sessions limit of %d sessions is reached",
+		    lg->lg_user, tg->name, tg->max_sessions);
 		return (true);
 	}
 	return (false);

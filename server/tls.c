@@ -164,6 +164,17 @@ tls_passphrase_cb(char *buf, int size, int rwflag, void *arg)
 	return (-1);
 }
 
+/* Write the error for a key of another certificate, with how to compare. */
+static void
+tls_key_mismatch(const struct config_listener *l, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "key %s does not match certificate %s: give "
+	    "the key that the certificate was made for (the output of "
+	    "\"openssl x509 -noout -pubkey -in %s\" and \"openssl pkey "
+	    "-pubout -in %s\" is the same for a pair)", l->key,
+	    l->certificate, l->certificate, l->key);
+}
+
 static int
 tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
     const struct cfgbundle *files, char *err, size_t errlen)
@@ -194,8 +205,7 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 		if (ERR_GET_REASON(ERR_peek_last_error()) ==
 		    X509_R_KEY_VALUES_MISMATCH) {
 			ERR_clear_error();
-			snprintf(err, errlen, "key %s does not match "
-			    "certificate %s", l->key, l->certificate);
+			tls_key_mismatch(l, err, errlen);
 		} else if (key == NULL) {
 			tls_error_string(why, sizeof(why));
 			snprintf(err, errlen, "cannot load key %s: no PEM "
@@ -211,8 +221,7 @@ tls_ctx_load_key(SSL_CTX *ctx, const struct config_listener *l,
 		}
 	} else if (SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
-		snprintf(err, errlen, "key %s does not match certificate %s",
-		    l->key, l->certificate);
+		tls_key_mismatch(l, err, errlen);
 	} else {
 		rc = 0;
 	}

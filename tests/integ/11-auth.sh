@@ -27,7 +27,7 @@ oc_exited() {
 	pid_stopped "$1"
 }
 
-tap_plan 65
+tap_plan 66
 he_setup
 he_write_config
 he_start
@@ -161,6 +161,14 @@ tap_ok "-t: a status-socket path that is a file fails" [ "$check_rc" = 1 ]
 tap_ok "-t: says the start would fail" grep -qF \
 	"status-socket $HE_USERS exists and is not a socket, so a start would fail" \
 	<<<"$check_out"
+cp "$good_conf" "$HE_CONF"
+
+# A byte that is not UTF-8 in a value: -t prints it escaped, as the log
+# does, and not raw to the operator's terminal.
+sed -i "s|name = \"headend0\"|name = \"bad$(printf '\377')\"|" "$HE_CONF"
+he_check
+tap_ok "-t escapes a byte that is not UTF-8" grep -qF \
+	'invalid name "bad\xff"' <<<"$check_out"
 cp "$good_conf" "$HE_CONF"
 
 # The status socket at the state file's lock: the journal could never

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 27
+tap_plan 28
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -160,4 +160,10 @@ tap_ok "cert-hash -c fails on a chain file without certificates" \
 tap_ok "cert-hash -c names the chain file" grep -qF \
 	"cannot read chain $HE_TMPDIR/junk.pem: it holds no PEM certificate" \
 	<<<"$out"
+# A DER certificate: cert-hash names the conversion.
+openssl x509 -in "$HE_TMPDIR/server.crt" -outform der \
+	-out "$HE_TMPDIR/server.der"
+out=$("$HEADENDCTL" cert-hash "$HE_TMPDIR/server.der" 2>&1) || true
+tap_ok "cert-hash of a DER file names the conversion" grep -qF \
+	'a DER certificate converts with "openssl x509 -inform der' <<<"$out"
 tap_done

@@ -172,6 +172,6 @@ he_ctl reload >/dev/null
 out=$(lc_client login "$VPN_HOSTNAME" /staff alice alice-secret) || true
 lc_diag "$out"
 tap_ok "full group: the login is refused by max-sessions" file_contains \
-	"$HE_LOG" "login refused: user=alice group=staff: 2 sessions, the group's max-sessions"
+	"$HE_LOG" "login refused: user=alice group=staff: the group's max-sessions limit of 2 sessions is reached"
 tap_ok "full group: alice keeps her session" lc_has_count alice 1
 tap_done
