@@ -528,3 +528,13 @@ authcheck_config(const struct config *cfg, bool lines_fatal,
 	}
 	return (ac.errors);
 }
+
+int
+authcheck_state_paths(const struct config *cfg, authcheck_report_fn *report,
+    void *arg)
+{
+	struct authcheck ac = { .cfg = cfg, .report = report, .arg = arg };
+
+	authcheck_state_files(&ac);
+	return (ac.errors);
+}

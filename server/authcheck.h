@@ -24,4 +24,13 @@ typedef void authcheck_report_fn(void *arg, bool error, const char *text);
 int	authcheck_config(const struct config *cfg, bool lines_fatal,
 	    authcheck_report_fn *report, void *arg);
 
+/*
+ * Run only the check that the state file, its companions and the key
+ * file are no file that cfg reads. A reload runs it again once it has
+ * put back the running state-file and key-file, which a reload keeps.
+ * Returns the number of errors reported.
+ */
+int	authcheck_state_paths(const struct config *cfg,
+	    authcheck_report_fn *report, void *arg);
+
 #endif

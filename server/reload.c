@@ -216,6 +216,7 @@ int
 reload_prepare(const struct config *running, struct reload **out)
 {
 	struct reload *r;
+	bool state_moved;
 	int errors = 0, rc;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -229,7 +230,14 @@ reload_prepare(const struct config *running, struct reload **out)
 	errors += authcheck_config(r->cfg, false, reload_log_authcheck, NULL);
 	netcheck_pools(r->cfg, reload_log_authcheck, NULL);
 	netcheck_forwarding(reload_log_authcheck, NULL);
+	state_moved = strcmp(running->state_file, r->cfg->state_file) != 0 ||
+	    strcmp(running->key_file, r->cfg->key_file) != 0;
 	errors += reload_keep_restart_only(running, r->cfg);
+
+	/* The state paths in use are the running ones, now put back. */
+	if (state_moved)
+		errors += authcheck_state_paths(r->cfg, reload_log_authcheck,
+		    NULL);
 	if ((rc = cfgbundle_collect(r->cfg, &r->bundle)) != 0) {
 		log_err("%s: cannot read the files it names: %s",
 		    r->cfg->path, strerror(-rc));

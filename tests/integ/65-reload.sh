@@ -102,7 +102,7 @@ import json, sys
 print(json.load(sys.stdin)["handshakes"]["tls"]["succeeded"])'
 }
 
-tap_plan 54
+tap_plan 56
 he_setup
 he_add_user bob bob-secret
 add_slow_user
@@ -158,6 +158,17 @@ tap_ok "missing account: reload is rejected" reload_and_wait \
 	'reload of .* rejected with 1 error'
 tap_ok "missing account: the log names it" file_contains "$HE_LOG" \
 	'user "nosuchuser" does not exist'
+write_config "$STAFF_POOL" "$STAFF_GROUP"
+
+# A new state-file takes effect only after a restart, so a user file at
+# the running state file's path is checked against that one.
+write_config "$STAFF_POOL" "${STAFF_GROUP/$HE_USERS/$HE_TMPDIR/state}"
+sed -i "s|^state-file = .*|state-file = \"$HE_TMPDIR/state2\";|" "$HE_CONF"
+tap_ok "user file at the running state file: reload is rejected" \
+	reload_and_wait 'reload of .* rejected'
+tap_ok "user file at the running state file: the log says why" \
+	file_contains "$HE_LOG" \
+	"state-file $HE_TMPDIR/state is also the user file of a tunnel-group"
 write_config "$STAFF_POOL" "$STAFF_GROUP"
 
 # A FIFO named as the certificate is refused at once, not waited on,
