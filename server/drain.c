@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "drain.h"
+#include "evbio.h"
 #include "log.h"
 
 struct drain {
@@ -119,13 +120,13 @@ static void
 drain_write_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct drain *d = arg;
+	int rc;
 
 	(void)events;
-	if (evbuffer_write(d->out, fd) < 0 && errno != EAGAIN &&
-	    errno != EINTR) {
+	if ((rc = evbio_flush(d->out, fd)) != 0) {
 		log_write(LOG_INFO, "%s: %zu bytes not sent after the tunnel "
 		    "closed: %s", d->label, evbuffer_get_length(d->out),
-		    strerror(errno));
+		    strerror(-rc));
 		drain_free(d);
 		return;
 	}

@@ -43,3 +43,14 @@ evbio_attach(SSL *ssl, struct evbuffer *out)
 	SSL_set0_wbio(ssl, b);
 	return (0);
 }
+
+int
+evbio_flush(struct evbuffer *out, int fd)
+{
+	if (evbuffer_get_length(out) == 0)
+		return (0);
+	if (evbuffer_write(out, fd) >= 0 || errno == EAGAIN ||
+	    errno == EINTR)
+		return (0);
+	return (-errno);
+}

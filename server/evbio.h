@@ -17,4 +17,13 @@
  */
 int	evbio_attach(SSL *ssl, struct evbuffer *out);
 
+/*
+ * Write the bytes queued in out to the socket fd, as far as it takes
+ * them. Returns 0 when bytes went, when the socket is full or when out
+ * is empty, or -errno when the write failed. libevent's evbuffer_write
+ * returns -1 for an empty buffer and leaves errno as it was, which
+ * callers would take for a failed write.
+ */
+int	evbio_flush(struct evbuffer *out, int fd);
+
 #endif

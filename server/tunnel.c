@@ -151,8 +151,7 @@ tunnel_shutdown(struct tunnel *t)
 	t->t_ssl = NULL;
 	if (t->t_out == NULL || t->t_fd < 0)
 		return;
-	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
-	    errno != EINTR)
+	if (evbio_flush(t->t_out, t->t_fd) != 0)
 		return;
 
 	snprintf(label, sizeof(label), "session=%llu user=%s group=%s "
@@ -233,12 +232,12 @@ static int
 tunnel_push(struct tunnel *t)
 {
 	char reason[128];
+	int rc;
 
-	if (evbuffer_write(t->t_out, t->t_fd) < 0 && errno != EAGAIN &&
-	    errno != EINTR) {
+	if ((rc = evbio_flush(t->t_out, t->t_fd)) != 0) {
 		/* Usually the client's reset: "Connection reset by peer". */
 		snprintf(reason, sizeof(reason), "TLS write failed: %s",
-		    strerror(errno));
+		    strerror(-rc));
 		tunnel_close(t, reason);
 		return (-EPIPE);
 	}
