@@ -501,6 +501,10 @@ conn_respond(struct conn *c, int status, const char *reason,
 {
 	struct evbuffer *out = bufferevent_get_output(c->c_bev);
 
+	/* After a response that closes, nothing more may follow. */
+	if (c->c_closing)
+		return;
+
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "X-Transcend-Version: 1\r\n"
 	    "Cache-Control: no-store\r\n"
@@ -598,6 +602,11 @@ conn_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (c->c_busy) {
+		/* The login under way must send no response after this 400. */
+		if (c->c_login != NULL) {
+			login_conn_gone(c->c_login);
+			c->c_login = NULL;
+		}
 		conn_reject(c, 400, "data sent before the previous response");
 		return;
 	}

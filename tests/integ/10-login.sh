@@ -2,12 +2,14 @@
 # Password login with the real openconnect client: the tunnel comes up,
 # a ping crosses it to the inside host, the status socket lists the
 # session, and the network process does not run as root. The traffic
-# totals do not fall when the session ends.
+# totals do not fall when the session ends. A login whose connection was
+# rejected with "Connection: close" while authd checked the password
+# gets no session.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 9
+tap_plan 11
 he_setup
 he_write_config
 he_start
@@ -68,4 +70,18 @@ for key in ("bytes_in", "bytes_out", "packets_in", "packets_out"):
 PY
 }
 tap_ok "the totals do not fall when a session ends" totals_keep
+# A request sent before the answer to an auth-reply gets 400 with
+# "Connection: close". With the answers held in headend by a client that
+# reads nothing, the 400 waits in the queue while authd, stopped for
+# that moment, checks the password: the login must then end unanswered.
+he_add_user carol carol-secret
+authd_pid=$(he_child_pid authd)
+out=$(ip netns exec "$NS_CLIENT" python3 \
+	"$(dirname "$0")/tools/busyreject.py" "$VPN_HOSTNAME" /staff \
+	carol carol-secret "$authd_pid" 2>&1) || true
+tap_diag "$out"
+tap_ok "no cookie follows the 400 on that connection" grep -q \
+	'^400 seen: True; cookies after it: 0$' <<<"$out"
+tap_ok "and the login got no session" sh -c \
+	"! grep -q 'user=carol .*logged in' '$HE_LOG'"
 tap_done
