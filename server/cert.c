@@ -39,6 +39,13 @@ struct cert_group {
 	int		cg_crl_warned_err;	/* the error it logged */
 };
 
+/* The dates of a CRL that failed a check, noted during the check. */
+struct cert_crl_note {
+	int	err;		/* 0 until a CRL is noted */
+	char	issuer[CERT_NAME_MAX];
+	char	date[64];	/* nextUpdate if expired, else lastUpdate */
+};
+
 /* Trust stores loaded for a configuration, not yet in use. */
 struct cert_stores {
 	struct cert_group groups[CONFIG_MAX_TGROUPS];
@@ -609,6 +616,10 @@ cert_listed(STACK_OF(X509_CRL) *crls, const ASN1_INTEGER *serial,
 
 	for (i = 0; i < sk_X509_CRL_num(crls); i++) {
 		crl = sk_X509_CRL_value(crls, i);
+
+		/* Logins use no delta CRLs either (no USE_DELTAS flag). */
+		if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0)
+			continue;
 		if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
 		    X509_get_subject_name(issuer)) != 0 ||
 		    X509_CRL_get0_by_serial(crl, &rev,
@@ -641,6 +652,22 @@ cert_leaf_listed(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
 }
 
 /*
+ * Return the issuer of the CA at index i of a verified chain: the next
+ * one, or the CA itself at the top when it is self-signed, as a root
+ * that lists itself in its own CRL is revoked for logins too. NULL when
+ * the top is not self-signed.
+ */
+static X509 *
+cert_issuer_in_chain(STACK_OF(X509) *cas, int i)
+{
+	X509 *ca = sk_X509_value(cas, i);
+
+	if (i + 1 < sk_X509_num(cas))
+		return (sk_X509_value(cas, i + 1));
+	return (X509_check_issued(ca, ca) == X509_V_OK ? ca : NULL);
+}
+
+/*
  * Find whether crls revoke se's certificate or a CA certificate of its
  * chain, and end the session if so. Returns the listing found, so that
  * the caller can warn about a forged CRL.
@@ -651,7 +678,7 @@ cert_sweep_session(STACK_OF(X509_CRL) *crls, struct session *se)
 	STACK_OF(X509) *cas = se->se_cert.ci_cas;
 	enum cert_listing found, worst = CERT_NOT_LISTED;
 	char subject[CERT_NAME_MAX];
-	X509 *ca;
+	X509 *ca, *issuer;
 	int i;
 
 	found = cert_leaf_listed(crls, &se->se_cert);
@@ -663,10 +690,11 @@ cert_sweep_session(STACK_OF(X509_CRL) *crls, struct session *se)
 		return (found);
 	}
 	worst = found;
-	for (i = 0; i + 1 < sk_X509_num(cas); i++) {
+	for (i = 0; i < sk_X509_num(cas); i++) {
 		ca = sk_X509_value(cas, i);
-		found = cert_listed(crls, X509_get0_serialNumber(ca),
-		    sk_X509_value(cas, i + 1));
+		if ((issuer = cert_issuer_in_chain(cas, i)) == NULL)
+			continue;
+		found = cert_listed(crls, X509_get0_serialNumber(ca), issuer);
 		if (found == CERT_LISTED_FORGED)
 			worst = found;
 		if (found != CERT_LISTED)
@@ -915,47 +943,34 @@ cert_error_is_server_side(int err)
  * CA whose CRL it is and what to do. Returns false for other errors.
  */
 static bool
-cert_describe_crl_error(X509_STORE_CTX *ctx, int err, const char *crl_file,
-    char *why, size_t whylen)
+cert_describe_crl_error(X509_STORE_CTX *ctx, int err,
+    const struct cert_crl_note *note, const char *crl_file, char *why,
+    size_t whylen)
 {
 	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
-	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
 	const char *text = X509_verify_cert_error_string(err);
-	char issuer[CERT_NAME_MAX], date[64];
+	char issuer[CERT_NAME_MAX];
 
-	issuer[0] = '\0';
-	if (crl != NULL)
-		cert_name_format(X509_CRL_get_issuer(crl), issuer,
-		    sizeof(issuer));
-	else if (bad != NULL)
+	if (err == X509_V_ERR_UNABLE_TO_GET_CRL && bad != NULL) {
 		cert_name_format(X509_get_issuer_name(bad), issuer,
 		    sizeof(issuer));
-
-	switch (err) {
-	case X509_V_ERR_UNABLE_TO_GET_CRL:
 		snprintf(why, whylen, "%s: crl-file %s has no CRL of \"%s\": "
 		    "add that CA's CRL to it", text, crl_file, issuer);
 		return (true);
-	case X509_V_ERR_CRL_HAS_EXPIRED:
-		if (crl == NULL || X509_CRL_get0_nextUpdate(crl) == NULL)
-			break;
-		cert_date_format(X509_CRL_get0_nextUpdate(crl), date,
-		    sizeof(date));
+	}
+	if (note->err != err)
+		return (false);
+	if (err == X509_V_ERR_CRL_HAS_EXPIRED) {
 		snprintf(why, whylen, "%s: the CRL of \"%s\" in crl-file %s "
 		    "was due for renewal on %s: publish a new CRL from that CA",
-		    text, issuer, crl_file, date);
+		    text, note->issuer, crl_file, note->date);
 		return (true);
-	case X509_V_ERR_CRL_NOT_YET_VALID:
-		if (crl == NULL)
-			break;
-		cert_date_format(X509_CRL_get0_lastUpdate(crl), date,
-		    sizeof(date));
+	}
+	if (err == X509_V_ERR_CRL_NOT_YET_VALID) {
 		snprintf(why, whylen, "%s: the CRL of \"%s\" in crl-file %s "
 		    "is valid only from %s: check the host's clock", text,
-		    issuer, crl_file, date);
+		    note->issuer, crl_file, note->date);
 		return (true);
-	default:
-		break;
 	}
 	return (false);
 }
@@ -967,7 +982,8 @@ cert_describe_crl_error(X509_STORE_CTX *ctx, int err, const char *crl_file,
  */
 static void
 cert_describe_error(X509_STORE_CTX *ctx, int err,
-    const struct config_tgroup *tg, char *why, size_t whylen)
+    const struct cert_crl_note *note, const struct config_tgroup *tg,
+    char *why, size_t whylen)
 {
 	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
 	int depth = X509_STORE_CTX_get_error_depth(ctx);
@@ -975,7 +991,8 @@ cert_describe_error(X509_STORE_CTX *ctx, int err,
 	const char *group = tg->name;
 	char date[64];
 
-	if (cert_describe_crl_error(ctx, err, tg->crl_file, why, whylen))
+	if (cert_describe_crl_error(ctx, err, note, tg->crl_file, why,
+	    whylen))
 		return;
 
 	switch (err) {
@@ -1008,6 +1025,29 @@ cert_describe_error(X509_STORE_CTX *ctx, int err,
 }
 
 /*
+ * Note the CRL that failed a check for its dates, while OpenSSL still
+ * has it: once X509_verify_cert returns, the context no longer does.
+ */
+static void
+cert_note_crl(X509_STORE_CTX *ctx, int err)
+{
+	struct cert_crl_note *note = X509_STORE_CTX_get_app_data(ctx);
+	X509_CRL *crl = X509_STORE_CTX_get0_current_crl(ctx);
+	const ASN1_TIME *when;
+
+	if (note == NULL || crl == NULL || note->err != 0)
+		return;
+	when = err == X509_V_ERR_CRL_HAS_EXPIRED ?
+	    X509_CRL_get0_nextUpdate(crl) : X509_CRL_get0_lastUpdate(crl);
+	if (when == NULL)
+		return;
+	note->err = err;
+	cert_name_format(X509_CRL_get_issuer(crl), note->issuer,
+	    sizeof(note->issuer));
+	cert_date_format(when, note->date, sizeof(note->date));
+}
+
+/*
  * Require a CRL only from the issuer of the client's certificate. A CA
  * above it is checked against its issuer's CRL when the file has one,
  * so a revoked intermediate fails, but it needs none.
@@ -1015,10 +1055,14 @@ cert_describe_error(X509_STORE_CTX *ctx, int err,
 static int
 cert_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	if (!ok && X509_STORE_CTX_get_error(ctx) ==
-	    X509_V_ERR_UNABLE_TO_GET_CRL &&
+	int err = X509_STORE_CTX_get_error(ctx);
+
+	if (!ok && err == X509_V_ERR_UNABLE_TO_GET_CRL &&
 	    X509_STORE_CTX_get_error_depth(ctx) > 0)
 		return (1);
+	if (!ok && (err == X509_V_ERR_CRL_HAS_EXPIRED ||
+	    err == X509_V_ERR_CRL_NOT_YET_VALID))
+		cert_note_crl(ctx, err);
 	return (ok);
 }
 
@@ -1032,6 +1076,7 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
     STACK_OF(X509) **cas)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	struct cert_crl_note note = { 0 };
 	int rc = -ENOMEM, err;
 
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, g->cg_store, leaf,
@@ -1041,6 +1086,7 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
 	}
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
 	X509_STORE_CTX_set_verify_cb(ctx, cert_verify_cb);
+	X509_STORE_CTX_set_app_data(ctx, &note);
 	if (X509_verify_cert(ctx) == 1) {
 		*cas = X509_STORE_CTX_get1_chain(ctx);
 		if (*cas == NULL) {
@@ -1053,7 +1099,7 @@ cert_check_chain(SSL *ssl, X509 *leaf, struct cert_group *g,
 		goto out;
 	}
 	err = X509_STORE_CTX_get_error(ctx);
-	cert_describe_error(ctx, err, tg, why, whylen);
+	cert_describe_error(ctx, err, &note, tg, why, whylen);
 	rc = cert_error_is_server_side(err) ? -EAGAIN : -EACCES;
 out:
 	X509_STORE_CTX_free(ctx);

@@ -111,6 +111,16 @@ dtls_foreign_remove(struct dtls *d, const uint8_t *id)
 	free(f);
 }
 
+/* Seconds on a clock that a change of the system time does not move. */
+static time_t
+dtls_foreign_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
 /* Forget peer p, which follows the channel id p->fid. */
 static void
 dtls_foreign_drop_peer(struct dtls *d, struct dtls_foreign_peer *p)
@@ -158,7 +168,7 @@ dtls_foreign_follow(struct dtls *d, struct dtls_foreign_id *f,
     const struct dtls_peer *peer)
 {
 	struct dtls_foreign_peer *p = dtls_foreign_find_peer(d, peer);
-	time_t now = time(NULL);
+	time_t now = dtls_foreign_now();
 	size_t b;
 
 	if (p != NULL && p->fid == f) {
@@ -218,7 +228,7 @@ dtls_foreign_record(struct dtls *d, struct dtls_socket *s,
 
 	if (p == NULL)
 		return (false);
-	p->last_seen = time(NULL);
+	p->last_seen = dtls_foreign_now();
 	dtls_foreign_hand_over(d, s, p->fid->owner, from, dgram, len);
 	return (true);
 }

@@ -147,7 +147,7 @@ struct dtls_channel {
 /* A peer whose ClientHello went to the owner of fid, and goes on to. */
 struct dtls_foreign_peer {
 	struct dtls_peer peer;
-	time_t		last_seen;	/* its last datagram */
+	time_t		last_seen;	/* its last datagram, monotonic */
 	struct dtls_foreign_id *fid;
 	struct dtls_foreign_peer *next_by_peer;
 	struct dtls_foreign_peer *next_of_id;

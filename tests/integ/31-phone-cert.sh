@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 43
+tap_plan 47
 phone_setup
 
 phone_ca_init mic "/CN=Test Manufacturing CA"
@@ -360,4 +360,45 @@ tap_ok "a damaged CRL file is logged" wait_until 15 crl_failures_above \
 rm "$HE_TMPDIR/phones.crl"
 tap_ok "and so is its removal after it" wait_until 15 crl_failures_above \
 	"$((failures + 1))"
+# A CRL that expires two seconds after it is put in force: once it has,
+# a MIC login gets 503 and the log names the CRL's due date and the fix.
+reads=$(crl_reads)
+openssl ca -config "$HE_TMPDIR/mic/ca.cnf" -gencrl -crlsec 2 \
+	-out "$HE_TMPDIR/phones.crl.new" 2>/dev/null
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+wait_until 15 crl_reads_above "$reads" || true
+# mic_login_gets STATUS: a MIC login gets that HTTP status.
+mic_login_gets() {
+	cert_login mic --step login "$PHONE_URL" 2>&1 | grep -q "^login: $1"
+}
+tap_ok "an expired CRL: a MIC login gets 503" wait_until 15 \
+	mic_login_gets 503
+tap_ok "the log gives the CRL's due date and the fix" file_contains \
+	"$HE_LOG" 'the CRL of "CN=Test Manufacturing CA" in crl-file .* was due for renewal on .*: publish a new CRL from that CA'
+
+# A root that lists itself in its own CRL: its phones' sessions end and
+# their logins fail, as OpenSSL's check of a login decides.
+mic_out="$HE_TMPDIR/mic-live.out"
+phone_crl mic
+cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+reads=$(crl_reads)
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+wait_until 15 crl_reads_above "$reads" || true
+spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
+	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/mic.crt" \
+	--key "$HE_TMPDIR/mic.key" --cert-mode \
+	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$mic_out" 2>&1
+wait_file_contains "$mic_out" '^ping: reply from' 15 ||
+	tap_diag_file "$mic_out"
+openssl ca -config "$HE_TMPDIR/mic/ca.cnf" -revoke "$HE_TMPDIR/mic/ca.crt" \
+	2>/dev/null
+phone_crl mic
+cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
+chmod 644 "$HE_TMPDIR/phones.crl.new"
+mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+tap_ok "a root revoked by itself ends its phone's session" wait_until 20 \
+	phone_has_no_session "SEP$PHONE_MAC"
+tap_ok "and its phones' logins get 401" mic_login_gets 401
 tap_done
