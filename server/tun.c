@@ -431,6 +431,17 @@ tun_forward(struct netproc *np, uint8_t *pkt, size_t len)
 		return;
 	}
 	se = tunnel_session(e->tunnel);
+
+	/*
+	 * The sender's policy was checked as the packet came in. The
+	 * receiver's counts too: a group that forbids packets between
+	 * clients gets none, also from a group that allows them.
+	 */
+	if (!tunnel_client_to_client(e->tunnel) &&
+	    worker_route_find(np, ntohl(src)) != NULL) {
+		counter_add(&se->se_stats.drops_client_to_client, 1);
+		return;
+	}
 	mtu = tunnel_data_mtu(e->tunnel);
 	if (len > (size_t)mtu && ipfrag_dont_fragment(pkt, len)) {
 		tun_reject_too_big(np, se, pkt, len, dst, mtu);

@@ -134,6 +134,12 @@ tunnel_data_mtu(const struct tunnel *t)
 	return (t->t_data_mtu);
 }
 
+bool
+tunnel_client_to_client(const struct tunnel *t)
+{
+	return (t->t_client_to_client);
+}
+
 /*
  * Write close_notify behind the queued records and hand the socket to a
  * drain, which writes what the socket could not take yet and closes it

@@ -66,6 +66,9 @@ const char	*tunnel_peer(const struct tunnel *t);
 /* The tunnel's data MTU: the largest inner packet it carries. */
 int	tunnel_data_mtu(const struct tunnel *t);
 
+/* Whether the tunnel's group-policy allows packets between clients. */
+bool	tunnel_client_to_client(const struct tunnel *t);
+
 /*
  * Close the TLS connection on the owning worker and report it to the
  * control thread; the session stays for a reconnect.

@@ -3,7 +3,8 @@
 # address is dropped and counted. A packet from the inside that exceeds
 # the tunnel's data MTU gets ICMP fragmentation-needed. A second headend
 # with the same tun.name leaves the running one's device alone. Client-to-client
-# traffic is dropped when the group-policy does not allow it.
+# traffic is dropped when the group-policy of the sender or of the
+# receiver does not allow it.
 set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
@@ -30,7 +31,7 @@ field_at_least() {
 	[ "$(session_field "$1" "$2")" -ge "$3" ]
 }
 
-tap_plan 13
+tap_plan 16
 he_setup
 he_write_config
 he_start
@@ -106,4 +107,40 @@ tap_ok "client-to-client off: ping to another client fails" sh -c \
 	"! ip netns exec $NS_CLIENT ping -c 2 -W 1 -I $addr $bob >/dev/null"
 tap_ok "client-to-client off: dropped and counted" \
 	field_at_least alice client_to_client 2
+# Staff's policy now allows client-to-client, and a group "closed" does
+# not: alice reaches bob, but not carol of the closed group.
+he_write_config "" "" "client-to-client = true;"
+sed -i -e 's|group-policies = ( {|group-policies = ( { name = "closed"; }, {|' \
+	-e 's|tunnel-groups = ( {|tunnel-groups = ( { name = "closed"; group-urls = [ "https://vpn.example.net/closed" ]; authentication = "password"; user-file = "'"$HE_USERS"'"; pool = "staff"; group-policy = "closed"; }, {|' \
+	"$HE_CONF"
+lines=$(wc -l <"$HE_LOG")
+kill -HUP "$HE_PID"
+wait_until 10 sh -c "tail -n +$((lines + 1)) '$HE_LOG' | grep -q 'reloaded'" ||
+	tap_diag_file "$HE_LOG"
+# bob's own address is gone from the namespace, so nothing answers the
+# pings there: what counts is that headend sends them to bob's tunnel.
+bob_out=$(session_field bob packets_out)
+ip netns exec "$NS_CLIENT" ping -c 2 -W 1 -I "$addr" "$bob" >/dev/null ||
+	true
+tap_ok "client-to-client on: the packets reach the other client" \
+	field_at_least bob packets_out "$((bob_out + 2))"
+
+he_add_user carol carol-secret
+oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/closed" carol carol-secret \
+	"$HE_TMPDIR/carol.log"
+wait_until 15 sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
+	grep -q '\"user\":\"carol\".*\"connected\":true'" || true
+carol=$(session_field carol address)
+wait_until 15 sh -c "ip -n $NS_CLIENT -o -4 addr show | grep -q ' $carol/32'" ||
+	tap_diag_file "$HE_TMPDIR/carol.log"
+carol_dev=$(ip -n "$NS_CLIENT" -o -4 addr show | awk -v a="$carol/32" \
+	'$4 == a { print $2 }')
+ip -n "$NS_CLIENT" addr del "$carol/32" dev "$carol_dev"
+carol_out=$(session_field carol packets_out)
+ip netns exec "$NS_CLIENT" ping -c 2 -W 1 -I "$addr" "$carol" >/dev/null ||
+	true
+tap_ok "a receiver whose policy forbids it gets no packet" test \
+	"$(session_field carol packets_out)" -eq "$carol_out"
+tap_ok "and the drops count on the receiver's session" \
+	field_at_least carol client_to_client 2
 tap_done
