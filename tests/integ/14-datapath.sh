@@ -110,9 +110,19 @@ tap_ok "client-to-client off: dropped and counted" \
 # Staff's policy now allows client-to-client, and a group "closed" does
 # not: alice reaches bob, but not carol of the closed group.
 he_write_config "" "" "client-to-client = true;"
-sed -i -e 's|group-policies = ( {|group-policies = ( { name = "closed"; }, {|' \
-	-e 's|tunnel-groups = ( {|tunnel-groups = ( { name = "closed"; group-urls = [ "https://vpn.example.net/closed" ]; authentication = "password"; user-file = "'"$HE_USERS"'"; pool = "staff"; group-policy = "closed"; }, {|' \
-	"$HE_CONF"
+closed_group="{ name = \"closed\";
+	group-urls = [ \"https://vpn.example.net/closed\" ];
+	authentication = \"password\"; user-file = \"$HE_USERS\";
+	pool = \"staff\"; group-policy = \"closed\"; }, "
+python3 - "$HE_CONF" "$closed_group" <<'PY'
+import sys
+path, group = sys.argv[1], sys.argv[2]
+text = open(path).read()
+text = text.replace('group-policies = ( {',
+                    'group-policies = ( { name = "closed"; }, {', 1)
+text = text.replace('tunnel-groups = ( ', 'tunnel-groups = ( ' + group, 1)
+open(path, 'w').write(text)
+PY
 lines=$(wc -l <"$HE_LOG")
 kill -HUP "$HE_PID"
 wait_until 10 sh -c "tail -n +$((lines + 1)) '$HE_LOG' | grep -q 'reloaded'" ||
