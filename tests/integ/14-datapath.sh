@@ -90,19 +90,30 @@ tap_diag "$out"
 tap_ok "too big from the inside: ICMP fragmentation needed" sh -c \
 	"echo '$out' | grep -q 'Frag needed and DF set (mtu = $mtu)'"
 
-he_add_user bob bob-secret
-oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/staff" bob bob-secret \
-	"$HE_TMPDIR/bob.log"
-wait_until 15 sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
-	grep -q '\"user\":\"bob\".*\"connected\":true'" || true
-bob=$(session_field bob address)
-wait_until 15 sh -c "ip -n $NS_CLIENT -o -4 addr show | grep -q ' $bob/32'" ||
-	tap_diag_file "$HE_TMPDIR/bob.log"
-# Both clients share the client namespace; without bob's address there,
-# a packet to it leaves through alice's tunnel instead of looping back.
-bob_dev=$(ip -n "$NS_CLIENT" -o -4 addr show | awk -v a="$bob/32" \
-	'$4 == a { print $2 }')
-ip -n "$NS_CLIENT" addr del "$bob/32" dev "$bob_dev"
+# connect_other USER PATH: connect USER (password USER-secret) at PATH
+# as another client in the client namespace, and set OTHER to its leased
+# address. Both clients share the namespace, so the address is removed
+# from it: a packet to it then leaves through alice's tunnel instead of
+# looping back.
+connect_other() {
+	local dev
+
+	he_add_user "$1" "$1-secret"
+	oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME$2" "$1" "$1-secret" \
+		"$HE_TMPDIR/$1.log"
+	wait_until 15 sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json \
+		show sessions | grep -q '\"user\":\"$1\".*\"connected\":true'" ||
+		true
+	OTHER=$(session_field "$1" address)
+	wait_until 15 sh -c "ip -n $NS_CLIENT -o -4 addr show |
+		grep -q ' $OTHER/32'" || tap_diag_file "$HE_TMPDIR/$1.log"
+	dev=$(ip -n "$NS_CLIENT" -o -4 addr show | awk -v a="$OTHER/32" \
+		'$4 == a { print $2 }')
+	ip -n "$NS_CLIENT" addr del "$OTHER/32" dev "$dev"
+}
+
+connect_other bob /staff
+bob=$OTHER
 tap_ok "client-to-client off: ping to another client fails" sh -c \
 	"! ip netns exec $NS_CLIENT ping -c 2 -W 1 -I $addr $bob >/dev/null"
 tap_ok "client-to-client off: dropped and counted" \
@@ -135,17 +146,8 @@ ip netns exec "$NS_CLIENT" ping -c 2 -W 1 -I "$addr" "$bob" >/dev/null ||
 tap_ok "client-to-client on: the packets reach the other client" \
 	field_at_least bob packets_out "$((bob_out + 2))"
 
-he_add_user carol carol-secret
-oc_connect "$NS_CLIENT" "https://$VPN_HOSTNAME/closed" carol carol-secret \
-	"$HE_TMPDIR/carol.log"
-wait_until 15 sh -c "'$HEADENDCTL' -s '$HE_SOCKET' --json show sessions |
-	grep -q '\"user\":\"carol\".*\"connected\":true'" || true
-carol=$(session_field carol address)
-wait_until 15 sh -c "ip -n $NS_CLIENT -o -4 addr show | grep -q ' $carol/32'" ||
-	tap_diag_file "$HE_TMPDIR/carol.log"
-carol_dev=$(ip -n "$NS_CLIENT" -o -4 addr show | awk -v a="$carol/32" \
-	'$4 == a { print $2 }')
-ip -n "$NS_CLIENT" addr del "$carol/32" dev "$carol_dev"
+connect_other carol /closed
+carol=$OTHER
 carol_out=$(session_field carol packets_out)
 ip netns exec "$NS_CLIENT" ping -c 2 -W 1 -I "$addr" "$carol" >/dev/null ||
 	true

@@ -25,14 +25,19 @@ PHONE_CERT_DAYS=-1 phone_cert mic expired \
 	"/O=Cisco Systems Inc./CN=CP-7962G-SEP001122334477"
 he_add_user SEP0011223344AA lsc-secret
 
-# One CRL file for both CAs, replaced in one rename.
+# put_crl FILE...: make the CRL file the given files, one after the
+# other, replaced in one rename as an operator's tooling would.
+put_crl() {
+	cat "$@" >"$HE_TMPDIR/phones.crl.new"
+	chmod 644 "$HE_TMPDIR/phones.crl.new"
+	mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+}
+
+# One CRL file for both CAs.
 publish_crls() {
 	phone_crl mic
 	phone_crl capf
-	cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem" \
-		>"$HE_TMPDIR/phones.crl.new"
-	chmod 644 "$HE_TMPDIR/phones.crl.new"
-	mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+	put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem"
 }
 publish_crls
 
@@ -49,6 +54,23 @@ he_start
 # The test CRLs are valid for five days, so the check warns already.
 tap_ok "startup warns about a CRL near its nextUpdate" file_contains \
 	"$HE_LOG" 'warning: crl-file .*/phones.crl of tunnel-group phones: the CRL of "CN=Test CAPF" expires on'
+
+# spawn_live_phone NAME OUT [ARGS...]: start a phone with NAME.crt and
+# .key that logs in by certificate, pings the inside host and keeps its
+# tunnel up to 30 s, with its output in OUT, and wait for the first
+# reply.
+spawn_live_phone() {
+	local name=$1 out=$2
+
+	shift 2
+	spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" \
+		--connect "$HEADEND_OUTSIDE_ADDR" \
+		--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/$name.crt" \
+		--key "$HE_TMPDIR/$name.key" --cert-mode "$@" \
+		--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$out" 2>&1
+	wait_file_contains "$out" '^ping: reply from' 15 ||
+		tap_diag_file "$out"
+}
 
 # cert_login NAME [ARGS...]: certificate-mode login with NAME.crt/.key.
 cert_login() {
@@ -125,20 +147,12 @@ tap_ok "both: wrong password gets 401" sh -c \
 
 # Revocation while the session is up.
 lost_out="$HE_TMPDIR/lost.out"
-spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
-	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/lost.crt" \
-	--key "$HE_TMPDIR/lost.key" --cert-mode --show-cookie \
-	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$lost_out" 2>&1
-wait_file_contains "$lost_out" '^ping: reply from' 15 ||
-	tap_diag_file "$lost_out"
+spawn_live_phone lost "$lost_out" --show-cookie
 cookie=$(sed -n 's/^login: 200 cookie=//p' "$lost_out")
 tap_ok "lost phone's session is up" phone_has_session SEP0011223344BB
 
 phone_revoke capf lost
-cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem" \
-	>"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/capf/crl.pem"
 tap_ok "revocation ends the live tunnel" wait_file_contains "$lost_out" \
 	'^tunnel: closed by the server' 20
 tap_ok "the revoked session is gone" wait_until 5 phone_has_no_session \
@@ -230,19 +244,11 @@ tap_ok "an expired CA in ca-files: -t warns" grep -qF \
 # A CRL under the CAPF's name but signed by another key, put in force
 # while an LSC phone's session runs, lists that phone: it ends nothing.
 lsc_out="$HE_TMPDIR/lsc.out"
-spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
-	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/lsc.crt" \
-	--key "$HE_TMPDIR/lsc.key" --cert-mode \
-	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$lsc_out" 2>&1
-wait_file_contains "$lsc_out" '^ping: reply from' 15 ||
-	tap_diag_file "$lsc_out"
+spawn_live_phone lsc "$lsc_out"
 openssl ca -config "$HE_TMPDIR/fake/ca.cnf" -revoke "$HE_TMPDIR/lsc.crt" \
 	2>/dev/null
 phone_crl fake
-cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/crl.pem" \
-	>"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/crl.pem"
 want='crl-file .*: the CRL of "CN=Test CAPF" does not verify with that'
 want+=" CA's key in ca-files, so it revokes no session"
 tap_ok "a forged CRL put in force: the log warns" wait_until 15 \
@@ -263,10 +269,7 @@ forged_lines_above() {
 	[ "$(forged_lines)" -gt "$1" ]
 }
 forged0=$(forged_lines)
-cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/akid.pem" \
-	>"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/fake/akid.pem"
 tap_ok "a CRL with the forger's key id: the log warns" wait_until 15 \
 	forged_lines_above "$forged0"
 tap_ok "and it ends no session" phone_has_session SEP0011223344AA
@@ -295,29 +298,18 @@ crl_reads_above() {
 reads=$(crl_reads)
 phone_crl mic
 phone_crl inter
-cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/inter/crl.pem" \
-	>"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/inter/crl.pem"
 wait_until 15 crl_reads_above "$reads" || true
 
 sub_out="$HE_TMPDIR/sub.out"
-spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
-	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/sub.crt" \
-	--key "$HE_TMPDIR/sub.key" --cert-mode \
-	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$sub_out" 2>&1
-wait_file_contains "$sub_out" '^ping: reply from' 15 ||
-	tap_diag_file "$sub_out"
+spawn_live_phone sub "$sub_out"
 tap_ok "a phone under an intermediate CA logs in" \
 	phone_has_session SEP0011223344CC
 
 openssl ca -config "$HE_TMPDIR/mic/ca.cnf" \
 	-revoke "$HE_TMPDIR/inter/ca.crt" 2>/dev/null
 phone_crl mic
-cat "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/inter/crl.pem" \
-	>"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/inter/crl.pem"
 tap_ok "revoking the intermediate ends the session" wait_until 20 \
 	phone_has_no_session SEP0011223344CC
 tap_ok "the log names the revoked CA" file_contains "$HE_LOG" \
@@ -332,9 +324,7 @@ tap_ok "other MIC phones still log in" cert_login mic --step login \
 # A CRL file without the CAPF's CRL: an LSC login gets 503, and the log
 # names the file, the CA and the fix.
 reads=$(crl_reads)
-cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem"
 wait_until 15 crl_reads_above "$reads" || true
 status=0
 out=$(cert_login lsc "$PHONE_URL" 2>&1) || status=$?
@@ -352,9 +342,8 @@ crl_failures_above() {
 	[ "$(crl_failures)" -gt "$1" ]
 }
 failures=$(crl_failures)
-printf 'not a CRL\n' >"$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+printf 'not a CRL\n' >"$HE_TMPDIR/garbage.crl"
+put_crl "$HE_TMPDIR/garbage.crl"
 tap_ok "a damaged CRL file is logged" wait_until 15 crl_failures_above \
 	"$failures"
 rm "$HE_TMPDIR/phones.crl"
@@ -364,9 +353,8 @@ tap_ok "and so is its removal after it" wait_until 15 crl_failures_above \
 # a MIC login gets 503 and the log names the CRL's due date and the fix.
 reads=$(crl_reads)
 openssl ca -config "$HE_TMPDIR/mic/ca.cnf" -gencrl -crlsec 2 \
-	-out "$HE_TMPDIR/phones.crl.new" 2>/dev/null
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+	-out "$HE_TMPDIR/short-lived.crl" 2>/dev/null
+put_crl "$HE_TMPDIR/short-lived.crl"
 wait_until 15 crl_reads_above "$reads" || true
 # mic_login_gets STATUS: a MIC login gets that HTTP status.
 mic_login_gets() {
@@ -381,23 +369,14 @@ tap_ok "the log gives the CRL's due date and the fix" file_contains \
 # their logins fail, as OpenSSL's check of a login decides.
 mic_out="$HE_TMPDIR/mic-live.out"
 phone_crl mic
-cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
 reads=$(crl_reads)
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem"
 wait_until 15 crl_reads_above "$reads" || true
-spawn_in_ns "$NS_CLIENT" "$PHONE_EMU" --connect "$HEADEND_OUTSIDE_ADDR" \
-	--cert-hash "$PHONE_CERT_HASH" --cert "$HE_TMPDIR/mic.crt" \
-	--key "$HE_TMPDIR/mic.key" --cert-mode \
-	--ping "$INSIDE_ADDR" --wait-close 30 "$PHONE_URL" >"$mic_out" 2>&1
-wait_file_contains "$mic_out" '^ping: reply from' 15 ||
-	tap_diag_file "$mic_out"
+spawn_live_phone mic "$mic_out"
 openssl ca -config "$HE_TMPDIR/mic/ca.cnf" -revoke "$HE_TMPDIR/mic/ca.crt" \
 	2>/dev/null
 phone_crl mic
-cp "$HE_TMPDIR/mic/crl.pem" "$HE_TMPDIR/phones.crl.new"
-chmod 644 "$HE_TMPDIR/phones.crl.new"
-mv "$HE_TMPDIR/phones.crl.new" "$HE_TMPDIR/phones.crl"
+put_crl "$HE_TMPDIR/mic/crl.pem"
 tap_ok "a root revoked by itself ends its phone's session" wait_until 20 \
 	phone_has_no_session "SEP$PHONE_MAC"
 tap_ok "and its phones' logins get 401" mic_login_gets 401
