@@ -138,7 +138,7 @@ lines=$(wc -l <"$HE_LOG")
 kill -HUP "$HE_PID"
 wait_until 10 sh -c "tail -n +$((lines + 1)) '$HE_LOG' | grep -q 'reloaded'" ||
 	tap_diag_file "$HE_LOG"
-# bob's own address is gone from the namespace, so nothing answers the
+# bob's own address is gone from the namespace, so nothing replies to the
 # pings there: what counts is that headend sends them to bob's tunnel.
 bob_out=$(session_field bob packets_out)
 ip netns exec "$NS_CLIENT" ping -c 2 -W 1 -I "$addr" "$bob" >/dev/null ||
