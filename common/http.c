@@ -744,6 +744,36 @@ http_request_header(const struct http_request *req, const char *name)
 	return NULL;
 }
 
+/* Return whether the comma-separated list value contains token (any case). */
+static bool
+http_list_has_token(const char *value, const char *token)
+{
+	size_t len = strlen(token), n;
+	const char *p = value;
+
+	while (*p != '\0') {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n == len && strncasecmp(p, token, len) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool
+http_request_wants_close(const struct http_request *req)
+{
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		if (strcasecmp(req->headers[i].name, "Connection") == 0 &&
+		    http_list_has_token(req->headers[i].value, "close"))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Matches one "name=value" pair of a Cookie header, given without its
  * ';'. On a match, sets the value span with OWS trimmed from its end.

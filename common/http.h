@@ -127,6 +127,16 @@ const char *
 http_request_header(const struct http_request *req, const char *name);
 
 /*
+ * Return whether a Connection header of req lists the token "close" (any
+ * case), so the client wants the connection closed after the response.
+ * An HTTP/1.0 request without it keeps the connection open as well: how
+ * phones use HTTP/1.0 is not known, and they may send the next request
+ * on the same connection.
+ */
+bool
+http_request_wants_close(const struct http_request *req);
+
+/*
  * Copy the value of the first cookie named name (case-sensitive) from a
  * Cookie header value such as "a=1; webvpn=XYZ; b=2" into out. Returns
  * false when the cookie is absent or its value does not fit in outlen

@@ -504,6 +504,7 @@ conn_respond(struct conn *c, int status, const char *reason,
 	/* After a response that closes, nothing more may follow. */
 	if (c->c_closing)
 		return;
+	close = close || c->c_close_asked;
 
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
 	    "X-Transcend-Version: 1\r\n"
@@ -550,6 +551,10 @@ conn_dispatch(struct conn *c, const struct http_request *req)
 	c->c_busy = true;
 	c->c_requested = true;
 	c->c_head = req->method == HTTP_METHOD_HEAD;
+
+	/* A CONNECT's connection becomes the tunnel, whatever its headers. */
+	c->c_close_asked = req->method != HTTP_METHOD_CONNECT &&
+	    http_request_wants_close(req);
 	conn_enter(c, CONN_BUSY);
 
 	/* VPN clients and phones use GET, POST and CONNECT. */

@@ -47,6 +47,7 @@ struct conn {
 	bool		c_busy;		/* a request waits for an answer */
 	bool		c_requested;	/* a request arrived */
 	bool		c_head;		/* a HEAD: respond without a body */
+	bool		c_close_asked;	/* "Connection: close" on a request */
 	bool		c_closing;	/* close once the output is sent */
 	bool		c_paused;	/* reading waits for the output */
 	struct login	*c_login;	/* login waiting on this connection */

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 11
+tap_plan 12
 he_setup
 he_write_config
 he_start
@@ -84,4 +84,42 @@ tap_ok "no cookie follows the 400 on that connection" grep -q \
 	'^400 seen: True; cookies after it: 0$' <<<"$out"
 tap_ok "and the login got no session" sh -c \
 	"! grep -q 'user=carol .*logged in' '$HE_LOG'"
+# An XML login's init request with "Connection: close" gets its
+# response, and then the server closes the connection at once, not at
+# the idle timeout.
+out=$(ip netns exec "$NS_CLIENT" python3 - "$VPN_HOSTNAME" <<'PY' 2>&1
+import socket, ssl, sys, time
+host = sys.argv[1]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+conn = ctx.wrap_socket(socket.create_connection(('198.18.0.1', 443),
+                                                timeout=5),
+                       server_hostname=host)
+body = ('<?xml version="1.0" encoding="UTF-8"?>\n<config-auth client="vpn" '
+        'type="init" aggregate-auth-version="2"><version who="vpn">test'
+        '</version><group-access>https://{}/staff</group-access>'
+        '</config-auth>').format(host).encode()
+conn.sendall(('POST /staff HTTP/1.1\r\nHost: {}\r\nX-Aggregate-Auth: 1\r\n'
+              'X-Transcend-Version: 1\r\nContent-Type: application/xml\r\n'
+              'Connection: close\r\nContent-Length: {}\r\n\r\n').format(
+                  host, len(body)).encode() + body)
+data, start = b'', time.monotonic()
+try:
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+except (socket.timeout, ssl.SSLError, OSError) as err:
+    print('no close:', err)
+head = data.split(b'\r\n\r\n', 1)[0].decode(errors='replace')
+print(head.splitlines()[0] if head else 'no response')
+print('closed with Connection: close' if 'Connection: close' in head and
+      time.monotonic() - start < 5 else 'kept open')
+PY
+)
+tap_diag "$out"
+tap_ok "Connection: close closes after the response" grep -qx \
+	'closed with Connection: close' <<<"$out"
 tap_done

@@ -207,6 +207,37 @@ test_http_connect_cookie(void **state)
 	http_parser_free(p);
 }
 
+/* Connection: close is a token of a list, in any case, in any header. */
+static void
+test_http_connection_close(void **state)
+{
+	static const struct {
+		const char	*headers;
+		bool		close;
+	} cases[] = {
+		{ "Connection: close\r\n", true },
+		{ "Connection: Keep-Alive, CLOSE\r\n", true },
+		{ "Connection: keep-alive\r\nConnection: close\r\n", true },
+		{ "Connection: keep-alive\r\n", false },
+		{ "Connection: closed, upgrade\r\n", false },
+		{ "X-Connection: close\r\n", false },
+		{ "", false },
+	};
+	struct http_parser *p;
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "GET / HTTP/1.1\r\n"
+		    "Host: vpn\r\n%s\r\n", cases[i].headers);
+		p = parse_ok(NULL, text);
+		assert_int_equal(http_request_wants_close(
+		    http_parser_request(p)), cases[i].close);
+		http_parser_free(p);
+	}
+}
+
 static void
 test_http_other_method(void **state)
 {
@@ -966,6 +997,7 @@ main(void)
 		cmocka_unit_test(test_http_empty_query),
 		cmocka_unit_test(test_http_post_body),
 		cmocka_unit_test(test_http_connect_cookie),
+		cmocka_unit_test(test_http_connection_close),
 		cmocka_unit_test(test_http_other_method),
 		cmocka_unit_test(test_http_byte_by_byte),
 		cmocka_unit_test(test_http_empty_feed),
