@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/headend-lib.sh"
 
-tap_plan 12
+tap_plan 13
 he_setup
 he_write_config
 he_start
@@ -78,8 +78,10 @@ he_add_user carol carol-secret
 authd_pid=$(he_child_pid authd)
 out=$(ip netns exec "$NS_CLIENT" python3 \
 	"$(dirname "$0")/tools/busyreject.py" "$VPN_HOSTNAME" /staff \
-	carol carol-secret "$authd_pid" 2>&1) || true
+	carol carol-secret "$authd_pid" "$NS_HEADEND" 2>&1) || true
 tap_diag "$out"
+tap_ok "the 400 waited in headend while authd checked" grep -qx \
+	'connection held while authd checked: True' <<<"$out"
 tap_ok "no cookie follows the 400 on that connection" grep -q \
 	'^400 seen: True; cookies after it: 0$' <<<"$out"
 tap_ok "and the login got no session" sh -c \

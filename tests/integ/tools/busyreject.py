@@ -4,18 +4,24 @@ to its auth-reply, with the server's output held by a client that reads
 nothing, so that the server's 400 "Connection: close" waits in its
 queue while authd checks the password.
 
-usage: busyreject.py HOST PATH USER PASSWORD AUTHD_PID
+usage: busyreject.py HOST PATH USER PASSWORD AUTHD_PID HEADEND_NETNS
 
 It stops authd (SIGSTOP) around the auth-reply and the second request,
 so the check cannot finish before the 400, then lets it go on. Prints
-the status lines that the connection carried and the number of webvpn
-cookies among them. Exits 0 when no cookie came after the 400.
+whether headend still held the connection when authd went on: its
+socket in HEADEND_NETNS was still established, not closed behind the
+queued bytes (else the case did not arise, and the run proves nothing).
+Then prints the status lines that the connection carried and the number
+of webvpn cookies among them. Exits 0 when the case arose and no cookie
+came after the 400, 1 when a cookie came, and 3 when the case did not
+arise.
 """
 import os
 import re
 import signal
 import socket
 import ssl
+import subprocess
 import sys
 import time
 
@@ -44,6 +50,16 @@ def connect_small(host):
     return ctx.wrap_socket(raw, server_hostname=host)
 
 
+def server_holds(netns, conn):
+    """Return whether headend's socket for conn is still established."""
+    port = conn.getsockname()[1]
+    out = subprocess.run(
+        ['ip', 'netns', 'exec', netns, 'ss', '-Htn', 'state', 'established',
+         '( sport = :443 and dport = :{} )'.format(port)],
+        capture_output=True, text=True, check=False).stdout
+    return out.strip() != ''
+
+
 def read_all(conn, seconds):
     conn.settimeout(seconds)
     data = b''
@@ -58,7 +74,8 @@ def read_all(conn, seconds):
 
 
 def main():
-    host, path, user, password, authd = sys.argv[1:6]
+    host, path, user, password, authd, netns = sys.argv[1:7]
+    held = False
     conn = connect_small(host)
     _, body = request(conn, host, path,
                       INIT.format(host=host, path=path))
@@ -78,9 +95,11 @@ def main():
         conn.sendall(('GET {} HTTP/1.1\r\nHost: {}\r\n\r\n').format(
             path, host).encode())
         time.sleep(0.3)
+        held = server_holds(netns, conn)
     finally:
         os.kill(int(authd), signal.SIGCONT)
     time.sleep(0.5)
+    print('connection held while authd checked: {}'.format(held))
 
     data = read_all(conn, 3)
     lines = re.findall(rb'HTTP/1\.1 [^\r\n]*', data)
@@ -91,7 +110,9 @@ def main():
         len(lines), lines[-1].decode() if lines else 'none'))
     print('400 seen: {}; cookies after it: {}'.format(rejected >= 0,
                                                       cookies))
-    return 0 if rejected >= 0 and cookies == 0 else 1
+    if cookies > 0:
+        return 1
+    return 0 if held and rejected >= 0 else 3
 
 
 if __name__ == '__main__':
