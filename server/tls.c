@@ -266,9 +266,23 @@ tls_key_auth_nid(int base_id)
 	}
 }
 
+/* Return the lowest TLS version that can use cipher c. */
+static int
+tls_cipher_min_version(const SSL_CIPHER *c)
+{
+	const char *version = SSL_CIPHER_get_version(c);
+
+	if (strcmp(version, "TLSv1.3") == 0)
+		return (TLS1_3_VERSION);
+	if (strcmp(version, "TLSv1.2") == 0)
+		return (TLS1_2_VERSION);
+	return (TLS1_VERSION);
+}
+
 /*
  * Without TLS 1.3, a handshake needs a TLS 1.2 cipher that signs with
- * the certificate's key type. An ECDSA certificate on a listener with
+ * the certificate's key type and that the listener's versions can use
+ * (AES-GCM needs TLS 1.2). An ECDSA certificate on a listener with
  * the phone profile, whose ciphers are all RSA, would fail them all.
  */
 static int
@@ -278,22 +292,25 @@ tls_ctx_check_key_ciphers(SSL_CTX *ctx, const struct config_listener *l,
 	STACK_OF(SSL_CIPHER) *ciphers = SSL_CTX_get_ciphers(ctx);
 	X509 *cert = SSL_CTX_get0_certificate(ctx);
 	EVP_PKEY *key = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+	const SSL_CIPHER *c;
 	int auth, i;
 
 	if (l->tls_max_version >= TLS1_3_VERSION || key == NULL)
 		return (0);
 	auth = tls_key_auth_nid(EVP_PKEY_get_base_id(key));
 	for (i = 0; i < sk_SSL_CIPHER_num(ciphers); i++) {
-		if (SSL_CIPHER_get_auth_nid(sk_SSL_CIPHER_value(ciphers,
-		    i)) == auth)
+		c = sk_SSL_CIPHER_value(ciphers, i);
+		if (SSL_CIPHER_get_auth_nid(c) == auth &&
+		    tls_cipher_min_version(c) <= l->tls_max_version)
 			return (0);
 	}
 	*line = l->certificate_line;
 	snprintf(err, errlen, "certificate %s has a key of type %s, but none "
-	    "of the TLS 1.2 ciphers \"%s\" of this listener signs with it, and "
-	    "TLS 1.3 is off, so every handshake would fail: use a "
-	    "certificate with an RSA key, which every phone takes, or "
-	    "ciphers for this key type", l->certificate,
+	    "of the TLS 1.2 ciphers \"%s\" of this listener both signs with "
+	    "it and works at its TLS versions, and TLS 1.3 is off, so every "
+	    "handshake would fail: use a certificate with an RSA key, which "
+	    "every phone takes, or ciphers for this key type and these "
+	    "versions", l->certificate,
 	    OBJ_nid2sn(EVP_PKEY_get_base_id(key)), l->tls12_ciphers);
 	return (-1);
 }

@@ -9,7 +9,7 @@ set -eu
 . "$(dirname "$0")/headend-lib.sh"
 . "$(dirname "$0")/phone-lib.sh"
 
-tap_plan 28
+tap_plan 29
 phone_setup
 
 # A rollover certificate: EC key, wildcard name, ten days left.
@@ -147,6 +147,19 @@ tap_ok "-t rejects an ECDSA certificate for the phone profile" \
 tap_ok "-t says that every handshake would fail" grep -qF \
 	"has a key of type id-ecPublicKey, but none of the TLS 1.2 ciphers" \
 	<<<"$out"
+# An ECDSA certificate with an ECDSA cipher that needs TLS 1.2, on a
+# listener that stops at TLS 1.1: no handshake could succeed either.
+old_tls='certificate = "server.crt"; key = "server.key";'
+new_tls='certificate = "next.crt"; key = "next.key";'
+new_tls+=' tls-min-version = "1.0"; tls-max-version = "1.1";'
+new_tls+=' tls12-ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";'
+sed "s|$old_tls|$new_tls|" "$HE_CONF" >"$ec_conf"
+rc=0
+out=$("$HEADEND" -t -c "$ec_conf" 2>&1) || rc=$?
+tap_diag "$out"
+tap_ok "-t rejects a cipher that its TLS versions cannot use" grep -qF \
+	"both signs with it and works at its TLS versions" <<<"$out"
+
 # A chain file that holds no certificate: cert-hash -c must not print
 # the leaf alone, as if the phones needed no chain hash.
 printf 'not a certificate\n' >"$HE_TMPDIR/junk.pem"
