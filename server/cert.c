@@ -161,7 +161,7 @@ cert_read_crls_bio(BIO *bio, STACK_OF(X509_CRL) **out)
 		if (sk_X509_CRL_push(crls, crl) <= 0)
 			X509_CRL_free(crl);
 
-		/* A DER file holds one CRL: more would be lost unseen. */
+		/* A DER file contains one CRL, so more would be lost unseen. */
 		if (BIO_read(bio, &extra, 1) > 0)
 			rc = -E2BIG;
 	}
@@ -653,9 +653,9 @@ cert_leaf_listed(STACK_OF(X509_CRL) *crls, const struct cert_identity *id)
 
 /*
  * Return the issuer of the CA at index i of a verified chain: the next
- * one, or the CA itself at the top when it is self-signed, as a root
- * that lists itself in its own CRL is revoked for logins too. NULL when
- * the top is not self-signed.
+ * one, or the CA itself at the top when it is self-signed. A root that
+ * lists itself in its own CRL is revoked for logins too. Returns NULL
+ * when the top is not self-signed.
  */
 static X509 *
 cert_issuer_in_chain(STACK_OF(X509) *cas, int i)

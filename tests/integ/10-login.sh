@@ -70,10 +70,12 @@ for key in ("bytes_in", "bytes_out", "packets_in", "packets_out"):
 PY
 }
 tap_ok "the totals do not fall when a session ends" totals_keep
-# A request sent before the answer to an auth-reply gets 400 with
-# "Connection: close". With the answers held in headend by a client that
-# reads nothing, the 400 waits in the queue while authd, stopped for
-# that moment, checks the password: the login must then end unanswered.
+
+# A request sent before the response to an auth-reply gets 400 with
+# "Connection: close". A client that reads nothing keeps the responses
+# in headend, so the 400 waits in the queue while authd, stopped for
+# that moment, checks the password. The login must then end without a
+# response.
 he_add_user carol carol-secret
 authd_pid=$(he_child_pid authd)
 out=$(ip netns exec "$NS_CLIENT" python3 \

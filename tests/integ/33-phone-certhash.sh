@@ -160,7 +160,7 @@ tap_diag "$out"
 tap_ok "-t rejects a cipher that its TLS versions cannot use" grep -qF \
 	"both signs with it and works at its TLS versions" <<<"$out"
 
-# A chain file that holds no certificate: cert-hash -c must not print
+# A chain file that contains no certificate: cert-hash -c must not print
 # the leaf alone, as if the phones needed no chain hash.
 printf 'not a certificate\n' >"$HE_TMPDIR/junk.pem"
 sed 's|chain = "ca.crt";|chain = "junk.pem";|' "$HE_CONF" \

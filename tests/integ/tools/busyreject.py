@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """A client that sends a request while the server still owes the response
-to its auth-reply, with the server's output held by a client that reads
-nothing, so that the server's 400 "Connection: close" waits in its
-queue while authd checks the password.
+to its auth-reply. The client reads nothing, so the server's output
+stays queued, and its 400 "Connection: close" waits in that queue while
+authd checks the password.
 
 usage: busyreject.py HOST PATH USER PASSWORD AUTHD_PID HEADEND_NETNS
 
@@ -75,7 +75,7 @@ def read_all(conn, seconds):
 
 def main():
     host, path, user, password, authd, netns = sys.argv[1:7]
-    held = False
+    still_open = False
     conn = connect_small(host)
     _, body = request(conn, host, path,
                       INIT.format(host=host, path=path))
@@ -95,11 +95,11 @@ def main():
         conn.sendall(('GET {} HTTP/1.1\r\nHost: {}\r\n\r\n').format(
             path, host).encode())
         time.sleep(0.3)
-        held = server_holds(netns, conn)
+        still_open = server_holds(netns, conn)
     finally:
         os.kill(int(authd), signal.SIGCONT)
     time.sleep(0.5)
-    print('connection held while authd checked: {}'.format(held))
+    print('connection held while authd checked: {}'.format(still_open))
 
     data = read_all(conn, 3)
     lines = re.findall(rb'HTTP/1\.1 [^\r\n]*', data)
@@ -112,7 +112,7 @@ def main():
                                                       cookies))
     if cookies > 0:
         return 1
-    return 0 if held and rejected >= 0 else 3
+    return 0 if still_open and rejected >= 0 else 3
 
 
 if __name__ == '__main__':
